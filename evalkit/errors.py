@@ -1,0 +1,76 @@
+"""The exception and warning hierarchy of evalkit.
+
+Every error a user can cause is an :class:`EvalkitError`; the CLI turns it into a one-line message
+and exit code 2. Anything else escaping the library is an internal failure (exit code 1).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+class EvalkitError(Exception):
+    """Base class of every error caused by input, configuration or design."""
+
+
+@dataclass(frozen=True)
+class Location:
+    """Where in the input a problem sits. ``row`` is the physical row as a spreadsheet shows it
+    (the header is row 1, the first record row 2)."""
+
+    file: str | None = None
+    row: int | None = None
+    column: str | None = None
+
+    def __str__(self) -> str:
+        parts = [p for p in (self.file, None if self.row is None else str(self.row), self.column) if p]
+        return ":".join(parts)
+
+
+class DataError(EvalkitError):
+    """Bad input data. Carries the location (file, row, column) and what to do about it."""
+
+    def __init__(self, message: str, *, file: str | None = None, row: int | None = None,
+                 column: str | None = None, fix: str | None = None) -> None:
+        self.location = Location(file, row, column)
+        self.message = message
+        self.fix = fix
+        loc = str(self.location)
+        text = f"{loc}: {message}" if loc else message
+        if fix:
+            text = f"{text} ({fix})"
+        super().__init__(text)
+
+
+class ConfigError(EvalkitError):
+    """An invalid study file or option."""
+
+
+class DesignError(EvalkitError):
+    """A design that cannot be estimated (no pre-period, no controls, ...)."""
+
+
+class IdentificationError(DesignError):
+    """The estimand is not identified from this data (e.g. propensity scores at 0 or 1)."""
+
+
+class EvalkitWarning(UserWarning):
+    """Base class of evalkit's warnings to users."""
+
+
+class DataWarning(EvalkitWarning):
+    """Suspicious but accepted data (a 万元 value in a 元 column, a gap in a firm's years)."""
+
+
+class EvalkitInternalWarning(EvalkitWarning):
+    """A condition that should never happen; tests turn it into an error."""
+
+
+def check_choice(name: str, value: object, allowed: tuple | list | frozenset) -> None:
+    """Validate an option with a fixed set of values; the one place such checks are made.
+
+    Raises :class:`ConfigError` listing the allowed values and the value received.
+    """
+    if value not in allowed:
+        shown = ", ".join(repr(a) for a in allowed)
+        raise ConfigError(f"{name} must be one of {shown}; received {value!r}")
