@@ -1,1 +1,6 @@
-"""evalkit.panel."""
+"""Firm x year panels and staggered adoption designs."""
+
+from evalkit.panel.design import StaggeredDesign, first_award_year
+from evalkit.panel.panel import Panel
+
+__all__ = ["Panel", "StaggeredDesign", "first_award_year"]

@@ -1,0 +1,228 @@
+"""The ``evalkit`` command line (Typer + Rich).
+
+The CLI only parses arguments, calls the library and prints. Every :class:`EvalkitError` becomes
+a one-line message and exit code 2; anything else is an internal failure: exit code 1 and a pointer
+to a log file holding the traceback. No traceback reaches the terminal.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as _dt
+import sys
+import tempfile
+import time
+import traceback
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Annotated
+
+import click
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from evalkit.errors import EvalkitError, check_choice
+from evalkit.i18n import LANGS, t
+
+app = typer.Typer(
+    name="evalkit",
+    help="Evaluate enterprise subsidy policies: synthesize, validate, ingest, estimate, report.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+console = Console(highlight=False)
+err_console = Console(stderr=True, highlight=False)
+_state = {"lang": "en"}
+
+EXIT_BAD_INPUT = 2
+EXIT_INTERNAL = 1
+
+
+def _lang() -> str:
+    return _state["lang"]
+
+
+@app.callback()
+def _root(
+    lang: Annotated[str, typer.Option("--lang", help="Language of messages: zh or en.")] = "en",
+) -> None:
+    """evalkit: ex-ante, in-progress and ex-post evaluation of subsidy policies."""
+    check_choice("--lang", lang, LANGS)
+    _state["lang"] = lang
+
+
+@contextlib.contextmanager
+def _progress() -> Iterator[Callable[..., None]]:
+    """A Rich progress display and a callback ``(step, done=None, total=None)`` feeding it."""
+    with Progress(
+        SpinnerColumn(), TextColumn("{task.description}"), BarColumn(), TextColumn("{task.completed}/{task.total}"),
+        TimeElapsedColumn(), console=err_console, transient=True,
+        disable=not err_console.is_terminal,
+    ) as bar:
+        tasks: dict[str, int] = {}
+
+        def update(step: str, done: int | None = None, total: int | None = None) -> None:
+            if step not in tasks:
+                tasks[step] = bar.add_task(step, total=total)
+            bar.update(tasks[step], completed=done if done is not None else 0, total=total)
+
+        yield update
+
+
+def _counts_table(report, title: str) -> Table:
+    lang = _lang()
+    table = Table(title=title)
+    for key in ("cli.table", "cli.file", "cli.encoding", "cli.read", "cli.accepted",
+                "cli.quarantined", "cli.warnings"):
+        table.add_column(t(key, lang), justify="right" if key in {"cli.read", "cli.accepted", "cli.quarantined", "cli.warnings"} else "left")
+    for name, tr in report.tables.items():
+        table.add_row(name, Path(tr.file).name, tr.encoding or "-", f"{tr.n_read:,}",
+                      f"{tr.n_accepted:,}", f"{tr.n_quarantined:,}", f"{len(tr.warnings):,}")
+    return table
+
+
+def _print_report(report, path: Path, quarantine_out: Path | None) -> None:
+    lang = _lang()
+    console.print(_counts_table(report, t("cli.validate.title", lang, path=str(path))))
+    for name, tr in report.tables.items():
+        console.print(f"{name}: read {tr.n_read:,} = accepted {tr.n_accepted:,} + quarantined {tr.n_quarantined:,}")
+    if quarantine_out is not None:
+        report.write_quarantine(quarantine_out)
+        console.print(t("cli.quarantine.written", lang, path=str(quarantine_out)))
+
+
+@app.command()
+def synth(
+    out: Annotated[Path, typer.Option("--out", help="Folder to write the six tables and truth.json.")],
+    firms: Annotated[int, typer.Option("--firms", min=50, help="Number of firms.")] = 20000,
+    start: Annotated[int, typer.Option("--start", help="First year.")] = 2016,
+    end: Annotated[int, typer.Option("--end", help="Last year.")] = 2025,
+    seed: Annotated[int, typer.Option("--seed", help="Random seed.")] = 7,
+    dirty: Annotated[bool, typer.Option("--dirty", help="Inject the faults real exports carry.")] = False,
+) -> None:
+    """Write a synthetic Xuhui-like district with known truth (truth.json)."""
+    from evalkit.synth import synthesize_district, write_district
+
+    lang = _lang()
+    t0 = time.perf_counter()
+    with _progress() as update:
+        update(t("cli.step.synth", lang))
+        district = synthesize_district(n_firms=firms, start=start, end=end, seed=seed)
+        write_district(district, out, dirty=dirty, seed=seed, progress=lambda step: update(step))
+    console.print(t("cli.synth.done", lang, out=str(out)) + " · " + t("cli.demo.seconds", lang, s=time.perf_counter() - t0))
+    faults = out / "faults.json"
+    if dirty and faults.exists():
+        import json
+
+        n = len(json.loads(faults.read_text(encoding="utf-8"))["faults"])
+        console.print(t("cli.synth.faults", lang, n=n, path=str(faults)))
+
+
+@app.command()
+def validate(
+    path: Annotated[Path, typer.Argument(help="Folder with the table files (CSV, XLSX, Parquet).")],
+    quarantine: Annotated[Path | None, typer.Option("--quarantine", help="Where to write rejected rows (CSV).")] = None,
+) -> None:
+    """Check a folder of table files without loading them; rejected rows are listed with reasons."""
+    from evalkit.io import validate_dir
+
+    with _progress() as update:
+        report = validate_dir(path, progress=update)
+    _print_report(report, path, quarantine or path / "quarantine.csv")
+
+
+@app.command()
+def ingest(
+    path: Annotated[Path, typer.Argument(help="Folder with the table files.")],
+    store: Annotated[Path, typer.Option("--store", help="DuckDB warehouse file.")],
+    quarantine: Annotated[Path | None, typer.Option("--quarantine", help="Where to write rejected rows (CSV).")] = None,
+) -> None:
+    """Check and load a folder into the warehouse as a new dataset version (all or nothing)."""
+    from evalkit.io import ingest_dir
+
+    lang = _lang()
+    with _progress() as update:
+        result = ingest_dir(path, store=store, progress=update)
+    _print_report(result.report, path, quarantine or store.with_suffix(".quarantine.csv"))
+    v = result.version
+    key = "cli.ingest.new" if result.is_new else "cli.ingest.same"
+    console.print(t(key, lang, id=v.dataset_id, sha=v.sha256[:12], store=str(store)))
+
+
+@app.command()
+def datasets(
+    store: Annotated[Path, typer.Option("--store", help="DuckDB warehouse file.")],
+) -> None:
+    """List the dataset versions in a warehouse."""
+    from evalkit.io import list_datasets
+
+    lang = _lang()
+    frame = list_datasets(store)
+    if frame.empty:
+        console.print(t("cli.datasets.none", lang, store=str(store)))
+        return
+    table = Table(title=t("cli.datasets.title", lang, store=str(store)))
+    for col in frame.columns:
+        table.add_column(str(col))
+    for row in frame.itertuples(index=False):
+        table.add_row(*(str(v) for v in row))
+    console.print(table)
+
+
+@app.command()
+def demo(
+    out: Annotated[Path, typer.Option("--out", help="Folder for the demo's data, warehouse and reports.")] = Path("demo-output"),
+    firms: Annotated[int, typer.Option("--firms", min=50, help="Number of firms in the demo district.")] = 20000,
+    seed: Annotated[int, typer.Option("--seed", help="Random seed.")] = 7,
+) -> None:
+    """Run the demo cycle on the synthetic district: synthesize, ingest, summarise."""
+    from evalkit.stages.demo import run_demo
+
+    lang = _lang()
+    t0 = time.perf_counter()
+    with _progress() as update:
+        summary = run_demo(out, n_firms=firms, seed=seed, progress=update)
+    table = Table(title=t("cli.demo.summary", lang))
+    table.add_column("")
+    table.add_column("", justify="right")
+    for key, value in summary.items():
+        table.add_row(key, value)
+    console.print(table)
+    console.print(t("cli.demo.seconds", lang, s=time.perf_counter() - t0))
+
+
+def _log_internal(exc: BaseException) -> Path:
+    folder = Path(tempfile.gettempdir()) / "evalkit-logs"
+    folder.mkdir(parents=True, exist_ok=True)
+    stamp = _dt.datetime.now().strftime("%Y%m%d-%H%M%S")
+    log = folder / f"evalkit-{stamp}.log"
+    log.write_text("".join(traceback.format_exception(exc)), encoding="utf-8")
+    return log
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point: run the CLI, map errors to exit codes. Returns the exit code."""
+    command = typer.main.get_command(app)
+    try:
+        rv = command.main(args=argv, prog_name="evalkit", standalone_mode=False)
+        code = rv if isinstance(rv, int) else 0
+    except EvalkitError as exc:
+        err_console.print(f"[bold red]{t('cli.error', _lang())}:[/] {exc}", markup=True, soft_wrap=True)
+        code = EXIT_BAD_INPUT
+    except click.exceptions.Exit as exc:
+        code = exc.exit_code
+    except click.exceptions.Abort:
+        code = EXIT_INTERNAL
+    except click.ClickException as exc:
+        exc.show()
+        code = EXIT_BAD_INPUT
+    except Exception as exc:  # the one place an unexpected failure is caught
+        log = _log_internal(exc)
+        err_console.print(t("cli.internal", _lang(), exc=type(exc).__name__, log=str(log)))
+        code = EXIT_INTERNAL
+    if argv is None:
+        sys.exit(code)
+    return code

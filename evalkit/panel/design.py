@@ -1,0 +1,64 @@
+"""Staggered adoption designs: which firm joins which cohort of a policy, and who can serve as a
+control.
+
+A firm's cohort ``g`` for a policy is the year of its first disbursement under that policy (the
+ledger is the record of treatment); firms never paid by the policy have ``g = 0``, following the
+convention of Callaway & Sant'Anna (2021) and R ``did``. With ``controls="never_any"`` (default)
+firms paid by *other* policies are left out of the comparison group, so that it is untouched by
+any subsidy; ``"never_policy"`` keeps them.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from evalkit.errors import DesignError, check_choice
+from evalkit.panel.panel import Panel
+
+CONTROLS = ("never_any", "never_policy")
+
+
+def first_award_year(disbursements: pd.DataFrame, policy_id: str | None = None) -> pd.Series:
+    """Year of each firm's first disbursement (under ``policy_id``, or under any policy)."""
+    led = disbursements if policy_id is None else disbursements[disbursements["policy_id"] == policy_id]
+    years = pd.to_datetime(led["date"]).dt.year
+    return years.groupby(led["firm_id"]).min().astype("int64").rename("g")
+
+
+@dataclass(frozen=True)
+class StaggeredDesign:
+    """The estimation sample for one policy: the panel rows of its treated firms and controls,
+    with the cohort column ``g`` (0 = never treated)."""
+
+    policy_id: str
+    data: pd.DataFrame
+    controls: str
+    n_excluded_other_policy: int
+
+    @classmethod
+    def from_ledger(cls, panel: Panel, disbursements: pd.DataFrame, policy_id: str,
+                    controls: str = "never_any") -> StaggeredDesign:
+        check_choice("controls", controls, CONTROLS)
+        if not (disbursements["policy_id"] == policy_id).any():
+            known = sorted(disbursements["policy_id"].unique())
+            raise DesignError(f"policy {policy_id!r} has no disbursements; policies in the ledger: {known}")
+        g = first_award_year(disbursements, policy_id)
+        data = panel.data.copy()
+        data["g"] = data["firm_id"].map(g).fillna(0).astype("int64")
+        excluded = 0
+        if controls == "never_any":
+            any_award = first_award_year(disbursements)
+            other = data["firm_id"].isin(any_award.index) & (data["g"] == 0)
+            excluded = int(data.loc[other, "firm_id"].nunique())
+            data = data.loc[~other]
+        data = data.reset_index(drop=True)
+        codes, _ = pd.factorize(data["firm_id"], sort=True)
+        data["unit"] = codes.astype(np.int32)
+        return cls(policy_id, data, controls, excluded)
+
+    def cohort_sizes(self) -> pd.Series:
+        """Number of firms per cohort (0 = never treated)."""
+        return self.data.drop_duplicates("unit").groupby("g").size().rename("firms")
