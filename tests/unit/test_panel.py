@@ -1,0 +1,62 @@
+import pandas as pd
+import pytest
+
+from evalkit.errors import ConfigError, DataError, DesignError
+from evalkit.io.uscc import make_uscc
+from evalkit.panel import Panel, StaggeredDesign, first_award_year
+
+IDS = [make_uscc(f"9131010400000000{i}") for i in range(5)]
+
+
+def _tables():
+    firms = pd.DataFrame({"firm_id": IDS, "cluster": ["ai"] * 5, "area": ["xujiahui"] * 5})
+    rows = [(f, y, 100.0 + i) for i, f in enumerate(IDS) for y in (2018, 2019, 2020)]
+    rows = [r for r in rows if not (r[0] == IDS[4] and r[1] == 2020)]  # firm 4 exits
+    fy = pd.DataFrame(rows, columns=["firm_id", "year", "revenue"])
+    ledger = pd.DataFrame({
+        "policy_id": ["P01", "P01", "P01", "P02"],
+        "firm_id": [IDS[0], IDS[0], IDS[1], IDS[2]],
+        "date": ["2019-03-01", "2020-03-01", "2020-05-01", "2019-06-01"],
+        "amount": [1.0, 1.0, 1.0, 1.0],
+    })
+    return firms, fy, ledger
+
+
+def test_panel_joins_attributes_and_detects_balance():
+    firms, fy, _ = _tables()
+    p = Panel.from_tables(firms, fy)
+    assert p.n_firms == 5 and list(p.years) == [2018, 2019, 2020]
+    assert not p.is_balanced()
+    b, dropped = p.balanced()
+    assert dropped == 1 and b.is_balanced() and b.n_firms == 4
+    assert (p.data["cluster"] == "ai").all()
+
+
+def test_panel_rejects_orphans_and_duplicates():
+    firms, fy, _ = _tables()
+    with pytest.raises(DataError, match="absent from the firms table"):
+        Panel.from_tables(firms.iloc[1:], fy)
+    with pytest.raises(DataError, match="appears twice"):
+        Panel.from_tables(firms, pd.concat([fy, fy.iloc[:1]]))
+
+
+def test_cohorts_from_first_disbursement_and_controls():
+    firms, fy, ledger = _tables()
+    assert first_award_year(ledger, "P01").to_dict() == {IDS[0]: 2019, IDS[1]: 2020}
+    p = Panel.from_tables(firms, fy)
+    d = StaggeredDesign.from_ledger(p, ledger, "P01")
+    assert d.n_excluded_other_policy == 1  # IDS[2] was paid by P02
+    assert IDS[2] not in set(d.data["firm_id"])
+    assert d.cohort_sizes().to_dict() == {0: 2, 2019: 1, 2020: 1}
+    keep = StaggeredDesign.from_ledger(p, ledger, "P01", controls="never_policy")
+    assert keep.cohort_sizes().to_dict() == {0: 3, 2019: 1, 2020: 1}
+    assert list(p.data.columns) == list(Panel.from_tables(firms, fy).data.columns)  # no mutation
+
+
+def test_design_errors_are_clear():
+    firms, fy, ledger = _tables()
+    p = Panel.from_tables(firms, fy)
+    with pytest.raises(DesignError, match="P09"):
+        StaggeredDesign.from_ledger(p, ledger, "P09")
+    with pytest.raises(ConfigError, match="never_any"):
+        StaggeredDesign.from_ledger(p, ledger, "P01", controls="everyone")
