@@ -1,1 +1,18 @@
-"""evalkit.did."""
+"""evalkit.did: staggered difference-in-differences (Callaway & Sant'Anna 2021 and diagnostics)."""
+
+from evalkit.did.aggte import aggte
+from evalkit.did.att_gt import att_gt
+from evalkit.did.drdid import drdid_panel, reg_did_panel, std_ipw_panel
+from evalkit.did.plot import plot_event_study
+from evalkit.did.results import AggteResult, ATTgtResult
+
+__all__ = [
+    "ATTgtResult",
+    "AggteResult",
+    "aggte",
+    "att_gt",
+    "drdid_panel",
+    "plot_event_study",
+    "reg_did_panel",
+    "std_ipw_panel",
+]

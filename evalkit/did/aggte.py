@@ -1,0 +1,196 @@
+"""Aggregations of ATT(g, t) (Callaway & Sant'Anna 2021, Section 3; R ``did::aggte``).
+
+``simple``   post-treatment cells weighted by cohort size P(G = g);
+``group``    per cohort the mean of its post-treatment cells, overall weighted by cohort size;
+``dynamic``  per event time e = t - g the cohort-size-weighted mean, overall the mean over e >= 0;
+``calendar`` per period t the cohort-size-weighted mean of post cells, overall the mean over t.
+
+Influence functions combine the cell influence functions with the aggregation weights plus the
+term for estimating the cohort-size weights (R ``did``'s ``wif``). That term is itself linear in
+the per-cohort columns ``w_i * 1(G_i = g)``: for weights pg_k / s over kept cells k (s = sum of
+their pg, P = sum pg_k att_k) it equals ``sum_g w_i 1(G_i = g) (a_g / s - c_g P / s^2)`` with a_g
+the sum of att and c_g the number of kept cells of cohort g. So every aggregate is represented by
+a weight matrix over cells ``Wc`` (m, K) and over cohort columns ``Wa`` (n_g, K): its influence
+function is ``inf_func @ Wc + A @ Wa`` and its multiplier-bootstrap draws are the same
+combination of the draws att_gt stored -- one shared bootstrap. For ``group`` the weight term
+compares each unit's cohort with the list of cohorts (as csdid 0.4.3 and moderndid do; see
+``tests/reference/PROVENANCE.md``).
+"""
+
+from __future__ import annotations
+
+import math
+import warnings
+from typing import Any
+
+import numpy as np
+from scipy import stats
+
+import evalkit
+from evalkit.did.bootstrap import multiplier_draws, summarise_draws, sup_t_crit
+from evalkit.did.results import AggteResult, ATTgtResult, se_from_inf_func
+from evalkit.errors import DesignError, EvalkitWarning, check_choice
+
+__all__ = ["AGGTE_TYPES", "aggte"]
+
+AGGTE_TYPES = ("simple", "group", "dynamic", "calendar")
+_SE_FLOOR = np.sqrt(np.finfo(float).eps) * 10
+
+
+def _weighted(sel: np.ndarray, pg: np.ndarray, att: np.ndarray, group: np.ndarray,
+              glist: np.ndarray, m: int, estimated_weights: bool = True):
+    """Weights (Wc (m,), Wa (n_g,)) of sum_k pg_k att_k / sum pg_k over cells ``sel``, with the
+    cohort-share term when the pg are estimated."""
+    wc = np.zeros(m)
+    pk = pg[sel]
+    s = pk.sum()
+    wc[sel] = pk / s
+    wa = np.zeros(glist.size)
+    if estimated_weights:
+        P = float(np.dot(pk, att[sel]))
+        gi = np.searchsorted(glist, group[sel])
+        a_g = np.bincount(gi, weights=att[sel], minlength=glist.size)
+        c_g = np.bincount(gi, minlength=glist.size).astype(float)
+        wa = a_g / s - c_g * P / s ** 2
+    return wc, wa
+
+
+def aggte(result: ATTgtResult, type: str = "group", min_e: float = -math.inf,
+          max_e: float = math.inf, balance_e: int | None = None, na_rm: bool = False,
+          bstrap: bool | None = None, biters: int | None = None, cband: bool | None = None,
+          alp: float | None = None, seed: int | None = None) -> AggteResult:
+    """Aggregate ATT(g, t) as R ``did::compute.aggte`` does (see the module docstring).
+
+    ``min_e``/``max_e`` restrict event times (``dynamic``) and ``max_e`` the post-treatment
+    cells of ``simple`` and ``group``; ``balance_e`` keeps only cohorts observed at least
+    ``balance_e`` periods after treatment (``dynamic``); ``na_rm`` drops missing cells (else
+    they are an error). ``bstrap``, ``biters``, ``cband``, ``alp`` default to att_gt's values.
+    Bootstrap: the draws stored by att_gt are reused (same draws for cells and aggregates) when
+    ``biters`` and ``seed`` are unchanged; otherwise new draws from ``seed``. Shapes:
+    ``inf_func_egt`` (n_units, n_keys), ``inf_func_overall`` (n_units,).
+    """
+    check_choice("type", type, AGGTE_TYPES)
+    opts = result.options
+    bstrap = opts.get("bstrap", False) if bstrap is None else bstrap
+    biters = opts.get("biters", 999) if biters is None else int(biters)
+    cband = opts.get("cband", False) if cband is None else cband
+    alp = result.alp if alp is None else alp
+    reuse = (result.boot_draws is not None and biters == opts.get("biters")
+             and (seed is None or seed == opts.get("seed")))
+    seed = opts.get("seed") if seed is None else seed
+
+    group, time, att, inf = result.group, result.time, result.att, result.inf_func
+    glist = np.unique(group)
+    keep_cells = np.ones(att.size, dtype=bool)
+    if not np.isfinite(att).all():
+        if not na_rm:
+            raise DesignError("some ATT(g,t) are missing; set na_rm=True to drop them")
+        keep_cells = np.isfinite(att)
+    cell_index = np.flatnonzero(keep_cells)
+    group, time, att = group[keep_cells], time[keep_cells], att[keep_cells]
+    m = att.size
+    G, w, n = result.unit_group, result.unit_weights, result.n_units
+    pgg = np.array([np.mean(w * (g == G)) for g in glist])
+    pg = pgg[np.searchsorted(glist, group)]
+    event = time - group
+    post = group <= time
+
+    keys: list[int] = []
+    wcs: list[np.ndarray] = []
+    was: list[np.ndarray] = []
+    if type == "simple":
+        wc, wa = _weighted(np.flatnonzero(post & (event <= max_e)), pg, att, group, glist, m)
+        overall_wc, overall_wa = wc, wa
+    elif type == "group":
+        for g in glist:
+            sel = np.flatnonzero((group == g) & post & (event <= max_e))
+            if sel.size:
+                wc, wa = _weighted(sel, pg, att, group, glist, m, estimated_weights=False)
+                keys.append(int(g))
+                wcs.append(wc)
+                was.append(wa)
+        if not keys:
+            raise DesignError("no post-treatment cell within max_e; widen max_e")
+        Wc = np.column_stack(wcs)
+        theta = att @ Wc
+        gk = np.array(keys)
+        pk = pgg[np.searchsorted(glist, gk)]
+        # overall = sum_g pgg_g theta_g / sum pgg, weights estimated over the list of cohorts.
+        overall_wc = Wc @ (pk / pk.sum())
+        P = float(np.dot(pk, theta))
+        overall_wa = np.zeros(glist.size)
+        overall_wa[np.searchsorted(glist, gk)] = theta / pk.sum() - P / pk.sum() ** 2
+    else:
+        if type == "dynamic":
+            eseq = np.unique(event)
+            include = np.ones(m, dtype=bool)
+            if balance_e is not None:
+                tmax, tmin = time.max(), time.min()
+                eseq = eseq[(eseq <= balance_e) & (eseq >= balance_e - tmax + tmin)]
+                include = (tmax - group) >= balance_e
+            eseq = eseq[(eseq >= min_e) & (eseq <= max_e)]
+            selections = [(int(e), np.flatnonzero((event == e) & include)) for e in eseq]
+        else:
+            selections = [(int(t1), np.flatnonzero((time == t1) & post))
+                          for t1 in np.unique(time[time >= group.min()])]
+        for key, sel in selections:
+            if sel.size:
+                wc, wa = _weighted(sel, pg, att, group, glist, m)
+                keys.append(key)
+                wcs.append(wc)
+                was.append(wa)
+        use = np.array(keys) >= 0 if type == "dynamic" else np.ones(len(keys), dtype=bool)
+        if not use.any():
+            raise DesignError("no post-treatment event time (e >= 0) in the selected window; "
+                              "widen min_e / max_e / balance_e")
+        overall_wc = np.column_stack(wcs)[:, use].mean(axis=1)
+        overall_wa = np.column_stack(was)[:, use].mean(axis=1)
+
+    Wc = np.column_stack([*wcs, overall_wc])          # (m, K + 1), last column overall
+    Wa = np.column_stack([*was, overall_wa])          # (n_g, K + 1)
+    est = att @ Wc
+    aux = w[:, None] * (G[:, None] == glist[None, :])
+    everything = inf[:, cell_index] @ Wc + aux @ Wa   # (n, K + 1)
+    se_all = se_from_inf_func(everything, result.cluster)
+    z = float(stats.norm.ppf(1 - alp / 2))
+    crit = z
+    k = len(keys)
+    if bstrap or (cband and k):
+        if reuse:
+            d = result.boot_draws
+            bres = d[:, cell_index] @ Wc + d[:, inf.shape[1]:] @ Wa
+            n_c = n if result.cluster is None else int(result.cluster.max()) + 1
+        else:
+            bres, n_c = multiplier_draws(everything, np.random.default_rng(seed), biters,
+                                         result.cluster, opts.get("bootstrap_weights", "mammen"))
+        boot = summarise_draws(bres, n, n_c, alp)
+        if bstrap:
+            se_all = boot.se
+        if cband and k:
+            sub = sup_t_crit(bres[:, :k], alp)
+            if not np.isfinite(sub) or sub < z:
+                warnings.warn("simultaneous critical value is not finite or below the pointwise "
+                              "one; reporting pointwise intervals", EvalkitWarning, stacklevel=2)
+            else:
+                crit = sub
+    se_all = np.where(se_all <= _SE_FLOOR, np.nan, se_all)
+
+    options: dict[str, Any] = {
+        "type": type, "min_e": min_e, "max_e": max_e, "balance_e": balance_e, "na_rm": na_rm,
+        "bstrap": bool(bstrap), "biters": int(biters), "cband": bool(cband), "alp": alp,
+        "seed": seed, "reused_att_gt_draws": bool(reuse and (bstrap or (cband and k))),
+        "att_gt": opts,
+    }
+    provenance = {
+        "estimator": "Callaway & Sant'Anna (2021) aggte",
+        "evalkit_version": evalkit.__version__,
+        "options": options,
+        "n_units": n,
+        "seed": seed,
+    }
+    return AggteResult(
+        type=type, overall_att=float(est[-1]), overall_se=float(se_all[-1]),
+        inf_func_overall=everything[:, -1], egt=np.array(keys, dtype=np.int64),
+        att_egt=est[:-1], se_egt=se_all[:-1], inf_func_egt=everything[:, :-1],
+        crit_val_egt=float(crit), unit_ids=result.unit_ids, alp=alp, n_units=n,
+        options=options, provenance=provenance)

@@ -1,0 +1,430 @@
+"""Group-time average treatment effects ATT(g, t) of Callaway & Sant'Anna (2021).
+
+Callaway, B. and Sant'Anna, P. H. C. (2021), "Difference-in-differences with multiple time
+periods", Journal of Econometrics 225(2), 200-230. This module reproduces R ``did``'s ``att_gt``
+for panel data (``compute.att_gt``), each cell estimated with one of the 2x2 estimators of
+Sant'Anna & Zhao (2020) in :mod:`evalkit.did.drdid`.
+
+Implementation: the long panel is pivoted once into a (units x periods) float64 matrix; every
+(g, t) cell is a pair of columns. Cells sharing the same treated units, comparison units and
+covariates (with never-treated controls and time-invariant covariates: all cells of a cohort) are
+estimated in one call -- one propensity-score fit, one outcome regression with a matrix of
+outcome changes. Influence functions are stored in an (n_units x n_cells) matrix.
+"""
+
+from __future__ import annotations
+
+import warnings
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from scipy import stats
+
+import evalkit
+from evalkit.did.bootstrap import BOOTSTRAP_WEIGHTS, multiplier_draws, summarise_draws
+from evalkit.did.drdid import drdid_panel, reg_did_panel, std_ipw_panel
+from evalkit.did.results import ATTgtResult, se_from_inf_func
+from evalkit.errors import (
+    DataError,
+    DataWarning,
+    DesignError,
+    IdentificationError,
+    check_choice,
+)
+
+__all__ = ["BASE_PERIODS", "CONTROL_GROUPS", "EST_METHODS", "att_gt"]
+
+CONTROL_GROUPS = ("nevertreated", "notyettreated")
+EST_METHODS = ("dr", "ipw", "reg")
+BASE_PERIODS = ("varying", "universal")
+_ESTIMATORS = {"dr": drdid_panel, "ipw": std_ipw_panel, "reg": reg_did_panel}
+# R did reports a standard error at or below this as missing (degenerate influence function).
+_SE_FLOOR = np.sqrt(np.finfo(float).eps) * 10
+
+
+# --------------------------------------------------------------------------------------------
+# Input checks and the (units x periods) pivot
+# --------------------------------------------------------------------------------------------
+
+def _check_columns(data: pd.DataFrame, names: Sequence[str]) -> None:
+    if not isinstance(data, pd.DataFrame):
+        raise DataError(f"data must be a pandas DataFrame; received {type(data).__name__}")
+    for name in names:
+        if name not in data.columns:
+            shown = ", ".join(map(str, data.columns[:12]))
+            raise DataError(f"column {name!r} not found in the data (columns: {shown})",
+                            column=str(name), fix="check the column name")
+
+
+def _integer_column(values: pd.Series, name: str) -> np.ndarray:
+    if values.isna().any():
+        row = int(np.flatnonzero(values.isna().to_numpy())[0])
+        raise DataError(f"column {name!r} has missing values", column=name, row=row + 2,
+                        fix="fill or remove the rows")
+    try:
+        arr = values.to_numpy(dtype=float)
+    except (TypeError, ValueError) as exc:
+        raise DataError(f"column {name!r} must be numeric", column=name) from exc
+    bad = ~np.isfinite(arr) | (arr != np.round(arr))
+    if bad.any():
+        row = int(np.flatnonzero(bad)[0])
+        raise DataError(f"column {name!r} must hold whole numbers (periods such as years); "
+                        f"found {values.iloc[row]!r}", column=name, row=row + 2,
+                        fix="code periods as integers, e.g. 2019")
+    return arr.astype(np.int64)
+
+
+def _unit_constant(ucodes: np.ndarray, first_row: np.ndarray, values: np.ndarray, name: str,
+                   ids: np.ndarray, what: str) -> np.ndarray:
+    """The per-unit value of a column that must not vary within unit; DataError otherwise.
+    ``first_row`` (n,) is the position of each unit's first row."""
+    per_unit = values[first_row]
+    same = values == per_unit[ucodes]
+    if not np.all(same):
+        i = int(np.flatnonzero(~same)[0])
+        raise DataError(f"unit {ids[ucodes[i]]!r} {what}: column {name!r} changes over time",
+                        column=name, fix=f"{name} must be constant within each unit")
+    return per_unit
+
+
+class _Panel:
+    """The data pivoted to arrays: Y (n, T), observed (n, T), X (T, n, p) or (1, n, p)."""
+
+    def __init__(self, data, yname, tname, idname, gname, covariates, weights, clustervars,
+                 anticipation, allow_unbalanced_panel):
+        cols = [yname, tname, idname, gname, *covariates]
+        if weights is not None:
+            cols.append(weights)
+        cols += list(clustervars)
+        _check_columns(data, cols)
+        self.dropped_rows = 0
+        self.dropped_units = 0
+        t = _integer_column(data[tname], tname)
+        g = _integer_column(data[gname], gname)
+        if np.any(g < 0):
+            raise DataError(f"column {gname!r} must be the first treated period, or 0 for "
+                            "never treated; found a negative value", column=gname)
+        idv = data[idname]
+        if idv.isna().any():
+            raise DataError(f"column {idname!r} has missing unit ids", column=idname)
+        y = pd.to_numeric(data[yname], errors="coerce").to_numpy(dtype=float)
+        xcols = [pd.to_numeric(data[c], errors="coerce").to_numpy(dtype=float)
+                 for c in covariates]
+        keep = np.isfinite(y)
+        for c, x in zip(covariates, xcols, strict=True):
+            if np.isnan(x).all() and data[c].notna().any():
+                raise DataError(f"covariate {c!r} is not numeric", column=c,
+                                fix="encode categories as numeric dummies")
+            keep &= np.isfinite(x)
+        if not keep.all():
+            self.dropped_rows = int((~keep).sum())
+            warnings.warn(f"dropped {self.dropped_rows} rows with missing or non-finite "
+                          f"{yname!r} or covariates", DataWarning, stacklevel=4)
+        idx = np.flatnonzero(keep)
+        ucodes, uids = pd.factorize(idv.to_numpy()[idx], sort=True)
+        tcodes, tvals = pd.factorize(t[idx], sort=True)
+        n, T = len(uids), len(tvals)
+        if n == 0:
+            raise DataError("no usable rows: every row has a missing outcome or covariate")
+        flat = ucodes.astype(np.int64) * T + tcodes
+        counts = np.bincount(flat, minlength=n * T)
+        if counts.max() > 1:
+            i = idx[int(np.flatnonzero(counts[flat] > 1)[0])]
+            raise DataError(f"unit {idv.iloc[i]!r} has more than one row for period {t[i]}",
+                            column=idname, row=int(i) + 2, fix="keep one row per unit and period")
+        observed = (counts > 0).reshape(n, T)
+        rowpos = np.zeros(n * T, dtype=np.int64)
+        rowpos[flat] = np.arange(flat.size)
+        first_row = rowpos.reshape(n, T)[np.arange(n), observed.argmax(axis=1)]
+        uid_arr = np.asarray(uids)
+        G = _unit_constant(ucodes, first_row, g[idx], gname, uid_arr, "switches cohort")
+        w = np.ones(n)
+        if weights is not None:
+            wv = pd.to_numeric(data[weights], errors="coerce").to_numpy(dtype=float)[idx]
+            if not np.all(np.isfinite(wv)) or np.any(wv < 0) or not np.any(wv > 0):
+                raise DataError(f"weights column {weights!r} must be finite and non-negative",
+                                column=weights)
+            w = _unit_constant(ucodes, first_row, wv, weights, uid_arr, "has varying weights")
+        clusters = None
+        if clustervars:
+            cv = pd.factorize(data[clustervars[0]].to_numpy()[idx], sort=True)[0]
+            if np.any(cv < 0):
+                raise DataError(f"cluster column {clustervars[0]!r} has missing values",
+                                column=clustervars[0])
+            per = _unit_constant(ucodes, first_row, cv, clustervars[0], uid_arr,
+                                 "moves between clusters")
+            clusters = pd.factorize(per, sort=True)[0].astype(np.int64)
+        Y = np.full((n, T), np.nan)
+        Y[ucodes, tcodes] = y[idx]
+        p = len(covariates) + 1
+        if covariates:
+            Xl = np.column_stack([x[idx] for x in xcols])
+            Xt = np.full((T, n, p - 1), np.nan)
+            Xt[tcodes, ucodes] = Xl
+            first = np.argmax(observed, axis=1)
+            Xfirst = Xt[first, np.arange(n)]
+            varying = bool(np.any(observed & np.any(Xt.transpose(1, 0, 2)
+                                                     != Xfirst[:, None, :], axis=2)))
+            Xt = Xt if varying else Xfirst[None]
+        else:
+            Xt = np.empty((1, n, 0))
+        self.X = np.concatenate([np.ones((*Xt.shape[:2], 1)), Xt], axis=2)
+        self.time_varying_x = self.X.shape[0] > 1
+        self.Y, self.observed = Y, observed
+        self.ids, self.tlist, self.G, self.w, self.cluster = np.asarray(uids), tvals, G, w, clusters
+        self.n_input_units = n
+        # Units first treated after the last period (net of anticipation) are untreated
+        # throughout the sample: R did recodes them as never treated.
+        self.G = np.where(tvals.max() + anticipation < self.G, 0, self.G)
+        if not allow_unbalanced_panel:
+            full = observed.all(axis=1)
+            if not full.all():
+                self.dropped_units = int((~full).sum())
+                warnings.warn(
+                    f"unbalanced panel: dropped {self.dropped_units} of {n} units "
+                    f"({int(observed[~full].sum())} rows) not observed in all {T} periods, as "
+                    "R did does; set allow_unbalanced_panel=True to keep them", DataWarning,
+                    stacklevel=4)
+                self._subset(full)
+                if self.Y.shape[0] == 0:
+                    raise DataError("no unit is observed in every period; set "
+                                    "allow_unbalanced_panel=True")
+
+    def _subset(self, keep: np.ndarray) -> None:
+        self.Y, self.observed = self.Y[keep], self.observed[keep]
+        self.X = self.X[:, keep]
+        self.ids, self.G, self.w = self.ids[keep], self.G[keep], self.w[keep]
+        if self.cluster is not None:
+            self.cluster = pd.factorize(self.cluster[keep], sort=True)[0].astype(np.int64)
+
+    def drop_periods_from(self, cutoff: int) -> None:
+        cols = self.tlist < cutoff
+        self.Y, self.observed, self.tlist = self.Y[:, cols], self.observed[:, cols], \
+            self.tlist[cols]
+        if self.time_varying_x:
+            self.X = self.X[cols]
+
+
+# --------------------------------------------------------------------------------------------
+# Cells
+# --------------------------------------------------------------------------------------------
+
+def _plan_cells(tlist, glist, anticipation, base_period):
+    """(g, t, base) per cell in R did's order; base None for universal-base reference cells."""
+    cells = []
+    tfac = 0 if base_period == "universal" else 1
+    for g in glist:
+        pre = np.flatnonzero(tlist + anticipation < g)
+        last_pre = int(pre[-1])
+        for ti in range(len(tlist) - tfac):
+            tn = int(tlist[ti + tfac])
+            pret = last_pre if base_period == "universal" else ti
+            if g - anticipation <= tn:
+                pret = last_pre
+            base = int(tlist[pret])
+            cells.append((int(g), tn, None if (base_period == "universal" and base == tn)
+                          else base))
+    return cells
+
+
+def att_gt(data: pd.DataFrame, yname: str, tname: str, idname: str, gname: str,
+           covariates: Sequence[str] = (), control_group: str = "nevertreated",
+           est_method: str = "dr", anticipation: int = 0, base_period: str = "varying",
+           weights: str | None = None, clustervars: Sequence[str] = (), bstrap: bool = False,
+           biters: int = 999, cband: bool = False, alp: float = 0.05, seed: int | None = None,
+           allow_unbalanced_panel: bool = False,
+           bootstrap_weights: str = "mammen") -> ATTgtResult:
+    """Group-time average treatment effects ATT(g, t) (Callaway & Sant'Anna 2021; R ``did``).
+
+    Parameters follow R ``did::att_gt`` (panel data): ``yname`` outcome, ``tname`` integer
+    period, ``idname`` unit id, ``gname`` first treated period (0 = never treated; units first
+    treated after the last period are recoded to 0, as R does), ``covariates`` column names
+    (an intercept is always included; with time-varying covariates each cell uses the values of
+    the earlier of its two periods, as R does), ``control_group`` ``"nevertreated"`` or
+    ``"notyettreated"`` (units with g > max(t, base) + anticipation, plus never treated),
+    ``est_method`` ``"dr"`` (:func:`~evalkit.did.drdid.drdid_panel`), ``"ipw"`` or ``"reg"``,
+    ``anticipation`` periods, ``base_period`` ``"varying"`` (pre-period cells compare t with
+    t - 1) or ``"universal"`` (all cells against g - anticipation - 1), ``weights`` a column of
+    time-invariant sampling weights, ``clustervars`` at most one time-invariant column coarser
+    than the unit (the unit is always a cluster).
+
+    Inference: standard errors are analytic, from the influence functions,
+    ``sqrt(sum_c (sum_{i in c} IF_i)^2) / n`` (R's ``sqrt(mean(IF^2)/n)`` with unit clusters;
+    R did instead requires the bootstrap for coarser clusters, whose target is this same
+    quantity). ``bstrap=True`` replaces them with multiplier-bootstrap standard errors
+    (``biters`` draws, Mammen weights, or ``bootstrap_weights="rademacher"``); ``cband=True``
+    reports uniform sup-t bands (drawing the bootstrap if needed). ``seed`` seeds the one
+    ``numpy.random.Generator``.
+
+    Unbalanced panels: by default, as R ``did``, units not observed in every period are dropped
+    (a :class:`DataWarning` gives the counts). With ``allow_unbalanced_panel=True`` every unit is
+    kept and each (g, t) cell is estimated with the panel 2x2 estimator on the treated and
+    comparison units observed in *both* of the cell's periods (t and its base period); its
+    influence function is scaled by n / n_cell (n all units, n_cell those used) and is zero for
+    the others, so cells and aggregations remain means over the same n units. This is a
+    different choice from R's ``allow_unbalanced_panel = TRUE``, which treats the unbalanced
+    panel as repeated cross sections (``DRDID::drdid_rc`` etc.) using every observation of each
+    period; ours uses within-unit changes (more precise, and identical to the balanced
+    estimator when the panel is balanced) and identifies the ATT under the same parallel-trends
+    assumption provided attrition is unrelated to outcome trends given cohort and covariates.
+
+    Errors: :class:`DataError` for unknown columns, non-integer periods or cohorts, units that
+    switch cohort, duplicate unit-periods; :class:`DesignError` for a cohort with no
+    pre-treatment period, no never-treated units with ``control_group="nevertreated"``, a cell
+    without comparison units, singular covariate designs; :class:`IdentificationError` when
+    propensity scores reach 0.999 (overlap fails).
+
+    Returns :class:`~evalkit.did.results.ATTgtResult`: cells ordered by g then t;
+    ``inf_func`` (n_units, n_cells) with rows in the order of ``unit_ids``.
+    """
+    check_choice("control_group", control_group, CONTROL_GROUPS)
+    check_choice("est_method", est_method, EST_METHODS)
+    check_choice("base_period", base_period, BASE_PERIODS)
+    check_choice("bootstrap_weights", bootstrap_weights, BOOTSTRAP_WEIGHTS)
+    covariates = [covariates] if isinstance(covariates, str) else list(covariates)
+    clustervars = [clustervars] if isinstance(clustervars, str) else list(clustervars)
+    clustervars = [c for c in clustervars if c != idname]
+    if len(clustervars) > 1:
+        raise DesignError(f"at most one cluster variable besides the unit is supported; "
+                          f"received {clustervars}")
+    if int(anticipation) != anticipation or anticipation < 0:
+        raise DesignError(f"anticipation must be a non-negative integer; received "
+                          f"{anticipation!r}")
+    if not 0 < alp < 1:
+        raise DesignError(f"alp must lie in (0, 1); received {alp!r}")
+    anticipation = int(anticipation)
+
+    panel = _Panel(data, yname, tname, idname, gname, covariates, weights, clustervars,
+                   anticipation, allow_unbalanced_panel)
+    tlist = panel.tlist
+    glist = np.unique(panel.G[panel.G > 0])
+    if glist.size == 0:
+        raise DesignError(f"no treated cohort: every unit has {gname} = 0 (or is first "
+                          "treated after the last period)")
+    early = glist[glist <= tlist[0] + anticipation]
+    if early.size:
+        raise DesignError(
+            f"cohort(s) {', '.join(map(str, early.tolist()))} of {gname!r} are treated in or "
+            f"before the first period {tlist[0]} (anticipation {anticipation}), so they have no "
+            "pre-treatment period; drop these units or add earlier periods to the data")
+    coerced = None
+    if not (panel.G == 0).any():
+        if control_group == "nevertreated":
+            raise DesignError(
+                "no never-treated units, so control_group='nevertreated' has no comparison "
+                "group; use control_group='notyettreated'")
+        latest = int(glist.max())
+        warnings.warn(
+            f"no never-treated units: the last cohort ({latest}) serves only as not-yet-treated "
+            f"comparison and periods from {latest - anticipation} on are dropped", DataWarning,
+            stacklevel=2)
+        panel.drop_periods_from(latest - anticipation)
+        tlist = panel.tlist
+        glist = glist[glist < latest]
+        coerced = latest
+        if glist.size == 0 or tlist.size < 2:
+            raise DesignError("too few cohorts or periods remain once the last cohort serves "
+                              "as comparison group")
+
+    panel.w = panel.w / panel.w.mean()
+    cells = _plan_cells(tlist, glist, anticipation, base_period)
+    n = panel.Y.shape[0]
+    m = len(cells)
+    att = np.zeros(m)
+    inf = np.zeros((n, m))
+    tcol = {int(t): j for j, t in enumerate(tlist)}
+    estimator = _ESTIMATORS[est_method]
+
+    # Batch cells that share treated units, comparison units and covariates.
+    batches: dict[tuple, list[int]] = {}
+    for k, (g, tn, base) in enumerate(cells):
+        if base is None:
+            continue
+        cutoff = None if control_group == "nevertreated" else max(tn, base) + anticipation
+        xper = min(tn, base) if panel.time_varying_x else None
+        obs = (tn, base) if allow_unbalanced_panel else None
+        batches.setdefault((g, cutoff, xper, obs), []).append(k)
+
+    G = panel.G
+    for (g, cutoff, xper, obs), ks in batches.items():
+        treated = g == G
+        control = (G == 0) if cutoff is None else ((G == 0) | ((cutoff < G) & (g != G)))
+        sample = treated | control
+        tn0, base0 = cells[ks[0]][1], cells[ks[0]][2]
+        if obs is not None:
+            sample &= panel.observed[:, tcol[tn0]] & panel.observed[:, tcol[base0]]
+        idx = np.flatnonzero(sample)
+        D = treated[idx].astype(float)
+        n_treat = int(D.sum())
+        where = f"ATT(g={g}, t={tn0})" if len(ks) == 1 else f"cohort {g}"
+        if n_treat == 0:
+            raise DesignError(f"{where}: no units of cohort {g} are observed in periods "
+                              f"{base0} and {tn0}")
+        if n_treat == idx.size:
+            raise DesignError(
+                f"{where}: no valid comparison units (control_group={control_group!r}); "
+                + ("use control_group='notyettreated' or add never-treated units"
+                   if control_group == "nevertreated"
+                   else "add never-treated units or drop the late periods"))
+        X = panel.X[0 if xper is None else tcol[xper]][idx]
+        tc = [tcol[cells[k][1]] for k in ks]
+        bc = [tcol[cells[k][2]] for k in ks]
+        Ys = panel.Y[idx]
+        dY = Ys[:, tc] - Ys[:, bc]
+        try:
+            a, f = estimator(dY, D, X, panel.w[idx])
+        except IdentificationError as exc:
+            raise IdentificationError(
+                f"{where}: {exc}: cohort {g} and its comparison units do not overlap in "
+                f"covariates {covariates}; use fewer covariates or est_method='reg'") from exc
+        except DesignError as exc:
+            raise DesignError(f"{where}: {exc}") from exc
+        att[ks] = a
+        inf[np.ix_(idx, ks)] = f * (n / idx.size)
+
+    group = np.array([c[0] for c in cells], dtype=np.int64)
+    time = np.array([c[1] for c in cells], dtype=np.int64)
+    se = se_from_inf_func(inf, panel.cluster)
+    se[se <= _SE_FLOOR] = np.nan
+    crit = float(stats.norm.ppf(1 - alp / 2))
+    draws = None
+    if bstrap or cband:
+        # Draw once for the cells and the cohort-share columns aggte needs (see aggte).
+        aux = panel.w[:, None] * (G[:, None] == glist[None, :])
+        draws, n_c = multiplier_draws(np.hstack([inf, aux]), np.random.default_rng(seed),
+                                      biters, panel.cluster, bootstrap_weights)
+        boot = summarise_draws(draws[:, :m], n, n_c, alp)
+        if bstrap:
+            se = boot.se
+        if cband and np.isfinite(boot.crit_val):
+            crit = max(crit, boot.crit_val)
+
+    options: dict[str, Any] = {
+        "yname": yname, "tname": tname, "idname": idname, "gname": gname,
+        "covariates": covariates, "control_group": control_group, "est_method": est_method,
+        "anticipation": anticipation, "base_period": base_period, "weights": weights,
+        "clustervars": clustervars, "bstrap": bool(bstrap), "biters": int(biters),
+        "cband": bool(cband), "alp": alp, "seed": seed,
+        "allow_unbalanced_panel": bool(allow_unbalanced_panel),
+        "bootstrap_weights": bootstrap_weights,
+    }
+    provenance = {
+        "estimator": "Callaway & Sant'Anna (2021) att_gt; 2x2: Sant'Anna & Zhao (2020)",
+        "evalkit_version": evalkit.__version__,
+        "options": options,
+        "n_units": n,
+        "n_units_input": panel.n_input_units,
+        "n_units_dropped_unbalanced": panel.dropped_units,
+        "n_rows_dropped_missing": panel.dropped_rows,
+        "periods": tlist.tolist(),
+        "cohorts": glist.tolist(),
+        "last_cohort_as_control": coerced,
+        "seed": seed,
+    }
+    return ATTgtResult(
+        group=group, time=time, att=att, se=se, inf_func=inf, unit_ids=panel.ids,
+        unit_group=G.copy(), unit_weights=panel.w, cluster=panel.cluster,
+        crit_val=crit, alp=alp, n_units=n, options=options, provenance=provenance,
+        boot_draws=draws)

@@ -1,0 +1,188 @@
+"""Two-period (2x2) difference-in-differences estimators for panel data, with influence functions.
+
+The three panel estimators of Sant'Anna & Zhao (2020), "Doubly robust difference-in-differences
+estimators", Journal of Econometrics 219(1), as R ``DRDID`` implements them and R ``did``
+(Callaway & Sant'Anna 2021) calls them for each ATT(g, t):
+
+* :func:`drdid_panel` -- the locally efficient doubly robust estimator (``DRDID::drdid_panel``,
+  the "traditional" DR estimator, R ``did``'s default ``est_method = "dr"``): logit propensity
+  score fitted by maximum likelihood plus a linear regression of the outcome change on covariates
+  among comparison units, Hajek-normalised weights, propensity scores of comparison units trimmed
+  at ``trim_level``.
+* :func:`std_ipw_panel` -- normalised (Hajek) inverse probability weighting (Abadie 2005).
+* :func:`reg_did_panel` -- outcome regression (Heckman, Ichimura & Todd 1997).
+
+Each is a pure function of ``(delta_y, D, X, weights)``:
+
+``delta_y``  (m,) or (m, c): outcome change(s) y_post - y_pre of the m units; c columns are c
+             outcomes sharing the same units, treatment and covariates (e.g. several periods of
+             one cohort), estimated in one pass.
+``D``        (m,) 1 for treated, 0 for comparison units.
+``X``        (m, p) covariates *including* the intercept column.
+``weights``  (m,) non-negative sampling weights or None.
+
+and returns ``(att, inf_func)``: ``att`` (c,) (a float for 1-D ``delta_y``) and ``inf_func``
+(m, c) (or (m,)), normalised as DRDID's: ``se = sqrt(mean(inf_func**2) / m)``.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from evalkit.errors import DesignError, IdentificationError
+
+__all__ = ["OVERLAP_LIMIT", "drdid_panel", "logit_fit", "reg_did_panel", "std_ipw_panel"]
+
+# R did flags a cell when the (preliminary) propensity score reaches 0.999
+# (compute.att_gt: `max(preliminary_pscores) >= 0.999` -> "overlap condition violated").
+OVERLAP_LIMIT = 0.999
+# DRDID caps fitted scores at 1 - 1e-6 to avoid division by zero.
+_PS_CAP = 1 - 1e-6
+_EPS = np.finfo(float).eps
+
+
+def logit_fit(X: np.ndarray, D: np.ndarray, w: np.ndarray, tol: float = 1e-12,
+              max_iter: int = 100) -> np.ndarray:
+    """Weighted logit MLE by Newton-Raphson; returns fitted probabilities (m,).
+
+    Raises :class:`IdentificationError` when the scores separate (some fitted probability
+    reaches 0 or 1), since the ATT is then not identified from overlapping units.
+    """
+    _m, p = X.shape
+    share = np.average(D, weights=w)
+    beta = np.zeros(p)
+    beta[0] = np.log(share / (1 - share)) if 0 < share < 1 else 0.0
+    for _ in range(max_iter):
+        eta = X @ beta
+        mu = 1.0 / (1.0 + np.exp(-eta))
+        wv = w * mu * (1 - mu)
+        grad = X.T @ (w * (D - mu))
+        hess = (X * wv[:, None]).T @ X
+        try:
+            step = np.linalg.solve(hess, grad)
+        except np.linalg.LinAlgError as exc:
+            raise DesignError("the propensity-score design matrix is singular; remove "
+                              "collinear or constant covariates") from exc
+        beta += step
+        if np.max(np.abs(step)) < tol * (1 + np.max(np.abs(beta))):
+            break
+        if np.max(np.abs(beta)) > 50:
+            break
+    eta = X @ beta
+    return 1.0 / (1.0 + np.exp(-eta))
+
+
+def _prepare(delta_y, D, X, weights):
+    dy = np.asarray(delta_y, dtype=float)
+    vec = dy.ndim == 1
+    if vec:
+        dy = dy[:, None]
+    D = np.asarray(D, dtype=float)
+    X = np.asarray(X, dtype=float)
+    if X.ndim == 1:
+        X = X[:, None]
+    m = D.shape[0]
+    w = np.ones(m) if weights is None else np.asarray(weights, dtype=float)
+    if np.any(w < 0):
+        raise DesignError("weights must be non-negative")
+    w = w / w.mean()
+    return dy, vec, D, X, w, m
+
+
+def _solve_sym(A: np.ndarray, B: np.ndarray, what: str) -> np.ndarray:
+    if 1.0 / np.linalg.cond(A, 1) < _EPS:
+        raise DesignError(f"the {what} design matrix is singular; remove collinear or constant "
+                          "covariates, or use fewer covariates")
+    return np.linalg.solve(A, B)
+
+
+def _ols_control(dy, D, X, w, m):
+    """Weighted OLS of dy on X among comparison units: fitted values (m, c) and pieces of the
+    asymptotic linear representation (weights_ols (m,), XpX (p, p) = X'W0X/m)."""
+    w_ols = w * (1 - D)
+    XpX = (X * w_ols[:, None]).T @ X / m
+    beta = _solve_sym(XpX, (X * w_ols[:, None]).T @ dy / m, "outcome-regression")
+    return X @ beta, w_ols, XpX
+
+
+def _pscore(D, X, w):
+    ps = logit_fit(X, D, w)
+    if np.max(ps) >= OVERLAP_LIMIT:
+        raise IdentificationError("propensity scores reach 1 (overlap violated)")
+    ps = np.minimum(ps, _PS_CAP)
+    return ps
+
+
+def _ps_lin_rep(D, X, w, ps, m):
+    """score (m, p) and Hessian^{-1} * m of the logit, as DRDID builds them."""
+    W = ps * (1 - ps) * w
+    score = (w * (D - ps))[:, None] * X
+    H = _solve_sym((X * W[:, None]).T @ X, np.eye(X.shape[1]), "propensity-score") * m
+    return score, H
+
+
+def drdid_panel(delta_y, D, X, weights=None, trim_level: float = 0.995):
+    """Locally efficient doubly robust DiD ATT for panel data (Sant'Anna & Zhao 2020, eq. 3.1;
+    R ``DRDID::drdid_panel``). Shapes as in the module docstring."""
+    dy, vec, D, X, w, m = _prepare(delta_y, D, X, weights)
+    ps = _pscore(D, X, w)
+    trim = np.where(D == 1, True, ps < trim_level)
+    out, w_ols, XpX = _ols_control(dy, D, X, w, m)
+    resid = dy - out                                           # (m, c)
+    w_treat = trim * w * D
+    w_cont = trim * w * ps * (1 - D) / (1 - ps)
+    mwt, mwc = w_treat.mean(), w_cont.mean()
+    eta_t = (w_treat @ resid) / m / mwt                        # (c,)
+    eta_c = (w_cont @ resid) / m / mwc
+    att = eta_t - eta_c
+    # Estimation effect of the OLS coefficients: asy_lin_rep_ols @ M = w_ols*resid*(X XpX^-1 M).
+    M1 = (w_treat @ X) / m
+    M3 = (w_cont @ X) / m
+    h = X @ np.linalg.solve(XpX, np.column_stack([M1, M3]))    # (m, 2)
+    # Estimation effect of the propensity score.
+    score, H = _ps_lin_rep(D, X, w, ps, m)
+    M2 = X.T @ (w_cont[:, None] * (resid - eta_c)) / m         # (p, c)
+    inf_cont_2 = score @ (H @ M2)                               # (m, c)
+    wr = w_ols[:, None] * resid
+    inf_treat = (w_treat[:, None] * (resid - eta_t) - wr * h[:, [0]]) / mwt
+    inf_cont = (w_cont[:, None] * (resid - eta_c) + inf_cont_2 - wr * h[:, [1]]) / mwc
+    inf = inf_treat - inf_cont
+    return (float(att[0]), inf[:, 0]) if vec else (att, inf)
+
+
+def std_ipw_panel(delta_y, D, X, weights=None, trim_level: float = 0.995):
+    """Normalised inverse-probability-weighted DiD ATT for panel data (Abadie 2005; Sant'Anna &
+    Zhao 2020; R ``DRDID::std_ipw_did_panel``). Shapes as in the module docstring."""
+    dy, vec, D, X, w, m = _prepare(delta_y, D, X, weights)
+    ps = _pscore(D, X, w)
+    trim = np.where(D == 1, True, ps < trim_level)
+    w_treat = trim * w * D
+    w_cont = trim * w * ps * (1 - D) / (1 - ps)
+    mwt, mwc = w_treat.mean(), w_cont.mean()
+    eta_t = (w_treat @ dy) / m / mwt
+    eta_c = (w_cont @ dy) / m / mwc
+    att = eta_t - eta_c
+    score, H = _ps_lin_rep(D, X, w, ps, m)
+    M2 = X.T @ (w_cont[:, None] * (dy - eta_c)) / m
+    inf_treat = w_treat[:, None] * (dy - eta_t) / mwt
+    inf_cont = (w_cont[:, None] * (dy - eta_c) + score @ (H @ M2)) / mwc
+    inf = inf_treat - inf_cont
+    return (float(att[0]), inf[:, 0]) if vec else (att, inf)
+
+
+def reg_did_panel(delta_y, D, X, weights=None):
+    """Outcome-regression DiD ATT for panel data (Heckman, Ichimura & Todd 1997; Sant'Anna &
+    Zhao 2020; R ``DRDID::reg_did_panel``). Shapes as in the module docstring."""
+    dy, vec, D, X, w, m = _prepare(delta_y, D, X, weights)
+    out, w_ols, XpX = _ols_control(dy, D, X, w, m)
+    w_treat = w * D
+    mwt = w_treat.mean()
+    eta_t = (w_treat @ dy) / m / mwt
+    eta_c = (w_treat @ out) / m / mwt
+    att = eta_t - eta_c
+    M1 = (w_treat @ X) / m
+    h = X @ np.linalg.solve(XpX, M1)                           # (m,)
+    inf_treat = w_treat[:, None] * (dy - eta_t) / mwt
+    inf_cont = (w_treat[:, None] * (out - eta_c) + (w_ols * h)[:, None] * (dy - out)) / mwt
+    inf = inf_treat - inf_cont
+    return (float(att[0]), inf[:, 0]) if vec else (att, inf)

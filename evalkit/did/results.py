@@ -1,0 +1,212 @@
+"""Results objects of the staggered difference-in-differences engine.
+
+:class:`ATTgtResult` holds the group-time average treatment effects ATT(g, t) of Callaway &
+Sant'Anna (2021) and :class:`AggteResult` their aggregations (R ``did``'s ``MP`` and ``AGGTEobj``).
+Both are frozen dataclasses holding arrays, never the raw data. Every estimate carries its
+influence function by unit (``inf_func``, shape (n_units, n_estimates), rows in the order of
+``unit_ids``), normalised as in R ``did``: the estimate's standard error is
+``sqrt(sum_c (sum_{i in c} inf_func_i)^2) / n_units`` over clusters c (units by default), i.e.
+``sqrt(mean(inf_func**2) / n_units)`` without clustering. A linear combination of estimates, or of
+estimates from several policies sharing the same units, has influence function equal to the same
+combination of the columns.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, ClassVar
+
+import numpy as np
+import pandas as pd
+from scipy import stats
+
+from evalkit.results import json_safe, tidy_frame
+
+__all__ = ["ATTgtResult", "AggteResult", "se_from_inf_func"]
+
+
+def se_from_inf_func(inf_func: np.ndarray, cluster: np.ndarray | None = None) -> np.ndarray:
+    """Standard errors from an (n_units, k) (or (n_units,)) influence-function matrix.
+
+    ``sqrt(sum_c S_c^2) / n`` with ``S_c`` the sum of the influence function over the units of
+    cluster c (``cluster`` an (n_units,) integer code array, or None for one cluster per unit).
+    This is R ``did``'s analytic standard error (``sqrt(mean(IF^2)/n)``) when units are the
+    clusters, and the cluster-sum form its multiplier bootstrap estimates otherwise.
+    """
+    inf = np.asarray(inf_func, dtype=float)
+    one = inf.ndim == 1
+    if one:
+        inf = inf[:, None]
+    n = inf.shape[0]
+    if cluster is None:
+        ss = np.einsum("ij,ij->j", inf, inf)
+    else:
+        sums = np.zeros((int(cluster.max()) + 1, inf.shape[1]))
+        np.add.at(sums, cluster, inf)
+        ss = np.einsum("ij,ij->j", sums, sums)
+    se = np.sqrt(ss) / n
+    return se[0] if one else se
+
+
+def _fmt(x: float) -> str:
+    return "NA" if x is None or not np.isfinite(x) else f"{x: .4f}"
+
+
+@dataclass(frozen=True, eq=False)
+class ATTgtResult:
+    """Group-time average treatment effects ATT(g, t) (Callaway & Sant'Anna 2021).
+
+    Arrays (m = number of (g, t) cells, n = number of units):
+    ``group`` (m,) cohort g; ``time`` (m,) period t; ``att`` (m,); ``se`` (m,) standard errors
+    (analytic, or multiplier-bootstrap when ``bstrap``); ``inf_func`` (n, m); ``unit_ids`` (n,);
+    ``unit_group`` (n,) each unit's cohort (0 = never treated, after R ``did``'s recoding);
+    ``unit_weights`` (n,) sampling weights (mean 1); ``cluster`` (n,) integer cluster codes or
+    None; ``crit_val`` the critical value of the reported bands (uniform sup-t when ``cband``).
+    """
+
+    group: np.ndarray
+    time: np.ndarray
+    att: np.ndarray
+    se: np.ndarray
+    inf_func: np.ndarray
+    unit_ids: np.ndarray
+    unit_group: np.ndarray
+    unit_weights: np.ndarray
+    cluster: np.ndarray | None
+    crit_val: float
+    alp: float
+    n_units: int
+    options: dict[str, Any] = field(default_factory=dict)
+    provenance: dict[str, Any] = field(default_factory=dict)
+    # Multiplier-bootstrap draws (biters, m + n_cohorts) of [inf_func, w * 1(G = g) per cohort
+    # g in sorted order], kept so that aggte reuses the same draws (None without bootstrap).
+    boot_draws: np.ndarray | None = None
+
+    @property
+    def event(self) -> np.ndarray:
+        """Event time e = t - g of each cell, (m,)."""
+        return self.time - self.group
+
+    @property
+    def post(self) -> np.ndarray:
+        """True for post-treatment cells (t >= g), (m,)."""
+        return self.time >= self.group
+
+    def tidy(self) -> pd.DataFrame:
+        """One row per (g, t): term ``ATT(g,t)``, estimate, std_error, band, p-value, group,
+        time, event. Bands use ``crit_val`` (uniform when computed with ``cband``)."""
+        terms = [f"ATT({g},{t})" for g, t in zip(self.group.tolist(), self.time.tolist(),
+                                                   strict=True)]
+        return tidy_frame(terms, self.att, self.se, self.alp, self.crit_val,
+                          group=self.group, time=self.time, event=self.event)
+
+    def summary(self) -> str:
+        band = "uniform" if self.options.get("cband") else "pointwise"
+        lines = [
+            "Group-time average treatment effects (Callaway & Sant'Anna 2021)",
+            f"  estimator: {self.options.get('est_method')}, control group: "
+            f"{self.options.get('control_group')}, base period: {self.options.get('base_period')}"
+            f", units: {self.n_units}",
+            f"  {int((1 - self.alp) * 100)}% {band} bands, critical value {self.crit_val:.3f}",
+            f"  {'group':>6} {'time':>6} {'ATT':>9} {'SE':>9} {'low':>9} {'high':>9}",
+        ]
+        for r in self.tidy().itertuples():
+            lines.append(f"  {r.group:>6} {r.time:>6} {_fmt(r.estimate):>9} {_fmt(r.std_error):>9}"
+                         f" {_fmt(r.conf_low):>9} {_fmt(r.conf_high):>9}")
+        return "\n".join(lines)
+
+    def to_dict(self, include_inf_func: bool = False) -> dict[str, Any]:
+        out = {
+            "kind": "att_gt",
+            "estimates": self.tidy(),
+            "crit_val": self.crit_val,
+            "alp": self.alp,
+            "n_units": self.n_units,
+            "options": self.options,
+            "provenance": self.provenance,
+        }
+        if include_inf_func:
+            out["unit_ids"] = self.unit_ids
+            out["inf_func"] = self.inf_func
+        return json_safe(out)
+
+
+@dataclass(frozen=True, eq=False)
+class AggteResult:
+    """An aggregation of ATT(g, t) as R ``did::aggte`` computes it.
+
+    ``type`` is ``simple`` / ``group`` / ``dynamic`` / ``calendar``. ``overall_att``,
+    ``overall_se`` and ``inf_func_overall`` (n,) describe the overall parameter; ``egt`` (k,)
+    the keys (groups, event times or periods; empty for ``simple``), with ``att_egt``,
+    ``se_egt`` (k,), ``inf_func_egt`` (n, k) and ``crit_val_egt`` (uniform sup-t critical value
+    when ``cband``, else the normal quantile).
+    """
+
+    type: str
+    overall_att: float
+    overall_se: float
+    inf_func_overall: np.ndarray
+    egt: np.ndarray
+    att_egt: np.ndarray
+    se_egt: np.ndarray
+    inf_func_egt: np.ndarray
+    crit_val_egt: float
+    unit_ids: np.ndarray
+    alp: float
+    n_units: int
+    options: dict[str, Any] = field(default_factory=dict)
+    provenance: dict[str, Any] = field(default_factory=dict)
+
+    _KEY_COLUMN: ClassVar[dict[str, str]] = {"group": "group", "dynamic": "event", "calendar": "time"}
+
+    def tidy(self) -> pd.DataFrame:
+        """First row the overall parameter (pointwise interval), then one row per key with
+        ``crit_val_egt`` bands; key columns ``group`` / ``event`` / ``time`` by type."""
+        z = float(stats.norm.ppf(1 - self.alp / 2))
+        overall = tidy_frame(["overall"], [self.overall_att], [self.overall_se], self.alp, z)
+        if self.type == "simple" or self.egt.size == 0:
+            return overall
+        col = self._KEY_COLUMN[self.type]
+        prefix = {"group": "g", "event": "e", "time": "t"}[col]
+        terms = [f"{prefix}={k}" for k in self.egt.tolist()]
+        by = tidy_frame(terms, self.att_egt, self.se_egt, self.alp, self.crit_val_egt,
+                        **{col: self.egt})
+        overall[col] = pd.array([pd.NA], dtype="Int64")
+        by[col] = pd.array(self.egt, dtype="Int64")
+        return pd.concat([overall, by], ignore_index=True)
+
+    def summary(self) -> str:
+        z = float(stats.norm.ppf(1 - self.alp / 2))
+        lines = [
+            f"Aggregated treatment effects, type '{self.type}' (Callaway & Sant'Anna 2021)",
+            f"  overall ATT {_fmt(self.overall_att)}  SE {_fmt(self.overall_se)}  "
+            f"[{_fmt(self.overall_att - z * self.overall_se)}, "
+            f"{_fmt(self.overall_att + z * self.overall_se)}]",
+        ]
+        if self.type != "simple":
+            band = "uniform" if self.options.get("cband") else "pointwise"
+            lines.append(f"  by {self._KEY_COLUMN[self.type]} ({band} bands, critical value "
+                         f"{self.crit_val_egt:.3f}):")
+            for r in self.tidy().iloc[1:].itertuples():
+                lines.append(f"  {r.term:>8} {_fmt(r.estimate):>9} {_fmt(r.std_error):>9} "
+                             f"{_fmt(r.conf_low):>9} {_fmt(r.conf_high):>9}")
+        return "\n".join(lines)
+
+    def to_dict(self, include_inf_func: bool = False) -> dict[str, Any]:
+        out = {
+            "kind": "aggte",
+            "type": self.type,
+            "overall_att": self.overall_att,
+            "overall_se": self.overall_se,
+            "estimates": self.tidy(),
+            "crit_val_egt": self.crit_val_egt,
+            "alp": self.alp,
+            "n_units": self.n_units,
+            "options": self.options,
+            "provenance": self.provenance,
+        }
+        if include_inf_func:
+            out["unit_ids"] = self.unit_ids
+            out["inf_func_overall"] = self.inf_func_overall
+            out["inf_func_egt"] = self.inf_func_egt
+        return json_safe(out)

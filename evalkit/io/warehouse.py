@@ -1,0 +1,350 @@
+"""The warehouse: one DuckDB file holding versioned datasets.
+
+Tables:
+
+* ``datasets(dataset_id, sha256, created_at, source_files JSON, counts JSON)``, one row per
+  version, ``dataset_id`` = ``v1``, ``v2``, ... in order of ingest;
+* one table per data table (``firms``, ``firm_years``, ...) with a leading ``dataset_id``;
+* ``quarantine(dataset_id, table_name, file, row, column, value, reason, message)``, the rejected
+  rows of each version (every problem of each row), and ``warnings`` (same columns) for the
+  accepted rows that were flagged.
+
+An ingest is atomic: the store is copied to a temporary file in the same folder, the new version
+is written into the copy inside one transaction, the copy is closed and ``os.replace``-d onto the
+store. On any failure the copy is deleted and the store is left byte-for-byte unchanged.
+
+A version's ``sha256`` is over the accepted content in a canonical serialisation (tables in load
+order, canonical columns, rows sorted by key, CSV text): ingesting identical content again adds
+nothing and returns the version already stored. Queries pass values as parameters; DataFrames
+enter DuckDB through ``register``, never through SQL text.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as _dt
+import hashlib
+import json
+import os
+import shutil
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+import duckdb
+import pandas as pd
+
+from evalkit.errors import DataError
+from evalkit.io.schemas import TABLE_ORDER, TABLES, Table
+from evalkit.io.validate import PROBLEM_COLUMNS, Progress, ValidationReport, validate_dir
+
+SQL_TYPES = {
+    "str": "VARCHAR", "uscc": "VARCHAR", "category": "VARCHAR", "tags": "VARCHAR",
+    "rule": "VARCHAR", "int": "BIGINT", "float": "DOUBLE", "money": "DOUBLE",
+    "bool": "BOOLEAN", "date": "DATE",
+}
+PROBLEM_TABLES = ("quarantine", "warnings")
+
+
+@dataclass(frozen=True)
+class SourceFile:
+    table: str
+    file: str
+    encoding: str | None
+    sha256: str
+    rows_read: int
+
+
+@dataclass(frozen=True)
+class DatasetVersion:
+    dataset_id: str
+    sha256: str
+    created_at: str                      # ISO 8601, UTC
+    source_files: tuple[SourceFile, ...]
+    counts: dict
+
+    def to_dict(self) -> dict:
+        return {
+            "dataset_id": self.dataset_id, "sha256": self.sha256, "created_at": self.created_at,
+            "source_files": [vars(s) for s in self.source_files], "counts": self.counts,
+        }
+
+
+@dataclass(frozen=True)
+class IngestResult:
+    """``report``: the validation; ``version``: the stored version (new or already present);
+    ``is_new``: whether this ingest added it."""
+
+    report: ValidationReport
+    version: DatasetVersion
+    is_new: bool
+    store: str
+
+    def summary(self) -> str:
+        state = "new version" if self.is_new else "identical to the stored version"
+        return (f"{self.report.summary()}\n{self.version.dataset_id} "
+                f"(sha256 {self.version.sha256[:12]}): {state} in {self.store}")
+
+
+def _q(name: str) -> str:
+    """Quote an identifier taken from the schema (never from data)."""
+    return '"' + name.replace('"', '""') + '"'
+
+
+def canonical_frame(table: Table, df: pd.DataFrame) -> pd.DataFrame:
+    """The accepted rows in canonical column order, sorted by key."""
+    out = df[list(table.column_names)]
+    return out.sort_values(list(table.key), na_position="last", kind="mergesort"
+                           ).reset_index(drop=True)
+
+
+def content_sha256(accepted: dict[str, pd.DataFrame]) -> str:
+    """SHA-256 of the accepted content in its canonical serialisation."""
+    h = hashlib.sha256()
+    for name in TABLE_ORDER:
+        if name not in accepted:
+            continue
+        table = TABLES[name]
+        df = canonical_frame(table, accepted[name])
+        for col in table.columns:
+            if col.kind == "date":
+                df[col.name] = df[col.name].dt.strftime("%Y-%m-%d")
+        h.update(f"== {name}\n".encode())
+        h.update(df.to_csv(index=False, lineterminator="\n", na_rep="\\N").encode("utf-8"))
+    return h.hexdigest()
+
+
+def _create_schema(con: duckdb.DuckDBPyConnection) -> None:
+    con.execute("CREATE TABLE IF NOT EXISTS datasets (dataset_id VARCHAR PRIMARY KEY, "
+                "sha256 VARCHAR NOT NULL, created_at TIMESTAMP NOT NULL, source_files JSON, "
+                "counts JSON)")
+    for name in TABLE_ORDER:
+        t = TABLES[name]
+        cols = ", ".join(f"{_q(c.name)} {SQL_TYPES[c.kind]}" for c in t.columns)
+        con.execute(f"CREATE TABLE IF NOT EXISTS {_q(name)} (dataset_id VARCHAR NOT NULL, {cols})")
+    for name in PROBLEM_TABLES:
+        con.execute(f"CREATE TABLE IF NOT EXISTS {name} (dataset_id VARCHAR NOT NULL, "
+                    'table_name VARCHAR, file VARCHAR, "row" BIGINT, "column" VARCHAR, '
+                    "value VARCHAR, reason VARCHAR, message VARCHAR)")
+
+
+def _insert(con: duckdb.DuckDBPyConnection, table: str, dataset_id: str,
+            df: pd.DataFrame, columns: list[str]) -> None:
+    frame = df[columns].copy()
+    frame.insert(0, "dataset_id", dataset_id)
+    con.register("_evalkit_frame", frame)
+    try:
+        names = ", ".join(_q(c) for c in ["dataset_id", *columns])
+        con.execute(f"INSERT INTO {_q(table)} ({names}) SELECT {names} FROM _evalkit_frame")
+    finally:
+        con.unregister("_evalkit_frame")
+
+
+def _find_version(store: Path, sha: str) -> DatasetVersion | None:
+    if not store.exists():
+        return None
+    con = _connect(store, read_only=True)
+    try:
+        if not _has_table(con, "datasets"):
+            return None
+        rows = con.execute("SELECT dataset_id FROM datasets WHERE sha256 = ?", [sha]).fetchall()
+    finally:
+        con.close()
+    return _version(store, rows[0][0]) if rows else None
+
+
+def _connect(store: Path, read_only: bool) -> duckdb.DuckDBPyConnection:
+    try:
+        return duckdb.connect(str(store), read_only=read_only)
+    except duckdb.Error as exc:
+        raise DataError(f"cannot open the warehouse ({exc})", file=str(store),
+                        fix="give a DuckDB file written by evalkit, or a new file name") from None
+
+
+def _has_table(con: duckdb.DuckDBPyConnection, name: str) -> bool:
+    return bool(con.execute("SELECT count(*) FROM information_schema.tables WHERE table_name = ?",
+                            [name]).fetchone()[0])
+
+
+def _version(store: Path, dataset_id: str) -> DatasetVersion:
+    frame = list_datasets(store)
+    row = frame[frame["dataset_id"] == dataset_id].iloc[0]
+    return DatasetVersion(
+        dataset_id=row["dataset_id"], sha256=row["sha256"],
+        created_at=pd.Timestamp(row["created_at"]).isoformat(),
+        source_files=tuple(SourceFile(**s) for s in json.loads(row["source_files"])),
+        counts=json.loads(row["counts"]),
+    )
+
+
+def _write_version(con: duckdb.DuckDBPyConnection, report: ValidationReport, sha: str,
+                   created_at: _dt.datetime, progress: Progress | None) -> str:
+    _create_schema(con)
+    ids = [r[0] for r in con.execute("SELECT dataset_id FROM datasets").fetchall()]
+    dataset_id = f"v{max((int(i[1:]) for i in ids), default=0) + 1}"
+    sources = [vars(SourceFile(name, Path(tr.file).name, tr.encoding, tr.sha256, tr.n_read))
+               for name, tr in report.tables.items()]
+    counts = json.loads(report.counts().set_index("table")[
+        ["read", "accepted", "quarantined", "warnings"]].to_json(orient="index"))
+    con.execute("INSERT INTO datasets VALUES (?, ?, ?, ?, ?)",
+                [dataset_id, sha, created_at, json.dumps(sources, ensure_ascii=False),
+                 json.dumps(counts)])
+    total = len(report.tables) + len(PROBLEM_TABLES)
+    for i, (name, tr) in enumerate(report.tables.items()):
+        if progress:
+            progress("write", i, total)
+        table = TABLES[name]
+        _insert(con, name, dataset_id, canonical_frame(table, tr.accepted),
+                list(table.column_names))
+    for j, (name, frame) in enumerate((("quarantine", report.quarantine),
+                                       ("warnings", report.warnings))):
+        if progress:
+            progress("write", len(report.tables) + j, total)
+        _insert(con, name, dataset_id, frame, ["table_name", *PROBLEM_COLUMNS])
+    if progress:
+        progress("write", total, total)
+    return dataset_id
+
+
+def ingest_dir(path: str | Path, store: str | Path, progress: Progress | None = None
+               ) -> IngestResult:
+    """Validate the folder ``path`` and load its accepted rows into ``store`` as a new version.
+
+    Atomic: the store either gains the whole version or stays byte-for-byte unchanged. Content
+    identical to a stored version adds nothing (``is_new=False``).
+    """
+    store = Path(store)
+    report = validate_dir(path, progress=progress)
+    sha = content_sha256(report.accepted)
+    existing = _find_version(store, sha)
+    if existing is not None:
+        return IngestResult(report, existing, False, str(store))
+    if store.exists() and not store.is_file():
+        raise DataError("the warehouse path is not a file", file=str(store),
+                        fix="give a .duckdb file name")
+    store.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp_name = tempfile.mkstemp(prefix=f".{store.name}.", suffix=".tmp", dir=store.parent)
+    os.close(fd)
+    tmp = Path(tmp_name)
+    try:
+        if store.exists():
+            shutil.copyfile(store, tmp)
+        else:
+            tmp.unlink()  # DuckDB creates the file itself
+        con = _connect(tmp, read_only=False)
+        try:
+            con.execute("BEGIN TRANSACTION")
+            try:
+                _write_version(con, report, sha, _dt.datetime.now(_dt.UTC).replace(tzinfo=None),
+                               progress)
+                con.execute("COMMIT")
+            except BaseException:
+                con.execute("ROLLBACK")
+                raise
+            con.execute("CHECKPOINT")
+        finally:
+            con.close()
+        os.replace(tmp, store)
+    except BaseException:
+        for p in (tmp, Path(f"{tmp}.wal")):
+            with contextlib.suppress(FileNotFoundError):
+                p.unlink()
+        raise
+    with contextlib.suppress(FileNotFoundError):
+        Path(f"{tmp}.wal").unlink()
+    version = _version(store, _latest_id(store))
+    return IngestResult(report, version, True, str(store))
+
+
+def _latest_id(store: Path) -> str:
+    frame = list_datasets(store)
+    return str(frame["dataset_id"].iloc[-1])
+
+
+def list_datasets(store: str | Path) -> pd.DataFrame:
+    """The versions in ``store``, oldest first: dataset_id, sha256, created_at, source_files,
+    counts (JSON text). Empty if the store does not exist yet."""
+    store = Path(store)
+    columns = ["dataset_id", "sha256", "created_at", "source_files", "counts"]
+    if not store.exists():
+        return pd.DataFrame({c: pd.Series(dtype="str") for c in columns})
+    con = _connect(store, read_only=True)
+    try:
+        if not _has_table(con, "datasets"):
+            return pd.DataFrame({c: pd.Series(dtype="str") for c in columns})
+        df = con.execute(
+            "SELECT dataset_id, sha256, created_at, CAST(source_files AS VARCHAR) AS "
+            "source_files, CAST(counts AS VARCHAR) AS counts FROM datasets "
+            "ORDER BY CAST(substr(dataset_id, 2) AS INTEGER)").df()
+    finally:
+        con.close()
+    return df
+
+
+def load_dataset(store: str | Path, version: str | None = None) -> dict[str, pd.DataFrame]:
+    """The accepted tables of one version (the latest by default), canonical columns and dtypes."""
+    store = Path(store)
+    versions = list_datasets(store)
+    if versions.empty:
+        raise DataError("the warehouse holds no datasets", file=str(store),
+                        fix="ingest a folder first: evalkit ingest DIR --store FILE")
+    ids = versions["dataset_id"].tolist()
+    if version is None:
+        version = ids[-1]
+    if version not in ids:
+        raise DataError(f"no dataset version {version!r}", file=str(store),
+                        fix=f"use one of: {', '.join(ids)}")
+    counts = json.loads(versions.loc[versions["dataset_id"] == version, "counts"].iloc[0])
+    con = _connect(store, read_only=True)
+    out: dict[str, pd.DataFrame] = {}
+    try:
+        for name in TABLE_ORDER:
+            if name not in counts:
+                continue
+            table = TABLES[name]
+            cols = ", ".join(_q(c) for c in table.column_names)
+            df = con.execute(f"SELECT {cols} FROM {_q(name)} WHERE dataset_id = ?",
+                             [version]).df()
+            out[name] = canonical_dtypes(table, df)
+    finally:
+        con.close()
+    return out
+
+
+def load_problems(store: str | Path, version: str | None = None,
+                  kind: str = "quarantine") -> pd.DataFrame:
+    """The quarantine (``kind="quarantine"``) or warnings of one version (latest by default)."""
+    from evalkit.errors import check_choice
+
+    check_choice("kind", kind, PROBLEM_TABLES)
+    store = Path(store)
+    ids = list_datasets(store)["dataset_id"].tolist()
+    if not ids:
+        raise DataError("the warehouse holds no datasets", file=str(store),
+                        fix="ingest a folder first")
+    version = ids[-1] if version is None else version
+    con = _connect(store, read_only=True)
+    try:
+        return con.execute(
+            f'SELECT table_name, file, "row", "column", value, reason, message FROM {kind} '
+            'WHERE dataset_id = ? ORDER BY table_name, file, "row"', [version]).df()
+    finally:
+        con.close()
+
+
+def canonical_dtypes(table: Table, df: pd.DataFrame) -> pd.DataFrame:
+    """Cast a frame read back from DuckDB to the canonical dtypes of validation."""
+    df = df.copy()
+    for c in table.columns:
+        s = df[c.name]
+        if c.kind == "int":
+            df[c.name] = s.astype("Int64")
+        elif c.kind in ("float", "money"):
+            df[c.name] = s.astype("float64")
+        elif c.kind == "bool":
+            df[c.name] = s.astype(bool) if c.required else s.astype("boolean")
+        elif c.kind == "date":
+            df[c.name] = pd.to_datetime(s).astype("datetime64[us]")
+        else:
+            df[c.name] = s.astype("str")
+    return df

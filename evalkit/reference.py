@@ -1,0 +1,304 @@
+"""Reference tables: GB/T 4754-2017 industries and the statistical size classes.
+
+Three CSV files in the repository's ``data/`` folder back this module:
+
+- ``gbt4754_sections.csv``: the 20 sections (门类) A-T of GB/T 4754-2017 国民经济行业分类.
+- ``gbt4754_divisions.csv``: the 97 divisions (大类) 01-97, each with its section.
+- ``size_thresholds.csv``: the National Bureau of Statistics' 统计上大中小微型企业划分办法（2017）
+  (国统字〔2017〕213号): one row per industry group, the industry codes it covers (division,
+  group or class prefixes; the longest matching prefix wins) and the lower bounds, in yuan and
+  persons, of the large / medium / small classes.
+
+The standard's rule (说明 1): large, medium and small firms must meet the lower bounds of *all*
+listed criteria at once (同时满足所列指标的下限), otherwise they move down one class (否则下划一档);
+a micro firm need meet only one criterion (微型企业只须满足所列指标中的一项即可), i.e. a firm is
+micro as soon as any criterion is below the small lower bound. :func:`classify_size` applies this to
+the criteria evalkit has (employees 从业人员 and operating revenue 营业收入); where the standard
+uses total assets (资产总额), which evalkit does not hold, only the remaining criterion is applied,
+as each row's ``notes`` states.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Iterable
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from evalkit.errors import ConfigError, DataError
+from evalkit.io.schemas import SIZE_CLASSES
+
+DATA_DIR = Path(__file__).resolve().parents[1] / "data"
+
+SECTIONS_FILE = "gbt4754_sections.csv"
+DIVISIONS_FILE = "gbt4754_divisions.csv"
+SIZE_FILE = "size_thresholds.csv"
+
+#: The criteria classify_size applies, in the CSV's column-name stems.
+_CRITERIA = ("employees", "revenue")
+_LARGE, _MEDIUM, _SMALL, _MICRO = SIZE_CLASSES
+
+
+def _path(name: str) -> Path:
+    path = DATA_DIR / name
+    if not path.is_file():
+        raise ConfigError(
+            f"reference table {name} not found in {DATA_DIR}; evalkit reads its reference tables "
+            "from the data/ folder beside the evalkit package (run from a source checkout or "
+            "reinstall so that data/ is present)"
+        )
+    return path
+
+
+def _read(name: str) -> pd.DataFrame:
+    return pd.read_csv(_path(name), dtype=str, keep_default_na=False, encoding="utf-8")
+
+
+@functools.lru_cache(maxsize=1)
+def _sections() -> pd.DataFrame:
+    return _read(SECTIONS_FILE)
+
+
+@functools.lru_cache(maxsize=1)
+def _divisions() -> pd.DataFrame:
+    return _read(DIVISIONS_FILE)
+
+
+def load_sections() -> pd.DataFrame:
+    """The 20 GB/T 4754-2017 sections: ``code, name_zh, name_en, division_first, division_last``.
+
+    Returns a copy; the cached table is never exposed to mutation.
+    """
+    return _sections().copy()
+
+
+def load_divisions() -> pd.DataFrame:
+    """The 97 GB/T 4754-2017 divisions: ``code`` (two digits), ``section``, ``name_zh``,
+    ``name_en``. Returns a copy."""
+    return _divisions().copy()
+
+
+@functools.lru_cache(maxsize=1)
+def _division_section() -> dict[str, str]:
+    d = _divisions()
+    return dict(zip(d["code"], d["section"], strict=True))
+
+
+def load_size_thresholds() -> pd.DataFrame:
+    """The size-class table as stored: one row per industry group, thresholds in yuan / persons
+    (empty where the standard does not use the criterion). Returns a copy."""
+    return _size_table().copy()
+
+
+@functools.lru_cache(maxsize=1)
+def _size_table() -> pd.DataFrame:
+    t = _read(SIZE_FILE)
+    for crit in (*_CRITERIA, "assets"):
+        for size in (_LARGE, _MEDIUM, _SMALL):
+            col = f"{crit}_{size}"
+            t[col] = pd.to_numeric(t[col].replace("", None), errors="raise").astype("float64")
+    return t
+
+
+def _expand_codes(spec: str) -> list[str]:
+    """``"54-58 591"`` -> ``["54", "55", "56", "57", "58", "591"]``."""
+    out: list[str] = []
+    for token in spec.split():
+        if "-" in token:
+            lo, hi = token.split("-")
+            if len(lo) != len(hi) or not (lo.isdigit() and hi.isdigit()):
+                raise ConfigError(f"{SIZE_FILE}: bad code range {token!r}")
+            out.extend(str(i).zfill(len(lo)) for i in range(int(lo), int(hi) + 1))
+        else:
+            out.append(token)
+    return out
+
+
+@functools.lru_cache(maxsize=1)
+def _prefix_groups() -> dict[str, str]:
+    """Industry-code prefix -> size group, each prefix claimed by exactly one group."""
+    out: dict[str, str] = {}
+    for group, spec in zip(_size_table()["group"], _size_table()["codes"], strict=True):
+        for prefix in _expand_codes(spec):
+            if prefix in out:
+                raise ConfigError(f"{SIZE_FILE}: code {prefix} is claimed by {out[prefix]} "
+                                  f"and {group}")
+            out[prefix] = group
+    return out
+
+
+def _normalise(code: object) -> str:
+    """Strip an optional leading section letter (``I6510`` -> ``6510``), checking it agrees."""
+    if not isinstance(code, str):
+        raise DataError(
+            f"industry code {code!r} is not text", column="industry_code",
+            fix="read the industry_code column as text so leading zeros survive (e.g. '0111')",
+        )
+    text = code.strip()
+    letter = ""
+    if text[:1].isalpha():
+        letter, text = text[0].upper(), text[1:]
+    if not (text.isdigit() and text.isascii() and 2 <= len(text) <= 4):
+        raise DataError(
+            f"industry code {code!r} is not a GB/T 4754-2017 code", column="industry_code",
+            fix="give a 2-digit division or 4-digit class code such as '65' or '6510'",
+        )
+    section = _division_section().get(text[:2])
+    if section is None:
+        raise DataError(
+            f"industry code {code!r}: division {text[:2]} does not exist in GB/T 4754-2017",
+            column="industry_code", fix="divisions run from 01 to 97",
+        )
+    if letter and letter != section:
+        raise DataError(
+            f"industry code {code!r}: division {text[:2]} belongs to section {section}, "
+            f"not {letter}", column="industry_code",
+        )
+    return text
+
+
+def section_of(industry_code: str) -> str:
+    """The section letter (A-T) of a 2-digit division, 3-digit group or 4-digit class code.
+
+    Raises :class:`DataError` for a code whose division is not in GB/T 4754-2017.
+    """
+    _normalise(industry_code)  # type and format check before the (hashing) cache
+    return _section_cached(industry_code)
+
+
+@functools.lru_cache(maxsize=4096)
+def _section_cached(industry_code: str) -> str:
+    return _division_section()[_normalise(industry_code)[:2]]
+
+
+def sections_of(codes: pd.Series | Iterable[str]) -> pd.Series:
+    """Vectorised :func:`section_of`; keeps the index of a Series input."""
+    s = codes if isinstance(codes, pd.Series) else pd.Series(list(codes), dtype=object)
+    uniq = pd.unique(s.to_numpy(dtype=object))
+    lookup = {c: _located(section_of, c, s) for c in uniq}
+    return pd.Series([lookup[c] for c in s.to_numpy(dtype=object)], index=s.index,
+                     dtype=object, name="section")
+
+
+def _located(fn, code, s: pd.Series):
+    """Call ``fn(code)``; on DataError say at which position(s) of ``s`` the code sits."""
+    try:
+        return fn(code)
+    except DataError as err:
+        where = np.flatnonzero(s.to_numpy(dtype=object) == code)[:5].tolist()
+        raise DataError(f"{err.message} (at position(s) {where})", column="industry_code",
+                        fix=err.fix) from None
+
+
+def size_group_of(industry_code: str) -> str:
+    """The size-standard group (``size_thresholds.csv`` column ``group``) of an industry code.
+
+    The longest matching prefix wins. A code too short to decide (division 59 or 70, which the
+    standard splits between groups) raises :class:`DataError` asking for the class code.
+    """
+    _normalise(industry_code)
+    return _size_group_cached(industry_code)
+
+
+@functools.lru_cache(maxsize=4096)
+def _size_group_cached(industry_code: str) -> str:
+    code = _normalise(industry_code)
+    prefixes = _prefix_groups()
+    group = None
+    for n in range(len(code), 1, -1):
+        group = prefixes.get(code[:n])
+        if group is not None:
+            break
+    finer = {g for p, g in prefixes.items() if len(p) > len(code) and p.startswith(code)}
+    if finer and (group is None or finer - {group}):
+        raise DataError(
+            f"industry code {industry_code!r} is split by the size standard between groups "
+            f"{sorted(finer | ({group} if group else set()))}", column="industry_code",
+            fix="give the 4-digit class code",
+        )
+    if group is None:  # every division is covered by the CSV; this guards the file's edits
+        raise ConfigError(f"{SIZE_FILE} assigns no size group to industry code {code}")
+    return group
+
+
+def _as_float(x, name: str) -> np.ndarray:
+    try:
+        return np.asarray(pd.to_numeric(pd.Series(np.ravel(np.asarray(x, dtype=object))),
+                                        errors="raise"), dtype="float64")
+    except (ValueError, TypeError) as err:
+        raise DataError(f"{name} must be numeric ({err})", column=name) from None
+
+
+def classify_size(industry_code, revenue, employees):
+    """Size class per 统计上大中小微型企业划分办法（2017）: ``'large'|'medium'|'small'|'micro'``.
+
+    Parameters
+    ----------
+    industry_code : str or array-like of str, shape (n,) or scalar
+        GB/T 4754-2017 class (4-digit) or division (2-digit) code, optionally prefixed by the
+        section letter.
+    revenue : float or array-like, shape (n,) or scalar
+        Operating revenue (营业收入) in **yuan**.
+    employees : float or array-like, shape (n,) or scalar
+        Employees (从业人员), persons.
+
+    Scalars broadcast against arrays. Returns a ``str`` when every input is a scalar, a Series
+    (index of the first Series input) when any input is a Series, else an object ndarray.
+
+    Large, medium and small need every applied criterion at or above its lower bound; anything
+    else is micro. A criterion the group uses that is missing (NaN) or negative raises
+    :class:`DataError`; an unknown division raises :class:`DataError`.
+    """
+    scalar = all(np.ndim(x) == 0 and not isinstance(x, pd.Series)
+                 for x in (industry_code, revenue, employees))
+    index = next((x.index for x in (industry_code, revenue, employees)
+                  if isinstance(x, pd.Series)), None)
+    codes_arr = np.ravel(np.asarray(industry_code, dtype=object))
+    rev = _as_float(revenue, "revenue")
+    emp = _as_float(employees, "employees")
+    try:
+        codes_arr, rev, emp = np.broadcast_arrays(codes_arr, rev, emp)
+    except ValueError:
+        raise DataError(
+            f"industry_code, revenue and employees have different lengths "
+            f"({codes_arr.size}, {rev.size}, {emp.size})"
+        ) from None
+    codes_s = pd.Series(codes_arr, dtype=object)
+    uniq = pd.unique(codes_arr)
+    group_of = {c: _located(size_group_of, c, codes_s) for c in uniq}
+    groups = np.array([group_of[c] for c in codes_arr], dtype=object)
+
+    table = _size_table().set_index("group")
+    values = {"employees": emp, "revenue": rev}
+    out = np.full(codes_arr.shape, _MICRO, dtype=object)
+    for group in pd.unique(groups):
+        rows = groups == group
+        row = table.loc[group]
+        used = [c for c in _CRITERIA if not np.isnan(row[f"{c}_{_SMALL}"])]
+        for crit in used:
+            v = values[crit][rows]
+            bad = np.isnan(v) | (v < 0)
+            if bad.any():
+                pos = np.flatnonzero(rows)[bad][:5].tolist()
+                raise DataError(
+                    f"{crit} is missing or negative at position(s) {pos}; the size class of "
+                    f"group {group} ({row['name_zh']}) needs it", column=crit,
+                )
+        # Walk up from small: a firm reaches a class only if every applied criterion does.
+        level = np.full(int(rows.sum()), 0)  # 0 micro, 1 small, 2 medium, 3 large
+        for rank, size in ((1, _SMALL), (2, _MEDIUM), (3, _LARGE)):
+            meets = np.ones(int(rows.sum()), dtype=bool)
+            for crit in used:
+                meets &= values[crit][rows] >= row[f"{crit}_{size}"]
+            level = np.where(meets, rank, level)
+        names = np.array([_MICRO, _SMALL, _MEDIUM, _LARGE], dtype=object)
+        out[rows] = names[level]
+    if scalar:
+        return str(out[0])
+    if index is not None:
+        if len(index) != out.size:
+            index = None
+        return pd.Series(out, index=index, dtype=object, name="size_class")
+    return out

@@ -1,0 +1,184 @@
+"""Results bundles: what a stage hands to a report.
+
+Layout of a bundle directory::
+
+    manifest.json        format, stage, created (Unix seconds), provenance, files -> sha256 and size
+    results.json         JSON-safe results (numbers, labels, small arrays)
+    tables/NAME.parquet  tidy tables
+    figures/NAME.png|svg pre-drawn figures
+
+The manifest lists the SHA-256 of every other file; :func:`read_bundle` refuses a bundle whose
+files do not match it, so a report is always rendered from exactly what the stage wrote.
+Writing is deterministic: same inputs, same bytes (sorted keys, no wall-clock time unless the
+caller passes none for ``created``).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import json
+import time
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from types import MappingProxyType
+from typing import Any
+
+import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from evalkit.errors import ConfigError, DataError
+
+FORMAT = "evalkit-bundle/1"
+MANIFEST = "manifest.json"
+RESULTS = "results.json"
+FIGURE_SUFFIXES = (".png", ".svg")
+
+
+def sha256_bytes(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def sha256_file(path: Path) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        for chunk in iter(lambda: f.read(1 << 20), b""):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+def _json_bytes(obj: Any) -> bytes:
+    return (json.dumps(obj, ensure_ascii=False, sort_keys=True, indent=2, allow_nan=False)
+            + "\n").encode("utf-8")
+
+
+def _parquet_bytes(frame: pd.DataFrame) -> bytes:
+    table = pa.Table.from_pandas(frame, preserve_index=False)
+    buf = io.BytesIO()
+    pq.write_table(table, buf, compression="zstd")
+    return buf.getvalue()
+
+
+def _check_name(kind: str, name: str) -> None:
+    if not name or "/" in name or "\\" in name or name.startswith("."):
+        raise ConfigError(f"{kind} name must be a plain file name; received {name!r}")
+
+
+def write_bundle(out_dir: Path, *, stage: str, results: Mapping[str, Any],
+                 tables: Mapping[str, pd.DataFrame] | None = None,
+                 figures: Mapping[str, bytes | Path] | None = None,
+                 provenance: Mapping[str, Any] | None = None,
+                 created: int | None = None) -> Path:
+    """Write a bundle into ``out_dir`` (created; must be empty or absent). Returns the manifest path.
+
+    ``results`` must be JSON-safe (see :func:`evalkit.results.json_safe`); ``tables`` maps a name
+    to a DataFrame; ``figures`` maps a file name ending in .png/.svg to bytes or a file;
+    ``provenance`` is what :func:`evalkit.report.provenance.collect` returns; ``created`` is Unix
+    seconds (pass the study's SOURCE_DATE_EPOCH for reproducible bytes; default: now).
+    """
+    out_dir = Path(out_dir)
+    if out_dir.exists() and any(out_dir.iterdir()):
+        raise ConfigError(f"bundle directory {out_dir} is not empty")
+    payload: dict[str, bytes] = {}
+    try:
+        payload[RESULTS] = _json_bytes(results)
+    except (TypeError, ValueError) as e:
+        raise DataError(f"results are not JSON-safe: {e}", fix="pass them through json_safe()") from e
+    for name, frame in sorted((tables or {}).items()):
+        _check_name("table", name)
+        payload[f"tables/{name}.parquet"] = _parquet_bytes(frame)
+    for name, fig in sorted((figures or {}).items()):
+        _check_name("figure", name)
+        if not name.endswith(FIGURE_SUFFIXES):
+            raise ConfigError(f"figure {name!r} must end in one of {FIGURE_SUFFIXES}")
+        payload[f"figures/{name}"] = fig if isinstance(fig, bytes) else Path(fig).read_bytes()
+    manifest = {
+        "format": FORMAT,
+        "stage": stage,
+        "created": int(time.time()) if created is None else int(created),
+        "provenance": dict(provenance or {}),
+        "files": {p: {"sha256": sha256_bytes(b), "bytes": len(b)} for p, b in sorted(payload.items())},
+    }
+    for rel, data in payload.items():
+        path = out_dir / rel
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(data)
+    try:
+        mbytes = _json_bytes(manifest)
+    except (TypeError, ValueError) as e:
+        raise DataError(f"provenance is not JSON-safe: {e}") from e
+    (out_dir / MANIFEST).write_bytes(mbytes)
+    return out_dir / MANIFEST
+
+
+@dataclass(frozen=True)
+class Bundle:
+    """A verified bundle. ``table(name)`` reads a Parquet table; ``figure(name)`` is a file path."""
+
+    path: Path
+    manifest: Mapping[str, Any]
+    results: Mapping[str, Any]
+    manifest_sha256: str
+
+    @property
+    def stage(self) -> str:
+        return self.manifest["stage"]
+
+    @property
+    def created(self) -> int:
+        return int(self.manifest["created"])
+
+    @property
+    def provenance(self) -> Mapping[str, Any]:
+        return self.manifest.get("provenance", {})
+
+    def table_names(self) -> list[str]:
+        return sorted(p[len("tables/"):-len(".parquet")] for p in self.manifest["files"]
+                      if p.startswith("tables/"))
+
+    def table(self, name: str) -> pd.DataFrame:
+        rel = f"tables/{name}.parquet"
+        if rel not in self.manifest["files"]:
+            raise DataError(f"bundle {self.path} has no table {name!r}; it has {self.table_names()}")
+        return pq.read_table(self.path / rel).to_pandas()
+
+    def figure(self, name: str) -> Path:
+        rel = f"figures/{name}"
+        if rel not in self.manifest["files"]:
+            raise DataError(f"bundle {self.path} has no figure {name!r}")
+        return self.path / rel
+
+
+def read_bundle(path: Path) -> Bundle:
+    """Open and verify a bundle: every listed file present with its SHA-256, no unlisted file."""
+    path = Path(path)
+    mpath = path / MANIFEST
+    if not mpath.is_file():
+        raise DataError("not a results bundle (no manifest.json)", file=str(path),
+                        fix="pass the directory written by `evalkit run`")
+    raw = mpath.read_bytes()
+    try:
+        manifest = json.loads(raw)
+    except json.JSONDecodeError as e:
+        raise DataError(f"manifest is not valid JSON: {e}", file=str(mpath)) from None
+    if manifest.get("format") != FORMAT:
+        raise DataError(f"unknown bundle format {manifest.get('format')!r}; expected {FORMAT!r}",
+                        file=str(mpath))
+    files = manifest.get("files", {})
+    for rel, meta in files.items():
+        f = path / rel
+        if not f.is_file():
+            raise DataError("file listed in the manifest is missing", file=str(f))
+        if sha256_file(f) != meta["sha256"]:
+            raise DataError("SHA-256 does not match the manifest (file changed after writing)",
+                            file=str(f))
+    listed = set(files) | {MANIFEST}
+    extra = sorted(str(p.relative_to(path)) for p in path.rglob("*")
+                   if p.is_file() and p.relative_to(path).as_posix() not in listed)
+    if extra:
+        raise DataError(f"files not listed in the manifest: {extra}", file=str(path))
+    results = json.loads((path / RESULTS).read_bytes()) if RESULTS in files else {}
+    return Bundle(path.resolve(), MappingProxyType(manifest), MappingProxyType(results),
+                  sha256_bytes(raw))

@@ -1,0 +1,81 @@
+"""Fonts for figures (matplotlib) and the PDF (Typst), chosen from the fonts actually installed.
+
+A Chinese report needs a CJK font; the list below prefers the Noto CJK families Debian's
+``fonts-noto-cjk`` installs and falls back to other common Simplified-Chinese families. Asking for
+a family that is not installed makes Typst warn ("unknown font family") and matplotlib print tofu,
+so only installed families are ever returned.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import cache
+
+from evalkit.errors import EvalkitError
+
+CJK_SERIF = ("Noto Serif CJK SC", "Source Han Serif SC", "Source Han Serif CN", "Noto Serif SC",
+             "SimSun", "Songti SC")
+CJK_SANS = ("Noto Sans CJK SC", "Source Han Sans SC", "Source Han Sans CN", "Noto Sans SC",
+            "WenQuanYi Zen Hei", "WenQuanYi Micro Hei", "Microsoft YaHei", "PingFang SC", "SimHei")
+CJK_MONO = ("Noto Sans Mono CJK SC", *CJK_SANS)
+#: Latin faces: Typst ships Libertinus Serif, New Computer Modern and DejaVu Sans Mono built in.
+LATIN_SERIF = ("Libertinus Serif", "New Computer Modern")
+LATIN_SANS = ("DejaVu Sans",)
+LATIN_MONO = ("DejaVu Sans Mono",)
+INSTALL_HINT = "install a CJK font, e.g. Debian/Ubuntu: apt-get install fonts-noto-cjk"
+
+
+class FontError(EvalkitError):
+    """No usable CJK font is installed."""
+
+
+@dataclass(frozen=True)
+class PdfFonts:
+    """Typst font fallback lists (first family with the glyph wins)."""
+
+    body: tuple[str, ...]
+    heading: tuple[str, ...]
+    mono: tuple[str, ...]
+
+
+def _first(installed: frozenset[str], wanted: tuple[str, ...]) -> tuple[str, ...]:
+    return tuple(f for f in wanted if f in installed)[:1]
+
+
+@cache
+def typst_families() -> frozenset[str]:
+    """Font families Typst sees (system fonts plus its embedded ones)."""
+    import typst
+
+    return frozenset(typst.Fonts().families())
+
+
+@cache
+def matplotlib_families() -> frozenset[str]:
+    from matplotlib import font_manager
+
+    return frozenset(f.name for f in font_manager.fontManager.ttflist)
+
+
+def pdf_fonts() -> PdfFonts:
+    """Fallback lists for the PDF body, headings and code; raises FontError without a CJK font."""
+    have = typst_families()
+    serif, sans, mono = _first(have, CJK_SERIF), _first(have, CJK_SANS), _first(have, CJK_MONO)
+    cjk_any = serif or sans
+    if not cjk_any:
+        raise FontError(f"no CJK font found for the PDF; {INSTALL_HINT}")
+    return PdfFonts(
+        body=_first(have, LATIN_SERIF) + (serif or sans),
+        heading=_first(have, LATIN_SANS + LATIN_SERIF) + (sans or serif),
+        mono=_first(have, LATIN_MONO) + (mono or cjk_any),
+    )
+
+
+def figure_fonts() -> list[str]:
+    """matplotlib ``font.family`` list: a Latin sans first (it has U+2212 minus), then a CJK sans
+    for the glyphs the first lacks (matplotlib >= 3.6 falls back glyph by glyph)."""
+    have = matplotlib_families()
+    cjk = _first(have, CJK_SANS) or _first(have, CJK_SERIF)
+    if not cjk:
+        raise FontError(f"no CJK font found for figures; {INSTALL_HINT}")
+    return [*_first(have, LATIN_SANS), *cjk]

@@ -1,0 +1,285 @@
+"""Read Quarto ``.qmd`` templates: expand shortcodes, then split into front matter, cells, markdown.
+
+Both render paths start from the text :func:`expand` returns: the Quarto CLI renders it as is, and
+the fallback parses it with :func:`parse_qmd`. Only the subset documented in ``reports/README.md``
+is accepted; anything outside it is a :class:`~evalkit.errors.ConfigError` naming the file, the line
+and the allowed values, so a template cannot silently render differently on the two paths.
+
+Subset:
+- front matter (YAML between ``---`` lines at the top), including ``execute:`` defaults for
+  ``echo``, ``include``, ``output``, ``warning``;
+- executable cells fenced as ```` ```{python} ````, options as leading ``#| key: value`` lines, keys
+  ``label``, ``fig-cap``, ``tbl-cap``, ``echo``, ``include``, ``output``, ``warning``, ``tags``;
+- shortcodes ``{{< include PATH >}}`` (on a line of its own, path relative to the including file)
+  and ``{{< t KEY >}}`` (a string from :data:`evalkit.i18n.STRINGS` in the report's language),
+  both expanded here before either engine runs.
+"""
+
+from __future__ import annotations
+
+import re
+import string
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from types import MappingProxyType
+from typing import Any
+
+import yaml
+
+from evalkit.errors import ConfigError
+from evalkit.i18n import STRINGS, t
+
+CELL_OPTIONS = ("label", "fig-cap", "tbl-cap", "echo", "include", "output", "warning", "tags")
+EXECUTE_OPTIONS = ("echo", "include", "output", "warning")
+#: Quarto's defaults for the execute options (``output: true`` shows outputs as rendered).
+DEFAULTS: Mapping[str, Any] = MappingProxyType(
+    {"echo": True, "include": True, "output": True, "warning": True}
+)
+
+_SHORTCODE = re.compile(r"\{\{<\s*(\S+)((?:\s+[^>\s]+)*)\s*>\}\}")
+_FENCE = re.compile(r"^(?P<fence>`{3,}|~{3,})\s*(?P<info>.*?)\s*$")
+_EXEC_INFO = re.compile(r"^\{(?P<lang>[A-Za-z0-9_+-]+)(?P<rest>[^}]*)\}$")
+_OPTION_LINE = re.compile(r"^#\|\s?(.*)$")
+_LABEL = re.compile(r"^[A-Za-z][A-Za-z0-9_-]*$")
+
+
+@dataclass(frozen=True)
+class Cell:
+    """One executable ``{python}`` cell: its code (without the ``#|`` lines) and its options.
+
+    ``line`` is the 1-based line of the opening fence in the expanded text.
+    """
+
+    source: str
+    options: Mapping[str, Any]
+    line: int
+
+    @property
+    def label(self) -> str | None:
+        return self.options.get("label")
+
+    @property
+    def is_parameters(self) -> bool:
+        return "parameters" in self.options.get("tags", ())
+
+
+@dataclass(frozen=True)
+class Markdown:
+    """A run of markdown between cells (may contain fenced non-executable code blocks)."""
+
+    text: str
+    line: int
+
+
+@dataclass(frozen=True)
+class QmdDocument:
+    """A parsed template: front matter, then markdown and cells in document order."""
+
+    front_matter: Mapping[str, Any]
+    blocks: tuple[Cell | Markdown, ...]
+    source: str = "<string>"
+    execute: Mapping[str, Any] = field(default_factory=dict)
+
+    @property
+    def cells(self) -> tuple[Cell, ...]:
+        return tuple(b for b in self.blocks if isinstance(b, Cell))
+
+    def effective(self, cell: Cell) -> dict[str, Any]:
+        """The cell's options with the document's ``execute:`` defaults and Quarto's defaults."""
+        return {**DEFAULTS, **self.execute, **cell.options}
+
+    def parameters_cell(self) -> int | None:
+        """Index (into :attr:`cells`) of the cell tagged ``parameters``, or None."""
+        found = [i for i, c in enumerate(self.cells) if c.is_parameters]
+        if len(found) > 1:
+            raise ConfigError(f"{self.source}: more than one cell is tagged 'parameters'")
+        return found[0] if found else None
+
+
+def expand(path: Path, lang: str, *, _stack: tuple[Path, ...] = ()) -> str:
+    """The template at ``path`` with ``{{< include >}}`` and ``{{< t KEY >}}`` expanded for ``lang``.
+
+    Includes are expanded recursively (a cycle is an error); other shortcodes are not in the
+    subset and raise :class:`ConfigError`.
+    """
+    path = Path(path).resolve()
+    if path in _stack:
+        chain = " -> ".join(p.name for p in (*_stack, path))
+        raise ConfigError(f"include cycle: {chain}")
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        where = f" (included from {_stack[-1]})" if _stack else ""
+        raise ConfigError(f"template not found: {path}{where}") from None
+    out: list[str] = []
+    for lineno, line in enumerate(text.splitlines(keepends=True), start=1):
+        stripped = line.strip()
+        m = _SHORTCODE.fullmatch(stripped)
+        if m and m.group(1) == "include":
+            args = m.group(2).split()
+            if len(args) != 1:
+                raise ConfigError(f"{path}:{lineno}: include takes one path; received {args!r}")
+            body = expand(path.parent / args[0], lang, _stack=(*_stack, path))
+            out.append(body if body.endswith("\n") else body + "\n")
+            continue
+        out.append(_SHORTCODE.sub(lambda m, n=lineno: _shortcode(m, path, n, lang), line))
+    return "".join(out)
+
+
+def _shortcode(m: re.Match[str], path: Path, lineno: int, lang: str) -> str:
+    name, args = m.group(1), m.group(2).split()
+    if name == "include":
+        raise ConfigError(f"{path}:{lineno}: {{{{< include >}}}} must stand on a line of its own")
+    if name != "t":
+        raise ConfigError(
+            f"{path}:{lineno}: shortcode {name!r} is not in the supported subset; "
+            "allowed: 'include', 't'"
+        )
+    if len(args) != 1:
+        raise ConfigError(f"{path}:{lineno}: t takes one key; received {args!r}")
+    key = args[0]
+    if key not in STRINGS:
+        raise ConfigError(f"{path}:{lineno}: unknown translation key {key!r}")
+    text = t(key, lang)
+    if any(f for _, f, _, _ in string.Formatter().parse(text) if f is not None):
+        raise ConfigError(
+            f"{path}:{lineno}: translation {key!r} has placeholders; format it in a cell with t()"
+        )
+    return text
+
+
+def parse_qmd(text: str, *, source: str = "<string>") -> QmdDocument:
+    """Split an (expanded) template into front matter, cells and markdown blocks."""
+    lines = text.splitlines()
+    front, body_start = _front_matter(lines, source)
+    execute = front.get("execute", {}) or {}
+    if not isinstance(execute, dict):
+        raise ConfigError(f"{source}: 'execute' in the front matter must be a mapping")
+    for key, value in execute.items():
+        if key not in EXECUTE_OPTIONS:
+            allowed = ", ".join(repr(k) for k in EXECUTE_OPTIONS)
+            raise ConfigError(
+                f"{source}: execute option {key!r} is not in the supported subset; allowed: {allowed}"
+            )
+        _check_value(key, value, f"{source}: execute")
+
+    blocks: list[Cell | Markdown] = []
+    md: list[str] = []
+    md_start = body_start + 1
+    i = body_start
+    while i < len(lines):
+        line = lines[i]
+        m = _FENCE.match(line)
+        if not m:
+            md.append(line)
+            i += 1
+            continue
+        fence, info = m.group("fence"), m.group("info")
+        close = _closing(lines, i, fence)
+        ex = _EXEC_INFO.match(info)
+        if ex is None:  # a plain code block: markdown, kept verbatim
+            md.extend(lines[i : (close if close is not None else len(lines) - 1) + 1])
+            i = (close if close is not None else len(lines) - 1) + 1
+            continue
+        where = f"{source}:{i + 1}"
+        if close is None:
+            raise ConfigError(f"{where}: cell is never closed (no {fence} line)")
+        if ex.group("lang") != "python":
+            raise ConfigError(f"{where}: only {{python}} cells are supported; found {{{ex.group('lang')}}}")
+        if ex.group("rest").strip():
+            raise ConfigError(
+                f"{where}: put cell options in '#|' lines, not in the fence ({info!r})"
+            )
+        if md:
+            blocks.append(Markdown("\n".join(md).strip("\n"), md_start))
+            md = []
+        blocks.append(_cell(lines[i + 1 : close], i + 1, where))
+        i = close + 1
+        md_start = i + 1
+    if md:
+        blocks.append(Markdown("\n".join(md).strip("\n"), md_start))
+    blocks = [b for b in blocks if not (isinstance(b, Markdown) and not b.text.strip())]
+    labels = [c.label for c in blocks if isinstance(c, Cell) and c.label]
+    dup = sorted({x for x in labels if labels.count(x) > 1})
+    if dup:
+        raise ConfigError(f"{source}: duplicate cell labels {dup}")
+    doc = QmdDocument(MappingProxyType(front), tuple(blocks), source, MappingProxyType(execute))
+    doc.parameters_cell()
+    return doc
+
+
+def _front_matter(lines: list[str], source: str) -> tuple[dict[str, Any], int]:
+    if not lines or lines[0].strip() != "---":
+        return {}, 0
+    for j in range(1, len(lines)):
+        if lines[j].strip() in ("---", "..."):
+            try:
+                data = yaml.safe_load("\n".join(lines[1:j])) or {}
+            except yaml.YAMLError as e:
+                raise ConfigError(f"{source}: front matter is not valid YAML: {e}") from None
+            if not isinstance(data, dict):
+                raise ConfigError(f"{source}: front matter must be a YAML mapping")
+            return data, j + 1
+    raise ConfigError(f"{source}:1: front matter is never closed (no '---' line)")
+
+
+def _closing(lines: list[str], start: int, fence: str) -> int | None:
+    char = fence[0]
+    for j in range(start + 1, len(lines)):
+        s = lines[j].strip()
+        if s and set(s) == {char} and len(s) >= len(fence):
+            return j
+    return None
+
+
+def _cell(body: list[str], fence_line: int, where: str) -> Cell:
+    opt_lines: list[str] = []
+    k = 0
+    while k < len(body) and (m := _OPTION_LINE.match(body[k])):
+        opt_lines.append(m.group(1))
+        k += 1
+    try:
+        options = yaml.safe_load("\n".join(opt_lines)) if opt_lines else {}
+    except yaml.YAMLError as e:
+        raise ConfigError(f"{where}: cell options are not valid YAML: {e}") from None
+    if not isinstance(options, dict):
+        raise ConfigError(f"{where}: cell options must be 'key: value' lines")
+    for key, value in options.items():
+        if key not in CELL_OPTIONS:
+            allowed = ", ".join(repr(o) for o in CELL_OPTIONS)
+            raise ConfigError(
+                f"{where}: cell option {key!r} is not in the supported subset; allowed: {allowed}"
+            )
+        _check_value(key, value, where)
+    label = options.get("label")
+    if "fig-cap" in options and not (label and label.startswith("fig-")):
+        raise ConfigError(f"{where}: a cell with fig-cap needs a label starting with 'fig-'")
+    if "tbl-cap" in options and not (label and label.startswith("tbl-")):
+        raise ConfigError(f"{where}: a cell with tbl-cap needs a label starting with 'tbl-'")
+    if "tags" in options:
+        options["tags"] = tuple(options["tags"])
+    source = "\n".join(body[k:]).strip("\n")
+    return Cell(source, MappingProxyType(options), fence_line)
+
+
+def _check_value(key: str, value: Any, where: str) -> None:
+    ok = {
+        "label": isinstance(value, str) and bool(_LABEL.match(value)),
+        "fig-cap": isinstance(value, str) and bool(value.strip()),
+        "tbl-cap": isinstance(value, str) and bool(value.strip()),
+        "echo": isinstance(value, bool),
+        "include": isinstance(value, bool),
+        "warning": isinstance(value, bool),
+        "output": isinstance(value, bool) or value == "asis",
+        "tags": isinstance(value, list) and all(isinstance(x, str) for x in value),
+    }[key]
+    if not ok:
+        expected = {
+            "label": "a name of letters, digits, '-' and '_' starting with a letter",
+            "fig-cap": "a non-empty string",
+            "tbl-cap": "a non-empty string",
+            "output": "true, false or asis",
+            "tags": "a list of strings",
+        }.get(key, "true or false")
+        raise ConfigError(f"{where}: option {key!r} must be {expected}; received {value!r}")
