@@ -76,8 +76,8 @@ STRINGS.update({
         "en": "This report shows no single firm's data. Table cells built from fewer than {min_firms} firms, or where one firm holds more than {share} of the total, are suppressed and marked {mark}.",
     },
     "report.disclosure.footnote": {
-        "zh": "{mark} 已按保密规则隐去（企业少于 {min_firms} 家或单一企业占比超过 {share}）。",
-        "en": "{mark} suppressed under the disclosure rule (fewer than {min_firms} firms, or one firm above {share} of the total).",
+        "zh": "{mark} 按保密规则不予显示：企业少于 {min_firms} 家、单一企业占比超过 {share}，或为防止由合计倒推而一并隐去。",
+        "en": "{mark} suppressed under the disclosure rule: fewer than {min_firms} firms, one firm above {share} of the total, or hidden so that another suppressed cell cannot be derived from the total.",
     },
     "report.provenance.title": {"zh": "附录：可复现信息", "en": "Appendix: provenance"},
     "report.provenance.intro": {

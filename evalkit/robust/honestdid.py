@@ -138,7 +138,7 @@ def _construct_gamma(l_vec: np.ndarray) -> np.ndarray:
     B = np.column_stack([l_vec, np.eye(n)])
     chosen: list[int] = []
     for j in range(B.shape[1]):
-        if np.linalg.matrix_rank(B[:, chosen + [j]]) > len(chosen):
+        if np.linalg.matrix_rank(B[:, [*chosen, j]]) > len(chosen):
             chosen.append(j)
         if len(chosen) == n:
             break
@@ -374,7 +374,7 @@ def _id_set_sd_zero(num_pre, num_post, l_vec, m):
                                b_eq=np.zeros(num_pre), bounds=bounds, method="highs")
     res_min = optimize.linprog(c, A_ub=A, b_ub=np.full(len(A), m), A_eq=Aeq,
                                b_eq=np.zeros(num_pre), bounds=bounds, method="highs")
-    return -(-res_max.fun), -res_min.fun   # id.lb = 0 - max, id.ub = 0 - min
+    return res_max.fun, -res_min.fun   # id.lb = 0 - max, id.ub = 0 - min
 
 
 def conditional_cs_sd(betahat, sigma, num_pre: int, num_post: int, l_vec=None, m: float = 0.0,

@@ -83,7 +83,7 @@ def test_influence_functions_average_to_zero_and_aggregate_linearly(seed, method
     assert np.all(np.abs(res.inf_func.mean(axis=0)) < 1e-10)
     w, G = res.unit_weights, res.unit_group
     glist = np.unique(res.group)
-    pg = {g: np.mean(w * (G == g)) for g in glist}
+    pg = {g: np.mean(w * (g == G)) for g in glist}
     for kind in KINDS:
         agg = aggte(res, type=kind)
         assert abs(agg.inf_func_overall.mean()) < 1e-10
@@ -94,7 +94,7 @@ def test_influence_functions_average_to_zero_and_aggregate_linearly(seed, method
     s = p.sum()
     a = res.att[post]
     lead = res.inf_func[:, post] @ (p / s)
-    ind = np.column_stack([w * (G == g) for g in res.group[post]])
+    ind = np.column_stack([w * (g == G) for g in res.group[post]])
     wif = (ind - p) / s - np.outer((ind - p).sum(axis=1), p / s**2)
     expected = lead + wif @ a
     simple = aggte(res, type="simple")

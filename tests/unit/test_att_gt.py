@@ -83,7 +83,7 @@ def test_dr_recovers_truth(panel):
 # ----- option validation and design errors -------------------------------------------------
 
 def test_bad_option_lists_allowed_values(panel):
-    with pytest.raises(ConfigError, match="'nevertreated', 'notyettreated'.*'never'"):
+    with pytest.raises(ConfigError, match=r"'nevertreated', 'notyettreated'.*'never'"):
         fit(panel[0], control_group="never")
     with pytest.raises(ConfigError, match="est_method"):
         fit(panel[0], est_method="ols")
@@ -117,7 +117,7 @@ def test_duplicate_rows(panel):
 def test_cohort_without_pre_period_names_the_cohort(panel):
     d = panel[0].copy()
     d.loc[d.g == 2018, "g"] = 2015
-    with pytest.raises(DesignError, match="2015.*no pre-treatment period"):
+    with pytest.raises(DesignError, match=r"2015.*no pre-treatment period"):
         fit(d)
 
 

@@ -1,5 +1,7 @@
 """Synthetic DiD: known truth, invariances, the three variance estimators, errors."""
 
+import dataclasses
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -76,8 +78,8 @@ def test_results_object_contract():
     json.dumps(d)
     assert set(r.weights) == {"omega", "lambda"} and len(r.weights["omega"]) == 30
     assert "SC" in r.summary()
-    with pytest.raises(Exception):
-        r.estimate = 0.0   # frozen
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        r.estimate = 0.0
 
 
 def test_errors():
@@ -102,3 +104,13 @@ def test_errors():
         synthdid(long, se_method=None)
     with pytest.raises(DataError, match="missing"):
         synthdid(long.drop(columns="outcome"), se_method=None)
+
+
+def test_plots_render():
+    from evalkit.robust.plots import synthdid_trajectories_plot, synthdid_weights_plot
+    Y = factor_panel(np.random.default_rng(6))
+    r = synthdid(Y, 30, 12, "sdid", se_method=None)
+    fig = synthdid_trajectories_plot(r)
+    assert len(fig.axes[0].lines) >= 2
+    fig2 = synthdid_weights_plot(r, top=5)
+    assert 1 <= len(fig2.axes[0].patches) <= 5
