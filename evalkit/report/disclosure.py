@@ -103,7 +103,7 @@ def suppress(table: pd.DataFrame, count_col: str, value_col: str | Sequence[str]
     primary = mask.copy()
     if secondary and mask.sum() == 1 and (~mask).sum() >= 1:
         candidates = np.flatnonzero(~mask)
-        mask[candidates[np.argmin(np.abs(total[candidates]), kind="stable")]] = True
+        mask[candidates[np.argmin(np.abs(total[candidates]))]] = True
     frame = table.drop(columns=[max_col]).copy()
     for col in value_cols:
         frame[col] = pd.to_numeric(frame[col]).astype(float).mask(mask)

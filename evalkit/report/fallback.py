@@ -33,6 +33,9 @@ TEXT_WIDTH_PX = 624
 CALLOUT_KINDS = ("note", "tip", "important", "warning", "caution")
 
 
+_ANSI = re.compile(r"\x1b\[[0-9;]*m")
+
+
 class RenderError(EvalkitError):
     """A template cell failed, a cross-reference is unresolved, or pandoc/Typst failed."""
 
@@ -123,6 +126,7 @@ def execute(doc: QmdDocument, params: Mapping[str, Any], *, cwd: Path, env: Mapp
             timeout: int = 600) -> dict[int, list[dict[str, Any]]]:
     """Run the cells in one kernel; returns each template cell's outputs keyed by ``id(cell)``."""
     import nbformat
+    from jupyter_client import KernelManager
     from nbclient import NotebookClient
     from nbclient.exceptions import CellExecutionError, CellTimeoutError, DeadKernelError
 
@@ -130,17 +134,23 @@ def execute(doc: QmdDocument, params: Mapping[str, Any], *, cwd: Path, env: Mapp
     nb = nbformat.v4.new_notebook()
     nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
     nb.cells = [nbformat.v4.new_code_cell(src) for _, src in plan]
-    client = NotebookClient(nb, timeout=timeout, kernel_name="python3", allow_errors=False,
-                            resources={"metadata": {"path": str(cwd)}})
+    km = KernelManager(kernel_name="python3", transport="ipc",
+                       connection_file=str(cwd / "kernel.json"), ip=str(cwd / "kernel-ipc"))
+    client = NotebookClient(nb, km=km, timeout=timeout, kernel_name="python3",
+                            allow_errors=False, resources={"metadata": {"path": str(cwd)}})
     try:
         client.execute(env=dict(env), cwd=str(cwd))
     except CellExecutionError as e:
         failed = _failed_cell(nb, plan)
         where = f"{doc.source}:{failed.line}" if failed else doc.source
         label = f" (label {failed.label})" if failed and failed.label else ""
-        raise RenderError(f"{where}: cell{label} failed: {e.ename}: {e.evalue}\n{e}") from None
+        detail = _ANSI.sub("", str(e))
+        raise RenderError(f"{where}: cell{label} failed: {e.ename}: {e.evalue}\n{detail}") from None
     except (CellTimeoutError, DeadKernelError) as e:
         raise RenderError(f"{doc.source}: kernel failed: {e}") from None
+    finally:
+        if km.has_kernel:
+            km.shutdown_kernel(now=True)
     return {id(cell): nbcell.outputs for (cell, _), nbcell in zip(plan, nb.cells, strict=True)
             if cell is not None}
 
@@ -320,6 +330,9 @@ def _svg_width(path: Path) -> float:
 
 _XREF = re.compile(r"(?<![\w@.\\\-])@((?:fig|tbl)-[A-Za-z0-9_]+(?:-[A-Za-z0-9_]+)*)")
 _INLINE_CODE = re.compile(r"(`+)(?:.|\n)*?\1")
+_CJK = "\u3000-\u303f\u3400-\u4dbf\u4e00-\u9fff\uff00-\uffef"
+_SPACE_BEFORE_LINK = re.compile(rf"(?<=[{_CJK}]) (\[[^\]]+\]\(#(?:fig|tbl)-[^)\s]+\))")
+_SPACE_AFTER_LINK = re.compile(rf"(\[[^\]]+\]\(#(?:fig|tbl)-[^)\s]+\)) (?=[{_CJK}])")
 
 
 def resolve_xrefs(markdown: str, numbers: Mapping[str, int], lang: str, *,
@@ -359,7 +372,11 @@ def resolve_xrefs(markdown: str, numbers: Mapping[str, int], lang: str, *,
         known = ", ".join(sorted(numbers)) or "none"
         raise RenderError(f"{source}: unresolved cross-reference(s) "
                           f"{', '.join('@' + u for u in sorted(set(unresolved)))}; labels: {known}")
-    return "\n".join(out)
+    text = "\n".join(out)
+    if lang == "zh":  # '见 @fig-x' needs the space for pandoc; Chinese text has none around 图 1
+        text = _SPACE_BEFORE_LINK.sub(r"\1", text)
+        text = _SPACE_AFTER_LINK.sub(r"\1", text)
+    return text
 
 
 # --------------------------------------------------------------------------- pandoc and typst
@@ -453,7 +470,7 @@ def pandoc_meta(doc: QmdDocument, lang: str, *, pdf: bool) -> dict[str, Any]:
     """Metadata given to pandoc: the document's title block plus language and callout titles."""
     meta = {k: doc.front_matter[k] for k in ("title", "subtitle", "author", "date", "abstract")
             if k in doc.front_matter}
-    meta["lang"] = "zh-CN" if lang == "zh" else "en-US"
+    meta["lang"] = "zh-Hans" if lang == "zh" else "en-US"
     meta["callout-titles"] = {k: t(f"report.callout.{k}", lang) for k in CALLOUT_KINDS}
     if pdf:
         meta.update({"papersize": "a4", "margin": {"x": "2.3cm", "y": "2.4cm"},

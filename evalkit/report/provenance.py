@@ -88,9 +88,10 @@ def provenance_markdown(manifest: Mapping[str, Any], manifest_sha256: str, rende
         ("render_engine", render_engine),
     ]
     lines = [t("report.provenance.intro", lang), ""]
-    lines += [f"- **{t('report.provenance.' + key, lang)}**: {value}" for key, value in rows]
+    sep = "：" if lang == "zh" else ": "
+    lines += [f"- **{t('report.provenance.' + key, lang)}**{sep}{value}" for key, value in rows]
     packages = p.get("packages") or {}
     if packages:
         shown = ", ".join(f"{name} {ver}" for name, ver in sorted(packages.items()))
-        lines.append(f"- **{t('report.provenance.packages', lang)}**: {shown}")
+        lines.append(f"- **{t('report.provenance.packages', lang)}**{sep}{shown}")
     return "\n".join(lines) + "\n"

@@ -44,7 +44,7 @@ def quarto_command(quarto: str, qmd: Path, fmt: str, params: Mapping[str, Any], 
                    pdf_font: str | None) -> list[str]:
     """The ``quarto render`` command line for one format."""
     cmd = [quarto, "render", qmd.name, "--to", QUARTO_TO[fmt], "--execute",
-           "-M", f"lang:{'zh-CN' if lang == 'zh' else 'en-US'}"]
+           "-M", f"lang:{'zh-Hans' if lang == 'zh' else 'en-US'}"]
     if fmt == "html":
         cmd += ["-M", "embed-resources:true"]
     if fmt == "pdf" and pdf_font:

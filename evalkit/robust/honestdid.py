@@ -709,8 +709,8 @@ def honest_did(event_study, type: str = "relative_magnitudes", values=None, l_ve
     ``event_study`` is an object with attributes ``event`` (relative times), ``estimate`` and
     ``vcov`` (covariance in the same order), or a tidy DataFrame with columns ``event`` and
     ``estimate`` together with ``vcov=``. The reference period (``reference``, default -1) is
-    dropped when present (its coefficient is normalised to zero); pre-periods are events
-    ``< reference``... i.e. negative events, post-periods events ``>= 0``. ``e`` picks a single
+    dropped when present (its coefficient is normalised to zero); the other negative events are
+    the pre-periods and events ``>= 0`` the post-periods. ``e`` picks a single
     post-period (0 = on impact) when ``l_vec`` is not given.
     """
     check_choice("type", type, ("relative_magnitudes", "smoothness"))

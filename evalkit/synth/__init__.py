@@ -6,5 +6,6 @@
 """
 
 from evalkit.synth.district import District, synthesize_district
+from evalkit.synth.write import write_district
 
-__all__ = ["District", "synthesize_district"]
+__all__ = ["District", "synthesize_district", "write_district"]

@@ -49,3 +49,22 @@ def test_dr_with_covariates_matches_csdid(panel, control_group):
             if kind != "simple":
                 np.testing.assert_allclose(mine.att_egt, np.ravel(a["att_egt"]), atol=TOLERANCE)
                 np.testing.assert_allclose(mine.se_egt, np.ravel(a["se_egt"]), atol=TOLERANCE)
+
+
+@pytest.mark.parametrize("est_method", ["ipw", "reg"])
+def test_universal_base_and_other_estimators_match_csdid(panel, est_method):
+    with warnings.catch_warnings(), contextlib.redirect_stdout(io.StringIO()):
+        warnings.simplefilter("ignore")
+        ref = csdid_att_gt.ATTgt(yname="y", gname="g", idname="id", tname="year",
+                                 xformla="y~x1+x2", data=panel.drop(columns="y0"),
+                                 control_group="notyettreated").fit(
+            est_method=est_method, base_period="universal", bstrap=False)
+        ours = att_gt(panel, "y", "year", "id", "g", covariates=["x1", "x2"],
+                      control_group="notyettreated", est_method=est_method,
+                      base_period="universal")
+    np.testing.assert_array_equal(ours.time, np.asarray(ref.results["year"]))
+    np.testing.assert_allclose(ours.att, ref.results["att"], rtol=0, atol=TOLERANCE)
+    ref_se = np.asarray(ref.results["se"], dtype=float)
+    both = np.isfinite(ref_se) & np.isfinite(ours.se)
+    np.testing.assert_array_equal(np.isfinite(ours.se), np.isfinite(ref_se))
+    np.testing.assert_allclose(ours.se[both], ref_se[both], rtol=0, atol=TOLERANCE)

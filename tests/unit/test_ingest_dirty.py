@@ -126,8 +126,23 @@ def test_gbk_file_is_read_as_gb18030_and_converted_to_yuan(dirty):
     tr = next(tr for tr in rep.tables.values() if _name(tr.file) == _name(gbk["file"].iloc[0]))
     assert tr.encoding == "gb18030"
     assert tr.units.get("revenue") == 1e4
-    # a clean district written the same way has the same accepted revenue on clean rows
-    assert tr.accepted["revenue"].median() > 1e5          # yuan, not 万元
+    assert tr.headers["revenue"] == "营业收入(万元)"
+
+
+def test_gbk_wan_file_equals_its_clean_utf8_yuan_twin(dirty, tmp_path):
+    _, _, rep = dirty
+    district = synthesize_district(n_firms=N_FIRMS, start=START, end=END, seed=SEED)
+    write_district(district, tmp_path, dirty=False, seed=SEED)
+    clean = validate_dir(tmp_path).tables["firm_years"]
+    assert clean.encoding == "utf-8" and not clean.units
+    gbk = rep.tables["firm_years"].accepted
+    both = gbk.merge(clean.accepted, on=["firm_id", "year"], suffixes=("_gbk", "_utf8"))
+    assert len(both) > 0.9 * len(gbk)
+    for col in ("revenue", "rd_expense", "employees", "high_tech", "listed", "headquarters"):
+        assert (both[f"{col}_gbk"] == both[f"{col}_utf8"]).all(), col
+    # tax_paid differs only where 万元 was typed into the 元 column (the unit_jump rows)
+    differs = (both["tax_paid_gbk"] != both["tax_paid_utf8"]).sum()
+    assert differs == (rep.warnings["reason"] == "unit_jump").sum()
 
 
 def test_dirty_district_ingests(dirty, tmp_path):
