@@ -1,0 +1,252 @@
+"""Study files: one YAML file declares one run of one stage (``evalkit run STUDY``).
+
+Parsed once into pydantic models that reject unknown keys; every error names the key's path, and
+for an unknown key the allowed keys. Paths inside a study are relative to the study file. See
+``studies/README.md`` for a commented example of each stage.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
+from typing import Annotated, Any, Literal
+
+import yaml
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    TypeAdapter,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
+
+from evalkit.errors import ConfigError
+
+OUTCOMES = ("revenue", "tax_paid", "rd_expense", "employees", "invention_patents", "pct_applications")
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class DataSource(_Strict):
+    """Which warehouse and dataset version the study reads."""
+
+    store: Path
+    dataset: str = "latest"
+
+
+class Inference(_Strict):
+    seed: int = 7
+    bootstrap: int = Field(999, ge=0, le=100_000)
+    alpha: float = Field(0.05, gt=0, lt=0.5)
+    bootstrap_kind: Literal["mammen", "rademacher"] = "mammen"
+
+
+class Design(_Strict):
+    """The ex-post estimator and its identification choices."""
+
+    estimator: Literal["cs", "twfe", "sunab", "imputation"] = "cs"
+    est_method: Literal["dr", "ipw", "reg"] = "dr"
+    control_group: Literal["nevertreated", "notyettreated"] = "nevertreated"
+    controls: Literal["never_any", "never_policy"] = "never_any"
+    covariates: tuple[str, ...] = ()
+    anticipation: int = Field(0, ge=0, le=5)
+    base_period: Literal["varying", "universal"] = "varying"
+    window: tuple[int, int] | None = None
+    balance: Literal["balanced", "unbalanced"] = "unbalanced"
+    cluster: Literal["firm", "area", "industry_section"] = "firm"
+    min_e: int = -5
+    max_e: int = 5
+
+    @field_validator("window")
+    @classmethod
+    def _window_order(cls, v):
+        if v is not None and v[0] >= v[1]:
+            raise ValueError(f"window start {v[0]} must be before its end {v[1]}")
+        return v
+
+
+class Fiscal(_Strict):
+    """Fiscal settings (see evalkit.fiscal): discounting, administration cost and tax sharing."""
+
+    discount_rate: float = Field(0.035, ge=0, le=0.5)
+    base_year: int | None = None
+    admin_cost_share: float = Field(0.0, ge=0, le=1)
+    district_share: float | None = Field(None, ge=0, le=1)
+    leakage: float = Field(0.0, ge=0, le=1)
+    displacement: float = Field(0.0, ge=0, le=1)
+
+
+class ReportSettings(_Strict):
+    languages: tuple[Literal["zh", "en"], ...] = ("zh", "en")
+    formats: tuple[Literal["html", "pdf"], ...] = ("html", "pdf")
+
+
+class Qualitative(_Strict):
+    """An evaluator's score on a qualitative indicator, with the evidence for it."""
+
+    score: float = Field(ge=0, le=1, description="share of the indicator's weight earned, 0-1")
+    evidence: str = Field(min_length=1)
+
+
+class _StudyBase(_Strict):
+    name: str
+    data: DataSource
+    inference: Inference = Inference()
+    report: ReportSettings = ReportSettings()
+
+
+class ExPostStudy(_StudyBase):
+    stage: Literal["ex_post"]
+    policy: str
+    outcomes: tuple[str, ...] = ("revenue", "tax_paid", "rd_expense", "employees", "invention_patents")
+    main_outcome: str = "tax_paid"
+    design: Design = Design()
+    fiscal: Fiscal = Fiscal()
+
+    @model_validator(mode="after")
+    def _main_in_outcomes(self):
+        for o in self.outcomes:
+            if o not in OUTCOMES:
+                raise ValueError(f"outcome {o!r} is not a firm-year outcome; allowed: {', '.join(OUTCOMES)}")
+        if self.main_outcome not in self.outcomes:
+            raise ValueError(f"main_outcome {self.main_outcome!r} must be one of outcomes {list(self.outcomes)}")
+        return self
+
+
+class Scenario(_Strict):
+    name: str
+    take_up: float = Field(ge=0, le=1)
+
+
+class Proposal(_Strict):
+    """A proposed (or renewed) policy for ex-ante appraisal."""
+
+    policy_id: str
+    name_zh: str
+    name_en: str
+    instrument: Literal["grant", "award", "voucher", "rent_subsidy", "talent_subsidy"]
+    objective: Literal["innovation", "service", "headquarters", "open", "flow"]
+    eligibility_rule: str
+    award: float = Field(gt=0, description="award per firm and year, yuan")
+    award_share_of: str | None = Field(None, description="if set, award is this share of the named field")
+    cap_per_firm: float = Field(gt=0)
+    budget: float = Field(gt=0, description="annual budget, yuan")
+    years: tuple[int, int]
+    main_outcome: str = "tax_paid"
+    targets: dict[str, float] = {}
+
+
+class ExAnteStudy(_StudyBase):
+    stage: Literal["ex_ante"]
+    proposal: Proposal
+    scenarios: tuple[Scenario, ...] = (Scenario(name="low", take_up=0.3), Scenario(name="central", take_up=0.5),
+                                       Scenario(name="high", take_up=0.7))
+    evidence_bundles: tuple[Path, ...] = ()
+    checklist: dict[str, Qualitative] = {}
+    fiscal: Fiscal = Fiscal()
+
+
+class MonitorStudy(_StudyBase):
+    stage: Literal["monitor"]
+    year: int
+    as_of: str = Field(description="ISO date of the data cut, e.g. 2025-07-31")
+    policies: tuple[str, ...] = ()
+    amber: float = Field(0.10, gt=0, lt=1)
+    red: float = Field(0.20, gt=0, lt=1)
+
+    @model_validator(mode="after")
+    def _thresholds(self):
+        if self.red <= self.amber:
+            raise ValueError(f"red ({self.red}) must exceed amber ({self.amber})")
+        return self
+
+
+class PortfolioStudy(_StudyBase):
+    stage: Literal["portfolio"]
+    bundles: tuple[Path, ...]
+    metric: str = "fiscal_return_district"
+    scorecard: Path | None = None
+    qualitative: dict[str, dict[str, Qualitative]] = {}
+    next_year_total: float | None = None
+    max_change: float = Field(0.3, gt=0, le=1)
+
+
+Study = Annotated[ExPostStudy | ExAnteStudy | MonitorStudy | PortfolioStudy, Field(discriminator="stage")]
+_ADAPTER = TypeAdapter(Study)
+_MODELS = {"ex_post": ExPostStudy, "ex_ante": ExAnteStudy, "monitor": MonitorStudy, "portfolio": PortfolioStudy}
+
+
+def _allowed_keys(model: type[BaseModel], loc: tuple) -> list[str]:
+    """The keys allowed at the parent of ``loc`` (walking nested models)."""
+    current: Any = model
+    for part in loc[:-1]:
+        if isinstance(part, int) or current is None:
+            continue
+        field = getattr(current, "model_fields", {}).get(part)
+        if field is None:
+            return []
+        ann = field.annotation
+        args = getattr(ann, "__args__", ())
+        current = next((a for a in (ann, *args) if isinstance(a, type) and issubclass(a, BaseModel)), None)
+    return sorted(getattr(current, "model_fields", {})) if current is not None else []
+
+
+def _format_errors(exc: ValidationError, path: Path, model: type[BaseModel] | None) -> str:
+    lines = []
+    for err in exc.errors():
+        loc = tuple(p for p in err["loc"] if p not in _MODELS)
+        where = ".".join(str(p) for p in loc) or "(top level)"
+        if err["type"] == "extra_forbidden" and model is not None:
+            allowed = _allowed_keys(model, loc)
+            lines.append(f"{path}: unknown key '{where}'; allowed here: {', '.join(allowed)}")
+        elif err["type"] == "missing":
+            lines.append(f"{path}: missing required key '{where}'")
+        else:
+            msg = err["msg"].removeprefix("Value error, ")
+            lines.append(f"{path}: '{where}': {msg} (received {err.get('input')!r})")
+    return "; ".join(lines)
+
+
+def load_study(path: Path | str) -> tuple[Any, str]:
+    """Parse a study file; returns (study model, SHA-256 of the file's bytes).
+
+    Relative paths in the study are resolved against the study file's folder.
+    """
+    path = Path(path)
+    try:
+        raw = path.read_bytes()
+    except OSError as exc:
+        raise ConfigError(f"{path}: cannot read the study file ({exc.strerror})") from None
+    try:
+        doc = yaml.safe_load(raw.decode("utf-8"))
+    except (yaml.YAMLError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"{path}: not valid UTF-8 YAML ({exc})") from None
+    if not isinstance(doc, dict):
+        raise ConfigError(f"{path}: a study is a YAML mapping with a 'stage' key")
+    stage = doc.get("stage")
+    model = _MODELS.get(stage)
+    if model is None:
+        raise ConfigError(f"{path}: 'stage' must be one of {', '.join(_MODELS)}; received {stage!r}")
+    try:
+        study = _ADAPTER.validate_python(doc)
+    except ValidationError as exc:
+        raise ConfigError(_format_errors(exc, path, model)) from None
+    return _resolve_paths(study, path.parent), hashlib.sha256(raw).hexdigest()
+
+
+def _resolve_paths(study, base: Path):
+    def res(p: Path) -> Path:
+        return p if p.is_absolute() else (base / p).resolve()
+
+    updates: dict[str, Any] = {"data": study.data.model_copy(update={"store": res(study.data.store)})}
+    if isinstance(study, PortfolioStudy):
+        updates["bundles"] = tuple(res(b) for b in study.bundles)
+        if study.scorecard is not None:
+            updates["scorecard"] = res(study.scorecard)
+    if isinstance(study, ExAnteStudy):
+        updates["evidence_bundles"] = tuple(res(b) for b in study.evidence_bundles)
+    return study.model_copy(update=updates)
