@@ -431,11 +431,12 @@ h1, h2, h3 { line-height: 1.3; }
 figure { margin: 1.5em 0; }
 figure img { max-width: 100%; height: auto; }
 figcaption, table caption { color: #444; font-size: 0.92em; text-align: left; padding: 0.4em 0; }
-table { border-collapse: collapse; margin: 1em 0; font-variant-numeric: tabular-nums; }
+table { display: table; width: auto; border-collapse: collapse; margin: 1em 0;
+  font-variant-numeric: tabular-nums; border-top: 1.5px solid #333;
+  border-bottom: 1.5px solid #333; }
 table caption { caption-side: top; }
 th, td { padding: 0.3em 0.8em; }
-thead th { border-bottom: 1px solid #333; }
-table { border-top: 1.5px solid #333; border-bottom: 1.5px solid #333; }
+thead th { border-bottom: 1px solid #333; border-top: none; }
 .callout { margin: 1.2em 0; padding: 0.6em 1em; border-left: 4px solid #3b6fb6;
   background: #eef3fb; border-radius: 2px; }
 .callout-title { font-weight: bold; margin-bottom: 0.3em; }

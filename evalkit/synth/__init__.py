@@ -6,6 +6,7 @@
 """
 
 from evalkit.synth.district import District, synthesize_district
+from evalkit.synth.stats import district_statistics
 from evalkit.synth.write import write_district
 
-__all__ = ["District", "synthesize_district", "write_district"]
+__all__ = ["District", "district_statistics", "synthesize_district", "write_district"]

@@ -105,7 +105,7 @@ POLICIES: tuple[PolicySpec, ...] = (
         300_000.0, ("invention_patents", "rd_expense", "revenue"),
         0.75, "high_tech", {"log_revenue": 0.5},
         (4, 7), (1.0,),
-        _effect(revenue=0.05, employees=0.03, rd_expense=0.08, invention_patents=0.25, ramp=3,
+        _effect(revenue=0.03, employees=0.03, rd_expense=0.08, invention_patents=0.25, ramp=3,
                 cohort_slope=-0.04,
                 size={"micro": 1.5, "small": 1.3, "medium": 1.0, "large": 0.6},
                 story="works: effects build up over three years, are larger for smaller firms "
@@ -118,7 +118,7 @@ POLICIES: tuple[PolicySpec, ...] = (
         8_000_000.0, ("revenue", "tax_paid", "employees"),
         0.70, "headquarters", {"log_revenue": 0.5},
         (3, 12), (0.5, 0.5),
-        _effect(revenue=0.06, employees=0.04, ramp=2,
+        _effect(revenue=0.05, employees=0.04, ramp=2,
                 story="works: headquarters functions bring revenue and jobs within two years"),
     ),
     PolicySpec(
@@ -128,7 +128,7 @@ POLICIES: tuple[PolicySpec, ...] = (
         600_000.0, ("employees", "revenue"),
         80.0, None, {"log_revenue": 0.4, "high_tech": 0.6, "innovative": 0.5},
         (3, 11), (1 / 3, 1 / 3, 1 / 3),
-        _effect(revenue=0.015, employees=0.05, rd_expense=0.03, invention_patents=0.05, ramp=2,
+        _effect(revenue=0.01, employees=0.05, rd_expense=0.03, invention_patents=0.05, ramp=2,
                 size={"micro": 1.5, "small": 1.5, "medium": 1.0, "large": 0.5},
                 story="works on employment, mostly in small firms"),
     ),
@@ -139,7 +139,7 @@ POLICIES: tuple[PolicySpec, ...] = (
         5_000_000.0, ("revenue", "rd_expense", "employees"),
         0.90, "listed", {"log_revenue": 0.3},
         (1, 12), (1.0,),
-        _effect(revenue=0.10, employees=0.06, rd_expense=0.12, invention_patents=0.20, ramp=3,
+        _effect(revenue=0.08, employees=0.06, rd_expense=0.12, invention_patents=0.20, ramp=3,
                 cohort_slope=-0.05,
                 story="works: capital raised at listing funds growth; earlier cohorts gain more"),
     ),
@@ -151,7 +151,7 @@ POLICIES: tuple[PolicySpec, ...] = (
         200_000.0, ("revenue", "invention_patents", "rd_expense"),
         50.0, None, {"log_revenue": 0.3, "rd_intensity": 6.0},
         (7, 11), (1.0,),
-        _effect(revenue=0.08, employees=0.05, rd_expense=0.10, invention_patents=0.30, ramp=2,
+        _effect(revenue=0.04, employees=0.05, rd_expense=0.10, invention_patents=0.30, ramp=2,
                 size={"micro": 1.0, "small": 1.0, "medium": 0.0, "large": 0.0},
                 story="works only for small and micro firms (size class in the year before the "
                       "award); zero effect on medium and large firms"),
@@ -163,7 +163,7 @@ POLICIES: tuple[PolicySpec, ...] = (
         300_000.0, ("revenue", "employees"),
         80.0, None, {"log_revenue": 0.2, "dip": 3.5},
         (5, 12), (0.5, 0.5),
-        _effect(revenue=0.02, employees=0.01, rd_expense=0.02, ramp=1,
+        _effect(revenue=0.015, employees=0.01, rd_expense=0.02, ramp=1,
                 story="small true effect, but granted to firms just after a transitory revenue "
                       "dip in the year before the award (Ashenfelter dip): revenue recovers "
                       "anyway, so parallel trends from g-1 fail and a naive DiD overstates it"),

@@ -48,7 +48,7 @@ def test_from_did_relabel_and_sum_within_clusters(fitted):
 
 
 def test_total_effect_from_att_gt_covers_known_total(fitted):
-    data, truth, res = fitted
+    _, truth, res = fitted
     cells = [LinearEstimate.from_did(res, k) for k in range(res.att.size)]
     sizes = truth["group_size"]
     tot = total_effect(cells, sizes, (2019, 2022))
