@@ -17,7 +17,6 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Annotated
 
-import click
 import typer
 from rich.console import Console
 from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
@@ -77,7 +76,8 @@ def _counts_table(report, title: str) -> Table:
     table = Table(title=title)
     for key in ("cli.table", "cli.file", "cli.encoding", "cli.read", "cli.accepted",
                 "cli.quarantined", "cli.warnings"):
-        table.add_column(t(key, lang), justify="right" if key in {"cli.read", "cli.accepted", "cli.quarantined", "cli.warnings"} else "left")
+        numeric = key in {"cli.read", "cli.accepted", "cli.quarantined", "cli.warnings"}
+        table.add_column(t(key, lang), justify="right" if numeric else "left", no_wrap=True)
     for name, tr in report.tables.items():
         table.add_row(name, Path(tr.file).name, tr.encoding or "-", f"{tr.n_read:,}",
                       f"{tr.n_accepted:,}", f"{tr.n_quarantined:,}", f"{len(tr.warnings):,}")
@@ -164,11 +164,17 @@ def datasets(
     if frame.empty:
         console.print(t("cli.datasets.none", lang, store=str(store)))
         return
+    import json
+
     table = Table(title=t("cli.datasets.title", lang, store=str(store)))
-    for col in frame.columns:
-        table.add_column(str(col))
+    for col in ("dataset_id", "sha256", "created_at", "files", "rows accepted"):
+        table.add_column(col, no_wrap=True)
     for row in frame.itertuples(index=False):
-        table.add_row(*(str(v) for v in row))
+        files = json.loads(row.source_files) if isinstance(row.source_files, str) else row.source_files
+        counts = json.loads(row.counts) if isinstance(row.counts, str) else row.counts
+        accepted = sum(int(c.get("accepted", 0)) for c in counts.values())
+        table.add_row(str(row.dataset_id), str(row.sha256)[:16], str(row.created_at)[:19],
+                      str(len(files)), f"{accepted:,}")
     console.print(table)
 
 
@@ -212,11 +218,11 @@ def main(argv: list[str] | None = None) -> int:
     except EvalkitError as exc:
         err_console.print(f"[bold red]{t('cli.error', _lang())}:[/] {exc}", markup=True, soft_wrap=True)
         code = EXIT_BAD_INPUT
-    except click.exceptions.Exit as exc:
+    except typer.Exit as exc:
         code = exc.exit_code
-    except click.exceptions.Abort:
+    except typer.Abort:
         code = EXIT_INTERNAL
-    except click.ClickException as exc:
+    except typer.TyperException as exc:  # usage errors: unknown option, missing argument
         exc.show()
         code = EXIT_BAD_INPUT
     except Exception as exc:  # the one place an unexpected failure is caught
