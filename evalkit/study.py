@@ -53,10 +53,11 @@ class Design(_Strict):
     control_group: Literal["nevertreated", "notyettreated"] = "nevertreated"
     controls: Literal["never_any", "never_policy"] = "never_any"
     covariates: tuple[str, ...] = ()
+    base_outcome: Literal["none", "level", "level_by_cluster"] = "none"
     anticipation: int = Field(0, ge=0, le=5)
     base_period: Literal["varying", "universal"] = "varying"
     window: tuple[int, int] | None = None
-    balance: Literal["balanced", "unbalanced"] = "unbalanced"
+    balance: Literal["balanced", "unbalanced"] = "balanced"
     cluster: Literal["firm", "area", "industry_section"] = "firm"
     min_e: int = -5
     max_e: int = 5

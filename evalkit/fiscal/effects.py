@@ -30,7 +30,8 @@ def total_effect(att_cells: Sequence[LinearEstimate], cohort_sizes: Mapping[int,
     """Total additional outcome over ``window`` = (first, last) calendar year, inclusive.
 
     ``att_cells`` are ATT(g, t) estimates with ``group`` and ``time`` set; ``cohort_sizes`` maps
-    g -> N_g (treated firms in cohort g). ``discount`` is a rate (with ``base_year``, default
+    g -> N_g (treated firms in cohort g), or (g, t) -> N_gt (treated firms of cohort g present in
+    year t, for unbalanced panels where firms exit); a (g, t) entry takes precedence. ``discount`` is a rate (with ``base_year``, default
     the window's first year), a mapping year -> factor, or None (no discounting). Every post
     cell (t >= g) of a cohort that lies in the window and within the periods the cells cover
     must be supplied; pre-treatment cells are ignored.
@@ -58,16 +59,17 @@ def total_effect(att_cells: Sequence[LinearEstimate], cohort_sizes: Mapping[int,
     t_max = max(t for _, t in cells) if cells else last
     used, weights = [], []
     for g in sorted({g for g, _ in cells}):
-        if g not in cohort_sizes:
-            raise DesignError(f"cohort {g} has ATT cells but no size in cohort_sizes")
         for t in range(max(g, first), min(last, t_max) + 1):
+            size = cohort_sizes.get((g, t), cohort_sizes.get(g))
+            if size is None:
+                raise DesignError(f"cohort {g} has ATT cells but no size in cohort_sizes")
             if (g, t) not in cells:
                 raise DesignError(f"ATT({g},{t}) is needed for the window {first}-{last} but was "
                                   "not supplied")
             if t not in factors:
                 raise DesignError(f"no discount factor for year {t}")
             used.append(cells[(g, t)])
-            weights.append(float(cohort_sizes[g]) * factors[t])
+            weights.append(float(size) * factors[t])
     if not used:
         raise DesignError(f"no post-treatment ATT(g, t) cell lies in the window {first}-{last}")
     if per_year:

@@ -72,8 +72,10 @@ class EventStudyInputs:
 
     @property
     def pre(self) -> np.ndarray:
-        """(m,) bool: pre-treatment coefficients (e < -anticipation, reference excluded)."""
-        return (self.event < -self.anticipation) & (self.event != self.reference)
+        """(m,) bool: pre-treatment coefficients, e < -anticipation (for ``levels`` the
+        reference period, normalised to zero, is excluded)."""
+        pre = self.event < -self.anticipation
+        return pre & (self.event != self.reference) if self.pre_kind == "levels" else pre
 
 
 def _vcov_from_inf_func(inf: np.ndarray, se: np.ndarray, n: int,
@@ -278,7 +280,9 @@ def pretrend_test(event_study: Any, alpha: float = 0.05, vcov: np.ndarray | None
     check_choice("pre_kind", kind, PRE_KINDS)
     if not 0 < alpha < 1:
         raise ConfigError(f"alpha must lie in (0, 1); received {alpha!r}")
-    sel = inp.pre
+    sel = inp.event < -inp.anticipation
+    if kind == "levels":
+        sel &= inp.event != inp.reference
     if pre_events is not None:
         wanted = {int(e) for e in pre_events}
         missing = wanted - set(inp.event[sel].tolist())

@@ -33,7 +33,7 @@ from evalkit.errors import ConfigError
 from evalkit.io.schemas import FIVE_TYPES, TABLES
 from evalkit.reference import classify_size
 from evalkit.synth import params as P
-from evalkit.synth.ledger import build_budgets, build_ledger
+from evalkit.synth.ledger import award_totals, build_budgets, build_ledger
 from evalkit.synth.names import make_firm_ids, make_names
 from evalkit.synth.policies import OUTCOMES, POLICIES
 from evalkit.synth.population import build_population
@@ -101,10 +101,14 @@ def synthesize_district(n_firms: int = 20000, start: int = 2016, end: int = 2025
     firm_ids = np.sort(make_firm_ids(r_names, n_firms))
     y0 = written_y0(pop)
     a = assign(r_treat, pop, y0, as_of, start_years)
-    obs, y1 = outcomes(r_out, pop, y0, a, start_years)
-
     years = pop.years
     n, T = pop.alive.shape
+    rows = np.arange(n)
+    kpre = np.clip(a.cohort - years[0] - 1, 0, T - 1)
+    lag = {k: y0[k][rows, kpre] for k in ("revenue", "rd_expense", "employees", "tax_paid")}
+    award = award_totals(r_ledger, a, lag)
+    obs, y1 = outcomes(r_out, pop, y0, a, start_years, award)
+
     fi, ti = np.nonzero(pop.alive)  # firm-major: sorted by firm_id, then year
 
     firm_years = pd.DataFrame({
@@ -123,7 +127,6 @@ def synthesize_district(n_firms: int = 20000, start: int = 2016, end: int = 2025
 
     # firm-level size class: the national standard applied to the firm's latest active year
     last = T - 1 - np.argmax(pop.alive[:, ::-1], axis=1)
-    rows = np.arange(n)
     size_class = classify_size(pop.industry_code, obs.revenue[rows, last],
                                obs.employees[rows, last])
     ever_listed = pop.listed.any(axis=1)
@@ -144,10 +147,7 @@ def synthesize_district(n_firms: int = 20000, start: int = 2016, end: int = 2025
 
     policies = _policies_table(start_years, end)
 
-    kpre = np.clip(a.cohort - years[0] - 1, 0, T - 1)
-    lag = {k: v[rows, kpre] for k, v in (("revenue", obs.revenue0), ("rd_expense", obs.rd0),
-                                         ("employees", obs.employees0), ("tax_paid", obs.tax0))}
-    ledger, payments = build_ledger(r_ledger, firm_ids, a, lag, as_of)
+    ledger, payments = build_ledger(r_ledger, firm_ids, a, award, as_of)
     budgets = build_budgets(r_budget, payments, end, as_of, start_years)
     kpi_targets = build_kpi_targets(firms, firm_years, n_firms, start, end, start_years)
 
@@ -266,6 +266,8 @@ def _truth(meta: dict, pot: pd.DataFrame, ledger: pd.DataFrame, payments: pd.Dat
             "name_zh": spec.name_zh, "name_en": spec.name_en, "story": ef.story,
             "effect_model": {"base_log_points": dict(ef.base), "ramp_years": dict(ef.ramp),
                              "cohort_slope": ef.cohort_slope, "size_multiplier": dict(ef.size),
+                             "path_by_event_time": {k: list(v) for k, v in ef.path.items()},
+                             "rd_crowd_out_per_yuan_of_tranche": ef.crowd_out_per_yuan,
                              "tax_paid": "moves with revenue"},
             "n_treated": int(firm_counts.sum()),
             "cohort_sizes": {str(int(g)): int(c) for g, c in firm_counts.items()},

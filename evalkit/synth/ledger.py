@@ -28,15 +28,27 @@ BUDGET_NOISE_SD = 0.12
 BUDGET_BIAS = {"P07": 0.9, "P08": 1.25}
 
 
+def award_totals(rng: np.random.Generator, a: Assignment, lag_values: dict[str, np.ndarray]
+                 ) -> np.ndarray:
+    """Total award per firm (yuan), (n,), 0 for firms never awarded. ``lag_values`` are the
+    firm's written values in g - 1, arrays (n,)."""
+    award = np.zeros(a.policy.size)
+    for spec in POLICIES:
+        rows = np.flatnonzero(a.policy == spec.policy_id)
+        if rows.size:
+            award[rows] = award_amounts(spec.policy_id, {k: v[rows] for k, v in
+                                                         lag_values.items()}, rng)
+    return award
+
+
 def build_ledger(rng: np.random.Generator, firm_ids: np.ndarray, a: Assignment,
-                 lag_values: dict[str, np.ndarray], as_of: np.datetime64
+                 award_total: np.ndarray, as_of: np.datetime64
                  ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Return (ledger, payments).
 
     ``payments`` has every scheduled payment (paid or not yet) with columns ``policy_id, firm_id,
     g, award, tranche, amount, scheduled, date, late, paid``; ``ledger`` is the paid part in the
-    canonical ``disbursements`` columns. ``lag_values`` are the firm's written values in g - 1,
-    arrays (n,) (entries of untreated firms are ignored).
+    canonical ``disbursements`` columns. ``award_total`` is :func:`award_totals`.
     """
     parts = []
     for spec in POLICIES:
@@ -45,8 +57,7 @@ def build_ledger(rng: np.random.Generator, firm_ids: np.ndarray, a: Assignment,
             continue
         order = np.lexsort((firm_ids[rows], a.award_date[rows], a.cohort[rows]))
         rows = rows[order]
-        v = {k: val[rows] for k, val in lag_values.items()}
-        award = award_amounts(spec.policy_id, v, rng)
+        award = award_total[rows]
         g = a.cohort[rows]
         seq = np.zeros(rows.size, dtype=int)
         for year in np.unique(g):

@@ -29,7 +29,8 @@ class EffectSpec:
 
     ``tau_o(e, g, s) = base[o] * min(1, (e + 1) / ramp[o]) * max(0.3, 1 + cohort_slope * (g - g0))
     * size[s]`` log points, for event time ``e = t - g >= 0``, cohort ``g`` (``g0`` the policy's
-    first award year) and size class ``s`` of the firm in year ``g - 1``. Revenue and tax paid are
+    first award year) and size class ``s`` of the firm in year ``g - 1``. An outcome listed in
+    ``path`` instead follows ``path[o][min(e, len - 1)]`` (times the cohort and size factors). Revenue and tax paid are
     multiplied by ``exp(tau_revenue)``, R&D expense by ``exp(tau_rd_expense)``, the employee count
     (before rounding) by ``exp(tau_employees)``, the Poisson mean of invention patents by
     ``exp(tau_invention_patents)``.
@@ -41,6 +42,10 @@ class EffectSpec:
     size: Mapping[str, float] = field(
         default_factory=lambda: {"large": 1.0, "medium": 1.0, "small": 1.0, "micro": 1.0})
     story: str = ""
+    path: Mapping[str, tuple[float, ...]] = field(default_factory=dict)
+    #: R&D crowding-out in levels: rd_expense falls by this many yuan per yuan of the award's
+    #: tranche scheduled in that year (tranche k in year g + k).
+    crowd_out_per_yuan: float = 0.0
 
 
 @dataclass(frozen=True)
@@ -71,7 +76,8 @@ class PolicySpec:
 
 
 def _effect(revenue=0.0, employees=0.0, rd_expense=0.0, invention_patents=0.0, ramp=1, *,
-            rd_ramp=None, cohort_slope=0.0, size=None, story="") -> EffectSpec:
+            rd_ramp=None, cohort_slope=0.0, size=None, story="", path=None,
+            crowd_out_per_yuan=0.0) -> EffectSpec:
     base = {"revenue": revenue, "employees": employees, "rd_expense": rd_expense,
             "invention_patents": invention_patents}
     ramps = {k: ramp for k in base}
@@ -79,7 +85,8 @@ def _effect(revenue=0.0, employees=0.0, rd_expense=0.0, invention_patents=0.0, r
         ramps["rd_expense"] = rd_ramp
     sizes = {"large": 1.0, "medium": 1.0, "small": 1.0, "micro": 1.0}
     sizes.update(size or {})
-    return EffectSpec(base, ramps, cohort_slope, sizes, story)
+    return EffectSpec(base, ramps, cohort_slope, sizes, story, dict(path or {}),
+                      crowd_out_per_yuan)
 
 
 INNOVATIVE_RULE_CLUSTERS = '["ai", "life_health", "information_services", "rd_services", ' \
@@ -93,10 +100,11 @@ POLICIES: tuple[PolicySpec, ...] = (
         1_000_000.0, ("rd_expense", "invention_patents"),
         60.0, None, {"log_revenue": 0.6, "rd_intensity": 10.0, "high_tech": 0.8},
         (6, 10), (0.6, 0.4),
-        _effect(revenue=0.02, employees=0.01, rd_expense=-0.15, ramp=2, rd_ramp=1,
+        _effect(revenue=0.02, employees=0.01, ramp=2, crowd_out_per_yuan=0.5,
                 story="crowds out private R&D: the firm's own R&D expense (the grant is not "
-                      "part of rd_expense) falls by about 14 % from the award year on; revenue "
-                      "and tax rise a little"),
+                      "part of rd_expense) falls by 0.5 yuan per yuan of grant in the years the "
+                      "tranches are due (g and g + 1; public-finance.md: immediate crowding-out "
+                      "of about 0.5 yuan per yuan); revenue and tax rise a little"),
     ),
     PolicySpec(
         "P02", "高新技术企业认定奖励", "High-tech enterprise certification award", "区科委",

@@ -128,8 +128,8 @@ def assign(rng: np.random.Generator, pop: Population, y0: dict[str, np.ndarray],
         pick = np.flatnonzero(chosen.any(axis=1))
         which = keys[pick].argmax(axis=1)
         # award dates within each policy's round
-        m0 = np.array([POLICIES[j].award_months[0] for j in which])
-        m1 = np.array([POLICIES[j].award_months[1] for j in which])
+        m0 = np.array([POLICIES[j].award_months[0] for j in which], dtype=int)
+        m1 = np.array([POLICIES[j].award_months[1] for j in which], dtype=int)
         first = np.array([np.datetime64(f"{t}-{m:02d}-01") for m in range(1, 13)] +
                          [np.datetime64(f"{t + 1}-01-01")])
         lo, hi = first[m0 - 1], first[m1]  # hi is the first day after the round
@@ -167,21 +167,46 @@ def effects(pop: Population, a: Assignment, start_years: dict[str, int]
         cohort_mult = np.maximum(0.3, 1.0 + ef.cohort_slope * (a.cohort[rows] - start_years[spec.policy_id]))
         size_mult = np.array([ef.size[s] for s in a.size_pre[rows]])
         for o in out:
-            ramp = np.minimum(1.0, (ee + 1) / ef.ramp[o])
-            tau = ef.base[o] * ramp * (cohort_mult * size_mult)[:, None]
+            if o in ef.path:
+                steps = np.asarray(ef.path[o], dtype=float)
+                shape = steps[np.clip(ee, 0, steps.size - 1)]
+            else:
+                shape = ef.base[o] * np.minimum(1.0, (ee + 1) / ef.ramp[o])
+            tau = shape * (cohort_mult * size_mult)[:, None]
             out[o][rows] = np.where(post, tau, 0.0)
     return out
 
 
+def crowd_out(pop: Population, a: Assignment, award: np.ndarray) -> np.ndarray:
+    """Additive change of rd_expense (yuan), (n, T): minus ``crowd_out_per_yuan`` times the
+    award's tranche scheduled in each year (tranche k in year g + k)."""
+    shift = np.zeros(pop.alive.shape)
+    e = pop.years[None, :] - a.cohort[:, None]
+    for spec in POLICIES:
+        c = spec.effect.crowd_out_per_yuan
+        rows = np.flatnonzero(a.policy == spec.policy_id)
+        if c == 0 or rows.size == 0:
+            continue
+        for k, share in enumerate(spec.tranches):
+            hit = (e[rows] == k) & pop.alive[rows]
+            shift[rows] -= np.where(hit, c * share * award[rows][:, None], 0.0)
+    return shift
+
+
 def outcomes(rng: np.random.Generator, pop: Population, y0: dict[str, np.ndarray],
-             a: Assignment, start_years: dict[str, int]
+             a: Assignment, start_years: dict[str, int], award: np.ndarray
              ) -> tuple[Outcomes, dict[str, np.ndarray]]:
-    """Observed outcomes and the treated potential outcomes Y(1) (both written/rounded)."""
+    """Observed outcomes and the treated potential outcomes Y(1) (both written/rounded).
+
+    ``award``: (n,) total award per firm (yuan), used for R&D crowding-out.
+    """
     tau = effects(pop, a, start_years)
+    shift = crowd_out(pop, a, award)
     treated_post = (a.cohort[:, None] > 0) & (pop.years[None, :] >= a.cohort[:, None]) & pop.alive
     rev1 = np.where(treated_post, np.round(pop.revenue * np.exp(tau["revenue"]), 2), y0["revenue"])
     tax1 = np.where(treated_post, np.round(pop.tax * np.exp(tau["revenue"]), 2), y0["tax_paid"])
-    rd1 = np.where(treated_post, np.round(pop.rd * np.exp(tau["rd_expense"]), 2),
+    rd1 = np.where(treated_post,
+                   np.round(np.maximum(0.0, pop.rd * np.exp(tau["rd_expense"]) + shift), 2),
                    y0["rd_expense"])
     emp1 = np.where(treated_post, np.maximum(1, np.round(pop.employees_latent
                                                          * np.exp(tau["employees"]))),

@@ -58,7 +58,7 @@ def test_missing_and_extra_files_are_refused(tmp_path):
     (tmp_path / "b" / "figures" / "f.png").unlink()
     with pytest.raises(DataError, match="missing"):
         read_bundle(tmp_path / "b")
-    with pytest.raises(DataError, match="no manifest.json"):
+    with pytest.raises(DataError, match=r"no manifest\.json"):
         read_bundle(tmp_path)
 
 

@@ -3,14 +3,11 @@
 import io
 import warnings
 
-import matplotlib
+import matplotlib.pyplot as plt
+import pytest
 
-matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
-import pytest  # noqa: E402
-
-from evalkit.report import fonts  # noqa: E402
-from evalkit.report.theme import savefig_kwargs, use_theme  # noqa: E402
+from evalkit.report import fonts
+from evalkit.report.theme import savefig_kwargs, use_theme
 
 
 def test_theme_draws_chinese_without_missing_glyphs():

@@ -1,0 +1,300 @@
+"""Ex-post evaluation (事后评价) of one policy: causal effects on firms and fiscal metrics.
+
+Orchestration only: the sample comes from :class:`evalkit.panel.StaggeredDesign` (cohort = year
+of first disbursement; clean never-subsidised controls by default), effects from the
+Callaway & Sant'Anna (2021) engine (:func:`evalkit.did.att_gt`, :func:`evalkit.did.aggte`), the
+pre-trend check from :func:`evalkit.robust.pretrends.pretrend_test`, the TWFE comparison from
+:func:`evalkit.did.twfe.twfe`, and fiscal metrics from :func:`evalkit.fiscal.fiscal_metrics`.
+
+Covariates enter as in R ``did``: each (g, t) cell uses their values in the earlier of its two
+periods. ``design.base_outcome`` adds the outcome's own base-period level (``level``), or that
+level interacted with the firm's cluster plus cluster dummies (``level_by_cluster``): with
+multiplicative, cluster-specific growth, untreated changes in levels are proportional to the
+base level within a cluster, so this makes the outcome regression correctly specified.
+"""
+
+from __future__ import annotations
+
+import warnings
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from evalkit.did import aggte, att_gt
+from evalkit.did.results import AggteResult, ATTgtResult
+from evalkit.did.twfe import twfe
+from evalkit.errors import ConfigError, DataWarning, DesignError
+from evalkit.fiscal.cost import policy_cost
+from evalkit.fiscal.effects import total_effect
+from evalkit.fiscal.linear import LinearEstimate
+from evalkit.fiscal.metrics import OUTCOMES as FISCAL_OUTCOMES
+from evalkit.fiscal.metrics import FiscalResult, fiscal_metrics
+from evalkit.panel import Panel, StaggeredDesign
+from evalkit.reference import sections_of
+from evalkit.results import json_safe
+from evalkit.robust.pretrends import PretrendResult, pretrend_test
+from evalkit.study import ExPostStudy
+
+CATEGORICAL = ("cluster", "area", "size_class", "section")
+CLUSTER_COLUMN = {"firm": None, "area": "area", "industry_section": "section"}
+
+
+@dataclass(frozen=True, eq=False)
+class OutcomeEvaluation:
+    """The causal evidence on one outcome."""
+
+    outcome: str
+    att_gt: ATTgtResult
+    simple: AggteResult
+    dynamic: AggteResult
+    group: AggteResult
+    total: LinearEstimate | None
+    pretrend: PretrendResult | None
+    twfe_estimate: float | None
+    twfe_se: float | None
+    covariates: tuple[str, ...]
+    note: str | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        return json_safe({
+            "outcome": self.outcome,
+            "covariates": list(self.covariates),
+            "note": self.note,
+            "att_gt": self.att_gt.tidy(),
+            "simple": self.simple.to_dict(),
+            "dynamic": self.dynamic.to_dict(),
+            "group": self.group.to_dict(),
+            "total": None if self.total is None else {
+                "estimate": self.total.estimate, "std_error": self.total.se,
+                "conf_int": list(self.total.conf_int(self.simple.alp))},
+            "pretrend": None if self.pretrend is None else self.pretrend.to_dict(),
+            "twfe": {"estimate": self.twfe_estimate, "std_error": self.twfe_se},
+        })
+
+
+@dataclass(frozen=True, eq=False)
+class ExPostResult:
+    """An ex-post evaluation: design, per-outcome evidence, fiscal metrics."""
+
+    study_name: str
+    policy: dict[str, Any]
+    main_outcome: str
+    cohort_sizes: dict[int, int]
+    n_firms: int
+    n_excluded_other_policy: int
+    window: tuple[int, int]
+    outcomes: dict[str, OutcomeEvaluation]
+    fiscal: FiscalResult | None
+    options: dict[str, Any] = field(default_factory=dict)
+    provenance: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def main(self) -> OutcomeEvaluation:
+        return self.outcomes[self.main_outcome]
+
+    def tidy(self) -> pd.DataFrame:
+        """Overall ATT per outcome (simple aggregation) in the canonical tidy columns."""
+        frames = []
+        for name, ev in self.outcomes.items():
+            t = ev.simple.tidy().iloc[:1].copy()
+            t["term"] = f"att_{name}"
+            t.insert(0, "outcome", name)
+            frames.append(t)
+        return pd.concat(frames, ignore_index=True)
+
+    def summary(self) -> str:
+        lines = [f"Ex-post evaluation of {self.policy['policy_id']} ({self.policy['name_en']}), "
+                 f"{self.window[0]}-{self.window[1]}, {self.n_firms:,} firms"]
+        for name, ev in self.outcomes.items():
+            lines.append(f"  {name:<18} ATT {ev.simple.overall_att:>14,.1f} "
+                         f"(SE {ev.simple.overall_se:,.1f})")
+        if self.fiscal is not None:
+            lines.append(self.fiscal.summary())
+        return "\n".join(lines)
+
+    def to_dict(self) -> dict[str, Any]:
+        return json_safe({
+            "kind": "ex_post",
+            "study": self.study_name,
+            "policy": self.policy,
+            "main_outcome": self.main_outcome,
+            "cohort_sizes": {str(k): v for k, v in self.cohort_sizes.items()},
+            "n_firms": self.n_firms,
+            "n_excluded_other_policy": self.n_excluded_other_policy,
+            "window": list(self.window),
+            "outcomes": {k: v.to_dict() for k, v in self.outcomes.items()},
+            "fiscal": None if self.fiscal is None else self.fiscal.to_dict(),
+            "options": self.options,
+            "provenance": self.provenance,
+        })
+
+
+def estimation_sample(tables: dict[str, pd.DataFrame], study: ExPostStudy) -> tuple[StaggeredDesign, pd.DataFrame]:
+    """The firm-year rows of the policy's treated firms and its controls, within the window."""
+    policies = tables["policies"]
+    if study.policy not in set(policies["policy_id"]):
+        raise ConfigError(f"policy {study.policy!r} is not in the dataset; policies: "
+                          f"{sorted(policies['policy_id'])}")
+    fy = tables["firm_years"]
+    missing = [o for o in study.outcomes if o not in fy.columns]
+    if missing:
+        raise ConfigError(f"outcomes {missing} are not columns of firm_years")
+    panel = Panel.from_tables(tables["firms"], fy)
+    design = StaggeredDesign.from_ledger(panel, tables["disbursements"], study.policy,
+                                         controls=study.design.controls)
+    df = design.data
+    years = (int(df["year"].min()), int(df["year"].max()))
+    if study.design.window is not None:
+        lo, hi = study.design.window
+        if lo < years[0] or hi > years[1]:
+            raise ConfigError(f"design.window {lo}-{hi} lies outside the data's years "
+                              f"{years[0]}-{years[1]}")
+        df = df[(df["year"] >= lo) & (df["year"] <= hi)]
+    df = df.copy()
+    df["section"] = sections_of(df["industry_code"]).to_numpy()
+    return design, df.reset_index(drop=True)
+
+
+def _covariates(df: pd.DataFrame, outcome: str, study: ExPostStudy) -> tuple[pd.DataFrame, list[str]]:
+    """Numeric covariate columns for one outcome (categoricals expanded to dummies)."""
+    out = pd.DataFrame(index=df.index)
+    names: list[str] = []
+
+    def dummies(col: str) -> None:
+        levels = sorted(df[col].dropna().unique())
+        for lv in levels[1:]:
+            name = f"{col}={lv}"
+            out[name] = (df[col] == lv).astype(float)
+            names.append(name)
+
+    for c in study.design.covariates:
+        if c not in df.columns:
+            raise ConfigError(f"covariate {c!r} is not a column of the panel; columns: "
+                              f"{sorted(df.columns)}")
+        if c in CATEGORICAL:
+            dummies(c)
+        else:
+            out[c] = pd.to_numeric(df[c], errors="coerce").astype(float)
+            names.append(c)
+    level = pd.to_numeric(df[outcome], errors="coerce").astype(float)
+    if study.design.base_outcome == "level":
+        out[f"{outcome}_level"] = level
+        names.append(f"{outcome}_level")
+    elif study.design.base_outcome == "level_by_cluster":
+        for lv in sorted(df["cluster"].unique()):
+            name = f"{outcome}_level:cluster={lv}"
+            out[name] = level * (df["cluster"] == lv)
+            names.append(name)
+        if "cluster" not in study.design.covariates:
+            dummies("cluster")
+    # drop duplicates and constant columns (they would make the design singular)
+    names = list(dict.fromkeys(n for n in names if out[n].nunique() > 1))
+    return out[names], names
+
+
+def evaluate_outcome(df: pd.DataFrame, outcome: str, study: ExPostStudy, seed: int,
+                     cohort_sizes: dict[Any, int]) -> OutcomeEvaluation:
+    """Callaway-Sant'Anna ATT(g,t), its aggregations, the pre-trend test and TWFE for one outcome."""
+    d, inf = study.design, study.inference
+    cov_frame, covs = _covariates(df, outcome, study)
+    cluster = CLUSTER_COLUMN[d.cluster]
+    frame = pd.concat([df[["firm_id", "year", "g", outcome] + ([cluster] if cluster else [])],
+                       cov_frame], axis=1)
+    if cluster:
+        frame[cluster] = pd.factorize(frame[cluster], sort=True)[0]
+    def estimate(names: list[str]) -> ATTgtResult:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", DataWarning)
+            return att_gt(frame, outcome, "year", "firm_id", "g", covariates=names,
+                          control_group=d.control_group, est_method=d.est_method,
+                          anticipation=d.anticipation, base_period=d.base_period,
+                          clustervars=(cluster,) if cluster else (), bstrap=inf.bootstrap > 0,
+                          biters=max(inf.bootstrap, 1), cband=inf.bootstrap > 0,
+                          alp=inf.alpha, seed=seed,
+                          allow_unbalanced_panel=d.balance == "unbalanced",
+                          bootstrap_weights=inf.bootstrap_kind)
+
+    note = None
+    try:
+        res = estimate(covs)
+    except DesignError as exc:
+        # A covariate can be constant within one cell's comparison group (e.g. no patents in a
+        # cluster); fall back to the pooled base-period level and say so in the result.
+        if study.design.base_outcome != "level_by_cluster" or "singular" not in str(exc):
+            raise
+        covs = [c for c in covs if ":cluster=" not in c and not c.startswith("cluster=")]
+        covs.append(f"{outcome}_level")
+        frame[f"{outcome}_level"] = pd.to_numeric(df[outcome], errors="coerce").astype(float)
+        note = f"level_by_cluster covariates were singular ({exc}); used the base-period level"
+        res = estimate(covs)
+    simple = aggte(res, "simple")
+    dynamic = aggte(res, "dynamic", min_e=d.min_e, max_e=d.max_e)
+    group = aggte(res, "group")
+    pre = None
+    if (dynamic.egt < 0).sum() >= 1:
+        pre = pretrend_test(dynamic, alpha=inf.alpha)
+    total = None
+    if outcome in FISCAL_OUTCOMES:
+        cells = [LinearEstimate.from_did(res, index=k) for k in range(len(res.att))]
+        window = (int(df["year"].min()), int(df["year"].max()))
+        per_year = outcome == "employees"
+        total = total_effect(cells, cohort_sizes, window,
+                             discount=study.fiscal.discount_rate,
+                             base_year=study.fiscal.base_year or window[0], per_year=per_year,
+                             name=f"total_{outcome}")
+    tw_est = tw_se = None
+    try:
+        tw = twfe(frame, outcome, "year", "firm_id", gname="g")
+        tw_est, tw_se = float(tw.estimate[0]), float(tw.std_error[0])
+    except DesignError:
+        pass
+    return OutcomeEvaluation(outcome, res, simple, dynamic, group, total, pre, tw_est, tw_se,
+                             tuple(covs), note)
+
+
+def run_ex_post(study: ExPostStudy, tables: dict[str, pd.DataFrame],
+                progress: Callable[..., None] | None = None) -> ExPostResult:
+    """Run the ex-post evaluation declared by ``study`` on the dataset ``tables``."""
+    design, df = estimation_sample(tables, study)
+    if design.cohort_sizes().drop(0, errors="ignore").empty:
+        raise DesignError(f"policy {study.policy} has no treated firms in the window")
+    treated = df[df["g"] > 0]
+    sizes_gt = treated.groupby(["g", "year"])["firm_id"].nunique()
+    cohort_sizes: dict[Any, int] = {(int(g), int(t)): int(n) for (g, t), n in sizes_gt.items()}
+    cohort_sizes.update({int(g): int(n) for g, n in treated.groupby("g")["firm_id"].nunique().items()})
+    outcomes: dict[str, OutcomeEvaluation] = {}
+    rng_seed = int(study.inference.seed)
+    for i, outcome in enumerate(study.outcomes):
+        if progress:
+            progress(f"{study.policy}: {outcome}", i, len(study.outcomes))
+        outcomes[outcome] = evaluate_outcome(df, outcome, study, rng_seed + i, cohort_sizes)
+    if progress:
+        progress(f"{study.policy}: {study.outcomes[-1]}", len(study.outcomes), len(study.outcomes))
+    window = (int(df["year"].min()), int(df["year"].max()))
+    fiscal = None
+    totals = {k: v.total for k, v in outcomes.items() if v.total is not None}
+    if "tax_paid" in totals:
+        cost = policy_cost(tables["disbursements"], study.policy,
+                           base_year=study.fiscal.base_year or window[0],
+                           rate=study.fiscal.discount_rate, admin_share=study.fiscal.admin_cost_share,
+                           window=window)
+        fiscal = fiscal_metrics(study.policy, totals, cost,
+                                rng=np.random.default_rng(rng_seed), alpha=study.inference.alpha)
+    pol = tables["policies"].set_index("policy_id").loc[study.policy]
+    policy = {"policy_id": study.policy, "name_zh": pol["name_zh"], "name_en": pol["name_en"],
+              "instrument": pol["instrument"], "objective": pol["objective"],
+              "department": pol["department"]}
+    sizes = {int(g): int(n) for g, n in design.cohort_sizes().items()
+             if g == 0 or g in set(df["g"])}
+    return ExPostResult(
+        study_name=study.name, policy=policy, main_outcome=study.main_outcome,
+        cohort_sizes=sizes, n_firms=int(df["firm_id"].nunique()),
+        n_excluded_other_policy=design.n_excluded_other_policy, window=window,
+        outcomes=outcomes, fiscal=fiscal,
+        options=json_safe(study.design.model_dump()),
+        provenance={"estimator": "Callaway & Sant'Anna (2021) via evalkit.did.att_gt",
+                    "seed": rng_seed},
+    )

@@ -1,0 +1,92 @@
+"""End to end: render the example report and open the HTML in headless Debian Chromium.
+
+Asserts no console errors, every image loaded, every cross-reference link lands on an element, and
+no request leaves the file. Uses Playwright with the system browser (no browser download). Skipped
+only when /usr/bin/chromium (or the playwright package) is missing outside CI; in CI
+(CI=true) a missing browser fails the test.
+"""
+
+import os
+from pathlib import Path
+
+import pytest
+
+from evalkit.report.example_bundle import write_example_bundle
+from evalkit.report.render import render_report
+
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-background-networking", "--disable-component-update",
+                 "--disable-sync", "--no-first-run", "--disable-quic"]
+REPORTS = Path(__file__).resolve().parents[2] / "reports"
+
+
+def _require_browser():
+    in_ci = os.environ.get("CI") == "true"
+    try:
+        import playwright.sync_api  # noqa: F401
+    except ImportError:
+        if in_ci:
+            pytest.fail("pip package playwright is required in CI")
+        pytest.skip("pip package playwright not installed")
+    if not CHROMIUM.exists():
+        if in_ci:
+            pytest.fail("/usr/bin/chromium is required in CI (apt-get install chromium)")
+        pytest.skip("/usr/bin/chromium not installed (apt-get install chromium); runs in CI")
+
+
+@pytest.fixture(scope="module")
+def reports(tmp_path_factory):
+    _require_browser()
+    base = tmp_path_factory.mktemp("e2e")
+    bundle = write_example_bundle(base / "bundle", small_cell=True)
+    return [render_report(REPORTS / "example.qmd", bundle, base / "out", formats=("html",),
+                          lang=lang, engine="fallback")[0] for lang in ("zh", "en")]
+
+
+@pytest.fixture(scope="module")
+def browser():
+    _require_browser()
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        yield b
+        b.close()
+
+
+@pytest.mark.parametrize("index", [0, 1], ids=["zh", "en"])
+def test_report_opens_cleanly_in_chromium(reports, browser, index):
+    html = reports[index]
+    page = browser.new_page()
+    problems, requests = [], []
+    page.on("console", lambda m: problems.append(f"console {m.type}: {m.text}")
+            if m.type in ("error", "warning") else None)
+    page.on("pageerror", lambda e: problems.append(f"page error: {e}"))
+    page.on("requestfailed", lambda r: problems.append(f"request failed: {r.url}"))
+    page.on("request", lambda r: requests.append(r.url))
+    url = html.resolve().as_uri()
+    page.goto(url, wait_until="load")
+
+    assert problems == []
+    assert [r for r in requests if r != url and not r.startswith("data:")] == []
+
+    images = page.evaluate(
+        "Array.from(document.images).map(i => ({src: i.src.slice(0, 22), ok: i.complete,"
+        " w: i.naturalWidth}))")
+    assert images, "the report has a figure"
+    assert all(i["ok"] and i["w"] > 0 and i["src"].startswith("data:image/") for i in images)
+
+    links = page.evaluate(
+        "Array.from(document.querySelectorAll('a[href^=\"#\"]')).map(a => ({href:"
+        " a.getAttribute('href'), tag: (document.getElementById(a.getAttribute('href')"
+        ".slice(1)) || {tagName: null}).tagName}))")
+    targets = {link["href"]: link["tag"] for link in links}
+    assert targets == {"#fig-disbursed": "FIGURE", "#tbl-industry": "TABLE"}
+
+    # following a cross-reference scrolls the target into view
+    page.click('a[href="#tbl-industry"]')
+    in_view = page.evaluate(
+        "(() => { const r = document.getElementById('tbl-industry').getBoundingClientRect();"
+        " return r.top > -2 && r.top < window.innerHeight; })()")
+    assert in_view
+    page.close()
