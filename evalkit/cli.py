@@ -179,6 +179,101 @@ def datasets(
 
 
 @app.command()
+def run(
+    study: Annotated[Path, typer.Argument(help="Study file (YAML), see studies/README.md.")],
+    out: Annotated[Path, typer.Option("--out", help="Folder for the results bundle.")],
+) -> None:
+    """Run one study (ex_ante, monitor, ex_post or portfolio) and write its results bundle."""
+    from evalkit.stages.run import run_study
+
+    lang = _lang()
+    t0 = time.perf_counter()
+    with _progress() as update:
+        bundle = run_study(study, out, progress=update)
+    console.print(t("cli.run.done", lang, bundle=str(bundle)) + " · "
+                  + t("cli.demo.seconds", lang, s=time.perf_counter() - t0))
+
+
+@app.command()
+def report(
+    bundle: Annotated[Path, typer.Argument(help="Results bundle written by `evalkit run`.")],
+    out: Annotated[Path, typer.Option("--out", help="Folder for the rendered reports.")],
+    format: Annotated[str, typer.Option("--format", help="Comma-separated: html,pdf.")] = "html,pdf",
+    lang: Annotated[str, typer.Option("--lang", help="Report language(s), comma-separated: zh,en.")] = "zh,en",
+    engine: Annotated[str, typer.Option("--engine", help="auto, quarto or fallback.")] = "auto",
+) -> None:
+    """Render a results bundle with its stage's Quarto template (HTML and/or PDF, zh and/or en)."""
+    from evalkit.report.bundle import read_bundle
+    from evalkit.report.render import render_report
+    from evalkit.report.templates import template_for
+
+    b = read_bundle(bundle)
+    formats = tuple(f.strip() for f in format.split(",") if f.strip())
+    langs = tuple(x.strip() for x in lang.split(",") if x.strip())
+    written: list[Path] = []
+    with _progress() as update:
+        for i, lg in enumerate(langs):
+            update("render", i, len(langs))
+            written += render_report(template_for(b.stage), bundle, out, formats=formats, lang=lg,
+                                     engine=engine)
+    for p in written:
+        console.print(str(p))
+
+
+review_app = typer.Typer(help="The finance bureau's review log of recommendations (append-only, hash-chained).",
+                         no_args_is_help=True)
+app.add_typer(review_app, name="review")
+
+
+@review_app.command("record")
+def review_record(
+    store: Annotated[Path, typer.Option("--store", help="Warehouse (DuckDB) holding the review log.")],
+    recommendation: Annotated[str, typer.Option("--id", help="Recommendation id, e.g. 2026-P01.")],
+    decision: Annotated[str, typer.Option("--decision", help="accept, modify or reject.")],
+    reviewer: Annotated[str, typer.Option("--reviewer", help="Who decides.")],
+    comment: Annotated[str, typer.Option("--comment", help="Why.")] = "",
+) -> None:
+    """Record a decision on one recommendation."""
+    from evalkit.portfolio.review_log import record_review
+
+    row = record_review(store, recommendation, decision, comment, reviewer)
+    console.print(t("cli.review.recorded", _lang(), seq=row["seq"], id=recommendation,
+                    decision=decision))
+
+
+@review_app.command("list")
+def review_list(
+    store: Annotated[Path, typer.Option("--store", help="Warehouse (DuckDB) holding the review log.")],
+) -> None:
+    """Show the review history."""
+    from evalkit.portfolio.review_log import review_history
+
+    frame = review_history(store)
+    table = Table()
+    for col in ("seq", "recommendation_id", "decision", "reviewer", "comment", "timestamp"):
+        table.add_column(col)
+    for r in frame.itertuples(index=False):
+        table.add_row(str(r.seq), str(r.recommendation_id), str(r.decision), str(r.reviewer),
+                      str(r.comment), str(r.timestamp)[:19])
+    console.print(table)
+
+
+@review_app.command("verify")
+def review_verify(
+    store: Annotated[Path, typer.Option("--store", help="Warehouse (DuckDB) holding the review log.")],
+) -> None:
+    """Check the hash chain: any edit or deletion of history is reported (exit code 2)."""
+    from evalkit.errors import DataError
+    from evalkit.portfolio.review_log import verify_review_log
+
+    ok, bad = verify_review_log(store)
+    if not ok:
+        raise DataError(t("cli.review.tampered", _lang(), seq=bad), file=str(store),
+                        fix="restore the review log from a backup and re-record the decisions")
+    console.print(t("cli.review.ok", _lang()))
+
+
+@app.command()
 def demo(
     out: Annotated[Path, typer.Option("--out", help="Folder for the demo's data, warehouse and reports.")] = Path("demo-output"),
     firms: Annotated[int, typer.Option("--firms", min=50, help="Number of firms in the demo district.")] = 20000,

@@ -48,6 +48,13 @@ STRINGS: dict[str, dict[str, str]] = {
     "cli.demo.policies": {"en": "policies", "zh": "政策数"},
     "cli.demo.disbursed": {"en": "disbursed (CNY million)", "zh": "拨付总额（万元）"},
     "cli.demo.seconds": {"en": "took {s:.1f} s", "zh": "用时 {s:.1f} 秒"},
+    "cli.run.done": {"en": "Results bundle written to {bundle}", "zh": "结果包已写入 {bundle}"},
+    "cli.review.recorded": {
+        "en": "Recorded #{seq}: {id} -> {decision}", "zh": "已记录第 {seq} 条：{id} -> {decision}"},
+    "cli.review.tampered": {
+        "en": "the review log was altered at entry {seq}", "zh": "审核记录在第 {seq} 条处被改动"},
+    "cli.review.ok": {"en": "Review log intact: every entry matches its hash chain",
+                      "zh": "审核记录完整：每一条均与哈希链一致"},
     "cli.step.synth": {"en": "Synthesizing the district", "zh": "生成合成辖区"},
     "cli.step.validate": {"en": "Validating", "zh": "校验"},
     "cli.step.ingest": {"en": "Ingesting", "zh": "入库"},

@@ -166,14 +166,31 @@ class MonitorStudy(_StudyBase):
         return self
 
 
+class ScoreEntry(_Strict):
+    """One scorecard input entered by evaluators: a qualitative share or band with evidence, or a
+    quantitative actual (and optionally its target)."""
+
+    share: float | None = Field(None, ge=0, le=1)
+    band: Literal["high", "mid", "low"] | None = None
+    evidence: str | None = None
+    actual: float | None = None
+    target: float | None = None
+
+    def as_input(self) -> dict[str, Any]:
+        return {k: v for k, v in self.model_dump().items() if v is not None}
+
+
 class PortfolioStudy(_StudyBase):
     stage: Literal["portfolio"]
+    cycle: str = Field(description="budget cycle the recommendations are for, e.g. 2026")
     bundles: tuple[Path, ...]
     metric: str = "fiscal_return_district"
     scorecard: Path | None = None
-    qualitative: dict[str, dict[str, Qualitative]] = {}
-    next_year_total: float | None = None
+    #: scorecard inputs per policy id (``"*"``: every policy, unless overridden) and indicator id
+    entries: dict[str, dict[str, ScoreEntry]] = {}
+    next_year_total: float | None = Field(None, gt=0)
     max_change: float = Field(0.3, gt=0, le=1)
+    rank_method: Literal["gaussian", "bootstrap"] = "gaussian"
 
 
 Study = Annotated[ExPostStudy | ExAnteStudy | MonitorStudy | PortfolioStudy, Field(discriminator="stage")]

@@ -126,18 +126,19 @@ def execute(doc: QmdDocument, params: Mapping[str, Any], *, cwd: Path, env: Mapp
             timeout: int = 600) -> dict[int, list[dict[str, Any]]]:
     """Run the cells in one kernel; returns each template cell's outputs keyed by ``id(cell)``."""
     import nbformat
-    from jupyter_client import KernelManager
     from nbclient import NotebookClient
     from nbclient.exceptions import CellExecutionError, CellTimeoutError, DeadKernelError
+    from traitlets.config import Config
 
     plan = notebook_cells(doc, params)
     nb = nbformat.v4.new_notebook()
     nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
     nb.cells = [nbformat.v4.new_code_cell(src) for _, src in plan]
-    km = KernelManager(kernel_name="python3", transport="ipc",
-                       connection_file=str(cwd / "kernel.json"), ip=str(cwd / "kernel-ipc"))
-    client = NotebookClient(nb, km=km, timeout=timeout, kernel_name="python3",
-                            allow_errors=False, resources={"metadata": {"path": str(cwd)}})
+    # IPC sockets in the work directory: no TCP port, no "running over TCP" warning.
+    config = Config({"KernelManager": {"transport": "ipc", "ip": str(cwd / "kernel-ipc")}})
+    client = NotebookClient(nb, config=config, timeout=timeout, kernel_name="python3",
+                            allow_errors=False, shutdown_kernel="immediate",
+                            resources={"metadata": {"path": str(cwd)}})
     try:
         client.execute(env=dict(env), cwd=str(cwd))
     except CellExecutionError as e:
@@ -148,9 +149,6 @@ def execute(doc: QmdDocument, params: Mapping[str, Any], *, cwd: Path, env: Mapp
         raise RenderError(f"{where}: cell{label} failed: {e.ename}: {e.evalue}\n{detail}") from None
     except (CellTimeoutError, DeadKernelError) as e:
         raise RenderError(f"{doc.source}: kernel failed: {e}") from None
-    finally:
-        if km.has_kernel:
-            km.shutdown_kernel(now=True)
     return {id(cell): nbcell.outputs for (cell, _), nbcell in zip(plan, nb.cells, strict=True)
             if cell is not None}
 

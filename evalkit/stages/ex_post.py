@@ -298,3 +298,35 @@ def run_ex_post(study: ExPostStudy, tables: dict[str, pd.DataFrame],
         provenance={"estimator": "Callaway & Sant'Anna (2021) via evalkit.did.att_gt",
                     "seed": rng_seed},
     )
+
+
+def bundle_parts(result: ExPostResult) -> tuple[dict, dict[str, pd.DataFrame], dict[str, bytes]]:
+    """What an ex-post bundle holds: results JSON, tidy tables (with the per-firm influence
+    contributions ``psi`` of every fiscal metric and total effect, which the portfolio stage
+    combines across policies), and the main event-study figure."""
+    from evalkit.did.plot import plot_event_study
+    from evalkit.fiscal.linear import stack_psi
+    from evalkit.stages.figures import figure_bytes
+
+    tables: dict[str, pd.DataFrame] = {"overall": result.tidy()}
+    for name, ev in result.outcomes.items():
+        tables[f"att_gt_{name}"] = ev.att_gt.tidy()
+        tables[f"dynamic_{name}"] = ev.dynamic.tidy()
+    estimates: list[LinearEstimate] = [ev.total for ev in result.outcomes.values()
+                                       if ev.total is not None]
+    if result.fiscal is not None:
+        tables["fiscal"] = result.fiscal.tidy()
+        estimates += [m for m in result.fiscal.metrics if m.psi.size]
+    if estimates:
+        index, psi = stack_psi(estimates)
+        frame = pd.DataFrame(psi, columns=[e.name for e in estimates])
+        frame.insert(0, "firm_id", [str(i) for i in index])
+        tables["psi"] = frame
+        tables["metrics"] = pd.DataFrame({
+            "name": [e.name for e in estimates],
+            "estimate": [e.estimate for e in estimates],
+            "std_error": [e.se for e in estimates]})
+    figures = {f"event_study_{result.main_outcome}.png": figure_bytes(
+        lambda ax: plot_event_study(result.main.dynamic, ax=ax,
+                                    title=f"{result.policy['policy_id']}: {result.main_outcome}"))}
+    return result.to_dict(), tables, figures

@@ -204,3 +204,31 @@ def test_unresolved_crossref_fails_the_render(bundle, tmp_path):
     template = _tiny(tmp_path, "See @fig-nowhere.\n\n```{python}\nx = 1\n```\n")
     with pytest.raises(RenderError, match=r"unresolved cross-reference.*@fig-nowhere"):
         render_report(template, bundle, tmp_path / "o", formats=("html",), engine="fallback")
+
+
+def test_render_log_catches_missing_glyphs_and_unknown_fonts(bundle, tmp_path, monkeypatch):
+    """The clean-log assertion above can fail: a figure drawn without a CJK font and a PDF font
+    list naming an absent family both end up in the log (even with warning: false)."""
+    from evalkit.report import fallback
+    from evalkit.report.fonts import PdfFonts
+
+    monkeypatch.setattr(fallback, "pdf_fonts", lambda: PdfFonts(
+        body=("No Such Font", "Noto Serif CJK SC"), heading=("Noto Sans CJK SC",),
+        mono=("DejaVu Sans Mono",)))
+    template = _tiny(tmp_path, """---
+execute:
+  warning: false
+---
+
+```{python}
+import matplotlib.pyplot as plt
+plt.rcParams["font.family"] = ["DejaVu Sans"]
+fig, ax = plt.subplots()
+ax.set_title("拨付")
+plt.show()
+```
+""")
+    render_report(template, bundle, tmp_path / "o", formats=("pdf",), engine="fallback")
+    log = (tmp_path / "o" / "tiny.zh.log").read_text()
+    assert re.search(r"Glyph \d+ .*missing from font", log), log
+    assert "unknown font family: no such font" in log, log

@@ -1,0 +1,150 @@
+"""The portfolio decision (组合评价): scorecards, ranking with rank confidence sets,
+recommendations and a reallocation proposal, from the ex-post bundles of the policies.
+
+The portfolio never re-estimates: it reads each ex-post bundle's metric estimates and their
+per-firm influence contributions (``psi``), so metrics of policies evaluated on overlapping firms
+(shared controls) have the right joint distribution (Mogstad, Romano, Shaikh & Wilhelm 2024 for
+the rank sets).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from evalkit.errors import ConfigError
+from evalkit.fiscal.linear import LinearEstimate
+from evalkit.portfolio.classify import classify_policies
+from evalkit.portfolio.process import budget_execution_rate
+from evalkit.portfolio.ranking import RankingResult, rank_confidence_sets
+from evalkit.portfolio.reallocate import ReallocationResult, reallocate
+from evalkit.portfolio.recommend import Recommendations, recommend
+from evalkit.portfolio.scorecard import ScorecardResult, load_scorecard_spec, score_policy
+from evalkit.report.bundle import Bundle, read_bundle
+from evalkit.results import json_safe
+from evalkit.study import PortfolioStudy
+
+CAUSAL_SOURCES = {"causal:jobs": "total_employees"}
+
+
+@dataclass(frozen=True, eq=False)
+class PortfolioResult:
+    cycle: str
+    metric: str
+    policies: pd.DataFrame
+    scorecards: tuple[ScorecardResult, ...]
+    ranking: RankingResult
+    recommendations: Recommendations
+    reallocation: ReallocationResult
+    classification: pd.DataFrame
+    provenance: dict[str, Any] = field(default_factory=dict)
+
+    def tidy(self) -> pd.DataFrame:
+        return self.ranking.tidy()
+
+    def summary(self) -> str:
+        return "\n".join([self.ranking.summary(), self.recommendations.summary(),
+                          self.reallocation.summary()])
+
+    def to_dict(self) -> dict[str, Any]:
+        return json_safe({
+            "kind": "portfolio", "cycle": self.cycle, "metric": self.metric,
+            "policies": self.policies,
+            "scorecards": [s.to_dict() for s in self.scorecards],
+            "ranking": self.ranking.to_dict(),
+            "recommendations": self.recommendations.to_dict(),
+            "reallocation": self.reallocation.to_dict(),
+            "classification": self.classification,
+            "provenance": self.provenance,
+        })
+
+
+def metric_estimate(bundle: Bundle, name: str) -> LinearEstimate:
+    """A metric of an ex-post bundle as a LinearEstimate with its per-firm contributions."""
+    metrics = bundle.table("metrics")
+    if name not in set(metrics["name"]):
+        raise ConfigError(f"bundle {bundle.path} has no metric {name!r}; it has "
+                          f"{sorted(metrics['name'])}")
+    psi = bundle.table("psi")
+    est = float(metrics.loc[metrics["name"] == name, "estimate"].iloc[0])
+    series = pd.Series(psi[name].to_numpy(dtype=float), index=psi["firm_id"].astype(str))
+    return LinearEstimate(est, series[series != 0.0], name)
+
+
+def _inputs(study: PortfolioStudy, spec, pid: str, bundle: Bundle, tables: dict[str, pd.DataFrame],
+            exec_year: int) -> dict[str, dict]:
+    entries = {k: v.as_input() for k, v in study.entries.get("*", {}).items()}
+    entries.update({k: v.as_input() for k, v in study.entries.get(pid, {}).items()})
+    out: dict[str, dict] = {}
+    kpi = tables["kpi_targets"]
+    for ind in spec.indicators:
+        entry = dict(entries.get(ind.id, {}))
+        if ind.source == "ledger:budget_execution_rate" and "actual" not in entry:
+            entry["actual"] = budget_execution_rate(tables["disbursements"], tables["budgets"],
+                                                    pid, exec_year)
+        elif ind.id == "output.quantity" and "actual" not in entry:
+            entry["actual"] = float(bundle.results["cohort_sizes"] and sum(
+                v for k, v in bundle.results["cohort_sizes"].items() if k != "0"))
+            t = kpi[(kpi["indicator"] == "firms_supported") & (kpi["policy_id"] == pid)]
+            if "target" not in entry and len(t):
+                entry["target"] = float(t["target"].iloc[0])
+        elif ind.type == "effect":
+            source = ind.source.removeprefix("causal:")
+            metric = CAUSAL_SOURCES.get(ind.source, source)
+            entry["estimate"] = metric_estimate(bundle, metric)
+        out[ind.id] = entry
+    return out
+
+
+def run_portfolio(study: PortfolioStudy, tables: dict[str, pd.DataFrame],
+                  progress: Callable[..., None] | None = None) -> PortfolioResult:
+    """Score, rank and recommend for the policies whose ex-post bundles the study lists."""
+    spec = load_scorecard_spec(study.scorecard)
+    bundles = [read_bundle(p) for p in study.bundles]
+    for b in bundles:
+        if b.stage != "ex_post":
+            raise ConfigError(f"{b.path} is a {b.stage} bundle; a portfolio reads ex_post bundles")
+    pids = [b.results["policy"]["policy_id"] for b in bundles]
+    if len(set(pids)) != len(pids):
+        raise ConfigError(f"two bundles evaluate the same policy: {sorted(pids)}")
+    rng = np.random.default_rng(study.inference.seed)
+    estimates = [metric_estimate(b, study.metric).renamed(pid) for b, pid in zip(bundles, pids, strict=True)]
+    ranking = rank_confidence_sets(estimates, alpha=study.inference.alpha, method="gaussian",
+                                   rng=rng, metric=study.metric)
+    budgets = tables["budgets"]
+    last_full = int(budgets["year"].max()) - 1  # the final year is in progress (monitoring)
+    cards = []
+    for i, (b, pid) in enumerate(zip(bundles, pids, strict=True)):
+        if progress:
+            progress("scorecards", i, len(pids))
+        cards.append(score_policy(spec, pid, _inputs(study, spec, pid, b, tables, last_full),
+                                  alpha=study.inference.alpha))
+    recs = recommend(cards, ranking, spec, study.cycle)
+    current = budgets[budgets["year"] == budgets["year"].max()].set_index("policy_id")["appropriation"]
+    est = ranking.tidy().set_index("term")
+    realloc_in = pd.DataFrame({
+        "policy_id": pids,
+        "current": [float(current.get(p, 0.0)) for p in pids],
+        "estimate": [float(est.loc[p, "estimate"]) for p in pids],
+        "conf_low": [float(est.loc[p, "conf_low"]) for p in pids],
+        "capacity": np.nan,
+    })
+    realloc = reallocate(realloc_in, total=study.next_year_total, max_change=study.max_change)
+    classes = classify_policies(tables["policies"], tables["disbursements"], tables["firms"])
+    policies = tables["policies"][tables["policies"]["policy_id"].isin(pids)][
+        ["policy_id", "name_zh", "name_en", "objective", "instrument", "department"]]
+    return PortfolioResult(study.cycle, study.metric, policies.reset_index(drop=True), tuple(cards),
+                           ranking, recs, realloc, classes,
+                           provenance={"bundles": [str(b.path) for b in bundles],
+                                       "bundle_manifests": [b.manifest_sha256 for b in bundles]})
+
+
+def bundle_parts(result: PortfolioResult) -> tuple[dict, dict[str, pd.DataFrame], dict[str, bytes]]:
+    tables = {"ranking": result.ranking.tidy(), "recommendations": result.recommendations.table,
+              "reallocation": result.reallocation.tidy(), "classification": result.classification,
+              "scorecards": pd.concat([s.tidy() for s in result.scorecards], ignore_index=True)}
+    return result.to_dict(), tables, {}
