@@ -275,23 +275,33 @@ def review_verify(
 
 @app.command()
 def demo(
-    out: Annotated[Path, typer.Option("--out", help="Folder for the demo's data, warehouse and reports.")] = Path("demo-output"),
-    firms: Annotated[int, typer.Option("--firms", min=50, help="Number of firms in the demo district.")] = 20000,
+    out: Annotated[Path, typer.Option("--out", help="Folder for the demo's data, warehouse, bundles and reports.")] = Path("demo-output"),
+    firms: Annotated[int, typer.Option("--firms", min=200, help="Number of firms in the demo district.")] = 20000,
     seed: Annotated[int, typer.Option("--seed", help="Random seed.")] = 7,
+    bootstrap: Annotated[int | None, typer.Option("--bootstrap", help="Override the studies' bootstrap draws.")] = None,
+    reports: Annotated[bool, typer.Option("--reports/--no-reports", help="Render the reports.")] = True,
 ) -> None:
-    """Run the demo cycle on the synthetic district: synthesize, ingest, summarise."""
+    """Run the whole evaluation cycle on the synthetic district and print a one-screen summary."""
     from evalkit.stages.demo import run_demo
 
     lang = _lang()
     t0 = time.perf_counter()
     with _progress() as update:
-        summary = run_demo(out, n_firms=firms, seed=seed, progress=update)
+        summary = run_demo(out, n_firms=firms, seed=seed, progress=update, bootstrap=bootstrap,
+                           render=reports)
     table = Table(title=t("cli.demo.summary", lang))
     table.add_column("")
     table.add_column("", justify="right")
-    for key, value in summary.items():
+    for key, value in summary["rows"].items():
         table.add_row(key, value)
     console.print(table)
+    ranking = Table(title=t("cli.demo.ranking", lang))
+    for col in ("policy", "metric", "95% CI", "rank set", "score", "grade", "action"):
+        ranking.add_column(t(f"cli.demo.col.{col}", lang), no_wrap=True)
+    for r in summary["ranking"]:
+        ranking.add_row(r["policy"], f"{r['metric']:.3f}", f"[{r['conf_low']:.3f}, {r['conf_high']:.3f}]",
+                        r["rank"], f"{r['score']:.1f}", r["grade"], r["action"])
+    console.print(ranking)
     console.print(t("cli.demo.seconds", lang, s=time.perf_counter() - t0))
 
 

@@ -123,6 +123,14 @@ class Scenario(_Strict):
     take_up: float = Field(ge=0, le=1)
 
 
+class AwardTier(_Strict):
+    """One band of a tiered award schedule (按档奖励): firms whose record satisfies ``when`` (a
+    rule in evalkit's safe grammar) get ``award``; the first matching band applies."""
+
+    when: str = Field(min_length=1)
+    award: float = Field(ge=0)
+
+
 class Proposal(_Strict):
     """A proposed (or renewed) policy for ex-ante appraisal."""
 
@@ -139,6 +147,9 @@ class Proposal(_Strict):
     years: tuple[int, int]
     main_outcome: str = "tax_paid"
     targets: dict[str, float] = {}
+    award_tiers: tuple[AwardTier, ...] = Field(
+        (), description="tiered schedule; the first band whose rule holds sets the award "
+                        "(yuan, or the share when award_share_of is set); others get award")
 
 
 class ExAnteStudy(_StudyBase):
@@ -149,6 +160,12 @@ class ExAnteStudy(_StudyBase):
     evidence_bundles: tuple[Path, ...] = ()
     checklist: dict[str, Qualitative] = {}
     fiscal: Fiscal = Fiscal()
+    data_year: int | None = Field(None, description="firm-year data used for eligibility; "
+                                                    "default the latest year in the data")
+    exclude_funded: bool = Field(False, description="leave out firms already funded by any "
+                                                    "policy in the ledger")
+    power_draws: int = Field(200, ge=20, le=10_000)
+    power: float = Field(0.8, gt=0.5, lt=1)
 
 
 class MonitorStudy(_StudyBase):
@@ -158,6 +175,8 @@ class MonitorStudy(_StudyBase):
     policies: tuple[str, ...] = ()
     amber: float = Field(0.10, gt=0, lt=1)
     red: float = Field(0.20, gt=0, lt=1)
+    interim_outcome: str | None = Field(None, description="outcome of the interim event "
+                                                          "study; default each policy's first KPI")
 
     @model_validator(mode="after")
     def _thresholds(self):

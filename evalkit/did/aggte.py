@@ -29,7 +29,7 @@ from scipy import stats
 import evalkit
 from evalkit.did.bootstrap import multiplier_draws, summarise_draws, sup_t_crit
 from evalkit.did.results import AggteResult, ATTgtResult, se_from_inf_func
-from evalkit.errors import DesignError, EvalkitWarning, check_choice
+from evalkit.errors import DataWarning, DesignError, EvalkitWarning, check_choice
 
 __all__ = ["AGGTE_TYPES", "aggte"]
 
@@ -55,19 +55,67 @@ def _weighted(sel: np.ndarray, pg: np.ndarray, att: np.ndarray, group: np.ndarra
     return wc, wa
 
 
+def _entering(type: str, group: np.ndarray, time: np.ndarray, min_e: float, max_e: float,
+              balance_e: int | None) -> np.ndarray:
+    """(m,) True for the cells that enter some estimate of an aggregation of ``type``."""
+    event = time - group
+    post = group <= time
+    if type in ("simple", "group"):
+        return post & (event <= max_e)
+    if type == "calendar":
+        return post
+    enters = (event >= min_e) & (event <= max_e)
+    if balance_e is not None:
+        tmax, tmin = time.max(), time.min()
+        enters &= ((tmax - group) >= balance_e) & (event <= balance_e) \
+            & (event >= balance_e - tmax + tmin)
+    return enters
+
+
+def _check_missing(type: str, group: np.ndarray, time: np.ndarray, finite: np.ndarray,
+                   min_e: float, max_e: float, balance_e: int | None,
+                   na_rm: bool | None) -> list[str]:
+    """Apply the missing-cell rule (see :func:`aggte`); returns the labels of missing cells
+    that are left out of an estimate they would have entered (after warning about them)."""
+    enters = _entering(type, group, time, min_e, max_e, balance_e) & ~finite
+    post = group <= time
+    label = [f"ATT({g},{t})" for g, t in zip(group.tolist(), time.tolist(), strict=True)]
+    blocking = enters if na_rm is False else (enters & post if na_rm is None else enters & False)
+    if blocking.any():
+        cells = ", ".join(label[k] for k in np.flatnonzero(blocking))
+        raise DesignError(
+            f"aggte(type={type!r}): missing (not estimable) cells would enter the aggregation: "
+            f"{cells}; set na_rm=True to leave them out (the estimates then average only the "
+            "cells that could be estimated), or restrict min_e / max_e / balance_e")
+    dropped = [label[k] for k in np.flatnonzero(enters)]
+    if dropped:
+        warnings.warn(f"aggte(type={type!r}): left out {len(dropped)} missing ATT(g,t) cells "
+                      f"({', '.join(dropped)}); the estimates they would enter average the "
+                      "remaining cells", DataWarning, stacklevel=3)
+    return dropped
+
+
 def aggte(result: ATTgtResult, type: str = "group", min_e: float = -math.inf,
-          max_e: float = math.inf, balance_e: int | None = None, na_rm: bool = False,
+          max_e: float = math.inf, balance_e: int | None = None, na_rm: bool | None = None,
           bstrap: bool | None = None, biters: int | None = None, cband: bool | None = None,
           alp: float | None = None, seed: int | None = None) -> AggteResult:
     """Aggregate ATT(g, t) as R ``did::compute.aggte`` does (see the module docstring).
 
     ``min_e``/``max_e`` restrict event times (``dynamic``) and ``max_e`` the post-treatment
     cells of ``simple`` and ``group``; ``balance_e`` keeps only cohorts observed at least
-    ``balance_e`` periods after treatment (``dynamic``); ``na_rm`` drops missing cells (else
-    they are an error). ``bstrap``, ``biters``, ``cband``, ``alp`` default to att_gt's values.
+    ``balance_e`` periods after treatment (``dynamic``). ``bstrap``, ``biters``, ``cband``, ``alp`` default to att_gt's values.
     Bootstrap: the draws stored by att_gt are reused (same draws for cells and aggregates) when
     ``biters`` and ``seed`` are unchanged; otherwise new draws from ``seed``. Shapes:
     ``inf_func_egt`` (n_units, n_keys), ``inf_func_overall`` (n_units,).
+
+    Missing cells (ATT(g,t) that att_gt could not estimate, NaN, e.g. no unit of the cohort
+    observed in both periods of an unbalanced panel): a missing cell that enters none of the
+    requested estimates is ignored. One that would enter an estimate is, as with R's
+    ``na.rm = TRUE``, left out of it (the estimate averages the remaining cells, its weights
+    renormalised; a DataWarning lists such cells) when ``na_rm=True``; an error when
+    ``na_rm=False`` (R's default); and with the default ``na_rm=None`` left out only if it is a
+    pre-treatment cell (t < g: it can only enter pre-period event times of ``dynamic``, never
+    an overall effect), an error if it is a post-treatment cell.
     """
     check_choice("type", type, AGGTE_TYPES)
     opts = result.options
@@ -81,11 +129,11 @@ def aggte(result: ATTgtResult, type: str = "group", min_e: float = -math.inf,
 
     group, time, att, inf = result.group, result.time, result.att, result.inf_func
     glist = np.unique(group)
-    keep_cells = np.ones(att.size, dtype=bool)
-    if not np.isfinite(att).all():
-        if not na_rm:
-            raise DesignError("some ATT(g,t) are missing; set na_rm=True to drop them")
-        keep_cells = np.isfinite(att)
+    tmax, tmin = time.max(), time.min()
+    keep_cells = np.isfinite(att)
+    dropped: list[str] = []
+    if not keep_cells.all():
+        dropped = _check_missing(type, group, time, keep_cells, min_e, max_e, balance_e, na_rm)
     cell_index = np.flatnonzero(keep_cells)
     group, time, att = group[keep_cells], time[keep_cells], att[keep_cells]
     m = att.size
@@ -125,7 +173,6 @@ def aggte(result: ATTgtResult, type: str = "group", min_e: float = -math.inf,
             eseq = np.unique(event)
             include = np.ones(m, dtype=bool)
             if balance_e is not None:
-                tmax, tmin = time.max(), time.min()
                 eseq = eseq[(eseq <= balance_e) & (eseq >= balance_e - tmax + tmin)]
                 include = (tmax - group) >= balance_e
             eseq = eseq[(eseq >= min_e) & (eseq <= max_e)]
@@ -178,7 +225,7 @@ def aggte(result: ATTgtResult, type: str = "group", min_e: float = -math.inf,
     options: dict[str, Any] = {
         "type": type, "min_e": min_e, "max_e": max_e, "balance_e": balance_e, "na_rm": na_rm,
         "bstrap": bool(bstrap), "biters": int(biters), "cband": bool(cband), "alp": alp,
-        "seed": seed, "reused_att_gt_draws": bool(reuse and (bstrap or (cband and k))),
+        "seed": seed, "cells_left_out": dropped, "reused_att_gt_draws": bool(reuse and (bstrap or (cband and k))),
         "att_gt": opts,
     }
     provenance = {

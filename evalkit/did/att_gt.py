@@ -272,9 +272,14 @@ def att_gt(data: pd.DataFrame, yname: str, tname: str, idname: str, gname: str,
 
     Errors: :class:`DataError` for unknown columns, non-integer periods or cohorts, units that
     switch cohort, duplicate unit-periods; :class:`DesignError` for a cohort with no
-    pre-treatment period, no never-treated units with ``control_group="nevertreated"``, a cell
-    without comparison units, singular covariate designs; :class:`IdentificationError` when
-    propensity scores reach 0.999 (overlap fails).
+    pre-treatment period, no never-treated units with ``control_group="nevertreated"``,
+    singular covariate designs; :class:`IdentificationError` when propensity scores reach 0.999
+    (overlap fails). A cell that has no treated unit or no comparison unit observed in both of
+    its periods (possible only with ``allow_unbalanced_panel=True``, e.g. a cohort of late
+    entrants in its early pre-periods) is not an error: as in R ``did`` it is reported as
+    missing (NaN ``att`` and ``se``, zero influence-function column, listed in
+    ``provenance["cells_not_estimable"]`` and in one :class:`DataWarning`); see
+    :func:`~evalkit.did.aggte.aggte` for how aggregations treat it.
 
     Returns :class:`~evalkit.did.results.ATTgtResult`: cells ordered by g then t;
     ``inf_func`` (n_units, n_cells) with rows in the order of ``unit_ids``.
@@ -348,6 +353,7 @@ def att_gt(data: pd.DataFrame, yname: str, tname: str, idname: str, gname: str,
         batches.setdefault((g, cutoff, xper, obs), []).append(k)
 
     G = panel.G
+    missing: list[tuple[int, int, str]] = []
     for (g, cutoff, xper, obs), ks in batches.items():
         treated = g == G
         control = (G == 0) if cutoff is None else ((G == 0) | ((cutoff < G) & (g != G)))
@@ -359,15 +365,14 @@ def att_gt(data: pd.DataFrame, yname: str, tname: str, idname: str, gname: str,
         D = treated[idx].astype(float)
         n_treat = int(D.sum())
         where = f"ATT(g={g}, t={tn0})" if len(ks) == 1 else f"cohort {g}"
-        if n_treat == 0:
-            raise DesignError(f"{where}: no units of cohort {g} are observed in periods "
-                              f"{base0} and {tn0}")
-        if n_treat == idx.size:
-            raise DesignError(
-                f"{where}: no valid comparison units (control_group={control_group!r}); "
-                + ("use control_group='notyettreated' or add never-treated units"
-                   if control_group == "nevertreated"
-                   else "add never-treated units or drop the late periods"))
+        if n_treat == 0 or n_treat == idx.size:
+            # Not estimable (R did reports NA): att and se NaN, influence column zero.
+            why = (f"no unit of cohort {g} observed in both {base0} and {tn0}" if n_treat == 0
+                   else f"no comparison unit observed in both {base0} and {tn0}")
+            for k in ks:
+                att[k] = np.nan
+                missing.append((cells[k][0], cells[k][1], why))
+            continue
         X = panel.X[0 if xper is None else tcol[xper]][idx]
         tc = [tcol[cells[k][1]] for k in ks]
         bc = [tcol[cells[k][2]] for k in ks]
@@ -384,6 +389,12 @@ def att_gt(data: pd.DataFrame, yname: str, tname: str, idname: str, gname: str,
         att[ks] = a
         inf[np.ix_(idx, ks)] = f * (n / idx.size)
 
+    if missing:
+        shown = "; ".join(f"ATT({g},{t}): {why}" for g, t, why in missing[:20])
+        more = f"; and {len(missing) - 20} more" if len(missing) > 20 else ""
+        warnings.warn(
+            f"{len(missing)} of {m} ATT(g,t) cells cannot be estimated and are reported as "
+            f"missing (NaN), as R did does: {shown}{more}", DataWarning, stacklevel=2)
     group = np.array([c[0] for c in cells], dtype=np.int64)
     time = np.array([c[1] for c in cells], dtype=np.int64)
     se = se_from_inf_func(inf, panel.cluster)
@@ -421,6 +432,8 @@ def att_gt(data: pd.DataFrame, yname: str, tname: str, idname: str, gname: str,
         "periods": tlist.tolist(),
         "cohorts": glist.tolist(),
         "last_cohort_as_control": coerced,
+        "cells_not_estimable": [{"group": int(g), "time": int(t), "reason": why}
+                                for g, t, why in missing],
         "seed": seed,
     }
     return ATTgtResult(

@@ -146,7 +146,7 @@ def _mundlak(data, yname, dose, idname, tname, per, covariates, lags, terms):
     cols = list(dict.fromkeys([*doses, *covariates, *([per] if per else [])]))
     df = prepare_panel(data, yname, tname, idname, None, cols)
     df[tname] = df[tname].astype(np.int64)
-    df, dose_terms, _ = build_doses(df, doses, per, idname, tname, int(lags))
+    df, _dose_terms, _ = build_doses(df, doses, per, idname, tname, int(lags))
     means = df.groupby(idname)[terms].transform("mean")
     mean_names = [f"mean({t})" for t in terms]
     for t, m in zip(terms, mean_names, strict=True):

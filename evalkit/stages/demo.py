@@ -58,9 +58,29 @@ def _run(name: str, store: Path, bundles: Path, tables, info, progress, timings,
     return result, out
 
 
+def render_bundles(bundle_dirs: list[Path], out: Path, langs: tuple[str, ...],
+                   formats: tuple[str, ...], progress: Callable[..., None] | None = None) -> list[Path]:
+    """Render every bundle with its stage's template, in every language and format."""
+    from evalkit.report.bundle import read_bundle
+    from evalkit.report.render import render_report
+    from evalkit.report.templates import template_for
+
+    written: list[Path] = []
+    jobs = [(b, lang) for b in bundle_dirs for lang in langs]
+    for i, (b, lang) in enumerate(jobs):
+        if progress:
+            progress("reports", i, len(jobs))
+        stage = read_bundle(b).stage
+        written += render_report(template_for(stage), b, out / b.name, formats=formats, lang=lang)
+    if progress:
+        progress("reports", len(jobs), len(jobs))
+    return written
+
+
 def run_demo(out: Path, n_firms: int = 20000, seed: int = 7, start: int = 2016, end: int = 2025,
              progress: Callable[..., None] | None = None, bootstrap: int | None = None,
-             ) -> dict[str, Any]:
+             render: bool = True, langs: tuple[str, ...] = ("zh", "en"),
+             formats: tuple[str, ...] = ("html", "pdf")) -> dict[str, Any]:
     """Run the demo cycle into ``out``. Returns the summary: ``rows`` (label -> text),
     ``ranking`` (one row per policy), ``timings`` (stage -> seconds) and ``paths``."""
     out = Path(out).resolve()
@@ -89,6 +109,12 @@ def run_demo(out: Path, n_firms: int = 20000, seed: int = 7, start: int = 2016, 
     if progress:
         progress("ex-post evaluations", len(POLICIES), len(POLICIES))
     portfolio, _ = _run("portfolio", store, bundles, tables, info, None, timings)
+    reports_dir = out / "reports"
+    if render:
+        t0 = time.perf_counter()
+        written = render_bundles(sorted(p for p in bundles.iterdir() if p.is_dir()), reports_dir,
+                                 langs, formats, progress)
+        timings["reports"] = time.perf_counter() - t0
     ranking = portfolio.ranking.tidy()
     recs = portfolio.recommendations.table.set_index("policy_id")
     grades = {s.policy_id: s for s in portfolio.scorecards}
@@ -109,5 +135,7 @@ def run_demo(out: Path, n_firms: int = 20000, seed: int = 7, start: int = 2016, 
         "warehouse": str(store),
         "bundles": str(bundles),
     }
+    if render:
+        summary_rows["reports"] = f"{len(written)} files in {reports_dir}"
     return {"rows": summary_rows, "ranking": rows, "timings": timings,
             "paths": {"out": str(out), "store": str(store), "bundles": str(bundles)}}

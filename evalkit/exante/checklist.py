@@ -1,0 +1,150 @@
+"""The ex-ante checklist, scored in the style of the Chinese ex-ante performance assessment
+(事前绩效评估; notes/public-finance.md): necessity (立项必要性), input economy (投入经济性),
+reasonableness of targets (绩效目标合理性), feasibility (实施方案可行性), funding compliance
+(筹资合规性), 20 points each.
+
+Each dimension combines the evaluator's answer (``study.checklist[dimension]``: score 0-1 with
+evidence) with checks computed from the appraisal; its share of the 20 points is the mean of the
+evaluator's score and the share of decided computed checks that pass (either alone if the other is
+missing; 0 when neither exists: no evidence, no points). Conclusion: **reject** when a critical
+check fails or the total is below 60; **revise** when a major check fails or the total is below
+80; otherwise **proceed**. Reasons are given in Chinese and English.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from evalkit.errors import ConfigError
+from evalkit.results import json_safe
+
+__all__ = ["DIMENSIONS", "Check", "ChecklistResult", "historical_growth", "score_checklist"]
+
+DIMENSIONS = {
+    "necessity": ("立项必要性", "necessity"),
+    "input_economy": ("投入经济性", "input economy"),
+    "target_reasonableness": ("绩效目标合理性", "reasonableness of targets"),
+    "feasibility": ("实施方案可行性", "feasibility"),
+    "funding_compliance": ("筹资合规性", "funding compliance"),
+}
+WEIGHT = 20.0
+SEVERITIES = ("critical", "major", "minor")
+CONCLUSIONS = {"proceed": ("通过", "proceed"), "revise": ("调整完善后实施", "revise"),
+               "reject": ("不予通过", "reject")}
+
+
+@dataclass(frozen=True)
+class Check:
+    """One computed check: ``passed`` True / False / None (could not be decided)."""
+
+    key: str
+    dimension: str
+    passed: bool | None
+    severity: str
+    zh: str
+    en: str
+    value: Any = None
+
+
+@dataclass(frozen=True)
+class ChecklistResult:
+    checks: tuple[Check, ...]
+    evaluator: Mapping[str, Any]
+    scores: pd.DataFrame
+    total: float
+    conclusion: str
+    reasons_zh: tuple[str, ...]
+    reasons_en: tuple[str, ...]
+    provenance: dict[str, Any] = field(default_factory=dict)
+
+    def summary(self) -> str:
+        lines = [f"Ex-ante checklist: {self.total:.1f} / 100 -> {self.conclusion}"]
+        lines += [f"  - {r}" for r in self.reasons_en]
+        return "\n".join(lines)
+
+    def to_dict(self) -> dict[str, Any]:
+        evaluator = {k: (v.model_dump() if hasattr(v, "model_dump") else v)
+                     for k, v in self.evaluator.items()}
+        return json_safe({"checks": list(self.checks), "evaluator": evaluator,
+                          "scores": self.scores, "total": self.total,
+                          "conclusion": self.conclusion,
+                          "conclusion_zh": CONCLUSIONS[self.conclusion][0],
+                          "conclusion_en": CONCLUSIONS[self.conclusion][1],
+                          "reasons_zh": list(self.reasons_zh), "reasons_en": list(self.reasons_en),
+                          "provenance": self.provenance})
+
+
+def historical_growth(firm_years: pd.DataFrame, firm_ids, outcome: str) -> pd.Series:
+    """Year-on-year growth (percent) of the sum of ``outcome`` over the firms ``firm_ids``,
+    computed on the firms observed in both years of each pair; indexed by the later year."""
+    fy = firm_years.loc[firm_years["firm_id"].isin(set(firm_ids)), ["firm_id", "year", outcome]]
+    wide = fy.pivot(index="firm_id", columns="year", values=outcome).astype("float64")
+    years = sorted(wide.columns)
+    out = {}
+    for a, b in zip(years[:-1], years[1:], strict=True):
+        both = wide[a].notna() & wide[b].notna()
+        base = float(wide.loc[both, a].sum())
+        if both.sum() >= 3 and base > 0:
+            out[int(b)] = 100.0 * (float(wide.loc[both, b].sum()) / base - 1.0)
+    return pd.Series(out, dtype="float64", name=f"{outcome}_growth_percent")
+
+
+def _score(checks: list[Check], dim: str, evaluator: Mapping[str, Any]) -> tuple[float, str]:
+    decided = [c for c in checks if c.dimension == dim and c.passed is not None]
+    parts, basis = [], []
+    if decided:
+        parts.append(float(np.mean([c.passed for c in decided])))
+        basis.append(f"{sum(c.passed for c in decided)}/{len(decided)} computed checks pass")
+    if dim in evaluator:
+        parts.append(float(evaluator[dim].score))
+        basis.append(f"evaluator score {evaluator[dim].score:.2f}")
+    if not parts:
+        return 0.0, "no computed check and no evaluator answer: no points"
+    return float(np.mean(parts)), "; ".join(basis)
+
+
+def score_checklist(checks: list[Check], evaluator: Mapping[str, Any]) -> ChecklistResult:
+    """Combine computed checks and evaluator answers (``{dimension: Qualitative}``)."""
+    unknown = sorted(set(evaluator) - set(DIMENSIONS))
+    if unknown:
+        raise ConfigError(f"checklist has unknown dimension(s) {unknown}; allowed: "
+                          f"{', '.join(DIMENSIONS)}")
+    for c in checks:
+        if c.dimension not in DIMENSIONS or c.severity not in SEVERITIES:
+            raise ConfigError(f"check {c.key}: bad dimension {c.dimension!r} or severity "
+                              f"{c.severity!r}")
+    rows = []
+    for dim, (zh, en) in DIMENSIONS.items():
+        share, basis = _score(checks, dim, evaluator)
+        rows.append({"dimension": dim, "name_zh": zh, "name_en": en, "weight": WEIGHT,
+                     "share": share, "points": WEIGHT * share, "basis": basis,
+                     "evidence": evaluator[dim].evidence if dim in evaluator else None})
+    scores = pd.DataFrame(rows)
+    total = float(scores["points"].sum())
+    failed = [c for c in checks if c.passed is False]
+    critical = [c for c in failed if c.severity == "critical"]
+    major = [c for c in failed if c.severity == "major"]
+    if critical or total < 60:
+        conclusion = "reject"
+    elif major or total < 80:
+        conclusion = "revise"
+    else:
+        conclusion = "proceed"
+    order = {"critical": 0, "major": 1, "minor": 2}
+    ranked = sorted(failed, key=lambda c: order[c.severity])
+    zh = [f"【{DIMENSIONS[c.dimension][0]}】{c.zh}" for c in ranked]
+    en = [f"[{DIMENSIONS[c.dimension][1]}] {c.en}" for c in ranked]
+    zh.append(f"综合得分 {total:.1f} 分（满分 100）。")
+    en.append(f"Total score {total:.1f} of 100.")
+    for r in rows:
+        if r["dimension"] not in evaluator:
+            zh.append(f"【{r['name_zh']}】评价人员未填写定性评分及依据。")
+            en.append(f"[{r['name_en']}] the evaluators entered no score or evidence.")
+    return ChecklistResult(tuple(checks), dict(evaluator), scores, total, conclusion, tuple(zh),
+                           tuple(en), {"method": "事前绩效评估 five dimensions x 20 points; "
+                                                 "evaluator answers and computed checks averaged"})

@@ -1,0 +1,211 @@
+"""Ex-ante appraisal (事前绩效评估) of one proposed policy.
+
+Orchestration only: the eligibility microsimulation (:mod:`evalkit.exante.microsim`), the
+effect and fiscal-return projection from past ex-post evaluations (:mod:`evalkit.exante.meta`),
+evaluability (:mod:`evalkit.exante.evaluability`, :mod:`evalkit.exante.power`) and the checklist
+(:mod:`evalkit.exante.checklist`). Randomness comes from one generator seeded by the study.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from evalkit.errors import ConfigError
+from evalkit.exante.checklist import Check, ChecklistResult, historical_growth, score_checklist
+from evalkit.exante.evaluability import Evaluability, assess_evaluability
+from evalkit.exante.meta import EvidenceProjection, no_evidence_reason, project_from_evidence
+from evalkit.exante.microsim import MicrosimResult, eligibility_records, microsimulate
+from evalkit.results import json_safe
+from evalkit.rules import parse_rule
+from evalkit.study import OUTCOMES, ExAnteStudy
+
+__all__ = ["ExAnteResult", "computed_checks", "run_ex_ante"]
+
+
+@dataclass(frozen=True, eq=False)
+class ExAnteResult:
+    study_name: str
+    proposal: dict[str, Any]
+    microsim: MicrosimResult
+    evidence: EvidenceProjection | None
+    evidence_reason: str | None
+    evaluability: Evaluability
+    checklist: ChecklistResult
+    provenance: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def conclusion(self) -> str:
+        return self.checklist.conclusion
+
+    def tidy(self) -> pd.DataFrame:
+        return self.microsim.tidy()
+
+    def summary(self) -> str:
+        parts = [f"Ex-ante appraisal of {self.proposal['policy_id']} ({self.proposal['name_en']})",
+                 self.microsim.summary()]
+        if self.evidence is None or self.evidence.projected_fiscal_return is None:
+            parts.append(f"Evidence: none ({self.evidence_reason})")
+        else:
+            fr = self.evidence.projected_fiscal_return
+            parts.append(f"Projected fiscal return {fr[0]:.2f} [{fr[1]:.2f}, {fr[2]:.2f}]")
+        parts += [d.summary() for d in self.evaluability.designs]
+        parts.append(self.checklist.summary())
+        return "\n".join(parts)
+
+    def to_dict(self) -> dict[str, Any]:
+        return json_safe({
+            "kind": "ex_ante", "study": self.study_name, "proposal": self.proposal,
+            "microsim": self.microsim.to_dict(),
+            "evidence": None if self.evidence is None else self.evidence.to_dict(),
+            "evidence_reason": self.evidence_reason,
+            "evaluability": self.evaluability.to_dict(), "checklist": self.checklist.to_dict(),
+            "conclusion": self.conclusion, "provenance": self.provenance})
+
+
+def _target_checks(study: ExAnteStudy, tables: dict[str, pd.DataFrame], eligible_ids,
+                   sim: MicrosimResult) -> list[Check]:
+    checks: list[Check] = []
+    p = study.proposal
+    if not p.targets:
+        checks.append(Check("targets_defined", "target_reasonableness", False, "major",
+                            "未设定量化绩效目标。", "the proposal sets no quantified target"))
+        return checks
+    checks.append(Check("targets_defined", "target_reasonableness", True, "major",
+                        "已设定量化绩效目标。", "quantified targets are set", sorted(p.targets)))
+    fy = tables["firm_years"]
+    for key, target in p.targets.items():
+        if key == "firms_supported":
+            cen = sim.scenario(sim.central).recipients
+            ok = target <= sim.n_eligible
+            checks.append(Check(
+                "target_firms_supported", "target_reasonableness", ok, "critical" if not ok else
+                "major", f"支持企业数目标 {target:g} 家，符合条件企业 {sim.n_eligible} 家，"
+                f"中情景预计 {cen:.0f} 家。", f"firms-supported target {target:g} vs "
+                f"{sim.n_eligible} eligible firms ({cen:.0f} expected at central take-up)",
+                {"target": target, "eligible": sim.n_eligible, "expected": cen}))
+            continue
+        outcome = key.removesuffix("_growth")
+        if outcome not in OUTCOMES or outcome not in fy.columns:
+            raise ConfigError(f"proposal.targets key {key!r} is not an outcome growth target; "
+                              f"allowed: firms_supported or <outcome>_growth with outcome in "
+                              f"{', '.join(OUTCOMES)}")
+        hist = historical_growth(fy, eligible_ids, outcome)
+        if hist.empty:
+            checks.append(Check(f"target_{key}", "target_reasonableness", None, "major",
+                                f"{outcome} 无可比历史数据，无法判断目标合理性。",
+                                f"no history of {outcome} to judge the target against"))
+            continue
+        hi, med = float(hist.max()), float(hist.median())
+        ok = target <= hi
+        zh = (f"{outcome} 年增长目标 {target:g}%，符合条件企业历史年增长最高 {hi:.1f}%、中位 {med:.1f}%"
+              + ("。" if ok else "，目标高于历史上任何一年，需调整。"))
+        en = (f"{outcome} growth target {target:g} % a year vs the eligible firms' historical "
+              f"growth (highest {hi:.1f} %, median {med:.1f} %)"
+              + ("" if ok else ": the target is above anything observed"))
+        checks.append(Check(f"target_{key}", "target_reasonableness", ok, "major", zh, en,
+                            {"target": target, "max": hi, "median": med,
+                             "by_year": {str(k): v for k, v in hist.items()}}))
+    return checks
+
+
+def computed_checks(study: ExAnteStudy, tables: dict[str, pd.DataFrame], eligible_ids,
+                    sim: MicrosimResult, ev: EvidenceProjection | None,
+                    evaluability: Evaluability) -> list[Check]:
+    """The checks the appraisal computes, by checklist dimension."""
+    p = study.proposal
+    c: list[Check] = []
+    c.append(Check("eligible_population", "necessity", sim.n_eligible > 0, "critical",
+                   f"符合条件企业 {sim.n_eligible} 家（共 {sim.n_firms} 家）。",
+                   f"{sim.n_eligible} of {sim.n_firms} firms are eligible", sim.n_eligible))
+    if ev is not None and ev.effect is not None:
+        e = ev.effect
+        passed = True if e.conf_low > 0 else (False if e.conf_high < 0 else None)
+        c.append(Check("evidence_effect", "necessity", passed, "major",
+                       f"同类政策对{p.main_outcome}的合并效应 {e.mean:,.0f}（95% 区间 {e.conf_low:,.0f}"
+                       f" 至 {e.conf_high:,.0f}）。",
+                       f"pooled effect of similar policies on {p.main_outcome}: {e.mean:,.0f} "
+                       f"[{e.conf_low:,.0f}, {e.conf_high:,.0f}]", e.mean))
+    if ev is not None and ev.mvpf is not None:
+        m = ev.mvpf[0]
+        c.append(Check("projected_mvpf", "input_economy", bool(m >= 1), "major",
+                       f"预计公共资金边际价值 MVPF {m:.2f}" + ("，不低于 1。" if m >= 1 else "，低于 1。"),
+                       f"projected MVPF {m:.2f}" + ("" if m >= 1 else " is below 1"), m))
+    over = p.award_share_of is None and not p.award_tiers and p.award > p.cap_per_firm
+    c.append(Check("award_within_cap", "input_economy", not over, "minor",
+                   "奖励标准不超过单户上限。" if not over else "奖励标准高于单户上限，按上限执行。",
+                   "the award is within the per-firm cap" if not over else
+                   "the award exceeds the per-firm cap and will be capped"))
+    c += _target_checks(study, tables, eligible_ids, sim)
+    cen = sim.scenario(sim.central)
+    c.append(Check("recipients_expected", "feasibility", cen.recipients >= 1, "critical",
+                   f"中情景预计受益企业 {cen.recipients:.0f} 家。",
+                   f"{cen.recipients:.0f} recipients expected at central take-up", cen.recipients))
+    if evaluability.designs:
+        best = evaluability.design(evaluability.recommended)
+        exp = evaluability.expected_effect
+        if exp is not None:
+            ok = bool(best.mde <= abs(exp))
+            c.append(Check("evaluable", "feasibility", ok, "minor",
+                           f"最小可检测效应 {best.mde:,.0f}，预期效应 {exp:,.0f}。",
+                           f"MDE {best.mde:,.0f} vs expected effect {exp:,.0f}", best.mde))
+        else:
+            ok = bool(best.mde_share <= 0.10)
+            c.append(Check("evaluable", "feasibility", ok, "minor",
+                           f"最小可检测效应占均值 {best.mde_share:.1%}（以 10% 为界）。",
+                           f"MDE is {best.mde_share:.1%} of the mean (10 % threshold)",
+                           best.mde_share))
+    else:
+        c.append(Check("evaluable", "feasibility", False, "minor",
+                       "无法开展事后因果评价。", evaluability.reason or "not evaluable"))
+    y0, y1 = p.years
+    c.append(Check("years_valid", "funding_compliance", y0 <= y1, "critical",
+                   f"实施期 {y0}-{y1}。", f"implementation period {y0}-{y1}"))
+    c.append(Check("budget_covers_central", "funding_compliance", sim.budget_covers_central,
+                   "major", f"年度预算 {sim.budget:,.0f} 元，中情景预计支出 {cen.cost:,.0f} 元。",
+                   f"annual budget {sim.budget:,.0f} vs central cost {cen.cost:,.0f}",
+                   {"budget": sim.budget, "central": cen.cost}))
+    c.append(Check("budget_covers_high", "funding_compliance", sim.budget_covers_high, "minor",
+                   f"高情景区间上限 {sim.interval[1]:,.0f} 元。",
+                   f"upper end of the cost interval {sim.interval[1]:,.0f}", sim.interval[1]))
+    return c
+
+
+def run_ex_ante(study: ExAnteStudy, tables: dict[str, pd.DataFrame],
+                evidence: Sequence[dict] = ()) -> ExAnteResult:
+    """Run the ex-ante appraisal declared by ``study`` on ``tables`` with past ex-post results
+    ``evidence`` (``ExPostResult.to_dict()`` outputs; may be empty)."""
+    p = study.proposal
+    if p.main_outcome not in OUTCOMES:
+        raise ConfigError(f"proposal.main_outcome {p.main_outcome!r} is not a firm-year outcome; "
+                          f"allowed: {', '.join(OUTCOMES)}")
+    seed = int(study.inference.seed)
+    r_sim, r_meta, r_pow = np.random.default_rng(seed).spawn(3)
+    alpha = study.inference.alpha
+    sim = microsimulate(p, study.scenarios, tables, r_sim, year=study.data_year,
+                        exclude_funded=study.exclude_funded, alpha=alpha)
+    records, _ = eligibility_records(tables, sim.data_year, study.exclude_funded)
+    eligible = parse_rule(p.eligibility_rule).evaluate(records)
+    cen = sim.scenario(sim.central)
+    f = study.fiscal
+    ev = project_from_evidence(evidence, p.instrument, p.objective, p.main_outcome, cen.cost,
+                               r_meta, leakage=f.leakage, displacement=f.displacement,
+                               admin_share=f.admin_cost_share, alpha=alpha)
+    reason = no_evidence_reason(evidence, p.instrument, p.objective) if ev is None else ev.reason
+    takers = (pd.Series(eligible.astype(float) * cen.take_up, index=records.index)
+              .groupby(records["area"].astype("string").fillna("(missing)")).sum())
+    funded = set(tables["disbursements"]["firm_id"])
+    n_control = int(len(records) - round(cen.recipients))
+    expected = None if ev is None or ev.effect is None else ev.effect.mean
+    evaluability = assess_evaluability(tables["firm_years"], p.main_outcome, funded, takers,
+                                       n_control, p.years, r_pow, n_draws=study.power_draws,
+                                       alpha=alpha, power=study.power, expected_effect=expected)
+    checks = computed_checks(study, tables, records.loc[eligible, "firm_id"], sim, ev,
+                             evaluability)
+    checklist = score_checklist(checks, study.checklist)
+    return ExAnteResult(study.name, json_safe(p.model_dump()), sim, ev, reason, evaluability,
+                        checklist, {"seed": seed, "stage": "ex_ante"})

@@ -1,0 +1,126 @@
+"""The command line: exit codes, one-line messages, no tracebacks, read = accepted + quarantined."""
+
+import json
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from evalkit.cli import main
+
+EVALKIT = [sys.executable, "-m", "evalkit"]
+
+
+def run(args, cwd=None):
+    env = {**os.environ, "COLUMNS": "200"}
+    return subprocess.run([*EVALKIT, *args], capture_output=True, text=True, cwd=cwd, timeout=600,
+                          env=env)
+
+
+@pytest.fixture(scope="module")
+def dirty_dir(tmp_path_factory):
+    out = tmp_path_factory.mktemp("cli") / "d"
+    r = run(["synth", "--out", str(out), "--firms", "400", "--seed", "3", "--dirty"])
+    assert r.returncode == 0, r.stderr
+    return out
+
+
+def test_help_lists_commands():
+    r = run(["--help"])
+    assert r.returncode == 0
+    for cmd in ("synth", "validate", "ingest", "datasets", "run", "report", "review", "demo"):
+        assert cmd in r.stdout
+
+
+def test_validate_counts_add_up_and_quarantine_is_written(dirty_dir, tmp_path):
+    q = tmp_path / "q.csv"
+    r = run(["validate", str(dirty_dir), "--quarantine", str(q)])
+    assert r.returncode == 0, r.stderr
+    lines = re.findall(r"(\w+): read ([\d,]+) = accepted ([\d,]+) \+ quarantined ([\d,]+)", r.stdout)
+    assert len(lines) == 6
+    for _, read, acc, quar in lines:
+        assert int(read.replace(",", "")) == int(acc.replace(",", "")) + int(quar.replace(",", ""))
+    faults = json.loads((dirty_dir / "faults.json").read_text(encoding="utf-8"))["faults"]
+    n_quarantine = sum(f["expect"] == "quarantine" for f in faults)
+    total_q = sum(int(x[3].replace(",", "")) for x in lines)
+    assert total_q >= n_quarantine > 0
+    assert q.exists() and q.read_text(encoding="utf-8-sig").count("\n") >= n_quarantine
+
+
+def test_ingest_twice_adds_one_version(dirty_dir, tmp_path):
+    store = tmp_path / "w.duckdb"
+    assert run(["ingest", str(dirty_dir), "--store", str(store)]).returncode == 0
+    before = store.read_bytes()
+    r = run(["ingest", str(dirty_dir), "--store", str(store)])
+    assert r.returncode == 0 and "nothing added" in r.stdout
+    assert store.read_bytes() == before
+    r = run(["datasets", "--store", str(store)])
+    assert r.stdout.count("v1") == 1 and "v2" not in r.stdout
+
+
+def test_bad_input_is_one_line_exit_2_no_traceback(tmp_path):
+    r = run(["validate", str(tmp_path / "missing")])
+    assert r.returncode == 2
+    assert "Traceback" not in r.stderr and len(r.stderr.strip().splitlines()) == 1
+    bad = tmp_path / "bad"
+    bad.mkdir()
+    (bad / "firms.csv").write_text("统一社会信用代码,企业名称\n123,x\n", encoding="utf-8")
+    r = run(["validate", str(bad)])
+    assert r.returncode == 2 and "firms.csv" in r.stderr and "Traceback" not in r.stderr
+
+
+def test_chinese_messages(tmp_path):
+    r = run(["--lang", "zh", "validate", str(tmp_path / "missing")])
+    assert r.returncode == 2 and "错误" in r.stderr
+
+
+def test_unknown_language_is_bad_input():
+    assert main(["--lang", "fr", "datasets", "--store", "x.duckdb"]) == 2
+
+
+def test_internal_failure_exit_1_with_log(monkeypatch, capsys):
+    import evalkit.io as io
+
+    def boom(*a, **k):
+        raise ZeroDivisionError("boom")
+
+    monkeypatch.setattr(io, "list_datasets", boom)
+    code = main(["datasets", "--store", "x.duckdb"])
+    err = capsys.readouterr().err
+    assert code == 1 and "ZeroDivisionError" in err and "Traceback" not in err
+    log = Path(re.search(r"(\S+evalkit-\S+\.log)", err.replace("\n", "")).group(1))
+    assert "ZeroDivisionError" in log.read_text(encoding="utf-8")
+
+
+def _study(tmp_path, body: str) -> Path:
+    p = tmp_path / "s.yaml"
+    p.write_text(body, encoding="utf-8")
+    return p
+
+
+@pytest.fixture(scope="module")
+def store(dirty_dir, tmp_path_factory):
+    s = tmp_path_factory.mktemp("store") / "w.duckdb"
+    assert run(["ingest", str(dirty_dir), "--store", str(s)]).returncode == 0
+    return s
+
+
+@pytest.mark.parametrize("body, expected", [
+    ("stage: ex_post\nname: x\ndata: {{store: {store}}}\npolicy: P01\ndesign: {{estimater: cs}}\n",
+     "unknown key 'design.estimater'; allowed here:"),
+    ("stage: ex_post\nname: x\ndata: {{store: {store}}}\npolicy: P99\n", "policy 'P99' is not in the dataset"),
+    ("stage: ex_post\nname: x\ndata: {{store: {store}}}\npolicy: P01\noutcomes: [profit]\nmain_outcome: profit\n",
+     "outcome 'profit' is not a firm-year outcome"),
+    ("stage: ex_post\nname: x\ndata: {{store: {store}}}\npolicy: P01\ndesign: {{window: [2001, 2010]}}\n",
+     "lies outside the data's years"),
+    ("stage: expost\nname: x\n", "'stage' must be one of"),
+])
+def test_invalid_studies_give_one_clear_message(tmp_path, store, body, expected):
+    p = _study(tmp_path, body.format(store=store))
+    r = run(["run", str(p), "--out", str(tmp_path / "b")])
+    assert r.returncode == 2, r.stderr
+    assert expected in " ".join(r.stderr.split()), r.stderr
+    assert "Traceback" not in r.stderr
