@@ -1,0 +1,90 @@
+"""Interim effects: an event study of a running policy on the data so far, clearly labelled interim.
+
+The sample is the ex-post stage's (:class:`evalkit.panel.StaggeredDesign`, cohort = year of first
+payment, controls never paid by any policy) restricted to complete annual data: years before the
+monitored year (annual reports of the current year do not exist yet at an in-year data cut) and
+payments up to as_of. Firms first paid in the monitored year have no post-period yet and are left
+out (neither treated nor control). Estimator: Callaway & Sant'Anna (2021) ``att_gt`` (outcome
+regression, no covariates, unbalanced panel kept) and ``aggte(type="dynamic")``, with the joint
+pre-trend test and its power (:func:`evalkit.robust.pretrends.pretrend_test`, Roth 2022).
+These are early, noisy numbers for spotting problems, not the policy's evaluation.
+"""
+
+from __future__ import annotations
+
+import warnings
+from dataclasses import dataclass, field
+from typing import Any
+
+import pandas as pd
+
+from evalkit.did import aggte, att_gt
+from evalkit.did.results import AggteResult
+from evalkit.errors import DataWarning, DesignError, EvalkitError
+from evalkit.panel import Panel, StaggeredDesign
+from evalkit.results import json_safe
+from evalkit.robust.pretrends import PretrendResult, pretrend_test
+
+__all__ = ["INTERIM_LABEL", "InterimEffect", "interim_event_study"]
+
+INTERIM_LABEL = {"zh": "中期估计（数据截至监控时点，非最终评价结论）",
+                 "en": "INTERIM estimate on the data so far; not the policy's evaluation"}
+
+
+@dataclass(frozen=True, eq=False)
+class InterimEffect:
+    policy_id: str
+    outcome: str
+    last_year: int
+    dynamic: AggteResult | None
+    pretrend: PretrendResult | None
+    cohort_sizes: dict[int, int]
+    reason: str | None = None
+    label: dict[str, str] = field(default_factory=lambda: dict(INTERIM_LABEL))
+
+    def to_dict(self) -> dict[str, Any]:
+        return json_safe({
+            "interim": True, "label": self.label, "policy_id": self.policy_id,
+            "outcome": self.outcome, "last_year": self.last_year,
+            "cohort_sizes": {str(k): v for k, v in self.cohort_sizes.items()},
+            "dynamic": None if self.dynamic is None else self.dynamic.to_dict(),
+            "pretrend": None if self.pretrend is None else self.pretrend.to_dict(),
+            "pretrend_rejects": None if self.pretrend is None
+            else bool(self.pretrend.p_value < self.pretrend.alpha),
+            "reason": self.reason})
+
+
+def interim_event_study(tables: dict[str, pd.DataFrame], policy_id: str, outcome: str,
+                        year: int, as_of: str, alpha: float = 0.05) -> InterimEffect:
+    """Interim event study of ``policy_id`` on ``outcome`` (module doc)."""
+    last = int(year) - 1
+    fy = tables["firm_years"]
+    fy = fy.loc[fy["year"] <= last]
+    led = tables["disbursements"]
+    led = led.loc[pd.to_datetime(led["date"]) <= pd.Timestamp(as_of)]
+    try:
+        design = StaggeredDesign.from_ledger(Panel.from_tables(tables["firms"], fy), led, policy_id)
+    except DesignError as exc:
+        return InterimEffect(policy_id, outcome, last, None, None, {}, str(exc))
+    df = design.data
+    df = df.loc[df["g"] <= last]
+    sizes = {int(g): int(n) for g, n in df.drop_duplicates("unit").groupby("g").size().items()
+             if g > 0}
+    frame = df[["firm_id", "year", "g", outcome]].copy()
+    frame[outcome] = pd.to_numeric(frame[outcome], errors="coerce").astype(float)
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", DataWarning)
+            res = att_gt(frame, outcome, "year", "firm_id", "g", est_method="reg",
+                         allow_unbalanced_panel=True, alp=alpha)
+        dyn = aggte(res, "dynamic")
+    except EvalkitError as exc:
+        return InterimEffect(policy_id, outcome, last, None, None, sizes, str(exc))
+    pre = None
+    reason = None
+    if (dyn.egt < 0).any():
+        try:
+            pre = pretrend_test(dyn, alpha=alpha)
+        except EvalkitError as exc:
+            reason = f"pre-trend test not possible: {exc}"
+    return InterimEffect(policy_id, outcome, last, dyn, pre, sizes, reason)

@@ -1,0 +1,123 @@
+"""In-progress monitoring (事中监控, "双监控") of the district's running policies.
+
+Orchestration only: budget execution against time progress (:mod:`evalkit.monitor.execution`),
+performance-target attainment and the district KPI tracker (:mod:`evalkit.monitor.kpi`), interim
+event studies with pre-trend checks (:mod:`evalkit.monitor.interim`) and ledger anomaly checks
+(:mod:`evalkit.monitor.anomalies`). Thresholds come from the study (default amber beyond 10 %,
+red beyond 20 % behind trajectory).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import pandas as pd
+
+from evalkit.errors import ConfigError
+from evalkit.monitor.anomalies import AnomalyResult, ledger_anomalies
+from evalkit.monitor.execution import budget_execution, monthly_execution, parse_as_of
+from evalkit.monitor.interim import InterimEffect, interim_event_study
+from evalkit.monitor.kpi import track_kpis
+from evalkit.results import json_safe
+from evalkit.study import OUTCOMES, MonitorStudy
+
+__all__ = ["MonitorResult", "run_monitor"]
+
+
+@dataclass(frozen=True, eq=False)
+class MonitorResult:
+    study_name: str
+    year: int
+    as_of: str
+    thresholds: dict[str, float]
+    execution: pd.DataFrame
+    monthly: pd.DataFrame
+    kpis: pd.DataFrame
+    kpi_series: dict[str, dict[int, float]]
+    interim: dict[str, InterimEffect]
+    anomalies: AnomalyResult
+    provenance: dict[str, Any] = field(default_factory=dict)
+
+    def status(self, policy_id: str) -> str:
+        """Budget-execution status of one policy."""
+        row = self.execution.loc[self.execution["policy_id"] == policy_id]
+        if row.empty:
+            raise KeyError(policy_id)
+        return str(row["status"].iloc[0])
+
+    def kpi_status(self, indicator: str, policy_id: str | None = None) -> str | None:
+        k = self.kpis
+        m = (k["indicator"] == indicator) & (k["policy_id"].isna() if policy_id is None
+                                             else (k["policy_id"] == policy_id))
+        if not m.any():
+            raise KeyError(indicator)
+        return k.loc[m, "status"].iloc[0]
+
+    def tidy(self) -> pd.DataFrame:
+        return self.execution
+
+    def summary(self) -> str:
+        lines = [f"Monitoring {self.year} as of {self.as_of}"]
+        for r in self.execution.itertuples():
+            lines.append(f"  {r.policy_id} execution {r.execution_rate:6.1%} vs time "
+                         f"{r.elapsed:6.1%}: {r.status} ({r.action_en})")
+        measured = self.kpis.loc[self.kpis["measured"]]
+        for r in measured.itertuples():
+            who = r.policy_id or "district"
+            lines.append(f"  KPI {who}:{r.indicator} actual {r.actual:,.1f} vs expected "
+                         f"{r.expected:,.1f}: {r.status}")
+        lines.append(self.anomalies.summary())
+        return "\n".join(lines)
+
+    def to_dict(self) -> dict[str, Any]:
+        return json_safe({
+            "kind": "monitor", "study": self.study_name, "year": self.year, "as_of": self.as_of,
+            "thresholds": self.thresholds,
+            "execution": self.execution.to_dict(orient="records"),
+            "monthly": self.monthly.to_dict(orient="records"),
+            "kpis": self.kpis.to_dict(orient="records"),
+            "kpi_series": {k: {str(y): v for y, v in s.items()} for k, s in self.kpi_series.items()},
+            "interim": {k: v.to_dict() for k, v in self.interim.items()},
+            "anomalies": self.anomalies.to_dict(), "provenance": self.provenance})
+
+
+def run_monitor(study: MonitorStudy, tables: dict[str, pd.DataFrame],
+                progress: Callable[..., None] | None = None) -> MonitorResult:
+    """Run the monitoring declared by ``study`` on the dataset ``tables``."""
+    cut = parse_as_of(study.as_of)
+    if cut.year != study.year:
+        raise ConfigError(f"as_of {study.as_of} must fall in the monitored year {study.year}")
+    known = set(tables["policies"]["policy_id"])
+    unknown = sorted(set(study.policies) - known)
+    if unknown:
+        raise ConfigError(f"policies {unknown} are not in the dataset; policies: {sorted(known)}")
+    if study.interim_outcome is not None and study.interim_outcome not in OUTCOMES:
+        raise ConfigError(f"interim_outcome {study.interim_outcome!r} is not a firm-year outcome; "
+                          f"allowed: {', '.join(OUTCOMES)}")
+    pol = tables["policies"].set_index("policy_id")
+    running = [p for p in pol.index
+               if pd.Timestamp(pol.loc[p, "start_date"]).year <= study.year
+               and (pd.isna(pol.loc[p, "end_date"])
+                    or pd.Timestamp(pol.loc[p, "end_date"]).year >= study.year)]
+    policies = list(study.policies) or sorted(running)
+    execution = budget_execution(tables["disbursements"], tables["budgets"], study.year,
+                                 study.as_of, policies, study.amber, study.red)
+    monthly = monthly_execution(tables["disbursements"], tables["budgets"], study.year,
+                                study.as_of, list(execution["policy_id"]))
+    kpis, series = track_kpis(tables, study.year, study.as_of, study.amber, study.red,
+                              policies, study.inference.alpha)
+    interim = {}
+    for i, pid in enumerate(policies):
+        if progress:
+            progress(f"interim {pid}", i, len(policies))
+        kpi_list = str(pol.loc[pid, "kpis"]) if "kpis" in pol.columns else ""
+        first = next((k for k in kpi_list.split(";") if k in OUTCOMES), "revenue")
+        outcome = study.interim_outcome or first
+        interim[pid] = interim_event_study(tables, pid, outcome, study.year, study.as_of,
+                                           study.inference.alpha)
+    anomalies = ledger_anomalies(tables, study.as_of)
+    return MonitorResult(study.name, study.year, study.as_of,
+                         {"amber": study.amber, "red": study.red}, execution, monthly, kpis,
+                         series, interim, anomalies, {"stage": "monitor"})
