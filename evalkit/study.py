@@ -54,6 +54,10 @@ class Design(_Strict):
     controls: Literal["never_any", "never_policy"] = "never_any"
     covariates: tuple[str, ...] = ()
     base_outcome: Literal["none", "level", "level_by_cluster"] = "none"
+    #: the base-period level that stands for an outcome's scale (default: the outcome itself),
+    #: e.g. ``{invention_patents: rd_expense}``: patents are driven by R&D, and a noisy count is a
+    #: poor (mean-reverting) covariate
+    base_level_of: dict[str, str] = {}
     anticipation: int = Field(0, ge=0, le=5)
     base_period: Literal["varying", "universal"] = "varying"
     window: tuple[int, int] | None = None

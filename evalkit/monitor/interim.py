@@ -67,7 +67,9 @@ def interim_event_study(tables: dict[str, pd.DataFrame], policy_id: str, outcome
     except DesignError as exc:
         return InterimEffect(policy_id, outcome, last, None, None, {}, str(exc))
     df = design.data
-    df = df.loc[df["g"] <= last]
+    first = int(df["year"].min()) if len(df) else last
+    early = sorted({int(g) for g in df["g"].unique() if 0 < g <= first})
+    df = df.loc[(df["g"] <= last) & ~df["g"].isin(early)]
     sizes = {int(g): int(n) for g, n in df.drop_duplicates("unit").groupby("g").size().items()
              if g > 0}
     frame = df[["firm_id", "year", "g", outcome]].copy()
@@ -77,14 +79,15 @@ def interim_event_study(tables: dict[str, pd.DataFrame], policy_id: str, outcome
             warnings.simplefilter("ignore", DataWarning)
             res = att_gt(frame, outcome, "year", "firm_id", "g", est_method="reg",
                          allow_unbalanced_panel=True, alp=alpha)
-        dyn = aggte(res, "dynamic")
+            dyn = aggte(res, "dynamic", na_rm=True)
     except EvalkitError as exc:
         return InterimEffect(policy_id, outcome, last, None, None, sizes, str(exc))
     pre = None
-    reason = None
+    reason = (f"firms first paid in {early} (no year of data before the payment) are left out"
+              if early else None)
     if (dyn.egt < 0).any():
         try:
             pre = pretrend_test(dyn, alpha=alpha)
         except EvalkitError as exc:
-            reason = f"pre-trend test not possible: {exc}"
+            reason = f"pre-trend test not possible: {exc}" + (f"; {reason}" if reason else "")
     return InterimEffect(policy_id, outcome, last, dyn, pre, sizes, reason)

@@ -179,13 +179,17 @@ def _covariates(df: pd.DataFrame, outcome: str, study: ExPostStudy) -> tuple[pd.
         else:
             out[c] = pd.to_numeric(df[c], errors="coerce").astype(float)
             names.append(c)
-    level = pd.to_numeric(df[outcome], errors="coerce").astype(float)
+    level_col = study.design.base_level_of.get(outcome, outcome)
+    if level_col not in df.columns:
+        raise ConfigError(f"design.base_level_of[{outcome!r}] = {level_col!r} is not a column of "
+                          "the panel")
+    level = pd.to_numeric(df[level_col], errors="coerce").astype(float)
     if study.design.base_outcome == "level":
-        out[f"{outcome}_level"] = level
-        names.append(f"{outcome}_level")
+        out[f"{level_col}_level"] = level
+        names.append(f"{level_col}_level")
     elif study.design.base_outcome == "level_by_cluster":
         for lv in sorted(df["cluster"].unique()):
-            name = f"{outcome}_level:cluster={lv}"
+            name = f"{level_col}_level:cluster={lv}"
             out[name] = level * (df["cluster"] == lv)
             names.append(name)
         if "cluster" not in study.design.covariates:
@@ -226,8 +230,9 @@ def evaluate_outcome(df: pd.DataFrame, outcome: str, study: ExPostStudy, seed: i
         if study.design.base_outcome != "level_by_cluster" or "singular" not in str(exc):
             raise
         covs = [c for c in covs if ":cluster=" not in c and not c.startswith("cluster=")]
-        covs.append(f"{outcome}_level")
-        frame[f"{outcome}_level"] = pd.to_numeric(df[outcome], errors="coerce").astype(float)
+        level_col = study.design.base_level_of.get(outcome, outcome)
+        covs.append(f"{level_col}_level")
+        frame[f"{level_col}_level"] = pd.to_numeric(df[level_col], errors="coerce").astype(float)
         note = f"level_by_cluster covariates were singular ({exc}); used the base-period level"
         res = estimate(covs)
     simple = aggte(res, "simple")

@@ -65,7 +65,7 @@ class MonitorResult:
                          f"{r.elapsed:6.1%}: {r.status} ({r.action_en})")
         measured = self.kpis.loc[self.kpis["measured"]]
         for r in measured.itertuples():
-            who = r.policy_id or "district"
+            who = "district" if pd.isna(r.policy_id) else r.policy_id
             lines.append(f"  KPI {who}:{r.indicator} actual {r.actual:,.1f} vs expected "
                          f"{r.expected:,.1f}: {r.status}")
         lines.append(self.anomalies.summary())
