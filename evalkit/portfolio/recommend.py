@@ -11,6 +11,11 @@ Rules (parameters from the scorecard file's ``use_of_results``):
 * 差 (poor): ``suspend`` when the score is below ``suspend_below`` or the metric interval lies
   entirely below 0; otherwise ``reduce`` by ``poor_cut``.
 
+* failed identification: when the causal evidence of a policy fails its own diagnostic (e.g.
+  the pre-trend test rejects parallel trends), its metric cannot support more money: an
+  ``expand`` or ``maintain`` becomes ``revise`` (no cut on that ground alone: the evaluation design
+  must be revised first), and the rationale says why.
+
 Grades other than the four standard ones are matched by their position in the grade list
 (best first). Each recommendation gets an id ``<cycle>-<nn>`` and a rationale in Chinese and
 English citing the grade, score, metric, interval and rank set.
@@ -18,7 +23,7 @@ English citing the grade, score, metric, interval and rank set.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -68,9 +73,12 @@ class Recommendations:
 
 
 def recommend(scorecards: Sequence[ScorecardResult], ranking: RankingResult,
-              spec: ScorecardSpec, cycle: str) -> Recommendations:
+              spec: ScorecardSpec, cycle: str,
+              evidence_flags: Mapping[str, tuple[str, str]] | None = None) -> Recommendations:
     """Recommendations for the policies of ``ranking`` (names = policy ids), each of which must
-    have a scorecard."""
+    have a scorecard. ``evidence_flags`` maps a policy id to (en, zh) text saying why its causal
+    evidence failed a diagnostic; such a policy is at most ``revise``."""
+    evidence_flags = dict(evidence_flags or {})
     rules = {**_DEFAULT_RULES, **dict(spec.use_of_results)}
     cards = {s.policy_id: s for s in scorecards}
     missing = [n for n in ranking.names if n not in cards]
@@ -101,24 +109,31 @@ def recommend(scorecards: Sequence[ScorecardResult], ranking: RankingResult,
                 action, change = "suspend", -1.0
             else:
                 action, change = "reduce", -rules["poor_cut"]
+        evidence_en = evidence_zh = ""
+        if pid in evidence_flags:
+            evidence_en = f"; evidence unreliable: {evidence_flags[pid][0]}"
+            evidence_zh = f"；因果证据存疑：{evidence_flags[pid][1]}"
+            if action in ("expand", "maintain"):
+                action, change = "revise", 0.0
         rank_set = f"{int(r['rank_low'])}-{int(r['rank_high'])}"
         flag_en = ("; plausibly best" if best else "") + ("; plausibly worst" if worst else "")
         flag_zh = ("；可能位列最优" if best else "") + ("；可能位列最差" if worst else "")
         est = float(r["estimate"])
         en = (f"grade {card.grade} ({card.grade_en}, {card.score:.2f} points); "
               f"{ranking.metric or 'metric'} {est:.3f} [95% CI {lo:.3f}, {hi:.3f}]; "
-              f"rank {int(r['rank'])} of {p}, confidence set {rank_set}{flag_en}: "
+              f"rank {int(r['rank'])} of {p}, confidence set {rank_set}{flag_en}{evidence_en}: "
               f"{action} ({change:+.0%})")
         zh = (f"绩效等级{card.grade}（{card.score:.2f}分）；{ranking.metric or '指标'} {est:.3f}"
               f"（95%置信区间 {lo:.3f} 至 {hi:.3f}）；排名第{int(r['rank'])}/{p}位，"
-              f"排名置信集 {rank_set}{flag_zh}：建议{_ACTION_ZH[action]}（预算{change:+.0%}）")
+              f"排名置信集 {rank_set}{flag_zh}{evidence_zh}：建议{_ACTION_ZH[action]}（预算{change:+.0%}）")
         rows.append({"recommendation_id": f"{cycle}-{k + 1:02d}", "policy_id": pid,
                      "action": action, "budget_change": change, "grade": card.grade,
                      "score": card.score, "metric_estimate": est, "metric_se":
                      float(r["std_error"]), "metric_conf_low": lo, "metric_conf_high": hi,
                      "rank": int(r["rank"]), "rank_low": int(r["rank_low"]),
                      "rank_high": int(r["rank_high"]), "plausibly_best": best,
-                     "plausibly_worst": worst, "rationale_zh": zh, "rationale_en": en})
+                     "plausibly_worst": worst, "evidence_flag": evidence_en.removeprefix("; "),
+                     "rationale_zh": zh, "rationale_en": en})
     return Recommendations(pd.DataFrame(rows), str(cycle), ranking.metric,
                            {"rules": rules, "scorecard": spec.source,
                             "method": "MoF budget-use rules (优/良 support, 中 revise, 差 cut)"})

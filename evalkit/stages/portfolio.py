@@ -100,6 +100,19 @@ def _inputs(study: PortfolioStudy, spec, pid: str, bundle: Bundle, tables: dict[
     return out
 
 
+def evidence_flags(bundles: list[Bundle], pids: list[str], alpha: float) -> dict[str, tuple[str, str]]:
+    """Policies whose main-outcome pre-trend test rejects parallel trends at ``alpha``."""
+    flags = {}
+    for b, pid in zip(bundles, pids, strict=True):
+        main = b.results["main_outcome"]
+        pre = b.results["outcomes"][main].get("pretrend")
+        if pre and pre.get("p_value") is not None and pre["p_value"] < alpha:
+            p = pre["p_value"]
+            flags[pid] = (f"pre-treatment trends of {main} differ (joint Wald test p = {p:.3g})",
+                          f"{main} 处理前趋势不平行（联合 Wald 检验 p = {p:.3g}）")
+    return flags
+
+
 def run_portfolio(study: PortfolioStudy, tables: dict[str, pd.DataFrame],
                   progress: Callable[..., None] | None = None) -> PortfolioResult:
     """Score, rank and recommend for the policies whose ex-post bundles the study lists."""
@@ -123,7 +136,8 @@ def run_portfolio(study: PortfolioStudy, tables: dict[str, pd.DataFrame],
             progress("scorecards", i, len(pids))
         cards.append(score_policy(spec, pid, _inputs(study, spec, pid, b, tables, last_full),
                                   alpha=study.inference.alpha))
-    recs = recommend(cards, ranking, spec, study.cycle)
+    recs = recommend(cards, ranking, spec, study.cycle,
+                     evidence_flags=evidence_flags(bundles, pids, study.inference.alpha))
     current = budgets[budgets["year"] == budgets["year"].max()].set_index("policy_id")["appropriation"]
     est = ranking.tidy().set_index("term")
     realloc_in = pd.DataFrame({

@@ -107,6 +107,23 @@ def test_recommendations_follow_budget_use_rules():
         recommend(cards[:-1], ranking, spec, "2025")
 
 
+def test_failed_identification_caps_recommendation_at_revise():
+    spec = load_scorecard_spec()
+    est = [LinearEstimate(v, pd.Series([0.01], index=[f"x{k}"]), pid)
+           for k, (pid, v) in enumerate([("DIP", 0.9), ("OK", 0.2), ("FAIR", 0.1)])]
+    ranking = rank_confidence_sets(est, rng=np.random.default_rng(0), n_draws=2000)
+    cards = [_card("DIP", 95, spec), _card("OK", 85, spec), _card("FAIR", 70, spec)]
+    flags = {"DIP": ("pre-trends differ (p = 0.001)", "处理前趋势不平行"),
+             "FAIR": ("pre-trends differ", "处理前趋势不平行")}
+    t = recommend(cards, ranking, spec, "2026", evidence_flags=flags).table.set_index("policy_id")
+    assert t.loc["DIP", "action"] == "revise" and t.loc["DIP", "budget_change"] == 0.0
+    assert "evidence unreliable: pre-trends differ" in t.loc["DIP", "rationale_en"]
+    assert "因果证据存疑" in t.loc["DIP", "rationale_zh"]
+    assert t.loc["OK", "action"] == "maintain" and t.loc["OK", "evidence_flag"] == ""
+    # a flag never softens a worse action: 中 keeps its proportional cut
+    assert t.loc["FAIR", "budget_change"] == pytest.approx(-0.30 * (80 - 70) / 20)
+
+
 def test_reallocation_moves_money_to_high_return_within_bounds():
     df = pd.DataFrame({"policy_id": ["A", "B", "C"], "current": [100.0, 100.0, 100.0],
                        "estimate": [0.1, 0.5, 0.3], "capacity": [np.nan, 120.0, np.nan]})

@@ -1,0 +1,663 @@
+"""Turn the contents of a stage's results bundle into the sentences, tables and figures of its
+report (``reports/ex_post.qmd``, ``portfolio.qmd``, ...).
+
+Presentation only: every number shown here was computed by the stage and stored in the bundle;
+nothing is estimated. Tables come back as markdown pipe tables (with the disclosure footnote below
+them when a cell is suppressed); figures are drawn on a themed matplotlib Axes. Every label comes
+from :mod:`evalkit.i18n` and every amount goes through :mod:`evalkit.report.numbers`.
+
+Disclosure control (see :mod:`evalkit.report.disclosure`): tables built from groups of firms
+(cohorts, event times, classification of recipients) apply the minimum-firms rule; the dominance
+rule needs each cell's largest firm, which is applied wherever the bundle carries it.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from scipy import stats
+
+from evalkit.i18n import t
+from evalkit.io.schemas import FIRM_YEARS
+from evalkit.report.disclosure import MIN_FIRMS, suppress
+from evalkit.report.numbers import money, money_unit, number, percent
+from evalkit.report.tables import markdown_table
+
+#: Outcomes (firm-year columns) measured in yuan; the others are counts.
+MONEY_OUTCOMES = tuple(c.name for c in FIRM_YEARS.columns if c.kind == "money")
+LEVELS = ("decision", "process", "output", "effect")
+#: How each fiscal metric is shown: 'ratio' (yuan per yuan), 'money' (yuan), 'count'.
+METRIC_FORMS = {"fiscal_return_total": "ratio", "fiscal_return_city": "ratio",
+                "fiscal_return_district": "ratio", "revenue_per_yuan": "ratio",
+                "rd_additionality": "ratio", "cost_per_job": "money",
+                "patents_per_million": "count", "mvpf_district": "ratio", "mvpf_city": "ratio",
+                "mvpf_total": "ratio"}
+
+
+# ----------------------------------------------------------------------------- small formatters
+
+def as_float(x: Any) -> float:
+    """A bundle number as float: JSON keeps infinities as the strings 'inf' / '-inf', missing
+    values as None."""
+    if x is None:
+        return math.nan
+    if isinstance(x, str):
+        return float(x)  # 'inf', '-inf', 'nan'
+    return float(x)
+
+
+def fmt(x: Any, lang: str, digits: int = 2) -> str:
+    """A plain number; infinities as ∞ / -∞, missing as the missing mark."""
+    v = as_float(x)
+    if math.isinf(v):
+        return ("-" if v < 0 else "") + t("report.common.infinity", lang)
+    return number(v, lang, digits)
+
+
+def pvalue(p: Any, lang: str) -> str:
+    v = as_float(p)
+    if math.isnan(v):
+        return t("report.missing", lang)
+    return "< 0.001" if v < 0.001 else f"{v:.3f}"
+
+
+def ci(lo: Any, hi: Any, lang: str, show=None) -> str:
+    """'95% CI a to b' in the report's language; ``show`` formats each bound."""
+    show = show or (lambda v: fmt(v, lang))
+    return t("report.common.ci", lang, lo=show(lo), hi=show(hi))
+
+
+def label(kind: str, value: Any, lang: str) -> str:
+    """A category value (action, grade, objective, instrument, cluster, decision) translated;
+    unknown values are shown as they are."""
+    key = f"report.value.{kind}.{value}"
+    try:
+        return t(key, lang)
+    except KeyError:
+        return str(value)
+
+
+def outcome_label(outcome: str, lang: str) -> str:
+    """The firm-year column's name in the report language (from the data schema)."""
+    try:
+        col = FIRM_YEARS.column(outcome)
+    except KeyError:
+        return outcome
+    return col.zh if lang == "zh" else col.en
+
+
+def outcome_value(x: Any, outcome: str, lang: str) -> str:
+    """An effect on ``outcome``: money with its unit, else a count with two decimals."""
+    if outcome in MONEY_OUTCOMES:
+        return money(as_float(x), lang)
+    return fmt(x, lang, 2)
+
+
+def metric_value(x: Any, name: str, lang: str) -> str:
+    form = METRIC_FORMS.get(name, "ratio")
+    if form == "money":
+        v = as_float(x)
+        return fmt(v, lang) if math.isinf(v) else money(v, lang)
+    return fmt(x, lang, 2)
+
+
+def policy_name(policy: Mapping[str, Any], lang: str) -> str:
+    return str(policy.get(f"name_{lang}") or policy.get("name_en") or policy["policy_id"])
+
+
+def policy_line(policy: Mapping[str, Any], lang: str) -> str:
+    return t("report.common.policy_line", lang, pid=policy["policy_id"],
+             name=policy_name(policy, lang), department=policy.get("department", ""),
+             instrument=label("instrument", policy.get("instrument"), lang),
+             objective=label("objective", policy.get("objective"), lang))
+
+
+def _table(frame: pd.DataFrame, headers: Sequence[str], align: Sequence[str],
+           footnote: str = "") -> str:
+    text = markdown_table(frame, headers=headers, align=align)
+    return text + ("\n" + footnote + "\n" if footnote else "")
+
+
+def _min_firms_only(frame: pd.DataFrame, count_col: str, value_cols: Sequence[str]):
+    """:func:`suppress` with the minimum-firms rule only, for cells that are estimates rather
+    than sums of firms' values (the dominance rule is about a firm's share of a total)."""
+    return suppress(frame.assign(_no_total=0.0), count_col, list(value_cols),
+                    max_col="_no_total")
+
+
+# ----------------------------------------------------------------------------- ex-post
+
+def cohort_frame(results: Mapping[str, Any]) -> pd.DataFrame:
+    """One row per treated cohort: ``cohort, n_firms`` and the main outcome's group ATT with its
+    interval (``att, conf_low, conf_high``)."""
+    main = results["outcomes"][results["main_outcome"]]
+    est = pd.DataFrame(main["group"]["estimates"])
+    est = est[est["term"] != "overall"].copy()
+    est["cohort"] = pd.to_numeric(est["group"]).astype(int)
+    sizes = {int(k): int(v) for k, v in results["cohort_sizes"].items() if int(k) != 0}
+    frame = pd.DataFrame({"cohort": sorted(sizes), "n_firms": [sizes[g] for g in sorted(sizes)]})
+    frame = frame.merge(est[["cohort", "estimate", "conf_low", "conf_high"]], on="cohort",
+                        how="left").rename(columns={"estimate": "att"})
+    return frame
+
+
+def cohort_table(results: Mapping[str, Any], lang: str) -> str:
+    """Cohorts, their firm counts and average effects; effects of cohorts with fewer than 3 firms
+    are suppressed (and one more, so they cannot be backed out of the overall effect)."""
+    outcome = results["main_outcome"]
+    frame = cohort_frame(results)
+    cells = _min_firms_only(frame, "n_firms", ["att", "conf_low", "conf_high"])
+    is_money = outcome in MONEY_OUTCOMES
+    div, unit = money_unit(frame["att"].abs().tolist(), lang) if is_money else (1.0, "")
+    digits = 1 if is_money else 2
+    shown = cells.display({"cohort": str, "n_firms": lambda v: number(v, lang),
+                           "att": lambda v: number(v / div, lang, digits),
+                           "conf_low": lambda v: number(v / div, lang, digits),
+                           "conf_high": lambda v: number(v / div, lang, digits)})
+    shown["ci"] = [s_lo if s_lo == s_hi and s_lo.startswith("—") else
+                   t("report.common.range", lang, lo=s_lo, hi=s_hi)
+                   for s_lo, s_hi in zip(shown["conf_low"], shown["conf_high"], strict=True)]
+    n_control = int(results["cohort_sizes"].get("0", 0))
+    control = pd.DataFrame({"cohort": [t("report.ex_post.never", lang)],
+                            "n_firms": [number(n_control, lang)], "att": [""], "ci": [""]})
+    out = pd.concat([shown[["cohort", "n_firms", "att", "ci"]], control], ignore_index=True)
+    att_head = (t("report.ex_post.col.cohort_att", lang, unit=unit) if is_money
+                else t("report.ex_post.axis.effect_count", lang,
+                       outcome=outcome_label(outcome, lang)))
+    return _table(out, [t("report.ex_post.col.cohort", lang), t("report.common.col.firms", lang),
+                        att_head, t("report.common.col.ci", lang)],
+                  ["left", "right", "right", "right"], cells.footnote(lang))
+
+
+def overall_table(results: Mapping[str, Any], lang: str) -> str:
+    """Overall ATT (simple aggregation) per outcome with SE, interval and p-value."""
+    rows = []
+    for name, ev in results["outcomes"].items():
+        est = ev["simple"]["estimates"]
+        k = est["term"].index("overall")
+        show = (lambda v, o=name: outcome_value(v, o, lang))
+        rows.append({"outcome": outcome_label(name, lang), "att": show(est["estimate"][k]),
+                     "se": show(est["std_error"][k]),
+                     "ci": t("report.common.range", lang, lo=show(est["conf_low"][k]),
+                             hi=show(est["conf_high"][k])),
+                     "p": pvalue(est["p_value"][k], lang)})
+    frame = pd.DataFrame(rows)
+    return _table(frame, [t("report.ex_post.col.outcome", lang), t("report.ex_post.col.att", lang),
+                          t("report.common.col.se", lang), t("report.common.col.ci", lang),
+                          t("report.common.col.p", lang)],
+                  ["left", "right", "right", "right", "right"])
+
+
+def twfe_table(results: Mapping[str, Any], lang: str) -> str:
+    rows = []
+    for name, ev in results["outcomes"].items():
+        cs = as_float(ev["simple"]["overall_att"])
+        tw = as_float((ev.get("twfe") or {}).get("estimate"))
+        show = (lambda v, o=name: outcome_value(v, o, lang))
+        rows.append({"outcome": outcome_label(name, lang), "cs": show(cs), "twfe": show(tw),
+                     "diff": show(tw - cs)})
+    return _table(pd.DataFrame(rows),
+                  [t("report.ex_post.col.outcome", lang), t("report.ex_post.col.cs", lang),
+                   t("report.ex_post.col.twfe", lang), t("report.ex_post.col.diff", lang)],
+                  ["left", "right", "right", "right"])
+
+
+def event_firm_counts(results: Mapping[str, Any], events: Sequence[int]) -> dict[int, int]:
+    """Number of treated firms behind each event-time estimate: firms of the cohorts g observed
+    at year g + e inside the evaluation window (and with a base year in it for e < 0)."""
+    lo, hi = (int(y) for y in results["window"])
+    sizes = {int(k): int(v) for k, v in results["cohort_sizes"].items() if int(k) != 0}
+    out = {}
+    for e in events:
+        out[int(e)] = sum(n for g, n in sizes.items()
+                          if lo <= g + e <= hi and (e >= 0 or lo <= g + e - 1))
+    return out
+
+
+def dynamic_frame(results: Mapping[str, Any], table: pd.DataFrame) -> pd.DataFrame:
+    """The main outcome's event-study estimates with pointwise and uniform bands and the number
+    of firms behind each; estimates from fewer than 3 firms are dropped (disclosure)."""
+    dyn = results["outcomes"][results["main_outcome"]]["dynamic"]
+    alpha = float(dyn.get("alp", 0.05))
+    z = float(stats.norm.ppf(1 - alpha / 2))
+    crit = max(as_float(dyn.get("crit_val_egt")), z) if dyn.get("crit_val_egt") is not None else z
+    frame = table[table["term"] != "overall"].copy()
+    frame["event"] = pd.to_numeric(frame["event"]).astype(int)
+    counts = event_firm_counts(results, frame["event"].tolist())
+    frame["n_firms"] = frame["event"].map(counts)
+    frame = frame[frame["n_firms"] >= MIN_FIRMS]
+    se = frame["std_error"].astype(float)
+    est = frame["estimate"].astype(float)
+    frame["point_low"], frame["point_high"] = est - z * se, est + z * se
+    frame["band_low"], frame["band_high"] = est - crit * se, est + crit * se
+    return frame.sort_values("event").reset_index(drop=True)
+
+
+def draw_event_study(ax, frame: pd.DataFrame, outcome: str, lang: str) -> None:
+    """Event study on ``ax`` from :func:`dynamic_frame`: thick pointwise intervals, thin uniform
+    band, grey before payment and blue after, in the report language."""
+    is_money = outcome in MONEY_OUTCOMES
+    div, unit = (money_unit(frame[["band_low", "band_high"]].abs().to_numpy().ravel(), lang)
+                 if is_money else (1.0, ""))
+    e = frame["event"].to_numpy()
+    est = frame["estimate"].to_numpy(float) / div
+    for mask, color, marker, key in ((e < 0, "#7f7f7f", "o", "pre"), (e >= 0, "#1f5fa8", "s",
+                                                                       "post")):
+        if not mask.any():
+            continue
+        band = np.vstack([est[mask] - frame["band_low"].to_numpy(float)[mask] / div,
+                          frame["band_high"].to_numpy(float)[mask] / div - est[mask]])
+        point = np.vstack([est[mask] - frame["point_low"].to_numpy(float)[mask] / div,
+                           frame["point_high"].to_numpy(float)[mask] / div - est[mask]])
+        ax.errorbar(e[mask], est[mask], yerr=band, fmt="none", ecolor=color, elinewidth=1,
+                    capsize=3, alpha=0.7)
+        ax.errorbar(e[mask], est[mask], yerr=point, fmt=marker, color=color, elinewidth=3,
+                    markersize=6, label=t(f"report.ex_post.legend.{key}", lang))
+    ax.axhline(0.0, color="black", linestyle="--", linewidth=0.8)
+    ax.axvline(-0.5, color="black", linestyle=":", linewidth=0.8)
+    ax.set_xticks(e)
+    name = outcome_label(outcome, lang)
+    ax.set_xlabel(t("report.ex_post.axis.event", lang))
+    ax.set_ylabel(t("report.ex_post.axis.effect", lang, outcome=name, unit=unit) if is_money
+                  else t("report.ex_post.axis.effect_count", lang, outcome=name))
+    ax.legend(loc="upper left", frameon=False)
+
+
+def pretrend_result(results: Mapping[str, Any]) -> dict[str, Any] | None:
+    """The main outcome's pre-trend test with ``rejects`` added, or None when there is none."""
+    pre = results["outcomes"][results["main_outcome"]].get("pretrend")
+    if not pre:
+        return None
+    p = as_float(pre.get("p_value"))
+    return {**pre, "rejects": bool(p < float(pre.get("alpha", 0.05)))}
+
+
+def pretrend_text(results: Mapping[str, Any], lang: str) -> str:
+    """The paragraph on the pre-trend test, as a warning callout when it rejects."""
+    pre = pretrend_result(results)
+    if pre is None:
+        return t("report.ex_post.pretrend.none", lang)
+    outcome = results["main_outcome"]
+    values = {"df": int(pre["df"]), "stat": fmt(pre["stat"], lang, 2),
+              "p": pvalue(pre["p_value"], lang)}
+    if pre["rejects"]:
+        return ("::: {.callout-warning}\n## " + t("report.ex_post.pretrend.fail_title", lang)
+                + "\n\n" + t("report.ex_post.pretrend.fail", lang, **values) + "\n:::\n")
+    return t("report.ex_post.pretrend.pass", lang, slope=outcome_value(pre.get("slope_80"),
+                                                                       outcome, lang), **values)
+
+
+def fiscal_frame(results: Mapping[str, Any], table: pd.DataFrame) -> pd.DataFrame:
+    """The fiscal metrics in display order, with the MVPF rows' status added."""
+    status = {f"mvpf_{m['view']}": m.get("status") for m in results["fiscal"].get("mvpf", [])}
+    frame = table.copy()
+    frame["status"] = frame["term"].map(status)
+    order = {name: k for k, name in enumerate(METRIC_FORMS)}
+    frame["_order"] = frame["term"].map(order).fillna(len(order))
+    return frame.sort_values("_order", kind="stable").drop(columns="_order").reset_index(drop=True)
+
+
+def fiscal_table(results: Mapping[str, Any], table: pd.DataFrame, lang: str) -> str:
+    frame = fiscal_frame(results, table)
+    rows = []
+    for r in frame.itertuples(index=False):
+        key = f"report.metric.{r.term}"
+        try:
+            name = t(key, lang)
+        except KeyError:
+            name = str(r.term)
+        show = (lambda v, n=r.term: metric_value(v, n, lang))
+        rows.append({"metric": name, "estimate": show(r.estimate),
+                     "ci": t("report.common.range", lang, lo=show(r.conf_low),
+                             hi=show(r.conf_high)),
+                     "p": pvalue(r.p_value, lang)})
+    return _table(pd.DataFrame(rows),
+                  [t("report.ex_post.col.metric", lang), t("report.common.col.estimate", lang),
+                   t("report.common.col.ci", lang), t("report.common.col.p", lang)],
+                  ["left", "right", "right", "right"])
+
+
+def mvpf_sentences(results: Mapping[str, Any], lang: str) -> list[str]:
+    """One sentence per MVPF view; an infinite MVPF reads 'pays for itself'."""
+    out = []
+    for m in results["fiscal"].get("mvpf", []):
+        view = t(f"report.ex_post.view.{m['view']}", lang)
+        if m.get("status") == "pays_for_itself" or math.isinf(as_float(m.get("estimate"))):
+            out.append(t("report.ex_post.mvpf.pays", lang, view=view))
+        else:
+            out.append(t("report.ex_post.mvpf.finite", lang, view=view,
+                         value=fmt(m["estimate"], lang), ci=ci(m["conf_low"], m["conf_high"],
+                                                               lang)))
+    return out
+
+
+def fiscal_metric(results: Mapping[str, Any], name: str) -> dict[str, float] | None:
+    """One fiscal metric's estimate and interval from ``results['fiscal']['tidy']``."""
+    fiscal = results.get("fiscal")
+    if not fiscal:
+        return None
+    tidy = fiscal["tidy"]
+    if name not in tidy["term"]:
+        return None
+    k = tidy["term"].index(name)
+    return {c: as_float(tidy[c][k]) for c in ("estimate", "std_error", "conf_low", "conf_high",
+                                              "p_value")}
+
+
+def verdict_key(conf_low: float, conf_high: float) -> str:
+    """Which plain-language verdict a district fiscal return's interval supports."""
+    if conf_low > 1:
+        return "pays"
+    if conf_low <= 0:
+        return "none"
+    if conf_high < 1:
+        return "partial"
+    return "unclear"
+
+
+def ex_post_summary(results: Mapping[str, Any], lang: str,
+                    decision: Mapping[str, Any] | None = None) -> str:
+    """The executive summary: the return per yuan, what it means, the main effect, the grade and
+    recommendation (when the portfolio's decision is passed in) and the pre-trend caution."""
+    parts = []
+    fr = fiscal_metric(results, "fiscal_return_district")
+    if fr is not None:
+        parts.append(t("report.ex_post.headline", lang, ret=fmt(fr["estimate"], lang),
+                       ci=ci(fr["conf_low"], fr["conf_high"], lang)))
+        key = verdict_key(fr["conf_low"], fr["conf_high"])
+        parts.append(t(f"report.ex_post.verdict.{key}", lang,
+                       net=fmt(1 - fr["estimate"], lang)))
+    main = results["main_outcome"]
+    est = results["outcomes"][main]["simple"]["estimates"]
+    k = est["term"].index("overall")
+    show = (lambda v: outcome_value(v, main, lang))
+    parts.append(t("report.ex_post.main_effect", lang, outcome=outcome_label(main, lang),
+                   att=show(est["estimate"][k]),
+                   ci=ci(est["conf_low"][k], est["conf_high"][k], lang, show),
+                   p=pvalue(est["p_value"][k], lang)))
+    sep = "" if lang == "zh" else " "
+    text = sep.join(parts) + "\n\n"
+    if decision is not None:
+        text += t("report.ex_post.decision", lang, grade=label("grade", decision["grade"], lang),
+                  score=number(decision["score"], lang, 1),
+                  action=label("action", decision["action"], lang)) + "\n\n"
+    else:
+        text += t("report.ex_post.decision_elsewhere", lang) + "\n\n"
+    pre = pretrend_result(results)
+    if pre is not None and pre["rejects"]:
+        text += ("::: {.callout-warning}\n" + t("report.ex_post.pretrend_flag", lang)
+                 + "\n:::\n")
+    return text
+
+
+def portfolio_decision(portfolio_results: Mapping[str, Any], policy_id: str
+                       ) -> dict[str, Any] | None:
+    """The grade, score and action of ``policy_id`` in a portfolio bundle's results."""
+    table = portfolio_results["recommendations"]["table"]
+    if policy_id not in table["policy_id"]:
+        return None
+    k = table["policy_id"].index(policy_id)
+    return {"grade": table["grade"][k], "score": as_float(table["score"][k]),
+            "action": table["action"][k]}
+
+
+# ----------------------------------------------------------------------------- portfolio
+
+def policy_names(results: Mapping[str, Any], lang: str) -> dict[str, str]:
+    pol = pd.DataFrame(results["policies"])
+    return {r["policy_id"]: policy_name(r, lang) for r in pol.to_dict(orient="records")}
+
+
+def metric_name(metric: str, lang: str) -> str:
+    try:
+        return t(f"report.metric.{metric}", lang)
+    except KeyError:
+        return metric
+
+
+def portfolio_summary(results: Mapping[str, Any], ranking: pd.DataFrame,
+                      recommendations: pd.DataFrame, reallocation: Mapping[str, Any],
+                      lang: str) -> str:
+    metric = results["metric"]
+    top = ranking.sort_values("rank").iloc[0]
+    join = "、" if lang == "zh" else ", "
+    best = join.join(ranking.loc[ranking["plausibly_best"], "term"])
+    worst = join.join(ranking.loc[ranking["plausibly_worst"], "term"])
+    lines = [t("report.portfolio.cycle", lang, cycle=results["cycle"], n=len(ranking))]
+    lines.append(t("report.portfolio.summary.top", lang, metric=metric_name(metric, lang),
+                   top=top["term"], est=fmt(top["estimate"], lang),
+                   ci=ci(top["conf_low"], top["conf_high"], lang), lo=int(top["rank_low"]),
+                   hi=int(top["rank_high"]), best=best or "—", worst=worst or "—"))
+    items = []
+    from evalkit.portfolio.recommend import ACTIONS
+
+    for action in ACTIONS:
+        pids = recommendations.loc[recommendations["action"] == action, "policy_id"].tolist()
+        if pids:
+            items.append(t("report.portfolio.summary.action_item", lang,
+                           action=label("action", action, lang), pids=join.join(pids)))
+    lines.append(t("report.portfolio.summary.actions", lang,
+                   actions=t("report.portfolio.summary.sep", lang).join(items)))
+    table = pd.DataFrame(reallocation["table"])
+    moved = float(table["change"].clip(lower=0).sum())
+    lines.append(t("report.portfolio.summary.realloc", lang,
+                   total=money(float(table["current"].sum()), lang), moved=money(moved, lang),
+                   cap=percent(as_float(reallocation["max_change"]), lang, 0)))
+    flagged = [p for p, f in zip(results["classification"]["policy_id"],
+                                 results["classification"]["large_fund_high_activity"],
+                                 strict=True) if f]
+    lines.append(t("report.portfolio.summary.flagged", lang, pids=join.join(flagged)) if flagged
+                 else t("report.portfolio.summary.no_flag", lang))
+    return "\n\n".join(lines) + "\n"
+
+
+def grades_of(results: Mapping[str, Any]) -> dict[str, str]:
+    return {s["policy_id"]: s["grade"] for s in results["scorecards"]}
+
+
+def draw_ranking(ax, ranking: pd.DataFrame, grades: Mapping[str, str], names: Mapping[str, str],
+                 metric: str, lang: str) -> None:
+    """Forest plot: each policy's metric with its 95% interval, best at the top, colour by grade,
+    the rank confidence set written at the right."""
+    import seaborn as sns
+
+    order = ranking.sort_values("rank", ascending=False).reset_index(drop=True)
+    y = np.arange(len(order))
+    palette = {"优": "#1b7837", "良": "#5aae61", "中": "#f1a340", "差": "#c0392b"}
+    hue = [label("grade", grades.get(p, ""), lang) for p in order["term"]]
+    colors = {label("grade", g, lang): c for g, c in palette.items()}
+    ax.hlines(y, order["conf_low"], order["conf_high"], color="#555555", linewidth=2)
+    sns.scatterplot(x=order["estimate"].to_numpy(), y=y, hue=hue, palette=colors,
+                    hue_order=[label("grade", g, lang) for g in palette
+                               if label("grade", g, lang) in hue],
+                    s=70, zorder=3, ax=ax, edgecolor="black", linewidth=0.5)
+    ax.axvline(0.0, color="black", linestyle="--", linewidth=0.8)
+    ax.set_yticks(y)
+    ax.set_yticklabels([f"{p} {names.get(p, '')}" for p in order["term"]])
+    ax.set_xlabel(metric_name(metric, lang))
+    ax.set_ylabel("")
+    hi = float(order["conf_high"].max())
+    lo = float(min(order["conf_low"].min(), 0.0))
+    span = hi - lo
+    ax.set_xlim(lo - 0.03 * span, hi + 0.32 * span)
+    for yi, r in zip(y, order.itertuples(index=False), strict=True):
+        ax.text(hi + 0.05 * span, yi, t("report.portfolio.axis.rank_set", lang,
+                                         lo=int(r.rank_low), hi=int(r.rank_high)),
+                va="center", fontsize=9)
+    ax.legend(title=t("report.portfolio.legend.grade", lang), loc="lower right", frameon=True,
+              fontsize=8, title_fontsize=8)
+
+
+def scorecard_frame(results: Mapping[str, Any]) -> pd.DataFrame:
+    """One row per policy: points per level, level maxima, score and grade."""
+    rows = []
+    for s in results["scorecards"]:
+        r = pd.DataFrame(s["rows"])
+        avail = r.groupby("level")["weight"].sum()
+        row = {"policy_id": s["policy_id"], "score": float(s["score"]), "grade": s["grade"]}
+        for lv in LEVELS:
+            row[lv] = float(s["by_level"].get(lv, 0.0))
+            row[f"{lv}_max"] = float(avail.get(lv, 0.0))
+        rows.append(row)
+    return pd.DataFrame(rows)
+
+
+def scorecard_table(results: Mapping[str, Any], lang: str) -> str:
+    frame = scorecard_frame(results)
+    out = pd.DataFrame({"policy": frame["policy_id"]})
+    for lv in LEVELS:
+        out[lv] = [f"{number(v, lang, 1)} / {number(m, lang, 0)}"
+                   for v, m in zip(frame[lv], frame[f"{lv}_max"], strict=True)]
+    out["score"] = [number(v, lang, 1) for v in frame["score"]]
+    out["grade"] = [label("grade", g, lang) for g in frame["grade"]]
+    return _table(out, [t("report.common.col.policy", lang)]
+                  + [t(f"report.portfolio.col.{lv}", lang) for lv in LEVELS]
+                  + [t("report.portfolio.col.score", lang), t("report.portfolio.col.grade", lang)],
+                  ["left", "right", "right", "right", "right", "right", "left"])
+
+
+def draw_scorecard_heatmap(ax, results: Mapping[str, Any], lang: str) -> None:
+    """Share of each indicator's points earned (rows: indicators, columns: policies)."""
+    import seaborn as sns
+
+    shares, names = {}, None
+    for s in results["scorecards"]:
+        r = pd.DataFrame(s["rows"])
+        shares[s["policy_id"]] = r["share"].astype(float).to_numpy()
+        names = r[lang].tolist() if lang in r.columns else r["indicator"].tolist()
+    frame = pd.DataFrame(shares, index=names)
+    sns.heatmap(frame, ax=ax, vmin=0, vmax=1, cmap="RdYlGn", annot=True, fmt=".0%",
+                annot_kws={"fontsize": 7}, cbar=False, linewidths=0.5, linecolor="white")
+    ax.tick_params(axis="y", labelsize=8)
+    ax.tick_params(axis="x", labelsize=9)
+    ax.set_xlabel("")
+    ax.set_ylabel("")
+
+
+def recommendation_table(recommendations: pd.DataFrame, metric: str, lang: str) -> str:
+    rows = []
+    for r in recommendations.itertuples(index=False):
+        flags = ((t("report.portfolio.flag.best", lang) if r.plausibly_best else "")
+                 + (t("report.portfolio.flag.worst", lang) if r.plausibly_worst else ""))
+        why = t("report.portfolio.rationale", lang, grade=label("grade", r.grade, lang),
+                score=number(r.score, lang, 1), est=fmt(r.metric_estimate, lang),
+                ci=ci(r.metric_conf_low, r.metric_conf_high, lang), rank=int(r.rank),
+                lo=int(r.rank_low), hi=int(r.rank_high), flags=flags)
+        rows.append({"id": r.recommendation_id, "policy": r.policy_id,
+                     "action": label("action", r.action, lang),
+                     "change": f"{100 * float(r.budget_change):+.0f}%", "why": why})
+    return _table(pd.DataFrame(rows),
+                  [t("report.portfolio.col.id", lang), t("report.common.col.policy", lang),
+                   t("report.portfolio.col.action", lang), t("report.portfolio.col.change", lang),
+                   t("report.portfolio.col.rationale", lang)],
+                  ["left", "left", "left", "right", "left"])
+
+
+def reallocation_table(reallocation: Mapping[str, Any], lang: str) -> str:
+    table = pd.DataFrame(reallocation["table"])
+    cols = ["current", "proposed", "change"]
+    div, unit = money_unit(table[cols].abs().to_numpy().ravel(), lang)
+    digits = 2 if lang == "en" else 1
+    total = {c: float(table[c].sum()) for c in cols}
+    out = pd.DataFrame({"policy": table["policy_id"]})
+    for c in cols:
+        out[c] = [number(v / div, lang, digits) for v in table[c]]
+    out["share"] = [f"{100 * as_float(v):+.0f}%" for v in table["change_share"]]
+    tot = pd.DataFrame({"policy": [f"**{t('report.portfolio.total', lang)}**"],
+                        **{c: [number(total[c] / div, lang, digits)] for c in cols},
+                        "share": [""]})
+    out = pd.concat([out, tot], ignore_index=True)
+    return _table(out, [t("report.common.col.policy", lang),
+                        t("report.portfolio.col.current", lang, unit=unit),
+                        t("report.portfolio.col.proposed", lang, unit=unit),
+                        t("report.portfolio.col.delta", lang, unit=unit),
+                        t("report.portfolio.col.delta_share", lang)],
+                  ["left", "right", "right", "right", "right"])
+
+
+def classification_table(classification: pd.DataFrame, lang: str) -> str:
+    """Objective, main cluster, spending and recipients per policy. Spending is a sum over
+    recipients: suppressed when fewer than 3 firms received it or (when the bundle carries
+    ``max_firm_spend``) one firm holds more than 85 % of it."""
+    frame = classification.copy()
+    if "max_firm_spend" in frame.columns:
+        cells = suppress(frame, "recipients", ["spend", "main_cluster_share"],
+                         max_col="max_firm_spend")
+    else:
+        cells = _min_firms_only(frame, "recipients", ["spend", "main_cluster_share"])
+    div, unit = money_unit(frame["spend"].tolist(), lang)
+    digits = 2 if lang == "en" else 1
+    shown = cells.display({"spend": lambda v: number(v / div, lang, digits),
+                           "main_cluster_share": lambda v: percent(v, lang, 0),
+                           "recipients": lambda v: number(v, lang)})
+    out = pd.DataFrame({
+        "policy": frame["policy_id"],
+        "objective": [label("objective", v, lang) for v in frame["objective"]],
+        "cluster": [f"{label('cluster', c, lang)} ({s})" if lang == "en" else
+                    f"{label('cluster', c, lang)}（{s}）"
+                    for c, s in zip(frame["main_cluster"], shown["main_cluster_share"],
+                                    strict=True)],
+        "spend": shown["spend"], "recipients": shown["recipients"],
+        "flag": [t("report.common.yes", lang) if f else "" for f in
+                 frame["large_fund_high_activity"]],
+    })
+    return _table(out, [t("report.common.col.policy", lang),
+                        t("report.portfolio.col.objective", lang),
+                        t("report.portfolio.col.cluster", lang),
+                        t("report.portfolio.col.spend", lang, unit=unit),
+                        t("report.portfolio.col.recipients", lang),
+                        t("report.portfolio.col.flag", lang)],
+                  ["left", "left", "left", "right", "right", "center"], cells.footnote(lang))
+
+
+def review_status(store: str | None, cycle: str, recommendation_ids: Sequence[str]
+                  ) -> dict[str, Any]:
+    """The review log's entries for this cycle's recommendations, read without writing to the
+    warehouse: ``{'state': 'no_store' | 'none' | 'reviewed', 'rows': DataFrame, 'intact': bool,
+    'bad_seq': int | None, 'pending': [ids]}``."""
+    from pathlib import Path
+
+    if not store or not Path(store).is_file():
+        return {"state": "no_store", "rows": pd.DataFrame(), "pending": list(recommendation_ids)}
+    import duckdb
+
+    from evalkit.portfolio.review_log import review_history, verify_review_log
+
+    con = duckdb.connect(str(store), read_only=True)
+    try:
+        has = con.execute("SELECT count(*) FROM information_schema.tables "
+                          "WHERE table_name = 'review_log'").fetchone()[0]
+        if not has:
+            return {"state": "none", "rows": pd.DataFrame(),
+                    "pending": list(recommendation_ids)}
+        history = review_history(con)
+        intact, bad = verify_review_log(con)
+    finally:
+        con.close()
+    ids = set(recommendation_ids)
+    rows = history[history["recommendation_id"].isin(ids)].reset_index(drop=True)
+    if rows.empty:
+        return {"state": "none", "rows": rows, "pending": list(recommendation_ids)}
+    decided = set(rows["recommendation_id"])
+    return {"state": "reviewed", "rows": rows, "intact": intact, "bad_seq": bad,
+            "pending": [i for i in recommendation_ids if i not in decided]}
+
+
+def review_table(rows: pd.DataFrame, lang: str) -> str:
+    out = pd.DataFrame({
+        "id": rows["recommendation_id"],
+        "decision": [label("decision", d, lang) for d in rows["decision"]],
+        "reviewer": rows["reviewer"],
+        "date": [str(x)[:10] for x in rows["timestamp"]],
+        "comment": rows["comment"],
+    })
+    return _table(out, [t("report.portfolio.col.id", lang),
+                        t("report.portfolio.col.decision_taken", lang),
+                        t("report.portfolio.col.reviewer", lang),
+                        t("report.portfolio.col.date", lang),
+                        t("report.portfolio.col.comment", lang)],
+                  ["left", "left", "left", "left", "left"])
