@@ -265,6 +265,9 @@ STRINGS.update({
     "report.ex_post.note_covariates": {
         "zh": "技术说明（{outcome}）：{note}",
         "en": "Technical note ({outcome}): {note}"},
+    "report.ex_post.note.singular": {
+        "zh": "按产业集群区分的基期水平协变量在部分批次中共线，改用统一的基期水平作为协变量",
+        "en": "the base-period level by cluster was collinear in some cohorts, so the pooled base-period level was used as the covariate"},
     "report.metric.fiscal_return_total": {"zh": "每元补贴带来的税收（全口径，元）", "en": "Tax per yuan of subsidy, all levels (yuan)"},
     "report.metric.fiscal_return_city": {"zh": "每元补贴带来的税收（区级加市级，元）", "en": "Tax per yuan of subsidy, district and city (yuan)"},
     "report.metric.fiscal_return_district": {"zh": "每元补贴带来的区级税收（元）", "en": "District tax per yuan of subsidy (yuan)"},
