@@ -1,10 +1,21 @@
-"""Benchmark: Callaway-Sant'Anna att_gt + aggte(dynamic), dr, 2 covariates, 999 bootstrap draws.
+"""Benchmark: Callaway-Sant'Anna att_gt + aggregations, dr, 2 covariates, never-treated controls.
 
 Compares evalkit with csdid 0.4.3 and diff-diff 3.13.0 (those installed) on balanced panels from
-evalkit.synth.dgp (10 years, 3 cohorts + never treated) of 20,000 and 200,000 units. Each library
-run is a fresh subprocess reading the same Parquet file; it reports the wall time spent in the
-estimator and its peak resident memory (``resource.getrusage(RUSAGE_SELF).ru_maxrss``). Prints
-the median of ``--runs`` runs and the ratios to evalkit. Run by hand: ``python -m bench.did``.
+:func:`evalkit.synth.dgp.simulate_staggered` (10 years, 3 cohorts + never treated). Each library
+run is a fresh subprocess reading the same Parquet file. Reported per run:
+
+* ``fit s``: wall time of the estimation (ATT(g,t), standard errors, bootstrap if any, the
+  simple and dynamic aggregations), the library already imported;
+* ``import s``: time to import the library (scipy.stats dominates for every library here);
+* ``process s``: wall time of the whole subprocess (Python start, pandas, reading the Parquet
+  file, import, estimation);
+* ``peak MB``: peak resident memory of the subprocess (``ru_maxrss``);
+* the simple overall ATT (post-treatment cells weighted by cohort size, R ``aggte(type =
+  "simple")``; diff-diff's ``overall_att``), to check that the libraries agree.
+
+Prints medians over ``--runs`` runs and each peer's ratio to evalkit (peer / evalkit: > 1 means
+evalkit is faster or lighter). Run by hand: ``python -m bench.did [--sizes 20000 200000]
+[--biters 999] [--runs 3]``; ``--biters 0`` benchmarks analytic standard errors.
 """
 
 from __future__ import annotations
@@ -16,6 +27,7 @@ import statistics
 import subprocess
 import sys
 import tempfile
+import time
 from pathlib import Path
 
 SIZES = (20_000, 200_000)
@@ -25,49 +37,102 @@ CHILD = r'''
 import json, resource, sys, time, warnings, io, contextlib
 warnings.simplefilter("ignore")
 import pandas as pd
-lib, path = sys.argv[1], sys.argv[2]
+lib, path, biters = sys.argv[1], sys.argv[2], int(sys.argv[3])
 data = pd.read_parquet(path)
 t0 = time.perf_counter()
 with contextlib.redirect_stdout(io.StringIO()):
     if lib == "evalkit":
         from evalkit.did import aggte, att_gt
-        r = att_gt(data, "y", "year", "id", "g", covariates=["x1", "x2"], est_method="dr",
-                   bstrap=True, biters=BITERS, cband=True, seed=1)
-        a = aggte(r, type="dynamic")
-        est = a.overall_att
     elif lib == "csdid":
         from csdid.att_gt import ATTgt
-        o = ATTgt(yname="y", gname="g", idname="id", tname="year", xformla="y~x1+x2",
-                  data=data, control_group="nevertreated", biters=BITERS, cband=True)
-        o.fit(est_method="dr", bstrap=True)
-        o.aggte(typec="dynamic")
-        est = float(o.atte["overall_att"])
     elif lib == "diff-diff":
         from diff_diff import CallawaySantAnna
-        m = CallawaySantAnna(estimation_method="dr", n_bootstrap=BITERS, seed=1, cband=True)
+t1 = time.perf_counter()
+with contextlib.redirect_stdout(io.StringIO()):
+    if lib == "evalkit":
+        r = att_gt(data, "y", "year", "id", "g", covariates=["x1", "x2"], est_method="dr",
+                   bstrap=biters > 0, biters=max(biters, 1), cband=biters > 0, seed=1)
+        aggte(r, type="dynamic")
+        est = aggte(r, type="simple").overall_att
+    elif lib == "csdid":
+        o = ATTgt(yname="y", gname="g", idname="id", tname="year", xformla="y~x1+x2",
+                  data=data, control_group="nevertreated", biters=max(biters, 1),
+                  cband=biters > 0)
+        o.fit(est_method="dr", bstrap=biters > 0)
+        o.aggte(typec="dynamic")
+        o.aggte(typec="simple")
+        est = float(o.atte["overall_att"])
+    elif lib == "diff-diff":
+        m = CallawaySantAnna(estimation_method="dr", n_bootstrap=biters, seed=1,
+                             cband=biters > 0)
         res = m.fit(data, outcome="y", unit="id", time="year", first_treat="g",
                     covariates=["x1", "x2"], aggregate="event_study")
-        est = float(getattr(res, "overall_att", float("nan")))
-elapsed = time.perf_counter() - t0
+        est = float(res.overall_att)
+t2 = time.perf_counter()
 peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-print(json.dumps({"seconds": elapsed, "peak_mb": peak_mb, "estimate": est}))
-'''.replace("BITERS", str(BITERS))
+print(json.dumps({"seconds": t2 - t1, "import": t1 - t0, "peak_mb": peak_mb, "estimate": est}))
+'''
 
 LIBRARIES = {"evalkit": "evalkit", "csdid": "csdid", "diff-diff": "diff_diff"}
 
 
-def run_one(lib: str, path: Path) -> dict:
-    out = subprocess.run([sys.executable, "-c", CHILD, lib, str(path)], capture_output=True,
-                         text=True, check=False)
+def run_child(code: str, args: list[str]) -> dict:
+    """Run ``code`` in a fresh interpreter; its last stdout line is a JSON dict. Adds the
+    subprocess wall time as ``process``."""
+    t0 = time.perf_counter()
+    out = subprocess.run([sys.executable, "-c", code, *args], capture_output=True, text=True,
+                         check=False)
+    wall = time.perf_counter() - t0
     if out.returncode != 0:
-        return {"error": out.stderr.strip().splitlines()[-1] if out.stderr else "failed"}
-    return json.loads(out.stdout.strip().splitlines()[-1])
+        lines = out.stderr.strip().splitlines()
+        return {"error": lines[-1] if lines else f"exit code {out.returncode}"}
+    res = json.loads(out.stdout.strip().splitlines()[-1])
+    res["process"] = wall
+    return res
 
 
-def main(argv: list[str] | None = None) -> None:
+def median_runs(code: str, args: list[str], runs: int, keep: list | None = None) -> dict:
+    """Median of each numeric field over ``runs`` runs (first error if every run failed);
+    non-numeric fields of each successful run are appended to ``keep``."""
+    results = [run_child(code, args) for _ in range(runs)]
+    ok = [r for r in results if "error" not in r]
+    if not ok:
+        return results[0]
+    numeric = [k for k, v in ok[0].items() if isinstance(v, int | float)]
+    if keep is not None:
+        keep.extend(v for r in ok for k, v in r.items() if k not in numeric)
+    return {k: statistics.median(r[k] for r in ok) for k in numeric}
+
+
+def print_table(title: str, rows: list[dict], fields: list[tuple[str, str, str]],
+                base_key: str = "evalkit", ratio_fields: tuple[str, ...] = ()) -> None:
+    """Rows grouped by ``size``; ``fields`` (key, header, format); ratios peer / evalkit."""
+    print(f"\n{title}")
+    head = f"{'size':>9} {'library':<13}" + "".join(f" {h:>10}" for _, h, _ in fields)
+    names = {k: h for k, h, _ in fields}
+    head += "".join(f" {'x ' + names[f].split()[0]:>10}" for f in ratio_fields)
+    print(head)
+    for size in dict.fromkeys(r["size"] for r in rows):
+        group = [r for r in rows if r["size"] == size]
+        base = next((r for r in group if r["library"] == base_key and "error" not in r), None)
+        for r in group:
+            if "error" in r:
+                print(f"{size:>9} {r['library']:<13} failed: {r['error'][:70]}")
+                continue
+            line = f"{size:>9} {r['library']:<13}"
+            line += "".join(f" {format(r[k], fmt):>10}" for k, _, fmt in fields)
+            for f in ratio_fields:
+                ratio = r[f] / base[f] if base and base[f] else float("nan")
+                line += f" {ratio:>10.2f}"
+            print(line)
+
+
+def main(argv: list[str] | None = None) -> list[dict]:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--sizes", type=int, nargs="*", default=list(SIZES))
+    parser.add_argument("--biters", type=int, default=BITERS,
+                        help="bootstrap draws (0: analytic standard errors)")
     parser.add_argument("--libs", nargs="*", default=list(LIBRARIES))
     args = parser.parse_args(argv)
     from evalkit.synth.dgp import simulate_staggered
@@ -82,29 +147,27 @@ def main(argv: list[str] | None = None) -> None:
             data, _ = simulate_staggered(n_units=n, seed=2024)
             path = Path(tmp) / f"panel_{n}.parquet"
             data.drop(columns="y0").to_parquet(path)
+            del data
             for lib in libs:
-                runs = [run_one(lib, path) for _ in range(args.runs)]
-                ok = [r for r in runs if "error" not in r]
-                if not ok:
-                    rows.append((n, lib, None, None, None, runs[0]["error"]))
-                    continue
-                rows.append((n, lib, statistics.median(r["seconds"] for r in ok),
-                             statistics.median(r["peak_mb"] for r in ok), ok[0]["estimate"], ""))
-    print(f"\nCallaway-Sant'Anna dr, 2 covariates, {BITERS} bootstrap draws + dynamic aggte; "
-          f"median of {args.runs} runs")
-    print(f"{'units':>8} {'library':<10} {'seconds':>8} {'peak MB':>8} {'x time':>7} "
-          f"{'x mem':>6} {'overall ATT':>12}")
+                res = median_runs(CHILD, [lib, str(path), str(args.biters)], args.runs)
+                rows.append({"size": n, "library": lib, **res})
+                print(f"  {n:>9} {lib:<10} {json.dumps(res)}", flush=True)
     for n in args.sizes:
-        base = next((r for r in rows if r[0] == n and r[1] == "evalkit" and r[2]), None)
-        for r in (r for r in rows if r[0] == n):
-            if r[2] is None:
-                print(f"{n:>8} {r[1]:<10} failed: {r[5]}")
-                continue
-            xt = r[2] / base[2] if base else float("nan")
-            xm = r[3] / base[3] if base else float("nan")
-            print(f"{n:>8} {r[1]:<10} {r[2]:>8.2f} {r[3]:>8.0f} {xt:>7.2f} {xm:>6.2f} "
-                  f"{r[4]:>12.5f}")
-    print("x time / x mem: the library's median time / peak memory divided by evalkit's")
+        base = next((r for r in rows if r["size"] == n and r["library"] == "evalkit"
+                     and "error" not in r), None)
+        for r in rows:
+            if r["size"] == n and base and "error" not in r:
+                r["diff"] = r["estimate"] - base["estimate"]
+    what = (f"{args.biters} bootstrap draws + uniform bands" if args.biters
+            else "analytic standard errors")
+    print_table(f"Callaway-Sant'Anna dr, 2 covariates, {what}, simple + dynamic aggregation; "
+                f"firms x 10 years; median of {args.runs} runs", rows,
+                [("seconds", "fit s", ".2f"), ("import", "import s", ".2f"),
+                 ("process", "process s", ".2f"), ("peak_mb", "peak MB", ".0f"),
+                 ("estimate", "simple ATT", ".6f"), ("diff", "- evalkit", ".1e")],
+                ratio_fields=("seconds", "process", "peak_mb"))
+    print("x fit / x process / x peak: the peer's median divided by evalkit's")
+    return rows
 
 
 if __name__ == "__main__":

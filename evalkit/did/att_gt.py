@@ -23,7 +23,12 @@ import pandas as pd
 from scipy import stats
 
 import evalkit
-from evalkit.did.bootstrap import BOOTSTRAP_WEIGHTS, multiplier_draws, summarise_draws
+from evalkit.did.bootstrap import (
+    BOOTSTRAP_WEIGHTS,
+    multiplier_draws,
+    single_blas_thread,
+    summarise_draws,
+)
 from evalkit.did.drdid import drdid_panel, reg_did_panel, std_ipw_panel
 from evalkit.did.results import ATTgtResult, se_from_inf_func
 from evalkit.errors import (
@@ -59,6 +64,8 @@ def _check_columns(data: pd.DataFrame, names: Sequence[str]) -> None:
 
 
 def _integer_column(values: pd.Series, name: str) -> np.ndarray:
+    if isinstance(values.dtype, np.dtype) and values.dtype.kind in "iu":
+        return values.to_numpy().astype(np.int64, copy=False)     # no missing values possible
     if values.isna().any():
         row = int(np.flatnonzero(values.isna().to_numpy())[0])
         raise DataError(f"column {name!r} has missing values", column=name, row=row + 2,
@@ -87,6 +94,38 @@ def _unit_constant(ucodes: np.ndarray, first_row: np.ndarray, values: np.ndarray
         raise DataError(f"unit {ids[ucodes[i]]!r} {what}: column {name!r} changes over time",
                         column=name, fix=f"{name} must be constant within each unit")
     return per_unit
+
+
+def _factorize_ids(idv: pd.Series, idx: np.ndarray | None) -> tuple[np.ndarray, np.ndarray]:
+    """Sorted unique unit ids and each row's code (int64), for the rows ``idx`` (None: all).
+    Integer ids already sorted (the usual unit-then-period order) take an O(N) path."""
+    if isinstance(idv.dtype, np.dtype) and idv.dtype.kind in "iu":
+        arr = idv.to_numpy()
+        if idx is not None:
+            arr = arr[idx]
+        if arr.size and bool(np.all(arr[1:] >= arr[:-1])):
+            start = np.empty(arr.size, dtype=bool)
+            start[0] = True
+            np.not_equal(arr[1:], arr[:-1], out=start[1:])
+            return np.cumsum(start) - 1, arr[start]
+        codes, uniq = pd.factorize(arr, sort=True)
+        return codes.astype(np.int64, copy=False), np.asarray(uniq)
+    if idx is None:
+        codes, uniq = pd.factorize(idv, sort=True)
+        return codes.astype(np.int64, copy=False), np.asarray(uniq)
+    codes, uniq = pd.factorize(idv.to_numpy()[idx], sort=True)
+    return codes.astype(np.int64, copy=False), np.asarray(uniq)
+
+
+def _factorize_periods(t: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Sorted distinct periods and each row's code (int64) of an integer period array."""
+    lo, hi = int(t.min()), int(t.max())
+    if hi - lo < 100_000:
+        present = np.bincount(t - lo, minlength=hi - lo + 1) > 0
+        lookup = np.cumsum(present) - 1
+        return lookup[t - lo], np.flatnonzero(present) + lo
+    codes, uniq = pd.factorize(t, sort=True)
+    return codes.astype(np.int64, copy=False), np.asarray(uniq)
 
 
 class _Panel:
@@ -122,24 +161,29 @@ class _Panel:
             self.dropped_rows = int((~keep).sum())
             warnings.warn(f"dropped {self.dropped_rows} rows with missing or non-finite "
                           f"{yname!r} or covariates", DataWarning, stacklevel=4)
-        idx = np.flatnonzero(keep)
-        ucodes, uids = pd.factorize(idv.to_numpy()[idx], sort=True)
-        tcodes, tvals = pd.factorize(t[idx], sort=True)
+        full_rows = bool(keep.all())
+        idx = np.arange(keep.size) if full_rows else np.flatnonzero(keep)
+        ucodes, uids = _factorize_ids(idv, None if full_rows else idx)
+        tcodes, tvals = _factorize_periods(t if full_rows else t[idx])
         n, T = len(uids), len(tvals)
         if n == 0:
             raise DataError("no usable rows: every row has a missing outcome or covariate")
-        flat = ucodes.astype(np.int64) * T + tcodes
+        flat = ucodes * T + tcodes
         counts = np.bincount(flat, minlength=n * T)
         if counts.max() > 1:
             i = idx[int(np.flatnonzero(counts[flat] > 1)[0])]
             raise DataError(f"unit {idv.iloc[i]!r} has more than one row for period {t[i]}",
                             column=idname, row=int(i) + 2, fix="keep one row per unit and period")
         observed = (counts > 0).reshape(n, T)
+        del counts
         rowpos = np.zeros(n * T, dtype=np.int64)
         rowpos[flat] = np.arange(flat.size)
-        first_row = rowpos.reshape(n, T)[np.arange(n), observed.argmax(axis=1)]
+        first = observed.argmax(axis=1)
+        first_row = rowpos.reshape(n, T)[np.arange(n), first]
+        del rowpos
         uid_arr = np.asarray(uids)
-        G = _unit_constant(ucodes, first_row, g[idx], gname, uid_arr, "switches cohort")
+        G = _unit_constant(ucodes, first_row, g if full_rows else g[idx], gname, uid_arr,
+                           "switches cohort")
         w = np.ones(n)
         if weights is not None:
             wv = pd.to_numeric(data[weights], errors="coerce").to_numpy(dtype=float)[idx]
@@ -156,20 +200,28 @@ class _Panel:
             per = _unit_constant(ucodes, first_row, cv, clustervars[0], uid_arr,
                                  "moves between clusters")
             clusters = pd.factorize(per, sort=True)[0].astype(np.int64)
-        Y = np.full((n, T), np.nan)
-        Y[ucodes, tcodes] = y[idx]
+        Y = np.full(n * T, np.nan)
+        Y[flat] = y if full_rows else y[idx]
+        Y = Y.reshape(n, T)
         p = len(covariates) + 1
-        if covariates:
-            Xl = np.column_stack([x[idx] for x in xcols])
-            Xt = np.full((T, n, p - 1), np.nan)
-            Xt[tcodes, ucodes] = Xl
-            first = np.argmax(observed, axis=1)
-            Xfirst = Xt[first, np.arange(n)]
-            varying = bool(np.any(observed & np.any(Xt.transpose(1, 0, 2)
-                                                     != Xfirst[:, None, :], axis=2)))
-            Xt = Xt if varying else Xfirst[None]
+        # Covariates: (1, n, p - 1) with each unit's first observed value when none varies
+        # within unit over the observed periods, else (T, n, p - 1).
+        firsts, varying = [], False
+        for x in xcols:
+            xv = x if full_rows else x[idx]
+            xf = xv[first_row]
+            firsts.append(xf)
+            varying = varying or bool(np.any(xv != xf[ucodes]))
+        if varying:
+            Xt = np.full((T * n, p - 1), np.nan)
+            pos = tcodes * n + ucodes
+            for j, x in enumerate(xcols):
+                Xt[pos, j] = x if full_rows else x[idx]
+            Xt = Xt.reshape(T, n, p - 1)
         else:
-            Xt = np.empty((1, n, 0))
+            Xt = np.empty((1, n, p - 1))
+            for j, xf in enumerate(firsts):
+                Xt[0, :, j] = xf
         self.X = np.concatenate([np.ones((*Xt.shape[:2], 1)), Xt], axis=2)
         self.time_varying_x = self.X.shape[0] > 1
         self.Y, self.observed = Y, observed
@@ -301,143 +353,144 @@ def att_gt(data: pd.DataFrame, yname: str, tname: str, idname: str, gname: str,
         raise DesignError(f"alp must lie in (0, 1); received {alp!r}")
     anticipation = int(anticipation)
 
-    panel = _Panel(data, yname, tname, idname, gname, covariates, weights, clustervars,
-                   anticipation, allow_unbalanced_panel)
-    tlist = panel.tlist
-    glist = np.unique(panel.G[panel.G > 0])
-    if glist.size == 0:
-        raise DesignError(f"no treated cohort: every unit has {gname} = 0 (or is first "
-                          "treated after the last period)")
-    early = glist[glist <= tlist[0] + anticipation]
-    if early.size:
-        raise DesignError(
-            f"cohort(s) {', '.join(map(str, early.tolist()))} of {gname!r} are treated in or "
-            f"before the first period {tlist[0]} (anticipation {anticipation}), so they have no "
-            "pre-treatment period; drop these units or add earlier periods to the data")
-    coerced = None
-    if not (panel.G == 0).any():
-        if control_group == "nevertreated":
-            raise DesignError(
-                "no never-treated units, so control_group='nevertreated' has no comparison "
-                "group; use control_group='notyettreated'")
-        latest = int(glist.max())
-        warnings.warn(
-            f"no never-treated units: the last cohort ({latest}) serves only as not-yet-treated "
-            f"comparison and periods from {latest - anticipation} on are dropped", DataWarning,
-            stacklevel=2)
-        panel.drop_periods_from(latest - anticipation)
+    with single_blas_thread():
+        panel = _Panel(data, yname, tname, idname, gname, covariates, weights, clustervars,
+                       anticipation, allow_unbalanced_panel)
         tlist = panel.tlist
-        glist = glist[glist < latest]
-        coerced = latest
-        if glist.size == 0 or tlist.size < 2:
-            raise DesignError("too few cohorts or periods remain once the last cohort serves "
-                              "as comparison group")
+        glist = np.unique(panel.G[panel.G > 0])
+        if glist.size == 0:
+            raise DesignError(f"no treated cohort: every unit has {gname} = 0 (or is first "
+                              "treated after the last period)")
+        early = glist[glist <= tlist[0] + anticipation]
+        if early.size:
+            raise DesignError(
+                f"cohort(s) {', '.join(map(str, early.tolist()))} of {gname!r} are treated in or "
+                f"before the first period {tlist[0]} (anticipation {anticipation}), so they have no "
+                "pre-treatment period; drop these units or add earlier periods to the data")
+        coerced = None
+        if not (panel.G == 0).any():
+            if control_group == "nevertreated":
+                raise DesignError(
+                    "no never-treated units, so control_group='nevertreated' has no comparison "
+                    "group; use control_group='notyettreated'")
+            latest = int(glist.max())
+            warnings.warn(
+                f"no never-treated units: the last cohort ({latest}) serves only as not-yet-treated "
+                f"comparison and periods from {latest - anticipation} on are dropped", DataWarning,
+                stacklevel=2)
+            panel.drop_periods_from(latest - anticipation)
+            tlist = panel.tlist
+            glist = glist[glist < latest]
+            coerced = latest
+            if glist.size == 0 or tlist.size < 2:
+                raise DesignError("too few cohorts or periods remain once the last cohort serves "
+                                  "as comparison group")
 
-    panel.w = panel.w / panel.w.mean()
-    cells = _plan_cells(tlist, glist, anticipation, base_period)
-    n = panel.Y.shape[0]
-    m = len(cells)
-    att = np.zeros(m)
-    inf = np.zeros((n, m))
-    tcol = {int(t): j for j, t in enumerate(tlist)}
-    estimator = _ESTIMATORS[est_method]
+        panel.w = panel.w / panel.w.mean()
+        cells = _plan_cells(tlist, glist, anticipation, base_period)
+        n = panel.Y.shape[0]
+        m = len(cells)
+        att = np.zeros(m)
+        inf = np.zeros((n, m))
+        tcol = {int(t): j for j, t in enumerate(tlist)}
+        estimator = _ESTIMATORS[est_method]
 
-    # Batch cells that share treated units, comparison units and covariates.
-    batches: dict[tuple, list[int]] = {}
-    for k, (g, tn, base) in enumerate(cells):
-        if base is None:
-            continue
-        cutoff = None if control_group == "nevertreated" else max(tn, base) + anticipation
-        xper = min(tn, base) if panel.time_varying_x else None
-        obs = (tn, base) if allow_unbalanced_panel else None
-        batches.setdefault((g, cutoff, xper, obs), []).append(k)
+        # Batch cells that share treated units, comparison units and covariates.
+        batches: dict[tuple, list[int]] = {}
+        for k, (g, tn, base) in enumerate(cells):
+            if base is None:
+                continue
+            cutoff = None if control_group == "nevertreated" else max(tn, base) + anticipation
+            xper = min(tn, base) if panel.time_varying_x else None
+            obs = (tn, base) if allow_unbalanced_panel else None
+            batches.setdefault((g, cutoff, xper, obs), []).append(k)
 
-    G = panel.G
-    missing: list[tuple[int, int, str]] = []
-    for (g, cutoff, xper, obs), ks in batches.items():
-        treated = g == G
-        control = (G == 0) if cutoff is None else ((G == 0) | ((cutoff < G) & (g != G)))
-        sample = treated | control
-        tn0, base0 = cells[ks[0]][1], cells[ks[0]][2]
-        if obs is not None:
-            sample &= panel.observed[:, tcol[tn0]] & panel.observed[:, tcol[base0]]
-        idx = np.flatnonzero(sample)
-        D = treated[idx].astype(float)
-        n_treat = int(D.sum())
-        where = f"ATT(g={g}, t={tn0})" if len(ks) == 1 else f"cohort {g}"
-        if n_treat == 0 or n_treat == idx.size:
-            # Not estimable (R did reports NA): att and se NaN, influence column zero.
-            why = (f"no unit of cohort {g} observed in both {base0} and {tn0}" if n_treat == 0
-                   else f"no comparison unit observed in both {base0} and {tn0}")
-            for k in ks:
-                att[k] = np.nan
-                missing.append((cells[k][0], cells[k][1], why))
-            continue
-        X = panel.X[0 if xper is None else tcol[xper]][idx]
-        tc = [tcol[cells[k][1]] for k in ks]
-        bc = [tcol[cells[k][2]] for k in ks]
-        Ys = panel.Y[idx]
-        dY = Ys[:, tc] - Ys[:, bc]
-        try:
-            a, f = estimator(dY, D, X, panel.w[idx])
-        except IdentificationError as exc:
-            raise IdentificationError(
-                f"{where}: {exc}: cohort {g} and its comparison units do not overlap in "
-                f"covariates {covariates}; use fewer covariates or est_method='reg'") from exc
-        except DesignError as exc:
-            raise DesignError(f"{where}: {exc}") from exc
-        att[ks] = a
-        inf[np.ix_(idx, ks)] = f * (n / idx.size)
+        G = panel.G
+        missing: list[tuple[int, int, str]] = []
+        for (g, cutoff, xper, obs), ks in batches.items():
+            treated = g == G
+            control = (G == 0) if cutoff is None else ((G == 0) | ((cutoff < G) & (g != G)))
+            sample = treated | control
+            tn0, base0 = cells[ks[0]][1], cells[ks[0]][2]
+            if obs is not None:
+                sample &= panel.observed[:, tcol[tn0]] & panel.observed[:, tcol[base0]]
+            idx = np.flatnonzero(sample)
+            D = treated[idx].astype(float)
+            n_treat = int(D.sum())
+            where = f"ATT(g={g}, t={tn0})" if len(ks) == 1 else f"cohort {g}"
+            if n_treat == 0 or n_treat == idx.size:
+                # Not estimable (R did reports NA): att and se NaN, influence column zero.
+                why = (f"no unit of cohort {g} observed in both {base0} and {tn0}" if n_treat == 0
+                       else f"no comparison unit observed in both {base0} and {tn0}")
+                for k in ks:
+                    att[k] = np.nan
+                    missing.append((cells[k][0], cells[k][1], why))
+                continue
+            X = panel.X[0 if xper is None else tcol[xper]][idx]
+            tc = [tcol[cells[k][1]] for k in ks]
+            bc = [tcol[cells[k][2]] for k in ks]
+            Ys = panel.Y[idx]
+            dY = Ys[:, tc] - Ys[:, bc]
+            try:
+                a, f = estimator(dY, D, X, panel.w[idx])
+            except IdentificationError as exc:
+                raise IdentificationError(
+                    f"{where}: {exc}: cohort {g} and its comparison units do not overlap in "
+                    f"covariates {covariates}; use fewer covariates or est_method='reg'") from exc
+            except DesignError as exc:
+                raise DesignError(f"{where}: {exc}") from exc
+            att[ks] = a
+            inf[np.ix_(idx, ks)] = f * (n / idx.size)
 
-    if missing:
-        shown = "; ".join(f"ATT({g},{t}): {why}" for g, t, why in missing[:20])
-        more = f"; and {len(missing) - 20} more" if len(missing) > 20 else ""
-        warnings.warn(
-            f"{len(missing)} of {m} ATT(g,t) cells cannot be estimated and are reported as "
-            f"missing (NaN), as R did does: {shown}{more}", DataWarning, stacklevel=2)
-    group = np.array([c[0] for c in cells], dtype=np.int64)
-    time = np.array([c[1] for c in cells], dtype=np.int64)
-    se = se_from_inf_func(inf, panel.cluster)
-    se[se <= _SE_FLOOR] = np.nan
-    crit = float(stats.norm.ppf(1 - alp / 2))
-    draws = None
-    if bstrap or cband:
-        # Draw once for the cells and the cohort-share columns aggte needs (see aggte).
-        aux = panel.w[:, None] * (G[:, None] == glist[None, :])
-        draws, n_c = multiplier_draws(np.hstack([inf, aux]), np.random.default_rng(seed),
-                                      biters, panel.cluster, bootstrap_weights)
-        boot = summarise_draws(draws[:, :m], n, n_c, alp)
-        if bstrap:
-            se = boot.se
-        if cband and np.isfinite(boot.crit_val):
-            crit = max(crit, boot.crit_val)
+        if missing:
+            shown = "; ".join(f"ATT({g},{t}): {why}" for g, t, why in missing[:20])
+            more = f"; and {len(missing) - 20} more" if len(missing) > 20 else ""
+            warnings.warn(
+                f"{len(missing)} of {m} ATT(g,t) cells cannot be estimated and are reported as "
+                f"missing (NaN), as R did does: {shown}{more}", DataWarning, stacklevel=2)
+        group = np.array([c[0] for c in cells], dtype=np.int64)
+        time = np.array([c[1] for c in cells], dtype=np.int64)
+        se = se_from_inf_func(inf, panel.cluster)
+        se[se <= _SE_FLOOR] = np.nan
+        crit = float(stats.norm.ppf(1 - alp / 2))
+        draws = None
+        if bstrap or cband:
+            # Draw once for the cells and the cohort-share columns aggte needs (see aggte).
+            aux = panel.w[:, None] * (G[:, None] == glist[None, :])
+            draws, n_c = multiplier_draws((inf, aux), np.random.default_rng(seed),
+                                          biters, panel.cluster, bootstrap_weights)
+            boot = summarise_draws(draws[:, :m], n, n_c, alp)
+            if bstrap:
+                se = boot.se
+            if cband and np.isfinite(boot.crit_val):
+                crit = max(crit, boot.crit_val)
 
-    options: dict[str, Any] = {
-        "yname": yname, "tname": tname, "idname": idname, "gname": gname,
-        "covariates": covariates, "control_group": control_group, "est_method": est_method,
-        "anticipation": anticipation, "base_period": base_period, "weights": weights,
-        "clustervars": clustervars, "bstrap": bool(bstrap), "biters": int(biters),
-        "cband": bool(cband), "alp": alp, "seed": seed,
-        "allow_unbalanced_panel": bool(allow_unbalanced_panel),
-        "bootstrap_weights": bootstrap_weights,
-    }
-    provenance = {
-        "estimator": "Callaway & Sant'Anna (2021) att_gt; 2x2: Sant'Anna & Zhao (2020)",
-        "evalkit_version": evalkit.__version__,
-        "options": options,
-        "n_units": n,
-        "n_units_input": panel.n_input_units,
-        "n_units_dropped_unbalanced": panel.dropped_units,
-        "n_rows_dropped_missing": panel.dropped_rows,
-        "periods": tlist.tolist(),
-        "cohorts": glist.tolist(),
-        "last_cohort_as_control": coerced,
-        "cells_not_estimable": [{"group": int(g), "time": int(t), "reason": why}
-                                for g, t, why in missing],
-        "seed": seed,
-    }
-    return ATTgtResult(
-        group=group, time=time, att=att, se=se, inf_func=inf, unit_ids=panel.ids,
-        unit_group=G.copy(), unit_weights=panel.w, cluster=panel.cluster,
-        crit_val=crit, alp=alp, n_units=n, options=options, provenance=provenance,
-        boot_draws=draws)
+        options: dict[str, Any] = {
+            "yname": yname, "tname": tname, "idname": idname, "gname": gname,
+            "covariates": covariates, "control_group": control_group, "est_method": est_method,
+            "anticipation": anticipation, "base_period": base_period, "weights": weights,
+            "clustervars": clustervars, "bstrap": bool(bstrap), "biters": int(biters),
+            "cband": bool(cband), "alp": alp, "seed": seed,
+            "allow_unbalanced_panel": bool(allow_unbalanced_panel),
+            "bootstrap_weights": bootstrap_weights,
+        }
+        provenance = {
+            "estimator": "Callaway & Sant'Anna (2021) att_gt; 2x2: Sant'Anna & Zhao (2020)",
+            "evalkit_version": evalkit.__version__,
+            "options": options,
+            "n_units": n,
+            "n_units_input": panel.n_input_units,
+            "n_units_dropped_unbalanced": panel.dropped_units,
+            "n_rows_dropped_missing": panel.dropped_rows,
+            "periods": tlist.tolist(),
+            "cohorts": glist.tolist(),
+            "last_cohort_as_control": coerced,
+            "cells_not_estimable": [{"group": int(g), "time": int(t), "reason": why}
+                                    for g, t, why in missing],
+            "seed": seed,
+        }
+        return ATTgtResult(
+            group=group, time=time, att=att, se=se, inf_func=inf, unit_ids=panel.ids,
+            unit_group=G.copy(), unit_weights=panel.w, cluster=panel.cluster,
+            crit_val=crit, alp=alp, n_units=n, options=options, provenance=provenance,
+            boot_draws=draws)

@@ -14,6 +14,7 @@ time), so memory stays O(block + B x k), never O(B x n).
 from __future__ import annotations
 
 import contextlib
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -27,6 +28,7 @@ __all__ = [
     "cluster_sums",
     "mboot",
     "multiplier_draws",
+    "single_blas_thread",
     "summarise_draws",
     "sup_t_crit",
 ]
@@ -56,51 +58,119 @@ def cluster_sums(inf_func: np.ndarray, cluster: np.ndarray | None) -> np.ndarray
     """Sum an (n, k) influence function within clusters -> (n_clusters, k)."""
     if cluster is None:
         return inf_func
-    out = np.zeros((int(cluster.max()) + 1, inf_func.shape[1]))
-    np.add.at(out, cluster, inf_func)
+    n_c = int(cluster.max()) + 1
+    order = np.argsort(cluster, kind="stable")
+    codes = cluster[order]
+    starts = np.flatnonzero(np.r_[True, codes[1:] != codes[:-1]])
+    out = np.zeros((n_c, inf_func.shape[1]))
+    out[codes[starts]] = np.add.reduceat(inf_func[order], starts, axis=0)
+    return out
+
+
+# Weights are drawn from raw generator output: Mammen by comparing uniform 32-bit integers with
+# round(p * 2^32) (resolution 2.3e-10, finer than a float32 uniform), Rademacher from one byte's
+# lowest bit. A block of weights V = hi + (lo - hi) * M is generated as the float32 0/1 matrix M
+# (exact), so V @ S = hi * colsum(S) + (lo - hi) * (M @ S): the product M @ S runs in float32 (the
+# draws only feed quantiles whose Monte Carlo error is O(biters^-1/2); relative rounding ~1e-7),
+# the rank-one term in float64.
+_MAMMEN_THRESHOLD = np.uint32(round(_MAMMEN_P * 2.0**32))
+_TWO_POINT = {"mammen": (_MAMMEN_LO, _MAMMEN_HI), "rademacher": (-1.0, 1.0)}
+
+
+def _low_indicator(rng: np.random.Generator, shape: tuple[int, int], kind: str,
+                   out: np.ndarray) -> np.ndarray:
+    """Fill ``out`` (b, n) float32 with i.i.d. indicators of the weight taking its low value
+    (probability kappa / sqrt(5) for Mammen, 1/2 for Rademacher)."""
+    b, n = shape
+    size = b * n
+    bits = rng.bit_generator
+    if kind == "rademacher":
+        raw = bits.random_raw((size + 7) // 8).view(np.uint8)[:size].reshape(shape)
+        np.bitwise_and(raw, 1, out=raw)
+        np.copyto(out, raw)
+        return out
+    raw = bits.random_raw((size + 1) // 2).view(np.uint32)[:size].reshape(shape)
+    np.copyto(out, raw < _MAMMEN_THRESHOLD)
     return out
 
 
 def _draw_block(rng: np.random.Generator, shape: tuple[int, int], kind: str) -> np.ndarray:
-    if kind == "rademacher":
-        bits = rng.integers(0, 2, size=shape, dtype=np.int8)
-        return (2.0 * bits - 1.0)
-    u = rng.random(shape, dtype=np.float32)
-    return np.where(u < _MAMMEN_P, _MAMMEN_LO, _MAMMEN_HI)
+    """A (b, n) float64 block of i.i.d. multiplier weights (mean 0, variance 1); the same
+    weights :func:`multiplier_draws` uses for the same generator state."""
+    lo, hi = _TWO_POINT[kind]
+    m = _low_indicator(rng, shape, kind, np.empty(shape, dtype=np.float32))
+    return hi + (lo - hi) * m.astype(float)
 
 
-def multiplier_draws(inf_func: np.ndarray, rng: np.random.Generator, biters: int = 999,
-                     cluster: np.ndarray | None = None, weight_type: str = "mammen",
+def multiplier_draws(inf_func: np.ndarray | Sequence[np.ndarray], rng: np.random.Generator,
+                     biters: int = 999, cluster: np.ndarray | None = None,
+                     weight_type: str = "mammen",
                      block_elems: int = 1 << 22) -> tuple[np.ndarray, int]:
     """Bootstrap draws ``bres`` (biters, k) of an (n, k) influence function and the number of
     clusters. Linear in ``inf_func``: draws of a linear combination of columns are the same
-    combination of the draws (how :func:`evalkit.did.aggte` reuses att_gt's draws)."""
+    combination of the draws (how :func:`evalkit.did.aggte` reuses att_gt's draws).
+    ``inf_func`` may also be a sequence of (n, k_i) blocks, treated as their column
+    concatenation (without building it).
+
+    Work: weights are drawn only for clusters whose influence is not identically zero (the
+    others contribute nothing), ``max(8, block_elems // n_live)`` draws at a time, each block a
+    float32 (b, n_live) @ (n_live, k) product on one BLAS thread; memory O(block + biters x k).
+    """
     check_choice("bootstrap weight_type", weight_type, BOOTSTRAP_WEIGHTS)
-    inf = np.asarray(inf_func, dtype=float)
-    if inf.ndim == 1:
-        inf = inf[:, None]
-    S = cluster_sums(inf, cluster)
-    n_c = S.shape[0]
-    bres = np.empty((int(biters), S.shape[1]))
-    rows = max(1, min(int(biters), block_elems // max(1, n_c)))
-    scale = np.sqrt(n_c) / n_c
-    with _single_blas_thread():
-        for start in range(0, int(biters), rows):
-            b = min(rows, int(biters) - start)
-            V = _draw_block(rng, (b, n_c), weight_type)
-            bres[start:start + b] = (V @ S) * scale
+    parts = [inf_func] if isinstance(inf_func, np.ndarray) else list(inf_func)
+    parts = [np.asarray(a, dtype=float) for a in parts]
+    parts = [cluster_sums(a[:, None] if a.ndim == 1 else a, cluster) for a in parts]
+    n_c = parts[0].shape[0]
+    k = sum(a.shape[1] for a in parts)
+    biters = int(biters)
+    nonzero = np.zeros(n_c, dtype=bool)
+    for a in parts:
+        nonzero |= np.any(a != 0, axis=1)
+    live = None if nonzero.all() else np.flatnonzero(nonzero)
+    n_live = n_c if live is None else live.size
+    bres = np.zeros((biters, k))
+    if n_live == 0 or biters == 0:
+        return bres, n_c
+    S32 = np.empty((n_live, k), dtype=np.float32)
+    colsum = np.empty(k)
+    j = 0
+    for a in parts:
+        S32[:, j:j + a.shape[1]] = a if live is None else a[live]
+        colsum[j:j + a.shape[1]] = a.sum(axis=0)
+        j += a.shape[1]
+    rows = min(biters, max(8, block_elems // n_live))
+    buf = np.empty((rows, n_live), dtype=np.float32)
+    with single_blas_thread():
+        for start in range(0, biters, rows):
+            b = min(rows, biters - start)
+            M = _low_indicator(rng, (b, n_live), weight_type, out=buf[:b])
+            bres[start:start + b] = M @ S32
+    lo, hi = _TWO_POINT[weight_type]
+    bres *= lo - hi
+    bres += hi * colsum
+    bres *= np.sqrt(n_c) / n_c
     return bres, n_c
 
 
-def _single_blas_thread():
-    """Run the thin (block x n) @ (n x k) products on one BLAS thread: a multi-threaded BLAS
-    spinning on an oversubscribed machine made them 5-10x slower (measured on 2 shared cores).
-    Uses threadpoolctl when installed; otherwise leaves BLAS as configured."""
-    try:
-        from threadpoolctl import threadpool_limits
-    except ImportError:  # pragma: no cover - optional dependency
+_CONTROLLER: list = []
+
+
+def single_blas_thread():
+    """Context manager running BLAS on one thread. The engine's products are thin (many rows,
+    few columns) or small; a multi-threaded OpenBLAS spinning on an oversubscribed machine made
+    them 5-50x slower (measured on 2 shared cores: att_gt 0.15 s -> 8 s per call). Uses
+    threadpoolctl (one cached controller); without it BLAS stays as configured."""
+    if not _CONTROLLER:
+        try:
+            from threadpoolctl import ThreadpoolController
+        except ImportError:  # pragma: no cover - optional dependency
+            _CONTROLLER.append(None)
+        else:
+            _CONTROLLER.append(ThreadpoolController())
+    ctrl = _CONTROLLER[0]
+    if ctrl is None:  # pragma: no cover
         return contextlib.nullcontext()
-    return threadpool_limits(limits=1, user_api="blas")
+    return ctrl.limit(limits=1, user_api="blas")
 
 
 def summarise_draws(bres: np.ndarray, n: int, n_c: int, alp: float) -> BootstrapDraws:

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from itertools import pairwise
 from typing import Any
 
 import numpy as np
@@ -86,7 +87,7 @@ def historical_growth(firm_years: pd.DataFrame, firm_ids, outcome: str) -> pd.Se
     wide = fy.pivot(index="firm_id", columns="year", values=outcome).astype("float64")
     years = sorted(wide.columns)
     out = {}
-    for a, b in zip(years[:-1], years[1:], strict=True):
+    for a, b in pairwise(years):
         both = wide[a].notna() & wide[b].notna()
         base = float(wide.loc[both, a].sum())
         if both.sum() >= 3 and base > 0:

@@ -56,7 +56,7 @@ def planned_rollouts(takers_by_area: pd.Series, n_control: int, years: tuple[int
     ``phased_by_area``: areas (largest first) spread over up to three yearly phases, comparisons
     not yet treated plus never treated. ``takers_by_area``: expected recipients per area."""
     y0, y1 = years
-    n_treated = int(round(float(takers_by_area.sum())))
+    n_treated = round(float(takers_by_area.sum()))
     lo = y0 - PRE_YEARS
     out = [Rollout({y0: n_treated}, n_control, (lo, y1), "nevertreated", "all_at_once")]
     n_phases = min(MAX_PHASES, y1 - y0 + 1, int((takers_by_area.round() > 0).sum()))
@@ -64,7 +64,7 @@ def planned_rollouts(takers_by_area: pd.Series, n_control: int, years: tuple[int
         phase_n = np.zeros(n_phases)
         for _area, n in takers_by_area.sort_values(ascending=False).items():
             phase_n[int(np.argmin(phase_n))] += n  # greedy balance of the phases
-        cohorts = {y0 + k: int(round(n)) for k, n in enumerate(phase_n) if round(n) >= 1}
+        cohorts = {y0 + k: round(float(n)) for k, n in enumerate(phase_n) if round(n) >= 1}
         if len(cohorts) >= 2:
             out.append(Rollout(cohorts, n_control, (lo, y1), "notyettreated", "phased_by_area"))
     return out
@@ -79,7 +79,7 @@ def assess_evaluability(firm_years: pd.DataFrame, outcome: str, funded, takers_b
         noise = estimate_noise(firm_years, outcome, "level", exclude=funded)
     except DesignError as exc:
         return Evaluability(outcome, None, (), None, expected_effect, (), (), str(exc))
-    n_treated = int(round(float(takers_by_area.sum())))
+    n_treated = round(float(takers_by_area.sum()))
     if n_treated < 2 or n_control < 2:
         reason = (f"too few expected recipients ({n_treated}) or comparison firms ({n_control}) "
                   "for a difference-in-differences evaluation")

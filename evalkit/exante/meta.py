@@ -134,12 +134,18 @@ def pool(quantity: str, policies: Sequence[str], est: np.ndarray, se: np.ndarray
                               "one past policy only: no pooling and no estimate of the "
                               "between-policy variance; the interval understates the "
                               "uncertainty for a new policy")
-    res = combine_effects(est, se ** 2, method_re="dl", alpha=alpha)
-    mu, smu = float(res.mean_effect_re), float(res.sd_eff_w_re)
-    tau2 = max(float(res.tau2), 0.0)
+    with np.errstate(invalid="ignore"):
+        res = combine_effects(est, se ** 2, method_re="dl", alpha=alpha)
+    if float(res.tau2) > 0:
+        mu, smu, tau2 = float(res.mean_effect_re), float(res.sd_eff_w_re), float(res.tau2)
+        w = np.asarray(res.weights_rel_re, dtype=float)
+    else:
+        # Q <= k - 1: DerSimonian-Laird truncates tau^2 at 0 and the random-effects estimate is
+        # the fixed-effect one (statsmodels 0.15 leaves tau^2 negative here)
+        mu, smu, tau2 = float(res.mean_effect_fe), float(res.sd_eff_w_fe), 0.0
+        w = np.asarray(res.weights_rel_fe, dtype=float)
     crit = float(stats.t.ppf(1 - alpha / 2, k - 2)) if k >= 3 else z
     half = crit * np.sqrt(tau2 + smu ** 2)
-    w = np.asarray(res.weights_rel_re, dtype=float)
     i2 = float(res.i2)
     note = None if k >= 3 else "two past policies: the prediction interval uses the normal quantile"
     return PooledEstimate(quantity, k, tuple(policies), tuple(est.tolist()), tuple(se.tolist()),

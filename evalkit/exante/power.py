@@ -156,7 +156,7 @@ def estimate_noise(panel: pd.DataFrame, outcome: str, scale: str = "level",
 
 def _post_cells(rollout: Rollout) -> list[tuple[int, int, float]]:
     """(g, t, weight) of the post-treatment cells of the simple aggregation."""
-    lo, hi = rollout.years
+    hi = rollout.years[1]
     cells = [(int(g), t, float(n)) for g, n in sorted(rollout.cohorts.items())
              for t in range(int(g), hi + 1)]
     total = sum(w for *_, w in cells)

@@ -83,7 +83,7 @@ class AnomalyResult:
 def _finding(check: str, label: str, rows: pd.DataFrame, year: int | None = None) -> dict:
     return {"check": check, "finding": label,
             "policy_ids": sorted(set(rows["policy_id"].astype(str))), "year": year,
-            "n_records": int(len(rows)), "amount": float(rows["amount"].sum()),
+            "n_records": len(rows), "amount": float(rows["amount"].sum()),
             "record_ids": sorted(rows["record_id"].astype(str))}
 
 
@@ -96,7 +96,7 @@ def concentration(ledger: pd.DataFrame) -> pd.DataFrame:
         share = by_firm.to_numpy() / total if total > 0 else np.zeros(len(by_firm))
         top10 = float(share[:10].sum())
         hhi = float((share ** 2).sum())
-        rows.append({"policy_id": str(pid), "recipients": int(len(by_firm)), "total": total,
+        rows.append({"policy_id": str(pid), "recipients": len(by_firm), "total": total,
                      "top10_share": top10, "hhi": hhi,
                      "high": bool((top10 > TOP10_HIGH and len(by_firm) > 10) or hhi > HHI_HIGH)})
     return pd.DataFrame(rows, columns=["policy_id", "recipients", "total", "top10_share", "hhi",
@@ -170,4 +170,4 @@ def ledger_anomalies(tables: dict[str, pd.DataFrame], as_of: str | None = None) 
     findings = pd.DataFrame(out, columns=cols)
     return AnomalyResult(findings, concentration(led),
                          {"definitions": "evalkit.monitor.anomalies module doc",
-                          "as_of": as_of, "n_records": int(len(led))})
+                          "as_of": as_of, "n_records": len(led)})

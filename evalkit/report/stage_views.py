@@ -14,6 +14,7 @@ rule needs each cell's largest firm, which is applied wherever the bundle carrie
 from __future__ import annotations
 
 import math
+import unicodedata
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -62,7 +63,7 @@ def pvalue(p: Any, lang: str) -> str:
     v = as_float(p)
     if math.isnan(v):
         return t("report.missing", lang)
-    return "< 0.001" if v < 0.001 else f"{v:.3f}"
+    return "<\u00a00.001" if v < 0.001 else f"{v:.3f}"
 
 
 def ci(lo: Any, hi: Any, lang: str, show=None) -> str:
@@ -90,10 +91,38 @@ def outcome_label(outcome: str, lang: str) -> str:
     return col.zh if lang == "zh" else col.en
 
 
+def money_digits(scaled: float) -> int:
+    """Decimals that keep about three significant digits of an amount already in its unit."""
+    a = abs(scaled)
+    if not math.isfinite(a) or a >= 100:
+        return 1 if a < 1000 else 0
+    if a >= 10:
+        return 1
+    if a >= 1:
+        return 2
+    return 3
+
+
+def money_auto(yuan: Any, lang: str) -> str:
+    """:func:`evalkit.report.numbers.money` with enough decimals for small amounts
+    (CNY 0.27 million rather than CNY 0.3 million)."""
+    v = as_float(yuan)
+    if math.isnan(v):
+        return t("report.missing", lang)
+    div, _ = money_unit([v], lang)
+    return money(v, lang, max(money_digits(v / div), 2 if div == 1e8 else 1))
+
+
+def column_digits(values: Sequence[float], div: float) -> int:
+    """Decimals for a money column shown in one unit: enough for its largest entry."""
+    finite = [abs(v) / div for v in values if v is not None and math.isfinite(v)]
+    return money_digits(max(finite)) if finite else 1
+
+
 def outcome_value(x: Any, outcome: str, lang: str) -> str:
     """An effect on ``outcome``: money with its unit, else a count with two decimals."""
     if outcome in MONEY_OUTCOMES:
-        return money(as_float(x), lang)
+        return money_auto(x, lang)
     return fmt(x, lang, 2)
 
 
@@ -101,7 +130,7 @@ def metric_value(x: Any, name: str, lang: str) -> str:
     form = METRIC_FORMS.get(name, "ratio")
     if form == "money":
         v = as_float(x)
-        return fmt(v, lang) if math.isinf(v) else money(v, lang)
+        return fmt(v, lang) if math.isinf(v) else money_auto(v, lang)
     return fmt(x, lang, 2)
 
 
@@ -116,9 +145,52 @@ def policy_line(policy: Mapping[str, Any], lang: str) -> str:
              objective=label("objective", policy.get("objective"), lang))
 
 
+def display_width(text: str) -> int:
+    """Width of ``text`` in monospace columns (CJK and full-width characters count two)."""
+    return sum(2 if unicodedata.east_asian_width(ch) in ("W", "F") else 1 for ch in str(text))
+
+
+#: Text width of the PDF page in monospace columns (A4, 2.3 cm margins, 10.5 pt): the budget
+#: :func:`_table` shares out between columns.
+TABLE_COLUMNS = 88
+CELL_PADDING = 3
+
+
+def _header_need(header: str) -> int:
+    words = str(header).split()
+    full = display_width(header)
+    if len(words) > 1 and full > 24:  # may wrap at spaces, into two lines at most
+        return max(max(display_width(w) for w in words), math.ceil(full / 2))
+    return min(full, 16)
+
+
+def column_widths(frame: pd.DataFrame, headers: Sequence[str],
+                  budget: int = TABLE_COLUMNS) -> list[int]:
+    """Widths (in monospace columns) for a table's columns: each column's widest cell, with only
+    the widest columns cut down (to a common cap) when the table would not fit ``budget``."""
+    need = [max([_header_need(headers[k])] + [display_width(v) for v in
+                                              frame.iloc[:, k].astype(str)] + [1])
+            + CELL_PADDING for k in range(frame.shape[1])]
+    if sum(need) <= budget:
+        return need
+    cap = max(need)
+    while cap > 4 and sum(min(w, cap) for w in need) > budget:
+        cap -= 1
+    return [min(w, cap) for w in need]
+
+
 def _table(frame: pd.DataFrame, headers: Sequence[str], align: Sequence[str],
            footnote: str = "") -> str:
+    """A pipe table whose separator dashes give each column the room it needs: pandoc takes
+    relative column widths from them once a line is longer than 72 characters, and equal dashes
+    would give a short number column as much room as a long text column."""
     text = markdown_table(frame, headers=headers, align=align)
+    lines = text.split("\n")
+    widths = column_widths(frame, headers)
+    ends = {"left": (":", "-"), "right": ("-", ":"), "center": (":", ":")}
+    lines[1] = "|" + "|".join(ends[a][0] + "-" * max(w - 2, 1) + ends[a][1]
+                              for a, w in zip(align, widths, strict=True)) + "|"
+    text = "\n".join(lines)
     return text + ("\n" + footnote + "\n" if footnote else "")
 
 
@@ -153,7 +225,7 @@ def cohort_table(results: Mapping[str, Any], lang: str) -> str:
     cells = _min_firms_only(frame, "n_firms", ["att", "conf_low", "conf_high"])
     is_money = outcome in MONEY_OUTCOMES
     div, unit = money_unit(frame["att"].abs().tolist(), lang) if is_money else (1.0, "")
-    digits = 1 if is_money else 2
+    digits = column_digits(frame["att"].tolist(), div) if is_money else 2
     shown = cells.display({"cohort": str, "n_firms": lambda v: number(v, lang),
                            "att": lambda v: number(v / div, lang, digits),
                            "conf_low": lambda v: number(v / div, lang, digits),
@@ -173,17 +245,49 @@ def cohort_table(results: Mapping[str, Any], lang: str) -> str:
                   ["left", "right", "right", "right"], cells.footnote(lang))
 
 
+def outcome_order(results: Mapping[str, Any]) -> list[str]:
+    """The evaluated outcomes, main outcome first, then in the data schema's column order."""
+    schema = [c.name for c in FIRM_YEARS.columns]
+    rest = sorted((o for o in results["outcomes"] if o != results["main_outcome"]),
+                  key=lambda o: (schema.index(o) if o in schema else len(schema), o))
+    return [results["main_outcome"], *rest]
+
+
+def with_unit(text: str, unit: str, lang: str) -> str:
+    """'纳税总额（万元）' / 'tax paid (CNY million)'; ``text`` alone when ``unit`` is empty."""
+    if not unit:
+        return text
+    return f"{text}（{unit}）" if lang == "zh" else f"{text} ({unit})"
+
+
+def row_formatter(values: Sequence[Any], is_money: bool, lang: str):
+    """(unit, formatter) for one table row of amounts shown in a single unit (money: the unit
+    fitting the row's largest value, with enough decimals; counts: two decimals, no unit)."""
+    if not is_money:
+        return "", (lambda v: fmt(v, lang, 2))
+    finite = [abs(as_float(v)) for v in values if math.isfinite(as_float(v))]
+    div, unit = money_unit(finite, lang)
+    digits = column_digits(finite, div)
+
+    def show(v: Any) -> str:
+        x = as_float(v)
+        return fmt(x, lang) if not math.isfinite(x) else number(x / div, lang, digits)
+
+    return unit, show
+
+
 def overall_table(results: Mapping[str, Any], lang: str) -> str:
-    """Overall ATT (simple aggregation) per outcome with SE, interval and p-value."""
+    """Overall ATT (simple aggregation) per outcome with SE, interval and p-value; money
+    outcomes carry their unit in the outcome column."""
     rows = []
-    for name, ev in results["outcomes"].items():
-        est = ev["simple"]["estimates"]
+    for name in outcome_order(results):
+        est = results["outcomes"][name]["simple"]["estimates"]
         k = est["term"].index("overall")
-        show = (lambda v, o=name: outcome_value(v, o, lang))
-        rows.append({"outcome": outcome_label(name, lang), "att": show(est["estimate"][k]),
-                     "se": show(est["std_error"][k]),
-                     "ci": t("report.common.range", lang, lo=show(est["conf_low"][k]),
-                             hi=show(est["conf_high"][k])),
+        vals = [est[c][k] for c in ("estimate", "std_error", "conf_low", "conf_high")]
+        unit, show = row_formatter(vals, name in MONEY_OUTCOMES, lang)
+        rows.append({"outcome": with_unit(outcome_label(name, lang), unit, lang),
+                     "att": show(vals[0]), "se": show(vals[1]),
+                     "ci": t("report.common.range", lang, lo=show(vals[2]), hi=show(vals[3])),
                      "p": pvalue(est["p_value"][k], lang)})
     frame = pd.DataFrame(rows)
     return _table(frame, [t("report.ex_post.col.outcome", lang), t("report.ex_post.col.att", lang),
@@ -194,12 +298,13 @@ def overall_table(results: Mapping[str, Any], lang: str) -> str:
 
 def twfe_table(results: Mapping[str, Any], lang: str) -> str:
     rows = []
-    for name, ev in results["outcomes"].items():
+    for name in outcome_order(results):
+        ev = results["outcomes"][name]
         cs = as_float(ev["simple"]["overall_att"])
         tw = as_float((ev.get("twfe") or {}).get("estimate"))
-        show = (lambda v, o=name: outcome_value(v, o, lang))
-        rows.append({"outcome": outcome_label(name, lang), "cs": show(cs), "twfe": show(tw),
-                     "diff": show(tw - cs)})
+        unit, show = row_formatter([cs, tw, tw - cs], name in MONEY_OUTCOMES, lang)
+        rows.append({"outcome": with_unit(outcome_label(name, lang), unit, lang),
+                     "cs": show(cs), "twfe": show(tw), "diff": show(tw - cs)})
     return _table(pd.DataFrame(rows),
                   [t("report.ex_post.col.outcome", lang), t("report.ex_post.col.cs", lang),
                    t("report.ex_post.col.twfe", lang), t("report.ex_post.col.diff", lang)],
@@ -310,8 +415,9 @@ def fiscal_table(results: Mapping[str, Any], table: pd.DataFrame, lang: str) -> 
             name = t(key, lang)
         except KeyError:
             name = str(r.term)
-        show = (lambda v, n=r.term: metric_value(v, n, lang))
-        rows.append({"metric": name, "estimate": show(r.estimate),
+        vals = [r.estimate, r.conf_low, r.conf_high]
+        unit, show = row_formatter(vals, METRIC_FORMS.get(r.term) == "money", lang)
+        rows.append({"metric": with_unit(name, unit, lang), "estimate": show(r.estimate),
                      "ci": t("report.common.range", lang, lo=show(r.conf_low),
                              hi=show(r.conf_high)),
                      "p": pvalue(r.p_value, lang)})
@@ -374,7 +480,10 @@ def ex_post_summary(results: Mapping[str, Any], lang: str,
     main = results["main_outcome"]
     est = results["outcomes"][main]["simple"]["estimates"]
     k = est["term"].index("overall")
-    show = (lambda v: outcome_value(v, main, lang))
+
+    def show(v: Any) -> str:
+        return outcome_value(v, main, lang)
+
     parts.append(t("report.ex_post.main_effect", lang, outcome=outcome_label(main, lang),
                    att=show(est["estimate"][k]),
                    ci=ci(est["conf_low"][k], est["conf_high"][k], lang, show),
@@ -412,11 +521,19 @@ def policy_names(results: Mapping[str, Any], lang: str) -> dict[str, str]:
     return {r["policy_id"]: policy_name(r, lang) for r in pol.to_dict(orient="records")}
 
 
-def metric_name(metric: str, lang: str) -> str:
+def metric_name(metric: str, lang: str, unit: bool = True) -> str:
+    """The metric's label; ``unit=False`` drops a trailing '（元）' / ' (yuan)' for use in a
+    sentence."""
     try:
-        return t(f"report.metric.{metric}", lang)
+        text = t(f"report.metric.{metric}", lang)
     except KeyError:
         return metric
+    if not unit:
+        for suffix in ("（元）", " (yuan)"):
+            text = text.removesuffix(suffix)
+        if lang == "en":
+            text = text[:1].lower() + text[1:]
+    return text
 
 
 def portfolio_summary(results: Mapping[str, Any], ranking: pd.DataFrame,
@@ -428,7 +545,7 @@ def portfolio_summary(results: Mapping[str, Any], ranking: pd.DataFrame,
     best = join.join(ranking.loc[ranking["plausibly_best"], "term"])
     worst = join.join(ranking.loc[ranking["plausibly_worst"], "term"])
     lines = [t("report.portfolio.cycle", lang, cycle=results["cycle"], n=len(ranking))]
-    lines.append(t("report.portfolio.summary.top", lang, metric=metric_name(metric, lang),
+    lines.append(t("report.portfolio.summary.top", lang, metric=metric_name(metric, lang, False),
                    top=top["term"], est=fmt(top["estimate"], lang),
                    ci=ci(top["conf_low"], top["conf_high"], lang), lo=int(top["rank_low"]),
                    hi=int(top["rank_high"]), best=best or "—", worst=worst or "—"))
@@ -488,8 +605,8 @@ def draw_ranking(ax, ranking: pd.DataFrame, grades: Mapping[str, str], names: Ma
         ax.text(hi + 0.05 * span, yi, t("report.portfolio.axis.rank_set", lang,
                                          lo=int(r.rank_low), hi=int(r.rank_high)),
                 va="center", fontsize=9)
-    ax.legend(title=t("report.portfolio.legend.grade", lang), loc="lower right", frameon=True,
-              fontsize=8, title_fontsize=8)
+    ax.legend(title=t("report.portfolio.legend.grade", lang), loc="lower center",
+              bbox_to_anchor=(0.5, 1.0), ncol=4, frameon=False, fontsize=8, title_fontsize=8)
 
 
 def scorecard_frame(results: Mapping[str, Any]) -> pd.DataFrame:
@@ -561,8 +678,9 @@ def reallocation_table(reallocation: Mapping[str, Any], lang: str) -> str:
     table = pd.DataFrame(reallocation["table"])
     cols = ["current", "proposed", "change"]
     div, unit = money_unit(table[cols].abs().to_numpy().ravel(), lang)
-    digits = 2 if lang == "en" else 1
-    total = {c: float(table[c].sum()) for c in cols}
+    digits = column_digits(table[cols].abs().to_numpy().ravel().tolist(), div)
+    # the changes sum to zero up to rounding: show 0, not -0
+    total = {c: float(np.round(table[c].sum(), 2)) + 0.0 for c in cols}
     out = pd.DataFrame({"policy": table["policy_id"]})
     for c in cols:
         out[c] = [number(v / div, lang, digits) for v in table[c]]
@@ -590,7 +708,7 @@ def classification_table(classification: pd.DataFrame, lang: str) -> str:
     else:
         cells = _min_firms_only(frame, "recipients", ["spend", "main_cluster_share"])
     div, unit = money_unit(frame["spend"].tolist(), lang)
-    digits = 2 if lang == "en" else 1
+    digits = column_digits(frame["spend"].tolist(), div)
     shown = cells.display({"spend": lambda v: number(v / div, lang, digits),
                            "main_cluster_share": lambda v: percent(v, lang, 0),
                            "recipients": lambda v: number(v, lang)})
@@ -661,3 +779,21 @@ def review_table(rows: pd.DataFrame, lang: str) -> str:
                         t("report.portfolio.col.date", lang),
                         t("report.portfolio.col.comment", lang)],
                   ["left", "left", "left", "left", "left"])
+
+
+def review_text(review: Mapping[str, Any], cycle: str, lang: str) -> str:
+    """The review-status section: 'not yet reviewed', or the decisions taken so far (a plain
+    table: reviewers are officials, not firms) and the recommendations still pending."""
+    if review["state"] == "no_store":
+        return t("report.portfolio.review.no_store", lang) + "\n"
+    if review["state"] == "none":
+        return t("report.portfolio.review.none", lang, cycle=cycle) + "\n"
+    chain = (t("report.portfolio.review.intact", lang) if review["intact"] else
+             t("report.portfolio.review.broken", lang, seq=review["bad_seq"]))
+    text = t("report.portfolio.review.text", lang, chain=chain, n=len(review["rows"]))
+    text += "\n\n" + review_table(review["rows"], lang)
+    if review["pending"]:
+        join = "、" if lang == "zh" else ", "
+        text += "\n" + t("report.portfolio.pending", lang, n=len(review["pending"]),
+                         ids=join.join(review["pending"])) + "\n"
+    return text

@@ -198,8 +198,9 @@ def run_ex_ante(study: ExAnteStudy, tables: dict[str, pd.DataFrame],
     reason = no_evidence_reason(evidence, p.instrument, p.objective) if ev is None else ev.reason
     takers = (pd.Series(eligible.astype(float) * cen.take_up, index=records.index)
               .groupby(records["area"].astype("string").fillna("(missing)")).sum())
+    # comparison firms as the ex-post stage draws them: never paid by any policy, non-recipients
     funded = set(tables["disbursements"]["firm_id"])
-    n_control = int(len(records) - round(cen.recipients))
+    n_control = max(0, int((~records["firm_id"].isin(funded)).sum()) - round(cen.recipients))
     expected = None if ev is None or ev.effect is None else ev.effect.mean
     evaluability = assess_evaluability(tables["firm_years"], p.main_outcome, funded, takers,
                                        n_control, p.years, r_pow, n_draws=study.power_draws,
@@ -209,3 +210,17 @@ def run_ex_ante(study: ExAnteStudy, tables: dict[str, pd.DataFrame],
     checklist = score_checklist(checks, study.checklist)
     return ExAnteResult(study.name, json_safe(p.model_dump()), sim, ev, reason, evaluability,
                         checklist, {"seed": seed, "stage": "ex_ante"})
+
+
+def bundle_parts(result: ExAnteResult) -> tuple[dict, dict[str, pd.DataFrame], dict[str, bytes]]:
+    """What an ex-ante bundle holds: results JSON and its tables (no figures)."""
+    sim = result.microsim
+    tables: dict[str, pd.DataFrame] = {"cost": sim.tidy(), "cost_by_year": sim.cost_by_year,
+                                       "checklist": result.checklist.scores}
+    for col, frame in sim.by_group.items():
+        tables[f"eligible_by_{col}"] = frame
+    for d in result.evaluability.designs:
+        tables[f"power_{d.label}"] = d.power_curve
+    if result.evidence is not None:
+        tables["evidence"] = result.evidence.matched
+    return result.to_dict(), tables, {}

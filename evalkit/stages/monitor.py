@@ -121,3 +121,14 @@ def run_monitor(study: MonitorStudy, tables: dict[str, pd.DataFrame],
     return MonitorResult(study.name, study.year, study.as_of,
                          {"amber": study.amber, "red": study.red}, execution, monthly, kpis,
                          series, interim, anomalies, {"stage": "monitor"})
+
+
+def bundle_parts(result: MonitorResult) -> tuple[dict, dict[str, pd.DataFrame], dict[str, bytes]]:
+    """What a monitoring bundle holds: results JSON and its tables (record ids joined by ';')."""
+    findings = result.anomalies.findings.copy()
+    findings["record_ids"] = findings["record_ids"].map(";".join)
+    findings["policy_ids"] = findings["policy_ids"].map(";".join)
+    tables = {"execution": result.execution, "monthly": result.monthly,
+              "kpis": result.kpis.astype({"policy_id": "string"}),
+              "anomalies": findings, "concentration": result.anomalies.concentration}
+    return result.to_dict(), tables, {}

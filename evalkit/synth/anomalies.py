@@ -164,7 +164,7 @@ def inject_monitoring_cases(district: District, seed: int) -> tuple[District, di
     fin = budgets.loc[budgets["year"] == end_year].set_index("policy_id")["appropriation"]
     rate = (ytd.reindex(fin.index).fillna(0.0) / fin).sort_values(ascending=False)
     behind = str(rate.index[0])
-    elapsed = as_of.dayofyear / (366 if as_of.is_leap_year else 365)
+    elapsed = as_of.day_of_year / (366 if as_of.is_leap_year else 365)
     new_app = math.ceil(float(ytd.get(behind, 0.0)) / (BEHIND_RATIO * elapsed) / 1e4) * 1e4
     m = (budgets["policy_id"] == behind) & (budgets["year"] == end_year)
     old_app = float(budgets.loc[m, "appropriation"].iloc[0])

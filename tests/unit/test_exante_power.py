@@ -13,7 +13,6 @@ from evalkit.errors import ConfigError
 from evalkit.exante.power import (
     NoiseModel,
     Rollout,
-    analytic_se,
     estimate_noise,
     estimate_once,
     simulate_mde,
@@ -71,7 +70,7 @@ def test_simulated_mde_matches_the_analytic_approximation_on_a_simple_design(rho
 def test_analytic_se_of_a_staggered_design_matches_the_simulated_spread():
     nz = NoiseModel("y", "level", 2.0, 0.7, 10.0, 0, 0)
     ro = Rollout({2019: 60, 2021: 40}, 300, (2016, 2022))
-    res = simulate_mde(ro, nz, np.random.default_rng(6), n_draws=400)
+    res = simulate_mde(ro, nz, np.random.default_rng(6), n_draws=1000)
     assert res.se_empirical == pytest.approx(res.se_analytic, rel=ANALYTIC_TOLERANCE)
     assert res.mde == pytest.approx(res.mde_analytic, rel=ANALYTIC_TOLERANCE)
 

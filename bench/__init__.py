@@ -1,0 +1,1 @@
+"""Benchmarks of evalkit against peer libraries (run by hand: ``python -m bench``)."""

@@ -1,0 +1,177 @@
+"""``evalkit verify``: recompute a results bundle from the warehouse and confirm every file matches.
+
+A bundle records in its manifest the study file and warehouse it came from (``provenance.study_file``
+and ``provenance.store``, written by :func:`evalkit.stages.run.run_study`) and the SHA-256 of every
+file it holds. :func:`verify_report_dir` re-runs that study with the same code path as
+``evalkit run`` into a temporary folder and compares, file by file:
+
+* the file on disk against the manifest (was the bundle edited after it was written?), and
+* the recomputed file against the manifest (does the warehouse still give the same numbers?).
+
+Differences in the provenance record that do not change a number (a later git commit, another
+package version) are reported as notes, not as mismatches.
+"""
+
+from __future__ import annotations
+
+import json
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from evalkit.errors import ConfigError, DataError
+from evalkit.report.bundle import MANIFEST, sha256_file
+
+#: Provenance entries compared between the bundle and its recomputation (notes only).
+PROVENANCE_KEYS = ("dataset_version", "dataset_sha256", "study_sha256", "evalkit_version", "git",
+                   "python", "packages", "seeds")
+
+
+@dataclass(frozen=True)
+class FileCheck:
+    """One bundle file: its SHA-256 in the manifest, on disk and recomputed (None if absent)."""
+
+    path: str
+    manifest: str | None
+    on_disk: str | None
+    recomputed: str | None
+
+    @property
+    def ok(self) -> bool:
+        return self.manifest is not None and self.manifest == self.on_disk == self.recomputed
+
+    @property
+    def reason(self) -> str:
+        if self.ok:
+            return "matches"
+        if self.manifest is None:
+            return "not in the bundle's manifest (recomputation wrote it)"
+        if self.recomputed is None:
+            return "listed in the manifest but not produced by the recomputation"
+        if self.on_disk is None:
+            return "listed in the manifest but missing from the bundle"
+        if self.on_disk != self.manifest:
+            return "changed after the bundle was written (SHA-256 differs from the manifest)"
+        return "the recomputation gives different bytes"
+
+
+@dataclass(frozen=True)
+class VerifyResult:
+    """The outcome of :func:`verify_report_dir`."""
+
+    bundle: Path
+    study_file: Path
+    store: Path
+    files: tuple[FileCheck, ...]
+    notes: tuple[str, ...]
+
+    @property
+    def ok(self) -> bool:
+        return all(f.ok for f in self.files)
+
+    @property
+    def matched(self) -> tuple[str, ...]:
+        return tuple(f.path for f in self.files if f.ok)
+
+    @property
+    def mismatched(self) -> tuple[str, ...]:
+        return tuple(f.path for f in self.files if not f.ok)
+
+    def summary(self) -> str:
+        head = (f"{self.bundle}: all {len(self.files)} files match the recomputation"
+                if self.ok else
+                f"{self.bundle}: {len(self.mismatched)} of {len(self.files)} files do not match")
+        lines = [head]
+        lines += [f"  {f.path}: {f.reason}" for f in self.files if not f.ok]
+        lines += [f"  note: {n}" for n in self.notes]
+        return "\n".join(lines)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"bundle": str(self.bundle), "study_file": str(self.study_file),
+                "store": str(self.store), "ok": self.ok,
+                "files": [{"path": f.path, "ok": f.ok, "reason": f.reason,
+                           "manifest": f.manifest, "on_disk": f.on_disk,
+                           "recomputed": f.recomputed} for f in self.files],
+                "notes": list(self.notes)}
+
+
+def find_bundle(path: Path) -> Path:
+    """The bundle a path stands for: the folder itself when it holds ``manifest.json``, else its
+    single sub-folder that does (a report folder the bundle was copied into)."""
+    path = Path(path)
+    if (path / MANIFEST).is_file():
+        return path
+    if path.is_dir():
+        inner = sorted(p.parent for p in path.glob(f"*/{MANIFEST}"))
+        if len(inner) == 1:
+            return inner[0]
+        if len(inner) > 1:
+            raise ConfigError(f"{path} holds several bundles {[str(p) for p in inner]}; "
+                              "pass one of them")
+    raise DataError("no results bundle here (no manifest.json)", file=str(path),
+                    fix="pass the bundle folder written by `evalkit run`")
+
+
+def _read_json(path: Path) -> dict[str, Any]:
+    try:
+        return json.loads(path.read_bytes())
+    except (OSError, json.JSONDecodeError) as e:
+        raise DataError(f"cannot read {path.name}: {e}", file=str(path)) from None
+
+
+def _sources(bundle: Path, manifest: dict[str, Any]) -> tuple[Path, Path]:
+    prov = manifest.get("provenance") or {}
+    study = prov.get("study_file")
+    if not study:
+        results = bundle / "results.json"
+        name = (_read_json(results).get("study") or {}).get("file") if results.is_file() else None
+        if name and Path(name).is_absolute():
+            study = name
+    store = prov.get("store")
+    if not study or not store:
+        raise DataError("the bundle does not record the study file and warehouse it was computed "
+                        "from (provenance.study_file / provenance.store)", file=str(bundle),
+                        fix="re-run the study with `evalkit run STUDY --out DIR`, which records "
+                            "both")
+    return Path(study), Path(store)
+
+
+def verify_report_dir(path: Path | str) -> VerifyResult:
+    """Recompute the bundle at ``path`` (a bundle, or a folder holding one) from its study and
+    warehouse, and compare every file's SHA-256 with the manifest and the file on disk."""
+    from evalkit.stages.run import run_study
+    from evalkit.study import load_study
+
+    bundle = find_bundle(Path(path)).resolve()
+    manifest = _read_json(bundle / MANIFEST)
+    study_file, store = _sources(bundle, manifest)
+    if not study_file.is_file():
+        raise DataError("the study file the bundle was computed from is missing",
+                        file=str(study_file), fix="restore it (its SHA-256 is in the manifest)")
+    prov = manifest.get("provenance") or {}
+    notes: list[str] = []
+    study, study_sha = load_study(study_file)
+    if prov.get("study_sha256") and study_sha != prov["study_sha256"]:
+        notes.append(f"the study file changed since the bundle was written (SHA-256 "
+                     f"{study_sha[:12]} now, {str(prov['study_sha256'])[:12]} then)")
+    if Path(study.data.store).resolve() != store.resolve():
+        notes.append(f"the study now reads the warehouse {study.data.store}; the bundle came "
+                     f"from {store}")
+    with tempfile.TemporaryDirectory(prefix="evalkit-verify-") as tmp:
+        out = run_study(study_file, Path(tmp) / "bundle")
+        again = _read_json(out / MANIFEST)
+        recomputed = {rel: sha256_file(out / rel) for rel in again.get("files", {})}
+    listed = {rel: meta.get("sha256") for rel, meta in manifest.get("files", {}).items()}
+    checks = []
+    for rel in sorted(set(listed) | set(recomputed)):
+        disk = bundle / rel
+        checks.append(FileCheck(rel, listed.get(rel),
+                                sha256_file(disk) if disk.is_file() else None,
+                                recomputed.get(rel)))
+    new_prov = again.get("provenance") or {}
+    for key in PROVENANCE_KEYS:
+        if prov.get(key) != new_prov.get(key):
+            notes.append(f"provenance {key} differs: bundle {prov.get(key)!r}, "
+                         f"recomputation {new_prov.get(key)!r}")
+    return VerifyResult(bundle, study_file, store, tuple(checks), tuple(notes))

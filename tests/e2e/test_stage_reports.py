@@ -1,0 +1,287 @@
+"""End to end: the ex-post and portfolio reports rendered from a small demo cycle, in Chinese and
+English, HTML and PDF.
+
+One demo (1,500 firms, 49 bootstrap draws) is built per module; the ex-post report of P07 (the
+policy with an Ashenfelter dip in the synthetic district) and the portfolio report are rendered
+once per language. The PDFs are read back with poppler (pdftotext, pdffonts, pdfinfo) and the
+HTML is opened in headless Debian Chromium through Playwright (no browser download).
+"""
+
+import json
+import os
+import re
+import shutil
+import subprocess
+import time
+from pathlib import Path
+
+import pytest
+
+from evalkit.report import stage_views as views
+from evalkit.report.bundle import read_bundle, write_bundle
+from evalkit.report.disclosure import MARK
+from evalkit.report.render import render_report
+
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-background-networking", "--disable-component-update",
+                 "--disable-sync", "--no-first-run", "--disable-quic"]
+REPORTS = Path(__file__).resolve().parents[2] / "reports"
+POLICY = "P07"
+EPOCH = 1_750_000_000
+CASES = [("ex_post", "zh"), ("ex_post", "en"), ("portfolio", "zh"), ("portfolio", "en")]
+HEADINGS = {
+    ("ex_post", "zh"): ["政策事后评价报告", "执行摘要", "评价设计与样本", "对企业的效应",
+                        "平行趋势检验", "财政绩效", "数据保密说明", "附录：可复现信息"],
+    ("ex_post", "en"): ["Ex-post policy evaluation report", "Executive summary",
+                        "Design and sample", "Fiscal performance", "Appendix: provenance"],
+    ("portfolio", "zh"): ["政策组合评价报告", "执行摘要", "政策排序", "绩效评分", "预算建议",
+                          "预算再分配方案", "政策分类", "审核状态", "附录：可复现信息"],
+    ("portfolio", "en"): ["Policy portfolio review", "Executive summary", "Ranking", "Scorecards",
+                          "Recommendations", "Reallocation", "Classification", "Review status"],
+}
+
+
+def _tool(name):
+    if shutil.which(name) is None:
+        if os.environ.get("CI") == "true":
+            pytest.fail(f"{name} is required in CI (apt-get install poppler-utils)")
+        pytest.skip(f"{name} not installed (poppler-utils)")
+
+
+def _require_browser():
+    in_ci = os.environ.get("CI") == "true"
+    try:
+        import playwright.sync_api  # noqa: F401
+    except ImportError:
+        if in_ci:
+            pytest.fail("pip package playwright is required in CI")
+        pytest.skip("pip package playwright not installed")
+    if not CHROMIUM.exists():
+        if in_ci:
+            pytest.fail("/usr/bin/chromium is required in CI (apt-get install chromium)")
+        pytest.skip("/usr/bin/chromium not installed (apt-get install chromium); runs in CI")
+
+
+@pytest.fixture(scope="module")
+def demo(tmp_path_factory):
+    from evalkit.stages.demo import run_demo
+
+    out = tmp_path_factory.mktemp("demo")
+    run_demo(out, n_firms=1500, bootstrap=49, render=False)
+    return out / "bundles"
+
+
+def _bundle(demo, stem):
+    return demo / (f"ex_post_{POLICY}" if stem == "ex_post" else "portfolio")
+
+
+@pytest.fixture(scope="module")
+def rendered(demo, tmp_path_factory):
+    """{(template, lang): (html, pdf, log text, seconds)} rendered with SOURCE_DATE_EPOCH set."""
+    out = tmp_path_factory.mktemp("reports")
+    done = {}
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("SOURCE_DATE_EPOCH", str(EPOCH))
+        for stem, lang in CASES:
+            t0 = time.perf_counter()
+            html, pdf = render_report(REPORTS / f"{stem}.qmd", _bundle(demo, stem), out,
+                                      formats=("html", "pdf"), lang=lang, engine="fallback")
+            seconds = time.perf_counter() - t0
+            log = (out / f"{stem}.{lang}.log").read_text(encoding="utf-8")
+            done[(stem, lang)] = (html, pdf, log, seconds)
+    timings = {f"{s}.{lg}": round(v[3], 2) for (s, lg), v in done.items()}
+    print(f"\nrender seconds (html + pdf): {json.dumps(timings)}")
+    return done
+
+
+def _pdftotext(pdf: Path) -> str:
+    _tool("pdftotext")
+    return subprocess.run(["pdftotext", "-layout", str(pdf), "-"], capture_output=True,
+                          text=True, check=True).stdout
+
+
+def _squash(text: str) -> str:
+    """PDF text without the spaces and line breaks layout puts between words and characters."""
+    return re.sub(r"\s+", "", text).replace("\u2212", "-")
+
+
+# ----------------------------------------------------------------------------- PDF
+
+@pytest.mark.parametrize("case", CASES, ids=lambda c: ".".join(c))
+def test_pdf_has_headings_and_bundle_numbers(rendered, demo, case):
+    stem, lang = case
+    text = _squash(_pdftotext(rendered[case][1]))
+    for heading in HEADINGS[case]:
+        assert _squash(heading) in text, heading
+    results = read_bundle(_bundle(demo, stem)).results
+    if stem == "ex_post":
+        fr = views.fiscal_metric(results, "fiscal_return_district")
+        expected = [views.fmt(fr["estimate"], lang), views.fmt(fr["conf_low"], lang),
+                    f"{results['n_firms']:,}"]
+    else:
+        rank = read_bundle(_bundle(demo, stem)).table("ranking").sort_values("rank").iloc[0]
+        expected = [rank["term"], views.fmt(rank["estimate"], lang),
+                    views.fmt(rank["conf_high"], lang)]
+    for number in expected:
+        assert _squash(number) in text, number
+
+
+@pytest.mark.parametrize("case", CASES, ids=lambda c: ".".join(c))
+def test_pdf_embeds_a_cjk_font_and_log_is_clean(rendered, case):
+    _tool("pdffonts")
+    fonts = subprocess.run(["pdffonts", str(rendered[case][1])], capture_output=True, text=True,
+                           check=True).stdout.splitlines()[2:]
+    cjk = [f for f in fonts if "CJK" in f]
+    assert cjk, fonts
+    assert all(f.split()[-5] == "yes" for f in cjk), cjk  # the 'emb' column
+    log = rendered[case][2]
+    assert "Glyph missing" not in log and "glyph missing" not in log.lower()
+    assert "unknown font" not in log.lower()
+
+
+def test_pdf_date_is_source_date_epoch(rendered):
+    _tool("pdfinfo")
+    info = subprocess.run(["pdfinfo", "-isodates", str(rendered[("ex_post", "zh")][1])],
+                          capture_output=True, text=True, check=True).stdout
+    assert "2025-06-15T15:06:40" in info  # EPOCH in UTC
+
+
+def test_rendering_twice_gives_identical_bytes(rendered, demo, tmp_path, monkeypatch):
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", str(EPOCH))
+    for stem in ("ex_post", "portfolio"):
+        html, pdf = render_report(REPORTS / f"{stem}.qmd", _bundle(demo, stem), tmp_path,
+                                  formats=("html", "pdf"), lang="zh", engine="fallback")
+        first_html, first_pdf = rendered[(stem, "zh")][:2]
+        assert html.read_bytes() == first_html.read_bytes(), stem
+        assert pdf.read_bytes() == first_pdf.read_bytes(), stem
+
+
+def test_pretrend_rejection_is_a_warning_in_the_summary(rendered, demo):
+    results = read_bundle(_bundle(demo, "ex_post")).results
+    pre = views.pretrend_result(results)
+    # the synthetic district gives P07's recipients a dip before payment (Ashenfelter 1978)
+    assert pre is not None and pre["rejects"], pre and pre["p_value"]
+    for lang, heading in (("zh", "执行摘要"), ("en", "Executive summary")):
+        html = rendered[("ex_post", lang)][0].read_text(encoding="utf-8")
+        summary = next(s for s in html.split("<h2") if heading in s[:300])
+        warned = "callout-warning" in summary
+        assert warned == bool(pre and pre["rejects"]), (lang, pre and pre["p_value"])
+        assert ("callout-warning" in html) == bool(pre and pre["rejects"])
+
+
+# ----------------------------------------------------------------------------- disclosure
+
+def test_two_firm_cohort_is_suppressed_in_html_and_pdf(demo, tmp_path):
+    """A copy of the ex-post bundle whose last cohort has only 2 firms: its effect is shown as
+    the disclosure mark in both formats, with the footnote, and its value appears nowhere."""
+    src = read_bundle(_bundle(demo, "ex_post"))
+    results = json.loads(json.dumps(dict(src.results)))
+    cohorts = sorted(int(g) for g in results["cohort_sizes"] if g != "0")
+    small = cohorts[-1]
+    results["cohort_sizes"][str(small)] = 2
+    tables = {name: src.table(name) for name in src.table_names()}
+    figures = {p.removeprefix("figures/"): (src.path / p).read_bytes()
+               for p in src.manifest["files"] if p.startswith("figures/")}
+    bundle = tmp_path / "bundle"
+    write_bundle(bundle, stage="ex_post", results=results, tables=tables, figures=figures,
+                 provenance=dict(src.provenance), created=src.created)
+    html, pdf = render_report(REPORTS / "ex_post.qmd", bundle, tmp_path / "out",
+                              formats=("html", "pdf"), lang="zh", engine="fallback")
+    page = html.read_text(encoding="utf-8")
+    rows = re.findall(r"<tr[^>]*>(.*?)</tr>", page, flags=re.S)
+    row = next(r for r in rows if re.search(rf"<td[^>]*>{small}</td>", r))
+    assert MARK in row
+    assert "按保密规则不予显示" in page
+    text = _pdftotext(pdf)
+    line = next(x for x in text.splitlines() if x.strip().startswith(str(small)))
+    assert MARK in line
+    frame = views.cohort_frame(results)
+    hidden = frame.loc[frame["cohort"] == small, "att"].iloc[0]
+    div = 1e4  # the zh table shows 万元
+    digits = views.column_digits(frame["att"].abs().tolist(), div)
+    assert f"{hidden / div:,.{digits}f}" not in line
+
+
+def test_no_firm_identifier_in_any_report(rendered, demo):
+    psi = read_bundle(_bundle(demo, "ex_post")).table("psi")
+    ids = set(psi["firm_id"].astype(str))
+    for html, pdf, _, _ in rendered.values():
+        page = html.read_text(encoding="utf-8")
+        assert not [i for i in ids if i in page]
+        assert not re.search(r"\b91[0-9A-Z]{16}\b", _pdftotext(pdf))
+
+
+# ----------------------------------------------------------------------------- browser
+
+@pytest.fixture(scope="module")
+def browser():
+    _require_browser()
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        yield b
+        b.close()
+
+
+@pytest.mark.parametrize("case", CASES, ids=lambda c: ".".join(c))
+def test_html_opens_cleanly_in_chromium(rendered, browser, case):
+    html = rendered[case][0]
+    page = browser.new_page()
+    problems, requests = [], []
+    page.on("console", lambda m: problems.append(f"console {m.type}: {m.text}")
+            if m.type in ("error", "warning") else None)
+    page.on("pageerror", lambda e: problems.append(f"page error: {e}"))
+    page.on("requestfailed", lambda r: problems.append(f"request failed: {r.url}"))
+    page.on("request", lambda r: requests.append(r.url))
+    url = html.resolve().as_uri()
+    page.goto(url, wait_until="load")
+    assert problems == []
+    assert [r for r in requests if r != url and not r.startswith("data:")] == []
+
+    images = page.evaluate("Array.from(document.images).map(i => ({src: i.src.slice(0, 22),"
+                           " ok: i.complete, w: i.naturalWidth}))")
+    expected_figures = 1 if case[0] == "ex_post" else 2
+    assert len(images) == expected_figures
+    assert all(i["ok"] and i["w"] > 0 and i["src"].startswith("data:image/") for i in images)
+
+    links = page.evaluate(
+        "Array.from(document.querySelectorAll('a[href^=\"#\"]')).map(a => ({href:"
+        " a.getAttribute('href'), tag: (document.getElementById(a.getAttribute('href')"
+        ".slice(1)) || {tagName: null}).tagName}))")
+    targets = {link["href"]: link["tag"] for link in links}
+    expected = ({"#tbl-cohorts", "#tbl-overall", "#fig-event", "#tbl-twfe", "#tbl-fiscal"}
+                if case[0] == "ex_post" else
+                {"#fig-ranking", "#tbl-scorecards", "#fig-scoreheat", "#tbl-recs",
+                 "#tbl-realloc", "#tbl-class"})
+    assert set(targets) == expected
+    assert all(tag == ("FIGURE" if href.startswith("#fig-") else "TABLE")
+               for href, tag in targets.items()), targets
+    first = sorted(expected)[0]
+    page.click(f'a[href="{first}"]')
+    in_view = page.evaluate(
+        f"(() => {{ const r = document.getElementById('{first[1:]}').getBoundingClientRect();"
+        " return r.top > -2 && r.top < window.innerHeight; })()")
+    assert in_view
+    page.close()
+
+
+# ----------------------------------------------------------------------------- helpers
+
+@pytest.mark.parametrize(("low", "high", "key"), [(1.2, 3.0, "pays"), (-0.1, 0.5, "none"),
+                                                   (0.1, 0.8, "partial"), (0.2, 1.4, "unclear")])
+def test_verdict_follows_the_interval(low, high, key):
+    assert views.verdict_key(low, high) == key
+
+
+def test_event_counts_follow_cohorts_and_window():
+    results = {"window": [2016, 2025], "cohort_sizes": {"0": 100, "2018": 5, "2024": 2}}
+    counts = views.event_firm_counts(results, [-2, -1, 0, 1, 2, 7])
+    # e=-2: 2018 needs base year 2015 (< window) -> only 2024 (2022, base 2021): 2 firms
+    assert counts == {-2: 2, -1: 7, 0: 7, 1: 7, 2: 5, 7: 5}
+
+
+def test_money_keeps_three_significant_digits():
+    assert views.money_auto(271_501.0, "en") == "CNY 0.272 million"
+    assert views.money_auto(271_501.0, "zh") == "27.2 万元"
+    assert views.money_auto(3.2e9, "zh") == "32.00 亿元"
