@@ -29,7 +29,7 @@ from evalkit.did.bootstrap import (
     single_blas_thread,
     summarise_draws,
 )
-from evalkit.did.drdid import drdid_panel, reg_did_panel, std_ipw_panel
+from evalkit.did.drdid import _solve_sym, drdid_panel, reg_did_panel, std_ipw_panel
 from evalkit.did.results import ATTgtResult, se_from_inf_func
 from evalkit.errors import (
     DataError,
@@ -45,6 +45,9 @@ CONTROL_GROUPS = ("nevertreated", "notyettreated")
 EST_METHODS = ("dr", "ipw", "reg")
 BASE_PERIODS = ("varying", "universal")
 _ESTIMATORS = {"dr": drdid_panel, "ipw": std_ipw_panel, "reg": reg_did_panel}
+# Outcome regressions of fully observed panels from cohort Gram matrices (see _reg_by_gram);
+# False runs reg_did_panel cell by cell (tests compare the two).
+_REG_BY_GRAM = True
 # R did reports a standard error at or below this as missing (degenerate influence function).
 _SE_FLOOR = np.sqrt(np.finfo(float).eps) * 10
 
@@ -281,6 +284,111 @@ def _plan_cells(tlist, glist, anticipation, base_period):
     return cells
 
 
+def _reg_by_gram(panel: _Panel, cells: list, batches: dict, tcol: dict, att: np.ndarray,
+                 inf: np.ndarray, missing: list, chunk_elems: int = 1 << 22) -> None:
+    """Outcome-regression ATT(g, t) (``reg_did_panel``) of every cell of a fully observed panel
+    from per-cohort sufficient statistics, filling ``att`` (m,) and ``inf`` (n, m) in place.
+
+    With every unit observed in every period, a cell's sample is all units of its cohort g and
+    of its comparison cohorts C. The comparison-unit regression of dY = Y_t - Y_b on X_s (s the
+    covariates' period) has ``beta = (sum_{c in C} A_sc)^-1 sum_{c in C} (B_sc[:, t] -
+    B_sc[:, b])`` with ``A_sc = X_sc' W X_sc`` (p, p) and ``B_sc = X_sc' W Y_c`` (p, T) computed
+    once per period and cohort; cells sharing (C, s) share one solve. Then, with ``W_g`` the
+    cohort's weight sum, ``eta_t = sum_g w dY / W_g``, ``eta_c = xbar_g' beta / W_g``
+    (``xbar_g = sum_g w x``), ``att = eta_t - eta_c`` and the influence function (already
+    scaled to all n units, as the per-cell path does) is ``n / W_g`` times
+    ``w_i (dY_i - eta_t - x_i'beta + eta_c)`` for units of g and ``-w_i x_i'v (dY_i - x_i'beta)``
+    for comparison units, ``v = A_C^-1 xbar_g`` -- algebraically the same as
+    :func:`~evalkit.did.drdid.reg_did_panel` on the cell's sample. The per-unit parts run as
+    (n, p) @ (p, cells) products per covariate period, in column chunks of ``chunk_elems``.
+    """
+    G, w, Y = panel.G, panel.w, panel.Y
+    n = Y.shape[0]
+    cohorts, gcode = np.unique(G, return_inverse=True)
+    members = [np.flatnonzero(gcode == j) for j in range(cohorts.size)]
+    counts = np.array([mb.size for mb in members])
+    W = np.array([w[mb].sum() for mb in members])
+    ybar = np.stack([w[mb] @ Y[mb] for mb in members])                   # (n_c, T)
+    stats_by_s: dict[int, tuple] = {}
+
+    def cohort_stats(s: int):
+        if s not in stats_by_s:
+            Xs = panel.X[s]
+            A, B, xbar = [], [], []
+            for mb in members:
+                Xw = Xs[mb] * w[mb, None]
+                A.append(Xw.T @ Xs[mb])
+                B.append(Xw.T @ Y[mb])
+                xbar.append(Xw.sum(axis=0))
+            stats_by_s[s] = (np.stack(A), np.stack(B), np.stack(xbar))
+        return stats_by_s[s]
+
+    # One solve per (comparison cohorts, covariate period).
+    plan: dict[tuple, list[tuple[int, int]]] = {}          # (C, s) -> [(cell k, g index)]
+    for (g, cutoff, xper, _obs), ks in batches.items():
+        ctrl = (cohorts == 0) if cutoff is None else \
+            ((cohorts == 0) | ((cutoff < cohorts) & (cohorts != g)))
+        gi = int(np.searchsorted(cohorts, g))
+        if not counts[ctrl].sum():
+            for k in ks:
+                att[k] = np.nan
+                missing.append((cells[k][0], cells[k][1],
+                                f"no comparison unit observed in both {cells[k][2]} and "
+                                f"{cells[k][1]}"))
+            continue
+        s = 0 if xper is None else tcol[xper]
+        plan.setdefault((tuple(np.flatnonzero(ctrl)), s), []).extend((k, gi) for k in ks)
+    by_s: dict[int, list] = {}
+    failed: list[int] = []
+    for (C, s), items in plan.items():
+        A, B, xbar = cohort_stats(s)
+        cidx = list(C)
+        A_C = A[cidx].sum(axis=0)
+        Bc = B[cidx].sum(axis=0)
+        rhs = []
+        for k, gi in items:
+            _g, tn, base = cells[k]
+            rhs += [Bc[:, tcol[tn]] - Bc[:, tcol[base]], xbar[gi]]
+        try:
+            sol = _solve_sym(A_C, np.column_stack(rhs), "outcome-regression")
+        except DesignError:
+            failed.append(min(k for k, _ in items))
+            continue
+        for j, (k, gi) in enumerate(items):
+            by_s.setdefault(s, []).append((k, gi, cidx, sol[:, 2 * j], sol[:, 2 * j + 1]))
+    if failed:
+        g, tn, _ = cells[min(failed)]
+        raise DesignError(f"ATT(g={g}, t={tn}): the outcome-regression design matrix is "
+                          "singular; remove collinear or constant covariates, or use fewer "
+                          "covariates")
+    for s, items in by_s.items():
+        Xs = panel.X[s]
+        step = max(1, chunk_elems // max(1, n))
+        for start in range(0, len(items), step):
+            part = items[start:start + step]
+            ks = [k for k, *_ in part]
+            gis = np.array([gi for _, gi, *_ in part])
+            beta = np.column_stack([b for *_, b, _ in part])            # (p, K)
+            v = np.column_stack([vv for *_, vv in part])                # (p, K)
+            tc = [tcol[cells[k][1]] for k in ks]
+            bc = [tcol[cells[k][2]] for k in ks]
+            xbar = cohort_stats(s)[2]
+            eta_t = (ybar[gis, tc] - ybar[gis, bc]) / W[gis]
+            eta_c = np.einsum("kp,pk->k", xbar[gis], beta) / W[gis]
+            att[ks] = eta_t - eta_c
+            in_ctrl = np.zeros((cohorts.size, len(part)), dtype=bool)
+            for j, (_k, _gi, cidx, _b, _v) in enumerate(part):
+                in_ctrl[cidx, j] = True
+            dY = Y[:, tc] - Y[:, bc]                                    # (n, K)
+            out = Xs @ beta
+            resid = dY - out
+            treated = gcode[:, None] == gis[None, :]
+            f = np.where(treated, resid - (eta_t - eta_c), 0.0)
+            f -= np.where(in_ctrl[gcode], (Xs @ v) * resid, 0.0)
+            f *= w[:, None] * (n / W[gis])
+            inf[:, ks] = f
+
+
 def att_gt(data: pd.DataFrame, yname: str, tname: str, idname: str, gname: str,
            covariates: Sequence[str] = (), control_group: str = "nevertreated",
            est_method: str = "dr", anticipation: int = 0, base_period: str = "varying",
@@ -407,6 +515,10 @@ def att_gt(data: pd.DataFrame, yname: str, tname: str, idname: str, gname: str,
 
         G = panel.G
         missing: list[tuple[int, int, str]] = []
+        if est_method == "reg" and _REG_BY_GRAM and bool(panel.observed.all()):
+            # Every unit observed in every period: all regressions from cohort Gram matrices.
+            _reg_by_gram(panel, cells, batches, tcol, att, inf, missing)
+            batches = {}
         for (g, cutoff, xper, obs), ks in batches.items():
             treated = g == G
             control = (G == 0) if cutoff is None else ((G == 0) | ((cutoff < G) & (g != G)))

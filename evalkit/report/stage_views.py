@@ -797,3 +797,232 @@ def review_text(review: Mapping[str, Any], cycle: str, lang: str) -> str:
         text += "\n" + t("report.portfolio.pending", lang, n=len(review["pending"]),
                          ids=join.join(review["pending"])) + "\n"
     return text
+
+
+# ----------------------------------------------------------------------------- ex-ante
+
+def ex_ante_summary(results: Mapping[str, Any], lang: str) -> str:
+    """The appraisal's conclusion, the eligible population and cost against budget, the
+    evidence from similar policies and the evaluability of the policy."""
+    from evalkit.exante.checklist import CONCLUSIONS
+
+    checklist = results["checklist"]
+    conclusion = results["conclusion"]
+    zh_en = CONCLUSIONS.get(conclusion, (conclusion, conclusion))
+    score = checklist.get("score", checklist.get("total"))
+    lines = [t("report.ex_ante.conclusion", lang, conclusion=zh_en[0 if lang == "zh" else 1],
+               score=fmt(score, lang, 1))]
+    reasons = checklist.get(f"reasons_{lang}") or []
+    if reasons:
+        lines.append("\n".join(f"- {r}" for r in reasons))
+    sim = results["microsim"]
+    central = next(s for s in sim["scenarios"] if s["name"] == sim.get("central", "central"))
+    lines.append(t("report.ex_ante.summary", lang, eligible=number(sim["n_eligible"], lang),
+                   share=percent(sim["n_eligible"] / max(sim["n_firms"], 1), lang),
+                   take_up=percent(central["take_up"], lang, 0), cost=money(central["cost"], lang),
+                   ci=ci(central["cost_low"], central["cost_high"], lang,
+                         lambda v: money(as_float(v), lang)),
+                   budget=money(sim["budget"], lang),
+                   covers=t("report.ex_ante.covers." + ("yes" if sim["budget_covers_central"]
+                                                        else "no"), lang)))
+    ev = results.get("evidence")
+    if ev:
+        eff = ev["effect"]
+        outcome = results["proposal"].get("main_outcome", "tax_paid")
+
+        def show(v: Any) -> str:
+            return outcome_value(v, outcome, lang)
+
+        lines.append(t("report.ex_ante.evidence", lang,
+                       policies=("、" if lang == "zh" else ", ").join(eff["policies"]),
+                       effect=show(eff["mean"]), ci=ci(eff["conf_low"], eff["conf_high"], lang,
+                                                       show)))
+    else:
+        lines.append(t("report.ex_ante.no_evidence", lang))
+    designs = results["evaluability"]["designs"]
+    if designs:
+        d = designs[0]
+        lines.append(t("report.ex_ante.mde", lang, design=label_design(d["label"], lang),
+                       mde=outcome_value(d["mde"], d.get("outcome", "tax_paid"), lang)))
+    return "\n\n".join(lines) + "\n"
+
+
+def label_design(name: str, lang: str) -> str:
+    try:
+        return t(f"report.ex_ante.design.{name}", lang)
+    except KeyError:
+        return name
+
+
+def cost_table(cost_by_year: pd.DataFrame, lang: str) -> str:
+    cols = ["cost", "cost_low", "cost_high", "budget"]
+    div, unit = money_unit(cost_by_year[cols].abs().to_numpy().ravel(), lang)
+    digits = column_digits(cost_by_year[cols].abs().to_numpy().ravel().tolist(), div)
+    out = pd.DataFrame({
+        "year": cost_by_year["year"].astype(str),
+        "scenario": [t(f"report.ex_ante.scenario.{s}", lang) for s in cost_by_year["scenario"]],
+        "cost": [number(v / div, lang, digits) for v in cost_by_year["cost"]],
+        "ci": [t("report.common.range", lang, lo=number(lo / div, lang, digits),
+                 hi=number(hi / div, lang, digits))
+               for lo, hi in zip(cost_by_year["cost_low"], cost_by_year["cost_high"],
+                                 strict=True)],
+        "budget": [number(v / div, lang, digits) for v in cost_by_year["budget"]],
+    })
+    return _table(out, [t("report.example.axis.year", lang), t("report.ex_ante.col.scenario", lang),
+                        t("report.ex_ante.col.cost", lang, unit=unit),
+                        t("report.common.col.ci", lang),
+                        t("report.monitor.col.appropriation", lang, unit=unit)],
+                  ["left", "left", "right", "right", "right"])
+
+
+def eligible_table(frame: pd.DataFrame, lang: str, kind: str = "size_class") -> str:
+    """Eligible firms per group; the award total of a group with fewer than 3 eligible firms
+    is suppressed (every award is at most the per-firm cap, so one firm cannot dominate a group
+    of 3 or more with equal awards; unequal tiers are covered by the minimum-firms rule only)."""
+    cells = _min_firms_only(frame, "eligible", ["award_total"])
+    div, unit = money_unit(frame["award_total"].tolist(), lang)
+    digits = column_digits(frame["award_total"].tolist(), div)
+    shown = cells.display({"award_total": lambda v: number(v / div, lang, digits)})
+    out = pd.DataFrame({
+        "group": [label(kind, g, lang) for g in frame["group"]],
+        "firms": [number(v, lang) for v in frame["firms"]],
+        "eligible": [number(v, lang) for v in frame["eligible"]],
+        "share": [percent(v, lang) for v in frame["eligible_share"]],
+        "award": shown["award_total"],
+    })
+    return _table(out, [t("report.ex_ante.col.group", lang), t("report.common.col.firms", lang),
+                        t("report.ex_ante.col.eligible", lang), t("report.ex_ante.col.share", lang),
+                        t("report.ex_ante.col.award", lang, unit=unit)],
+                  ["left", "right", "right", "right", "right"], cells.footnote(lang))
+
+
+def checklist_table(scores: pd.DataFrame, lang: str) -> str:
+    out = pd.DataFrame({
+        "dimension": scores[f"name_{lang}"],
+        "points": [f"{number(p, lang, 1)} / {number(w, lang, 0)}"
+                   for p, w in zip(scores["points"], scores["weight"], strict=True)],
+        "share": [percent(v, lang, 0) for v in scores["share"]],
+    })
+    return _table(out, [t("report.ex_ante.col.dimension", lang),
+                        t("report.ex_ante.col.points", lang), t("report.ex_ante.col.share", lang)],
+                  ["left", "right", "right"])
+
+
+def draw_power(ax, curves: Mapping[str, pd.DataFrame], outcome: str, lang: str) -> None:
+    """Power against the true effect, one line per design, with the 80% line."""
+    import seaborn as sns
+
+    frames = []
+    for name, frame in curves.items():
+        frames.append(frame.assign(design=label_design(name, lang)))
+    data = pd.concat(frames, ignore_index=True)
+    is_money = outcome in MONEY_OUTCOMES
+    div, unit = money_unit(data["effect"].abs().tolist(), lang) if is_money else (1.0, "")
+    data = data.assign(effect=data["effect"] / div)
+    sns.lineplot(data=data, x="effect", y="power", hue="design", marker="o", markersize=3, ax=ax)
+    ax.axhline(0.8, color="black", linestyle=":", linewidth=0.8)
+    ax.set_ylim(0, 1.02)
+    ax.set_xlabel(t("report.ex_ante.axis.effect", lang, unit=unit) if is_money
+                  else outcome_label(outcome, lang))
+    ax.set_ylabel(t("report.ex_ante.axis.power", lang))
+    ax.legend(title="", frameon=False, loc="lower right")
+
+
+# ----------------------------------------------------------------------------- monitoring
+
+def monitor_summary(results: Mapping[str, Any], anomalies: pd.DataFrame, lang: str) -> str:
+    execution = pd.DataFrame(results["execution"])
+    counts = execution["status"].value_counts()
+    join = "、" if lang == "zh" else ", "
+    lines = [t("report.monitor.summary", lang, year=results["year"], as_of=results["as_of"],
+               elapsed=percent(float(execution["elapsed"].iloc[0]), lang, 0),
+               n=len(execution), red=int(counts.get("red", 0)),
+               amber=int(counts.get("amber", 0)), green=int(counts.get("green", 0)))]
+    red = execution.loc[execution["status"] == "red", "policy_id"].tolist()
+    if red:
+        lines.append(t("report.monitor.red", lang, pids=join.join(red)))
+    if len(anomalies):
+        names = results["anomalies"]["checks"]
+        checks = join.join(names.get(c, {}).get(lang, c) for c in
+                           sorted(set(anomalies["check"])))
+        lines.append(t("report.monitor.anomalies", lang, n=len(anomalies), checks=checks))
+    else:
+        lines.append(t("report.monitor.no_anomalies", lang))
+    return "\n\n".join(lines) + "\n"
+
+
+def execution_table(execution: pd.DataFrame, lang: str) -> str:
+    cols = ["appropriation", "disbursed"]
+    div, unit = money_unit(execution[cols].abs().to_numpy().ravel(), lang)
+    digits = column_digits(execution[cols].abs().to_numpy().ravel().tolist(), div)
+    out = pd.DataFrame({
+        "policy": execution["policy_id"],
+        "appropriation": [number(v / div, lang, digits) for v in execution["appropriation"]],
+        "disbursed": [number(v / div, lang, digits) for v in execution["disbursed"]],
+        "rate": [percent(v, lang, 0) for v in execution["execution_rate"]],
+        "status": [label("status", s, lang) for s in execution["status"]],
+        "action": execution[f"action_{lang}"].astype(str),
+    })
+    return _table(out, [t("report.common.col.policy", lang),
+                        t("report.monitor.col.appropriation", lang, unit=unit),
+                        t("report.monitor.col.disbursed", lang, unit=unit),
+                        t("report.monitor.col.rate", lang), t("report.monitor.col.status", lang),
+                        t("report.monitor.col.action", lang)],
+                  ["left", "right", "right", "right", "left", "left"])
+
+
+def draw_burnup(ax, monthly: pd.DataFrame, lang: str) -> None:
+    """Cumulative execution by month per policy (solid) and the even plan (dashed)."""
+    import seaborn as sns
+
+    sns.lineplot(data=monthly, x="month", y="cumulative_rate", hue="policy_id", ax=ax,
+                 linewidth=1.4)
+    plan = monthly.drop_duplicates("month").sort_values("month")
+    ax.plot(plan["month"], plan["planned_rate"], color="black", linestyle="--", linewidth=1)
+    ax.set_xticks(range(1, 13))
+    ax.set_xlim(1, 12)
+    ax.yaxis.set_major_formatter(lambda v, _: f"{100 * v:.0f}%")
+    ax.set_xlabel(t("report.monitor.axis.month", lang))
+    ax.set_ylabel(t("report.monitor.axis.rate", lang))
+    ax.legend(title="", frameon=False, ncol=2, fontsize=8, loc="upper left")
+
+
+def kpi_table(kpis: pd.DataFrame, lang: str) -> str:
+    rows = kpis.sort_values(["status", "indicator"], key=lambda s: s.map(
+        {"red": 0, "amber": 1, "green": 2}).fillna(3) if s.name == "status" else s)
+    out = pd.DataFrame({
+        "indicator": rows["indicator"].astype(str),
+        "policy": [t("report.monitor.district", lang) if pd.isna(p) else str(p)
+                   for p in rows["policy_id"]],
+        "target": [fmt(v, lang, 1) for v in rows["target"]],
+        "actual": [fmt(v, lang, 1) for v in rows["actual"]],
+        "status": [label("status", s, lang) for s in rows["status"]],
+    })
+    return _table(out, [t("report.monitor.col.indicator", lang), t("report.common.col.policy", lang),
+                        t("report.monitor.col.target", lang), t("report.monitor.col.actual", lang),
+                        t("report.monitor.col.status", lang)],
+                  ["left", "left", "right", "right", "left"])
+
+
+def anomaly_table(results: Mapping[str, Any], anomalies: pd.DataFrame, lang: str) -> str:
+    """Irregularities per check (no record ids): findings, records and amount; the amount of a
+    check with fewer than 3 records is suppressed (a record is one payment to one firm)."""
+    checks = results["anomalies"]["checks"]
+    rows = []
+    for key in sorted(checks):
+        sub = anomalies[anomalies["check"] == key]
+        rows.append({"check": checks[key].get(lang, key), "findings": len(sub),
+                     "records": int(sub["n_records"].sum()) if len(sub) else 0,
+                     "amount": float(sub["amount"].sum()) if len(sub) else 0.0})
+    frame = pd.DataFrame(rows)
+    cells = _min_firms_only(frame, "records", ["amount"])
+    div, unit = money_unit(frame["amount"].tolist(), lang)
+    digits = column_digits(frame["amount"].tolist(), div)
+    shown = cells.display({"amount": lambda v: number(v / div, lang, digits)})
+    shown.loc[frame["records"] == 0, "amount"] = "0"
+    out = pd.DataFrame({"check": frame["check"], "findings": frame["findings"].astype(str),
+                        "records": frame["records"].astype(str), "amount": shown["amount"]})
+    return _table(out, [t("report.monitor.col.check", lang), t("report.monitor.col.findings", lang),
+                        t("report.monitor.col.records", lang),
+                        t("report.monitor.col.amount", lang, unit=unit)],
+                  ["left", "right", "right", "right"], cells.footnote(lang))

@@ -1,13 +1,16 @@
 """The demo evaluation cycle on the synthetic district (``evalkit demo`` / ``make demo``).
 
-Synthesize the district, ingest it, run the demo studies in ``studies/demo/`` (ex-post for the
-eight policies, then the portfolio), render the reports, and return a one-screen summary. The
-studies are the files users copy; the demo only points their warehouse and bundle paths at its
-own output folder.
+Synthesize the district (with the monitoring cases of :mod:`evalkit.synth.anomalies` injected:
+ledger anomalies, a policy behind on execution, an off-track KPI), ingest it, run the demo studies
+in ``studies/demo/`` (ex-post for the eight policies; ex-ante appraisal of two proposals, pooling
+the ex-post evidence; monitoring of the current year; the portfolio), render every report in both
+languages and formats, and return a one-screen summary. The studies are the files users copy; the
+demo only points their warehouse and bundle paths at its own output folder.
 """
 
 from __future__ import annotations
 
+import json
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -16,12 +19,15 @@ from typing import Any
 from evalkit.io import ingest_dir
 from evalkit.report.bundle import write_bundle
 from evalkit.report.provenance import collect
+from evalkit.results import json_safe
 from evalkit.stages.run import bundle_parts, load_tables, run_stage
 from evalkit.study import load_study
 from evalkit.synth import synthesize_district, write_district
+from evalkit.synth.anomalies import inject_monitoring_cases
 
 DEMO_STUDIES = Path(__file__).resolve().parents[2] / "studies" / "demo"
 POLICIES = ("P01", "P02", "P03", "P04", "P05", "P06", "P07", "P08")
+EX_ANTE = ("ex_ante_N01", "ex_ante_N02")
 
 
 def _retarget(study, store: Path, bundles: Path):
@@ -88,7 +94,11 @@ def run_demo(out: Path, n_firms: int = 20000, seed: int = 7, start: int = 2016, 
     timings: dict[str, float] = {}
     t0 = time.perf_counter()
     district = synthesize_district(n_firms=n_firms, start=start, end=end, seed=seed)
+    district, manifest = inject_monitoring_cases(district, seed=seed)
     write_district(district, data_dir, dirty=False, seed=seed)
+    (data_dir / "monitoring_cases.json").write_text(
+        json.dumps(json_safe(manifest), ensure_ascii=False, sort_keys=True, indent=1) + "\n",
+        encoding="utf-8")
     timings["synth"] = time.perf_counter() - t0
     t0 = time.perf_counter()
     if store.exists():
@@ -108,6 +118,9 @@ def run_demo(out: Path, n_firms: int = 20000, seed: int = 7, start: int = 2016, 
         results[pid], _ = _run(f"ex_post_{pid}", store, bundles, tables, info, None, timings, **kw)
     if progress:
         progress("ex-post evaluations", len(POLICIES), len(POLICIES))
+    for name in EX_ANTE:
+        _run(name, store, bundles, tables, info, None, timings)
+    _run("monitor", store, bundles, tables, info, None, timings)
     portfolio, _ = _run("portfolio", store, bundles, tables, info, None, timings)
     reports_dir = out / "reports"
     if render:

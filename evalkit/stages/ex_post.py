@@ -26,7 +26,7 @@ import pandas as pd
 from evalkit.did import aggte, att_gt
 from evalkit.did.results import AggteResult, ATTgtResult
 from evalkit.did.twfe import twfe
-from evalkit.errors import ConfigError, DataWarning, DesignError
+from evalkit.errors import ConfigError, DataWarning, DesignError, EvalkitWarning
 from evalkit.fiscal.cost import policy_cost
 from evalkit.fiscal.effects import total_effect
 from evalkit.fiscal.linear import LinearEstimate
@@ -221,26 +221,40 @@ def evaluate_outcome(df: pd.DataFrame, outcome: str, study: ExPostStudy, seed: i
                           allow_unbalanced_panel=d.balance == "unbalanced",
                           bootstrap_weights=inf.bootstrap_kind)
 
+    # A covariate can be constant within one cell's comparison group (few firms, no patents in
+    # a cluster): then fall back to the pooled base-period level, then to no covariates, and say
+    # so in the result. Any other design error is the user's to see.
+    level_col = study.design.base_level_of.get(outcome, outcome)
+    frame[f"{level_col}_level"] = pd.to_numeric(df[level_col], errors="coerce").astype(float)
+    pooled = [c for c in covs if ":cluster=" not in c and not c.startswith("cluster=")]
+    if f"{level_col}_level" not in pooled and study.design.base_outcome != "none":
+        pooled.append(f"{level_col}_level")
+    attempts = [(covs, None), (pooled, "the base-period level pooled over clusters"),
+                ([], "no covariates (unconditional parallel trends)")]
     note = None
-    try:
-        res = estimate(covs)
-    except DesignError as exc:
-        # A covariate can be constant within one cell's comparison group (e.g. no patents in a
-        # cluster); fall back to the pooled base-period level and say so in the result.
-        if study.design.base_outcome != "level_by_cluster" or "singular" not in str(exc):
-            raise
-        covs = [c for c in covs if ":cluster=" not in c and not c.startswith("cluster=")]
-        level_col = study.design.base_level_of.get(outcome, outcome)
-        covs.append(f"{level_col}_level")
-        frame[f"{level_col}_level"] = pd.to_numeric(df[level_col], errors="coerce").astype(float)
-        note = f"level_by_cluster covariates were singular ({exc}); used the base-period level"
-        res = estimate(covs)
-    simple = aggte(res, "simple")
-    dynamic = aggte(res, "dynamic", min_e=d.min_e, max_e=d.max_e)
-    group = aggte(res, "group")
+    for k, (names, _) in enumerate(attempts):
+        try:
+            res = estimate(list(names))
+            covs = list(names)
+            break
+        except DesignError as exc:
+            if "singular" not in str(exc) or k == len(attempts) - 1:
+                raise
+            note = f"covariates {attempts[0][0]} were singular in a cell ({exc}); used " + (
+                attempts[k + 1][1] or "")
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", EvalkitWarning)
+        simple = aggte(res, "simple")
+        dynamic = aggte(res, "dynamic", min_e=d.min_e, max_e=d.max_e)
+        group = aggte(res, "group")
+    for w in caught:  # kept in the result (and so in the report), not printed
+        note = "; ".join(x for x in (note, str(w.message)) if x)
     pre = None
     if (dynamic.egt < 0).sum() >= 1:
-        pre = pretrend_test(dynamic, alpha=inf.alpha)
+        try:
+            pre = pretrend_test(dynamic, alpha=inf.alpha)
+        except DesignError as exc:  # e.g. a singular covariance of the pre-period coefficients
+            note = "; ".join(x for x in (note, f"no pre-trend test: {exc}") if x)
     total = None
     if outcome in FISCAL_OUTCOMES:
         cells = [LinearEstimate.from_did(res, index=k) for k in range(len(res.att))]

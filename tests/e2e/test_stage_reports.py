@@ -62,13 +62,40 @@ def _require_browser():
         pytest.skip("/usr/bin/chromium not installed (apt-get install chromium); runs in CI")
 
 
+DEMO_STUDIES = Path(__file__).resolve().parents[2] / "studies" / "demo"
+POLICIES = ("P01", "P02", "P03", "P04", "P05", "P06", "P07", "P08")
+
+
 @pytest.fixture(scope="module")
 def demo(tmp_path_factory):
-    from evalkit.stages.demo import run_demo
+    """The demo district's ex-post and portfolio bundles, from the demo study files pointed at a
+    small warehouse (1,500 firms) with 49 bootstrap draws, run with `evalkit run`'s code path."""
+    import yaml
+
+    from evalkit.io import ingest_dir
+    from evalkit.stages.run import run_study
+    from evalkit.synth import synthesize_district, write_district
 
     out = tmp_path_factory.mktemp("demo")
-    run_demo(out, n_firms=1500, bootstrap=49, render=False)
-    return out / "bundles"
+    write_district(synthesize_district(n_firms=1500, seed=7), out / "data", dirty=False, seed=7)
+    store = out / "warehouse.duckdb"
+    ingest_dir(out / "data", store=store)
+    bundles, studies = out / "bundles", out / "studies"
+    studies.mkdir()
+    for pid in POLICIES:
+        doc = yaml.safe_load((DEMO_STUDIES / f"ex_post_{pid}.yaml").read_text(encoding="utf-8"))
+        doc["data"]["store"] = str(store)
+        doc.setdefault("inference", {})["bootstrap"] = 49
+        path = studies / f"ex_post_{pid}.yaml"
+        path.write_text(yaml.safe_dump(doc, allow_unicode=True), encoding="utf-8")
+        run_study(path, bundles / f"ex_post_{pid}")
+    doc = yaml.safe_load((DEMO_STUDIES / "portfolio.yaml").read_text(encoding="utf-8"))
+    doc["data"]["store"] = str(store)
+    doc["bundles"] = [str(bundles / f"ex_post_{pid}") for pid in POLICIES]
+    path = studies / "portfolio.yaml"
+    path.write_text(yaml.safe_dump(doc, allow_unicode=True), encoding="utf-8")
+    run_study(path, bundles / "portfolio")
+    return bundles
 
 
 def _bundle(demo, stem):
