@@ -84,11 +84,36 @@ def _counts_table(report, title: str) -> Table:
     return table
 
 
+SHOW_PROBLEMS = 10
+
+
+def _problem_lines(frame, lang: str) -> list[str]:
+    """One line per problem; in Chinese from the reason table (the English detail stays in the
+    quarantine file)."""
+    from evalkit.io.reasons import message
+
+    lines = []
+    for r in frame.head(SHOW_PROBLEMS).itertuples(index=False):
+        if lang == "en":
+            lines.append(str(r.message))
+        else:
+            row = None if r.row != r.row else int(r.row)
+            lines.append(message(str(r.reason), str(r.file), row, str(r.column), r.value, "", lang))
+    return lines
+
+
 def _print_report(report, path: Path, quarantine_out: Path | None) -> None:
     lang = _lang()
     console.print(_counts_table(report, t("cli.validate.title", lang, path=str(path))))
     for name, tr in report.tables.items():
-        console.print(f"{name}: read {tr.n_read:,} = accepted {tr.n_accepted:,} + quarantined {tr.n_quarantined:,}")
+        console.print(t("cli.balance", lang, table=name, read=f"{tr.n_read:,}",
+                        accepted=f"{tr.n_accepted:,}", quarantined=f"{tr.n_quarantined:,}"))
+    for kind, frame in (("cli.problems.quarantine", report.quarantine),
+                        ("cli.problems.warning", report.warnings)):
+        if len(frame):
+            console.print(t(kind, lang, n=len(frame), shown=min(len(frame), SHOW_PROBLEMS)))
+            for line in _problem_lines(frame, lang):
+                console.print("  " + line, markup=False, soft_wrap=True)
     if quarantine_out is not None:
         report.write_quarantine(quarantine_out)
         console.print(t("cli.quarantine.written", lang, path=str(quarantine_out)))

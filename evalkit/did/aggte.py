@@ -197,7 +197,10 @@ def aggte(result: ATTgtResult, type: str = "group", min_e: float = -math.inf,
     Wa = np.column_stack([*was, overall_wa])          # (n_g, K + 1)
     est = att @ Wc
     aux = w[:, None] * (G[:, None] == glist[None, :])
-    everything = inf[:, cell_index] @ Wc + aux @ Wa   # (n, K + 1)
+    Wfull = np.zeros((inf.shape[1], Wc.shape[1]))     # weights over all cells, 0 if dropped
+    Wfull[cell_index] = Wc
+    everything = inf @ Wfull                          # (n, K + 1), no copy of inf
+    everything += aux @ Wa
     se_all = se_from_inf_func(everything, result.cluster)
     z = float(stats.norm.ppf(1 - alp / 2))
     crit = z

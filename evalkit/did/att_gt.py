@@ -100,7 +100,8 @@ def _unit_constant(ucodes: np.ndarray, first_row: np.ndarray, values: np.ndarray
 
 
 def _factorize_ids(idv: pd.Series, idx: np.ndarray | None) -> tuple[np.ndarray, np.ndarray]:
-    """Sorted unique unit ids and each row's code (int64), for the rows ``idx`` (None: all).
+    """Sorted unique unit ids and each row's code (int32 below 2^31 rows), for the rows
+    ``idx`` (None: all).
     Integer ids already sorted (the usual unit-then-period order) take an O(N) path."""
     if isinstance(idv.dtype, np.dtype) and idv.dtype.kind in "iu":
         arr = idv.to_numpy()
@@ -110,25 +111,27 @@ def _factorize_ids(idv: pd.Series, idx: np.ndarray | None) -> tuple[np.ndarray, 
             start = np.empty(arr.size, dtype=bool)
             start[0] = True
             np.not_equal(arr[1:], arr[:-1], out=start[1:])
-            return np.cumsum(start) - 1, arr[start]
+            codes = np.cumsum(start, dtype=np.int32 if arr.size < 2**31 else np.int64)
+            codes -= 1
+            return codes, arr[start]
         codes, uniq = pd.factorize(arr, sort=True)
-        return codes.astype(np.int64, copy=False), np.asarray(uniq)
-    if idx is None:
+    elif idx is None:
         codes, uniq = pd.factorize(idv, sort=True)
-        return codes.astype(np.int64, copy=False), np.asarray(uniq)
-    codes, uniq = pd.factorize(idv.to_numpy()[idx], sort=True)
-    return codes.astype(np.int64, copy=False), np.asarray(uniq)
+    else:
+        codes, uniq = pd.factorize(idv.to_numpy()[idx], sort=True)
+    return codes.astype(np.int32 if codes.size < 2**31 else np.int64), np.asarray(uniq)
 
 
 def _factorize_periods(t: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Sorted distinct periods and each row's code (int64) of an integer period array."""
+    """Sorted distinct periods and each row's code (int32) of an integer period array."""
     lo, hi = int(t.min()), int(t.max())
     if hi - lo < 100_000:
-        present = np.bincount(t - lo, minlength=hi - lo + 1) > 0
-        lookup = np.cumsum(present) - 1
-        return lookup[t - lo], np.flatnonzero(present) + lo
+        d = np.subtract(t, lo, out=np.empty(t.size, dtype=np.int32), casting="unsafe")
+        present = np.bincount(d, minlength=hi - lo + 1) > 0
+        lookup = (np.cumsum(present) - 1).astype(np.int32)
+        return lookup[d], np.flatnonzero(present) + lo
     codes, uniq = pd.factorize(t, sort=True)
-    return codes.astype(np.int64, copy=False), np.asarray(uniq)
+    return codes.astype(np.int32), np.asarray(uniq)
 
 
 class _Panel:
@@ -164,28 +167,35 @@ class _Panel:
             self.dropped_rows = int((~keep).sum())
             warnings.warn(f"dropped {self.dropped_rows} rows with missing or non-finite "
                           f"{yname!r} or covariates", DataWarning, stacklevel=4)
+        # Memory: the long columns are used as views where possible (``idx`` is a slice when
+        # no row is dropped) and the pivot's helpers are freed as soon as they are used.
         full_rows = bool(keep.all())
-        idx = np.arange(keep.size) if full_rows else np.flatnonzero(keep)
+        idx = slice(None) if full_rows else np.flatnonzero(keep)
         ucodes, uids = _factorize_ids(idv, None if full_rows else idx)
-        tcodes, tvals = _factorize_periods(t if full_rows else t[idx])
+        tcodes, tvals = _factorize_periods(t[idx])
         n, T = len(uids), len(tvals)
         if n == 0:
             raise DataError("no usable rows: every row has a missing outcome or covariate")
-        flat = ucodes * T + tcodes
-        counts = np.bincount(flat, minlength=n * T)
-        if counts.max() > 1:
-            i = idx[int(np.flatnonzero(counts[flat] > 1)[0])]
+        flat = ucodes.astype(np.int32 if n * T < 2**31 else np.int64)
+        flat *= T
+        flat += tcodes
+        n_rows = flat.size
+        cell_seen = np.zeros(n * T, dtype=bool)
+        cell_seen[flat] = True
+        if int(np.count_nonzero(cell_seen)) < n_rows:
+            counts = np.bincount(flat, minlength=n * T)
+            i = np.arange(keep.size)[idx][int(np.flatnonzero(counts[flat] > 1)[0])]
             raise DataError(f"unit {idv.iloc[i]!r} has more than one row for period {t[i]}",
                             column=idname, row=int(i) + 2, fix="keep one row per unit and period")
-        observed = (counts > 0).reshape(n, T)
-        del counts
-        rowpos = np.zeros(n * T, dtype=np.int64)
-        rowpos[flat] = np.arange(flat.size)
+        observed = cell_seen.reshape(n, T)
+        pos_type = np.int32 if n_rows < 2**31 else np.int64
+        rowpos = np.zeros(n * T, dtype=pos_type)
+        rowpos[flat] = np.arange(n_rows, dtype=pos_type)
         first = observed.argmax(axis=1)
-        first_row = rowpos.reshape(n, T)[np.arange(n), first]
+        first_row = rowpos.reshape(n, T)[np.arange(n), first].astype(np.int64)
         del rowpos
         uid_arr = np.asarray(uids)
-        G = _unit_constant(ucodes, first_row, g if full_rows else g[idx], gname, uid_arr,
+        G = _unit_constant(ucodes, first_row, g[idx], gname, uid_arr,
                            "switches cohort")
         w = np.ones(n)
         if weights is not None:
@@ -204,22 +214,23 @@ class _Panel:
                                  "moves between clusters")
             clusters = pd.factorize(per, sort=True)[0].astype(np.int64)
         Y = np.full(n * T, np.nan)
-        Y[flat] = y if full_rows else y[idx]
+        Y[flat] = y[idx]
+        del flat
         Y = Y.reshape(n, T)
         p = len(covariates) + 1
         # Covariates: (1, n, p - 1) with each unit's first observed value when none varies
         # within unit over the observed periods, else (T, n, p - 1).
         firsts, varying = [], False
         for x in xcols:
-            xv = x if full_rows else x[idx]
+            xv = x[idx]
             xf = xv[first_row]
             firsts.append(xf)
             varying = varying or bool(np.any(xv != xf[ucodes]))
         if varying:
             Xt = np.full((T * n, p - 1), np.nan)
-            pos = tcodes * n + ucodes
+            pos = tcodes.astype(np.int64) * n + ucodes
             for j, x in enumerate(xcols):
-                Xt[pos, j] = x if full_rows else x[idx]
+                Xt[pos, j] = x[idx]
             Xt = Xt.reshape(T, n, p - 1)
         else:
             Xt = np.empty((1, n, p - 1))
