@@ -99,6 +99,13 @@ def _unit_constant(ucodes: np.ndarray, first_row: np.ndarray, values: np.ndarray
     return per_unit
 
 
+def _float_column(values: pd.Series) -> np.ndarray:
+    """A column as float64 (non-numeric entries NaN); a read-only view of float64 columns."""
+    if isinstance(values.dtype, np.dtype) and values.dtype == np.float64:
+        return values.to_numpy()
+    return pd.to_numeric(values, errors="coerce").to_numpy(dtype=float)
+
+
 def _factorize_ids(idv: pd.Series, idx: np.ndarray | None) -> tuple[np.ndarray, np.ndarray]:
     """Sorted unique unit ids and each row's code (int32 below 2^31 rows), for the rows
     ``idx`` (None: all).
@@ -154,9 +161,8 @@ class _Panel:
         idv = data[idname]
         if idv.isna().any():
             raise DataError(f"column {idname!r} has missing unit ids", column=idname)
-        y = pd.to_numeric(data[yname], errors="coerce").to_numpy(dtype=float)
-        xcols = [pd.to_numeric(data[c], errors="coerce").to_numpy(dtype=float)
-                 for c in covariates]
+        y = _float_column(data[yname])
+        xcols = [_float_column(data[c]) for c in covariates]
         keep = np.isfinite(y)
         for c, x in zip(covariates, xcols, strict=True):
             if np.isnan(x).all() and data[c].notna().any():
