@@ -245,6 +245,21 @@ def report(
         console.print(str(p))
 
 
+@app.command()
+def verify(
+    path: Annotated[Path, typer.Argument(help="A results bundle, or a report folder holding one.")],
+) -> None:
+    """Recompute a bundle from its study and warehouse and confirm every number matches."""
+    from evalkit.errors import DataError
+    from evalkit.report.verify import verify_report_dir
+
+    result = verify_report_dir(path)
+    console.print(result.summary(), markup=False)
+    if not result.ok:
+        raise DataError(t("cli.verify.failed", _lang(), n=len(result.mismatched)), file=str(path),
+                        fix="re-run the study with `evalkit run` and render the report again")
+
+
 review_app = typer.Typer(help="The finance bureau's review log of recommendations (append-only, hash-chained).",
                          no_args_is_help=True)
 app.add_typer(review_app, name="review")

@@ -70,6 +70,8 @@ STRINGS: dict[str, dict[str, str]] = {
                                 "zh": "共隔离 {n} 行（显示前 {shown} 行）："},
     "cli.problems.warning": {"en": "{n} warnings (first {shown}):",
                              "zh": "共 {n} 条警告（显示前 {shown} 条）："},
+    "cli.verify.failed": {"en": "{n} files differ from their recomputation",
+                          "zh": "{n} 个文件与重新计算的结果不一致"},
     "cli.step.synth": {"en": "Synthesizing the district", "zh": "生成合成辖区"},
     "cli.step.validate": {"en": "Validating", "zh": "校验"},
     "cli.step.ingest": {"en": "Ingesting", "zh": "入库"},

@@ -569,7 +569,8 @@ def att_gt(data: pd.DataFrame, yname: str, tname: str, idname: str, gname: str,
             except DesignError as exc:
                 raise DesignError(f"{where}: {exc}") from exc
             att[ks] = a
-            inf[np.ix_(idx, ks)] = f * (n / idx.size)
+            f *= n / idx.size
+            inf[np.ix_(idx, ks)] = f
 
         if missing:
             shown = "; ".join(f"ATT({g},{t}): {why}" for g, t, why in missing[:20])

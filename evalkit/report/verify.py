@@ -159,7 +159,7 @@ def verify_report_dir(path: Path | str) -> VerifyResult:
         notes.append(f"the study now reads the warehouse {study.data.store}; the bundle came "
                      f"from {store}")
     with tempfile.TemporaryDirectory(prefix="evalkit-verify-") as tmp:
-        out = run_study(study_file, Path(tmp) / "bundle")
+        out = run_study(study_file, Path(tmp) / "bundle", dataset=prov.get("dataset_version"))
         again = _read_json(out / MANIFEST)
         recomputed = {rel: sha256_file(out / rel) for rel in again.get("files", {})}
     listed = {rel: meta.get("sha256") for rel, meta in manifest.get("files", {}).items()}

@@ -5,7 +5,9 @@ ledger anomalies, a policy behind on execution, an off-track KPI), ingest it, ru
 in ``studies/demo/`` (ex-post for the eight policies; ex-ante appraisal of two proposals, pooling
 the ex-post evidence; monitoring of the current year; the portfolio), render every report in both
 languages and formats, and return a one-screen summary. The studies are the files users copy; the
-demo only points their warehouse and bundle paths at its own output folder.
+demo writes copies into ``<out>/studies/`` with the warehouse and bundle paths pointed at its own
+output folder, and runs those with :func:`evalkit.stages.run.run_study`, so every bundle can be
+re-run and verified (``evalkit run``, ``evalkit verify``).
 """
 
 from __future__ import annotations
@@ -16,12 +18,12 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+import yaml
+
 from evalkit.io import ingest_dir
-from evalkit.report.bundle import write_bundle
-from evalkit.report.provenance import collect
+from evalkit.report.bundle import read_bundle
 from evalkit.results import json_safe
-from evalkit.stages.run import bundle_parts, load_tables, run_stage
-from evalkit.study import load_study
+from evalkit.stages.run import load_tables, run_study
 from evalkit.synth import synthesize_district, write_district
 from evalkit.synth.anomalies import inject_monitoring_cases
 
@@ -30,38 +32,33 @@ POLICIES = ("P01", "P02", "P03", "P04", "P05", "P06", "P07", "P08")
 EX_ANTE = ("ex_ante_N01", "ex_ante_N02")
 
 
-def _retarget(study, store: Path, bundles: Path):
-    """Point a demo study at the demo's own warehouse and bundle folder."""
-    update: dict[str, Any] = {"data": study.data.model_copy(update={"store": store})}
-    if study.stage == "portfolio":
-        update["bundles"] = tuple(bundles / Path(b).name for b in study.bundles)
-    if study.stage == "ex_ante":
-        update["evidence_bundles"] = tuple(bundles / Path(b).name for b in study.evidence_bundles)
-    return study.model_copy(update=update)
+def write_demo_study(name: str, studies: Path, store: Path, bundles: Path,
+                     bootstrap: int | None = None) -> Path:
+    """Copy a demo study into ``studies`` with its warehouse and bundle paths pointed at the
+    demo's output (and, if given, its bootstrap draws), so every bundle records a study file
+    that `evalkit run` and `evalkit verify` can re-run."""
+    doc = yaml.safe_load((DEMO_STUDIES / f"{name}.yaml").read_text(encoding="utf-8"))
+    doc["data"]["store"] = str(store)
+    for key in ("bundles", "evidence_bundles"):
+        if key in doc:
+            doc[key] = [str(bundles / Path(b).name) for b in doc[key]]
+    if bootstrap is not None and doc["stage"] == "ex_post":
+        doc.setdefault("inference", {})["bootstrap"] = int(bootstrap)
+    studies.mkdir(parents=True, exist_ok=True)
+    path = studies / f"{name}.yaml"
+    header = f"# Written by `evalkit demo` from studies/demo/{name}.yaml (paths point at this run).\n"
+    path.write_text(header + yaml.safe_dump(doc, allow_unicode=True, sort_keys=False),
+                    encoding="utf-8")
+    return path
 
 
-def _run(name: str, store: Path, bundles: Path, tables, info, progress, timings, **overrides):
+def _run(name: str, out: Path, tables, timings: dict[str, float], bootstrap: int | None):
     t0 = time.perf_counter()
-    study, sha = load_study(DEMO_STUDIES / f"{name}.yaml")
-    study = _retarget(study, store, bundles)
-    if overrides:
-        study = study.model_copy(update=overrides)
-    result = run_stage(study, tables, progress)
-    results, frames, figures = bundle_parts(result)
-    results = {**results, "study": {"name": study.name, "stage": study.stage,
-                                     "file": f"{name}.yaml", "sha256": sha,
-                                     "report": study.report.model_dump()}}
-    prov = collect(dataset_version=info["dataset_id"], dataset_sha256=info["sha256"],
-                   study_sha256=sha, seeds={"study": study.inference.seed})
-    out = bundles / name
-    if out.exists():
-        import shutil
-
-        shutil.rmtree(out)
-    write_bundle(out, stage=study.stage, results=results, tables=frames, figures=figures,
-                 provenance=prov, created=info["created"])
+    store, bundles = out / "warehouse.duckdb", out / "bundles"
+    study = write_demo_study(name, out / "studies", store, bundles, bootstrap)
+    bundle = run_study(study, bundles / name, tables=tables)
     timings[name] = time.perf_counter() - t0
-    return result, out
+    return read_bundle(bundle)
 
 
 def render_bundles(bundle_dirs: list[Path], out: Path, langs: tuple[str, ...],
@@ -105,39 +102,29 @@ def run_demo(out: Path, n_firms: int = 20000, seed: int = 7, start: int = 2016, 
         store.unlink()
     ingest = ingest_dir(data_dir, store=store, progress=progress)
     timings["ingest"] = time.perf_counter() - t0
-    tables, info = load_tables(store, ingest.version.dataset_id)
-    over = {} if bootstrap is None else {"inference": None}
-    results = {}
-    for pid in POLICIES:
+    loaded = load_tables(store, ingest.version.dataset_id)
+    tables, info = loaded
+    names = [f"ex_post_{pid}" for pid in POLICIES] + list(EX_ANTE) + ["monitor", "portfolio"]
+    for i, name in enumerate(names):
         if progress:
-            progress("ex-post evaluations", POLICIES.index(pid), len(POLICIES))
-        kw = {}
-        if over:
-            study, _ = load_study(DEMO_STUDIES / f"ex_post_{pid}.yaml")
-            kw["inference"] = study.inference.model_copy(update={"bootstrap": bootstrap})
-        results[pid], _ = _run(f"ex_post_{pid}", store, bundles, tables, info, None, timings, **kw)
+            progress("studies", i, len(names))
+        last = _run(name, out, loaded, timings, bootstrap)
     if progress:
-        progress("ex-post evaluations", len(POLICIES), len(POLICIES))
-    for name in EX_ANTE:
-        _run(name, store, bundles, tables, info, None, timings)
-    _run("monitor", store, bundles, tables, info, None, timings)
-    portfolio, _ = _run("portfolio", store, bundles, tables, info, None, timings)
+        progress("studies", len(names), len(names))
     reports_dir = out / "reports"
     if render:
         t0 = time.perf_counter()
         written = render_bundles(sorted(p for p in bundles.iterdir() if p.is_dir()), reports_dir,
                                  langs, formats, progress)
         timings["reports"] = time.perf_counter() - t0
-    ranking = portfolio.ranking.tidy()
-    recs = portfolio.recommendations.table.set_index("policy_id")
-    grades = {s.policy_id: s for s in portfolio.scorecards}
+    recs = last.table("recommendations").set_index("policy_id")
     rows = []
-    for r in ranking.itertuples():
-        card = grades[r.term]
+    for r in last.table("ranking").itertuples():
+        rec = recs.loc[r.term]
         rows.append({"policy": r.term, "metric": r.estimate, "conf_low": r.conf_low,
                      "conf_high": r.conf_high, "rank": f"{r.rank_low}-{r.rank_high}",
-                     "score": card.score, "grade": card.grade,
-                     "action": recs.loc[r.term, "action"]})
+                     "score": float(rec["score"]), "grade": rec["grade"],
+                     "action": rec["action"]})
     ledger = tables["disbursements"]
     summary_rows = {
         "dataset": f"{info['dataset_id']} ({info['sha256'][:12]})",

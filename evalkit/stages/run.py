@@ -72,10 +72,18 @@ def bundle_parts(result) -> tuple[dict, dict[str, pd.DataFrame], dict[str, bytes
 
 
 def run_study(path: Path | str, out: Path | str, progress: Callable[..., None] | None = None,
-              overwrite: bool = True) -> Path:
-    """Run the study at ``path`` and write its bundle to ``out``; returns the bundle folder."""
+              overwrite: bool = True, dataset: str | None = None,
+              tables: tuple[dict[str, pd.DataFrame], dict[str, Any]] | None = None) -> Path:
+    """Run the study at ``path`` and write its bundle to ``out``; returns the bundle folder.
+
+    ``dataset`` pins a dataset version instead of the study's (``evalkit verify`` recomputes on
+    the version a bundle recorded). ``tables`` = (tables, version record) already loaded from the
+    study's warehouse, so that a cycle of studies reads the warehouse once.
+    """
     study, study_sha = load_study(path)
-    tables, info = load_tables(study.data.store, study.data.dataset)
+    if tables is None:
+        tables = load_tables(study.data.store, dataset or study.data.dataset)
+    tables, info = tables
     result = run_stage(study, tables, progress)
     results, frames, figures = bundle_parts(result)
     results = {**results, "study": {"name": study.name, "stage": study.stage,

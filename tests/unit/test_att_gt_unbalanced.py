@@ -173,3 +173,59 @@ def test_not_yet_treated_late_entrants(panels):
     z = (res.att[ok] - true) / res.se[ok]
     assert np.mean(np.abs(z) < 3) > 0.9
     assert np.isfinite(aggte(res, "group").overall_att)
+
+
+# ----- the fast paths compute the same numbers -------------------------------------------------
+# (kept here with the other engine-level checks of att_gt's data handling)
+
+@pytest.mark.parametrize("control_group", ["nevertreated", "notyettreated"])
+@pytest.mark.parametrize("base_period", ["varying", "universal"])
+def test_reg_from_cohort_grams_equals_cell_by_cell(monkeypatch, control_group, base_period):
+    import sys
+
+    engine = sys.modules["evalkit.did.att_gt"]
+    data, _ = simulate_staggered(n_units=1500, seed=21)
+    data["wt"] = 0.5 + (data.id % 5) / 4
+    data["area"] = data.id % 30
+    # a time-varying covariate: each cell uses its earlier period's values
+    data["xv"] = data.x1 + 0.1 * (data.year - 2015) * data.x2
+    kw = dict(covariates=["xv", "x2"], est_method="reg", control_group=control_group,
+              base_period=base_period, weights="wt", clustervars=["area"], anticipation=1)
+    fast = att_gt(data, "y", "year", "id", "g", **kw)
+    monkeypatch.setattr(engine, "_REG_BY_GRAM", False)
+    slow = att_gt(data, "y", "year", "id", "g", **kw)
+    np.testing.assert_allclose(fast.att, slow.att, rtol=1e-11, atol=1e-12)
+    np.testing.assert_allclose(fast.se, slow.se, rtol=1e-10)
+    np.testing.assert_allclose(fast.inf_func, slow.inf_func, rtol=0,
+                               atol=1e-10 * np.abs(slow.inf_func).max())
+
+
+def test_reg_gram_path_reports_singular_design_with_the_cell():
+    data, _ = simulate_staggered(n_units=600, seed=2)
+    data["dup"] = 2.0 * data.x1
+    with pytest.raises(DesignError, match=r"ATT\(g=2018, t=2016\).*singular"):
+        att_gt(data, "y", "year", "id", "g", covariates=["x1", "dup"], est_method="reg")
+
+
+def test_multiplier_draws_match_float64_products_and_weight_moments():
+    from evalkit.did.bootstrap import _draw_block, multiplier_draws
+
+    rng = np.random.default_rng(0)
+    inf = rng.standard_normal((5000, 4)) * np.array([1e-3, 1.0, 1e3, 1e6])
+    inf[:, 1] = 0.0                                   # a degenerate column stays exactly zero
+    inf[:100] = 0.0                                   # rows without influence get no weights
+    for kind in ("mammen", "rademacher"):
+        bres, n_c = multiplier_draws(inf, np.random.default_rng(5), 64, None, kind)
+        assert n_c == 5000 and np.all(bres[:, 1] == 0.0)
+        V = _draw_block(np.random.default_rng(5), (64, 4900), kind)
+        ref = V @ inf[100:] / np.sqrt(5000)
+        ok = [0, 2, 3]
+        scale = np.abs(ref[:, ok]).max(axis=0)
+        assert np.max(np.abs(bres[:, ok] - ref[:, ok]) / scale) < 2e-5
+        W = _draw_block(np.random.default_rng(6), (400, 5000), kind).ravel()
+        assert abs(W.mean()) < 0.005 and abs(W.var() - 1) < 0.005
+        if kind == "mammen":
+            assert abs(np.mean(W ** 3) - 1) < 0.02
+            assert np.mean(W < 0) == pytest.approx((5 ** 0.5 + 1) / (2 * 5 ** 0.5), abs=0.003)
+        else:
+            assert set(np.unique(W)) == {-1.0, 1.0}
