@@ -19,7 +19,8 @@ import yaml
 from linearmodels.datasets import jobtraining
 
 from evalkit.cli import main
-from evalkit.did import att_gt
+from evalkit.did import aggte, att_gt
+from evalkit.errors import DataWarning
 from evalkit.examples.jobtraining import (
     NO_AMOUNT,
     POLICY_ID,
@@ -112,13 +113,17 @@ def test_pseudo_codes_are_valid_and_keep_the_fcode_order(raw):
         pseudo_uscc(10**6)
 
 
-def _direct(raw: pd.DataFrame, y: str, seed: int):
-    """att_gt on the raw linearmodels frame, restricted to the rows the ingest accepts."""
-    kept = raw.dropna(subset=["employ", "sales"]).copy()
+def _direct(raw: pd.DataFrame, y: str, seed: int | None = None, rows: str = "accepted",
+            unbalanced: bool = True):
+    """att_gt on the raw linearmodels frame: the rows the ingest accepts (``accepted``) or every
+    row with an employment figure (``employ``); bootstrap when ``seed`` is given."""
+    subset = ["employ", "sales"] if rows == "accepted" else ["employ"]
+    kept = raw.dropna(subset=subset).copy()
     g = raw[raw["grant"] == 1].groupby("fcode")["year"].min()
     kept["g"] = kept["fcode"].map(g).fillna(0).astype("int64")
+    boot = {} if seed is None else {"bstrap": True, "biters": 999, "cband": True, "seed": seed}
     return att_gt(kept, y, "year", "fcode", "g", est_method="reg", control_group="nevertreated",
-                  allow_unbalanced_panel=True, bstrap=True, biters=999, cband=True, seed=seed)
+                  allow_unbalanced_panel=unbalanced, **boot)
 
 
 @pytest.mark.parametrize("outcome,column,offset", [("employees", "employ", 0),
@@ -147,6 +152,25 @@ def test_no_fiscal_or_placeholder_outcome_reaches_the_bundle(case):
     assert set(case["bundle_revenue"].results["outcomes"]) == {"employees", "revenue"}
     assert case["bundle_revenue"].results["fiscal"] is None
     assert "fiscal" not in case["bundle"].table_names()
+
+
+def test_the_numbers_the_readme_quotes(case, raw):
+    overall = case["bundle"].table("overall").set_index("outcome")
+    assert round(overall.loc["employees", "estimate"], 3) == 3.930
+    assert round(overall.loc["employees", "std_error"], 3) == 4.741  # bootstrap
+    rev = case["bundle_revenue"].table("overall").set_index("outcome")
+    assert round(rev.loc["revenue", "estimate"]) == -153116
+    analytic = _direct(raw, "employ")
+    np.testing.assert_allclose(analytic.se, [4.400, 6.670, 2.470, 8.797], atol=5e-4)
+    assert round(aggte(analytic, "simple").overall_se, 3) == 4.643
+    every = aggte(_direct(raw, "employ", rows="employ"), "simple")
+    assert (round(every.overall_att, 3), round(every.overall_se, 3)) == (2.608, 3.897)
+    assert every.n_units == 150
+    with pytest.warns(DataWarning, match="dropped 9 of 124 units"):
+        balanced = aggte(_direct(raw, "employ", unbalanced=False), "simple")
+    assert (round(balanced.overall_att, 3), round(balanced.overall_se, 3)) == (3.941, 4.660)
+    pre = case["bundle"].results["outcomes"]["employees"]["pretrend"]
+    assert round(pre["p_value"], 2) == 0.44 and round(pre["stat"], 2) == 0.61
 
 
 def test_scrap_rate_replication_matches_the_textbook():
