@@ -9,7 +9,10 @@ run is a fresh subprocess reading the same Parquet file. Reported per run:
 * ``import s``: time to import the library (scipy.stats dominates for every library here);
 * ``process s``: wall time of the whole subprocess (Python start, pandas, reading the Parquet
   file, import, estimation);
-* ``peak MB``: peak resident memory of the subprocess (``ru_maxrss``);
+* ``peak MB``: peak resident memory of the subprocess from the import of the library to the
+  end of the estimation (Linux ``VmHWM``, restarted through ``/proc/self/clear_refs`` once the
+  data is read, so the transient peak of Parquet decoding is not counted), the data included;
+  ``data MB``: resident memory once the data is read (the part common to every library);
 * the simple overall ATT (post-treatment cells weighted by cohort size, R ``aggte(type =
   "simple")``; diff-diff's ``overall_att``), to check that the libraries agree.
 
@@ -39,6 +42,14 @@ warnings.simplefilter("ignore")
 import pandas as pd
 lib, path, biters = sys.argv[1], sys.argv[2], int(sys.argv[3])
 data = pd.read_parquet(path)
+import gc
+gc.collect()
+def status_mb(key):
+    with open("/proc/self/status") as f:
+        return next(int(l.split()[1]) / 1024 for l in f if l.startswith(key + ":"))
+load_mb = status_mb("VmRSS")
+with open("/proc/self/clear_refs", "w") as f:   # restart the peak (VmHWM) after reading
+    f.write("5")
 t0 = time.perf_counter()
 with contextlib.redirect_stdout(io.StringIO()):
     if lib == "evalkit":
@@ -69,8 +80,8 @@ with contextlib.redirect_stdout(io.StringIO()):
                     covariates=["x1", "x2"], aggregate="event_study")
         est = float(res.overall_att)
 t2 = time.perf_counter()
-peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-print(json.dumps({"seconds": t2 - t1, "import": t1 - t0, "peak_mb": peak_mb, "estimate": est}))
+peak_mb = status_mb("VmHWM")
+print(json.dumps({"seconds": t2 - t1, "import": t1 - t0, "peak_mb": peak_mb, "load_mb": load_mb, "estimate": est}))
 '''
 
 LIBRARIES = {"evalkit": "evalkit", "csdid": "csdid", "diff-diff": "diff_diff"}
@@ -164,6 +175,7 @@ def main(argv: list[str] | None = None) -> list[dict]:
                 f"firms x 10 years; median of {args.runs} runs", rows,
                 [("seconds", "fit s", ".2f"), ("import", "import s", ".2f"),
                  ("process", "process s", ".2f"), ("peak_mb", "peak MB", ".0f"),
+                 ("load_mb", "data MB", ".0f"),
                  ("estimate", "simple ATT", ".6f"), ("diff", "- evalkit", ".1e")],
                 ratio_fields=("seconds", "process", "peak_mb"))
     print("x fit / x process / x peak: the peer's median divided by evalkit's")

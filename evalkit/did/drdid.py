@@ -129,6 +129,7 @@ def drdid_panel(delta_y, D, X, weights=None, trim_level: float = 0.995):
     trim = np.where(D == 1, True, ps < trim_level)
     out, w_ols, XpX = _ols_control(dy, D, X, w, m)
     resid = dy - out                                           # (m, c)
+    del out
     w_treat = trim * w * D
     w_cont = trim * w * ps * (1 - D) / (1 - ps)
     mwt, mwc = w_treat.mean(), w_cont.mean()
@@ -141,12 +142,24 @@ def drdid_panel(delta_y, D, X, weights=None, trim_level: float = 0.995):
     h = X @ np.linalg.solve(XpX, np.column_stack([M1, M3]))    # (m, 2)
     # Estimation effect of the propensity score.
     score, H = _ps_lin_rep(D, X, w, ps, m)
-    M2 = X.T @ (w_cont[:, None] * (resid - eta_c)) / m         # (p, c)
-    inf_cont_2 = score @ (H @ M2)                               # (m, c)
+    # The (m, c) terms below are formed in place (same operations in the same order as
+    # ``inf = (w_t (r - eta_t) - wr h_0) / mwt - (w_c (r - eta_c) + inf_cont_2 - wr h_1) / mwc``)
+    # so that few (m, c) arrays are alive at once on large samples.
+    inf_cont = resid - eta_c
+    inf_cont *= w_cont[:, None]                                 # w_c (r - eta_c)
+    M2 = X.T @ inf_cont / m                                     # (p, c)
+    inf_cont += score @ (H @ M2)                                # + inf_cont_2 (m, c)
     wr = w_ols[:, None] * resid
-    inf_treat = (w_treat[:, None] * (resid - eta_t) - wr * h[:, [0]]) / mwt
-    inf_cont = (w_cont[:, None] * (resid - eta_c) + inf_cont_2 - wr * h[:, [1]]) / mwc
-    inf = inf_treat - inf_cont
+    tmp = wr * h[:, [1]]
+    inf_cont -= tmp
+    inf_cont /= mwc
+    inf = resid                                                 # resid is not needed again
+    inf -= eta_t
+    inf *= w_treat[:, None]
+    np.multiply(wr, h[:, [0]], out=tmp)
+    inf -= tmp
+    inf /= mwt
+    inf -= inf_cont
     return (float(att[0]), inf[:, 0]) if vec else (att, inf)
 
 

@@ -159,8 +159,11 @@ def _dual_vertices(W: np.ndarray) -> np.ndarray:
         return np.zeros((0, M))
     WB = W[combos]                      # (C, k1, k1): rows of W in the basis
     WBt = np.transpose(WB, (0, 2, 1))   # solve WB' g = e1
-    scale = np.abs(W).max()
-    det = np.linalg.det(WBt / scale)
+    # Scale each column of W (the standard deviations are in the outcome's unit, the nuisance
+    # columns are unitless) so that the singularity check does not depend on the unit of money.
+    scale = np.abs(W).max(axis=0)
+    scale[scale == 0] = 1.0
+    det = np.linalg.det(WBt / scale[None, :, None])
     ok = np.abs(det) > 1e-10
     if not ok.any():
         return np.zeros((0, M))

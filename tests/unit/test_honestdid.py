@@ -116,3 +116,16 @@ def test_sensitivity_plot_renders():
                          m_vec=[0.0, 0.02], breakdown=False)
     fig = sensitivity_plot(r)
     assert fig.axes[0].get_xlabel() == "M"
+
+
+def test_relative_magnitude_bounds_are_equivariant_to_the_unit_of_money():
+    # Regression: the ARP dual's singularity check once depended on the outcome's unit, so in
+    # yuan (large standard errors next to unitless nuisance columns) every basis was dropped and
+    # the whole grid accepted.
+    b = np.array([0.1, -0.1, 0.2, 0.1, 1, 1, 1, 1, 1, 1.0])
+    V = 0.01 * (np.eye(10) + 0.3)
+    base = H.sensitivity_rm(b, V, 4, 6, (0.5,), breakdown=False)
+    for c in (1e3, 1e6):
+        r = H.sensitivity_rm(b * c, V * c * c, 4, 6, (0.5,), breakdown=False)
+        assert np.allclose(np.asarray(r.lb) / c, base.lb, rtol=1e-6)
+        assert np.allclose(np.asarray(r.ub) / c, base.ub, rtol=1e-6)
