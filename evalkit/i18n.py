@@ -249,6 +249,7 @@ STRINGS.update({
     "report.ex_post.fiscal.text": {
         "zh": "补贴成本为 {cost}（{n} 家受助企业，名义拨付 {nominal}，按 {rate} 折现至 {base} 年）。@tbl-fiscal 列出各项财政指标及其 95% 置信区间。",
         "en": "The subsidy cost {cost} ({n} recipients; {nominal} paid, discounted at {rate} to {base}). @tbl-fiscal lists the fiscal metrics with their 95% confidence intervals."},
+    "report.common.study_note": {"zh": "关于本数据", "en": "About this data"},
     "report.ex_post.fiscal.none": {
         "zh": "本评价未包含纳税指标，未计算财政回报。",
         "en": "The evaluation has no tax outcome, so no fiscal return was computed."},

@@ -88,6 +88,8 @@ class Fiscal(_Strict):
 class ReportSettings(_Strict):
     languages: tuple[Literal["zh", "en"], ...] = ("zh", "en")
     formats: tuple[Literal["html", "pdf"], ...] = ("html", "pdf")
+    #: what the data can and cannot show, by language; printed under the executive summary
+    notes: dict[Literal["zh", "en"], str] = {}
 
 
 class Qualitative(_Strict):

@@ -72,7 +72,7 @@ def render_report(template: Path, bundle_dir: Path, out_dir: Path,
         raise ConfigError(f"params {clash} are set by render_report; reserved: {RESERVED_PARAMS}")
     bundle = read_bundle(Path(bundle_dir))
     epoch = resolve_epoch(source_date_epoch, bundle.created)
-    out_dir = Path(out_dir)
+    out_dir = Path(out_dir).resolve()  # pandoc runs in a temporary folder
     out_dir.mkdir(parents=True, exist_ok=True)
     stem = f"{template.stem}.{lang}"
     text = expand(template, lang)

@@ -232,3 +232,14 @@ plt.show()
     log = (tmp_path / "o" / "tiny.zh.log").read_text()
     assert re.search(r"Glyph \d+ .*missing from font", log), log
     assert "unknown font family: no such font" in log, log
+
+
+def test_relative_output_folder_keeps_every_file(bundle, tmp_path, monkeypatch):
+    # Regression: pandoc runs in a temporary folder, so a relative out_dir once sent the HTML
+    # there (and it was deleted with the folder).
+    monkeypatch.chdir(tmp_path)
+    paths = render_report(EXAMPLE, bundle, Path("rel/out"), lang="en", engine="fallback")
+    assert [p.suffix for p in paths] == [".html", ".pdf"]
+    for p in paths:
+        assert p.is_absolute() and p.is_file() and p.stat().st_size > 1000
+    assert (tmp_path / "rel" / "out" / "example.en.html").is_file()
