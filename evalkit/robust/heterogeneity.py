@@ -176,10 +176,10 @@ def heterogeneity(data: pd.DataFrame, yname: str, tname: str, idname: str, gname
     S = levels.size
     inf = np.zeros((N, S))
     est, n_units = np.zeros(S), np.zeros(S, dtype=np.int64)
-    firm_of_row = data[idname].to_numpy()
+    firm_of_row = pd.Series(data[idname].to_numpy())
     for k, level in enumerate(levels.tolist()):
         members = attr.index[(attr == level).to_numpy()]
-        sub = data.loc[np.isin(firm_of_row, members.to_numpy())]
+        sub = data.loc[firm_of_row.isin(members).to_numpy()]  # hash-based: fast on string ids
         try:
             if estimator is None:
                 res = aggte(att_gt(sub, yname, tname, idname, gname, covariates=covariates,

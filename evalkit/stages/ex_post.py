@@ -167,7 +167,7 @@ def _covariates(df: pd.DataFrame, outcome: str, study: ExPostStudy) -> tuple[pd.
         levels = sorted(df[col].dropna().unique())
         for lv in levels[1:]:
             name = f"{col}={lv}"
-            out[name] = (df[col] == lv).astype(float)
+            out[name] = (df[col] == lv).to_numpy(dtype=float)
             names.append(name)
 
     for c in study.design.covariates:
@@ -190,7 +190,7 @@ def _covariates(df: pd.DataFrame, outcome: str, study: ExPostStudy) -> tuple[pd.
     elif study.design.base_outcome == "level_by_cluster":
         for lv in sorted(df["cluster"].unique()):
             name = f"{level_col}_level:cluster={lv}"
-            out[name] = level * (df["cluster"] == lv)
+            out[name] = level.to_numpy() * (df["cluster"] == lv).to_numpy(dtype=float)
             names.append(name)
         if "cluster" not in study.design.covariates:
             dummies("cluster")
