@@ -5,11 +5,17 @@ periods", Journal of Econometrics 225(2), 200-230. This module reproduces R ``di
 for panel data (``compute.att_gt``), each cell estimated with one of the 2x2 estimators of
 Sant'Anna & Zhao (2020) in :mod:`evalkit.did.drdid`.
 
-Implementation: the long panel is pivoted once into a (units x periods) float64 matrix; every
-(g, t) cell is a pair of columns. Cells sharing the same treated units, comparison units and
-covariates (with never-treated controls and time-invariant covariates: all cells of a cohort) are
-estimated in one call -- one propensity-score fit, one outcome regression with a matrix of
-outcome changes. Influence functions are stored in an (n_units x n_cells) matrix.
+Implementation: the long panel is pivoted once into a (units x periods) float64 matrix (int32
+codes, views of the caller's float64 columns, no copy of the panel); every (g, t) cell is a pair
+of columns. Cells sharing the same treated units, comparison units and covariates (with
+never-treated controls and time-invariant covariates: all cells of a cohort) are estimated in one
+call -- one propensity-score fit, one outcome regression with a matrix of outcome changes. For
+``est_method="reg"`` on a fully observed panel every outcome regression comes from per-cohort Gram
+matrices X'WX and X'WY computed once per covariate period, one solve per (comparison set,
+covariate period) and (n, p) @ (p, cells) products for the per-unit terms (:func:`_reg_by_gram`;
+equal to the cell-by-cell estimator to rounding). Influence functions are stored in an
+(n_units x n_cells) matrix. All BLAS work runs on one thread (see
+:func:`evalkit.did.bootstrap.single_blas_thread`). Where the time goes: ``bench/README.md``.
 """
 
 from __future__ import annotations

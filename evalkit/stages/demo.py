@@ -61,20 +61,29 @@ def _run(name: str, out: Path, tables, timings: dict[str, float], bootstrap: int
     return read_bundle(bundle)
 
 
-def render_bundles(bundle_dirs: list[Path], out: Path, langs: tuple[str, ...],
-                   formats: tuple[str, ...], progress: Callable[..., None] | None = None) -> list[Path]:
-    """Render every bundle with its stage's template, in every language and format."""
-    from evalkit.report.bundle import read_bundle
+def _render_one(job: tuple[Path, Path, str, tuple[str, ...]]) -> list[Path]:
     from evalkit.report.render import render_report
     from evalkit.report.templates import template_for
 
+    bundle, out, lang, formats = job
+    return render_report(template_for(read_bundle(bundle).stage), bundle, out / bundle.name,
+                         formats=formats, lang=lang)
+
+
+def render_bundles(bundle_dirs: list[Path], out: Path, langs: tuple[str, ...],
+                   formats: tuple[str, ...], progress: Callable[..., None] | None = None,
+                   workers: int = 2) -> list[Path]:
+    """Render every bundle with its stage's template, in every language and format, on
+    ``workers`` processes (each report's bytes do not depend on the order)."""
+    from concurrent.futures import ProcessPoolExecutor
+
+    jobs = [(b, out, lang, formats) for b in bundle_dirs for lang in langs]
     written: list[Path] = []
-    jobs = [(b, lang) for b in bundle_dirs for lang in langs]
-    for i, (b, lang) in enumerate(jobs):
-        if progress:
-            progress("reports", i, len(jobs))
-        stage = read_bundle(b).stage
-        written += render_report(template_for(stage), b, out / b.name, formats=formats, lang=lang)
+    with ProcessPoolExecutor(max_workers=workers) as pool:
+        for i, paths in enumerate(pool.map(_render_one, jobs)):
+            if progress:
+                progress("reports", i, len(jobs))
+            written += paths
     if progress:
         progress("reports", len(jobs), len(jobs))
     return written
