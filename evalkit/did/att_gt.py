@@ -576,7 +576,10 @@ def att_gt(data: pd.DataFrame, yname: str, tname: str, idname: str, gname: str,
                 raise DesignError(f"{where}: {exc}") from exc
             att[ks] = a
             f *= n / idx.size
-            inf[np.ix_(idx, ks)] = f
+            if ks == list(range(ks[0], ks[-1] + 1)):     # a cohort's cells are consecutive
+                inf[idx, ks[0]:ks[-1] + 1] = f
+            else:
+                inf[np.ix_(idx, ks)] = f
 
         if missing:
             shown = "; ".join(f"ATT({g},{t}): {why}" for g, t, why in missing[:20])

@@ -8,13 +8,18 @@ interquartile-range scale of ``bres`` times ``sqrt(n_c) / n``; the uniform (sup-
 is the (1 - alp) quantile of ``max_j |bres_bj / se_j|`` (R ``quantile(type = 1)``).
 
 The draws are generated and multiplied in blocks of rows (``block_elems`` random numbers at a
-time), so memory stays O(block + B x k), never O(B x n).
+time), so memory stays O(block + B x k), never O(B x n). Each block has its own generator seeded
+from the caller's, and blocks run on up to 4 threads (numpy releases the GIL while drawing and
+multiplying), so results depend on the seed only, not on the number of threads.
 """
 
 from __future__ import annotations
 
 import contextlib
+import os
+import queue
 from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 import numpy as np
@@ -114,7 +119,8 @@ def multiplier_draws(inf_func: np.ndarray | Sequence[np.ndarray], rng: np.random
 
     Work: weights are drawn only for clusters whose influence is not identically zero (the
     others contribute nothing), ``max(8, block_elems // n_live)`` draws at a time, each block a
-    float32 (b, n_live) @ (n_live, k) product on one BLAS thread; memory O(block + biters x k).
+    float32 (b, n_live) @ (n_live, k) product on one BLAS thread, blocks on up to
+    :func:`_workers` threads; memory O(threads x block + biters x k).
     """
     check_choice("bootstrap weight_type", weight_type, BOOTSTRAP_WEIGHTS)
     parts = [inf_func] if isinstance(inf_func, np.ndarray) else list(inf_func)
@@ -139,17 +145,51 @@ def multiplier_draws(inf_func: np.ndarray | Sequence[np.ndarray], rng: np.random
         colsum[j:j + a.shape[1]] = a.sum(axis=0)
         j += a.shape[1]
     rows = min(biters, max(8, block_elems // n_live))
-    buf = np.empty((rows, n_live), dtype=np.float32)
-    with single_blas_thread():
-        for start in range(0, biters, rows):
-            b = min(rows, biters - start)
-            M = _low_indicator(rng, (b, n_live), weight_type, out=buf[:b])
+    starts = list(range(0, biters, rows))
+    # Each block of draws has its own generator seeded from ``rng``, so the draws do not depend
+    # on how many threads share the blocks (numpy releases the GIL in all three steps).
+    seeds = rng.integers(0, 2**63 - 1, size=len(starts), dtype=np.int64)
+    workers = min(_workers(), len(starts))
+    buffers: queue.SimpleQueue = queue.SimpleQueue()
+    for _ in range(workers):
+        buffers.put(np.empty((rows, n_live), dtype=np.float32))
+
+    def block(i: int) -> None:
+        start = starts[i]
+        b = min(rows, biters - start)
+        buf = buffers.get()
+        try:
+            M = _low_indicator(np.random.default_rng(int(seeds[i])), (b, n_live), weight_type,
+                               out=buf[:b])
             bres[start:start + b] = M @ S32
+        finally:
+            buffers.put(buf)
+
+    with single_blas_thread():
+        if workers == 1:
+            for i in range(len(starts)):
+                block(i)
+        else:
+            with ThreadPoolExecutor(workers) as pool:
+                list(pool.map(block, range(len(starts))))
     lo, hi = _TWO_POINT[weight_type]
     bres *= lo - hi
     bres += hi * colsum
     bres *= np.sqrt(n_c) / n_c
     return bres, n_c
+
+
+def _workers() -> int:
+    """Threads for the bootstrap blocks: the CPUs this process may use, at most 4
+    (``EVALKIT_THREADS`` overrides)."""
+    env = os.environ.get("EVALKIT_THREADS")
+    if env:
+        return max(1, int(env))
+    try:
+        cpus = len(os.sched_getaffinity(0))
+    except AttributeError:  # pragma: no cover - not on Linux
+        cpus = os.cpu_count() or 1
+    return max(1, min(4, cpus))
 
 
 _CONTROLLER: list = []

@@ -217,7 +217,9 @@ def test_multiplier_draws_match_float64_products_and_weight_moments():
     for kind in ("mammen", "rademacher"):
         bres, n_c = multiplier_draws(inf, np.random.default_rng(5), 64, None, kind)
         assert n_c == 5000 and np.all(bres[:, 1] == 0.0)
-        V = _draw_block(np.random.default_rng(5), (64, 4900), kind)
+        # one block of 64 draws, drawn by a generator seeded from the caller's
+        seed = int(np.random.default_rng(5).integers(0, 2**63 - 1, size=1, dtype=np.int64)[0])
+        V = _draw_block(np.random.default_rng(seed), (64, 4900), kind)
         ref = V @ inf[100:] / np.sqrt(5000)
         ok = [0, 2, 3]
         scale = np.abs(ref[:, ok]).max(axis=0)
@@ -229,3 +231,15 @@ def test_multiplier_draws_match_float64_products_and_weight_moments():
             assert np.mean(W < 0) == pytest.approx((5 ** 0.5 + 1) / (2 * 5 ** 0.5), abs=0.003)
         else:
             assert set(np.unique(W)) == {-1.0, 1.0}
+
+
+def test_bootstrap_draws_do_not_depend_on_threads(monkeypatch):
+    from evalkit.did.bootstrap import multiplier_draws
+
+    inf = np.random.default_rng(1).standard_normal((3000, 3))
+    runs = []
+    for threads in ("1", "3"):
+        monkeypatch.setenv("EVALKIT_THREADS", threads)
+        runs.append(multiplier_draws(inf, np.random.default_rng(9), 200, None, "mammen",
+                                     block_elems=3000 * 16)[0])
+    np.testing.assert_array_equal(runs[0], runs[1])
