@@ -90,7 +90,17 @@ def _prepare(delta_y, D, X, weights):
 
 
 def _solve_sym(A: np.ndarray, B: np.ndarray, what: str) -> np.ndarray:
-    if 1.0 / np.linalg.cond(A, 1) < _EPS:
+    """Solve A x = B for a symmetric positive semi-definite Gram matrix A, refusing a singular one.
+
+    Singularity is judged on the Jacobi-scaled matrix D^-1/2 A D^-1/2 (D = diag A), so covariates
+    measured in yuan next to 0/1 dummies are not mistaken for collinear ones (R ``DRDID`` checks
+    the unscaled matrix, which depends on the covariates' units)."""
+    d = np.diag(A).copy()
+    if np.any(~(d > 0)):
+        raise DesignError(f"the {what} design matrix is singular: a covariate is zero for every "
+                          "unit used; remove it")
+    s = 1.0 / np.sqrt(d)
+    if 1.0 / np.linalg.cond(A * s[:, None] * s[None, :], 1) < _EPS:
         raise DesignError(f"the {what} design matrix is singular; remove collinear or constant "
                           "covariates, or use fewer covariates")
     return np.linalg.solve(A, B)

@@ -266,7 +266,7 @@ def evaluate_outcome(df: pd.DataFrame, outcome: str, study: ExPostStudy, seed: i
                              name=f"total_{outcome}")
     tw_est = tw_se = None
     try:
-        tw = twfe(frame, outcome, "year", "firm_id", gname="g")
+        tw = twfe(frame, outcome, "year", "firm_id", gname="g", method="fast")
         tw_est, tw_se = float(tw.estimate[0]), float(tw.std_error[0])
     except DesignError:
         pass

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import warnings
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -270,3 +271,19 @@ def test_plot_event_study(panel):
     assert labels == ["pre-treatment", "post-treatment"]
     with pytest.raises(ConfigError):
         plot_event_study(aggte(res, type="group"))
+
+
+def test_covariate_units_do_not_make_a_design_singular():
+    # Regression: singularity was judged on the unscaled Gram matrix, so a covariate in yuan
+    # (1e8 x) next to a 0/1 dummy was called collinear. Results must not depend on units.
+    df = pd.read_csv(Path(__file__).parents[1] / "reference" / "mpdta.csv")
+    df["d"] = (df["countyreal"] % 2).astype(float)
+    base = att_gt(df.assign(x=df["lpop"]), "lemp", "year", "countyreal", "first.treat",
+                  covariates=["x", "d"], est_method="reg")
+    big = att_gt(df.assign(x=df["lpop"] * 1e8), "lemp", "year", "countyreal", "first.treat",
+                 covariates=["x", "d"], est_method="reg")
+    np.testing.assert_allclose(big.att, base.att, atol=1e-12)
+    np.testing.assert_allclose(big.se, base.se, atol=1e-12)
+    with pytest.raises(DesignError, match="singular"):
+        att_gt(df.assign(x=df["lpop"], x2=2 * df["lpop"]), "lemp", "year", "countyreal",
+               "first.treat", covariates=["x", "x2"], est_method="reg")
