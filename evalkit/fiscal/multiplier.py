@@ -9,8 +9,9 @@ with the *same* xi_b for every estimate, so the draws reproduce the estimates' j
 (clustered by firm), as in the multiplier bootstrap of Callaway & Sant'Anna (2021, Sec. 4) and
 R ``did::mboot``. Multipliers: Rademacher (+-1 with probability 1/2) or Mammen's two-point
 distribution ((1 - sqrt 5)/2 with probability (sqrt 5 + 1)/(2 sqrt 5), else (1 + sqrt 5)/2).
-Draws are generated in blocks of rows so that no (B x n_firms) matrix is held for large n; the
-block size depends only on n_firms, so the same Generator state gives the same draws.
+The weights and the blocked products are those of :func:`evalkit.did.bootstrap.multiplier_draws`
+(one implementation): no (B x n_firms) matrix is held at once, and the same Generator state gives
+the same draws.
 """
 
 from __future__ import annotations
@@ -21,26 +22,13 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
+from evalkit.did.bootstrap import BOOTSTRAP_WEIGHTS, multiplier_draws
 from evalkit.errors import check_choice
 from evalkit.fiscal.linear import LinearEstimate, stack_psi
 
 __all__ = ["MULTIPLIERS", "BootstrapDraws", "multiplier_bootstrap"]
 
-MULTIPLIERS = ("rademacher", "mammen")
-#: Upper bound on the number of multipliers held at once (rows x firms) in one block.
-_BLOCK_ELEMENTS = 2_000_000
-
-_SQ5 = np.sqrt(5.0)
-_MAMMEN_LOW = (1 - _SQ5) / 2
-_MAMMEN_HIGH = (1 + _SQ5) / 2
-_MAMMEN_P_LOW = (_SQ5 + 1) / (2 * _SQ5)
-
-
-def _multipliers(rng: np.random.Generator, shape: tuple[int, int], kind: str) -> np.ndarray:
-    if kind == "rademacher":
-        return rng.integers(0, 2, size=shape, dtype=np.int8).astype(float) * 2.0 - 1.0
-    u = rng.random(shape)
-    return np.where(u < _MAMMEN_P_LOW, _MAMMEN_LOW, _MAMMEN_HIGH)
+MULTIPLIERS = BOOTSTRAP_WEIGHTS
 
 
 @dataclass(frozen=True, eq=False)
@@ -75,19 +63,18 @@ class BootstrapDraws:
 
 
 def multiplier_bootstrap(estimates: Sequence[LinearEstimate], n_draws: int,
-                         rng: np.random.Generator, kind: str = "rademacher") -> BootstrapDraws:
+                         rng: np.random.Generator, kind: str = "rademacher",
+                         block_elems: int = 1 << 22) -> BootstrapDraws:
     """Shared multiplier bootstrap of ``estimates`` (one xi per firm and draw).
 
-    Memory: blocks of at most ``_BLOCK_ELEMENTS // n_firms`` draws; the result is (B, k).
+    Memory: blocks of ``max(8, block_elems // n_firms)`` draws; the result is (B, k).
     """
     check_choice("multiplier", kind, MULTIPLIERS)
     _, psi = stack_psi(estimates)                    # (n, k)
-    n, k = psi.shape
+    n = psi.shape[0]
     theta = np.array([e.estimate for e in estimates], dtype=float)
-    out = np.empty((int(n_draws), k))
-    block = max(1, _BLOCK_ELEMENTS // max(n, 1))
-    for start in range(0, int(n_draws), block):
-        stop = min(int(n_draws), start + block)
-        xi = _multipliers(rng, (stop - start, n), kind)  # (b, n)
-        out[start:stop] = theta + xi @ psi
+    # evalkit.did.bootstrap draws xi @ S / sqrt(n) for an influence matrix S (blocked, only over
+    # firms with non-zero influence); with S = psi that is (xi @ psi) / sqrt(n).
+    bres, _ = multiplier_draws(psi, rng, int(n_draws), weight_type=kind, block_elems=block_elems)
+    out = theta + bres * np.sqrt(max(n, 1))
     return BootstrapDraws(tuple(e.name for e in estimates), theta, out, kind, n)

@@ -14,7 +14,6 @@ from evalkit.fiscal import (
     stack_psi,
     total_effect,
 )
-from evalkit.fiscal import multiplier as mb
 
 
 def _est(values: dict, estimate=1.0, name="a", **kw):
@@ -114,20 +113,27 @@ def test_multiplier_bootstrap_matches_analytic_joint_distribution():
 
 
 def test_multiplier_bootstrap_works_in_blocks(monkeypatch):
-    monkeypatch.setattr(mb, "_BLOCK_ELEMENTS", 1000)
+    # The fiscal bootstrap is the engine's blocked multiplier bootstrap (one implementation):
+    # weights are drawn a block of rows at a time, never the whole (draws x firms) matrix.
+    from evalkit.did import bootstrap as engine
+
     shapes = []
-    real = mb._multipliers
+    real = engine._low_indicator
 
-    def spy(rng, shape, kind):
+    def spy(rng, shape, kind, out):
         shapes.append(shape)
-        return real(rng, shape, kind)
+        return real(rng, shape, kind, out)
 
-    monkeypatch.setattr(mb, "_multipliers", spy)
+    monkeypatch.setattr(engine, "_low_indicator", spy)
     ids = [f"f{i}" for i in range(250)]
     a = LinearEstimate(0.0, pd.Series(np.ones(250) / 250, index=ids), "a")
-    bd = multiplier_bootstrap([a], 103, np.random.default_rng(0))
-    assert max(r * c for r, c in shapes) <= 1000 and sum(r for r, _ in shapes) == 103
+    bd = multiplier_bootstrap([a], 103, np.random.default_rng(0), block_elems=1000)
+    assert max(r for r, _ in shapes) == 8 and sum(r for r, _ in shapes) == 103
+    assert all(c == 250 for _, c in shapes)
     assert bd.draws.shape == (103, 1) and np.isfinite(bd.draws).all()
+    # each firm contributes 1/250 with weight mean 0, variance 1: draws have sd 1/sqrt(250)
+    big = multiplier_bootstrap([a], 4000, np.random.default_rng(1), kind="mammen")
+    assert big.std_error()[0] == pytest.approx(1 / np.sqrt(250), rel=0.05)
 
 
 def _cell(g, t, est, psi, name=None):
