@@ -6,37 +6,22 @@ only when /usr/bin/chromium (or the playwright package) is missing outside CI; i
 (CI=true) a missing browser fails the test.
 """
 
-import os
 from pathlib import Path
 
 import pytest
 
 from evalkit.report.example_bundle import write_example_bundle
 from evalkit.report.render import render_report
+from tests.e2e.browser import CHROMIUM, CHROMIUM_ARGS, require_browser
 
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-background-networking", "--disable-component-update",
-                 "--disable-sync", "--no-first-run", "--disable-quic"]
 REPORTS = Path(__file__).resolve().parents[2] / "reports"
 
 
-def _require_browser():
-    in_ci = os.environ.get("CI") == "true"
-    try:
-        import playwright.sync_api  # noqa: F401
-    except ImportError:
-        if in_ci:
-            pytest.fail("pip package playwright is required in CI")
-        pytest.skip("pip package playwright not installed")
-    if not CHROMIUM.exists():
-        if in_ci:
-            pytest.fail("/usr/bin/chromium is required in CI (apt-get install chromium)")
-        pytest.skip("/usr/bin/chromium not installed (apt-get install chromium); runs in CI")
 
 
 @pytest.fixture(scope="module")
 def reports(tmp_path_factory):
-    _require_browser()
+    require_browser()
     base = tmp_path_factory.mktemp("e2e")
     bundle = write_example_bundle(base / "bundle", small_cell=True)
     return [render_report(REPORTS / "example.qmd", bundle, base / "out", formats=("html",),
@@ -45,7 +30,7 @@ def reports(tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def browser():
-    _require_browser()
+    require_browser()
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as p:

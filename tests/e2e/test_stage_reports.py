@@ -8,9 +8,7 @@ HTML is opened in headless Debian Chromium through Playwright (no browser downlo
 """
 
 import json
-import os
 import re
-import shutil
 import subprocess
 import time
 from pathlib import Path
@@ -21,10 +19,8 @@ from evalkit.report import stage_views as views
 from evalkit.report.bundle import read_bundle, write_bundle
 from evalkit.report.disclosure import MARK
 from evalkit.report.render import render_report
+from tests.e2e.browser import CHROMIUM, CHROMIUM_ARGS, require_browser, require_tool
 
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-background-networking", "--disable-component-update",
-                 "--disable-sync", "--no-first-run", "--disable-quic"]
 REPORTS = Path(__file__).resolve().parents[2] / "reports"
 POLICY = "P07"
 EPOCH = 1_750_000_000
@@ -41,25 +37,8 @@ HEADINGS = {
 }
 
 
-def _tool(name):
-    if shutil.which(name) is None:
-        if os.environ.get("CI") == "true":
-            pytest.fail(f"{name} is required in CI (apt-get install poppler-utils)")
-        pytest.skip(f"{name} not installed (poppler-utils)")
 
 
-def _require_browser():
-    in_ci = os.environ.get("CI") == "true"
-    try:
-        import playwright.sync_api  # noqa: F401
-    except ImportError:
-        if in_ci:
-            pytest.fail("pip package playwright is required in CI")
-        pytest.skip("pip package playwright not installed")
-    if not CHROMIUM.exists():
-        if in_ci:
-            pytest.fail("/usr/bin/chromium is required in CI (apt-get install chromium)")
-        pytest.skip("/usr/bin/chromium not installed (apt-get install chromium); runs in CI")
 
 
 DEMO_STUDIES = Path(__file__).resolve().parents[2] / "studies" / "demo"
@@ -122,7 +101,7 @@ def rendered(demo, tmp_path_factory):
 
 
 def _pdftotext(pdf: Path) -> str:
-    _tool("pdftotext")
+    require_tool("pdftotext")
     return subprocess.run(["pdftotext", "-layout", str(pdf), "-"], capture_output=True,
                           text=True, check=True).stdout
 
@@ -155,7 +134,7 @@ def test_pdf_has_headings_and_bundle_numbers(rendered, demo, case):
 
 @pytest.mark.parametrize("case", CASES, ids=lambda c: ".".join(c))
 def test_pdf_embeds_a_cjk_font_and_log_is_clean(rendered, case):
-    _tool("pdffonts")
+    require_tool("pdffonts")
     fonts = subprocess.run(["pdffonts", str(rendered[case][1])], capture_output=True, text=True,
                            check=True).stdout.splitlines()[2:]
     cjk = [f for f in fonts if "CJK" in f]
@@ -167,7 +146,7 @@ def test_pdf_embeds_a_cjk_font_and_log_is_clean(rendered, case):
 
 
 def test_pdf_date_is_source_date_epoch(rendered):
-    _tool("pdfinfo")
+    require_tool("pdfinfo")
     info = subprocess.run(["pdfinfo", "-isodates", str(rendered[("ex_post", "zh")][1])],
                           capture_output=True, text=True, check=True).stdout
     assert "2025-06-15T15:06:40" in info  # EPOCH in UTC
@@ -242,7 +221,7 @@ def test_no_firm_identifier_in_any_report(rendered, demo):
 
 @pytest.fixture(scope="module")
 def browser():
-    _require_browser()
+    require_browser()
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as p:
