@@ -138,6 +138,28 @@ def print_table(title: str, rows: list[dict], fields: list[tuple[str, str, str]]
             print(line)
 
 
+def installed(wanted: list[str], modules: dict[str, str]) -> list[str]:
+    """The wanted libraries whose module can be imported; prints the others."""
+    libs = [lib for lib in wanted if importlib.util.find_spec(modules[lib]) is not None]
+    missing = sorted(set(wanted) - set(libs))
+    if missing:
+        print(f"not installed, skipped: {', '.join(missing)}")
+    return libs
+
+
+def panel_files(sizes: list[int], folder: str):
+    """Yield (n, Parquet path) of a balanced known-truth panel of n firms x 10 years for each size
+    (one at a time, so only one panel is in memory)."""
+    from evalkit.synth.dgp import simulate_staggered
+
+    for n in sizes:
+        data, _ = simulate_staggered(n_units=n, seed=2024)
+        path = Path(folder) / f"panel_{n}.parquet"
+        data.drop(columns="y0").to_parquet(path)
+        del data
+        yield n, path
+
+
 def main(argv: list[str] | None = None) -> list[dict]:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=3)
@@ -146,19 +168,10 @@ def main(argv: list[str] | None = None) -> list[dict]:
                         help="bootstrap draws (0: analytic standard errors)")
     parser.add_argument("--libs", nargs="*", default=list(LIBRARIES))
     args = parser.parse_args(argv)
-    from evalkit.synth.dgp import simulate_staggered
-
-    libs = [lib for lib in args.libs if importlib.util.find_spec(LIBRARIES[lib]) is not None]
-    missing = sorted(set(args.libs) - set(libs))
-    if missing:
-        print(f"not installed, skipped: {', '.join(missing)}")
+    libs = installed(args.libs, LIBRARIES)
     rows = []
     with tempfile.TemporaryDirectory() as tmp:
-        for n in args.sizes:
-            data, _ = simulate_staggered(n_units=n, seed=2024)
-            path = Path(tmp) / f"panel_{n}.parquet"
-            data.drop(columns="y0").to_parquet(path)
-            del data
+        for n, path in panel_files(args.sizes, tmp):
             for lib in libs:
                 res = median_runs(CHILD, [lib, str(path), str(args.biters)], args.runs)
                 rows.append({"size": n, "library": lib, **res})

@@ -18,12 +18,10 @@ Run by hand: ``python -m bench.twfe [--sizes 100000 1000000] [--runs 3]``.
 from __future__ import annotations
 
 import argparse
-import importlib.util
 import json
 import tempfile
-from pathlib import Path
 
-from bench.did import median_runs, print_table
+from bench.did import installed, median_runs, panel_files, print_table
 
 SIZES = (100_000, 1_000_000)
 
@@ -86,19 +84,10 @@ def main(argv: list[str] | None = None) -> list[dict]:
     parser.add_argument("--sizes", type=int, nargs="*", default=list(SIZES))
     parser.add_argument("--libs", nargs="*", default=list(LIBRARIES))
     args = parser.parse_args(argv)
-    from evalkit.synth.dgp import simulate_staggered
-
-    libs = [lib for lib in args.libs if importlib.util.find_spec(LIBRARIES[lib]) is not None]
-    missing = sorted(set(args.libs) - set(libs))
-    if missing:
-        print(f"not installed, skipped: {', '.join(missing)}")
+    libs = installed(args.libs, LIBRARIES)
     rows = []
     with tempfile.TemporaryDirectory() as tmp:
-        for n in args.sizes:
-            data, _ = simulate_staggered(n_units=n, seed=2024)
-            path = Path(tmp) / f"panel_{n}.parquet"
-            data.drop(columns="y0").to_parquet(path)
-            del data
+        for n, path in panel_files(args.sizes, tmp):
             for lib in libs:
                 coefs: list[dict] = []
                 res = median_runs(CHILD, [lib, str(path)], args.runs, keep=coefs)
