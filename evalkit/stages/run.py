@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import shutil
 from collections.abc import Callable
-from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -99,7 +98,3 @@ def run_study(path: Path | str, out: Path | str, progress: Callable[..., None] |
     write_bundle(out, stage=study.stage, results=results, tables=frames, figures=figures,
                  provenance=prov, created=info["created"])
     return out
-
-
-def describe_time(ts: int) -> str:
-    return datetime.fromtimestamp(ts).isoformat(timespec="seconds")
