@@ -5,7 +5,10 @@ Static TWFE ``y_it = a_i + l_t + beta * D_it + x_it' gamma + u_it`` and the TWFE
 relative-time dummy equal to zero). Both are estimated through linearmodels ``PanelOLS`` (entity
 and time effects) or, above :data:`FAST_THRESHOLD` rows or with ``method="fast"``, by
 alternating-projection demeaning (:func:`demean_two_way`) followed by OLS; the two agree to
-machine precision (tests/unit/test_twfe.py).
+machine precision (tests/unit/test_twfe.py). The event study's fast path never copies the frame:
+int32 unit/period codes, each event-time dummy demeaned in place from its codes and kept only as
+its unit and period effects, the k x k normal equations, and cluster scores by ``np.bincount``
+(:func:`_event_study_fast`; bench/README.md, "TWFE event study").
 
 These estimators are the *comparison* the modern estimators are judged against: with staggered
 adoption and effects that vary over cohorts or time, the static coefficient is a variance-weighted
@@ -243,8 +246,9 @@ def fe_k_increment(unit_codes: np.ndarray, time_codes: np.ndarray,
     n_t = int(time_codes.max()) + 1
 
     def nested(codes: np.ndarray) -> bool:
-        per = pd.DataFrame({"a": codes, "c": cluster_codes}).groupby("a")["c"].nunique()
-        return bool((per <= 1).all())
+        first = np.zeros(int(codes.max()) + 1, dtype=cluster_codes.dtype)
+        first[codes] = cluster_codes        # any row's cluster; all equal if nested
+        return bool((cluster_codes == first[codes]).all())
 
     nu, nt = nested(unit_codes), nested(time_codes)
     nested_rank = (n_u if nu else 0) + (n_t if nt else 0) - (1 if nu and nt else 0)
@@ -261,16 +265,10 @@ def cluster_vcov(x: np.ndarray, resid: np.ndarray, cluster_codes: np.ndarray,
     n, k = x.shape
     xtx_inv = np.linalg.inv(x.T @ x)
     g = int(cluster_codes.max()) + 1
-    scores = np.zeros((g, k))
-    np.add.at(scores, cluster_codes, x * resid[:, None])
-    meat = scores.T @ scores
-    k_tot = k + k_absorbed
-    if g < 2 or n - k_tot <= 0:
-        raise DesignError(f"cannot estimate clustered standard errors with {g} cluster(s) and "
-                          f"{n} observations for {k_tot} parameters")
-    factor = g / (g - 1) * (n - 1) / (n - k_tot)
-    v = factor * xtx_inv @ meat @ xtx_inv
-    return (v + v.T) / 2, g
+    scores = np.empty((g, k))
+    for j in range(k):
+        scores[:, j] = np.bincount(cluster_codes, weights=x[:, j] * resid, minlength=g)
+    return _cr1(xtx_inv, scores, n, k_absorbed), g
 
 
 def _check_rank(xd: np.ndarray, names: Sequence[str]) -> None:
@@ -325,6 +323,183 @@ def _provenance(estimator: str, paper: str, **options) -> dict:
 
     return {"estimator": estimator, "reference": paper, "evalkit_version": version,
             "options": json_safe(options)}
+
+
+# --------------------------------------------------------------------------------------------
+# Lean fast path of the event study: arrays and integer codes, never a copy of the frame
+# --------------------------------------------------------------------------------------------
+def _dense_codes(codes: np.ndarray) -> tuple[np.ndarray, int]:
+    """Relabel (n,) non-negative codes to 0..m-1 (no gaps) as int32; returns (codes, m)."""
+    present = np.bincount(codes) > 0
+    if present.all():
+        return codes.astype(np.int32, copy=False), int(present.size)
+    lut = (np.cumsum(present) - 1).astype(np.int32)
+    return lut[codes], int(present.sum())
+
+
+def _panel_arrays(data: pd.DataFrame, yname: str, tname: str, idname: str, gname: str,
+                  other: Sequence[str]) -> dict[str, np.ndarray]:
+    """The checks of :func:`prepare_panel` on (n,) arrays, in the row order of ``data``.
+
+    Same errors (same rows and columns) as :func:`prepare_panel`; returns float64 arrays of the
+    numeric columns (views of ``data`` where its dtype allows) and int32 codes ``__unit``,
+    ``__time`` (from 0, order irrelevant to the estimators that use them).
+    """
+    if not isinstance(data, pd.DataFrame):
+        raise DataError(f"data must be a pandas DataFrame; received {type(data).__name__}")
+    cols = list(dict.fromkeys([idname, tname, yname, gname, *other]))
+    for c in cols:
+        if c not in data.columns:
+            raise DataError(f"column {c!r} is not in the data (columns: {list(data.columns)})",
+                            column=c, fix="pass the right column name")
+    out: dict[str, np.ndarray] = {}
+    for c in cols:
+        if c == idname:
+            bad = data[c].isna().to_numpy()
+        else:
+            num = pd.to_numeric(data[c], errors="coerce").to_numpy(dtype=float, na_value=np.nan)
+            bad = np.isnan(num)
+            out[c] = num
+        if bad.any():
+            r = int(np.flatnonzero(bad)[0])
+            raise DataError(f"column {c!r} has {int(bad.sum())} missing or non-numeric value(s)",
+                            row=r + 2, column=c, fix="drop or fill these rows before estimating")
+    ucodes, uniques = pd.factorize(data[idname], sort=False)   # codes in order of appearance
+    tcodes, t_uniques = pd.factorize(out[tname], sort=True)
+    n, n_u, n_t = len(data), len(uniques), len(t_uniques)
+    key = ucodes.astype(np.int64) * n_t + tcodes
+    if n_u * n_t <= 4 * n + 1024:
+        dup_any = bool((np.bincount(key, minlength=n_u * n_t) > 1).any()) if n else False
+    else:
+        dup_any = bool(pd.Series(key).duplicated().any())
+    if dup_any:
+        r = int(np.flatnonzero(pd.Series(key).duplicated().to_numpy())[0])
+        raise DataError(f"unit {data[idname].iloc[r]!r} appears twice in period "
+                        f"{out[tname][r]!r}", row=r + 2, column=tname,
+                        fix="keep one row per unit and period")
+    del key
+    g = out[gname]
+    neg = g < 0
+    if neg.any():
+        r = int(np.flatnonzero(neg)[0])
+        raise DataError(f"cohort column {gname!r} must be 0 (never treated) or the first "
+                        "treated period", row=r + 2, column=gname)
+    g_of_unit = np.zeros(n_u)
+    g_of_unit[ucodes] = g                      # any row's value; all equal if g is constant
+    varies = g != g_of_unit[ucodes]
+    if varies.any():
+        u = uniques[int(ucodes[varies].min())]
+        raise DataError(f"cohort column {gname!r} varies within unit {u!r}", column=gname,
+                        fix="the first treated period must be constant within a unit")
+    out["__unit"] = ucodes.astype(np.int32)
+    out["__time"] = tcodes.astype(np.int32)
+    out["__id"] = data[idname].to_numpy()
+    return out
+
+
+def _demean_column(x: np.ndarray, codes: Sequence[np.ndarray], counts: Sequence[np.ndarray],
+                   tol: float = 1e-13, max_iter: int = 10_000) -> list[np.ndarray]:
+    """Alternating projections on one (n,) float64 column, **in place**.
+
+    ``codes`` (n,) int arrays of each effect, ``counts`` their group sizes (as float, 0 replaced
+    by 1). Returns the accumulated effects (one (m,) array per factor), so that
+    ``x_before - x_after == sum_f effect_f[codes_f]`` (up to rounding). Stopping rule of
+    :func:`demean_two_way`.
+    """
+    scale = max(float(np.abs(x).max(initial=0.0)), 1.0)
+    effects = [np.zeros(c.size) for c in counts]
+    sweeps = 0
+    while True:
+        sweeps += 1
+        delta = 0.0
+        for f, (cd, cnt) in enumerate(zip(codes, counts, strict=True)):
+            means = np.bincount(cd, weights=x, minlength=cnt.size) / cnt
+            x -= means[cd]
+            effects[f] += means
+            delta = max(delta, float(np.abs(means).max(initial=0.0)))
+        if delta / scale < tol:
+            return effects
+        if sweeps >= max_iter:
+            raise DesignError(f"two-way demeaning did not converge in {max_iter} sweeps; the "
+                              "panel may be split into disconnected unit-period components")
+
+
+def _cr1(xtx_inv: np.ndarray, scores: np.ndarray, n: int, k_absorbed: int) -> np.ndarray:
+    """CR1 sandwich from the (k, k) bread and the (G, k) cluster scores."""
+    g, k = scores.shape
+    k_tot = k + k_absorbed
+    if g < 2 or n - k_tot <= 0:
+        raise DesignError(f"cannot estimate clustered standard errors with {g} cluster(s) and "
+                          f"{n} observations for {k_tot} parameters")
+    factor = g / (g - 1) * (n - 1) / (n - k_tot)
+    v = factor * xtx_inv @ (scores.T @ scores) @ xtx_inv
+    return (v + v.T) / 2
+
+
+def _event_study_fast(rel: np.ndarray, k: int, y: np.ndarray, uc: np.ndarray, tc: np.ndarray,
+                      clusters: np.ndarray, names: Sequence[str]) -> tuple[np.ndarray,
+                                                                           np.ndarray, int]:
+    """OLS of ``y`` on k event-time dummies with unit and time effects, CR1 by ``clusters``.
+
+    ``rel`` (n,) int: the dummy (0..k-1) each row loads on, -1 for none; ``uc``, ``tc``,
+    ``clusters`` (n,) dense int codes. The dummies are never held as an (n, k) matrix: each is
+    built, demeaned in place and summarised by its unit and time effects ``A`` (k, N), ``L``
+    (k, T), so that the demeaned column is ``x_j - A_j[uc] - L_j[tc]`` (Frisch-Waugh-Lovell).
+    Solves the k x k normal equations; returns (beta (k,), vcov (k, k), G).
+    """
+    n = y.size
+    n_u, n_t = int(uc.max()) + 1, int(tc.max()) + 1
+    codes = (uc, tc)
+    counts = tuple(np.maximum(np.bincount(c, minlength=m), 1).astype(float)
+                   for c, m in ((uc, n_u), (tc, n_t)))
+    yd = np.array(y, dtype=float, copy=True)
+    _demean_column(yd, codes, counts)
+    rel1 = rel + 1                      # index into (0, beta): 0 for rows without a dummy
+    # rows of each dummy, contiguous, for X' v = per-dummy sums of v (numpy's pairwise sums keep
+    # the 1e-13 agreement that np.bincount's running sums lose at 10M rows)
+    order = np.argsort(rel, kind="stable")
+    bounds = np.searchsorted(rel[order], np.arange(k + 1))
+    order, bounds = order[bounds[0]:], bounds - bounds[0]
+
+    def xt(v: np.ndarray) -> np.ndarray:
+        vs = v[order]
+        return np.array([vs[bounds[i]:bounds[i + 1]].sum() for i in range(k)])
+
+    A, L = np.empty((k, n_u)), np.empty((k, n_t))
+    xtx = np.empty((k, k))
+    flat = []
+    for j in range(k):
+        d = (rel == j).astype(float)
+        A[j], L[j] = _demean_column(d, codes, counts)
+        xtx[:, j] = xt(d)                                    # X' d_j = d' d_j (M idempotent)
+        if np.abs(d).max(initial=0.0) < 1e-10:
+            flat.append(names[j])
+    xtx = (xtx + xtx.T) / 2
+    xty = xt(yd)                                             # X' M y
+    scale = np.sqrt(np.diag(xtx))
+    eig = (np.linalg.eigvalsh(xtx / np.outer(scale, scale)) if scale.min() > 0
+           else np.zeros(1))
+    if flat or eig[0] <= 1e-12 * max(eig[-1], 1.0):
+        hint = (f"{flat} do not vary once unit and period effects are removed"
+                if flat else "the regressors are collinear with the unit and period effects")
+        raise DesignError(f"the design is rank deficient: {hint}. Bin the event-time endpoints, "
+                          "omit another reference period, or add never-treated units")
+    beta = np.linalg.solve(xtx, xty)
+    # residual u = M y - M X beta, with M X beta = X beta - (A' beta)[uc] - (L' beta)[tc]
+    u = yd
+    u -= np.concatenate([[0.0], beta])[rel1]
+    u += (beta @ A)[uc]
+    u += (beta @ L)[tc]
+    g = int(clusters.max()) + 1
+    scores = np.empty((g, k))
+    for j in range(k):
+        d = (rel == j).astype(float)
+        d -= A[j][uc]
+        d -= L[j][tc]
+        d *= u
+        scores[:, j] = np.bincount(clusters, weights=d, minlength=g)
+    vcov = _cr1(np.linalg.inv(xtx), scores, n, fe_k_increment(uc, tc, clusters))
+    return beta, vcov, g
 
 
 # --------------------------------------------------------------------------------------------
@@ -390,8 +565,20 @@ def relative_time_design(df: pd.DataFrame, tname: str, gname: str, min_e: int | 
     they are marked ``keep = False`` for the caller to drop (leaving them in with all dummies
     zero would silently pool them with the reference period).
     """
-    g = df[gname].to_numpy(dtype=float)
-    t = df[tname].to_numpy(dtype=float)
+    rel, events, keep = _relative_time_codes(df[tname].to_numpy(dtype=float),
+                                             df[gname].to_numpy(dtype=float), gname, min_e,
+                                             max_e, ref_e, bin_endpoints)
+    x = np.zeros((len(df), len(events)))
+    rows = np.flatnonzero(rel >= 0)
+    x[rows, rel[rows]] = 1.0
+    return x, events, keep
+
+
+def _relative_time_codes(t: np.ndarray, g: np.ndarray, gname: str, min_e: int | None,
+                         max_e: int | None, ref_e: int | Sequence[int],
+                         bin_endpoints: bool) -> tuple[np.ndarray, list[int], np.ndarray]:
+    """The design of :func:`relative_time_design` as codes: (rel (n,) int16 index into the m
+    events kept, -1 for no dummy; events; keep (n,) bool). ``t``, ``g`` (n,) float."""
     treated = g > 0
     e = np.where(treated, t - g, np.nan)
     refs = {int(r) for r in ((ref_e,) if np.isscalar(ref_e) else ref_e)}
@@ -402,15 +589,17 @@ def relative_time_design(df: pd.DataFrame, tname: str, gname: str, min_e: int | 
     hi = int(obs.max()) if max_e is None else int(max_e)
     if lo > hi:
         raise ConfigError(f"min_e must not exceed max_e; received min_e={min_e}, max_e={max_e}")
-    keep = np.ones(len(df), dtype=bool)
+    keep = np.ones(len(t), dtype=bool)
     if bin_endpoints:
         e = np.where(treated, np.clip(e, lo, hi), np.nan)
     else:
         keep = ~(treated & ((e < lo) | (e > hi)))
-    events = [int(v) for v in range(lo, hi + 1) if v not in refs and np.any(e[keep] == v)]
-    x = (np.column_stack([(e == v).astype(float) for v in events]) if events
-         else np.zeros((len(df), 0)))
-    return x, events, keep
+    present = set(np.unique(e[keep & treated]).tolist())
+    events = [v for v in range(lo, hi + 1) if v not in refs and float(v) in present]
+    rel = np.full(len(t), -1, dtype=np.int16)
+    for j, v in enumerate(events):
+        rel[e == v] = j
+    return rel, events, keep
 
 
 def twfe_event_study(data: pd.DataFrame, yname: str, tname: str, idname: str, gname: str,
@@ -428,6 +617,11 @@ def twfe_event_study(data: pd.DataFrame, yname: str, tname: str, idname: str, gn
     """
     clustervars = (idname,) if clustervars is None else clustervars
     cl = (clustervars,) if isinstance(clustervars, str) else tuple(clustervars)
+    check_choice("method", method, _METHODS)
+    if method == "fast" or (method == "auto" and isinstance(data, pd.DataFrame)
+                            and len(data) > FAST_THRESHOLD):
+        return _event_study_lean(data, yname, tname, idname, gname, min_e, max_e, ref_e,
+                                 bin_endpoints, cl, alpha)
     df = prepare_panel(data, yname, tname, idname, gname, cl)
     x, events, keep = relative_time_design(df, tname, gname, min_e, max_e, ref_e,
                                            bin_endpoints)
@@ -447,3 +641,38 @@ def twfe_event_study(data: pd.DataFrame, yname: str, tname: str, idname: str, gn
                                yname=yname, tname=tname, idname=idname, gname=gname,
                                min_e=min_e, max_e=max_e, ref_e=ref_e,
                                bin_endpoints=bin_endpoints, clustervars=list(cl), method=used))
+
+
+def _event_study_lean(data: pd.DataFrame, yname: str, tname: str, idname: str, gname: str,
+                      min_e: int | None, max_e: int | None, ref_e: int, bin_endpoints: bool,
+                      cl: tuple[str, ...], alpha: float) -> EstimatesResult:
+    """:func:`twfe_event_study` with ``method="fast"``: the same checks and numbers without
+    copying or sorting the frame (arrays and int32 codes, see :func:`_event_study_fast`)."""
+    if len(cl) != 1:
+        raise ConfigError("clustervars must name exactly one column (firm, or a coarser level "
+                          f"such as area); received {cl!r}")
+    arr = _panel_arrays(data, yname, tname, idname, gname, cl)
+    rel, events, keep = _relative_time_codes(arr[tname], arr[gname], gname, min_e, max_e,
+                                             ref_e, bin_endpoints)
+    uc, tc, y = arr["__unit"], arr["__time"], arr[yname]
+    cl_raw = arr["__unit"] if cl[0] == idname else arr[cl[0]]
+    if not keep.all():
+        uc, tc, y, rel, cl_raw = uc[keep], tc[keep], y[keep], rel[keep], cl_raw[keep]
+    uc, n_units = _dense_codes(uc)
+    tc, _ = _dense_codes(tc)
+    clusters = (uc if cl[0] == idname
+                else pd.factorize(cl_raw, sort=True)[0].astype(np.int32))
+    names = [f"e={v}" for v in events]
+    if not names:
+        raise DesignError("no regressors left to estimate")
+    beta, vcov, g = _event_study_fast(rel, len(names), y, uc, tc, clusters, names)
+    return EstimatesResult(
+        method="twfe_event_study", terms=tuple(names), estimate=beta, vcov=vcov,
+        event=np.array(events, dtype=float), n_obs=int(y.size), n_units=n_units,
+        n_clusters=g, alpha=alpha, details={"fit": "fast", "ref_e": ref_e},
+        provenance=_provenance("twfe_event_study",
+                               "Sun & Abraham (2021), J. Econometrics 225(2) 175-199",
+                               yname=yname, tname=tname, idname=idname, gname=gname,
+                               min_e=min_e, max_e=max_e, ref_e=ref_e,
+                               bin_endpoints=bin_endpoints, clustervars=list(cl),
+                               method="fast"))
