@@ -36,11 +36,9 @@ from pathlib import Path
 SIZES = (20_000, 200_000)
 BITERS = 999
 
-CHILD = r'''
-import json, resource, sys, time, warnings, io, contextlib
-warnings.simplefilter("ignore")
-import pandas as pd
-lib, path, biters = sys.argv[1], sys.argv[2], int(sys.argv[3])
+#: Read the panel, then restart the peak-memory counter, so every library's peak counts the
+#: same resident data and none of the Parquet decoding transient (shared with bench.twfe).
+LOAD_PANEL = r'''
 data = pd.read_parquet(path)
 import gc
 gc.collect()
@@ -50,7 +48,14 @@ def status_mb(key):
 load_mb = status_mb("VmRSS")
 with open("/proc/self/clear_refs", "w") as f:   # restart the peak (VmHWM) after reading
     f.write("5")
-t0 = time.perf_counter()
+'''
+
+CHILD = r'''
+import json, resource, sys, time, warnings, io, contextlib
+warnings.simplefilter("ignore")
+import pandas as pd
+lib, path, biters = sys.argv[1], sys.argv[2], int(sys.argv[3])
+''' + LOAD_PANEL + r'''t0 = time.perf_counter()
 with contextlib.redirect_stdout(io.StringIO()):
     if lib == "evalkit":
         from evalkit.did import aggte, att_gt

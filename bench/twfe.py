@@ -21,7 +21,7 @@ import argparse
 import json
 import tempfile
 
-from bench.did import installed, median_runs, panel_files, print_table
+from bench.did import LOAD_PANEL, installed, median_runs, panel_files, print_table
 
 SIZES = (100_000, 1_000_000)
 
@@ -31,16 +31,7 @@ warnings.simplefilter("ignore")
 import numpy as np
 import pandas as pd
 lib, path = sys.argv[1], sys.argv[2]
-data = pd.read_parquet(path)
-import gc
-gc.collect()
-def status_mb(key):
-    with open("/proc/self/status") as f:
-        return next(int(l.split()[1]) / 1024 for l in f if l.startswith(key + ":"))
-load_mb = status_mb("VmRSS")
-with open("/proc/self/clear_refs", "w") as f:   # restart the peak (VmHWM) after reading
-    f.write("5")
-t0 = time.perf_counter()
+''' + LOAD_PANEL + r'''t0 = time.perf_counter()
 if lib == "evalkit":
     from evalkit.did.twfe import twfe_event_study
 elif lib == "linearmodels":

@@ -31,3 +31,21 @@ def require_browser() -> None:
 def require_tool(name: str) -> None:
     if shutil.which(name) is None:
         _missing(f"{name} (apt-get install poppler-utils)")
+
+
+def open_cleanly(browser, html: Path):
+    """Open a rendered HTML file in a new page and assert what every report must satisfy: no
+    console errors or warnings, no page errors, no failed request, and no request leaving the
+    file (images are data: URIs). Returns the page for further checks."""
+    page = browser.new_page()
+    problems, requests = [], []
+    page.on("console", lambda m: problems.append(f"console {m.type}: {m.text}")
+            if m.type in ("error", "warning") else None)
+    page.on("pageerror", lambda e: problems.append(f"page error: {e}"))
+    page.on("requestfailed", lambda r: problems.append(f"request failed: {r.url}"))
+    page.on("request", lambda r: requests.append(r.url))
+    url = html.resolve().as_uri()
+    page.goto(url, wait_until="load")
+    assert problems == []
+    assert [r for r in requests if r != url and not r.startswith("data:")] == []
+    return page

@@ -12,7 +12,7 @@ import pytest
 
 from evalkit.report.example_bundle import write_example_bundle
 from evalkit.report.render import render_report
-from tests.e2e.browser import CHROMIUM, CHROMIUM_ARGS, require_browser
+from tests.e2e.browser import CHROMIUM, CHROMIUM_ARGS, open_cleanly, require_browser
 
 REPORTS = Path(__file__).resolve().parents[2] / "reports"
 
@@ -42,18 +42,7 @@ def browser():
 @pytest.mark.parametrize("index", [0, 1], ids=["zh", "en"])
 def test_report_opens_cleanly_in_chromium(reports, browser, index):
     html = reports[index]
-    page = browser.new_page()
-    problems, requests = [], []
-    page.on("console", lambda m: problems.append(f"console {m.type}: {m.text}")
-            if m.type in ("error", "warning") else None)
-    page.on("pageerror", lambda e: problems.append(f"page error: {e}"))
-    page.on("requestfailed", lambda r: problems.append(f"request failed: {r.url}"))
-    page.on("request", lambda r: requests.append(r.url))
-    url = html.resolve().as_uri()
-    page.goto(url, wait_until="load")
-
-    assert problems == []
-    assert [r for r in requests if r != url and not r.startswith("data:")] == []
+    page = open_cleanly(browser, html)
 
     images = page.evaluate(
         "Array.from(document.images).map(i => ({src: i.src.slice(0, 22), ok: i.complete,"

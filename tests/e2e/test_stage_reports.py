@@ -19,7 +19,7 @@ from evalkit.report import stage_views as views
 from evalkit.report.bundle import read_bundle, write_bundle
 from evalkit.report.disclosure import MARK
 from evalkit.report.render import render_report
-from tests.e2e.browser import CHROMIUM, CHROMIUM_ARGS, require_browser, require_tool
+from tests.e2e.browser import CHROMIUM, CHROMIUM_ARGS, open_cleanly, require_browser, require_tool
 
 REPORTS = Path(__file__).resolve().parents[2] / "reports"
 POLICY = "P07"
@@ -233,17 +233,7 @@ def browser():
 @pytest.mark.parametrize("case", CASES, ids=lambda c: ".".join(c))
 def test_html_opens_cleanly_in_chromium(rendered, browser, case):
     html = rendered[case][0]
-    page = browser.new_page()
-    problems, requests = [], []
-    page.on("console", lambda m: problems.append(f"console {m.type}: {m.text}")
-            if m.type in ("error", "warning") else None)
-    page.on("pageerror", lambda e: problems.append(f"page error: {e}"))
-    page.on("requestfailed", lambda r: problems.append(f"request failed: {r.url}"))
-    page.on("request", lambda r: requests.append(r.url))
-    url = html.resolve().as_uri()
-    page.goto(url, wait_until="load")
-    assert problems == []
-    assert [r for r in requests if r != url and not r.startswith("data:")] == []
+    page = open_cleanly(browser, html)
 
     images = page.evaluate("Array.from(document.images).map(i => ({src: i.src.slice(0, 22),"
                            " ok: i.complete, w: i.naturalWidth}))")
