@@ -305,8 +305,8 @@ STRINGS.update({
     "report.portfolio.summary.no_flag": {"zh": "没有政策同时属于资金量大、活跃度高。", "en": "No policy has both large funds and high activity."},
     "report.portfolio.ranking.title": {"zh": "政策排序", "en": "Ranking"},
     "report.portfolio.ranking.text": {
-        "zh": "@fig-ranking 给出各政策的{metric}及其 95% 置信区间；右侧为排名置信集（Mogstad、Romano、Shaikh 与 Wilhelm 2024），它以 95% 的概率同时覆盖所有政策的真实排名。置信集越宽，排名越不确定。",
-        "en": "@fig-ranking shows each policy's {metric} with its 95% confidence interval; on the right is its rank confidence set (Mogstad, Romano, Shaikh and Wilhelm 2024), which covers the true ranks of all policies at once with 95% probability. The wider the set, the less certain the rank."},
+        "zh": "@fig-ranking 给出各政策的{metric}及其 95% 置信区间（粗线，逐项）与 95% 联合置信带（细浅线：以 95% 的概率同时覆盖所有政策的真实值，把组合作为整体解读时应以此为准）；右侧为排名置信集（Mogstad、Romano、Shaikh 与 Wilhelm 2024），它以 95% 的概率同时覆盖所有政策的真实排名。置信集越宽，排名越不确定。",
+        "en": "@fig-ranking shows each policy's {metric} with its 95% confidence interval (thick, one policy at a time) and the 95% simultaneous band (thin, light: covers the true values of all policies at once with 95% probability, the one to use when the portfolio is read as a whole); on the right is its rank confidence set (Mogstad, Romano, Shaikh and Wilhelm 2024), which covers the true ranks of all policies at once with 95% probability. The wider the set, the less certain the rank."},
     "report.portfolio.fig.ranking": {"zh": "各政策的财政回报及排名置信集", "en": "Policies' fiscal returns and rank confidence sets"},
     "report.portfolio.axis.rank_set": {"zh": "排名 {lo}—{hi}", "en": "rank {lo}-{hi}"},
     "report.portfolio.legend.grade": {"zh": "绩效等级", "en": "Grade"},

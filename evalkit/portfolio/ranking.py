@@ -18,6 +18,13 @@ cover all p true ranks at once with probability >= 1 - alpha (asymptotically). T
 {j : p - N+_j >= p - tau + 1}, both from the simultaneous bounds, so each contains every truly
 tau-best (tau-worst) policy with probability >= 1 - alpha. (MRSW's stepwise refinement, which can
 only shorten the sets, is not applied.) Pairs with s_jk = 0 are never declared different.
+
+The same draws give simultaneous confidence intervals for the metrics themselves (sup-t bands,
+e.g. Montiel Olea & Plagborg-Moller 2019, "Simultaneous confidence bands: theory, implementation,
+and an application to SVARs", Journal of Applied Econometrics 34(1)): with b the (1 - alpha)
+quantile of max_j |Z*_j| / sd_j, the intervals theta_j +- b sd_j cover all p true values at once
+with probability >= 1 - alpha. They are the honest statement for a portfolio read as a whole
+("every policy's return lies in its interval"); the pointwise intervals hold one policy at a time.
 """
 
 from __future__ import annotations
@@ -56,6 +63,7 @@ class RankingResult:
     rank_high_marginal: np.ndarray
     crit_simultaneous: float
     crit_marginal: np.ndarray
+    crit_band: float
     tau: int
     higher_is_better: bool
     alpha: float
@@ -81,6 +89,8 @@ class RankingResult:
             "term": list(self.names), "estimate": self.estimate, "std_error": self.std_error,
             "conf_low": self.estimate - z * self.std_error,
             "conf_high": self.estimate + z * self.std_error, "p_value": p_val,
+            "conf_low_simultaneous": self.estimate - self.crit_band * self.std_error,
+            "conf_high_simultaneous": self.estimate + self.crit_band * self.std_error,
             "rank": self.rank, "rank_low": self.rank_low, "rank_high": self.rank_high,
             "rank_low_marginal": self.rank_low_marginal,
             "rank_high_marginal": self.rank_high_marginal,
@@ -103,6 +113,7 @@ class RankingResult:
         return json_safe({"metric": self.metric, "alpha": self.alpha, "method": self.method,
                           "tau": self.tau, "tidy": self.tidy(),
                           "crit_simultaneous": self.crit_simultaneous,
+                          "crit_band": self.crit_band,
                           "plausibly_best": list(self.plausibly_best),
                           "plausibly_worst": list(self.plausibly_worst),
                           "provenance": self.provenance})
@@ -161,6 +172,8 @@ def rank_confidence_sets(estimates: Sequence[LinearEstimate], alpha: float = 0.0
     inv = np.divide(1.0, s, out=np.zeros_like(s), where=s > 0)
     max_all = np.empty(n_draws)
     max_row = np.empty((n_draws, p))
+    max_band = np.empty(n_draws)
+    inv_sd = np.divide(1.0, np.sqrt(var), out=np.zeros(p), where=var > 0)
     chol = _sqrt_psd(sigma)
     for start in range(0, n_draws, _BLOCK):
         stop = min(n_draws, start + _BLOCK)
@@ -171,13 +184,15 @@ def rank_confidence_sets(estimates: Sequence[LinearEstimate], alpha: float = 0.0
         t = np.abs(z[:, :, None] - z[:, None, :]) * inv[None]   # (b, p, p)
         max_row[start:stop] = t.max(axis=2)
         max_all[start:stop] = max_row[start:stop].max(axis=1)
+        max_band[start:stop] = (np.abs(z) * inv_sd).max(axis=1)
     c_sim = float(np.quantile(max_all, 1 - alpha))
+    c_band = float(np.quantile(max_band, 1 - alpha))
     c_marg = np.quantile(max_row, 1 - alpha, axis=0)
     lo, hi = _rank_sets(theta, s, np.full(p, c_sim))
     lo_m, hi_m = _rank_sets(theta, s, c_marg)
     rank = 1 + (theta[None, :] > theta[:, None]).sum(axis=1)   # ties share the better rank
     return RankingResult(names, sign * theta, np.sqrt(var), rank, lo, hi, lo_m, hi_m, c_sim,
-                         c_marg, int(tau), bool(higher_is_better), float(alpha), method, metric,
+                         c_marg, c_band, int(tau), bool(higher_is_better), float(alpha), method, metric,
                          {"method": "Mogstad, Romano, Shaikh & Wilhelm (2024) max-t rank sets",
                           "draws": int(n_draws), "variant": method})
 

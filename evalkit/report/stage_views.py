@@ -578,8 +578,9 @@ def grades_of(results: Mapping[str, Any]) -> dict[str, str]:
 
 def draw_ranking(ax, ranking: pd.DataFrame, grades: Mapping[str, str], names: Mapping[str, str],
                  metric: str, lang: str) -> None:
-    """Forest plot: each policy's metric with its 95% interval, best at the top, colour by grade,
-    the rank confidence set written at the right."""
+    """Forest plot: each policy's metric with its 95% interval (thick) and the simultaneous band
+    (thin, light; when the ranking table has it), best at the top, colour by grade, the rank
+    confidence set written at the right."""
     import seaborn as sns
 
     order = ranking.sort_values("rank", ascending=False).reset_index(drop=True)
@@ -587,6 +588,10 @@ def draw_ranking(ax, ranking: pd.DataFrame, grades: Mapping[str, str], names: Ma
     palette = {"优": "#1b7837", "良": "#5aae61", "中": "#f1a340", "差": "#c0392b"}
     hue = [label("grade", grades.get(p, ""), lang) for p in order["term"]]
     colors = {label("grade", g, lang): c for g, c in palette.items()}
+    band = "conf_low_simultaneous" in order.columns
+    if band:
+        ax.hlines(y, order["conf_low_simultaneous"], order["conf_high_simultaneous"],
+                  color="#bbbbbb", linewidth=1)
     ax.hlines(y, order["conf_low"], order["conf_high"], color="#555555", linewidth=2)
     sns.scatterplot(x=order["estimate"].to_numpy(), y=y, hue=hue, palette=colors,
                     hue_order=[label("grade", g, lang) for g in palette
@@ -597,8 +602,8 @@ def draw_ranking(ax, ranking: pd.DataFrame, grades: Mapping[str, str], names: Ma
     ax.set_yticklabels([f"{p} {names.get(p, '')}" for p in order["term"]])
     ax.set_xlabel(metric_name(metric, lang))
     ax.set_ylabel("")
-    hi = float(order["conf_high"].max())
-    lo = float(min(order["conf_low"].min(), 0.0))
+    hi = float(order["conf_high_simultaneous" if band else "conf_high"].max())
+    lo = float(min(order["conf_low_simultaneous" if band else "conf_low"].min(), 0.0))
     span = hi - lo
     ax.set_xlim(lo - 0.03 * span, hi + 0.32 * span)
     for yi, r in zip(y, order.itertuples(index=False), strict=True):

@@ -86,3 +86,50 @@ def test_bootstrap_variant_agrees_with_gaussian():
         rank_confidence_sets(est[:3], method="bootstrap", draws=bd)
     with pytest.raises(ConfigError, match="rank method"):
         rank_confidence_sets(est, method="exact")
+
+
+def test_simultaneous_band_matches_sidak_for_independent_estimates():
+    # p independent normals: P(max |Z_j| <= b) = (2 Phi(b) - 1)^p = 1 - alpha.
+    from scipy import stats
+    p, alpha = 5, 0.05
+    est = _independent([0.0, 1.0, 2.0, 3.0, 4.0], [1.0, 2.0, 0.5, 1.0, 3.0])
+    r = rank_confidence_sets(est, rng=np.random.default_rng(3), n_draws=200_000, alpha=alpha)
+    sidak = stats.norm.ppf((1 + (1 - alpha) ** (1 / p)) / 2)
+    assert r.crit_band == pytest.approx(sidak, abs=0.02)
+    t = r.tidy()
+    half = (t["conf_high_simultaneous"] - t["conf_low_simultaneous"]) / 2
+    assert np.allclose(half, r.crit_band * np.array([1.0, 2.0, 0.5, 1.0, 3.0]))
+    # wider than the pointwise intervals, centred on the same estimates
+    assert (t["conf_low_simultaneous"] < t["conf_low"]).all()
+    assert np.allclose((t["conf_low_simultaneous"] + t["conf_high_simultaneous"]) / 2, t["estimate"])
+
+
+def test_simultaneous_band_of_identical_noise_is_pointwise():
+    # Perfectly correlated estimates: max_j |Z_j| / sd_j = |Z|, so b = z_{1 - alpha/2}.
+    n = 400
+    z = np.random.default_rng(5).standard_normal(n)
+    ids = [f"f{i}" for i in range(n)]
+    est = [LinearEstimate(t, pd.Series(k * z / n, index=ids), f"P{t}")
+           for t, k in ((0, 1.0), (1, 2.0), (2, 3.0))]
+    r = rank_confidence_sets(est, rng=np.random.default_rng(6), n_draws=200_000)
+    assert r.crit_band == pytest.approx(1.959964, abs=0.02)
+
+
+def test_simultaneous_band_covers_all_policies_at_nominal_rate():
+    # Monte Carlo: correlated estimates with known truth; all p covered in >= 1 - alpha of draws.
+    rng = np.random.default_rng(11)
+    p, n, reps = 6, 300, 400
+    truth = np.linspace(0.0, 1.0, p)
+    load = rng.normal(size=(p, 2))
+    ids = [f"f{i}" for i in range(n)]
+    hits = 0
+    for _ in range(reps):
+        e = rng.standard_normal((n, 2)) @ load.T + rng.standard_normal((n, p))   # (n, p)
+        e -= e.mean(axis=0)
+        theta = truth + rng.standard_normal(2) @ load.T / np.sqrt(n) + rng.standard_normal(p) / np.sqrt(n)
+        est = [LinearEstimate(float(theta[j]), pd.Series(e[:, j] / n, index=ids), f"P{j}")
+               for j in range(p)]
+        t = rank_confidence_sets(est, rng=np.random.default_rng(0), n_draws=4000).tidy()
+        hits += bool(((t["conf_low_simultaneous"] <= truth) & (truth <= t["conf_high_simultaneous"])).all())
+    # nominal 0.95; 400 draws: binomial sd 0.011
+    assert 0.92 <= hits / reps <= 0.98, hits / reps
