@@ -42,6 +42,8 @@ LOAD_PANEL = r'''
 data = pd.read_parquet(path)
 import gc
 gc.collect()
+import pyarrow as pa   # return the Parquet decoder's cached buffers: data MB is then the frame
+pa.default_memory_pool().release_unused()
 def status_mb(key):
     with open("/proc/self/status") as f:
         return next(int(l.split()[1]) / 1024 for l in f if l.startswith(key + ":"))

@@ -21,13 +21,18 @@ from __future__ import annotations
 
 import math
 import warnings
+from statistics import NormalDist
 from typing import Any
 
 import numpy as np
-from scipy import stats
 
 import evalkit
-from evalkit.did.bootstrap import multiplier_draws, summarise_draws, sup_t_crit
+from evalkit.did.bootstrap import (
+    multiplier_draws,
+    single_blas_thread,
+    summarise_draws,
+    sup_t_crit,
+)
 from evalkit.did.results import AggteResult, ATTgtResult, se_from_inf_func
 from evalkit.errors import DataWarning, DesignError, EvalkitWarning, check_choice
 
@@ -53,6 +58,24 @@ def _weighted(sel: np.ndarray, pg: np.ndarray, att: np.ndarray, group: np.ndarra
         c_g = np.bincount(gi, minlength=glist.size).astype(float)
         wa = a_g / s - c_g * P / s ** 2
     return wc, wa
+
+
+def _aggregate_inf(inf: np.ndarray, Wfull: np.ndarray, G: np.ndarray, w: np.ndarray,
+                   glist: np.ndarray, Wa: np.ndarray, chunk_rows: int = 8192) -> np.ndarray:
+    """Influence functions of the aggregates, ``inf @ Wfull + A @ Wa`` (n, K), with the cohort
+    columns ``A = w_i 1(G_i = g)`` (n, n_g) never formed: row i gains ``w_i Wa[g_i]`` (nothing
+    for units outside glist). Computed in row chunks that stay in cache, no (n, K) temporary."""
+    code = np.searchsorted(glist, G)
+    inside = code < glist.size
+    inside[inside] = glist[code[inside]] == G[inside]
+    code[~inside] = glist.size
+    padded = np.vstack([Wa, np.zeros((1, Wa.shape[1]))])
+    out = np.empty((inf.shape[0], Wfull.shape[1]))
+    for start in range(0, out.shape[0], chunk_rows):
+        rows = slice(start, start + chunk_rows)
+        np.matmul(inf[rows], Wfull, out=out[rows])
+        out[rows] += w[rows, None] * padded[code[rows]]
+    return out
 
 
 def _entering(type: str, group: np.ndarray, time: np.ndarray, min_e: float, max_e: float,
@@ -196,13 +219,12 @@ def aggte(result: ATTgtResult, type: str = "group", min_e: float = -math.inf,
     Wc = np.column_stack([*wcs, overall_wc])          # (m, K + 1), last column overall
     Wa = np.column_stack([*was, overall_wa])          # (n_g, K + 1)
     est = att @ Wc
-    aux = w[:, None] * (G[:, None] == glist[None, :])
     Wfull = np.zeros((inf.shape[1], Wc.shape[1]))     # weights over all cells, 0 if dropped
     Wfull[cell_index] = Wc
-    everything = inf @ Wfull                          # (n, K + 1), no copy of inf
-    everything += aux @ Wa
+    with single_blas_thread():
+        everything = _aggregate_inf(inf, Wfull, G, w, glist, Wa)      # (n, K + 1)
     se_all = se_from_inf_func(everything, result.cluster)
-    z = float(stats.norm.ppf(1 - alp / 2))
+    z = NormalDist().inv_cdf(1 - alp / 2)
     crit = z
     k = len(keys)
     if bstrap or (cband and k):

@@ -5,9 +5,9 @@ periods", Journal of Econometrics 225(2), 200-230. This module reproduces R ``di
 for panel data (``compute.att_gt``), each cell estimated with one of the 2x2 estimators of
 Sant'Anna & Zhao (2020) in :mod:`evalkit.did.drdid`.
 
-Implementation: the long panel is pivoted once into a (units x periods) float64 matrix (int32
-codes, views of the caller's float64 columns, no copy of the panel); every (g, t) cell is a pair
-of columns. Cells sharing the same treated units, comparison units and covariates (with
+Implementation: the long panel is pivoted once into a (units x periods) float64 matrix -- for the
+usual sorted balanced panel a reshaped view of the caller's outcome column (:func:`_blocked_pivot`),
+otherwise int32 codes scattered into one array; every (g, t) cell is a pair of columns. Cells sharing the same treated units, comparison units and covariates (with
 never-treated controls and time-invariant covariates: all cells of a cohort) are estimated in one
 call -- one propensity-score fit, one outcome regression with a matrix of outcome changes. For
 ``est_method="reg"`` on a fully observed panel every outcome regression comes from per-cohort Gram
@@ -22,11 +22,11 @@ from __future__ import annotations
 
 import warnings
 from collections.abc import Sequence
+from statistics import NormalDist
 from typing import Any
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
 import evalkit
 from evalkit.did.bootstrap import (
@@ -147,6 +147,58 @@ def _factorize_periods(t: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return codes.astype(np.int32), np.asarray(uniq)
 
 
+def _blocked_pivot(idv: pd.Series, t: np.ndarray, g: np.ndarray, y: np.ndarray,
+                   xcols: list[np.ndarray], weights: pd.Series | None, gname: str) -> dict | None:
+    """The pivot of the usual sorted balanced panel without copying it, or None.
+
+    Applies when the rows are n blocks of T rows, one block per unit with integer ids
+    increasing from block to block, the same increasing periods in every block, and cohort
+    (and weights) constant within each block: then ``Y`` is ``y.reshape(n, T)``, a view of the
+    caller's column (never written to), and only the (n, p) covariate matrix is allocated.
+    Every other layout (or a check that fails, so that the general pivot reports the error
+    with its row) returns None.
+    """
+    if not (isinstance(idv.dtype, np.dtype) and idv.dtype.kind in "iu") or t.size == 0:
+        return None
+    ids = idv.to_numpy()
+    head = ids[:4096]
+    change = np.flatnonzero(head != head[0])
+    T = int(change[0]) if change.size else ids.size
+    if T == 0 or ids.size % T or (not change.size and ids.size > head.size):
+        return None
+    n = ids.size // T
+
+    def per_block(values: np.ndarray) -> np.ndarray | None:
+        v = values.reshape(n, T)
+        first = v[:, 0]
+        return first if bool((v == first[:, None]).all()) else None
+
+    uids = per_block(ids)
+    if uids is None or not bool(np.all(uids[1:] > uids[:-1])):
+        return None
+    tm = t.reshape(n, T)
+    tvals = tm[0]
+    if not (bool(np.all(tvals[1:] > tvals[:-1])) and bool((tm == tvals).all())):
+        return None
+    G = per_block(g)
+    if G is None:
+        return None
+    w = np.ones(n)
+    if weights is not None:
+        wv = pd.to_numeric(weights, errors="coerce").to_numpy(dtype=float)
+        w = per_block(wv)
+        if w is None or not np.all(np.isfinite(w)) or np.any(w < 0) or not np.any(w > 0):
+            return None
+    p = len(xcols) + 1
+    varying = any(per_block(x) is None for x in xcols)
+    X = np.empty((T if varying else 1, n, p))
+    X[..., 0] = 1.0
+    for j, x in enumerate(xcols):
+        X[..., j + 1] = x.reshape(n, T).T if varying else x.reshape(n, T)[:, 0]
+    return {"Y": y.reshape(n, T), "observed": np.broadcast_to(np.True_, (n, T)), "X": X,
+            "ids": uids.copy(), "tlist": tvals.copy(), "G": G.astype(np.int64), "w": w.copy()}
+
+
 class _Panel:
     """The data pivoted to arrays: Y (n, T), observed (n, T), X (T, n, p) or (1, n, p)."""
 
@@ -179,6 +231,47 @@ class _Panel:
             self.dropped_rows = int((~keep).sum())
             warnings.warn(f"dropped {self.dropped_rows} rows with missing or non-finite "
                           f"{yname!r} or covariates", DataWarning, stacklevel=4)
+        del keep
+        blocked = None
+        if not self.dropped_rows and not clustervars:
+            blocked = _blocked_pivot(idv, t, g, y, xcols, data[weights] if weights else None,
+                                     gname)
+        if blocked is not None:
+            n, T = blocked["Y"].shape
+            uids, tvals = blocked["ids"], blocked["tlist"]
+            G, w, clusters = blocked["G"], blocked["w"], None
+            Y, observed, self.X = blocked["Y"], blocked["observed"], blocked["X"]
+        else:
+            n, T, uids, tvals, G, w, clusters, Y, observed = self._pivot_general(
+                data, idv, t, g, y, xcols, covariates, weights, clustervars, idname, gname)
+        self.time_varying_x = self.X.shape[0] > 1
+        self.Y, self.observed = Y, observed
+        self.ids, self.tlist, self.G, self.w, self.cluster = np.asarray(uids), tvals, G, w, clusters
+        self.n_input_units = n
+        # Units first treated after the last period (net of anticipation) are untreated
+        # throughout the sample: R did recodes them as never treated.
+        self.G = np.where(tvals.max() + anticipation < self.G, 0, self.G)
+        if not allow_unbalanced_panel:
+            full = observed.all(axis=1)
+            if not full.all():
+                self.dropped_units = int((~full).sum())
+                warnings.warn(
+                    f"unbalanced panel: dropped {self.dropped_units} of {n} units "
+                    f"({int(observed[~full].sum())} rows) not observed in all {T} periods, as "
+                    "R did does; set allow_unbalanced_panel=True to keep them", DataWarning,
+                    stacklevel=4)
+                self._subset(full)
+                if self.Y.shape[0] == 0:
+                    raise DataError("no unit is observed in every period; set "
+                                    "allow_unbalanced_panel=True")
+
+    def _pivot_general(self, data, idv, t, g, y, xcols, covariates, weights, clustervars,
+                       idname, gname):
+        """Pivot rows in any order (missing rows, unbalanced panels): factorise ids and periods,
+        scatter into (n, T) arrays. Sets ``self.X``; returns the other pivoted arrays."""
+        keep = np.isfinite(y)
+        for x in xcols:
+            keep &= np.isfinite(x)
         # Memory: the long columns are used as views where possible (``idx`` is a slice when
         # no row is dropped) and the pivot's helpers are freed as soon as they are used.
         full_rows = bool(keep.all())
@@ -249,26 +342,7 @@ class _Panel:
             for j, xf in enumerate(firsts):
                 Xt[0, :, j] = xf
         self.X = np.concatenate([np.ones((*Xt.shape[:2], 1)), Xt], axis=2)
-        self.time_varying_x = self.X.shape[0] > 1
-        self.Y, self.observed = Y, observed
-        self.ids, self.tlist, self.G, self.w, self.cluster = np.asarray(uids), tvals, G, w, clusters
-        self.n_input_units = n
-        # Units first treated after the last period (net of anticipation) are untreated
-        # throughout the sample: R did recodes them as never treated.
-        self.G = np.where(tvals.max() + anticipation < self.G, 0, self.G)
-        if not allow_unbalanced_panel:
-            full = observed.all(axis=1)
-            if not full.all():
-                self.dropped_units = int((~full).sum())
-                warnings.warn(
-                    f"unbalanced panel: dropped {self.dropped_units} of {n} units "
-                    f"({int(observed[~full].sum())} rows) not observed in all {T} periods, as "
-                    "R did does; set allow_unbalanced_panel=True to keep them", DataWarning,
-                    stacklevel=4)
-                self._subset(full)
-                if self.Y.shape[0] == 0:
-                    raise DataError("no unit is observed in every period; set "
-                                    "allow_unbalanced_panel=True")
+        return n, T, uids, tvals, G, w, clusters, Y, observed
 
     def _subset(self, keep: np.ndarray) -> None:
         self.Y, self.observed = self.Y[keep], self.observed[keep]
@@ -305,6 +379,17 @@ def _plan_cells(tlist, glist, anticipation, base_period):
             cells.append((int(g), tn, None if (base_period == "universal" and base == tn)
                           else base))
     return cells
+
+
+def _outcome_changes(Y: np.ndarray, rows: np.ndarray, tc: list[int], bc: list[int],
+                     chunk_rows: int = 8192) -> np.ndarray:
+    """(len(rows), len(tc)) outcome changes ``Y[rows, tc[j]] - Y[rows, bc[j]]``, gathered in row
+    chunks (no copy of the sample's rows of Y)."""
+    dY = np.empty((rows.size, len(tc)))
+    for start in range(0, rows.size, chunk_rows):
+        part = Y[rows[start:start + chunk_rows]]                # (chunk, T), stays in cache
+        np.subtract(part[:, tc], part[:, bc], out=dY[start:start + chunk_rows])
+    return dY
 
 
 def _reg_by_gram(panel: _Panel, cells: list, batches: dict, tcol: dict, att: np.ndarray,
@@ -564,10 +649,12 @@ def att_gt(data: pd.DataFrame, yname: str, tname: str, idname: str, gname: str,
             X = panel.X[0 if xper is None else tcol[xper]][idx]
             tc = [tcol[cells[k][1]] for k in ks]
             bc = [tcol[cells[k][2]] for k in ks]
-            Ys = panel.Y[idx]
-            dY = Ys[:, tc] - Ys[:, bc]
+            dY = _outcome_changes(panel.Y, idx, tc, bc)
             try:
-                a, f = estimator(dY, D, X, panel.w[idx])
+                if estimator is drdid_panel:     # the influence function overwrites dY
+                    a, f = estimator(dY, D, X, panel.w[idx], overwrite=True)
+                else:
+                    a, f = estimator(dY, D, X, panel.w[idx])
             except IdentificationError as exc:
                 raise IdentificationError(
                     f"{where}: {exc}: cohort {g} and its comparison units do not overlap in "
@@ -591,7 +678,7 @@ def att_gt(data: pd.DataFrame, yname: str, tname: str, idname: str, gname: str,
         time = np.array([c[1] for c in cells], dtype=np.int64)
         se = se_from_inf_func(inf, panel.cluster)
         se[se <= _SE_FLOOR] = np.nan
-        crit = float(stats.norm.ppf(1 - alp / 2))
+        crit = NormalDist().inv_cdf(1 - alp / 2)
         draws = None
         if bstrap or cband:
             # Draw once for the cells and the cohort-share columns aggte needs (see aggte).

@@ -21,9 +21,9 @@ import queue
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
+from statistics import NormalDist
 
 import numpy as np
-from scipy import stats
 
 from evalkit.errors import check_choice
 
@@ -44,7 +44,7 @@ _KAPPA = 0.5 * (_SQ5 + 1.0)
 # Mammen (1993): value 1 - kappa with probability kappa / sqrt(5), else kappa (mean 0, var 1).
 _MAMMEN_P = _KAPPA / _SQ5
 _MAMMEN_LO, _MAMMEN_HI = 1.0 - _KAPPA, _KAPPA
-_IQR_SCALE = stats.norm.ppf(0.75) - stats.norm.ppf(0.25)
+_IQR_SCALE = NormalDist().inv_cdf(0.75) - NormalDist().inv_cdf(0.25)
 # R did treats bootstrap columns with sum(bres^2) below this as degenerate.
 _DEGENERATE = np.sqrt(np.finfo(float).eps) * 10
 

@@ -123,54 +123,72 @@ def _pscore(D, X, w):
     return ps
 
 
-def _ps_lin_rep(D, X, w, ps, m):
-    """score (m, p) and Hessian^{-1} * m of the logit, as DRDID builds them."""
+def _ps_lin_rep(D, X, w, ps, m, with_score: bool = True):
+    """score (m, p) (None unless ``with_score``) and Hessian^{-1} * m of the logit, as DRDID
+    builds them."""
     W = ps * (1 - ps) * w
-    score = (w * (D - ps))[:, None] * X
+    score = (w * (D - ps))[:, None] * X if with_score else None
     H = _solve_sym((X * W[:, None]).T @ X, np.eye(X.shape[1]), "propensity-score") * m
     return score, H
 
 
-def drdid_panel(delta_y, D, X, weights=None, trim_level: float = 0.995):
+def drdid_panel(delta_y, D, X, weights=None, trim_level: float = 0.995,
+                overwrite: bool = False, chunk_elems: int = 1 << 20):
     """Locally efficient doubly robust DiD ATT for panel data (Sant'Anna & Zhao 2020, eq. 3.1;
-    R ``DRDID::drdid_panel``). Shapes as in the module docstring."""
+    R ``DRDID::drdid_panel``). Shapes as in the module docstring.
+
+    The influence function of every column is ``inf = a * r + (w_c eta_c / mwc - w_t eta_t /
+    mwt) - score H M2 / mwc`` (r = dy - X beta the outcome-regression residuals, ``a = (w_t -
+    w_ols h_0) / mwt - (w_c - w_ols h_1) / mwc``: DRDID's ``inf.treat - inf.control`` regrouped
+    per unit). It is formed in row chunks of about ``chunk_elems`` values, so besides the (m, c)
+    result only chunk-sized temporaries exist; with ``overwrite=True`` (a float64 C-ordered
+    ``delta_y`` the caller no longer needs) the result is written into ``delta_y`` itself.
+    """
     dy, vec, D, X, w, m = _prepare(delta_y, D, X, weights)
+    c = dy.shape[1]
     ps = _pscore(D, X, w)
     trim = np.where(D == 1, True, ps < trim_level)
-    out, w_ols, XpX = _ols_control(dy, D, X, w, m)
-    resid = dy - out                                           # (m, c)
-    del out
+    w_ols = w * (1 - D)
+    Xw = X * w_ols[:, None]
+    XpX = Xw.T @ X / m
+    beta = _solve_sym(XpX, Xw.T @ dy / m, "outcome-regression")          # (p, c)
+    del Xw
     w_treat = trim * w * D
     w_cont = trim * w * ps * (1 - D) / (1 - ps)
     mwt, mwc = w_treat.mean(), w_cont.mean()
-    eta_t = (w_treat @ resid) / m / mwt                        # (c,)
-    eta_c = (w_cont @ resid) / m / mwc
+    step = max(1, chunk_elems // max(1, c))
+    chunks = [slice(i, min(i + step, m)) for i in range(0, m, step)]
+    # Pass 1: weighted sums of the residuals r = dy - X beta (never stored whole).
+    st, sc = np.zeros(c), np.zeros(c)
+    xr = np.zeros((X.shape[1], c))                                        # X' (w_c r)
+    for ch in chunks:
+        r = dy[ch] - X[ch] @ beta
+        st += w_treat[ch] @ r
+        sc += w_cont[ch] @ r
+        xr += (X[ch] * w_cont[ch, None]).T @ r
+    eta_t = st / m / mwt                                                  # (c,)
+    eta_c = sc / m / mwc
     att = eta_t - eta_c
     # Estimation effect of the OLS coefficients: asy_lin_rep_ols @ M = w_ols*resid*(X XpX^-1 M).
     M1 = (w_treat @ X) / m
     M3 = (w_cont @ X) / m
-    h = X @ np.linalg.solve(XpX, np.column_stack([M1, M3]))    # (m, 2)
-    # Estimation effect of the propensity score.
-    score, H = _ps_lin_rep(D, X, w, ps, m)
-    # The (m, c) terms below are formed in place (same operations in the same order as
-    # ``inf = (w_t (r - eta_t) - wr h_0) / mwt - (w_c (r - eta_c) + inf_cont_2 - wr h_1) / mwc``)
-    # so that few (m, c) arrays are alive at once on large samples.
-    inf_cont = resid - eta_c
-    inf_cont *= w_cont[:, None]                                 # w_c (r - eta_c)
-    M2 = X.T @ inf_cont / m                                     # (p, c)
-    inf_cont += score @ (H @ M2)                                # + inf_cont_2 (m, c)
-    wr = w_ols[:, None] * resid
-    tmp = wr * h[:, [1]]
-    inf_cont -= tmp
-    inf_cont /= mwc
-    inf = resid                                                 # resid is not needed again
-    inf -= eta_t
-    inf *= w_treat[:, None]
-    np.multiply(wr, h[:, [0]], out=tmp)
-    inf -= tmp
-    inf /= mwt
-    inf -= inf_cont
-    return (float(att[0]), inf[:, 0]) if vec else (att, inf)
+    h = X @ np.linalg.solve(XpX, np.column_stack([M1, M3]))              # (m, 2)
+    a = (w_treat - w_ols * h[:, 0]) / mwt - (w_cont - w_ols * h[:, 1]) / mwc
+    del h
+    # Estimation effect of the propensity score: score (m, p) @ H @ M2, M2 = X' w_c (r - eta_c).
+    _score, H = _ps_lin_rep(D, X, w, ps, m, with_score=False)
+    M2 = (xr - np.outer(M3 * m, eta_c)) / m                               # (p, c)
+    HM2 = H @ M2 / mwc
+    sw = w * (D - ps)                                                     # score = sw * X
+    out = dy if overwrite and dy is delta_y and dy.flags.c_contiguous else np.empty((m, c))
+    for ch in chunks:
+        r = dy[ch] - X[ch] @ beta
+        r *= a[ch, None]
+        r -= np.multiply.outer(w_treat[ch] / mwt, eta_t)
+        r += np.multiply.outer(w_cont[ch] / mwc, eta_c)
+        r -= (X[ch] * sw[ch, None]) @ HM2
+        out[ch] = r
+    return (float(att[0]), out[:, 0]) if vec else (att, out)
 
 
 def std_ipw_panel(delta_y, D, X, weights=None, trim_level: float = 0.995):

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import numpy as np
-from scipy import stats
 
 from evalkit.did.results import AggteResult
 from evalkit.errors import ConfigError
@@ -23,6 +22,7 @@ def plot_event_study(result: AggteResult, ax=None, title: str | None = None):
     run with ``cband=True``).
     """
     import matplotlib
+    from scipy import stats
 
     if ax is None:
         matplotlib.use("Agg", force=False)

@@ -14,11 +14,11 @@ combination of the columns.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from statistics import NormalDist
 from typing import Any, ClassVar
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
 from evalkit.results import json_safe, tidy_frame
 
@@ -162,7 +162,7 @@ class AggteResult:
     def tidy(self) -> pd.DataFrame:
         """First row the overall parameter (pointwise interval), then one row per key with
         ``crit_val_egt`` bands; key columns ``group`` / ``event`` / ``time`` by type."""
-        z = float(stats.norm.ppf(1 - self.alp / 2))
+        z = NormalDist().inv_cdf(1 - self.alp / 2)
         overall = tidy_frame(["overall"], [self.overall_att], [self.overall_se], self.alp, z)
         if self.type == "simple" or self.egt.size == 0:
             return overall
@@ -176,7 +176,7 @@ class AggteResult:
         return pd.concat([overall, by], ignore_index=True)
 
     def summary(self) -> str:
-        z = float(stats.norm.ppf(1 - self.alp / 2))
+        z = NormalDist().inv_cdf(1 - self.alp / 2)
         lines = [
             f"Aggregated treatment effects, type '{self.type}' (Callaway & Sant'Anna 2021)",
             f"  overall ATT {_fmt(self.overall_att)}  SE {_fmt(self.overall_se)}  "
