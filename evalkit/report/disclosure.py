@@ -10,7 +10,8 @@ Secondary (complementary) suppression, on by default: when exactly one cell of t
 suppressed, the unsuppressed cell with the smallest total is suppressed too, so the suppressed
 value cannot be recovered by subtracting the others from a published table total. (For tables with
 several dimensions whose margins are all published, a full linear-programming cell suppression is
-needed; this module does not do it.)
+needed; this module does not do it.) Empty cells (no firms) are neither suppressed nor chosen as
+the complement: they hold no firm's data, and their value is known from their count of zero.
 """
 
 from __future__ import annotations
@@ -99,10 +100,13 @@ def suppress(table: pd.DataFrame, count_col: str, value_col: str | Sequence[str]
         share = np.abs(top) / np.abs(total)
     # A cell whose total is 0 or missing while a firm contributes is treated as dominated.
     dominated = np.where(np.isfinite(share), share > dominance, np.abs(top) > 0)
-    mask = (n < min_firms) | dominated
+    # An empty cell (no firms) holds no firm's data and its value is known from its count, so
+    # it is neither suppressed nor hidden to protect another cell.
+    occupied = n > 0
+    mask = occupied & ((n < min_firms) | dominated)
     primary = mask.copy()
-    if secondary and mask.sum() == 1 and (~mask).sum() >= 1:
-        candidates = np.flatnonzero(~mask)
+    if secondary and mask.sum() == 1 and (~mask & occupied).sum() >= 1:
+        candidates = np.flatnonzero(~mask & occupied)
         mask[candidates[np.argmin(np.abs(total[candidates]))]] = True
     frame = table.drop(columns=[max_col]).copy()
     for col in value_cols:

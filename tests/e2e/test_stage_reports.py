@@ -9,8 +9,6 @@ HTML is opened in headless Debian Chromium through Playwright (no browser downlo
 
 import json
 import re
-import subprocess
-import time
 from pathlib import Path
 
 import pytest
@@ -19,11 +17,20 @@ from evalkit.report import stage_views as views
 from evalkit.report.bundle import read_bundle, write_bundle
 from evalkit.report.disclosure import MARK
 from evalkit.report.render import render_report
-from tests.e2e.browser import CHROMIUM, CHROMIUM_ARGS, open_cleanly, require_browser, require_tool
+from tests.e2e.browser import open_cleanly
+from tests.e2e.reportcheck import (
+    EPOCH,
+    EPOCH_ISO,
+    REPORTS,
+    assert_cjk_font_embedded,
+    assert_no_font_problems,
+    pdfinfo_isodates,
+    pdftotext,
+    render_at_epoch,
+    squash,
+)
 
-REPORTS = Path(__file__).resolve().parents[2] / "reports"
 POLICY = "P07"
-EPOCH = 1_750_000_000
 CASES = [("ex_post", "zh"), ("ex_post", "en"), ("portfolio", "zh"), ("portfolio", "en")]
 HEADINGS = {
     ("ex_post", "zh"): ["政策事后评价报告", "执行摘要", "评价设计与样本", "对企业的效应",
@@ -85,30 +92,11 @@ def _bundle(demo, stem):
 def rendered(demo, tmp_path_factory):
     """{(template, lang): (html, pdf, log text, seconds)} rendered with SOURCE_DATE_EPOCH set."""
     out = tmp_path_factory.mktemp("reports")
-    done = {}
-    with pytest.MonkeyPatch.context() as mp:
-        mp.setenv("SOURCE_DATE_EPOCH", str(EPOCH))
-        for stem, lang in CASES:
-            t0 = time.perf_counter()
-            html, pdf = render_report(REPORTS / f"{stem}.qmd", _bundle(demo, stem), out,
-                                      formats=("html", "pdf"), lang=lang, engine="fallback")
-            seconds = time.perf_counter() - t0
-            log = (out / f"{stem}.{lang}.log").read_text(encoding="utf-8")
-            done[(stem, lang)] = (html, pdf, log, seconds)
+    done = {(stem, lang): render_at_epoch(REPORTS / f"{stem}.qmd", _bundle(demo, stem), out, lang)
+            for stem, lang in CASES}
     timings = {f"{s}.{lg}": round(v[3], 2) for (s, lg), v in done.items()}
     print(f"\nrender seconds (html + pdf): {json.dumps(timings)}")
     return done
-
-
-def _pdftotext(pdf: Path) -> str:
-    require_tool("pdftotext")
-    return subprocess.run(["pdftotext", "-layout", str(pdf), "-"], capture_output=True,
-                          text=True, check=True).stdout
-
-
-def _squash(text: str) -> str:
-    """PDF text without the spaces and line breaks layout puts between words and characters."""
-    return re.sub(r"\s+", "", text).replace("\u2212", "-")
 
 
 # ----------------------------------------------------------------------------- PDF
@@ -116,9 +104,9 @@ def _squash(text: str) -> str:
 @pytest.mark.parametrize("case", CASES, ids=lambda c: ".".join(c))
 def test_pdf_has_headings_and_bundle_numbers(rendered, demo, case):
     stem, lang = case
-    text = _squash(_pdftotext(rendered[case][1]))
+    text = squash(pdftotext(rendered[case][1]))
     for heading in HEADINGS[case]:
-        assert _squash(heading) in text, heading
+        assert squash(heading) in text, heading
     results = read_bundle(_bundle(demo, stem)).results
     if stem == "ex_post":
         fr = views.fiscal_metric(results, "fiscal_return_district")
@@ -129,27 +117,17 @@ def test_pdf_has_headings_and_bundle_numbers(rendered, demo, case):
         expected = [rank["term"], views.fmt(rank["estimate"], lang),
                     views.fmt(rank["conf_high"], lang)]
     for number in expected:
-        assert _squash(number) in text, number
+        assert squash(number) in text, number
 
 
 @pytest.mark.parametrize("case", CASES, ids=lambda c: ".".join(c))
 def test_pdf_embeds_a_cjk_font_and_log_is_clean(rendered, case):
-    require_tool("pdffonts")
-    fonts = subprocess.run(["pdffonts", str(rendered[case][1])], capture_output=True, text=True,
-                           check=True).stdout.splitlines()[2:]
-    cjk = [f for f in fonts if "CJK" in f]
-    assert cjk, fonts
-    assert all(f.split()[-5] == "yes" for f in cjk), cjk  # the 'emb' column
-    log = rendered[case][2]
-    assert "Glyph missing" not in log and "glyph missing" not in log.lower()
-    assert "unknown font" not in log.lower()
+    assert_cjk_font_embedded(rendered[case][1])
+    assert_no_font_problems(rendered[case][2])
 
 
 def test_pdf_date_is_source_date_epoch(rendered):
-    require_tool("pdfinfo")
-    info = subprocess.run(["pdfinfo", "-isodates", str(rendered[("ex_post", "zh")][1])],
-                          capture_output=True, text=True, check=True).stdout
-    assert "2025-06-15T15:06:40" in info  # EPOCH in UTC
+    assert EPOCH_ISO in pdfinfo_isodates(rendered[("ex_post", "zh")][1])  # EPOCH in UTC
 
 
 def test_rendering_twice_gives_identical_bytes(rendered, demo, tmp_path, monkeypatch):
@@ -198,7 +176,7 @@ def test_two_firm_cohort_is_suppressed_in_html_and_pdf(demo, tmp_path):
     row = next(r for r in rows if re.search(rf"<td[^>]*>{small}</td>", r))
     assert MARK in row
     assert "按保密规则不予显示" in page
-    text = _pdftotext(pdf)
+    text = pdftotext(pdf)
     line = next(x for x in text.splitlines() if x.strip().startswith(str(small)))
     assert MARK in line
     frame = views.cohort_frame(results)
@@ -214,21 +192,11 @@ def test_no_firm_identifier_in_any_report(rendered, demo):
     for html, pdf, _, _ in rendered.values():
         page = html.read_text(encoding="utf-8")
         assert not [i for i in ids if i in page]
-        assert not re.search(r"\b91[0-9A-Z]{16}\b", _pdftotext(pdf))
+        assert not re.search(r"\b91[0-9A-Z]{16}\b", pdftotext(pdf))
 
 
 # ----------------------------------------------------------------------------- browser
-
-@pytest.fixture(scope="module")
-def browser():
-    require_browser()
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        yield b
-        b.close()
-
+# (the `browser` fixture is in tests/e2e/conftest.py)
 
 @pytest.mark.parametrize("case", CASES, ids=lambda c: ".".join(c))
 def test_html_opens_cleanly_in_chromium(rendered, browser, case):
