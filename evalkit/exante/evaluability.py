@@ -11,6 +11,7 @@ import pandas as pd
 
 from evalkit.errors import DesignError
 from evalkit.exante.power import MdeResult, NoiseModel, Rollout, estimate_noise, simulate_mde
+from evalkit.report.numbers import outcome_amount, outcome_label
 from evalkit.results import json_safe
 
 __all__ = ["Evaluability", "assess_evaluability", "planned_rollouts"]
@@ -89,21 +90,28 @@ def assess_evaluability(firm_years: pd.DataFrame, outcome: str, funded, takers_b
                     for r in planned_rollouts(takers_by_area, n_control, years))
     best = min(designs, key=lambda d: d.mde if np.isfinite(d.mde) else np.inf)
     zh, en = [], []
+
+    def amount(value: float, lang: str) -> str:
+        return outcome_amount(outcome, value, lang)
+
     for d in designs:
-        en.append(f"{d.label}: MDE {d.mde:,.0f} ({d.mde_share:.1%} of the mean {outcome}) at "
-                  f"{power:.0%} power with {d.rollout.n_treated} recipients")
+        en.append(f"{d.label}: MDE {amount(d.mde, 'en')} ({d.mde_share:.1%} of the mean "
+                  f"{outcome_label(outcome, 'en')}) at {power:.0%} power with "
+                  f"{d.rollout.n_treated} recipients")
         zh.append(f"{'一次性实施' if d.label == 'all_at_once' else '按区域分批实施'}：最小可检测效应 "
-                  f"{d.mde:,.0f}（占均值 {d.mde_share:.1%}），检验功效 {power:.0%}")
+                  f"{amount(d.mde, 'zh')}（占{outcome_label(outcome, 'zh')}均值 "
+                  f"{d.mde_share:.1%}），检验功效 {power:.0%}")
     if expected_effect is not None and np.isfinite(expected_effect):
         if best.mde <= abs(expected_effect):
-            en.append(f"the expected effect from past evaluations ({expected_effect:,.0f}) is "
-                      "above the MDE: the ex-post evaluation can detect it")
-            zh.append(f"以往评价的预期效应（{expected_effect:,.0f}）高于最小可检测效应，事后评价可识别。")
+            en.append(f"the expected effect from past evaluations ({amount(expected_effect, 'en')}) "
+                      "is above the MDE: the ex-post evaluation can detect it")
+            zh.append(f"以往评价的预期效应（{amount(expected_effect, 'zh')}）高于最小可检测效应，"
+                      "事后评价可识别。")
         else:
-            en.append(f"the expected effect from past evaluations ({expected_effect:,.0f}) is "
+            en.append(f"the expected effect from past evaluations ({amount(expected_effect, 'en')}) is "
                       "below the MDE: the evaluation is underpowered; pool years, add outcomes "
                       "with less noise, or enlarge the rollout")
-            zh.append(f"以往评价的预期效应（{expected_effect:,.0f}）低于最小可检测效应，事后评价"
+            zh.append(f"以往评价的预期效应（{amount(expected_effect, 'zh')}）低于最小可检测效应，事后评价"
                       "功效不足，建议延长观察期、选用波动更小的指标或扩大实施范围。")
     if best.label == "phased_by_area":
         en.append("recommended: phase the rollout by area over the first years and keep the "

@@ -12,6 +12,7 @@ from collections.abc import Iterable
 
 from evalkit.errors import check_choice
 from evalkit.i18n import LANGS, t
+from evalkit.io.schemas import FIRM_YEARS
 
 WAN = 1e4
 YI = 1e8
@@ -60,3 +61,24 @@ def money(yuan: float | None, lang: str, digits: int | None = None) -> str:
         digits = 2 if div == YI else 1
     value = f"{yuan / div:,.{digits}f}"
     return f"CNY {value} million" if lang == "en" else f"{value} {unit}"
+
+
+def outcome_label(outcome: str, lang: str) -> str:
+    """The firm-year column's name in the report language (from the data schema)."""
+    try:
+        col = FIRM_YEARS.column(outcome)
+    except KeyError:
+        return outcome
+    return col.zh if lang == "zh" else col.en
+
+
+def outcome_amount(outcome: str, value: float | None, lang: str) -> str:
+    """A value of a firm-year outcome with its unit: money columns through :func:`money` (two
+    decimals of the unit), counts and other numbers with two decimals."""
+    try:
+        kind = FIRM_YEARS.column(outcome).kind
+    except KeyError:
+        kind = "float"
+    if kind == "money":
+        return money(value, lang, digits=2)
+    return number(value, lang, 2)

@@ -25,7 +25,7 @@ from scipy import stats
 from evalkit.i18n import t
 from evalkit.io.schemas import FIRM_YEARS
 from evalkit.report.disclosure import MIN_FIRMS, suppress
-from evalkit.report.numbers import money, money_unit, number, percent
+from evalkit.report.numbers import money, money_unit, number, outcome_label, percent
 from evalkit.report.tables import markdown_table
 
 #: Outcomes (firm-year columns) measured in yuan; the others are counts.
@@ -80,15 +80,6 @@ def label(kind: str, value: Any, lang: str) -> str:
         return t(key, lang)
     except KeyError:
         return str(value)
-
-
-def outcome_label(outcome: str, lang: str) -> str:
-    """The firm-year column's name in the report language (from the data schema)."""
-    try:
-        col = FIRM_YEARS.column(outcome)
-    except KeyError:
-        return outcome
-    return col.zh if lang == "zh" else col.en
 
 
 def money_digits(scaled: float) -> int:

@@ -20,6 +20,7 @@ from evalkit.exante.checklist import Check, ChecklistResult, historical_growth, 
 from evalkit.exante.evaluability import Evaluability, assess_evaluability
 from evalkit.exante.meta import EvidenceProjection, no_evidence_reason, project_from_evidence
 from evalkit.exante.microsim import MicrosimResult, eligibility_records, microsimulate
+from evalkit.report.numbers import outcome_amount, outcome_label
 from evalkit.results import json_safe
 from evalkit.rules import parse_rule
 from evalkit.study import OUTCOMES, ExAnteStudy
@@ -97,14 +98,16 @@ def _target_checks(study: ExAnteStudy, tables: dict[str, pd.DataFrame], eligible
         hist = historical_growth(fy, eligible_ids, outcome)
         if hist.empty:
             checks.append(Check(f"target_{key}", "target_reasonableness", None, "major",
-                                f"{outcome} 无可比历史数据，无法判断目标合理性。",
-                                f"no history of {outcome} to judge the target against"))
+                                f"{outcome_label(outcome, 'zh')}无可比历史数据，无法判断目标合理性。",
+                                f"no history of {outcome_label(outcome, 'en')} to judge the target "
+                                "against"))
             continue
         hi, med = float(hist.max()), float(hist.median())
         ok = target <= hi
-        zh = (f"{outcome} 年增长目标 {target:g}%，符合条件企业历史年增长最高 {hi:.1f}%、中位 {med:.1f}%"
-              + ("。" if ok else "，目标高于历史上任何一年，需调整。"))
-        en = (f"{outcome} growth target {target:g} % a year vs the eligible firms' historical "
+        zh = (f"{outcome_label(outcome, 'zh')}年增长目标 {target:g}%，符合条件企业历史年增长最高 "
+              f"{hi:.1f}%、中位 {med:.1f}%" + ("。" if ok else "，目标高于历史上任何一年，需调整。"))
+        en = (f"{outcome_label(outcome, 'en')} growth target {target:g} % a year vs the eligible "
+              f"firms' historical "
               f"growth (highest {hi:.1f} %, median {med:.1f} %)"
               + ("" if ok else ": the target is above anything observed"))
         checks.append(Check(f"target_{key}", "target_reasonableness", ok, "major", zh, en,
@@ -119,6 +122,10 @@ def computed_checks(study: ExAnteStudy, tables: dict[str, pd.DataFrame], eligibl
     """The checks the appraisal computes, by checklist dimension."""
     p = study.proposal
     c: list[Check] = []
+
+    def amount(value: float, lang: str) -> str:
+        return outcome_amount(evaluability.outcome or p.main_outcome, value, lang)
+
     c.append(Check("eligible_population", "necessity", sim.n_eligible > 0, "critical",
                    f"符合条件企业 {sim.n_eligible} 家（共 {sim.n_firms} 家）。",
                    f"{sim.n_eligible} of {sim.n_firms} firms are eligible", sim.n_eligible))
@@ -126,10 +133,12 @@ def computed_checks(study: ExAnteStudy, tables: dict[str, pd.DataFrame], eligibl
         e = ev.effect
         passed = True if e.conf_low > 0 else (False if e.conf_high < 0 else None)
         c.append(Check("evidence_effect", "necessity", passed, "major",
-                       f"同类政策对{p.main_outcome}的合并效应 {e.mean:,.0f}（95% 区间 {e.conf_low:,.0f}"
-                       f" 至 {e.conf_high:,.0f}）。",
-                       f"pooled effect of similar policies on {p.main_outcome}: {e.mean:,.0f} "
-                       f"[{e.conf_low:,.0f}, {e.conf_high:,.0f}]", e.mean))
+                       f"同类政策对{outcome_label(p.main_outcome, 'zh')}的合并效应（每家企业每年）"
+                       f"{amount(e.mean, 'zh')}（95% 区间 {amount(e.conf_low, 'zh')} 至 "
+                       f"{amount(e.conf_high, 'zh')}）。",
+                       f"pooled effect of similar policies on {outcome_label(p.main_outcome, 'en')} "
+                       f"(per firm and year): {amount(e.mean, 'en')} [{amount(e.conf_low, 'en')}, "
+                       f"{amount(e.conf_high, 'en')}]", e.mean))
     if ev is not None and ev.mvpf is not None:
         m = ev.mvpf[0]
         c.append(Check("projected_mvpf", "input_economy", bool(m >= 1), "major",
@@ -151,8 +160,9 @@ def computed_checks(study: ExAnteStudy, tables: dict[str, pd.DataFrame], eligibl
         if exp is not None:
             ok = bool(best.mde <= abs(exp))
             c.append(Check("evaluable", "feasibility", ok, "minor",
-                           f"最小可检测效应 {best.mde:,.0f}，预期效应 {exp:,.0f}。",
-                           f"MDE {best.mde:,.0f} vs expected effect {exp:,.0f}", best.mde))
+                           f"最小可检测效应 {amount(best.mde, 'zh')}，预期效应 {amount(exp, 'zh')}。",
+                           f"MDE {amount(best.mde, 'en')} vs expected effect {amount(exp, 'en')}",
+                           best.mde))
         else:
             ok = bool(best.mde_share <= 0.10)
             c.append(Check("evaluable", "feasibility", ok, "minor",
