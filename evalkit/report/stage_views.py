@@ -987,7 +987,7 @@ def kpi_table(kpis: pd.DataFrame, lang: str) -> str:
     rows = kpis.sort_values(["status", "indicator"], key=lambda s: s.map(
         {"red": 0, "amber": 1, "green": 2}).fillna(3) if s.name == "status" else s)
     out = pd.DataFrame({
-        "indicator": rows["indicator"].astype(str),
+        "indicator": [label("indicator", k, lang) for k in rows["indicator"].astype(str)],
         "policy": [t("report.monitor.district", lang) if pd.isna(p) else str(p)
                    for p in rows["policy_id"]],
         "target": [fmt(v, lang, 1) for v in rows["target"]],

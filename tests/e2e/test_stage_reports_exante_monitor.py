@@ -297,16 +297,19 @@ def test_monitor_shows_execution_targets_and_anomalies_from_the_bundle(read_back
     assert _shows(report, t("report.monitor.red", lang,
                             pids=("、" if lang == "zh" else ", ").join(red)))
 
-    # performance targets: every KPI's target, actual and status; the injected off-track KPI red
+    # performance targets: every KPI (named in the report's language) with its target, actual and
+    # status; the injected off-track KPI red
     rows = html_table_rows(report.page, "tbl-kpis")
     district = t("report.monitor.district", lang)
+    assert not any("_" in r[0] for r in rows), [r[0] for r in rows]
     expected = sorted(
-        [k.indicator, district if pd.isna(k.policy_id) else k.policy_id,
+        [views.label("indicator", k.indicator, lang), district if pd.isna(k.policy_id) else k.policy_id,
          number(k.target, lang, 1), number(k.actual, lang, 1),
          views.label("status", k.status, lang)] for k in kpis.itertuples())
     assert sorted(rows) == expected
     off = cycle.manifest["off_track_kpi"]
-    assert [off["indicator"], district, number(off["target_after"], lang, 1),
+    assert [views.label("indicator", off["indicator"], lang), district,
+            number(off["target_after"], lang, 1),
             number(off["actual"], lang, 1), views.label("status", "red", lang)] in rows
     _assert_rows_in_pdf(report, rows)
 
