@@ -424,6 +424,18 @@ STRINGS.update({
         "zh": "可评估性：按{design}设计，事后评价能以 80% 的把握发现的最小效应为每家企业每年 {mde}。",
         "en": "Evaluability: with the {design} design, the ex-post evaluation would detect an effect of {mde} per firm and year with 80% power."},
     "report.ex_ante.cost.title": {"zh": "资金需求测算", "en": "Cost"},
+    "report.ex_ante.cost.text": {
+        "zh": "@tbl-cost 按低、中、高三种申领率情景测算各年度资金需求：符合条件企业数乘以申领率与奖补标准（受单户上限约束），与年度预算对照。",
+        "en": "@tbl-cost gives the annual cost under low, central and high take-up: eligible firms times take-up times the award (within the per-firm cap), against the annual budget."},
+    "report.ex_ante.eligible.text": {
+        "zh": "@tbl-eligible 按国家统计局企业规模划分列出符合资格规则的企业及全部申领时的奖补总额。",
+        "en": "@tbl-eligible lists the firms that meet the eligibility rule by NBS size class, with the awards if all of them applied."},
+    "report.ex_ante.checklist.text": {
+        "zh": "@tbl-checklist 逐项列出事前评估要点的得分及依据。",
+        "en": "@tbl-checklist scores each point of the appraisal checklist and gives its basis."},
+    "report.ex_ante.power.text": {
+        "zh": "@fig-power 给出事后评价在不同真实效应下的检验功效；功效达到研究设定水平（默认 80%）时的效应即最小可检测效应。",
+        "en": "@fig-power shows the power of the ex-post evaluation against the true effect; the effect at the study's required power (80% by default) is the minimum detectable effect."},
     "report.ex_ante.tbl.cost": {"zh": "不同申领率情景下的年度资金需求", "en": "Annual cost under take-up scenarios"},
     "report.ex_ante.col.scenario": {"zh": "情景", "en": "Scenario"},
     "report.ex_ante.col.cost": {"zh": "资金需求（{unit}）", "en": "Cost ({unit})"},

@@ -388,7 +388,7 @@ def test_no_firm_identifier_or_ledger_record_in_any_report(read_back, cycle):
 
 # ----------------------------------------------------------------------------- browser
 
-LINKS = {"ex_ante": set(), "monitor": {"#tbl-exec", "#fig-burnup", "#tbl-anomalies"}}
+LINKS = {"ex_ante": {"#tbl-cost", "#tbl-eligible", "#tbl-checklist", "#fig-power"}, "monitor": {"#tbl-exec", "#fig-burnup", "#tbl-anomalies"}}
 
 
 @pytest.mark.parametrize("case", CASES, ids=_ids)
