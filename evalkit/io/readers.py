@@ -11,12 +11,17 @@ row 2 (Parquet: index + 2). Entirely blank rows are skipped (they hold no data) 
 number. A CSV row with the wrong number of fields cannot be read column by column; it is
 quarantined whole with reason ``wrong_field_count``.
 
+Columns stay Arrow arrays from the file to the frame (pandas ``str`` over Arrow): CSV records are
+split by :mod:`evalkit.io.csvsplit` (Arrow's parser, ``csv.reader`` semantics), Parquet columns
+are turned into text with Arrow and DuckDB casts (floats exactly as ``repr`` writes them), cells
+are stripped with Arrow. No step goes through one Python object per cell, except Excel
+worksheets (openpyxl) and CSV lines that ``csv.reader`` must split itself.
+
 Anything that prevents reading the file at all raises :class:`DataError` naming the file.
 """
 
 from __future__ import annotations
 
-import csv
 import datetime as _dt
 import hashlib
 import io
@@ -25,12 +30,16 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 
 from evalkit.errors import DataError
 from evalkit.io.aliases import HeaderMap, load_aliases, map_headers
+from evalkit.io.arrowtext import WHITESPACE, float_text, str_series, strip_text
+from evalkit.io.csvsplit import Records, from_records, split_csv
 from evalkit.io.schemas import TABLES
 
 SUFFIXES = (".csv", ".xlsx", ".parquet")
+_BOM = b"\xef\xbb\xbf"
 
 
 @dataclass(frozen=True)
@@ -62,33 +71,41 @@ class RawTable:
         return len(self.frame) + len(self.bad_rows)
 
 
-def decode_text(data: bytes, file: str) -> tuple[str, str]:
-    """Decode CSV bytes: strict UTF-8 (BOM allowed), else GB18030. Returns (text, encoding)."""
+def _is_utf8(data: bytes) -> bool:
+    """Strict UTF-8 validity (the same verdict as ``bytes.decode("utf-8")``), checked by Arrow
+    without building the text."""
+    offsets = pa.py_buffer(np.array([0, len(data)], dtype=np.int64))
+    arr = pa.Array.from_buffers(pa.large_binary(), 1, [None, offsets, pa.py_buffer(data)])
     try:
-        text = data.decode("utf-8-sig")
-        return text, ("utf-8-sig" if data.startswith(b"\xef\xbb\xbf") else "utf-8")
-    except UnicodeDecodeError:
-        pass
+        arr.cast(pa.large_string())
+    except pa.ArrowInvalid:
+        return False
+    return True
+
+
+def utf8_bytes(data: bytes, file: str) -> tuple[bytes, int, str]:
+    """CSV bytes as UTF-8: strict UTF-8 (a byte-order mark allowed), else GB18030 re-encoded.
+    Returns (bytes, where the text starts (after the mark), encoding read)."""
+    if _is_utf8(data):
+        if data.startswith(_BOM):
+            return data, len(_BOM), "utf-8-sig"
+        return data, 0, "utf-8"
     try:
-        return data.decode("gb18030"), "gb18030"
+        text = data.decode("gb18030")
     except UnicodeDecodeError as exc:
         raise DataError(
             f"the file is neither UTF-8 nor GB18030/GBK text (undecodable byte at offset "
             f"{exc.start})", file=file, fix="save the file as CSV in UTF-8 or GBK") from None
+    return text.encode("utf-8"), 0, "gb18030"
 
 
-def _csv_records(path: Path) -> tuple[list[list[str]], str, bytes]:
+def _csv_records(path: Path) -> tuple[Records, str, bytes]:
     data = path.read_bytes()
-    text, encoding = decode_text(data, str(path))
-    if "\x00" in text:
+    body, start, encoding = utf8_bytes(data, str(path))
+    if data.find(b"\x00") >= 0:      # a NUL byte is a NUL character in UTF-8 and GB18030
         raise DataError("the file contains NUL bytes, it is not a text CSV", file=str(path),
                         fix="export the table again as CSV")
-    try:
-        records = list(csv.reader(io.StringIO(text, newline="")))
-    except csv.Error as exc:
-        raise DataError(f"the CSV cannot be parsed: {exc}", file=str(path),
-                        fix="export the table again as CSV (comma-separated)") from None
-    return records, encoding, data
+    return split_csv(body, str(path), start), encoding, data
 
 
 def _cell_text(v: object) -> str:
@@ -109,7 +126,7 @@ def _cell_text(v: object) -> str:
     return str(v)
 
 
-def _xlsx_records(path: Path) -> tuple[list[list[str]], bytes]:
+def _xlsx_records(path: Path) -> tuple[Records, bytes]:
     import openpyxl
 
     data = path.read_bytes()
@@ -126,38 +143,67 @@ def _xlsx_records(path: Path) -> tuple[list[list[str]], bytes]:
         raise DataError(f"cannot be read as an Excel workbook ({type(exc).__name__}: {exc})",
                         file=str(path), fix="save the file as .xlsx (Excel 2007 or later)"
                         ) from None
-    return records, data
+    return from_records(records, str(path)), data
 
 
-def _parquet_columns(path: Path) -> tuple[list[str], list[list[str]], bytes]:
-    import pyarrow as pa
+def _per_value_text(col: pa.ChunkedArray) -> pa.ChunkedArray:
+    """:func:`_cell_text` of each distinct value (dates, timestamps), spread back by index."""
     import pyarrow.compute as pc
+
+    enc = pc.dictionary_encode(col).combine_chunks()
+    uniq = [_cell_text(v) for v in enc.dictionary.to_pylist()]
+    text = pa.array(uniq, pa.large_string()).take(enc.indices)
+    return pa.chunked_array([text.fill_null("")])
+
+
+def _parquet_text(name: str, col: pa.ChunkedArray, file: str) -> pa.ChunkedArray:
+    """A Parquet column as the text :func:`_cell_text` would write for each value."""
+    import pyarrow.compute as pc
+
+    typ = col.type
+    if pa.types.is_nested(typ) or pa.types.is_binary(typ) or pa.types.is_large_binary(typ):
+        raise DataError(f"column {name!r} has type {typ}, expected plain values",
+                        file=file, column=name, fix="store one scalar value per cell")
+    if pa.types.is_floating(typ):
+        values = col.cast(pa.float64()).to_numpy()          # nulls -> NaN, written as ""
+        return float_text(values).fill_null("").cast(pa.large_string())
+    if pa.types.is_timestamp(typ) or pa.types.is_date(typ):
+        return _per_value_text(col)
+    try:
+        return pc.cast(col, pa.large_string()).fill_null("")
+    except Exception as exc:  # any uncastable type is a data problem
+        raise DataError(f"column {name!r} of type {typ} cannot be read as text ({exc})",
+                        file=file, column=name,
+                        fix="store numbers, text, dates or booleans") from None
+
+
+def _parquet_records(path: Path) -> tuple[Records, bytes]:
     import pyarrow.parquet as pq
 
     data = path.read_bytes()
     try:
-        tbl = pq.read_table(io.BytesIO(data))
+        tbl = pq.read_table(pa.BufferReader(data))
     except Exception as exc:  # pyarrow raises ArrowInvalid, OSError, ... on a damaged file
         raise DataError(f"cannot be read as Parquet ({type(exc).__name__}: {exc})",
                         file=str(path), fix="write the file again as Parquet") from None
     headers = [str(n) for n in tbl.column_names]
-    cols: list[list[str]] = []
-    for name, col in zip(headers, tbl.columns, strict=True):
-        typ = col.type
-        if pa.types.is_nested(typ) or pa.types.is_binary(typ) or pa.types.is_large_binary(typ):
-            raise DataError(f"column {name!r} has type {typ}, expected plain values",
-                            file=str(path), column=name, fix="store one scalar value per cell")
-        if pa.types.is_floating(typ) or pa.types.is_timestamp(typ) or pa.types.is_date(typ):
-            vals = [_cell_text(v) for v in col.to_pylist()]
-        else:
-            try:
-                vals = pc.cast(col, pa.string()).fill_null("").to_pylist()
-            except Exception as exc:  # any uncastable type is a data problem
-                raise DataError(f"column {name!r} of type {typ} cannot be read as text ({exc})",
-                                file=str(path), column=name,
-                                fix="store numbers, text, dates or booleans") from None
-        cols.append(vals)
-    return headers, cols, data
+    columns = [_parquet_text(name, col, str(path))
+               for name, col in zip(headers, tbl.columns, strict=True)]
+    if not headers:
+        raise DataError("the file has no columns", file=str(path),
+                        fix="write the table with its columns")
+    rows = np.arange(2, tbl.num_rows + 2, dtype=np.int64)
+    return Records(headers, columns, rows, []), data
+
+
+def _has_text(col: pa.ChunkedArray) -> bool:
+    """Whether any cell holds more than whitespace."""
+    import pyarrow.compute as pc
+
+    if len(col) == 0:
+        return False
+    blank = pc.match_substring_regex(col, f"^{WHITESPACE}*$")
+    return not pc.all(blank).as_py()
 
 
 def read_table_file(path: str | Path, table: str | None = None) -> RawTable:
@@ -180,58 +226,21 @@ def read_table_file(path: str | Path, table: str | None = None) -> RawTable:
 
     encoding: str | None = None
     if suffix == ".parquet":
-        headers, columns, data = _parquet_columns(path)
-        n = len(columns[0]) if columns else 0
-        rows = np.arange(2, n + 2, dtype=np.int64)
-        bad: list[tuple[int, int]] = []
-        if not headers:
-            raise DataError("the file has no columns", file=file,
-                            fix="write the table with its columns")
+        rec, data = _parquet_records(path)
+    elif suffix == ".csv":
+        rec, encoding, data = _csv_records(path)
     else:
-        if suffix == ".csv":
-            records, encoding, data = _csv_records(path)
-        else:
-            records, data = _xlsx_records(path)
-        while records and not any(c.strip() for c in records[-1]):
-            records.pop()
-        if not records:
-            raise DataError("the file is empty", file=file,
-                            fix="export the table with its header row")
-        headers = list(records[0])
-        while headers and not headers[-1].strip() and all(
-                len(r) < len(headers) or not r[len(headers) - 1].strip() for r in records[1:]):
-            headers.pop()  # a trailing empty column (separator after the last header)
-        if not any(h.strip() for h in headers):
-            raise DataError("the header row is empty", file=file, row=1,
-                            fix="put the column names in the first row")
-        width = len(headers)
-        kept: list[list[str]] = []
-        row_numbers: list[int] = []
-        bad = []
-        for i, rec in enumerate(records[1:], start=2):
-            if len(rec) != width:
-                if not "".join(rec).strip():
-                    continue
-                if len(rec) > width and not "".join(rec[width:]).strip():
-                    rec = rec[:width]
-                else:
-                    bad.append((i, len(rec)))
-                    continue
-            elif not "".join(rec).strip():
-                continue
-            kept.append(rec)
-            row_numbers.append(i)
-        rows = np.asarray(row_numbers, dtype=np.int64)
-        columns = [list(c) for c in zip(*kept, strict=True)] if kept else [[] for _ in headers]
+        rec, data = _xlsx_records(path)
 
-    nonempty = [any(v.strip() for v in col) for col in columns]
+    headers = rec.headers
+    # only an empty header needs to know whether its column holds anything
+    nonempty = [True if " ".join(h.replace("\ufeff", "").split()) else _has_text(col)
+                for h, col in zip(headers, rec.columns, strict=True)]
     hmap = map_headers(headers, schema, file, nonempty)
     frame = pd.DataFrame({
-        canon: pd.array(col, dtype="str") for canon, col in zip(hmap.columns, columns,
-                                                                strict=True)
-        if canon is not None
-    }, index=pd.RangeIndex(len(rows)))
-    frame = frame.apply(lambda s: s.str.strip()) if len(frame.columns) else frame
-    return RawTable(path=file, table=name, encoding=encoding, frame=frame, rows=rows,
-                    header_map=hmap, n_header_fields=len(headers), bad_rows=tuple(bad),
+        canon: str_series(strip_text(col))
+        for canon, col in zip(hmap.columns, rec.columns, strict=True) if canon is not None
+    }, index=pd.RangeIndex(len(rec.rows)))
+    return RawTable(path=file, table=name, encoding=encoding, frame=frame, rows=rec.rows,
+                    header_map=hmap, n_header_fields=len(headers), bad_rows=tuple(rec.bad),
                     sha256=hashlib.sha256(data).hexdigest())

@@ -9,7 +9,6 @@ capital letters without I, O, Z, S, V (31 characters); the check character is
 from __future__ import annotations
 
 import numpy as np
-import pandas as pd
 
 ALPHABET = "0123456789ABCDEFGHJKLMNPQRTUWXY"
 _VALUE = {c: i for i, c in enumerate(ALPHABET)}
@@ -44,17 +43,12 @@ def is_valid_uscc(code: object) -> bool:
     return uscc_problem(code) is None
 
 
-def valid_uscc_mask(codes: pd.Series) -> np.ndarray:
-    """Vectorised validity over a Series of codes (boolean array, same length)."""
-    return np.fromiter((uscc_problem(c) is None for c in codes), dtype=bool, count=len(codes))
-
-
 def make_uscc(body17: str) -> str:
     """Append the check character to 17 characters (used by the synthetic district)."""
     return body17 + check_character(body17)
 
 
-_LUT = np.full(256, -1, dtype=np.int64)
+_LUT = np.full(256, -1, dtype=np.int8)
 for _c, _v in _VALUE.items():
     _LUT[ord(_c)] = _v
 
@@ -62,17 +56,39 @@ for _c, _v in _VALUE.items():
 def valid_uscc_array(codes) -> np.ndarray:
     """Vectorised :func:`is_valid_uscc` over many codes (boolean array, same length).
 
-    The same rule as :func:`check_character`, computed with numpy over an (n, 18) array of
-    character values, for validating hundreds of thousands of codes quickly.
+    The same rule as :func:`check_character`, computed with numpy over an (n, 18) byte matrix of
+    the 18-character ASCII codes. ``codes`` is an Arrow string array (read without Python
+    objects) or any sequence (non-strings are invalid).
     """
-    codes = list(codes)
-    out = np.zeros(len(codes), dtype=bool)
-    idx = [i for i, c in enumerate(codes) if isinstance(c, str) and len(c) == 18 and c.isascii()]
-    if not idx:
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    from evalkit.io.arrowtext import value_bytes
+
+    if not isinstance(codes, pa.Array | pa.ChunkedArray):
+        codes = list(codes)
+        codes = pa.array([c if isinstance(c, str) else None for c in codes], pa.string())
+    n = len(codes)
+    shaped = pc.and_(pc.equal(pc.binary_length(codes), 18), pc.string_is_ascii(codes))
+    shaped = np.asarray(pc.fill_null(shaped, False).to_numpy(zero_copy_only=False), dtype=bool)
+    out = np.zeros(n, dtype=bool)
+    idx = np.flatnonzero(shaped)
+    if len(idx) == 0:
         return out
-    raw = np.frombuffer("".join(codes[i] for i in idx).encode("ascii"), dtype=np.uint8)
-    vals = _LUT[raw.reshape(-1, 18)]
-    total = (vals[:, :17] * np.asarray(WEIGHTS, dtype=np.int64)).sum(axis=1)
-    ok = (vals >= 0).all(axis=1) & (vals[:, 17] == (31 - total % 31) % 31)
-    out[np.asarray(idx)] = ok
+    fixed = codes if len(idx) == n else pc.take(codes, pa.array(idx))
+    parts = fixed.chunks if isinstance(fixed, pa.ChunkedArray) else [fixed]
+    ok = []
+    for part in parts:                   # chunk by chunk: no copy of the codes
+        chars = value_bytes(part).reshape(-1, 18)
+        good = np.ones(len(chars), dtype=bool)
+        total = np.zeros(len(chars), dtype=np.int32)
+        for k in range(18):              # one column of characters at a time
+            v = _LUT[chars[:, k]]
+            good &= v >= 0
+            if k < 17:
+                total += v.astype(np.int32) * WEIGHTS[k]
+            else:
+                good &= v == (31 - total % 31) % 31
+        ok.append(good)
+    out[idx] = np.concatenate(ok) if ok else np.zeros(0, dtype=bool)
     return out

@@ -19,6 +19,10 @@ median: 万元 typed into a 元 column), ``cap_exceeded`` (a firm's total from a
 policy's per-firm cap) and ``year_gap`` (a firm missing a year inside its observed span).
 
 For every table ``read == accepted + quarantined`` (checked here; a failure is a bug).
+
+Columns are converted in threads (the work is in Arrow and numpy, which release the GIL); keys
+and firms are grouped by integer codes (``pd.factorize``), references checked with Arrow's
+``is_in``; Python objects are made only for the quarantined and flagged cells.
 """
 
 from __future__ import annotations
@@ -26,19 +30,24 @@ from __future__ import annotations
 import importlib
 import importlib.util
 import json
+import os
 from collections.abc import Callable, Mapping
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from types import MappingProxyType
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from evalkit.errors import DataError, EvalkitError
+from evalkit.io.arrowtext import arrow_strings, str_series
 from evalkit.io.convert import Converted, convert_column
 from evalkit.io.readers import SUFFIXES, RawTable, read_table_file
 from evalkit.io.reasons import message
-from evalkit.io.schemas import TABLE_ORDER, TABLES, Table
+from evalkit.io.schemas import TABLE_ORDER, TABLES, Column, Table
 
 Progress = Callable[[str, int, int], None]
 
@@ -196,12 +205,14 @@ def validate_dir(path: str | Path, progress: Progress | None = None) -> Validati
     if progress:
         progress("read", len(files), len(files))
     reports: dict[str, TableReport] = {}
-    for i, (name, raw) in enumerate(raws.items()):
+    for i, name in enumerate(list(raws)):
         if progress:
-            progress("validate", i, len(raws))
+            progress("validate", i, len(files))
+        raw = raws.pop(name)                 # the text is not needed once checked
         reports[name] = check_table(raw, {k: v.accepted for k, v in reports.items()}, parse_rule)
+        del raw
     if progress:
-        progress("validate", len(raws), len(raws))
+        progress("validate", len(files), len(files))
     return ValidationReport(str(path), MappingProxyType(reports), skipped)
 
 
@@ -233,17 +244,10 @@ class _Found:
             cols["pos"].extend(pos.tolist())
             cols["row"].extend(raw.rows[pos].tolist())
             cols["column"].extend([column] * len(pos))
-            if value is None:
-                vals = raw.frame[column].to_numpy(dtype=object)[pos]
-            elif isinstance(value, pd.Series):
-                vals = value.to_numpy(dtype=object)[pos]
-            else:
-                vals = [value] * len(pos)
-            cols["value"].extend(vals)
+            cols["value"].extend(_at(value, pos) if value is not None
+                                 else cell_text(raw, column, pos))
             cols["reason"].extend([reason] * len(pos))
-            det = (detail.to_numpy(dtype=object)[pos] if isinstance(detail, pd.Series)
-                   else [detail] * len(pos))
-            cols["detail"].extend(det)
+            cols["detail"].extend(_at(detail, pos))
         for row, nfields in raw.bad_rows:
             for k, v in (("pos", -1), ("row", row), ("column", None),
                          ("value", str(raw.n_header_fields)), ("reason", "wrong_field_count"),
@@ -265,20 +269,39 @@ class _Found:
                            "reason": "str", "message": "str"})
 
 
+def _at(detail: object, pos: np.ndarray) -> list:
+    """A detail or value at the bad positions: a function of them, a Series, or one value."""
+    if callable(detail):
+        return list(detail(pos))
+    if isinstance(detail, pd.Series):
+        return detail.to_numpy(dtype=object)[pos].tolist()
+    return [detail] * len(pos)
+
+
+def cell_text(raw: RawTable, column: str, pos: np.ndarray) -> list[str]:
+    """The cells of ``column`` at row positions ``pos``, as read."""
+    return arrow_strings(raw.frame[column]).take(pa.array(pos, pa.int64())).to_pylist()
+
+
 def check_table(raw: RawTable, accepted: Mapping[str, pd.DataFrame],
                 parse_rule: Callable[[str], None] | None = None) -> TableReport:
     """Check one table read by :func:`read_table_file` against the already accepted tables."""
     schema = TABLES[raw.table]
     n = len(raw.frame)
-    conv: dict[str, Converted] = {}
     found = _Found(raw)
-    for col in schema.columns:
+
+    def convert(col: Column) -> Converted:
         if col.name in raw.frame:
             text = raw.frame[col.name]
-            conv[col.name] = convert_column(text, col, raw.header_map.units.get(col.name, 1.0))
-        else:  # an optional column the file does not have
-            conv[col.name] = convert_column(pd.Series([""] * n, dtype="str"),
-                                            replace(col, required=False))
+            return convert_column(text, col, raw.header_map.units.get(col.name, 1.0))
+        # an optional column the file does not have
+        empty = str_series(pc.cast(pa.nulls(n), pa.large_string()).fill_null(""))
+        return convert_column(empty, replace(col, required=False))
+
+    # columns convert independently; Arrow and numpy release the GIL, so threads use every core
+    with ThreadPoolExecutor(max_workers=min(len(schema.columns), os.cpu_count() or 1)) as pool:
+        conv = dict(zip(schema.column_names, pool.map(convert, schema.columns), strict=True))
+    for col in schema.columns:
         for p in conv[col.name].problems:
             found.add(p.mask, col.name, p.reason, p.detail)
     if schema.name == "policies":
@@ -291,19 +314,24 @@ def check_table(raw: RawTable, accepted: Mapping[str, pd.DataFrame],
                             fix=f"add the {ref_table} file to the folder")
         values = conv[column].values
         ok = ~conv[column].bad & values.notna().to_numpy()
-        unknown = ok & ~values.isin(accepted[ref_table][ref_column]).to_numpy()
+        known = pc.is_in(arrow_strings(values),
+                         value_set=arrow_strings(accepted[ref_table][ref_column]).combine_chunks())
+        unknown = ok & ~np.asarray(pc.fill_null(known, False).to_numpy(zero_copy_only=False),
+                                   dtype=bool)
         found.add(unknown, column, _REFERENCE_REASON[ref_table])
     if schema.name == "disbursements":
         _check_window(conv, accepted["policies"], found)
 
     bad = found.bad_rows(n)
     keep = np.flatnonzero(~bad)
-    acc = pd.DataFrame({c: conv[c].values for c in schema.column_names}).iloc[keep]
+    acc = pd.DataFrame({c: conv[c].values if len(keep) == n else _rows(conv[c].values, keep, bad)
+                        for c in schema.column_names}, copy=False)
     acc = acc.reset_index(drop=True)
     for col in schema.columns:
         if col.kind == "bool" and col.required:
             acc[col.name] = acc[col.name].astype(bool)
     quarantined = found.frame()
+    del conv, found
     warnings = _warnings(schema, raw, acc, keep, accepted)
     n_quarantined = int(quarantined["row"].nunique())
     if raw.n_read != len(acc) + n_quarantined:
@@ -315,6 +343,14 @@ def check_table(raw: RawTable, accepted: Mapping[str, pd.DataFrame],
         units=MappingProxyType(dict(raw.header_map.units)),
         headers=MappingProxyType(dict(raw.header_map.headers)),
     )
+
+
+def _rows(values: pd.Series, keep: np.ndarray, bad: np.ndarray) -> pd.Series:
+    """The accepted rows of a converted column: Arrow strings by ``take``, numpy and masked
+    arrays by a boolean mask (the fastest for each)."""
+    arr = values.array
+    arr = arr.take(keep) if hasattr(arr, "__arrow_array__") and values.dtype == "str" else arr[~bad]
+    return pd.Series(arr, copy=False)
 
 
 def _check_policies(raw: RawTable, conv: dict[str, Converted], found: _Found,
@@ -338,6 +374,30 @@ def _check_policies(raw: RawTable, conv: dict[str, Converted], found: _Found,
         found.add(mask, "eligibility_rule", "bad_rule", rules.map(problems).astype("str"))
 
 
+def group_codes(columns: list[pd.Series]) -> np.ndarray:
+    """One int64 code per row for the combination of ``columns`` (missing values are a value
+    of their own), numbered in order of first appearance."""
+    code = np.zeros(len(columns[0]) if columns else 0, dtype=np.int64)
+    for i, s in enumerate(columns):
+        c, uniq = pd.factorize(s, use_na_sentinel=False)
+        code = c.astype(np.int64) if i == 0 else pd.factorize(code * (len(uniq) + 1) + c)[0]
+    return code.astype(np.int64, copy=False)
+
+
+def _key_text(conv: dict[str, Converted], key: list[str], raw: RawTable
+              ) -> Callable[[np.ndarray], list[str]]:
+    def text(pos: np.ndarray) -> list[str]:
+        parts = []
+        for k in key:
+            if k in raw.frame:
+                v = conv[k].values.iloc[pos].astype("str").fillna("")
+                parts.append(v.tolist())
+            else:
+                parts.append([""] * len(pos))
+        return ["|".join(p) for p in zip(*parts, strict=True)]
+    return text
+
+
 def _check_keys(schema: Table, raw: RawTable, conv: dict[str, Converted], found: _Found) -> None:
     key = list(schema.key)
     valid = np.ones(len(raw.frame), dtype=bool)
@@ -345,22 +405,23 @@ def _check_keys(schema: Table, raw: RawTable, conv: dict[str, Converted], found:
         valid &= ~conv[k].bad
     if not valid.any():
         return
-    keys = pd.DataFrame({k: conv[k].values for k in key}).iloc[np.flatnonzero(valid)]
-    keys["_row"] = raw.rows[valid]
-    dup = keys.duplicated(subset=key, keep="first").to_numpy()
+    where = np.flatnonzero(valid)
+    codes = group_codes([conv[k].values for k in key])
+    if len(where) < len(valid):
+        codes = pd.factorize(codes[where])[0].astype(np.int64)   # numbered among valid rows
+    dup = pd.Series(codes).duplicated(keep="first").to_numpy()
     if not dup.any():
         return
-    first = keys.groupby(key, dropna=False, sort=False)["_row"].transform("first")
+    first_row = raw.rows[where[~dup]]        # codes count first appearances: 0, 1, 2, ...
     mask = np.zeros(len(raw.frame), dtype=bool)
-    mask[np.flatnonzero(valid)[dup]] = True
-    detail = pd.Series("", index=raw.frame.index, dtype="str")
-    detail.iloc[np.flatnonzero(valid)] = first.astype(str).to_numpy()
-    text = pd.Series("", index=raw.frame.index, dtype="str")
-    for i, k in enumerate(key):
-        part = (conv[k].values.astype("str").fillna("") if k in raw.frame
-                else pd.Series("", index=raw.frame.index, dtype="str"))
-        text = part if i == 0 else text + "|" + part
-    found.add(mask, "+".join(key), "duplicate_key", detail, value=text)
+    mask[where[dup]] = True
+    row_of = np.full(len(raw.frame), -1, dtype=np.int64)
+    row_of[where] = first_row[codes]
+
+    def detail(pos: np.ndarray) -> list[str]:
+        return [str(r) for r in row_of[pos].tolist()]
+
+    found.add(mask, "+".join(key), "duplicate_key", detail, value=_key_text(conv, key, raw))
 
 
 def _check_window(conv: dict[str, Converted], policies: pd.DataFrame, found: _Found) -> None:
@@ -397,8 +458,9 @@ def _warnings(schema: Table, raw: RawTable, acc: pd.DataFrame, keep: np.ndarray,
               accepted: Mapping[str, pd.DataFrame]) -> pd.DataFrame:
     parts = []
     if schema.name == "firm_years" and len(acc):
-        parts.append(_unit_jumps(schema, raw, acc, keep))
-        parts.append(_year_gaps(raw, acc))
+        firm = group_codes([acc["firm_id"]])
+        parts.append(_unit_jumps(schema, raw, acc, keep, firm))
+        parts.append(_year_gaps(raw, acc, firm))
     if schema.name == "disbursements" and len(acc):
         parts.append(_caps(raw, acc, keep, accepted["policies"]))
     parts = [p for p in parts if len(p)]
@@ -407,7 +469,8 @@ def _warnings(schema: Table, raw: RawTable, acc: pd.DataFrame, keep: np.ndarray,
     return pd.concat(parts, ignore_index=True)
 
 
-def _unit_jumps(schema: Table, raw: RawTable, acc: pd.DataFrame, keep: np.ndarray) -> pd.DataFrame:
+def _unit_jumps(schema: Table, raw: RawTable, acc: pd.DataFrame, keep: np.ndarray,
+                firm: np.ndarray) -> pd.DataFrame:
     lo, hi = UNIT_JUMP_RANGE
     rows, cols, vals, dets = [], [], [], []
     for col in schema.columns:
@@ -415,8 +478,8 @@ def _unit_jumps(schema: Table, raw: RawTable, acc: pd.DataFrame, keep: np.ndarra
             continue
         v = acc[col.name].to_numpy(dtype=np.float64, na_value=np.nan)
         positive = v > 0
-        med = (pd.Series(np.where(positive, v, np.nan)).groupby(acc["firm_id"].to_numpy())
-               .transform("median").to_numpy())
+        med = (pd.Series(np.where(positive, v, np.nan)).groupby(firm).median()
+               .to_numpy()[firm])
         with np.errstate(divide="ignore", invalid="ignore"):
             ratio = v / med
             inv = med / v
@@ -426,23 +489,29 @@ def _unit_jumps(schema: Table, raw: RawTable, acc: pd.DataFrame, keep: np.ndarra
             continue
         rows.extend(raw.rows[keep[pos]].tolist())
         cols.extend([col.name] * len(pos))
-        vals.extend(raw.frame[col.name].to_numpy(dtype=object)[keep[pos]].tolist())
+        vals.extend(cell_text(raw, col.name, keep[pos]))
         dets.extend(f"{m:,.0f}" for m in med[pos])
     return _warning_frame(raw, rows, cols, vals, ["unit_jump"] * len(rows), dets)
 
 
-def _year_gaps(raw: RawTable, acc: pd.DataFrame) -> pd.DataFrame:
-    g = acc.groupby("firm_id", sort=True)["year"].agg(["min", "max", "nunique"])
-    gaps = g[(g["max"] - g["min"] + 1) > g["nunique"]]
-    if gaps.empty:
+def _year_gaps(raw: RawTable, acc: pd.DataFrame, firm: np.ndarray) -> pd.DataFrame:
+    year = acc["year"].to_numpy(dtype=np.float64, na_value=np.nan)
+    g = pd.Series(year).groupby(firm).agg(["min", "max", "nunique"])
+    gap = ((g["max"] - g["min"] + 1) > g["nunique"]).to_numpy()
+    if not gap.any():
         return _empty_problems()
-    sub = acc[acc["firm_id"].isin(gaps.index)]
-    seen = sub.groupby("firm_id")["year"].agg(lambda s: set(s.tolist()))
+    codes = np.flatnonzero(gap)
+    names = acc["firm_id"].iloc[np.flatnonzero(np.isin(firm, codes))]
+    in_gap = firm[np.isin(firm, codes)]
+    ids = dict(zip(in_gap.tolist(), names.tolist(), strict=True))
+    seen: dict[int, set] = {}
+    for c, y in zip(in_gap.tolist(), year[np.isin(firm, codes)].tolist(), strict=True):
+        seen.setdefault(c, set()).add(int(y))
     firms, dets = [], []
-    for firm, row in gaps.iterrows():
-        missing = sorted(set(range(int(row["min"]), int(row["max"]) + 1)) - seen[firm])
-        firms.append(firm)
-        dets.append(", ".join(str(y) for y in missing))
+    for c in sorted(codes.tolist(), key=ids.__getitem__):   # by firm id, as text
+        lo, hi = int(g["min"].iloc[c]), int(g["max"].iloc[c])
+        firms.append(ids[c])
+        dets.append(", ".join(str(y) for y in sorted(set(range(lo, hi + 1)) - seen[c])))
     return _warning_frame(raw, [None] * len(firms), ["year"] * len(firms), firms,
                           ["year_gap"] * len(firms), dets)
 

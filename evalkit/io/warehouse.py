@@ -14,9 +14,13 @@ is written into the copy inside one transaction, the copy is closed and ``os.rep
 store. On any failure the copy is deleted and the store is left byte-for-byte unchanged.
 
 A version's ``sha256`` is over the accepted content in a canonical serialisation (tables in load
-order, canonical columns, rows sorted by key, CSV text): ingesting identical content again adds
-nothing and returns the version already stored. Queries pass values as parameters; DataFrames
-enter DuckDB through ``register``, never through SQL text.
+order, canonical columns, rows sorted by key, the CSV text pandas' ``to_csv`` writes): ingesting
+identical content again adds nothing and returns the version already stored. The text is built
+with Arrow (floats by DuckDB, exactly as ``repr``), a block of rows at a time in threads, and the
+key order is computed once from integer ranks and shared by the hash and the write.
+
+Queries pass values as parameters; rows enter DuckDB as Arrow tables through ``register``
+(``INSERT ... SELECT``), never through SQL text or Python objects.
 """
 
 from __future__ import annotations
@@ -32,9 +36,13 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import duckdb
+import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from evalkit.errors import DataError
+from evalkit.io.arrowtext import arrow_strings, float_text
 from evalkit.io.schemas import TABLE_ORDER, TABLES, Table
 from evalkit.io.validate import PROBLEM_COLUMNS, Progress, ValidationReport, validate_dir
 
@@ -91,26 +99,129 @@ def _q(name: str) -> str:
     return '"' + name.replace('"', '""') + '"'
 
 
+def _ranks(s: pd.Series) -> np.ndarray:
+    """Sort rank of each value (equal values share one), missing values last."""
+    codes, uniq = pd.factorize(s, sort=True)
+    return np.where(codes < 0, len(uniq), codes)
+
+
+def canonical_order(table: Table, df: pd.DataFrame) -> np.ndarray:
+    """Row positions sorting ``df`` by key, missing values last, ties in input order."""
+    if len(df) == 0:
+        return np.zeros(0, dtype=np.int64)
+    return np.lexsort([_ranks(df[k]) for k in reversed(table.key)])
+
+
 def canonical_frame(table: Table, df: pd.DataFrame) -> pd.DataFrame:
     """The accepted rows in canonical column order, sorted by key."""
     out = df[list(table.column_names)]
-    return out.sort_values(list(table.key), na_position="last", kind="mergesort"
-                           ).reset_index(drop=True)
+    return out.iloc[canonical_order(table, out)].reset_index(drop=True)
 
 
-def content_sha256(accepted: dict[str, pd.DataFrame]) -> str:
-    """SHA-256 of the accepted content in its canonical serialisation."""
+def arrow_column(kind: str, s: pd.Series) -> pa.ChunkedArray | pa.Array:
+    """A canonical column as Arrow, without Python objects."""
+    if kind in ("str", "uscc", "category", "tags", "rule"):
+        return arrow_strings(s.astype("str"))
+    if kind == "int":
+        v = s.astype("Int64")
+        return pa.array(v.to_numpy(dtype=np.int64, na_value=0), mask=v.isna().to_numpy())
+    if kind in ("float", "money"):
+        return pa.array(s.to_numpy(dtype=np.float64, na_value=np.nan))
+    if kind == "bool":
+        v = s.astype("boolean")
+        return pa.array(v.to_numpy(dtype=bool, na_value=False), mask=v.isna().to_numpy())
+    v = s.astype("datetime64[us]").to_numpy()
+    return pa.array(v, mask=np.isnat(v))
+
+
+def _csv_cells(kind: str, s: pd.Series, col: pa.ChunkedArray | pa.Array) -> pa.Array:
+    """The cells pandas' ``to_csv(na_rep="\\N")`` writes for a canonical column."""
+    if kind in ("str", "uscc", "category", "tags", "rule"):
+        text = col.cast(pa.large_string())
+        special = pc.match_substring_regex(text, '[,"\n]')   # csv's QUOTE_MINIMAL
+        if pc.any(special).as_py():
+            q, nothing = pa.scalar('"', pa.large_string()), pa.scalar("", pa.large_string())
+            quoted = pc.binary_join_element_wise(q, pc.replace_substring(text, '"', '""'), q,
+                                                 nothing)
+            text = pc.if_else(special, quoted, text)
+    elif kind == "int":
+        text = pc.cast(col, pa.string())
+    elif kind in ("float", "money"):
+        text = float_text(s.to_numpy(dtype=np.float64, na_value=np.nan))
+    elif kind == "bool":
+        text = pc.if_else(col, "True", "False")
+    else:  # dates: each distinct day written once, as pandas writes it
+        enc = pc.dictionary_encode(pa.chunked_array([col]) if isinstance(col, pa.Array)
+                                   else col).combine_chunks()
+        days = pd.Series(enc.dictionary.to_numpy(zero_copy_only=False)).dt.strftime("%Y-%m-%d")
+        text = pa.array(days.tolist(), pa.string()).take(enc.indices)
+    text = pc.fill_null(text, "\\N").cast(pa.large_string())
+    return text.combine_chunks() if isinstance(text, pa.ChunkedArray) else text
+
+
+def _csv_bytes(lines: pa.ChunkedArray | pa.Array):
+    """The concatenated bytes of a string array, chunk by chunk (no copy)."""
+    chunks = lines.chunks if isinstance(lines, pa.ChunkedArray) else [lines]
+    for ch in chunks:
+        if len(ch) == 0:
+            continue
+        off = np.frombuffer(ch.buffers()[1], dtype=np.int32 if ch.type == pa.string()
+                            else np.int64)[ch.offset:ch.offset + len(ch) + 1]
+        yield memoryview(ch.buffers()[2])[off[0]:off[-1]]
+
+
+_HASH_BLOCK = 1 << 20
+
+
+def _block_lines(table: Table, block: pd.DataFrame) -> pa.Array:
+    """The CSV lines (each ending in ``\\n``) of a block of canonical rows."""
+    cells = [_csv_cells(c.kind, block[c.name], arrow_column(c.kind, block[c.name]))
+             for c in table.columns]
+    comma, newline, nothing = (pa.scalar(t, pa.large_string()) for t in (",", "\n", ""))
+    lines = pc.binary_join_element_wise(*cells, comma)
+    return pc.binary_join_element_wise(lines, newline, nothing)
+
+
+def _in_threads(fn, args: list[tuple], ahead: int = 2):
+    """``fn(*a)`` for each ``a``, in order, up to ``ahead`` computed at once in threads (Arrow,
+    numpy and DuckDB release the GIL); at most ``ahead`` results are held."""
+    from collections import deque
+    from concurrent.futures import ThreadPoolExecutor
+
+    with ThreadPoolExecutor(max_workers=ahead) as pool:
+        pending: deque = deque()
+        for a in args:
+            pending.append(pool.submit(fn, *a))
+            if len(pending) > ahead:
+                yield pending.popleft().result()
+        while pending:
+            yield pending.popleft().result()
+
+
+def canonical_orders(accepted: dict[str, pd.DataFrame]) -> dict[str, np.ndarray]:
+    """:func:`canonical_order` of every accepted table, computed once per ingest."""
+    return {name: canonical_order(TABLES[name], df) for name, df in accepted.items()}
+
+
+def content_sha256(accepted: dict[str, pd.DataFrame],
+                   orders: dict[str, np.ndarray] | None = None) -> str:
+    """SHA-256 of the accepted content in its canonical serialisation: per table in load order
+    ``== name``, then the CSV text pandas writes for the canonical frame (``to_csv(index=False,
+    lineterminator="\\n", na_rep="\\N")``, dates as YYYY-MM-DD). The text is built with Arrow, a
+    block of rows at a time. ``orders``: the tables' :func:`canonical_orders`, if known."""
     h = hashlib.sha256()
     for name in TABLE_ORDER:
         if name not in accepted:
             continue
         table = TABLES[name]
-        df = canonical_frame(table, accepted[name])
-        for col in table.columns:
-            if col.kind == "date":
-                df[col.name] = df[col.name].dt.strftime("%Y-%m-%d")
+        df = accepted[name]
+        order = orders[name] if orders is not None else canonical_order(table, df)
         h.update(f"== {name}\n".encode())
-        h.update(df.to_csv(index=False, lineterminator="\n", na_rep="\\N").encode("utf-8"))
+        h.update((",".join(table.column_names) + "\n").encode())
+        for lines in _in_threads(_block_lines, [(table, df.iloc[order[i:i + _HASH_BLOCK]])
+                                                for i in range(0, len(df), _HASH_BLOCK)]):
+            for part in _csv_bytes(lines):
+                h.update(part)
     return h.hexdigest()
 
 
@@ -130,12 +241,18 @@ def _create_schema(con: duckdb.DuckDBPyConnection) -> None:
 
 def _insert(con: duckdb.DuckDBPyConnection, table: str, dataset_id: str,
             df: pd.DataFrame, columns: list[str]) -> None:
-    frame = df[columns].copy()
-    frame.insert(0, "dataset_id", dataset_id)
+    """Append ``df[columns]`` to ``table`` under ``dataset_id``, through Arrow (no copy of the
+    rows into Python objects); the rows keep their order."""
+    if table in TABLES:
+        kinds = {c.name: c.kind for c in TABLES[table].columns}
+        frame = pa.table({c: arrow_column(kinds[c], df[c]) for c in columns})
+    else:
+        frame = pa.Table.from_pandas(df[columns], preserve_index=False)
     con.register("_evalkit_frame", frame)
     try:
-        names = ", ".join(_q(c) for c in ["dataset_id", *columns])
-        con.execute(f"INSERT INTO {_q(table)} ({names}) SELECT {names} FROM _evalkit_frame")
+        names = ", ".join(_q(c) for c in columns)
+        con.execute(f"INSERT INTO {_q(table)} (dataset_id, {names}) SELECT ?, {names} "
+                    "FROM _evalkit_frame", [dataset_id])
     finally:
         con.unregister("_evalkit_frame")
 
@@ -178,7 +295,8 @@ def _version(store: Path, dataset_id: str) -> DatasetVersion:
 
 
 def _write_version(con: duckdb.DuckDBPyConnection, report: ValidationReport, sha: str,
-                   created_at: _dt.datetime, progress: Progress | None) -> str:
+                   created_at: _dt.datetime, progress: Progress | None,
+                   orders: dict[str, np.ndarray]) -> str:
     _create_schema(con)
     ids = [r[0] for r in con.execute("SELECT dataset_id FROM datasets").fetchall()]
     dataset_id = f"v{max((int(i[1:]) for i in ids), default=0) + 1}"
@@ -194,7 +312,9 @@ def _write_version(con: duckdb.DuckDBPyConnection, report: ValidationReport, sha
         if progress:
             progress("write", i, total)
         table = TABLES[name]
-        _insert(con, name, dataset_id, canonical_frame(table, tr.accepted),
+        cols = list(table.column_names)
+        _insert(con, name, dataset_id,
+                tr.accepted[cols].iloc[orders[name]].reset_index(drop=True),
                 list(table.column_names))
     for j, (name, frame) in enumerate((("quarantine", report.quarantine),
                                        ("warnings", report.warnings))):
@@ -215,7 +335,12 @@ def ingest_dir(path: str | Path, store: str | Path, progress: Progress | None = 
     """
     store = Path(store)
     report = validate_dir(path, progress=progress)
-    sha = content_sha256(report.accepted)
+    if progress:
+        progress("hash", 0, 1)
+    orders = canonical_orders(report.accepted)
+    sha = content_sha256(report.accepted, orders)
+    if progress:
+        progress("hash", 1, 1)
     existing = _find_version(store, sha)
     if existing is not None:
         return IngestResult(report, existing, False, str(store))
@@ -236,7 +361,7 @@ def ingest_dir(path: str | Path, store: str | Path, progress: Progress | None = 
             con.execute("BEGIN TRANSACTION")
             try:
                 _write_version(con, report, sha, _dt.datetime.now(_dt.UTC).replace(tzinfo=None),
-                               progress)
+                               progress, orders)
                 con.execute("COMMIT")
             except BaseException:
                 con.execute("ROLLBACK")
