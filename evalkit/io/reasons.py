@@ -73,7 +73,7 @@ _REASONS = (
            "add the policy to the policies table or correct the id",
            "政策 {value} 不在已接收的政策清单中",
            "请在政策清单中补充该政策或更正编号"),
-    Reason("outside_policy_window", "quarantine",
+    Reason("outside_policy_window", "warning",
            "date {value} is outside the policy's window {detail}",
            "check the date, or the policy's start and end dates",
            "日期 {value} 不在政策执行期 {detail} 内",

@@ -10,12 +10,14 @@
    copies are quarantined (even if the first is rejected for another reason: the key is then
    ambiguous);
 3. referential checks against the *accepted* rows of the referenced table (``unknown_firm``,
-   ``unknown_policy``) and, for the ledger, ``outside_policy_window``.
+   ``unknown_policy``).
 
 A row failing any check is quarantined; the quarantine lists every problem of the row, one line
 each (``file, row, column, value, reason, message``). Accepted rows then get warnings (accepted,
 listed): ``unit_jump`` (a firm's money value 3,000-30,000 times above or below the firm's
-median: 万元 typed into a 元 column), ``cap_exceeded`` (a firm's total from a policy above the
+median: 万元 typed into a 元 column), ``outside_policy_window`` (a payment dated outside its
+policy's start and end dates: the money was paid, so the row is kept and the monitoring stage
+reports it as a ledger anomaly), ``cap_exceeded`` (a firm's total from a policy above the
 policy's per-firm cap) and ``year_gap`` (a firm missing a year inside its observed span).
 
 For every table ``read == accepted + quarantined`` (checked here; a failure is a bug).
@@ -319,9 +321,6 @@ def check_table(raw: RawTable, accepted: Mapping[str, pd.DataFrame],
         unknown = ok & ~np.asarray(pc.fill_null(known, False).to_numpy(zero_copy_only=False),
                                    dtype=bool)
         found.add(unknown, column, _REFERENCE_REASON[ref_table])
-    if schema.name == "disbursements":
-        _check_window(conv, accepted["policies"], found)
-
     bad = found.bad_rows(n)
     keep = np.flatnonzero(~bad)
     acc = pd.DataFrame({c: conv[c].values if len(keep) == n else _rows(conv[c].values, keep, bad)
@@ -424,19 +423,6 @@ def _check_keys(schema: Table, raw: RawTable, conv: dict[str, Converted], found:
     found.add(mask, "+".join(key), "duplicate_key", detail, value=_key_text(conv, key, raw))
 
 
-def _check_window(conv: dict[str, Converted], policies: pd.DataFrame, found: _Found) -> None:
-    pol = policies.set_index("policy_id")
-    pid = conv["policy_id"].values
-    start = pid.map(pol["start_date"])
-    end = pid.map(pol["end_date"])
-    date = conv["date"].values
-    outside = (date.notna() & start.notna() & end.notna()
-               & ((date < start) | (date > end))).to_numpy()
-    detail = (start.dt.strftime("%Y-%m-%d").fillna("") + ".."
-              + end.dt.strftime("%Y-%m-%d").fillna("")).astype("str")
-    found.add(outside, "date", "outside_policy_window", detail)
-
-
 # ---------------------------------------------------------------------------------- warnings
 
 
@@ -462,6 +448,7 @@ def _warnings(schema: Table, raw: RawTable, acc: pd.DataFrame, keep: np.ndarray,
         parts.append(_unit_jumps(schema, raw, acc, keep, firm))
         parts.append(_year_gaps(raw, acc, firm))
     if schema.name == "disbursements" and len(acc):
+        parts.append(_window(raw, acc, keep, accepted["policies"]))
         parts.append(_caps(raw, acc, keep, accepted["policies"]))
     parts = [p for p in parts if len(p)]
     if not parts:
@@ -514,6 +501,26 @@ def _year_gaps(raw: RawTable, acc: pd.DataFrame, firm: np.ndarray) -> pd.DataFra
         dets.append(", ".join(str(y) for y in sorted(set(range(lo, hi + 1)) - seen[c])))
     return _warning_frame(raw, [None] * len(firms), ["year"] * len(firms), firms,
                           ["year_gap"] * len(firms), dets)
+
+
+def _window(raw: RawTable, acc: pd.DataFrame, keep: np.ndarray,
+            policies: pd.DataFrame) -> pd.DataFrame:
+    """Payments dated outside their policy's window: accepted (the money was paid, and the
+    monitoring stage reports them as ledger anomalies) and listed as warnings."""
+    pol = policies.set_index("policy_id")
+    start = acc["policy_id"].map(pol["start_date"])
+    end = acc["policy_id"].map(pol["end_date"])
+    date = acc["date"]
+    outside = (date.notna() & start.notna() & end.notna()
+               & ((date < start) | (date > end))).to_numpy()
+    pos = np.flatnonzero(outside)
+    if len(pos) == 0:
+        return _empty_problems()
+    detail = (start.iloc[pos].dt.strftime("%Y-%m-%d") + ".."
+              + end.iloc[pos].dt.strftime("%Y-%m-%d")).astype("str")
+    return _warning_frame(raw, raw.rows[keep[pos]].tolist(), ["date"] * len(pos),
+                          cell_text(raw, "date", keep[pos]),
+                          ["outside_policy_window"] * len(pos), detail.tolist())
 
 
 def _caps(raw: RawTable, acc: pd.DataFrame, keep: np.ndarray,

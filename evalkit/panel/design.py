@@ -6,11 +6,17 @@ ledger is the record of treatment); firms never paid by the policy have ``g = 0`
 convention of Callaway & Sant'Anna (2021) and R ``did``. With ``controls="never_any"`` (default)
 firms paid by *other* policies are left out of the comparison group, so that it is untouched by
 any subsidy; ``"never_policy"`` keeps them.
+
+Given the policy's ``window`` (start and end dates), payments dated outside it do not define a
+cohort: they are ledger anomalies (the monitoring stage reports them), not the policy's
+treatment. A firm paid by the policy only outside the window is neither treated nor a control.
+The number of such payments is kept in ``n_payments_outside_window``.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -37,18 +43,32 @@ class StaggeredDesign:
     data: pd.DataFrame
     controls: str
     n_excluded_other_policy: int
+    n_payments_outside_window: int = 0
 
     @classmethod
     def from_ledger(cls, panel: Panel, disbursements: pd.DataFrame, policy_id: str,
-                    controls: str = "never_any") -> StaggeredDesign:
+                    controls: str = "never_any", window: tuple[Any, Any] | None = None
+                    ) -> StaggeredDesign:
         check_choice("controls", controls, CONTROLS)
         if not (disbursements["policy_id"] == policy_id).any():
             known = sorted(disbursements["policy_id"].unique())
             raise DesignError(f"policy {policy_id!r} has no disbursements; policies in the ledger: {known}")
-        g = first_award_year(disbursements, policy_id)
+        mine = disbursements[disbursements["policy_id"] == policy_id]
+        outside = np.zeros(len(mine), dtype=bool)
+        if window is not None:
+            date = pd.to_datetime(mine["date"])
+            start, end = pd.Timestamp(window[0]), pd.Timestamp(window[1])
+            outside = ((date < start) | (date > end)).to_numpy()
+        if outside.all():
+            raise DesignError(f"policy {policy_id!r} has no disbursements inside its window "
+                              f"{window[0]}..{window[1]}")
+        g = first_award_year(mine.loc[~outside])
         data = panel.data.copy()
         data["g"] = data["firm_id"].map(g).fillna(0).astype("int64")
         excluded = 0
+        # paid by this policy, but only outside its window: neither treated nor a clean control
+        irregular = data["firm_id"].isin(set(mine.loc[outside, "firm_id"])) & (data["g"] == 0)
+        data = data.loc[~irregular]
         if controls == "never_any":
             any_award = first_award_year(disbursements)
             other = data["firm_id"].isin(any_award.index) & (data["g"] == 0)
@@ -57,7 +77,7 @@ class StaggeredDesign:
         data = data.reset_index(drop=True)
         codes, _ = pd.factorize(data["firm_id"], sort=True)
         data["unit"] = codes.astype(np.int32)
-        return cls(policy_id, data, controls, excluded)
+        return cls(policy_id, data, controls, excluded, int(outside.sum()))
 
     def cohort_sizes(self) -> pd.Series:
         """Number of firms per cohort (0 = never treated)."""

@@ -143,8 +143,12 @@ def estimation_sample(tables: dict[str, pd.DataFrame], study: ExPostStudy) -> tu
     if missing:
         raise ConfigError(f"outcomes {missing} are not columns of firm_years")
     panel = Panel.from_tables(tables["firms"], fy)
+    pol = policies.set_index("policy_id").loc[study.policy]
+    window = None
+    if pd.notna(pol["start_date"]) and pd.notna(pol["end_date"]):
+        window = (pol["start_date"], pol["end_date"])
     design = StaggeredDesign.from_ledger(panel, tables["disbursements"], study.policy,
-                                         controls=study.design.controls)
+                                         controls=study.design.controls, window=window)
     df = design.data
     years = (int(df["year"].min()), int(df["year"].max()))
     if study.design.window is not None:
@@ -315,7 +319,8 @@ def run_ex_post(study: ExPostStudy, tables: dict[str, pd.DataFrame],
         outcomes=outcomes, fiscal=fiscal,
         options=json_safe(study.design.model_dump()),
         provenance={"estimator": "Callaway & Sant'Anna (2021) via evalkit.did.att_gt",
-                    "seed": rng_seed},
+                    "seed": rng_seed,
+                    "payments_outside_window": design.n_payments_outside_window},
     )
 
 

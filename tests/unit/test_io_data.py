@@ -183,9 +183,10 @@ def dirty_tables() -> tuple[dict[str, pd.DataFrame], dict[str, set], dict[str, s
     d.loc[len(d)] = ["R010", "P01", "not-a-code", "2020-01-01", "10", "1", ""]   # row 12
     d.loc[len(d)] = ["R011", "P01", FIRMS[0], "2021-03-01", "250000", "3", ""]   # row 13
     d.loc[len(d)] = ["R012", "P01", FIRMS[0], "2021-04-01", "", "4", ""]         # row 14
-    q["disbursements"] |= {(8, "unknown_policy"), (9, "outside_policy_window"),
-                           (10, "bad_date"), (11, "duplicate_key"), (12, "bad_uscc"),
-                           (14, "missing_required")}
+    q["disbursements"] |= {(8, "unknown_policy"), (10, "bad_date"), (11, "duplicate_key"),
+                           (12, "bad_uscc"), (14, "missing_required")}
+    # a payment dated before P01 started is kept (the money was paid) and listed as a warning
+    w["disbursements"].add((9, "outside_policy_window"))
     # firm 1 from P01: 100000 + 200000 + 250000 = 550000 > cap 500000, crossed at row 13
     w["disbursements"].add((13, "cap_exceeded"))
 

@@ -124,7 +124,7 @@ def test_quarantine_and_warnings_are_stored(tmp_path):
     want = {(t, r, reason) for t, s in expected_q.items() for r, reason in s}
     assert got == want
     w = load_problems(store, kind="warnings")
-    assert set(w["reason"]) == {"unit_jump", "year_gap", "cap_exceeded"}
+    assert set(w["reason"]) == {"unit_jump", "year_gap", "cap_exceeded", "outside_policy_window"}
     counts = json.loads(list_datasets(store)["counts"].iloc[0])
     for name, c in counts.items():
         assert c["read"] == c["accepted"] + c["quarantined"], name

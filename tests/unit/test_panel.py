@@ -60,3 +60,24 @@ def test_design_errors_are_clear():
         StaggeredDesign.from_ledger(p, ledger, "P09")
     with pytest.raises(ConfigError, match="never_any"):
         StaggeredDesign.from_ledger(p, ledger, "P01", controls="everyone")
+
+
+def test_payments_outside_the_policy_window_define_no_cohort():
+    firms, fy, ledger = _tables()
+    # P01 runs from 2019-06-01: IDS[0]'s 2019-03-01 payment is early (its cohort becomes 2020,
+    # from its in-window payment); IDS[3] was paid only outside the window: neither treated
+    # nor a clean control
+    ledger = pd.concat([ledger, pd.DataFrame({"policy_id": ["P01"], "firm_id": [IDS[3]],
+                                              "date": ["2018-01-15"], "amount": [1.0]})])
+    p = Panel.from_tables(firms, fy)
+    window = (pd.Timestamp("2019-06-01"), pd.Timestamp("2025-12-31"))
+    for controls in ("never_any", "never_policy"):
+        d = StaggeredDesign.from_ledger(p, ledger, "P01", controls=controls, window=window)
+        assert d.n_payments_outside_window == 2
+        assert IDS[3] not in set(d.data["firm_id"])
+        g = d.data.drop_duplicates("firm_id").set_index("firm_id")["g"]
+        assert g[IDS[0]] == 2020 and g[IDS[1]] == 2020
+    assert StaggeredDesign.from_ledger(p, ledger, "P01").n_payments_outside_window == 0
+    with pytest.raises(DesignError, match="inside its window"):
+        StaggeredDesign.from_ledger(p, ledger, "P01",
+                                    window=(pd.Timestamp("2024-01-01"), pd.Timestamp("2025-12-31")))
