@@ -5,8 +5,9 @@
 2. Callaway-Sant'Anna with analytic standard errors: 1,000,000 firms -- :mod:`bench.did`.
 3. TWFE event study: 100,000 and 1,000,000 firms (evalkit, linearmodels, pyfixest) --
    :mod:`bench.twfe`.
-4. The ex-post stage on the 20,000-firm synthetic district -- :mod:`bench.ex_post`.
-5. Every stage of the demo cycle, reports included, at 20,000 firms -- :mod:`bench.demo`.
+4. Ingest of a 10,000,000-row firm-year table, CSV and Parquet -- :mod:`bench.ingest`.
+5. The ex-post stage on the 20,000-firm synthetic district -- :mod:`bench.ex_post`.
+6. Every stage of the demo cycle, reports included, at 20,000 firms -- :mod:`bench.demo`.
 
 ``--quick`` runs one repetition at the smaller sizes only (a smoke test of the harness). Peers
 missing from the environment are skipped with a note (install the ``bench`` extra). Every
@@ -17,7 +18,7 @@ from __future__ import annotations
 
 import argparse
 
-from bench import demo, did, ex_post, twfe
+from bench import demo, did, ex_post, ingest, twfe
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -29,6 +30,7 @@ def main(argv: list[str] | None = None) -> None:
     did.main([*runs, "--sizes", *(["20000"] if args.quick else ["20000", "200000"])])
     did.main([*runs, "--biters", "0", "--sizes", "100000" if args.quick else "1000000"])
     twfe.main([*runs, "--sizes", *(["20000"] if args.quick else ["100000", "1000000"])])
+    ingest.main([*runs, "--rows", "200000" if args.quick else "10000000"])
     ex_post.main(["--firms", "5000" if args.quick else "20000"])
     demo.main(["--firms", "2000" if args.quick else "20000"])
 
