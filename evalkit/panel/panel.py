@@ -11,6 +11,8 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from evalkit.errors import DataError
 
@@ -30,26 +32,52 @@ class Panel:
 
     @classmethod
     def from_tables(cls, firms: pd.DataFrame, firm_years: pd.DataFrame) -> Panel:
-        """Join firm attributes onto firm-years; every firm-year must have its firm."""
-        missing = ~firm_years["firm_id"].isin(firms["firm_id"])
+        """Join firm attributes onto firm-years; every firm-year must have its firm.
+
+        Assembled on integer codes (firms indexed once in sorted id order, firm-years located
+        by a hash look-up, duplicates found on ``code x years + year``, attributes taken by
+        position, one integer sort): no string merge or string sort of the long table."""
+        ids = firms["firm_id"]
+        if ids.duplicated().any():
+            raise DataError(f"firm {ids[ids.duplicated()].iloc[0]} appears twice in the firms "
+                            "table", column="firm_id",
+                            fix="validate the table with `evalkit validate`")
+        # sorted by Arrow (UTF-8 byte order = Python's order of str), not by Python comparisons
+        arr = pa.array(ids.to_numpy(dtype=object), type=pa.large_string())
+        order_f = pc.sort_indices(arr).to_numpy()
+        sorted_ids = pd.Index(ids.to_numpy(dtype=object)[order_f])
+        code = sorted_ids.get_indexer(firm_years["firm_id"])          # firm's rank, -1 if absent
+        missing = code < 0
         if missing.any():
-            first = firm_years.loc[missing, "firm_id"].iloc[0]
+            first = firm_years["firm_id"].iloc[int(np.flatnonzero(missing)[0])]
             raise DataError(
                 f"{int(missing.sum())} firm-year rows name firms absent from the firms table "
                 f"(first: {first})", column="firm_id",
                 fix="ingest both tables from the same export so referential checks run",
             )
-        dup = firm_years.duplicated(["firm_id", "year"])
-        if dup.any():
-            row = firm_years.loc[dup].iloc[0]
+        year = firm_years["year"].to_numpy(dtype=np.int64)
+        y0 = int(year.min()) if len(year) else 0
+        span = int(year.max()) - y0 + 1 if len(year) else 1
+        key = code.astype(np.int64) * span + (year - y0)
+        order = np.argsort(key, kind="stable")                          # (firm_id, year)
+        sorted_key = key[order]
+        dup = np.flatnonzero(sorted_key[1:] == sorted_key[:-1])
+        if dup.size:
+            first = int(order[dup + 1].min())       # the first repeat in the table's order
+            row = firm_years.iloc[first]
             raise DataError(f"firm-year ({row['firm_id']}, {row['year']}) appears twice",
                             column="year", fix="validate the table with `evalkit validate`")
+        data = firm_years.take(order).reset_index(drop=True)
+        data["year"] = year[order]
         attrs = [c for c in FIRM_ATTRIBUTES if c in firms.columns]
-        data = firm_years.merge(firms[["firm_id", *attrs]], on="firm_id", how="left", validate="m:1")
-        data = data.sort_values(["firm_id", "year"], kind="stable").reset_index(drop=True)
-        data["year"] = data["year"].astype("int64")
-        codes, _ = pd.factorize(data["firm_id"], sort=True)
-        data.insert(1, "unit", codes.astype(np.int32))
+        at = order_f[code[order]]                                       # row of each firm
+        for c in attrs:
+            data[c] = firms[c].take(at).reset_index(drop=True)
+        firm_code = code[order]
+        unit = np.zeros(len(firm_code), dtype=np.int32)
+        if len(firm_code):
+            unit[1:] = np.cumsum(firm_code[1:] != firm_code[:-1])
+        data.insert(1, "unit", unit)
         return cls(data)
 
     @property

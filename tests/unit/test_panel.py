@@ -81,3 +81,19 @@ def test_payments_outside_the_policy_window_define_no_cohort():
     with pytest.raises(DesignError, match="inside its window"):
         StaggeredDesign.from_ledger(p, ledger, "P01",
                                     window=(pd.Timestamp("2024-01-01"), pd.Timestamp("2025-12-31")))
+
+
+def test_panel_does_not_depend_on_row_order_and_rejects_duplicate_firms():
+    firms, fy, _ = _tables()
+    a = Panel.from_tables(firms, fy).data
+    b = Panel.from_tables(firms.iloc[::-1], fy.sample(frac=1.0, random_state=3)).data
+    pd.testing.assert_frame_equal(a, b)
+    assert a["firm_id"].tolist() == sorted(a["firm_id"])          # (firm_id, year) order
+    assert (a.groupby("firm_id")["year"].diff().dropna() > 0).all()
+    assert a["unit"].tolist() == pd.factorize(a["firm_id"], sort=True)[0].tolist()
+    with pytest.raises(DataError, match="twice in the firms table"):
+        Panel.from_tables(pd.concat([firms, firms.iloc[:1]]), fy)
+    # the first repeat in the table's order is the one named
+    dup = pd.concat([fy, fy.iloc[[4]], fy.iloc[[1]]], ignore_index=True)
+    with pytest.raises(DataError, match=rf"\({fy['firm_id'].iloc[4]}, {fy['year'].iloc[4]}\)"):
+        Panel.from_tables(firms, dup)
