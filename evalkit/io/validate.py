@@ -511,13 +511,13 @@ def _window(raw: RawTable, acc: pd.DataFrame, keep: np.ndarray,
     start = acc["policy_id"].map(pol["start_date"])
     end = acc["policy_id"].map(pol["end_date"])
     date = acc["date"]
-    outside = (date.notna() & start.notna() & end.notna()
-               & ((date < start) | (date > end))).to_numpy()
+    outside = (date.notna() & ((start.notna() & (date < start))
+                               | (end.notna() & (date > end)))).to_numpy()   # open if missing
     pos = np.flatnonzero(outside)
     if len(pos) == 0:
         return _empty_problems()
-    detail = (start.iloc[pos].dt.strftime("%Y-%m-%d") + ".."
-              + end.iloc[pos].dt.strftime("%Y-%m-%d")).astype("str")
+    detail = (start.iloc[pos].dt.strftime("%Y-%m-%d").fillna("") + ".."
+              + end.iloc[pos].dt.strftime("%Y-%m-%d").fillna("")).astype("str")
     return _warning_frame(raw, raw.rows[keep[pos]].tolist(), ["date"] * len(pos),
                           cell_text(raw, "date", keep[pos]),
                           ["outside_policy_window"] * len(pos), detail.tolist())

@@ -21,7 +21,7 @@ import pandas as pd
 from evalkit.did import aggte, att_gt
 from evalkit.did.results import AggteResult
 from evalkit.errors import DataWarning, DesignError, EvalkitError
-from evalkit.panel import Panel, StaggeredDesign
+from evalkit.panel import Panel, StaggeredDesign, policy_window
 from evalkit.results import json_safe
 from evalkit.robust.pretrends import PretrendResult, pretrend_test
 
@@ -63,7 +63,8 @@ def interim_event_study(tables: dict[str, pd.DataFrame], policy_id: str, outcome
     led = tables["disbursements"]
     led = led.loc[pd.to_datetime(led["date"]) <= pd.Timestamp(as_of)]
     try:
-        design = StaggeredDesign.from_ledger(Panel.from_tables(tables["firms"], fy), led, policy_id)
+        design = StaggeredDesign.from_ledger(Panel.from_tables(tables["firms"], fy), led, policy_id,
+                                             window=policy_window(tables["policies"], policy_id))
     except DesignError as exc:
         return InterimEffect(policy_id, outcome, last, None, None, {}, str(exc))
     df = design.data

@@ -7,10 +7,11 @@ convention of Callaway & Sant'Anna (2021) and R ``did``. With ``controls="never_
 firms paid by *other* policies are left out of the comparison group, so that it is untouched by
 any subsidy; ``"never_policy"`` keeps them.
 
-Given the policy's ``window`` (start and end dates), payments dated outside it do not define a
-cohort: they are ledger anomalies (the monitoring stage reports them), not the policy's
-treatment. A firm paid by the policy only outside the window is neither treated nor a control.
-The number of such payments is kept in ``n_payments_outside_window``.
+Given the policy's ``window`` (start and end dates, :func:`policy_window`), payments dated
+outside it are ledger anomalies (the monitoring stage reports them), not the policy's treatment:
+a firm with any such payment from the policy is left out -- neither treated (its timing is
+unclear) nor a control (it was paid). The number of such payments is kept in
+``n_payments_outside_window``.
 """
 
 from __future__ import annotations
@@ -32,6 +33,19 @@ def first_award_year(disbursements: pd.DataFrame, policy_id: str | None = None) 
     led = disbursements if policy_id is None else disbursements[disbursements["policy_id"] == policy_id]
     years = pd.to_datetime(led["date"]).dt.year
     return years.groupby(led["firm_id"]).min().astype("int64").rename("g")
+
+
+def policy_window(policies: pd.DataFrame, policy_id: str) -> tuple[Any, Any] | None:
+    """(start_date, end_date) of ``policy_id`` from the policies table; a missing bound is
+    open (the earliest / latest date), None when both are missing or the policy is unknown."""
+    rows = policies.loc[policies["policy_id"] == policy_id]
+    if rows.empty:
+        return None
+    start, end = rows["start_date"].iloc[0], rows["end_date"].iloc[0]
+    if pd.isna(start) and pd.isna(end):
+        return None
+    return (pd.Timestamp.min if pd.isna(start) else pd.Timestamp(start),
+            pd.Timestamp.max if pd.isna(end) else pd.Timestamp(end))
 
 
 @dataclass(frozen=True)
@@ -66,9 +80,8 @@ class StaggeredDesign:
         data = panel.data.copy()
         data["g"] = data["firm_id"].map(g).fillna(0).astype("int64")
         excluded = 0
-        # paid by this policy, but only outside its window: neither treated nor a clean control
-        irregular = data["firm_id"].isin(set(mine.loc[outside, "firm_id"])) & (data["g"] == 0)
-        data = data.loc[~irregular]
+        # paid by this policy outside its window: neither treated nor a clean control
+        data = data.loc[~data["firm_id"].isin(set(mine.loc[outside, "firm_id"]))]
         if controls == "never_any":
             any_award = first_award_year(disbursements)
             other = data["firm_id"].isin(any_award.index) & (data["g"] == 0)

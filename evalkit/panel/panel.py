@@ -42,10 +42,17 @@ class Panel:
             raise DataError(f"firm {ids[ids.duplicated()].iloc[0]} appears twice in the firms "
                             "table", column="firm_id",
                             fix="validate the table with `evalkit validate`")
-        # sorted by Arrow (UTF-8 byte order = Python's order of str), not by Python comparisons
-        arr = pa.array(ids.to_numpy(dtype=object), type=pa.large_string())
-        order_f = pc.sort_indices(arr).to_numpy()
-        sorted_ids = pd.Index(ids.to_numpy(dtype=object)[order_f])
+        if ids.isna().any():
+            raise DataError(f"firm_id is missing in row {int(np.flatnonzero(ids.isna())[0])} of "
+                            "the firms table", column="firm_id",
+                            fix="every firm needs its unified social credit code")
+        values = ids.to_numpy(dtype=object)
+        if pd.api.types.is_string_dtype(ids) and all(isinstance(v, str) for v in values[:1]):
+            # text ids sorted by Arrow (UTF-8 byte order = Python's str order), not in Python
+            order_f = pc.sort_indices(pa.array(values, type=pa.large_string())).to_numpy()
+        else:
+            order_f = np.argsort(ids.to_numpy(), kind="stable")
+        sorted_ids = pd.Index(values[order_f])
         code = sorted_ids.get_indexer(firm_years["firm_id"])          # firm's rank, -1 if absent
         missing = code < 0
         if missing.any():

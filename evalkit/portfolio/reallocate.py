@@ -62,6 +62,24 @@ class ReallocationResult:
                           "objective": self.objective, "provenance": self.provenance})
 
 
+def _close_total(x: np.ndarray, r: np.ndarray, lower: np.ndarray, upper: np.ndarray,
+                 tot: float) -> np.ndarray:
+    """The LP's solution with the solver's feasibility slack (~1e-7 of the scale) put back: a
+    shortfall goes to the highest-return policies with room, an excess comes from the lowest,
+    within the bounds, so the proposal sums to the total and stays optimal."""
+    x = x.copy()
+    gap = tot - float(x.sum())
+    order = np.argsort(-r, kind="stable") if gap > 0 else np.argsort(r, kind="stable")
+    for j in order:
+        if gap == 0:
+            break
+        room = upper[j] - x[j] if gap > 0 else lower[j] - x[j]
+        step = min(gap, room) if gap > 0 else max(gap, room)
+        x[j] += step
+        gap -= step
+    return x
+
+
 def reallocate(policies: pd.DataFrame, total: float | None = None, max_change: float = 0.30,
                use: str = "estimate") -> ReallocationResult:
     """``policies`` columns: ``policy_id, current`` (yuan), ``estimate`` (fiscal return),
@@ -108,7 +126,7 @@ def reallocate(policies: pd.DataFrame, total: float | None = None, max_change: f
                   bounds=list(zip(lower / money, upper / money, strict=True)), method="highs")
     if res.status != 0:
         raise ConfigError(f"the reallocation LP failed: {res.message}")
-    x = np.clip(res.x * money, lower, upper)
+    x = _close_total(np.clip(res.x * money, lower, upper), r, lower, upper, tot)
     out = df[["policy_id"]].copy()
     out["current"] = b
     out["metric"] = r

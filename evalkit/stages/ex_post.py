@@ -32,7 +32,7 @@ from evalkit.fiscal.effects import total_effect
 from evalkit.fiscal.linear import LinearEstimate
 from evalkit.fiscal.metrics import OUTCOMES as FISCAL_OUTCOMES
 from evalkit.fiscal.metrics import FiscalResult, fiscal_metrics
-from evalkit.panel import Panel, StaggeredDesign
+from evalkit.panel import Panel, StaggeredDesign, policy_window
 from evalkit.reference import sections_of
 from evalkit.results import json_safe
 from evalkit.robust.pretrends import PretrendResult, pretrend_test
@@ -143,12 +143,9 @@ def estimation_sample(tables: dict[str, pd.DataFrame], study: ExPostStudy) -> tu
     if missing:
         raise ConfigError(f"outcomes {missing} are not columns of firm_years")
     panel = Panel.from_tables(tables["firms"], fy)
-    pol = policies.set_index("policy_id").loc[study.policy]
-    window = None
-    if pd.notna(pol["start_date"]) and pd.notna(pol["end_date"]):
-        window = (pol["start_date"], pol["end_date"])
     design = StaggeredDesign.from_ledger(panel, tables["disbursements"], study.policy,
-                                         controls=study.design.controls, window=window)
+                                         controls=study.design.controls,
+                                         window=policy_window(policies, study.policy))
     df = design.data
     years = (int(df["year"].min()), int(df["year"].max()))
     if study.design.window is not None:

@@ -45,3 +45,33 @@ def test_bootstrap_bands_do_not_depend_on_row_order(panels):
                biters=199, cband=True, seed=5)
     np.testing.assert_allclose(a.se, b.se, rtol=1e-10)
     assert a.crit_val == pytest.approx(b.crit_val, rel=1e-10)
+
+
+def test_fast_path_is_taken_only_for_the_sorted_integer_layout(panels, monkeypatch):
+    import importlib
+
+    mod = importlib.import_module("evalkit.did.att_gt")     # the module, not the function
+
+    taken = []
+    real = mod._blocked_pivot
+
+    def spy(*args, **kwargs):
+        out = real(*args, **kwargs)
+        taken.append(out is not None)
+        return out
+
+    monkeypatch.setattr(mod, "_blocked_pivot", spy)
+    sorted_, shuffled, strings = panels
+    for p in (sorted_, shuffled, strings):
+        att_gt(p, "y", "year", "id", "g", covariates=["x1", "x2"])
+    # string ids never reach the integer check's success; shuffled rows fail the block checks
+    assert taken[0] is True and taken[1] is False and taken[-1] is False
+    # a block-aligned unbalanced panel (one firm misses a year) must fall back, with the
+    # general pivot's message
+    gap = sorted_.drop(index=sorted_.index[(sorted_["id"] == sorted_["id"].iloc[0])
+                                           & (sorted_["year"] == sorted_["year"].max())])
+    taken.clear()
+    with pytest.warns(Warning):
+        r = att_gt(gap, "y", "year", "id", "g", covariates=["x1", "x2"])
+    assert taken == [False]
+    assert r.n_units == sorted_["id"].nunique() - 1           # balanced: the short firm dropped

@@ -3,7 +3,7 @@ import pytest
 
 from evalkit.errors import ConfigError, DataError, DesignError
 from evalkit.io.uscc import make_uscc
-from evalkit.panel import Panel, StaggeredDesign, first_award_year
+from evalkit.panel import Panel, StaggeredDesign, first_award_year, policy_window
 
 IDS = [make_uscc(f"9131010400000000{i}") for i in range(5)]
 
@@ -64,19 +64,23 @@ def test_design_errors_are_clear():
 
 def test_payments_outside_the_policy_window_define_no_cohort():
     firms, fy, ledger = _tables()
-    # P01 runs from 2019-06-01: IDS[0]'s 2019-03-01 payment is early (its cohort becomes 2020,
-    # from its in-window payment); IDS[3] was paid only outside the window: neither treated
-    # nor a clean control
+    # P01 runs from 2019-06-01: IDS[0]'s 2019-03-01 payment is early and IDS[3] was paid only
+    # outside the window (2018): both left out, neither treated nor clean controls
     ledger = pd.concat([ledger, pd.DataFrame({"policy_id": ["P01"], "firm_id": [IDS[3]],
                                               "date": ["2018-01-15"], "amount": [1.0]})])
+    policies = pd.DataFrame({"policy_id": ["P01", "P02"],
+                             "start_date": [pd.Timestamp("2019-06-01"), pd.NaT],
+                             "end_date": [pd.NaT, pd.NaT]})
+    window = policy_window(policies, "P01")
+    assert window == (pd.Timestamp("2019-06-01"), pd.Timestamp.max)      # open end
+    assert policy_window(policies, "P02") is None and policy_window(policies, "P09") is None
     p = Panel.from_tables(firms, fy)
-    window = (pd.Timestamp("2019-06-01"), pd.Timestamp("2025-12-31"))
     for controls in ("never_any", "never_policy"):
         d = StaggeredDesign.from_ledger(p, ledger, "P01", controls=controls, window=window)
         assert d.n_payments_outside_window == 2
-        assert IDS[3] not in set(d.data["firm_id"])
+        assert not {IDS[0], IDS[3]} & set(d.data["firm_id"])
         g = d.data.drop_duplicates("firm_id").set_index("firm_id")["g"]
-        assert g[IDS[0]] == 2020 and g[IDS[1]] == 2020
+        assert g[IDS[1]] == 2020
     assert StaggeredDesign.from_ledger(p, ledger, "P01").n_payments_outside_window == 0
     with pytest.raises(DesignError, match="inside its window"):
         StaggeredDesign.from_ledger(p, ledger, "P01",
@@ -97,3 +101,13 @@ def test_panel_does_not_depend_on_row_order_and_rejects_duplicate_firms():
     dup = pd.concat([fy, fy.iloc[[4]], fy.iloc[[1]]], ignore_index=True)
     with pytest.raises(DataError, match=rf"\({fy['firm_id'].iloc[4]}, {fy['year'].iloc[4]}\)"):
         Panel.from_tables(firms, dup)
+
+
+def test_panel_accepts_integer_ids_and_rejects_missing_ones():
+    firms = pd.DataFrame({"firm_id": [3, 1, 2], "cluster": ["a", "b", "c"]})
+    fy = pd.DataFrame({"firm_id": [2, 1, 3, 1], "year": [2020, 2020, 2020, 2021]})
+    d = Panel.from_tables(firms, fy).data
+    assert d["firm_id"].tolist() == [1, 1, 2, 3] and d["cluster"].tolist() == ["b", "b", "c", "a"]
+    assert d["unit"].tolist() == [0, 0, 1, 2]
+    with pytest.raises(DataError, match="firm_id is missing"):
+        Panel.from_tables(pd.DataFrame({"firm_id": ["a", None]}), fy.assign(firm_id="a"))
