@@ -148,7 +148,7 @@ def _factorize_periods(t: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 
 
 def _blocked_pivot(idv: pd.Series, t: np.ndarray, g: np.ndarray, y: np.ndarray,
-                   xcols: list[np.ndarray], weights: pd.Series | None, gname: str) -> dict | None:
+                   xcols: list[np.ndarray], weights: pd.Series | None) -> dict | None:
     """The pivot of the usual sorted balanced panel without copying it, or None.
 
     Applies when the rows are n blocks of T rows, one block per unit with integer ids
@@ -234,8 +234,7 @@ class _Panel:
         del keep
         blocked = None
         if not self.dropped_rows and not clustervars:
-            blocked = _blocked_pivot(idv, t, g, y, xcols, data[weights] if weights else None,
-                                     gname)
+            blocked = _blocked_pivot(idv, t, g, y, xcols, data[weights] if weights else None)
         if blocked is not None:
             n, T = blocked["Y"].shape
             uids, tvals = blocked["ids"], blocked["tlist"]

@@ -157,12 +157,6 @@ def _by_value(text: pd.Series, convert: Callable[[list[str]], list]) -> tuple[pa
     return pa.array(results).take(enc.indices), enc.indices.to_numpy(zero_copy_only=False)
 
 
-def _lookup_detail(text: pd.Series, details: dict[str, str]) -> Callable[[np.ndarray], list]:
-    def detail(pos: np.ndarray) -> list:
-        return [details.get(v, "") for v in _texts(text).take(pa.array(pos)).to_pylist()]
-    return detail
-
-
 def convert_uscc(text: pd.Series, col: Column) -> Converted:
     t = _texts(text)
     up = pc.utf8_upper(t) if any_byte(t, _LOWER_OR_WIDE) else t   # upper-casing changes nothing

@@ -38,8 +38,9 @@ class Panel:
         by a hash look-up, duplicates found on ``code x years + year``, attributes taken by
         position, one integer sort): no string merge or string sort of the long table."""
         ids = firms["firm_id"]
-        if ids.duplicated().any():
-            raise DataError(f"firm {ids[ids.duplicated()].iloc[0]} appears twice in the firms "
+        repeated = ids.duplicated()
+        if repeated.any():
+            raise DataError(f"firm {ids[repeated].iloc[0]} appears twice in the firms "
                             "table", column="firm_id",
                             fix="validate the table with `evalkit validate`")
         if ids.isna().any():
@@ -47,7 +48,7 @@ class Panel:
                             "the firms table", column="firm_id",
                             fix="every firm needs its unified social credit code")
         values = ids.to_numpy(dtype=object)
-        if pd.api.types.is_string_dtype(ids) and all(isinstance(v, str) for v in values[:1]):
+        if pd.api.types.is_string_dtype(ids):
             # text ids sorted by Arrow (UTF-8 byte order = Python's str order), not in Python
             order_f = pc.sort_indices(pa.array(values, type=pa.large_string())).to_numpy()
         else:
@@ -76,11 +77,10 @@ class Panel:
                             column="year", fix="validate the table with `evalkit validate`")
         data = firm_years.take(order).reset_index(drop=True)
         data["year"] = year[order]
-        attrs = [c for c in FIRM_ATTRIBUTES if c in firms.columns]
-        at = order_f[code[order]]                                       # row of each firm
-        for c in attrs:
-            data[c] = firms[c].take(at).reset_index(drop=True)
         firm_code = code[order]
+        at = order_f[firm_code]                                         # row of each firm
+        for c in (c for c in FIRM_ATTRIBUTES if c in firms.columns):
+            data[c] = firms[c].take(at).reset_index(drop=True)
         unit = np.zeros(len(firm_code), dtype=np.int32)
         if len(firm_code):
             unit[1:] = np.cumsum(firm_code[1:] != firm_code[:-1])

@@ -12,7 +12,7 @@ import pytest
 
 from evalkit.report.example_bundle import write_example_bundle
 from evalkit.report.render import render_report
-from tests.e2e.browser import CHROMIUM, CHROMIUM_ARGS, open_cleanly, require_browser
+from tests.e2e.browser import open_cleanly, require_browser
 
 REPORTS = Path(__file__).resolve().parents[2] / "reports"
 
@@ -26,17 +26,6 @@ def reports(tmp_path_factory):
     bundle = write_example_bundle(base / "bundle", small_cell=True)
     return [render_report(REPORTS / "example.qmd", bundle, base / "out", formats=("html",),
                           lang=lang, engine="fallback")[0] for lang in ("zh", "en")]
-
-
-@pytest.fixture(scope="module")
-def browser():
-    require_browser()
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        yield b
-        b.close()
 
 
 @pytest.mark.parametrize("index", [0, 1], ids=["zh", "en"])
