@@ -64,10 +64,11 @@ class BootstrapDraws:
 
 def multiplier_bootstrap(estimates: Sequence[LinearEstimate], n_draws: int,
                          rng: np.random.Generator, kind: str = "rademacher",
-                         block_elems: int = 1 << 22) -> BootstrapDraws:
+                         block_elems: int = 1 << 19) -> BootstrapDraws:
     """Shared multiplier bootstrap of ``estimates`` (one xi per firm and draw).
 
-    Memory: blocks of ``max(8, block_elems // n_firms)`` draws; the result is (B, k).
+    Memory: weights ``block_elems`` at a time (blocks of 64 draws, ``block_elems // 64`` firms
+    per chunk, see :func:`evalkit.did.bootstrap.multiplier_draws`); the result is (B, k).
     """
     check_choice("multiplier", kind, MULTIPLIERS)
     _, psi = stack_psi(estimates)                    # (n, k)

@@ -157,7 +157,7 @@ def test_no_fiscal_or_placeholder_outcome_reaches_the_bundle(case):
 def test_the_numbers_the_readme_quotes(case, raw):
     overall = case["bundle"].table("overall").set_index("outcome")
     assert round(overall.loc["employees", "estimate"], 3) == 3.930
-    assert round(overall.loc["employees", "std_error"], 3) == 4.716  # bootstrap (999 Mammen draws, seed 20240601)
+    assert round(overall.loc["employees", "std_error"], 3) == 4.682  # bootstrap (999 Mammen draws, seed 20240601)
     rev = case["bundle_revenue"].table("overall").set_index("outcome")
     assert round(rev.loc["revenue", "estimate"]) == -153116
     analytic = _direct(raw, "employ")
@@ -170,7 +170,7 @@ def test_the_numbers_the_readme_quotes(case, raw):
         balanced = aggte(_direct(raw, "employ", unbalanced=False), "simple")
     assert (round(balanced.overall_att, 3), round(balanced.overall_se, 3)) == (3.941, 4.660)
     pre = case["bundle"].results["outcomes"]["employees"]["pretrend"]
-    assert round(pre["p_value"], 2) == 0.47 and round(pre["stat"], 2) == 0.51
+    assert round(pre["p_value"], 2) == 0.45 and round(pre["stat"], 2) == 0.56
 
 
 def test_scrap_rate_replication_matches_the_textbook():

@@ -128,8 +128,11 @@ def test_multiplier_bootstrap_works_in_blocks(monkeypatch):
     ids = [f"f{i}" for i in range(250)]
     a = LinearEstimate(0.0, pd.Series(np.ones(250) / 250, index=ids), "a")
     bd = multiplier_bootstrap([a], 103, np.random.default_rng(0), block_elems=1000)
-    assert max(r for r, _ in shapes) == 8 and sum(r for r, _ in shapes) == 103
-    assert all(c == 250 for _, c in shapes)
+    # blocks of at most 64 draws, each drawn 1000 // 64 = 15 firms at a time: every (draw, firm)
+    # weight exactly once, never more than block_elems at a time
+    assert sorted({r for r, _ in shapes}) == [39, 64] and max(c for _, c in shapes) == 15
+    assert all(r * c <= 1000 for r, c in shapes)
+    assert sum(r * c for r, c in shapes) == 103 * 250
     assert bd.draws.shape == (103, 1) and np.isfinite(bd.draws).all()
     # each firm contributes 1/250 with weight mean 0, variance 1: draws have sd 1/sqrt(250)
     big = multiplier_bootstrap([a], 4000, np.random.default_rng(1), kind="mammen")
