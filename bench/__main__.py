@@ -8,6 +8,8 @@
 4. Ingest of a 10,000,000-row firm-year table, CSV and Parquet -- :mod:`bench.ingest`.
 5. The ex-post stage on the 20,000-firm synthetic district -- :mod:`bench.ex_post`.
 6. Every stage of the demo cycle, reports included, at 20,000 firms -- :mod:`bench.demo`.
+7. The multiplier bootstrap alone by block layout and threads (evalkit only) --
+   :mod:`bench.bootstrap`.
 
 ``--quick`` runs one repetition at the smaller sizes only (a smoke test of the harness). Peers
 missing from the environment are skipped with a note (install the ``bench`` extra). Every
@@ -18,7 +20,7 @@ from __future__ import annotations
 
 import argparse
 
-from bench import demo, did, ex_post, ingest, twfe
+from bench import bootstrap, demo, did, ex_post, ingest, twfe
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -33,6 +35,7 @@ def main(argv: list[str] | None = None) -> None:
     ingest.main([*runs, "--rows", "200000" if args.quick else "10000000"])
     ex_post.main(["--firms", "5000" if args.quick else "20000"])
     demo.main(["--firms", "2000" if args.quick else "20000"])
+    bootstrap.main([*runs, "--firms", "20000" if args.quick else "200000"])
 
 
 if __name__ == "__main__":

@@ -7,10 +7,12 @@ of the influence function (Callaway & Sant'Anna 2021, Remark 10). Standard error
 interquartile-range scale of ``bres`` times ``sqrt(n_c) / n``; the uniform (sup-t) critical value
 is the (1 - alp) quantile of ``max_j |bres_bj / se_j|`` (R ``quantile(type = 1)``).
 
-The draws are generated and multiplied in blocks of rows (``block_elems`` random numbers at a
-time), so memory stays O(block + B x k), never O(B x n). Each block has its own generator seeded
-from the caller's, and blocks run on up to 4 threads (numpy releases the GIL while drawing and
-multiplying), so results depend on the seed only, not on the number of threads.
+The draws come in blocks of 64; within a block the weights are generated and multiplied
+``block_elems`` at a time (a cache-sized chunk of units), so memory stays O(chunk + B x k), never
+O(B x n). Rows are grouped by their non-zero columns and each group is multiplied on those
+columns only. Each block has its own generator seeded from the caller's, and blocks run on up to
+4 threads (numpy releases the GIL while drawing and multiplying), so results depend on the seed
+only, not on the number of threads.
 """
 
 from __future__ import annotations
