@@ -1,5 +1,9 @@
 """Benchmark: ``evalkit ingest`` of a large firm-year table (CSV in UTF-8, and Parquet).
 
+Formats: ``csv`` (UTF-8, fields quoted only where needed), ``csv-quoted`` (every field quoted,
+as some exports write it), ``csv-gb18030`` (the same text in GB18030, what Chinese Excel
+writes as "CSV"), ``parquet``; ``--format`` picks (default csv and parquet).
+
 Generates a folder with ``firms`` (rows / 10 firms) and ``firm_years`` (those firms x 10 years,
 2016-2025) with valid unified social credit codes and a few deliberate faults in every 20,000
 firm-years, so that the quarantine and warning paths run: wrong check characters (``bad_uscc``),
@@ -185,7 +189,7 @@ def firm_tables(rows: int, seed: int = 2024) -> tuple[dict, dict]:
 
 
 def write_folder(folder: Path, rows: int, fmt: str) -> Path:
-    """Write ``firms.<fmt>`` and ``firm_years.<fmt>`` into ``folder``; returns the folder."""
+    """Write ``firms`` and ``firm_years`` (``.parquet`` or ``.csv``) into ``folder``; returns it."""
     import pyarrow as pa
     import pyarrow.csv as pacsv
     import pyarrow.parquet as pq
@@ -227,12 +231,21 @@ def write_folder(folder: Path, rows: int, fmt: str) -> Path:
     put("year", faults["missing_year"], "")
     put("pct_applications", faults["extra_field"], "@EXTRA@")
     put("high_tech", faults["chinese_bool"], "是")
-    opts = pacsv.WriteOptions(quoting_style="none")
+    quoted = fmt == "csv-quoted"
+    opts = pacsv.WriteOptions(quoting_style="all_valid" if quoted else "none")
     pacsv.write_csv(ft, folder / "firms.csv", opts)
     path = folder / "firm_years.csv"
     pacsv.write_csv(pa.table(cols), path, opts)
-    data = path.read_bytes().replace(b"@EXTRA@", b"0,1")
-    path.write_bytes(data.replace(b"@GROUPED@", b'"1,234.5"'))
+    data = path.read_bytes()
+    if quoted:
+        data = data.replace(b'"@EXTRA@"', b'"0","1"').replace(b'"@GROUPED@"', b'"1,234.5"')
+    else:
+        data = data.replace(b"@EXTRA@", b"0,1").replace(b"@GROUPED@", b'"1,234.5"')
+    path.write_bytes(data)
+    if fmt == "csv-gb18030":   # what a Chinese Excel "CSV" export writes: GBK/GB18030 text
+        for name in ("firms.csv", "firm_years.csv"):
+            text = (folder / name).read_bytes().decode("utf-8")
+            (folder / name).write_bytes(text.encode("gb18030"))
     return folder
 
 
@@ -265,7 +278,7 @@ def main(argv: list[str] | None = None) -> list[dict]:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rows", type=int, default=ROWS)
     parser.add_argument("--format", nargs="*", default=["csv", "parquet"],
-                        choices=["csv", "parquet"])
+                        choices=["csv", "csv-quoted", "csv-gb18030", "parquet"])
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--profile", help="write a pyinstrument HTML profile here instead")
     parser.add_argument("--data", help="keep the generated folders here (reused when present)")
@@ -294,13 +307,13 @@ def main(argv: list[str] | None = None) -> list[dict]:
         return results
     print(f"\nevalkit ingest: firms ({args.rows // len(YEARS):,}) + firm_years "
           f"({args.rows:,} rows); median of {args.runs} runs")
-    print(f"{'format':<8} {'disk MB':>8} {'rows':>11} {'quar.':>7} {'warn.':>7}"
+    print(f"{'format':<11} {'disk MB':>8} {'rows':>11} {'quar.':>7} {'warn.':>7}"
           + "".join(f" {h:>10}" for _, h, _ in FIELDS))
     for r in results:
         if "error" in r:
-            print(f"{r['format']:<8} failed: {r['error'][:90]}")
+            print(f"{r['format']:<11} failed: {r['error'][:90]}")
             continue
-        print(f"{r['format']:<8} {r['MB on disk']:>8,.0f} {r['rows']:>11,.0f} "
+        print(f"{r['format']:<11} {r['MB on disk']:>8,.0f} {r['rows']:>11,.0f} "
               f"{r['quarantined']:>7,.0f} {r['warnings']:>7,.0f}"
               + "".join(f" {format(r[k], f):>10}" for k, _, f in FIELDS))
     return results

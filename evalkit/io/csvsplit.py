@@ -33,6 +33,17 @@ from evalkit.errors import DataError
 from evalkit.io.arrowtext import WHITESPACE
 
 _BLANK_LINE = f"^(?:,|{WHITESPACE})*$"
+#: A quoted line that might be blank (only commas, quotes and whitespace): left to csv.reader.
+_QUOTED_BLANKISH = f'^(?:,|"|{WHITESPACE})*$'
+_PLAIN_FIELD = r'(?:[^",\r\n]*|"(?:[^"\r\n]|"")*")'
+
+
+def _plain_quoted(width: int) -> str:
+    """RE2 pattern of a line of ``width`` fields, each unquoted and free of quotes, or quoted
+    as a whole with inner quotes doubled (what csv.writer and spreadsheet exports write); such
+    a line means the same to csv.reader and to Arrow's parser with double quotes."""
+    more = f"(?:,{_PLAIN_FIELD}){{{width - 1}}}" if width > 1 else ""
+    return f"^{_PLAIN_FIELD}{more}\r?\n?$"
 
 
 @dataclass
@@ -153,34 +164,53 @@ def _split_lines(data: bytes, start: int, file: str) -> Records | None:
     def text_of(i: int) -> str:
         return bytes(view[offsets[i]:offsets[i + 1]]).decode("utf-8")
 
-    special = np.flatnonzero(quoted).tolist()
     parsed: dict[int, list[str]] = {}
+    if quoted[0]:
+        head = _parse_lines([text_of(0)])
+        if head is None:
+            return None                              # a quoted field spans lines
+        parsed[0] = head[0]
+    headers = parsed[0] if 0 in parsed else (_parse_lines([text_of(0)]) or [[]])[0]
+    width = len(headers)
+    # Quoted lines in the plain form (each field unquoted without quotes, or wholly quoted with
+    # inner quotes doubled; the header's number of fields; not blank) split the same in Arrow's
+    # parser as in csv.reader: Arrow takes them. Every other quoted line goes to csv.reader.
+    simple = np.zeros(n, dtype=bool)
+    body_quoted = np.flatnonzero(quoted[1:]) + 1
+    if len(body_quoted):
+        sub = lines.take(pa.array(body_quoted))
+        plain = pc.match_substring_regex(sub, _plain_quoted(width)).to_numpy(
+            zero_copy_only=False)
+        blankish = pc.match_substring_regex(sub, _QUOTED_BLANKISH).to_numpy(
+            zero_copy_only=False)
+        simple[body_quoted[plain & ~blankish]] = True
+    special = np.flatnonzero(quoted & ~simple)
+    special = special[special > 0].tolist()
     if special:
         recs = _parse_lines([text_of(i) for i in special])
         if recs is None:
             return None                              # a quoted field spans lines
-        parsed = dict(zip(special, recs, strict=True))
+        parsed.update(zip(special, recs, strict=True))
         blank[special] = [_blank(r) for r in recs]
     content = np.flatnonzero(~blank)
     if len(content) == 0:
         raise _empty(file)
     last = int(content[-1])                          # trailing blank records are dropped
-    headers = parsed[0] if 0 in parsed else (_parse_lines([text_of(0)]) or [[]])[0]
     if headers and not headers[-1].strip():
         return None                                  # the trailing-empty-column rule
     _check_header(headers, file)
-    width = len(headers)
 
     body = np.arange(1, last + 1)
     commas = pc.count_substring(lines.slice(1, last), ",").to_numpy(zero_copy_only=False)
-    regular = ~blank[1:last + 1] & ~quoted[1:last + 1] & (commas == width - 1)
+    unquoted = ~quoted[1:last + 1]
+    regular = ~blank[1:last + 1] & ((unquoted & (commas == width - 1)) | simple[1:last + 1])
     odd = body[~regular & ~blank[1:last + 1]]        # wrong field count or quoted
     new = [i for i in odd.tolist() if i not in parsed]
     parsed.update(zip(new, _parse_lines([text_of(i) for i in new]) or [], strict=True))  # no quotes
     kept, kept_rows, bad = classify([parsed[i] for i in odd.tolist()],
                                     [i + 1 for i in odd.tolist()], width)
     reg_lines = body[regular]
-    columns = _arrow_columns(view, offsets, reg_lines, width)
+    columns = _arrow_columns(view, offsets, reg_lines, width, quoting=bool(simple.any()))
     rows = reg_lines + 1
     if kept:
         columns, rows = _insert_rows(columns, rows, _columns_of(kept, width),
@@ -225,9 +255,10 @@ def _parse_lines(texts: list[str]) -> list[list[str]] | None:
     return records
 
 
-def _arrow_columns(view: memoryview, offsets: np.ndarray, lines: np.ndarray, width: int
-                   ) -> list[pa.ChunkedArray]:
-    """Arrow's CSV parser over the given lines (no quotes, ``width`` fields each)."""
+def _arrow_columns(view: memoryview, offsets: np.ndarray, lines: np.ndarray, width: int,
+                   quoting: bool = False) -> list[pa.ChunkedArray]:
+    """Arrow's CSV parser over the given lines (``width`` fields each; without quotes, or with
+    ``quoting`` in the plain quoted form of :func:`_plain_quoted`)."""
     if len(lines) == 0:
         return [pa.chunked_array([], pa.large_string()) for _ in range(width)]
     breaks = np.flatnonzero(np.diff(lines) != 1) + 1
@@ -244,7 +275,8 @@ def _arrow_columns(view: memoryview, offsets: np.ndarray, lines: np.ndarray, wid
     table = pacsv.read_csv(
         pa.BufferReader(buf),
         read_options=pacsv.ReadOptions(column_names=names, block_size=1 << 24),
-        parse_options=pacsv.ParseOptions(delimiter=",", quote_char=False, double_quote=False,
+        parse_options=pacsv.ParseOptions(delimiter=",", quote_char='"' if quoting else False,
+                                         double_quote=quoting,
                                          escape_char=False, newlines_in_values=False,
                                          ignore_empty_lines=False),
         convert_options=pacsv.ConvertOptions(column_types=dict.fromkeys(names,

@@ -67,7 +67,10 @@ CELL = st.one_of(
        quoting=st.sampled_from([csv.QUOTE_MINIMAL, csv.QUOTE_ALL, csv.QUOTE_NONNUMERIC]),
        newline=st.sampled_from(["\n", "\r\n"]),
        raw_lines=st.lists(st.sampled_from(["", "  ", ",,", "a,b", '"a,b",c', 'x"y,z',
-                                           '"open', "\r", ",,,,,"]), max_size=3),
+                                           '"open', "\r", ",,,,,", '"a"b,c', 'a,"b"c',
+                                           '"a""b",c', '""",c', ' "a",b', '"",""', '" ",a',
+                                           '"a",""', '"a,b","c\r"', '"x"",y"']),
+                          max_size=3),
        tail=st.sampled_from(["", "\n", "\n\n", " \n"]))
 def test_csv_splitter_equals_csv_reader(header, rows, quoting, newline, raw_lines, tail):
     buf = io.StringIO()
