@@ -11,12 +11,13 @@ records are dropped, a record is
 * bad otherwise: ``(row, number of fields)``.
 
 Large files take the fast path: when every record is one line (no line break inside a quoted
-field, no lone ``\\r``), the lines without quotes and with the header's number of commas are cut
-into columns by Arrow's CSV parser (multi-threaded, no Python objects per cell), and only the
-other lines (quoted cells, wrong field counts, blank lines) go through ``csv.reader``, line by
-line. Files the fast path cannot prove identical (a line break inside a quoted field, a lone
-``\\r``, a header ending in an empty column, a line longer than ``csv``'s field limit) are read
-with ``csv.reader`` whole; both paths share :func:`classify`, the rules above.
+field, no lone ``\\r``), the lines without quotes and with the header's number of commas, and the
+quoted lines in the plain form (:func:`_plain_quoted`), are cut into columns by Arrow's CSV parser
+(multi-threaded, no Python objects per cell), and only the other lines (other quoted lines,
+wrong field counts, blank lines) go through ``csv.reader``, line by line. Files the fast path
+cannot prove identical (a line break inside a quoted field, a lone ``\\r``, a header ending in
+an empty column, a line longer than ``csv``'s field limit) are read with ``csv.reader`` whole;
+both paths share :func:`classify`, the rules above.
 """
 
 from __future__ import annotations

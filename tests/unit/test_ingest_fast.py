@@ -100,6 +100,37 @@ def test_csv_splitter_with_a_byte_order_mark_and_a_long_file():
     assert want[3] == [(201, 2)] and 401 not in want[2]
 
 
+def test_fully_quoted_lines_take_the_arrow_path(monkeypatch):
+    # An export that quotes every field: the plain quoted lines are split by Arrow, only the
+    # header and the lines outside the plain form go through csv.reader -- with the same result.
+    import evalkit.io.csvsplit as cs
+
+    buf = io.StringIO()
+    w = csv.writer(buf, quoting=csv.QUOTE_ALL, lineterminator="\r\n")
+    w.writerow(["id", "name", "amount"])
+    for i in range(3000):
+        w.writerow([i, f'企业 "{i}", 有限公司', f"{i},5"])
+    lines = buf.getvalue().split("\r\n")
+    lines[10] = '"9","a"b,"1"'                  # a character after a closing quote
+    lines[20] = '"9", "b","1"'                  # a space before an opening quote
+    lines[30] = '"9","c"'                       # too few fields
+    lines[40] = '"","",""'                      # blank
+    data = "\r\n".join(lines).encode("utf-8")
+    seen = []
+    real = cs._parse_lines
+
+    def spy(texts):
+        seen.extend(texts)
+        return real(texts)
+
+    monkeypatch.setattr(cs, "_parse_lines", spy)
+    got = _outcome(lambda: split_csv(data, "t.csv"))
+    monkeypatch.setattr(cs, "_parse_lines", real)
+    assert got == _outcome(lambda: _records_by_csv_reader(data, "t.csv"))
+    assert len(seen) == 5                        # the header and the four lines above
+    assert got[1][1][:2] == ['企业 "0", 有限公司', '企业 "1", 有限公司'] and got[3] == [(31, 2)]
+
+
 def test_float_text_is_repr():
     rng = np.random.default_rng(7)
     bits = rng.integers(0, 2**63, 200_000, dtype=np.uint64)
