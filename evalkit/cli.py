@@ -88,18 +88,9 @@ SHOW_PROBLEMS = 10
 
 
 def _problem_lines(frame, lang: str) -> list[str]:
-    """One line per problem; in Chinese from the reason table (the English detail stays in the
-    quarantine file)."""
-    from evalkit.io.reasons import message
-
-    lines = []
-    for r in frame.head(SHOW_PROBLEMS).itertuples(index=False):
-        if lang == "en":
-            lines.append(str(r.message))
-        else:
-            row = None if r.row != r.row else int(r.row)
-            lines.append(message(str(r.reason), str(r.file), row, str(r.column), r.value, "", lang))
-    return lines
+    """One line per problem, in the CLI's language."""
+    column = "message_zh" if lang == "zh" else "message"
+    return [str(m) for m in frame[column].head(SHOW_PROBLEMS)]
 
 
 def _print_report(report, path: Path, quarantine_out: Path | None) -> None:

@@ -34,11 +34,13 @@ import pyarrow.compute as pc
 
 from evalkit.io.aliases import norm, value_map
 from evalkit.io.arrowtext import any_byte, arrow_strings, byte_set, only_where
+from evalkit.io.reasons import Bilingual
 from evalkit.io.schemas import Column
 from evalkit.io.uscc import uscc_problem, valid_uscc_array
 
 _GROUPED = r"[+-]?[0-9]{1,3}(?:,[0-9]{3})+(?:\.[0-9]*)?"
 _MAX_EXACT_INT = 2.0**53
+_WHOLE_NUMBER = Bilingual(" (a whole number is needed)", "（需为整数）")
 _PLAIN = r"[+-]?(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][+-]?[0-9]+)?"
 _INTEGER = r"[+-]?[0-9]+"
 TAG_SEPARATORS = r"[;；,，、|]"
@@ -163,10 +165,11 @@ def convert_uscc(text: pd.Series, col: Column) -> Converted:
     ok = valid_uscc_array(up)
     empty = _mask(pc.equal(pc.binary_length(up), 0))
     bad = ~ok & ~empty
-    problems_of: dict[str, str | None] = {}
+    problems_of: dict[str, Bilingual] = {}
     if bad.any():
         bad_codes = pc.unique(up.take(pa.array(np.flatnonzero(bad)))).to_pylist()
-        problems_of = {c: uscc_problem(c) for c in bad_codes}
+        problems_of = {c: Bilingual(uscc_problem(c) or "", uscc_problem(c, "zh") or "")
+                       for c in bad_codes}
     values = only_where(up, ~(bad | empty))
 
     def detail(pos: np.ndarray) -> list:
@@ -185,7 +188,7 @@ def convert_number(text: pd.Series, col: Column, factor: float = 1.0) -> Convert
                                           | (np.abs(values) > _MAX_EXACT_INT))
         if frac.any():
             def detail(pos: np.ndarray, frac=frac) -> list:
-                return [" (a whole number is needed)" if f else "" for f in frac[pos]]
+                return [_WHOLE_NUMBER if f else "" for f in frac[pos]]
         bad = bad | frac
         values[frac] = np.nan
     problems.append(Problem(bad, "not_a_number", detail))
@@ -220,7 +223,8 @@ def convert_category(text: pd.Series, col: Column) -> Converted:
     mapping = value_map(col.name) or {norm(a): a for a in col.allowed}
     mapping = {k: v for k, v in mapping.items() if v in col.allowed} if col.allowed else mapping
     mapped, bad = _category_values(text, _mapper(mapping))
-    shown = ", ".join(col.allowed) + " (or their Chinese names)"
+    shown = Bilingual(", ".join(col.allowed) + " (or their Chinese names)",
+                      "、".join(col.allowed) + "（或其中文名称）")
     return Converted(_str_values(mapped.cast(pa.large_string()), text.index),
                      [*_missing(text, col), Problem(bad, "bad_category", shown)])
 
@@ -251,7 +255,8 @@ def convert_tags(text: pd.Series, col: Column) -> Converted:
         return out
 
     mapped, bad = _category_values(text, tags)
-    shown = ", ".join(col.allowed) + " separated by ';'"
+    shown = Bilingual(", ".join(col.allowed) + " separated by ';'",
+                      "、".join(col.allowed) + "，多个以“;”分隔")
     return Converted(_str_values(mapped.cast(pa.large_string()), text.index),
                      [*_missing(text, col), Problem(bad, "bad_category", shown)])
 

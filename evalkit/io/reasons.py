@@ -7,7 +7,8 @@ and reason), ``"warning"`` accepts it and lists it among the warnings.
 Messages are one line: ``file:row:column: what is wrong (what to do)``, built by :func:`message`.
 ``what`` and ``fix`` are templates formatted with ``value`` (the cell text) and ``detail``
 (reason-specific: the expected check character, the first row of a duplicated key, the policy's
-window, ...).
+window, ...). A detail with words in it is a :class:`Bilingual` pair, so the Chinese message is
+Chinese throughout; numbers, dates and row numbers are plain values.
 """
 
 from __future__ import annotations
@@ -17,6 +18,20 @@ from dataclasses import dataclass
 from evalkit.errors import check_choice
 
 SEVERITIES = ("quarantine", "warning")
+
+
+@dataclass(frozen=True)
+class Bilingual:
+    """A message detail in English and Chinese (``str()`` gives the English)."""
+
+    en: str
+    zh: str
+
+    def __str__(self) -> str:
+        return self.en
+
+    def text(self, lang: str) -> str:
+        return self.zh if lang == "zh" else self.en
 
 
 @dataclass(frozen=True)
@@ -127,6 +142,8 @@ def message(code: str, file: str | None, row: int | None, column: str | None,
     fix = r.fix_en if lang == "en" else r.fix_zh
     value = "" if value is None else value
     detail = "" if detail is None else detail
+    if isinstance(detail, Bilingual):
+        detail = detail.text(lang)
     text = what.format(value=value, detail=detail)
     fix_text = fix.format(value=value, detail=detail)
     line = f"{location(file, row, column)}: {text} ({fix_text})"

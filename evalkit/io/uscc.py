@@ -23,18 +23,23 @@ def check_character(first17: str) -> str:
     return ALPHABET[(31 - total % 31) % 31]
 
 
-def uscc_problem(code: object) -> str | None:
-    """Why ``code`` is not a valid unified social credit code, or ``None`` if it is."""
+def uscc_problem(code: object, lang: str = "en") -> str | None:
+    """Why ``code`` is not a valid unified social credit code (in ``lang``, "en" or "zh"), or
+    ``None`` if it is."""
+    zh = lang == "zh"
     if not isinstance(code, str):
-        return "missing"
+        return "缺失" if zh else "missing"
     if len(code) != 18:
-        return f"has {len(code)} characters, a unified social credit code has 18"
+        return (f"共 {len(code)} 位，统一社会信用代码应为 18 位" if zh
+                else f"has {len(code)} characters, a unified social credit code has 18")
     bad = sorted({c for c in code if c not in _VALUE})
     if bad:
-        return f"contains characters outside GB 32100-2015's alphabet: {''.join(bad)}"
+        return (f"含有 GB 32100-2015 字符集以外的字符：{''.join(bad)}" if zh
+                else f"contains characters outside GB 32100-2015's alphabet: {''.join(bad)}")
     expected = check_character(code[:17])
     if code[17] != expected:
-        return f"check character is {code[17]!r}, GB 32100-2015 gives {expected!r}"
+        return (f"校验码为 {code[17]!r}，按 GB 32100-2015 应为 {expected!r}" if zh
+                else f"check character is {code[17]!r}, GB 32100-2015 gives {expected!r}")
     return None
 
 

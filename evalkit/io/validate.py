@@ -48,12 +48,12 @@ from evalkit.errors import DataError, EvalkitError
 from evalkit.io.arrowtext import arrow_strings, str_series
 from evalkit.io.convert import Converted, convert_column
 from evalkit.io.readers import SUFFIXES, RawTable, read_table_file
-from evalkit.io.reasons import message
+from evalkit.io.reasons import Bilingual, message
 from evalkit.io.schemas import TABLE_ORDER, TABLES, Column, Table
 
 Progress = Callable[[str, int, int], None]
 
-PROBLEM_COLUMNS = ("file", "row", "column", "value", "reason", "message")
+PROBLEM_COLUMNS = ("file", "row", "column", "value", "reason", "message", "message_zh")
 #: File stems in a data folder that are evalkit's own output, not tables.
 OWN_OUTPUT_STEMS = ("quarantine",)
 UNIT_JUMP_RANGE = (3e3, 3e4)
@@ -65,6 +65,7 @@ def _empty_problems() -> pd.DataFrame:
         "file": pd.Series(dtype="str"), "row": pd.Series(dtype="Int64"),
         "column": pd.Series(dtype="str"), "value": pd.Series(dtype="str"),
         "reason": pd.Series(dtype="str"), "message": pd.Series(dtype="str"),
+        "message_zh": pd.Series(dtype="str"),
     })
 
 
@@ -259,16 +260,17 @@ class _Found:
         if df.empty:
             return _empty_problems()
         headers = raw.header_map.headers
-        df["message"] = [
-            message(r, file, row, headers.get(c, c) if c else None, v, d)
-            for r, row, c, v, d in zip(df["reason"], df["row"], df["column"], df["value"],
-                                       df["detail"], strict=True)
-        ]
+        for key, lang in (("message", "en"), ("message_zh", "zh")):
+            df[key] = [
+                message(r, file, row, headers.get(c, c) if c else None, v, d, lang)
+                for r, row, c, v, d in zip(df["reason"], df["row"], df["column"], df["value"],
+                                           df["detail"], strict=True)
+            ]
         df["file"] = file
         df = df.sort_values(["row", "pos"], kind="stable")
         out = df[list(PROBLEM_COLUMNS)].reset_index(drop=True)
         return out.astype({"file": "str", "row": "Int64", "column": "str", "value": "str",
-                           "reason": "str", "message": "str"})
+                           "reason": "str", "message": "str", "message_zh": "str"})
 
 
 def _at(detail: object, pos: np.ndarray) -> list:
@@ -356,8 +358,12 @@ def _check_policies(raw: RawTable, conv: dict[str, Converted], found: _Found,
                     parse_rule: Callable[[str], None] | None) -> None:
     start, end = conv["start_date"].values, conv["end_date"].values
     reversed_ = (start.notna() & end.notna() & (end < start)).to_numpy()
-    detail = pd.Series(" (before the start date " + start.dt.strftime("%Y-%m-%d").fillna("")
-                       + ")", index=start.index, dtype="str")
+    start_text = start.dt.strftime("%Y-%m-%d").fillna("").to_numpy(dtype=object)
+
+    def detail(pos: np.ndarray) -> list[Bilingual]:
+        return [Bilingual(f" (before the start date {d})", f"（早于开始日期 {d}）")
+                for d in start_text[pos]]
+
     found.add(reversed_, "end_date", "bad_date", detail)
     if parse_rule is None:
         return
@@ -432,12 +438,15 @@ def _warning_frame(raw: RawTable, rows, columns, values, reasons, details) -> pd
     headers = raw.header_map.headers
     df = pd.DataFrame({"file": raw.file, "row": pd.array(rows, dtype="Int64"),
                        "column": columns, "value": values, "reason": reasons})
-    df["message"] = [
-        message(r, raw.file, None if pd.isna(row) else int(row), headers.get(c, c), v, d)
-        for r, row, c, v, d in zip(reasons, df["row"], columns, values, details, strict=True)
-    ]
+    for key, lang in (("message", "en"), ("message_zh", "zh")):
+        df[key] = [
+            message(r, raw.file, None if pd.isna(row) else int(row), headers.get(c, c), v, d,
+                    lang)
+            for r, row, c, v, d in zip(reasons, df["row"], columns, values, details,
+                                       strict=True)
+        ]
     return df.astype({"file": "str", "column": "str", "value": "str", "reason": "str",
-                      "message": "str"})
+                      "message": "str", "message_zh": "str"})
 
 
 def _warnings(schema: Table, raw: RawTable, acc: pd.DataFrame, keep: np.ndarray,
@@ -540,5 +549,5 @@ def _caps(raw: RawTable, acc: pd.DataFrame, keep: np.ndarray,
     return _warning_frame(
         raw, first["row"].tolist(), ["amount"] * len(first),
         [f"{t:,.2f}" for t in first["total"]], ["cap_exceeded"] * len(first),
-        [f"{c:,.2f} (policy {p})" for c, p in zip(first["cap"], first["policy_id"],
-                                                  strict=True)])
+        [Bilingual(f"{c:,.2f} (policy {p})", f"{c:,.2f}（政策 {p}）")
+         for c, p in zip(first["cap"], first["policy_id"], strict=True)])

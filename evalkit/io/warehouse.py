@@ -5,9 +5,9 @@ Tables:
 * ``datasets(dataset_id, sha256, created_at, source_files JSON, counts JSON)``, one row per
   version, ``dataset_id`` = ``v1``, ``v2``, ... in order of ingest;
 * one table per data table (``firms``, ``firm_years``, ...) with a leading ``dataset_id``;
-* ``quarantine(dataset_id, table_name, file, row, column, value, reason, message)``, the rejected
-  rows of each version (every problem of each row), and ``warnings`` (same columns) for the
-  accepted rows that were flagged.
+* ``quarantine(dataset_id, table_name, file, row, column, value, reason, message, message_zh)``,
+  the rejected rows of each version (every problem of each row, the message in English and
+  Chinese), and ``warnings`` (same columns) for the accepted rows that were flagged.
 
 An ingest is atomic: the store is copied to a temporary file in the same folder, the new version
 is written into the copy inside one transaction, the copy is closed and ``os.replace``-d onto the
@@ -236,7 +236,9 @@ def _create_schema(con: duckdb.DuckDBPyConnection) -> None:
     for name in PROBLEM_TABLES:
         con.execute(f"CREATE TABLE IF NOT EXISTS {name} (dataset_id VARCHAR NOT NULL, "
                     'table_name VARCHAR, file VARCHAR, "row" BIGINT, "column" VARCHAR, '
-                    "value VARCHAR, reason VARCHAR, message VARCHAR)")
+                    "value VARCHAR, reason VARCHAR, message VARCHAR, message_zh VARCHAR)")
+        # a warehouse written before messages were kept in Chinese too
+        con.execute(f"ALTER TABLE {name} ADD COLUMN IF NOT EXISTS message_zh VARCHAR")
 
 
 def _insert(con: duckdb.DuckDBPyConnection, table: str, dataset_id: str,
@@ -451,8 +453,9 @@ def load_problems(store: str | Path, version: str | None = None,
     con = _connect(store, read_only=True)
     try:
         return con.execute(
-            f'SELECT table_name, file, "row", "column", value, reason, message FROM {kind} '
-            'WHERE dataset_id = ? ORDER BY table_name, file, "row"', [version]).df()
+            f'SELECT table_name, file, "row", "column", value, reason, message, message_zh '
+            f'FROM {kind} WHERE dataset_id = ? ORDER BY table_name, file, "row"',
+            [version]).df()
     finally:
         con.close()
 

@@ -77,6 +77,21 @@ def test_chinese_messages(tmp_path):
     assert r.returncode == 2 and "错误" in r.stderr
 
 
+def test_chinese_problem_lines_are_chinese_throughout(dirty_dir, tmp_path):
+    # quarantined rows and warnings (some without a row number) in Chinese, details included
+    r = run(["--lang", "zh", "validate", str(dirty_dir), "--quarantine", str(tmp_path / "q.csv")])
+    assert r.returncode == 0, r.stderr
+    assert "内部错误" not in r.stdout + r.stderr and "Traceback" not in r.stderr
+    problems = [ln.strip() for ln in r.stdout.splitlines() if re.match(r"\s+\S+\.csv:", ln)]
+    assert len(problems) >= 15
+    assert all(re.search(r"[\u4e00-\u9fff]", ln) for ln in problems)
+    english = re.compile(r"is not|check character|characters|whole number|before the start|"
+                         r"times off|has no row|policy P")
+    assert not [ln for ln in problems if english.search(ln)]
+    quarantine = (tmp_path / "q.csv").read_text(encoding="utf-8-sig")
+    assert "message_zh" in quarantine.splitlines()[0]
+
+
 def test_unknown_language_is_bad_input():
     assert main(["--lang", "fr", "datasets", "--store", "x.duckdb"]) == 2
 

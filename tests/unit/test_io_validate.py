@@ -179,3 +179,18 @@ def test_quarantine_file_written_and_ignored_on_revalidation(tmp_path, no_rules)
     assert len(written) == len(rep.quarantine) + len(rep.warnings)
     again = validate_dir(d)
     assert again.counts().equals(rep.counts())
+
+
+def test_details_with_words_are_given_in_chinese_too():
+    from evalkit.io.reasons import Bilingual, message
+    from evalkit.io.uscc import make_uscc, uscc_problem
+
+    good = make_uscc("91310104MA1FR0000")
+    bad = good[:17] + ("0" if good[17] != "0" else "1")
+    assert "check character" in uscc_problem(bad) and "校验码" in uscc_problem(bad, "zh")
+    assert "18" in uscc_problem("123", "zh") and uscc_problem(good, "zh") is None
+    d = Bilingual(" (a whole number is needed)", "（需为整数）")
+    assert message("not_a_number", "f.csv", 3, "从业人员", "1.5", d, "zh") == (
+        "f.csv:3:从业人员: '1.5' 不是数字（需为整数） (请填写数字，如 1234.5 或 1,234.5；未知时留空)")
+    assert "whole number" in message("not_a_number", "f.csv", 3, "employees", "1.5", d)
+    assert str(d) == d.en

@@ -168,3 +168,24 @@ def test_content_hash_ignores_source_format(tmp_path):
     changed = dict(rep.accepted)
     changed["budgets"] = changed["budgets"].assign(appropriation=1.0)
     assert wh.content_sha256(changed) != wh.content_sha256(rep.accepted)
+
+
+def test_problems_are_stored_in_both_languages_and_old_stores_gain_the_column(tmp_path):
+    d = write_tables(dirty_tables()[0], tmp_path / "in")
+    # a store written before messages were kept in Chinese: its problem tables lack message_zh
+    old = tmp_path / "old.duckdb"
+    con = duckdb.connect(str(old))
+    for name in wh.PROBLEM_TABLES:
+        con.execute(f"CREATE TABLE {name} (dataset_id VARCHAR NOT NULL, table_name VARCHAR, "
+                    'file VARCHAR, "row" BIGINT, "column" VARCHAR, value VARCHAR, '
+                    "reason VARCHAR, message VARCHAR)")
+    con.close()
+    for store in (tmp_path / "new.duckdb", old):
+        res = ingest_dir(d, store=store)
+        q = load_problems(store)
+        assert len(q) == len(res.report.quarantine) > 0
+        assert q["message_zh"].notna().all()
+        assert all(m.split(":")[0] == z.split(":")[0] for m, z in zip(q["message"],
+                                                                        q["message_zh"],
+                                                                        strict=True))
+        assert q["message_zh"].str.contains(r"[\u4e00-\u9fff]").all()
