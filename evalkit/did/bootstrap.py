@@ -189,9 +189,10 @@ def _row_groups(parts: list[np.ndarray], n: int, max_groups: int = 16,
 
 def _draw_block(rng: np.random.Generator, shape: tuple[int, int], kind: str,
                 block_elems: int = 1 << 19) -> np.ndarray:
-    """A (b, n) float64 block of i.i.d. multiplier weights (mean 0, variance 1), drawn as
-    :func:`multiplier_draws` draws one block for a group of ``n`` rows from the same generator
-    state: ``max(1, block_elems // b)`` units at a time."""
+    """A (b, n) float64 block of i.i.d. multiplier weights (mean 0, variance 1), drawn
+    ``max(1, block_elems // b)`` units at a time: the weights :func:`multiplier_draws` draws for
+    a group of ``n`` rows in its first block of ``b`` draws from the same generator state (a
+    shorter last block is drawn ``block_elems // 64`` units at a time there)."""
     lo, hi = _TWO_POINT[kind]
     b, n = shape
     chunk = max(1, block_elems // b)

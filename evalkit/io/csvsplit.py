@@ -34,8 +34,11 @@ from evalkit.errors import DataError
 from evalkit.io.arrowtext import WHITESPACE
 
 _BLANK_LINE = f"^(?:,|{WHITESPACE})*$"
+_UTF8_BOM = b"\xef\xbb\xbf"
 #: A quoted line that might be blank (only commas, quotes and whitespace): left to csv.reader.
 _QUOTED_BLANKISH = f'^(?:,|"|{WHITESPACE})*$'
+#: RE2 refuses repetition counts above 1,000: wider files send their quoted lines to csv.reader.
+_MAX_PLAIN_WIDTH = 1001
 _PLAIN_FIELD = r'(?:[^",\r\n]*|"(?:[^"\r\n]|"")*")'
 
 
@@ -178,7 +181,7 @@ def _split_lines(data: bytes, start: int, file: str) -> Records | None:
     # parser as in csv.reader: Arrow takes them. Every other quoted line goes to csv.reader.
     simple = np.zeros(n, dtype=bool)
     body_quoted = np.flatnonzero(quoted[1:]) + 1
-    if len(body_quoted):
+    if len(body_quoted) and width <= _MAX_PLAIN_WIDTH:
         sub = lines.take(pa.array(body_quoted))
         plain = pc.match_substring_regex(sub, _plain_quoted(width)).to_numpy(
             zero_copy_only=False)
@@ -211,12 +214,35 @@ def _split_lines(data: bytes, start: int, file: str) -> Records | None:
     kept, kept_rows, bad = classify([parsed[i] for i in odd.tolist()],
                                     [i + 1 for i in odd.tolist()], width)
     reg_lines = body[regular]
+    # Arrow's parser drops a byte-order mark at the start of its input, csv.reader keeps it:
+    # leading lines that start with one go to csv.reader
+    lead = 0
+    while lead < len(reg_lines) and data.startswith(_UTF8_BOM,
+                                                    start + int(offsets[reg_lines[lead]])):
+        lead += 1
+    if lead:
+        firsts = reg_lines[:lead].tolist()
+        reg_lines = reg_lines[lead:]
+        recs = _parse_lines([text_of(i) for i in firsts])
+        if recs is None:                             # pragma: no cover - plain lines
+            return None
+        more, more_rows, more_bad = classify(recs, [i + 1 for i in firsts], width)
+        kept, kept_rows, bad = _merge_records(kept, kept_rows, bad, more, more_rows, more_bad)
     columns = _arrow_columns(view, offsets, reg_lines, width, quoting=bool(simple.any()))
     rows = reg_lines + 1
     if kept:
         columns, rows = _insert_rows(columns, rows, _columns_of(kept, width),
                                      np.asarray(kept_rows, dtype=np.int64))
     return Records(headers, columns, rows.astype(np.int64), bad)
+
+
+def _merge_records(kept: list, rows: list, bad: list, more: list, more_rows: list,
+                   more_bad: list) -> tuple[list, list, list]:
+    """Two sets of records split by csv.reader, merged in row order."""
+    order = sorted(range(len(rows) + len(more_rows)), key=(rows + more_rows).__getitem__)
+    records, numbers = kept + more, rows + more_rows
+    return ([records[i] for i in order], [numbers[i] for i in order],
+            sorted(bad + more_bad))
 
 
 def _insert_rows(columns: list[pa.ChunkedArray], rows: np.ndarray, extra: list[pa.ChunkedArray],

@@ -69,7 +69,8 @@ CELL = st.one_of(
        raw_lines=st.lists(st.sampled_from(["", "  ", ",,", "a,b", '"a,b",c', 'x"y,z',
                                            '"open', "\r", ",,,,,", '"a"b,c', 'a,"b"c',
                                            '"a""b",c', '""",c', ' "a",b', '"",""', '" ",a',
-                                           '"a",""', '"a,b","c\r"', '"x"",y"']),
+                                           '"a",""', '"a,b","c\r"', '"x"",y"',
+                                           '\ufeffx,y', '\ufeff,"y"']),
                           max_size=3),
        tail=st.sampled_from(["", "\n", "\n\n", " \n"]))
 def test_csv_splitter_equals_csv_reader(header, rows, quoting, newline, raw_lines, tail):
@@ -129,6 +130,19 @@ def test_fully_quoted_lines_take_the_arrow_path(monkeypatch):
     assert got == _outcome(lambda: _records_by_csv_reader(data, "t.csv"))
     assert len(seen) == 5                        # the header and the four lines above
     assert got[1][1][:2] == ['企业 "0", 有限公司', '企业 "1", 有限公司'] and got[3] == [(31, 2)]
+
+
+def test_wide_quoted_files_and_a_leading_byte_order_mark_equal_csv_reader():
+    # more than 1,001 columns: RE2 cannot express the plain-quoted form, csv.reader splits them
+    wide = ",".join(f"c{i}" for i in range(1002)) + "\n" + ",".join('"v"' for _ in range(1002))
+    # a byte-order mark opening a data line (Arrow's parser would drop it)
+    bom = 'a,b\n\ufeff,"y"\n\ufeffx,y\nq,r\n'
+    for text in (wide + "\n", bom):
+        data = text.encode("utf-8")
+        want = _outcome(lambda data=data: _records_by_csv_reader(data, "t.csv"))
+        assert _outcome(lambda data=data: split_csv(data, "t.csv")) == want
+    assert _outcome(lambda: split_csv(bom.encode("utf-8"), "t.csv"))[1][0][:2] == ["\ufeff",
+                                                                                  "\ufeffx"]
 
 
 def test_float_text_is_repr():
