@@ -352,7 +352,8 @@ def main(argv: list[str] | None = None) -> int:
         rv = command.main(args=argv, prog_name="evalkit", standalone_mode=False)
         code = rv if isinstance(rv, int) else 0
     except EvalkitError as exc:
-        err_console.print(f"[bold red]{t('cli.error', _lang())}:[/] {exc}", markup=True, soft_wrap=True)
+        err_console.print(f"[bold red]{t('cli.error', _lang())}:[/] {exc.text(_lang())}",
+                          markup=True, soft_wrap=True)
         code = EXIT_BAD_INPUT
     except typer.Exit as exc:
         code = exc.exit_code

@@ -10,7 +10,19 @@ from dataclasses import dataclass
 
 
 class EvalkitError(Exception):
-    """Base class of every error caused by input, configuration or design."""
+    """Base class of every error caused by input, configuration or design.
+
+    The message is English; ``zh`` is the same message in Chinese, shown by the CLI with
+    ``--lang zh`` (:meth:`text`). Raise sites give both: ``ConfigError("...", zh="...")``.
+    """
+
+    def __init__(self, message: str = "", *, zh: str | None = None) -> None:
+        super().__init__(message)
+        self.zh = zh
+
+    def text(self, lang: str = "en") -> str:
+        """The one-line message in ``lang`` ("en" or "zh"; English where no Chinese was given)."""
+        return self.zh if lang == "zh" and self.zh else str(self)
 
 
 @dataclass(frozen=True)
@@ -31,7 +43,8 @@ class DataError(EvalkitError):
     """Bad input data. Carries the location (file, row, column) and what to do about it."""
 
     def __init__(self, message: str, *, file: str | None = None, row: int | None = None,
-                 column: str | None = None, fix: str | None = None) -> None:
+                 column: str | None = None, fix: str | None = None, zh: str | None = None,
+                 fix_zh: str | None = None) -> None:
         self.location = Location(file, row, column)
         self.message = message
         self.fix = fix
@@ -39,7 +52,12 @@ class DataError(EvalkitError):
         text = f"{loc}: {message}" if loc else message
         if fix:
             text = f"{text} ({fix})"
-        super().__init__(text)
+        text_zh = None
+        if zh:
+            text_zh = f"{loc}：{zh}" if loc else zh
+            if fix_zh or fix:
+                text_zh = f"{text_zh}（{fix_zh or fix}）"
+        super().__init__(text, zh=text_zh)
 
 
 class ConfigError(EvalkitError):
@@ -73,4 +91,5 @@ def check_choice(name: str, value: object, allowed: tuple | list | frozenset) ->
     """
     if value not in allowed:
         shown = ", ".join(repr(a) for a in allowed)
-        raise ConfigError(f"{name} must be one of {shown}; received {value!r}")
+        raise ConfigError(f"{name} must be one of {shown}; received {value!r}",
+                          zh=f"{name} 须为 {shown} 之一；收到的是 {value!r}")
