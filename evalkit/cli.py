@@ -248,7 +248,9 @@ def verify(
     console.print(result.summary(), markup=False)
     if not result.ok:
         raise DataError(t("cli.verify.failed", _lang(), n=len(result.mismatched)), file=str(path),
-                        fix="re-run the study with `evalkit run` and render the report again")
+                        fix="re-run the study with `evalkit run` and render the report again",
+                        zh=t("cli.verify.failed", "zh", n=len(result.mismatched)),
+                        fix_zh="请用 `evalkit run` 重新运行研究配置并重新渲染报告")
 
 
 review_app = typer.Typer(help="The finance bureau's review log of recommendations (append-only, hash-chained).",
@@ -300,7 +302,9 @@ def review_verify(
     ok, bad = verify_review_log(store)
     if not ok:
         raise DataError(t("cli.review.tampered", _lang(), seq=bad), file=str(store),
-                        fix="restore the review log from a backup and re-record the decisions")
+                        fix="restore the review log from a backup and re-record the decisions",
+                        zh=t("cli.review.tampered", "zh", seq=bad),
+                        fix_zh="请从备份恢复审核记录，并重新录入各项决定")
     console.print(t("cli.review.ok", _lang()))
 
 

@@ -46,8 +46,8 @@ class DataError(EvalkitError):
                  column: str | None = None, fix: str | None = None, zh: str | None = None,
                  fix_zh: str | None = None) -> None:
         self.location = Location(file, row, column)
-        self.message = message
-        self.fix = fix
+        self.message, self.message_zh = message, zh
+        self.fix, self.fix_zh = fix, fix_zh
         loc = str(self.location)
         text = f"{loc}: {message}" if loc else message
         if fix:

@@ -47,7 +47,9 @@ def _path(name: str) -> Path:
         raise ConfigError(
             f"reference table {name} not found in {DATA_DIR}; evalkit reads its reference tables "
             "from the data/ folder beside the evalkit package (run from a source checkout or "
-            "reinstall so that data/ is present)"
+            "reinstall so that data/ is present)",
+            zh=f"在 {DATA_DIR} 中找不到参考表 {name}；evalkit 从 evalkit 包旁的 data/ 文件夹读取"
+               "参考表（请在源码目录中运行，或重新安装以确保 data/ 存在）",
         )
     return path
 
@@ -109,7 +111,8 @@ def _expand_codes(spec: str) -> list[str]:
         if "-" in token:
             lo, hi = token.split("-")
             if len(lo) != len(hi) or not (lo.isdigit() and hi.isdigit()):
-                raise ConfigError(f"{SIZE_FILE}: bad code range {token!r}")
+                raise ConfigError(f"{SIZE_FILE}: bad code range {token!r}",
+                                  zh=f"{SIZE_FILE}：代码区间 {token!r} 无效")
             out.extend(str(i).zfill(len(lo)) for i in range(int(lo), int(hi) + 1))
         else:
             out.append(token)
@@ -124,7 +127,9 @@ def _prefix_groups() -> dict[str, str]:
         for prefix in _expand_codes(spec):
             if prefix in out:
                 raise ConfigError(f"{SIZE_FILE}: code {prefix} is claimed by {out[prefix]} "
-                                  f"and {group}")
+                                  f"and {group}",
+                                  zh=f"{SIZE_FILE}：代码 {prefix} 同时归属于 {out[prefix]} "
+                                     f"和 {group}")
             out[prefix] = group
     return out
 
@@ -134,7 +139,9 @@ def _normalise(code: object) -> str:
     if not isinstance(code, str):
         raise DataError(
             f"industry code {code!r} is not text", column="industry_code",
+            zh=f"行业代码 {code!r} 不是文本",
             fix="read the industry_code column as text so leading zeros survive (e.g. '0111')",
+            fix_zh="请将 industry_code 列按文本读取，以保留前导零（如 '0111'）",
         )
     text = code.strip()
     letter = ""
@@ -143,18 +150,22 @@ def _normalise(code: object) -> str:
     if not (text.isdigit() and text.isascii() and 2 <= len(text) <= 4):
         raise DataError(
             f"industry code {code!r} is not a GB/T 4754-2017 code", column="industry_code",
+            zh=f"行业代码 {code!r} 不是 GB/T 4754-2017 代码",
             fix="give a 2-digit division or 4-digit class code such as '65' or '6510'",
+            fix_zh="请填写 2 位大类代码或 4 位小类代码，如 '65' 或 '6510'",
         )
     section = _division_section().get(text[:2])
     if section is None:
         raise DataError(
             f"industry code {code!r}: division {text[:2]} does not exist in GB/T 4754-2017",
-            column="industry_code", fix="divisions run from 01 to 97",
+            column="industry_code", zh=f"行业代码 {code!r}：GB/T 4754-2017 中不存在大类 {text[:2]}",
+            fix="divisions run from 01 to 97", fix_zh="大类代码的范围为 01 至 97",
         )
     if letter and letter != section:
         raise DataError(
             f"industry code {code!r}: division {text[:2]} belongs to section {section}, "
             f"not {letter}", column="industry_code",
+            zh=f"行业代码 {code!r}：大类 {text[:2]} 属于门类 {section}，而非 {letter}",
         )
     return text
 
@@ -189,7 +200,8 @@ def _located(fn, code, s: pd.Series):
     except DataError as err:
         where = np.flatnonzero(s.to_numpy(dtype=object) == code)[:5].tolist()
         raise DataError(f"{err.message} (at position(s) {where})", column="industry_code",
-                        fix=err.fix) from None
+                        fix=err.fix, zh=f"{err.message_zh or err.message}（位置：{where}）",
+                        fix_zh=err.fix_zh) from None
 
 
 def size_group_of(industry_code: str) -> str:
@@ -213,13 +225,16 @@ def _size_group_cached(industry_code: str) -> str:
             break
     finer = {g for p, g in prefixes.items() if len(p) > len(code) and p.startswith(code)}
     if finer and (group is None or finer - {group}):
+        groups = sorted(finer | ({group} if group else set()))
         raise DataError(
             f"industry code {industry_code!r} is split by the size standard between groups "
-            f"{sorted(finer | ({group} if group else set()))}", column="industry_code",
-            fix="give the 4-digit class code",
+            f"{groups}", column="industry_code",
+            zh=f"行业代码 {industry_code!r} 在企业规模划分标准中分属多个组 {groups}",
+            fix="give the 4-digit class code", fix_zh="请填写 4 位小类代码",
         )
     if group is None:  # every division is covered by the CSV; this guards the file's edits
-        raise ConfigError(f"{SIZE_FILE} assigns no size group to industry code {code}")
+        raise ConfigError(f"{SIZE_FILE} assigns no size group to industry code {code}",
+                          zh=f"{SIZE_FILE} 未给行业代码 {code} 指定规模组")
     return group
 
 
@@ -228,7 +243,8 @@ def _as_float(x, name: str) -> np.ndarray:
         return np.asarray(pd.to_numeric(pd.Series(np.ravel(np.asarray(x, dtype=object))),
                                         errors="raise"), dtype="float64")
     except (ValueError, TypeError) as err:
-        raise DataError(f"{name} must be numeric ({err})", column=name) from None
+        raise DataError(f"{name} must be numeric ({err})", column=name,
+                        zh=f"{name} 须为数值（{err}）") from None
 
 
 def classify_size(industry_code, revenue, employees):
@@ -263,7 +279,9 @@ def classify_size(industry_code, revenue, employees):
     except ValueError:
         raise DataError(
             f"industry_code, revenue and employees have different lengths "
-            f"({codes_arr.size}, {rev.size}, {emp.size})"
+            f"({codes_arr.size}, {rev.size}, {emp.size})",
+            zh=f"industry_code、revenue 和 employees 的长度不一致"
+               f"（{codes_arr.size}, {rev.size}, {emp.size}）",
         ) from None
     codes_s = pd.Series(codes_arr, dtype=object)
     uniq = pd.unique(codes_arr)
@@ -285,6 +303,8 @@ def classify_size(industry_code, revenue, employees):
                 raise DataError(
                     f"{crit} is missing or negative at position(s) {pos}; the size class of "
                     f"group {group} ({row['name_zh']}) needs it", column=crit,
+                    zh=f"{crit} 在位置 {pos} 处缺失或为负；判定规模组 {group}"
+                       f"（{row['name_zh']}）的企业规模需要该值",
                 )
         # Walk up from small: a firm reaches a class only if every applied criterion does.
         level = np.full(int(rows.sum()), 0)  # 0 micro, 1 small, 2 medium, 3 large

@@ -216,14 +216,16 @@ _FULLWIDTH = {"（": "(", "）": ")", "，": ",", "“": '"', "”": '"', "‘":
               "【": "[", "】": "]", "＝": "=", "＞": ">", "＜": "<", "！": "!", "　": " "}
 
 
-def _syntax_error(text: str, pos: int, message: str) -> ConfigError:
-    """A ConfigError pointing at character ``pos`` (0-based) with a caret line."""
+def _syntax_error(text: str, pos: int, message: str, zh: str) -> ConfigError:
+    """A ConfigError pointing at character ``pos`` (0-based) with a caret line; ``zh`` is
+    ``message`` in Chinese."""
     start = max(0, pos - 60)
     shown = text[start:pos + 60]
     line = "".join(" " if c in "\r\n\t" else c for c in shown)
     caret = " " * (pos - start) + "^"
     return ConfigError(
-        f"rule syntax error at character {pos + 1}: {message}\n    {line}\n    {caret}"
+        f"rule syntax error at character {pos + 1}: {message}\n    {line}\n    {caret}",
+        zh=f"规则语法错误（第 {pos + 1} 个字符）：{zh}\n    {line}\n    {caret}",
     )
 
 
@@ -241,7 +243,8 @@ def tokenize(text: str) -> list[Token]:
             assert m is not None
             lexeme = m.group()
             if m.end() < n and (text[m.end()].isalnum() or text[m.end()] in "_."):
-                raise _syntax_error(text, m.end(), f"malformed number {text[i:m.end() + 1]!r}")
+                raise _syntax_error(text, m.end(), f"malformed number {text[i:m.end() + 1]!r}",
+                                    f"数字格式错误 {text[i:m.end() + 1]!r}")
             tokens.append(Token("num", lexeme, i, _number_value(text, i, lexeme)))
             i = m.end()
             continue
@@ -266,12 +269,15 @@ def tokenize(text: str) -> list[Token]:
             i += len(op)
             continue
         if c == "=":
-            raise _syntax_error(text, i, "'=' is not an operator; compare with '=='")
+            raise _syntax_error(text, i, "'=' is not an operator; compare with '=='",
+                                "'=' 不是运算符；比较请用 '=='")
         if c in "&|!":
-            raise _syntax_error(text, i, f"{c!r} is not an operator; use and / or / not")
+            raise _syntax_error(text, i, f"{c!r} is not an operator; use and / or / not",
+                                f"{c!r} 不是运算符；请用 and / or / not")
         if c in _FULLWIDTH:
-            raise _syntax_error(text, i, f"full-width {c!r}; type the ASCII {_FULLWIDTH[c]!r}")
-        raise _syntax_error(text, i, f"unexpected character {c!r}")
+            raise _syntax_error(text, i, f"full-width {c!r}; type the ASCII {_FULLWIDTH[c]!r}",
+                                f"全角字符 {c!r}；请输入半角（ASCII）的 {_FULLWIDTH[c]!r}")
+        raise _syntax_error(text, i, f"unexpected character {c!r}", f"意外的字符 {c!r}")
     tokens.append(Token("eof", "", n))
     return tokens
 
@@ -282,11 +288,13 @@ def _number_value(text: str, pos: int, lexeme: str) -> int | float:
         try:
             float(value)
         except OverflowError:
-            raise _syntax_error(text, pos, f"number {lexeme[:20]}... is too large") from None
+            raise _syntax_error(text, pos, f"number {lexeme[:20]}... is too large",
+                                f"数字 {lexeme[:20]}... 过大") from None
         return value
     value = float(lexeme)
     if not math.isfinite(value):
-        raise _syntax_error(text, pos, f"number {lexeme[:20]} is too large")
+        raise _syntax_error(text, pos, f"number {lexeme[:20]} is too large",
+                            f"数字 {lexeme[:20]} 过大")
     return value
 
 
@@ -304,13 +312,16 @@ def _read_string(text: str, start: int) -> tuple[str, int]:
             esc = text[i + 1]
             if esc not in _ESCAPES:
                 raise _syntax_error(text, i, f"unknown escape '\\{esc}' in a string "
-                                             "(allowed: \\\\ \\' \\\" \\n \\t)")
+                                             "(allowed: \\\\ \\' \\\" \\n \\t)",
+                                    f"字符串中有未知的转义 '\\{esc}'"
+                                    "（可用：\\\\ \\' \\\" \\n \\t）")
             out.append(_ESCAPES[esc])
             i += 2
             continue
         out.append(c)
         i += 1
-    raise _syntax_error(text, start, f"string opened with {quote} is never closed")
+    raise _syntax_error(text, start, f"string opened with {quote} is never closed",
+                        f"以 {quote} 开始的字符串没有闭合")
 
 
 # =============================================================================== parser
@@ -318,18 +329,19 @@ _INFIX_BP = {"or": _BP_OR, "and": _BP_AND, **dict.fromkeys(COMPARISONS, _BP_CMP)
              "in": _BP_CMP, "+": _BP_ADD, "-": _BP_ADD, "*": _BP_MUL, "/": _BP_MUL}
 
 
-def _describe(node: Node) -> str:
+def _describe(node: Node, lang: str = "en") -> str:
+    zh = lang == "zh"
     if isinstance(node, Num):
-        return f"the number {_literal_text(node)}"
+        return f"{'数字' if zh else 'the number'} {_literal_text(node)}"
     if isinstance(node, Str):
-        return f"the text {_literal_text(node)}"
+        return f"{'文本' if zh else 'the text'} {_literal_text(node)}"
     if isinstance(node, Bool):
-        return f"the value {_literal_text(node)}"
+        return f"{'值' if zh else 'the value'} {_literal_text(node)}"
     if isinstance(node, Field):
-        return f"the field {node.name}"
+        return f"{'字段' if zh else 'the field'} {node.name}"
     if isinstance(node, Neg | Arith):
-        return f"the arithmetic '{to_text(node)}'"
-    return f"the condition '{to_text(node)}'"
+        return f"{'算术式' if zh else 'the arithmetic'} '{to_text(node)}'"
+    return f"{'条件' if zh else 'the condition'} '{to_text(node)}'"
 
 
 class _Parser:
@@ -348,42 +360,48 @@ class _Parser:
         self.i += 1
         return tok
 
-    def error(self, tok: Token, message: str) -> ConfigError:
-        return _syntax_error(self.text, tok.pos, message)
+    def error(self, tok: Token, message: str, zh: str) -> ConfigError:
+        return _syntax_error(self.text, tok.pos, message, zh)
 
-    def expect(self, kind: str, text: str, what: str) -> Token:
+    def expect(self, kind: str, text: str, what: str, what_zh: str) -> Token:
         tok = self.peek()
         if tok.kind != kind or tok.text != text:
-            raise self.error(tok, f"expected {what}, found {_tok_name(tok)}")
+            raise self.error(tok, f"expected {what}, found {_tok_name(tok)}",
+                             f"此处应为{what_zh}，实际为 {_tok_name(tok, 'zh')}")
         return self.advance()
 
     def enter(self, tok: Token) -> None:
         self.depth += 1
         if self.depth > MAX_DEPTH:
             raise self.error(tok, f"rule nests deeper than {MAX_DEPTH} levels; simplify it "
-                                  "(long lists of alternatives: write x in [...])")
+                                  "(long lists of alternatives: write x in [...])",
+                             f"规则嵌套超过 {MAX_DEPTH} 层，请简化"
+                             "（多个备选值请写作 x in [...]）")
 
     def leave(self) -> None:
         self.depth -= 1
 
-    def need(self, node: Node, kinds: tuple, tok: Token, role: str) -> Node:
+    def need(self, node: Node, kinds: tuple, tok: Token, role: str, role_zh: str) -> Node:
         if not isinstance(node, kinds):
-            raise self.error(tok, f"{role}, but found {_describe(node)}")
+            raise self.error(tok, f"{role}, but found {_describe(node)}",
+                             f"{role_zh}，但此处是 {_describe(node, 'zh')}")
         return node
 
     # --- grammar
     def parse(self) -> Node:
         first = self.peek()
         if first.kind == "eof":
-            raise self.error(first, "the rule is empty")
+            raise self.error(first, "the rule is empty", "规则为空")
         node = self.expr(0)
         tok = self.peek()
         if tok.kind != "eof":
             raise self.error(tok, f"unexpected {_tok_name(tok)}; expected and / or / an operator "
-                                  "or the end of the rule")
+                                  "or the end of the rule",
+                             f"意外的 {_tok_name(tok, 'zh')}；此处应为 and / or / 运算符或规则结尾")
         return self.need(node, CONDITION_NODES, first,
                          "a rule must be a condition (a comparison, in [...], true/false or a "
-                         "true/false field)")
+                         "true/false field)",
+                         "规则须为条件（比较式、in [...]、true/false 或取值为 true/false 的字段）")
 
     def expr(self, min_bp: int) -> Node:
         left = self.prefix()
@@ -398,7 +416,8 @@ class _Parser:
                 break
             if bp == _BP_CMP and isinstance(left, Compare | InList) and chained:
                 raise self.error(tok, "comparisons cannot be chained; join them with 'and' "
-                                      "(a < b and b < c)")
+                                      "(a < b and b < c)",
+                                 "比较不能连写，请用 'and' 连接（a < b and b < c）")
             self.advance()
             if op == "not in":
                 self.advance()
@@ -410,26 +429,30 @@ class _Parser:
 
     def infix(self, op: str, tok: Token, left: Node, bp: int) -> Node:
         if op in ("and", "or"):
-            self.need(left, CONDITION_NODES, tok, f"'{op}' joins conditions")
+            self.need(left, CONDITION_NODES, tok, f"'{op}' joins conditions",
+                      f"'{op}' 用于连接条件")
             right_tok = self.peek()
             right = self.expr(bp)
-            self.need(right, CONDITION_NODES, right_tok, f"'{op}' joins conditions")
+            self.need(right, CONDITION_NODES, right_tok, f"'{op}' joins conditions",
+                      f"'{op}' 用于连接条件")
             return And(left, right) if op == "and" else Or(left, right)
         if op in ("in", "not in"):
-            self.need(left, VALUE_NODES, tok, f"'{op}' tests a value")
+            self.need(left, VALUE_NODES, tok, f"'{op}' tests a value", f"'{op}' 用于检验一个值")
             return InList(left, self.literal_list(), negated=(op == "not in"))
         if op in COMPARISONS:
-            self.need(left, VALUE_NODES, tok, f"'{op}' compares values")
+            self.need(left, VALUE_NODES, tok, f"'{op}' compares values", f"'{op}' 用于比较值")
             right_tok = self.peek()
             right = self.expr(bp)
-            self.need(right, VALUE_NODES, right_tok, f"'{op}' compares values")
+            self.need(right, VALUE_NODES, right_tok, f"'{op}' compares values",
+                      f"'{op}' 用于比较值")
             _check_literal_types(self, op, left, right, tok)
             return Compare(op, left, right)
         # arithmetic
-        self.need(left, NUMERIC_NODES, tok, f"'{op}' needs numbers")
+        self.need(left, NUMERIC_NODES, tok, f"'{op}' needs numbers", f"'{op}' 需要数字")
         right_tok = self.peek()
         right = self.expr(bp)
-        self.need(right, NUMERIC_NODES, right_tok, f"'{op}' needs numbers")
+        self.need(right, NUMERIC_NODES, right_tok, f"'{op}' needs numbers",
+                  f"'{op}' 需要数字")
         return Arith(op, left, right)
 
     def prefix(self) -> Node:
@@ -447,7 +470,8 @@ class _Parser:
             operand_tok = self.peek()
             operand = self.expr(_BP_NOT)
             self.leave()
-            return Not(self.need(operand, CONDITION_NODES, operand_tok, "'not' negates a condition"))
+            return Not(self.need(operand, CONDITION_NODES, operand_tok, "'not' negates a condition",
+                                 "'not' 用于对条件取反"))
         if tok.kind == "op" and tok.text == "-":
             nxt = self.peek()
             if nxt.kind == "num":  # a negative literal
@@ -456,20 +480,24 @@ class _Parser:
             self.enter(tok)
             operand = self.expr(_BP_NEG)
             self.leave()
-            return Neg(self.need(operand, NUMERIC_NODES, nxt, "'-' needs a number"))
+            return Neg(self.need(operand, NUMERIC_NODES, nxt, "'-' needs a number",
+                                 "'-' 需要数字"))
         if tok.kind == "op" and tok.text == "(":
             self.enter(tok)
             node = self.expr(0)
             self.leave()
-            self.expect("op", ")", "')' to close the '(' at character " f"{tok.pos + 1}")
+            self.expect("op", ")", "')' to close the '(' at character " f"{tok.pos + 1}",
+                        f"用于闭合第 {tok.pos + 1} 个字符处 '(' 的 ')'")
             return node
         if tok.kind == "eof":
-            raise self.error(tok, "the rule ends too early; a value or condition is missing")
+            raise self.error(tok, "the rule ends too early; a value or condition is missing",
+                             "规则提前结束，缺少值或条件")
         raise self.error(tok, f"unexpected {_tok_name(tok)}; expected a value, a field, '(' "
-                              "or 'not'")
+                              "or 'not'",
+                         f"意外的 {_tok_name(tok, 'zh')}；此处应为值、字段、'(' 或 'not'")
 
     def literal_list(self) -> tuple[Literal, ...]:
-        self.expect("op", "[", "'[' to start the list after 'in'")
+        self.expect("op", "[", "'[' to start the list after 'in'", " 'in' 之后开始列表的 '['")
         items: list[Literal] = []
         first_tok: Token | None = None
         while not (self.peek().kind == "op" and self.peek().text == "]"):
@@ -478,7 +506,9 @@ class _Parser:
             if items and type(item) is not type(items[0]):
                 assert first_tok is not None
                 raise self.error(tok, f"list mixes {_describe(items[0])} with {_describe(item)}; "
-                                      "all items must be numbers, or all text, or all true/false")
+                                      "all items must be numbers, or all text, or all true/false",
+                                 f"列表中混有 {_describe(items[0], 'zh')} 与 {_describe(item, 'zh')}；"
+                                 "各项须全为数字、全为文本或全为 true/false")
             if not items:
                 first_tok = tok
             items.append(item)
@@ -487,7 +517,9 @@ class _Parser:
                 continue
             if not (self.peek().kind == "op" and self.peek().text == "]"):
                 raise self.error(self.peek(), f"expected ',' or ']' in the list, found "
-                                              f"{_tok_name(self.peek())}")
+                                              f"{_tok_name(self.peek())}",
+                                 f"列表中此处应为 ',' 或 ']'，实际为 "
+                                 f"{_tok_name(self.peek(), 'zh')}")
         self.advance()
         return tuple(items)
 
@@ -502,7 +534,8 @@ class _Parser:
         if tok.kind == "kw" and tok.text in ("true", "false"):
             return Bool(tok.text == "true")
         raise self.error(tok, f"list items must be numbers, quoted text or true/false; found "
-                              f"{_tok_name(tok)}")
+                              f"{_tok_name(tok)}",
+                         f"列表项须为数字、带引号的文本或 true/false；实际为 {_tok_name(tok, 'zh')}")
 
 
 def _infix_op(tok: Token, nxt: Token) -> str | None:
@@ -515,9 +548,9 @@ def _infix_op(tok: Token, nxt: Token) -> str | None:
     return None
 
 
-def _tok_name(tok: Token) -> str:
+def _tok_name(tok: Token, lang: str = "en") -> str:
     if tok.kind == "eof":
-        return "the end of the rule"
+        return "规则结尾" if lang == "zh" else "the end of the rule"
     return f"'{tok.text}'"
 
 
@@ -527,7 +560,9 @@ def _check_literal_types(p: _Parser, op: str, left: Node, right: Node, tok: Toke
     if (isinstance(left, Str) and isinstance(right, numeric)) or (
             isinstance(right, Str) and isinstance(left, numeric)):
         raise p.error(tok, f"'{op}' compares {_describe(left)} with {_describe(right)}; "
-                           "text compares only with text")
+                           "text compares only with text",
+                      f"'{op}' 将 {_describe(left, 'zh')} 与 {_describe(right, 'zh')} 比较；"
+                      "文本只能与文本比较")
 
 
 def _walk(node: Node) -> Iterable[Node]:
@@ -562,18 +597,22 @@ def _depth(node: Node) -> int:
 @dataclass(frozen=True)
 class _Val:
     """An evaluated operand: ``kind`` num (float64, NaN missing), bool or text (with ``missing``),
-    or null (a column with no values at all)."""
+    or null (a column with no values at all); ``label`` names it in messages, ``label_zh`` in
+    Chinese."""
 
     kind: str
     data: np.ndarray
     missing: np.ndarray
     label: str
+    label_zh: str
 
 
 def _column(df: pd.DataFrame, name: str) -> _Val:
     s = df[name]
+    label, label_zh = f"field {name}", f"字段 {name}"
     if isinstance(s, pd.DataFrame):
-        raise ConfigError(f"field {name} appears in {s.shape[1]} columns; rename the duplicates")
+        raise ConfigError(f"field {name} appears in {s.shape[1]} columns; rename the duplicates",
+                          zh=f"字段 {name} 出现在 {s.shape[1]} 列中；请为重复的列改名")
     n = len(s)
     missing = s.isna().to_numpy(dtype=bool)
     dtype = s.dtype
@@ -582,30 +621,34 @@ def _column(df: pd.DataFrame, name: str) -> _Val:
         dtype = s.dtype
     if pd.api.types.is_bool_dtype(dtype):
         data = s.fillna(False).to_numpy(dtype=bool)
-        return _Val("bool", data, missing, f"field {name}")
+        return _Val("bool", data, missing, label, label_zh)
     if pd.api.types.is_numeric_dtype(dtype):
         data = s.to_numpy(dtype="float64", na_value=np.nan)
-        return _Val("num", data, missing | np.isnan(data), f"field {name}")
+        return _Val("num", data, missing | np.isnan(data), label, label_zh)
     if pd.api.types.is_string_dtype(dtype) and not pd.api.types.is_object_dtype(dtype):
         data = s.to_numpy(dtype=object, na_value=None)
-        return _Val("text", data, missing, f"field {name}")
+        return _Val("text", data, missing, label, label_zh)
     if pd.api.types.is_object_dtype(dtype):
         present = s[~missing]
         if len(present) == 0:
-            return _Val("null", np.zeros(n), np.ones(n, dtype=bool), f"field {name}")
+            return _Val("null", np.zeros(n), np.ones(n, dtype=bool), label, label_zh)
         kinds = {_py_kind(v) for v in present}
         if kinds == {"bool"}:
             data = np.array([bool(v) if not m else False for v, m in zip(s, missing, strict=True)])
-            return _Val("bool", data, missing, f"field {name}")
+            return _Val("bool", data, missing, label, label_zh)
         if kinds == {"num"}:
             data = np.array([np.nan if m else float(v) for v, m in zip(s, missing, strict=True)])
-            return _Val("num", data, missing | np.isnan(data), f"field {name}")
+            return _Val("num", data, missing | np.isnan(data), label, label_zh)
         if kinds == {"text"}:
-            return _Val("text", s.to_numpy(dtype=object), missing, f"field {name}")
+            return _Val("text", s.to_numpy(dtype=object), missing, label, label_zh)
         raise ConfigError(f"field {name} mixes {', '.join(sorted(kinds))} values; a rule can use "
-                          "it only once it holds one type")
+                          "it only once it holds one type",
+                          zh=f"字段 {name} 混有 {', '.join(sorted(kinds))} 类型的值；"
+                             "须统一为一种类型后才能在规则中使用")
     raise ConfigError(f"field {name} has type {dtype}, which rules cannot use (numbers, text and "
-                      "true/false only)")
+                      "true/false only)",
+                      zh=f"字段 {name} 的类型为 {dtype}，规则无法使用"
+                         "（仅支持数字、文本和 true/false）")
 
 
 def _py_kind(v: object) -> str:
@@ -619,12 +662,13 @@ def _py_kind(v: object) -> str:
 
 
 def _literal_val(node: Literal, n: int) -> _Val:
-    label = _describe(node)
+    label, label_zh = _describe(node), _describe(node, "zh")
     if isinstance(node, Bool):
-        return _Val("bool", np.full(n, node.value), np.zeros(n, dtype=bool), label)
+        return _Val("bool", np.full(n, node.value), np.zeros(n, dtype=bool), label, label_zh)
     if isinstance(node, Str):
-        return _Val("text", np.full(n, node.value, dtype=object), np.zeros(n, dtype=bool), label)
-    return _Val("num", np.full(n, float(node.value)), np.zeros(n, dtype=bool), label)
+        return _Val("text", np.full(n, node.value, dtype=object), np.zeros(n, dtype=bool), label,
+                    label_zh)
+    return _Val("num", np.full(n, float(node.value)), np.zeros(n, dtype=bool), label, label_zh)
 
 
 def _as_number(v: _Val, op: str) -> np.ndarray:
@@ -634,7 +678,8 @@ def _as_number(v: _Val, op: str) -> np.ndarray:
         return np.where(v.missing, np.nan, v.data.astype("float64"))
     if v.kind == "null":
         return np.full(v.data.shape, np.nan)
-    raise ConfigError(f"'{op}' needs numbers, but {v.label} is text")
+    raise ConfigError(f"'{op}' needs numbers, but {v.label} is text",
+                      zh=f"'{op}' 需要数字，但 {v.label_zh} 是文本")
 
 
 _CMP_FUNCS = {"==": operator.eq, "!=": operator.ne, "<": operator.lt, "<=": operator.le,
@@ -656,7 +701,7 @@ class _Evaluator:
             return _literal_val(node, self.n)
         if isinstance(node, Neg):
             x = _as_number(self.value(node.operand), "-")
-            return _Val("num", -x, np.isnan(x), _describe(node))
+            return _Val("num", -x, np.isnan(x), _describe(node), _describe(node, "zh"))
         if isinstance(node, Arith):
             a = _as_number(self.value(node.left), node.op)
             b = _as_number(self.value(node.right), node.op)
@@ -669,9 +714,10 @@ class _Evaluator:
                     out = a * b
                 else:
                     out = np.where(b == 0, np.nan, a / np.where(b == 0, 1.0, b))
-            return _Val("num", out, np.isnan(out), _describe(node))
+            return _Val("num", out, np.isnan(out), _describe(node), _describe(node, "zh"))
         # a condition used as a value cannot arise from the parser
-        raise ConfigError(f"{_describe(node)} is not a value")  # pragma: no cover
+        raise ConfigError(f"{_describe(node)} is not a value",  # pragma: no cover
+                          zh=f"{_describe(node, 'zh')} 不是值")
 
     def condition(self, node: Node) -> np.ndarray:
         if isinstance(node, And):
@@ -689,16 +735,20 @@ class _Evaluator:
             if v.kind != "bool":
                 kind = "numeric" if v.kind == "num" else "text"
                 example = "> 0" if kind == "numeric" else '== "..."'
+                kind_zh = "数值型" if kind == "numeric" else "文本型"
                 raise ConfigError(
                     f"field {node.name} is {kind}; a bare field in a rule must be true/false. "
-                    f"Compare it instead, e.g. {node.name} {example}"
+                    f"Compare it instead, e.g. {node.name} {example}",
+                    zh=f"字段 {node.name} 为{kind_zh}；规则中单独使用的字段须为 true/false，"
+                       f"请改用比较式，例如 {node.name} {example}",
                 )
             return v.data & ~v.missing
         if isinstance(node, Compare):
             return self.compare(node)
         if isinstance(node, InList):
             return self.in_list(node)
-        raise ConfigError(f"{_describe(node)} is not a condition")  # pragma: no cover
+        raise ConfigError(f"{_describe(node)} is not a condition",  # pragma: no cover
+                          zh=f"{_describe(node, 'zh')} 不是条件")
 
     def compare(self, node: Compare) -> np.ndarray:
         a, b = self.value(node.left), self.value(node.right)
@@ -710,7 +760,10 @@ class _Evaluator:
         if (a.kind == "text") != (b.kind == "text"):
             raise ConfigError(f"'{node.op}' compares {a.label} ({_kind_name(a)}) with {b.label} "
                               f"({_kind_name(b)}); text compares only with text"
-                              + _quote_hint(a, b))
+                              + _quote_hint(a, b),
+                              zh=f"'{node.op}' 将 {a.label_zh}（{_kind_name(a, 'zh')}）与 "
+                                 f"{b.label_zh}（{_kind_name(b, 'zh')}）比较；文本只能与文本比较"
+                                 + _quote_hint(a, b, "zh"))
         if a.kind == "text":
             if ok.any():
                 out[ok] = np.array([fn(x, y) for x, y in zip(a.data[ok], b.data[ok], strict=True)],
@@ -731,7 +784,10 @@ class _Evaluator:
             if (v.kind == "text") != (item_kind == "text"):
                 raise ConfigError(f"'in' tests {v.label} ({_kind_name(v)}) against a list of "
                                   f"{'text' if item_kind == 'text' else 'numbers/true/false'}; "
-                                  "text compares only with text")
+                                  "text compares only with text",
+                                  zh=f"'in' 以{'文本' if item_kind == 'text' else '数字/true/false'}"
+                                     f"列表检验 {v.label_zh}（{_kind_name(v, 'zh')}）；"
+                                     "文本只能与文本比较")
         if v.kind == "text":
             allowed = {x.value for x in node.values}
             hit = np.array([x in allowed if m else False for x, m in zip(v.data, ok, strict=True)],
@@ -744,12 +800,16 @@ class _Evaluator:
         return (~hit & ok) if node.negated else hit
 
 
-def _kind_name(v: _Val) -> str:
+def _kind_name(v: _Val, lang: str = "en") -> str:
+    if lang == "zh":
+        return {"num": "数字", "bool": "true/false", "text": "文本"}.get(v.kind, v.kind)
     return {"num": "a number", "bool": "true/false", "text": "text"}.get(v.kind, v.kind)
 
 
-def _quote_hint(a: _Val, b: _Val) -> str:
+def _quote_hint(a: _Val, b: _Val, lang: str = "en") -> str:
     if {a.kind, b.kind} == {"text", "num"}:
+        if lang == "zh":
+            return "；若该字段存放的是代码，请给数字加引号，例如 industry_code == \"6510\""
         return "; quote the number if the field holds codes, e.g. industry_code == \"6510\""
     return ""
 
@@ -780,10 +840,16 @@ class Rule:
         for name in unknown:
             close = difflib.get_close_matches(name, known_list, n=1)
             parts.append(f"'{name}'" + (f" (did you mean '{close[0]}'?)" if close else ""))
+        parts_zh = []
+        for name in unknown:
+            close = difflib.get_close_matches(name, known_list, n=1)
+            parts_zh.append(f"'{name}'" + (f"（是否指 '{close[0]}'？）" if close else ""))
         s = "s" if len(unknown) > 1 else ""
         raise ConfigError(
             f"rule '{self}' uses unknown field{s} {', '.join(parts)}; known fields: "
-            f"{', '.join(known_list) if known_list else '(none)'}"
+            f"{', '.join(known_list) if known_list else '(none)'}",
+            zh=f"规则 '{self}' 使用了未知字段 {'、'.join(parts_zh)}；已知字段："
+               f"{', '.join(known_list) if known_list else '（无）'}",
         )
 
     def evaluate(self, df: pd.DataFrame) -> np.ndarray:
@@ -796,12 +862,15 @@ class Rule:
 def parse_rule(text: str) -> Rule:
     """Parse rule text into a :class:`Rule`; any problem raises ConfigError with its position."""
     if not isinstance(text, str):
-        raise ConfigError(f"a rule must be text; received {type(text).__name__}")
+        raise ConfigError(f"a rule must be text; received {type(text).__name__}",
+                          zh=f"规则须为文本；收到的是 {type(text).__name__}")
     if len(text) > MAX_RULE_LENGTH:
-        raise ConfigError(f"rule is {len(text)} characters long; the limit is {MAX_RULE_LENGTH}")
+        raise ConfigError(f"rule is {len(text)} characters long; the limit is {MAX_RULE_LENGTH}",
+                          zh=f"规则长 {len(text)} 个字符，超过上限 {MAX_RULE_LENGTH}")
     node = _Parser(text).parse()
     if _depth(node) > MAX_DEPTH:
-        raise ConfigError(f"rule nests deeper than {MAX_DEPTH} levels; simplify it")
+        raise ConfigError(f"rule nests deeper than {MAX_DEPTH} levels; simplify it",
+                          zh=f"规则嵌套超过 {MAX_DEPTH} 层，请简化")
     return Rule(node, text)
 
 

@@ -27,6 +27,14 @@ from evalkit.errors import ConfigError
 OUTCOMES = ("revenue", "tax_paid", "rd_expense", "employees", "invention_patents", "pct_applications")
 
 
+
+class _StudyValueError(ValueError):
+    """A study check's complaint in English (the message pydantic shows) and Chinese (``zh``)."""
+
+    def __init__(self, message: str, zh: str) -> None:
+        super().__init__(message)
+        self.zh = zh
+
 class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
@@ -70,7 +78,8 @@ class Design(_Strict):
     @classmethod
     def _window_order(cls, v):
         if v is not None and v[0] >= v[1]:
-            raise ValueError(f"window start {v[0]} must be before its end {v[1]}")
+            raise _StudyValueError(f"window start {v[0]} must be before its end {v[1]}",
+                                   f"窗口起点 {v[0]} 须早于终点 {v[1]}")
         return v
 
 
@@ -118,9 +127,14 @@ class ExPostStudy(_StudyBase):
     def _main_in_outcomes(self):
         for o in self.outcomes:
             if o not in OUTCOMES:
-                raise ValueError(f"outcome {o!r} is not a firm-year outcome; allowed: {', '.join(OUTCOMES)}")
+                raise _StudyValueError(
+                    f"outcome {o!r} is not a firm-year outcome; allowed: {', '.join(OUTCOMES)}",
+                    f"结果变量 {o!r} 不是企业年度指标；可选：{', '.join(OUTCOMES)}")
         if self.main_outcome not in self.outcomes:
-            raise ValueError(f"main_outcome {self.main_outcome!r} must be one of outcomes {list(self.outcomes)}")
+            raise _StudyValueError(
+                f"main_outcome {self.main_outcome!r} must be one of outcomes "
+                f"{list(self.outcomes)}",
+                f"main_outcome {self.main_outcome!r} 须为 outcomes {list(self.outcomes)} 之一")
         return self
 
 
@@ -187,7 +201,8 @@ class MonitorStudy(_StudyBase):
     @model_validator(mode="after")
     def _thresholds(self):
         if self.red <= self.amber:
-            raise ValueError(f"red ({self.red}) must exceed amber ({self.amber})")
+            raise _StudyValueError(f"red ({self.red}) must exceed amber ({self.amber})",
+                                   f"red（{self.red}）须大于 amber（{self.amber}）")
         return self
 
 
@@ -238,20 +253,30 @@ def _allowed_keys(model: type[BaseModel], loc: tuple) -> list[str]:
     return sorted(getattr(current, "model_fields", {})) if current is not None else []
 
 
-def _format_errors(exc: ValidationError, path: Path, model: type[BaseModel] | None) -> str:
+def _format_errors(exc: ValidationError, path: Path, model: type[BaseModel] | None,
+                   lang: str = "en") -> str:
+    """The validation errors as one line, in English or (``lang="zh"``) Chinese; pydantic's own
+    description of a bad value (``err["msg"]``, e.g. "Input should be a valid integer") stays
+    as pydantic gives it, the study's own checks (:class:`_StudyValueError`) are translated."""
+    zh = lang == "zh"
     lines = []
     for err in exc.errors():
         loc = tuple(p for p in err["loc"] if p not in _MODELS)
-        where = ".".join(str(p) for p in loc) or "(top level)"
+        where = ".".join(str(p) for p in loc) or ("（顶层）" if zh else "(top level)")
         if err["type"] == "extra_forbidden" and model is not None:
             allowed = _allowed_keys(model, loc)
-            lines.append(f"{path}: unknown key '{where}'; allowed here: {', '.join(allowed)}")
+            lines.append(f"{path}：未知键 '{where}'；此处允许的键：{', '.join(allowed)}" if zh else
+                         f"{path}: unknown key '{where}'; allowed here: {', '.join(allowed)}")
         elif err["type"] == "missing":
-            lines.append(f"{path}: missing required key '{where}'")
+            lines.append(f"{path}：缺少必填键 '{where}'" if zh else
+                         f"{path}: missing required key '{where}'")
         else:
             msg = err["msg"].removeprefix("Value error, ")
-            lines.append(f"{path}: '{where}': {msg} (received {err.get('input')!r})")
-    return "; ".join(lines)
+            if zh:
+                msg = getattr(err.get("ctx", {}).get("error"), "zh", msg)
+            lines.append(f"{path}：'{where}'：{msg}（收到的是 {err.get('input')!r}）" if zh else
+                         f"{path}: '{where}': {msg} (received {err.get('input')!r})")
+    return ("；" if zh else "; ").join(lines)
 
 
 def load_study(path: Path | str) -> tuple[Any, str]:
@@ -263,21 +288,27 @@ def load_study(path: Path | str) -> tuple[Any, str]:
     try:
         raw = path.read_bytes()
     except OSError as exc:
-        raise ConfigError(f"{path}: cannot read the study file ({exc.strerror})") from None
+        raise ConfigError(f"{path}: cannot read the study file ({exc.strerror})",
+                          zh=f"{path}：无法读取研究配置文件（{exc.strerror}）") from None
     try:
         doc = yaml.safe_load(raw.decode("utf-8"))
     except (yaml.YAMLError, UnicodeDecodeError) as exc:
-        raise ConfigError(f"{path}: not valid UTF-8 YAML ({exc})") from None
+        raise ConfigError(f"{path}: not valid UTF-8 YAML ({exc})",
+                          zh=f"{path}：不是有效的 UTF-8 YAML（{exc}）") from None
     if not isinstance(doc, dict):
-        raise ConfigError(f"{path}: a study is a YAML mapping with a 'stage' key")
+        raise ConfigError(f"{path}: a study is a YAML mapping with a 'stage' key",
+                          zh=f"{path}：研究配置须为含 'stage' 键的 YAML 映射")
     stage = doc.get("stage")
     model = _MODELS.get(stage)
     if model is None:
-        raise ConfigError(f"{path}: 'stage' must be one of {', '.join(_MODELS)}; received {stage!r}")
+        stages = ", ".join(_MODELS)
+        raise ConfigError(f"{path}: 'stage' must be one of {stages}; received {stage!r}",
+                          zh=f"{path}：'stage' 须为 {stages} 之一；收到的是 {stage!r}")
     try:
         study = _ADAPTER.validate_python(doc)
     except ValidationError as exc:
-        raise ConfigError(_format_errors(exc, path, model)) from None
+        raise ConfigError(_format_errors(exc, path, model),
+                          zh=_format_errors(exc, path, model, lang="zh")) from None
     return _resolve_paths(study, path.parent), hashlib.sha256(raw).hexdigest()
 
 

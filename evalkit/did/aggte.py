@@ -109,7 +109,10 @@ def _check_missing(type: str, group: np.ndarray, time: np.ndarray, finite: np.nd
         raise DesignError(
             f"aggte(type={type!r}): missing (not estimable) cells would enter the aggregation: "
             f"{cells}; set na_rm=True to leave them out (the estimates then average only the "
-            "cells that could be estimated), or restrict min_e / max_e / balance_e")
+            "cells that could be estimated), or restrict min_e / max_e / balance_e",
+            zh=f"aggte(type={type!r})：以下缺失（不可估计）的单元将进入加总：{cells}；"
+               "请设置 na_rm=True 将其排除（此时估计值仅对可估计的单元取平均），"
+               "或限制 min_e / max_e / balance_e")
     dropped = [label[k] for k in np.flatnonzero(enters)]
     if dropped:
         warnings.warn(f"aggte(type={type!r}): left out {len(dropped)} missing ATT(g,t) cells "
@@ -181,7 +184,8 @@ def aggte(result: ATTgtResult, type: str = "group", min_e: float = -math.inf,
                 wcs.append(wc)
                 was.append(wa)
         if not keys:
-            raise DesignError("no post-treatment cell within max_e; widen max_e")
+            raise DesignError("no post-treatment cell within max_e; widen max_e",
+                              zh="max_e 范围内没有政策后时期的单元；请放宽 max_e")
         Wc = np.column_stack(wcs)
         theta = att @ Wc
         gk = np.array(keys)
@@ -212,7 +216,9 @@ def aggte(result: ATTgtResult, type: str = "group", min_e: float = -math.inf,
         use = np.array(keys) >= 0 if type == "dynamic" else np.ones(len(keys), dtype=bool)
         if not use.any():
             raise DesignError("no post-treatment event time (e >= 0) in the selected window; "
-                              "widen min_e / max_e / balance_e")
+                              "widen min_e / max_e / balance_e",
+                              zh="所选窗口内没有政策后时期的事件时间（e >= 0）；"
+                                 "请放宽 min_e / max_e / balance_e")
         overall_wc = np.column_stack(wcs)[:, use].mean(axis=1)
         overall_wa = np.column_stack(was)[:, use].mean(axis=1)
 

@@ -64,12 +64,15 @@ _SE_FLOOR = np.sqrt(np.finfo(float).eps) * 10
 
 def _check_columns(data: pd.DataFrame, names: Sequence[str]) -> None:
     if not isinstance(data, pd.DataFrame):
-        raise DataError(f"data must be a pandas DataFrame; received {type(data).__name__}")
+        raise DataError(f"data must be a pandas DataFrame; received {type(data).__name__}",
+                        zh=f"data 须为 pandas DataFrame；收到的是 {type(data).__name__}")
     for name in names:
         if name not in data.columns:
             shown = ", ".join(map(str, data.columns[:12]))
             raise DataError(f"column {name!r} not found in the data (columns: {shown})",
-                            column=str(name), fix="check the column name")
+                            column=str(name), fix="check the column name",
+                            zh=f"数据中未找到列 {name!r}（现有列：{shown}）",
+                            fix_zh="请检查列名")
 
 
 def _integer_column(values: pd.Series, name: str) -> np.ndarray:
@@ -78,30 +81,37 @@ def _integer_column(values: pd.Series, name: str) -> np.ndarray:
     if values.isna().any():
         row = int(np.flatnonzero(values.isna().to_numpy())[0])
         raise DataError(f"column {name!r} has missing values", column=name, row=row + 2,
-                        fix="fill or remove the rows")
+                        fix="fill or remove the rows",
+                        zh=f"列 {name!r} 存在缺失值", fix_zh="请填补或删除这些行")
     try:
         arr = values.to_numpy(dtype=float)
     except (TypeError, ValueError) as exc:
-        raise DataError(f"column {name!r} must be numeric", column=name) from exc
+        raise DataError(f"column {name!r} must be numeric", column=name,
+                        zh=f"列 {name!r} 须为数值型") from exc
     bad = ~np.isfinite(arr) | (arr != np.round(arr))
     if bad.any():
         row = int(np.flatnonzero(bad)[0])
         raise DataError(f"column {name!r} must hold whole numbers (periods such as years); "
                         f"found {values.iloc[row]!r}", column=name, row=row + 2,
-                        fix="code periods as integers, e.g. 2019")
+                        fix="code periods as integers, e.g. 2019",
+                        zh=f"列 {name!r} 须为整数（如年份等时期）；发现 {values.iloc[row]!r}",
+                        fix_zh="请将时期编码为整数，例如 2019")
     return arr.astype(np.int64)
 
 
 def _unit_constant(ucodes: np.ndarray, first_row: np.ndarray, values: np.ndarray, name: str,
-                   ids: np.ndarray, what: str) -> np.ndarray:
+                   ids: np.ndarray, what: str, what_zh: str) -> np.ndarray:
     """The per-unit value of a column that must not vary within unit; DataError otherwise.
-    ``first_row`` (n,) is the position of each unit's first row."""
+    ``first_row`` (n,) is the position of each unit's first row; ``what`` says (in English,
+    ``what_zh`` in Chinese) what a unit whose value changes does."""
     per_unit = values[first_row]
     same = values == per_unit[ucodes]
     if not np.all(same):
         i = int(np.flatnonzero(~same)[0])
         raise DataError(f"unit {ids[ucodes[i]]!r} {what}: column {name!r} changes over time",
-                        column=name, fix=f"{name} must be constant within each unit")
+                        column=name, fix=f"{name} must be constant within each unit",
+                        zh=f"个体 {ids[ucodes[i]]!r} {what_zh}：列 {name!r} 随时间变化",
+                        fix_zh=f"{name} 须在每个个体内保持不变")
     return per_unit
 
 
@@ -215,17 +225,21 @@ class _Panel:
         g = _integer_column(data[gname], gname)
         if np.any(g < 0):
             raise DataError(f"column {gname!r} must be the first treated period, or 0 for "
-                            "never treated; found a negative value", column=gname)
+                            "never treated; found a negative value", column=gname,
+                            zh=f"列 {gname!r} 须为首次受资助时期，从未受资助者为 0；发现负值")
         idv = data[idname]
         if idv.isna().any():
-            raise DataError(f"column {idname!r} has missing unit ids", column=idname)
+            raise DataError(f"column {idname!r} has missing unit ids", column=idname,
+                            zh=f"列 {idname!r} 存在缺失的个体标识")
         y = _float_column(data[yname])
         xcols = [_float_column(data[c]) for c in covariates]
         keep = np.isfinite(y)
         for c, x in zip(covariates, xcols, strict=True):
             if np.isnan(x).all() and data[c].notna().any():
                 raise DataError(f"covariate {c!r} is not numeric", column=c,
-                                fix="encode categories as numeric dummies")
+                                fix="encode categories as numeric dummies",
+                                zh=f"协变量 {c!r} 不是数值型",
+                                fix_zh="请将分类变量编码为数值型虚拟变量")
             keep &= np.isfinite(x)
         if not keep.all():
             self.dropped_rows = int((~keep).sum())
@@ -262,7 +276,9 @@ class _Panel:
                 self._subset(full)
                 if self.Y.shape[0] == 0:
                     raise DataError("no unit is observed in every period; set "
-                                    "allow_unbalanced_panel=True")
+                                    "allow_unbalanced_panel=True",
+                                    zh="没有个体在所有时期均有观测；"
+                                       "请设置 allow_unbalanced_panel=True")
 
     def _pivot_general(self, data, idv, t, g, y, xcols, covariates, weights, clustervars,
                        idname, gname):
@@ -279,7 +295,8 @@ class _Panel:
         tcodes, tvals = _factorize_periods(t[idx])
         n, T = len(uids), len(tvals)
         if n == 0:
-            raise DataError("no usable rows: every row has a missing outcome or covariate")
+            raise DataError("no usable rows: every row has a missing outcome or covariate",
+                            zh="没有可用的行：每一行的结果变量或协变量均有缺失")
         flat = ucodes.astype(np.int32 if n * T < 2**31 else np.int64)
         flat *= T
         flat += tcodes
@@ -290,7 +307,9 @@ class _Panel:
             counts = np.bincount(flat, minlength=n * T)
             i = np.arange(keep.size)[idx][int(np.flatnonzero(counts[flat] > 1)[0])]
             raise DataError(f"unit {idv.iloc[i]!r} has more than one row for period {t[i]}",
-                            column=idname, row=int(i) + 2, fix="keep one row per unit and period")
+                            column=idname, row=int(i) + 2, fix="keep one row per unit and period",
+                            zh=f"个体 {idv.iloc[i]!r} 在时期 {t[i]} 有多于一行",
+                            fix_zh="请对每个个体每个时期只保留一行")
         observed = cell_seen.reshape(n, T)
         pos_type = np.int32 if n_rows < 2**31 else np.int64
         rowpos = np.zeros(n * T, dtype=pos_type)
@@ -300,22 +319,25 @@ class _Panel:
         del rowpos
         uid_arr = np.asarray(uids)
         G = _unit_constant(ucodes, first_row, g[idx], gname, uid_arr,
-                           "switches cohort")
+                           "switches cohort", "变更了批次")
         w = np.ones(n)
         if weights is not None:
             wv = pd.to_numeric(data[weights], errors="coerce").to_numpy(dtype=float)[idx]
             if not np.all(np.isfinite(wv)) or np.any(wv < 0) or not np.any(wv > 0):
                 raise DataError(f"weights column {weights!r} must be finite and non-negative",
-                                column=weights)
-            w = _unit_constant(ucodes, first_row, wv, weights, uid_arr, "has varying weights")
+                                column=weights,
+                                zh=f"权重列 {weights!r} 须为有限的非负值")
+            w = _unit_constant(ucodes, first_row, wv, weights, uid_arr, "has varying weights",
+                               "的权重不一致")
         clusters = None
         if clustervars:
             cv = pd.factorize(data[clustervars[0]].to_numpy()[idx], sort=True)[0]
             if np.any(cv < 0):
                 raise DataError(f"cluster column {clustervars[0]!r} has missing values",
-                                column=clustervars[0])
+                                column=clustervars[0],
+                                zh=f"聚类列 {clustervars[0]!r} 存在缺失值")
             per = _unit_constant(ucodes, first_row, cv, clustervars[0], uid_arr,
-                                 "moves between clusters")
+                                 "moves between clusters", "在不同聚类之间变动")
             clusters = pd.factorize(per, sort=True)[0].astype(np.int64)
         Y = np.full(n * T, np.nan)
         Y[flat] = y[idx]
@@ -467,7 +489,9 @@ def _reg_by_gram(panel: _Panel, cells: list, batches: dict, tcol: dict, att: np.
         g, tn, _ = cells[min(failed)]
         raise DesignError(f"ATT(g={g}, t={tn}): the outcome-regression design matrix is "
                           "singular; remove collinear or constant covariates, or use fewer "
-                          "covariates")
+                          "covariates",
+                          zh=f"ATT(g={g}, t={tn})：结果回归的设计矩阵奇异；"
+                             "请删除共线或取值恒定的协变量，或减少协变量")
     for s, items in by_s.items():
         Xs = panel.X[s]
         step = max(1, chunk_elems // max(1, n))
@@ -560,12 +584,15 @@ def att_gt(data: pd.DataFrame, yname: str, tname: str, idname: str, gname: str,
     clustervars = [c for c in clustervars if c != idname]
     if len(clustervars) > 1:
         raise DesignError(f"at most one cluster variable besides the unit is supported; "
-                          f"received {clustervars}")
+                          f"received {clustervars}",
+                          zh=f"除个体外至多支持一个聚类变量；收到的是 {clustervars}")
     if int(anticipation) != anticipation or anticipation < 0:
         raise DesignError(f"anticipation must be a non-negative integer; received "
-                          f"{anticipation!r}")
+                          f"{anticipation!r}",
+                          zh=f"anticipation 须为非负整数；收到的是 {anticipation!r}")
     if not 0 < alp < 1:
-        raise DesignError(f"alp must lie in (0, 1); received {alp!r}")
+        raise DesignError(f"alp must lie in (0, 1); received {alp!r}",
+                          zh=f"alp 须位于 (0, 1) 内；收到的是 {alp!r}")
     anticipation = int(anticipation)
 
     with single_blas_thread():
@@ -575,19 +602,27 @@ def att_gt(data: pd.DataFrame, yname: str, tname: str, idname: str, gname: str,
         glist = np.unique(panel.G[panel.G > 0])
         if glist.size == 0:
             raise DesignError(f"no treated cohort: every unit has {gname} = 0 (or is first "
-                              "treated after the last period)")
+                              "treated after the last period)",
+                              zh=f"没有受资助批次：所有个体的 {gname} 均为 0"
+                                 "（或首次受资助时间晚于最后一期）")
         early = glist[glist <= tlist[0] + anticipation]
         if early.size:
+            shown = ", ".join(map(str, early.tolist()))
             raise DesignError(
-                f"cohort(s) {', '.join(map(str, early.tolist()))} of {gname!r} are treated in or "
+                f"cohort(s) {shown} of {gname!r} are treated in or "
                 f"before the first period {tlist[0]} (anticipation {anticipation}), so they have no "
-                "pre-treatment period; drop these units or add earlier periods to the data")
+                "pre-treatment period; drop these units or add earlier periods to the data",
+                zh=f"{gname!r} 的批次 {shown} 在首期 {tlist[0]} 或更早即受资助"
+                   f"（anticipation 为 {anticipation}），因而没有政策前时期；"
+                   "请删除这些个体或在数据中补充更早的时期")
         coerced = None
         if not (panel.G == 0).any():
             if control_group == "nevertreated":
                 raise DesignError(
                     "no never-treated units, so control_group='nevertreated' has no comparison "
-                    "group; use control_group='notyettreated'")
+                    "group; use control_group='notyettreated'",
+                    zh="没有从未受资助的个体，control_group='nevertreated' 没有对照组；"
+                       "请使用 control_group='notyettreated'")
             latest = int(glist.max())
             warnings.warn(
                 f"no never-treated units: the last cohort ({latest}) serves only as not-yet-treated "
@@ -599,7 +634,8 @@ def att_gt(data: pd.DataFrame, yname: str, tname: str, idname: str, gname: str,
             coerced = latest
             if glist.size == 0 or tlist.size < 2:
                 raise DesignError("too few cohorts or periods remain once the last cohort serves "
-                                  "as comparison group")
+                                  "as comparison group",
+                                  zh="以最后一个批次作为对照组后，剩余的批次或时期过少")
 
         panel.w = panel.w / panel.w.mean()
         cells = _plan_cells(tlist, glist, anticipation, base_period)
@@ -637,6 +673,7 @@ def att_gt(data: pd.DataFrame, yname: str, tname: str, idname: str, gname: str,
             D = treated[idx].astype(float)
             n_treat = int(D.sum())
             where = f"ATT(g={g}, t={tn0})" if len(ks) == 1 else f"cohort {g}"
+            where_zh = f"ATT(g={g}, t={tn0})" if len(ks) == 1 else f"批次 {g}"
             if n_treat == 0 or n_treat == idx.size:
                 # Not estimable (R did reports NA): att and se NaN, influence column zero.
                 why = (f"no unit of cohort {g} observed in both {base0} and {tn0}" if n_treat == 0
@@ -657,9 +694,13 @@ def att_gt(data: pd.DataFrame, yname: str, tname: str, idname: str, gname: str,
             except IdentificationError as exc:
                 raise IdentificationError(
                     f"{where}: {exc}: cohort {g} and its comparison units do not overlap in "
-                    f"covariates {covariates}; use fewer covariates or est_method='reg'") from exc
+                    f"covariates {covariates}; use fewer covariates or est_method='reg'",
+                    zh=f"估计 {where_zh} 时：{exc.text('zh')}：批次 {g} 与其对照个体在协变量 "
+                       f"{covariates} 上缺乏共同支撑；请减少协变量或使用 est_method='reg'"
+                ) from exc
             except DesignError as exc:
-                raise DesignError(f"{where}: {exc}") from exc
+                raise DesignError(f"{where}: {exc}",
+                                  zh=f"估计 {where_zh} 时：{exc.text('zh')}") from exc
             att[ks] = a
             f *= n / idx.size
             if ks == list(range(ks[0], ks[-1] + 1)):     # a cohort's cells are consecutive

@@ -123,7 +123,10 @@ def bacon(data: pd.DataFrame, yname: str, tname: str, idname: str, gname: str) -
         short = df[idname].to_numpy()[np.searchsorted(uc, np.flatnonzero(counts < n_periods)[0])]
         raise DataError(f"the Goodman-Bacon decomposition needs a balanced panel; unit "
                         f"{short!r} has {int(counts.min())} of {n_periods} periods",
-                        column=idname, fix="balance the panel (keep units observed every period)")
+                        column=idname, fix="balance the panel (keep units observed every period)",
+                        zh=f"Goodman-Bacon 分解需要平衡面板；个体 {short!r} 仅在 {n_periods} 个"
+                           f"时期中的 {int(counts.min())} 个时期有观测",
+                        fix_zh="请平衡面板（仅保留每个时期均有观测的个体）")
     periods = np.sort(df[tname].unique())
     y = df[yname].to_numpy(dtype=float).reshape(n_units, n_periods)   # sorted by id, t
     g_unit = df[gname].to_numpy(dtype=float)[::n_periods]               # (N,)
@@ -136,7 +139,9 @@ def bacon(data: pd.DataFrame, yname: str, tname: str, idname: str, gname: str) -
     groups = np.unique(g_unit[~never])
     if groups.size == 0 or (groups.size == 1 and not never.any()):
         raise DesignError("nothing to decompose: the data need at least one timing group and a "
-                          "second group (never treated or treated at another time)")
+                          "second group (never treated or treated at another time)",
+                          zh="没有可分解的内容：数据至少需要一个处理时点组，以及另一个组"
+                             "（从未受资助或在其他时间受资助）")
 
     # Treatment dummy, its two-way demeaned variance, and the TWFE coefficient.
     d = ((g_unit[:, None] > 0) & ~never[:, None] & (periods[None, :] >= g_unit[:, None]))

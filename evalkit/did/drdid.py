@@ -39,6 +39,8 @@ OVERLAP_LIMIT = 0.999
 # DRDID caps fitted scores at 1 - 1e-6 to avoid division by zero.
 _PS_CAP = 1 - 1e-6
 _EPS = np.finfo(float).eps
+# The design names passed to :func:`_solve_sym`, in Chinese for the ``zh`` messages.
+_DESIGN_ZH = {"outcome-regression": "结果回归", "propensity-score": "倾向得分"}
 
 
 def logit_fit(X: np.ndarray, D: np.ndarray, w: np.ndarray, tol: float = 1e-12,
@@ -62,7 +64,8 @@ def logit_fit(X: np.ndarray, D: np.ndarray, w: np.ndarray, tol: float = 1e-12,
             step = np.linalg.solve(hess, grad)
         except np.linalg.LinAlgError as exc:
             raise DesignError("the propensity-score design matrix is singular; remove "
-                              "collinear or constant covariates") from exc
+                              "collinear or constant covariates",
+                              zh="倾向得分的设计矩阵奇异；请删除共线或取值恒定的协变量") from exc
         beta += step
         if np.max(np.abs(step)) < tol * (1 + np.max(np.abs(beta))):
             break
@@ -84,7 +87,7 @@ def _prepare(delta_y, D, X, weights):
     m = D.shape[0]
     w = np.ones(m) if weights is None else np.asarray(weights, dtype=float)
     if np.any(w < 0):
-        raise DesignError("weights must be non-negative")
+        raise DesignError("weights must be non-negative", zh="权重须为非负")
     w = w / w.mean()
     return dy, vec, D, X, w, m
 
@@ -95,14 +98,19 @@ def _solve_sym(A: np.ndarray, B: np.ndarray, what: str) -> np.ndarray:
     Singularity is judged on the Jacobi-scaled matrix D^-1/2 A D^-1/2 (D = diag A), so covariates
     measured in yuan next to 0/1 dummies are not mistaken for collinear ones (R ``DRDID`` checks
     the unscaled matrix, which depends on the covariates' units)."""
+    what_zh = _DESIGN_ZH.get(what, what)
     d = np.diag(A).copy()
     if np.any(~(d > 0)):
         raise DesignError(f"the {what} design matrix is singular: a covariate is zero for every "
-                          "unit used; remove it")
+                          "unit used; remove it",
+                          zh=f"{what_zh}的设计矩阵奇异：某一协变量在所用的全部个体上均为 0；"
+                             "请将其删除")
     s = 1.0 / np.sqrt(d)
     if 1.0 / np.linalg.cond(A * s[:, None] * s[None, :], 1) < _EPS:
         raise DesignError(f"the {what} design matrix is singular; remove collinear or constant "
-                          "covariates, or use fewer covariates")
+                          "covariates, or use fewer covariates",
+                          zh=f"{what_zh}的设计矩阵奇异；请删除共线或取值恒定的协变量，"
+                             "或减少协变量")
     return np.linalg.solve(A, B)
 
 
@@ -118,7 +126,8 @@ def _ols_control(dy, D, X, w, m):
 def _pscore(D, X, w):
     ps = logit_fit(X, D, w)
     if np.max(ps) >= OVERLAP_LIMIT:
-        raise IdentificationError("propensity scores reach 1 (overlap violated)")
+        raise IdentificationError("propensity scores reach 1 (overlap violated)",
+                                  zh="倾向得分达到 1（违反共同支撑）")
     ps = np.minimum(ps, _PS_CAP)
     return ps
 

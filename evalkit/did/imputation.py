@@ -136,9 +136,11 @@ def did_imputation(data: pd.DataFrame, yname: str, tname: str, idname: str, gnam
     g = np.where(g > t.max(), 0.0, g)
     treated = (g > 0) & (t >= g)
     if not treated.any():
-        raise DesignError("did_imputation: no treated observations (t >= g > 0)")
+        raise DesignError("did_imputation: no treated observations (t >= g > 0)",
+                          zh="did_imputation：没有受资助观测（t >= g > 0）")
     if treated.all():
-        raise DesignError("did_imputation: no untreated observations to fit the model of Y(0)")
+        raise DesignError("did_imputation: no untreated observations to fit the model of Y(0)",
+                          zh="did_imputation：没有未受资助的观测可用于拟合 Y(0) 模型")
     uc, n_units = _codes(df[idname])
     tc, n_times = _codes(df[tname])
     has0_u = np.bincount(uc[~treated], minlength=n_units) > 0
@@ -166,11 +168,14 @@ def did_imputation(data: pd.DataFrame, yname: str, tname: str, idname: str, gnam
     except RuntimeError as exc:
         raise DesignError("did_imputation: the model of Y(0) is not identified from the "
                           "untreated observations (disconnected units and periods, or "
-                          "covariates collinear with the fixed effects)") from exc
+                          "covariates collinear with the fixed effects)",
+                          zh="did_imputation：无法由未受资助的观测识别 Y(0) 模型（个体与时期"
+                             "不连通，或协变量与固定效应共线）") from exc
     theta = lu.solve(a0.T @ y[i0])
     if not np.all(np.isfinite(theta)):
         raise DesignError("did_imputation: the model of Y(0) is not identified from the "
-                          "untreated observations")
+                          "untreated observations",
+                          zh="did_imputation：无法由未受资助的观测识别 Y(0) 模型")
     eps0 = y[i0] - a0 @ theta
     tau = y[i1] - a1 @ theta
     e1 = (t[i1] - g[i1]).astype(int)
@@ -183,7 +188,9 @@ def did_imputation(data: pd.DataFrame, yname: str, tname: str, idname: str, gnam
         missing = [h for h in hs if h not in set(observed_h.tolist())]
         if missing:
             raise ConfigError(f"horizons must be among the observed event times "
-                              f"{observed_h.tolist()}; received {missing}")
+                              f"{observed_h.tolist()}; received {missing}",
+                              zh=f"horizons 须为已观测到的事件时间 {observed_h.tolist()} 之一；"
+                                 f"收到的是 {missing}")
     w1 = np.zeros((len(i1), 1 + len(hs)))
     w1[:, 0] = 1.0 / len(i1)
     for j, h in enumerate(hs, start=1):
@@ -238,12 +245,14 @@ def _pretrend_test(df0: pd.DataFrame, yname: str, tname: str, idname: str, gname
                    alpha: float) -> tuple[EstimatesResult, dict]:
     """BJS Test 1: leads 1[t - g = -j], j = 1..k, in a FE regression on untreated rows."""
     if k < 1:
-        raise ConfigError(f"pretrends must be a positive number of leads; received {k}")
+        raise ConfigError(f"pretrends must be a positive number of leads; received {k}",
+                          zh=f"pretrends 须为正的领先期数；收到的是 {k}")
     g = df0[gname].to_numpy(dtype=float)
     rel = np.where(g > 0, df0[tname].to_numpy(dtype=float) - g, np.nan)
     leads = [j for j in range(1, k + 1) if np.any(rel == -j)]
     if not leads:
-        raise DesignError("did_imputation: no pre-treatment observations for the pre-trend test")
+        raise DesignError("did_imputation: no pre-treatment observations for the pre-trend test",
+                          zh="did_imputation：没有可用于预趋势检验的政策前观测")
     names = [f"__lead{j}" for j in leads]
     for j, nm in zip(leads, names, strict=True):
         df0[nm] = (rel == -j).astype(float)

@@ -31,7 +31,9 @@ def plot_event_study(result: AggteResult, ax=None, title: str | None = None):
         _, ax = plt.subplots(figsize=(7, 4))
     if result.type != "dynamic":
         raise ConfigError(f"plot_event_study needs aggte(type='dynamic'); received type "
-                          f"{result.type!r}")
+                          f"{result.type!r}",
+                          zh=f"plot_event_study 需要 aggte(type='dynamic') 的结果；"
+                             f"收到的 type 为 {result.type!r}")
     e = result.egt.astype(float)
     est, se = result.att_egt, result.se_egt
     z = float(stats.norm.ppf(1 - result.alp / 2))

@@ -80,10 +80,13 @@ def sunab(data: pd.DataFrame, yname: str, tname: str, idname: str, gname: str,
     if control == "never":
         if not np.any(keep & (g == 0)):
             raise DesignError("sunab(control='never') needs never-treated units; every unit is "
-                              "eventually treated - use control='last'")
+                              "eventually treated - use control='last'",
+                              zh="sunab(control='never') 需要从未受资助的个体；所有个体最终均"
+                                 "受资助，请使用 control='last'")
     else:
         if cohorts.size < 2:
-            raise DesignError("sunab(control='last') needs at least two treated cohorts")
+            raise DesignError("sunab(control='last') needs at least two treated cohorts",
+                              zh="sunab(control='last') 至少需要两个受资助批次")
         c_last = cohorts[-1]
         keep &= (g > 0) & (t < c_last)
         g = np.where(g == c_last, 0.0, g)           # the last cohort is the control cohort
@@ -91,7 +94,8 @@ def sunab(data: pd.DataFrame, yname: str, tname: str, idname: str, gname: str,
     df = df.loc[keep].reset_index(drop=True)
     g, t = g[keep], t[keep]
     if cohorts.size == 0:
-        raise DesignError("sunab: no treated cohort left to estimate")
+        raise DesignError("sunab: no treated cohort left to estimate",
+                          zh="sunab：没有剩余的受资助批次可供估计")
 
     e = np.where(g > 0, t - g, np.nan)
     refs = {int(r) for r in ((ref_e,) if np.isscalar(ref_e) else ref_e)}
@@ -99,7 +103,8 @@ def sunab(data: pd.DataFrame, yname: str, tname: str, idname: str, gname: str,
              .value_counts().sort_index())
     cells = cells[~cells.index.get_level_values("e").isin(refs)]
     if cells.empty:
-        raise DesignError("sunab: every treated observation is in the reference period")
+        raise DesignError("sunab: every treated observation is in the reference period",
+                          zh="sunab：所有受资助观测均处于参照期")
     cg = cells.index.get_level_values("g").to_numpy(dtype=float)
     ce = cells.index.get_level_values("e").to_numpy(dtype=int)
     n_ge = cells.to_numpy(dtype=float)
@@ -116,11 +121,13 @@ def sunab(data: pd.DataFrame, yname: str, tname: str, idname: str, gname: str,
     lo = int(ce.min()) if min_e is None else int(min_e)
     hi = int(ce.max()) if max_e is None else int(max_e)
     if lo > hi:
-        raise ConfigError(f"min_e must not exceed max_e; received min_e={min_e}, max_e={max_e}")
+        raise ConfigError(f"min_e must not exceed max_e; received min_e={min_e}, max_e={max_e}",
+                          zh=f"min_e 不得大于 max_e；收到的是 min_e={min_e}, max_e={max_e}")
     events = [int(v_) for v_ in np.unique(ce) if lo <= v_ <= hi]
     post = ce >= 0
     if not post.any():
-        raise DesignError("sunab: no post-treatment observations (e >= 0)")
+        raise DesignError("sunab: no post-treatment observations (e >= 0)",
+                          zh="sunab：没有政策后时期的观测（e >= 0）")
     w = np.zeros((1 + len(events), len(cells)))
     w[0, post] = n_ge[post] / n_ge[post].sum()
     for i, ev in enumerate(events, start=1):

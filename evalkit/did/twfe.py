@@ -100,7 +100,9 @@ class EstimatesResult:
         try:
             return self.terms.index(term)
         except ValueError:
-            raise ConfigError(f"term must be one of {list(self.terms)!r}; received {term!r}") from None
+            raise ConfigError(f"term must be one of {list(self.terms)!r}; received {term!r}",
+                              zh=f"term 须为 {list(self.terms)!r} 之一；收到的是 {term!r}"
+                              ) from None
 
     def event_study(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """(events (m,), estimates (m,), vcov (m, m)) of the event-study terms, sorted by event.
@@ -141,13 +143,16 @@ def prepare_panel(data: pd.DataFrame, yname: str, tname: str, idname: str,
     unit and period, with a fresh RangeIndex.
     """
     if not isinstance(data, pd.DataFrame):
-        raise DataError(f"data must be a pandas DataFrame; received {type(data).__name__}")
+        raise DataError(f"data must be a pandas DataFrame; received {type(data).__name__}",
+                        zh=f"data 须为 pandas DataFrame；收到的是 {type(data).__name__}")
     cols = [c for c in dict.fromkeys([idname, tname, yname, *( [gname] if gname else []),
                                       *other])]
     for c in cols:
         if c not in data.columns:
             raise DataError(f"column {c!r} is not in the data (columns: {list(data.columns)})",
-                            column=c, fix="pass the right column name")
+                            column=c, fix="pass the right column name",
+                            zh=f"数据中没有列 {c!r}（现有列：{list(data.columns)}）",
+                            fix_zh="请传入正确的列名")
     out = data[cols].copy()
     for c in cols:
         if c == idname:
@@ -159,24 +164,31 @@ def prepare_panel(data: pd.DataFrame, yname: str, tname: str, idname: str,
         if bad.any():
             r = int(np.flatnonzero(bad)[0])
             raise DataError(f"column {c!r} has {int(bad.sum())} missing or non-numeric value(s)",
-                            row=r + 2, column=c, fix="drop or fill these rows before estimating")
+                            row=r + 2, column=c, fix="drop or fill these rows before estimating",
+                            zh=f"列 {c!r} 有 {int(bad.sum())} 个缺失值或非数值",
+                            fix_zh="请在估计前删除或填补这些行")
     dup = out.duplicated([idname, tname]).to_numpy()
     if dup.any():
         r = int(np.flatnonzero(dup)[0])
         raise DataError(f"unit {out[idname].iloc[r]!r} appears twice in period "
                         f"{out[tname].iloc[r]!r}", row=r + 2, column=tname,
-                        fix="keep one row per unit and period")
+                        fix="keep one row per unit and period",
+                        zh=f"个体 {out[idname].iloc[r]!r} 在时期 {out[tname].iloc[r]!r} 出现两次",
+                        fix_zh="请对每个个体每个时期只保留一行")
     if gname:
         neg = (out[gname] < 0).to_numpy()
         if neg.any():
             r = int(np.flatnonzero(neg)[0])
             raise DataError(f"cohort column {gname!r} must be 0 (never treated) or the first "
-                            "treated period", row=r + 2, column=gname)
+                            "treated period", row=r + 2, column=gname,
+                            zh=f"批次列 {gname!r} 须为 0（从未受资助）或首次受资助时期")
         varies = out.groupby(idname, sort=False)[gname].nunique() > 1
         if varies.any():
             u = varies.index[varies.to_numpy()][0]
             raise DataError(f"cohort column {gname!r} varies within unit {u!r}", column=gname,
-                            fix="the first treated period must be constant within a unit")
+                            fix="the first treated period must be constant within a unit",
+                            zh=f"批次列 {gname!r} 在个体 {u!r} 内取值不一致",
+                            fix_zh="首次受资助时期须在个体内保持不变")
     return out.sort_values([idname, tname], kind="stable").reset_index(drop=True)
 
 
@@ -191,7 +203,9 @@ def _clusters(df: pd.DataFrame, clustervars: Sequence[str] | str | None) -> np.n
     clustervars = tuple(clustervars or ())
     if len(clustervars) != 1:
         raise ConfigError("clustervars must name exactly one column (firm, or a coarser level "
-                          f"such as area); received {clustervars!r}")
+                          f"such as area); received {clustervars!r}",
+                          zh="clustervars 须恰好指定一列（企业，或更粗的层级，如区域）；"
+                             f"收到的是 {clustervars!r}")
     return _codes(df[clustervars[0]])[0]
 
 
@@ -230,7 +244,9 @@ def demean_two_way(values: np.ndarray, unit_codes: np.ndarray, time_codes: np.nd
             break
         if sweeps >= max_iter:
             raise DesignError(f"two-way demeaning did not converge in {max_iter} sweeps; the "
-                              "panel may be split into disconnected unit-period components")
+                              "panel may be split into disconnected unit-period components",
+                          zh=f"双向去均值在 {max_iter} 轮迭代内未收敛；"
+                             "面板可能分裂为互不连通的个体-时期子集")
     return (x[:, 0] if one_dim else x), sweeps
 
 
@@ -273,14 +289,18 @@ def cluster_vcov(x: np.ndarray, resid: np.ndarray, cluster_codes: np.ndarray,
 
 def _check_rank(xd: np.ndarray, names: Sequence[str]) -> None:
     if xd.shape[1] == 0:
-        raise DesignError("no regressors left to estimate")
+        raise DesignError("no regressors left to estimate", zh="没有剩余的回归变量可供估计")
     s = np.linalg.svd(xd, compute_uv=False)
     if s[-1] <= 1e-9 * max(s[0], 1.0):
         zero = [nm for nm, col in zip(names, xd.T, strict=True) if np.abs(col).max() < 1e-10]
         hint = (f"{zero} do not vary once unit and period effects are removed"
                 if zero else "the regressors are collinear with the unit and period effects")
+        hint_zh = (f"{zero} 在剔除个体效应和时期效应后不再变化"
+                   if zero else "回归变量与个体效应和时期效应共线")
         raise DesignError(f"the design is rank deficient: {hint}. Bin the event-time endpoints, "
-                          "omit another reference period, or add never-treated units")
+                          "omit another reference period, or add never-treated units",
+                          zh=f"设计矩阵秩亏：{hint_zh}。请对事件时间端点分箱、"
+                             "另选一个省略的参照期，或加入从未受资助的个体")
 
 
 def _fit_ols_fe(df: pd.DataFrame, yname: str, xnames: Sequence[str], idname: str, tname: str,
@@ -346,12 +366,15 @@ def _panel_arrays(data: pd.DataFrame, yname: str, tname: str, idname: str, gname
     ``__time`` (from 0, order irrelevant to the estimators that use them).
     """
     if not isinstance(data, pd.DataFrame):
-        raise DataError(f"data must be a pandas DataFrame; received {type(data).__name__}")
+        raise DataError(f"data must be a pandas DataFrame; received {type(data).__name__}",
+                        zh=f"data 须为 pandas DataFrame；收到的是 {type(data).__name__}")
     cols = list(dict.fromkeys([idname, tname, yname, gname, *other]))
     for c in cols:
         if c not in data.columns:
             raise DataError(f"column {c!r} is not in the data (columns: {list(data.columns)})",
-                            column=c, fix="pass the right column name")
+                            column=c, fix="pass the right column name",
+                            zh=f"数据中没有列 {c!r}（现有列：{list(data.columns)}）",
+                            fix_zh="请传入正确的列名")
     out: dict[str, np.ndarray] = {}
     for c in cols:
         if c == idname:
@@ -363,7 +386,9 @@ def _panel_arrays(data: pd.DataFrame, yname: str, tname: str, idname: str, gname
         if bad.any():
             r = int(np.flatnonzero(bad)[0])
             raise DataError(f"column {c!r} has {int(bad.sum())} missing or non-numeric value(s)",
-                            row=r + 2, column=c, fix="drop or fill these rows before estimating")
+                            row=r + 2, column=c, fix="drop or fill these rows before estimating",
+                            zh=f"列 {c!r} 有 {int(bad.sum())} 个缺失值或非数值",
+                            fix_zh="请在估计前删除或填补这些行")
     ucodes, uniques = pd.factorize(data[idname], sort=False)   # codes in order of appearance
     tcodes, t_uniques = pd.factorize(out[tname], sort=True)
     n, n_u, n_t = len(data), len(uniques), len(t_uniques)
@@ -376,21 +401,26 @@ def _panel_arrays(data: pd.DataFrame, yname: str, tname: str, idname: str, gname
         r = int(np.flatnonzero(pd.Series(key).duplicated().to_numpy())[0])
         raise DataError(f"unit {data[idname].iloc[r]!r} appears twice in period "
                         f"{out[tname][r]!r}", row=r + 2, column=tname,
-                        fix="keep one row per unit and period")
+                        fix="keep one row per unit and period",
+                        zh=f"个体 {data[idname].iloc[r]!r} 在时期 {out[tname][r]!r} 出现两次",
+                        fix_zh="请对每个个体每个时期只保留一行")
     del key
     g = out[gname]
     neg = g < 0
     if neg.any():
         r = int(np.flatnonzero(neg)[0])
         raise DataError(f"cohort column {gname!r} must be 0 (never treated) or the first "
-                        "treated period", row=r + 2, column=gname)
+                        "treated period", row=r + 2, column=gname,
+                        zh=f"批次列 {gname!r} 须为 0（从未受资助）或首次受资助时期")
     g_of_unit = np.zeros(n_u)
     g_of_unit[ucodes] = g                      # any row's value; all equal if g is constant
     varies = g != g_of_unit[ucodes]
     if varies.any():
         u = uniques[int(ucodes[varies].min())]
         raise DataError(f"cohort column {gname!r} varies within unit {u!r}", column=gname,
-                        fix="the first treated period must be constant within a unit")
+                        fix="the first treated period must be constant within a unit",
+                        zh=f"批次列 {gname!r} 在个体 {u!r} 内取值不一致",
+                        fix_zh="首次受资助时期须在个体内保持不变")
     out["__unit"] = ucodes.astype(np.int32)
     out["__time"] = tcodes.astype(np.int32)
     out["__id"] = data[idname].to_numpy()
@@ -421,7 +451,9 @@ def _demean_column(x: np.ndarray, codes: Sequence[np.ndarray], counts: Sequence[
             return effects
         if sweeps >= max_iter:
             raise DesignError(f"two-way demeaning did not converge in {max_iter} sweeps; the "
-                              "panel may be split into disconnected unit-period components")
+                              "panel may be split into disconnected unit-period components",
+                          zh=f"双向去均值在 {max_iter} 轮迭代内未收敛；"
+                             "面板可能分裂为互不连通的个体-时期子集")
 
 
 def _cr1(xtx_inv: np.ndarray, scores: np.ndarray, n: int, k_absorbed: int) -> np.ndarray:
@@ -430,7 +462,8 @@ def _cr1(xtx_inv: np.ndarray, scores: np.ndarray, n: int, k_absorbed: int) -> np
     k_tot = k + k_absorbed
     if g < 2 or n - k_tot <= 0:
         raise DesignError(f"cannot estimate clustered standard errors with {g} cluster(s) and "
-                          f"{n} observations for {k_tot} parameters")
+                          f"{n} observations for {k_tot} parameters",
+                          zh=f"在 {g} 个聚类、{n} 个观测下无法为 {k_tot} 个参数估计聚类标准误")
     factor = g / (g - 1) * (n - 1) / (n - k_tot)
     v = factor * xtx_inv @ (scores.T @ scores) @ xtx_inv
     return (v + v.T) / 2
@@ -482,8 +515,12 @@ def _event_study_fast(rel: np.ndarray, k: int, y: np.ndarray, uc: np.ndarray, tc
     if flat or eig[0] <= 1e-12 * max(eig[-1], 1.0):
         hint = (f"{flat} do not vary once unit and period effects are removed"
                 if flat else "the regressors are collinear with the unit and period effects")
+        hint_zh = (f"{flat} 在剔除个体效应和时期效应后不再变化"
+                   if flat else "回归变量与个体效应和时期效应共线")
         raise DesignError(f"the design is rank deficient: {hint}. Bin the event-time endpoints, "
-                          "omit another reference period, or add never-treated units")
+                          "omit another reference period, or add never-treated units",
+                          zh=f"设计矩阵秩亏：{hint_zh}。请对事件时间端点分箱、"
+                             "另选一个省略的参照期，或加入从未受资助的个体")
     beta = np.linalg.solve(xtx, xty)
     # residual u = M y - M X beta, with M X beta = X beta - (A' beta)[uc] - (L' beta)[tc]
     u = yd
@@ -528,7 +565,9 @@ def twfe(data: pd.DataFrame, yname: str, tname: str, idname: str, gname: str | N
     """
     if (gname is None) == (dname is None):
         raise ConfigError("give exactly one of gname (first treated period) or dname (a 0/1 "
-                          f"treatment column); received gname={gname!r}, dname={dname!r}")
+                          f"treatment column); received gname={gname!r}, dname={dname!r}",
+                          zh="gname（首次受资助时期）与 dname（0/1 处理变量列）须且仅须给出其一；"
+                             f"收到的是 gname={gname!r}, dname={dname!r}")
     clustervars = (idname,) if clustervars is None else clustervars
     cl = (clustervars,) if isinstance(clustervars, str) else tuple(clustervars)
     extra = [dname] if dname is not None else []
@@ -539,7 +578,8 @@ def twfe(data: pd.DataFrame, yname: str, tname: str, idname: str, gname: str | N
         vals = df[dname].to_numpy()
         if not np.isin(vals, (0.0, 1.0)).all():
             r = int(np.flatnonzero(~np.isin(vals, (0.0, 1.0)))[0])
-            raise DataError(f"treatment column {dname!r} must be 0 or 1", row=r + 2, column=dname)
+            raise DataError(f"treatment column {dname!r} must be 0 or 1", row=r + 2, column=dname,
+                            zh=f"处理变量列 {dname!r} 须为 0 或 1")
         df["__D"] = vals
     clusters = _clusters(df, cl)
     names = ["__D", *covariates]
@@ -584,11 +624,13 @@ def _relative_time_codes(t: np.ndarray, g: np.ndarray, gname: str, min_e: int | 
     refs = {int(r) for r in ((ref_e,) if np.isscalar(ref_e) else ref_e)}
     obs = np.unique(e[treated]).astype(int)
     if obs.size == 0:
-        raise DesignError(f"no treated units: every value of {gname!r} is 0")
+        raise DesignError(f"no treated units: every value of {gname!r} is 0",
+                          zh=f"没有受资助个体：{gname!r} 的所有取值均为 0")
     lo = int(obs.min()) if min_e is None else int(min_e)
     hi = int(obs.max()) if max_e is None else int(max_e)
     if lo > hi:
-        raise ConfigError(f"min_e must not exceed max_e; received min_e={min_e}, max_e={max_e}")
+        raise ConfigError(f"min_e must not exceed max_e; received min_e={min_e}, max_e={max_e}",
+                          zh=f"min_e 不得大于 max_e；收到的是 min_e={min_e}, max_e={max_e}")
     keep = np.ones(len(t), dtype=bool)
     if bin_endpoints:
         e = np.where(treated, np.clip(e, lo, hi), np.nan)
@@ -650,7 +692,9 @@ def _event_study_lean(data: pd.DataFrame, yname: str, tname: str, idname: str, g
     copying or sorting the frame (arrays and int32 codes, see :func:`_event_study_fast`)."""
     if len(cl) != 1:
         raise ConfigError("clustervars must name exactly one column (firm, or a coarser level "
-                          f"such as area); received {cl!r}")
+                          f"such as area); received {cl!r}",
+                          zh="clustervars 须恰好指定一列（企业，或更粗的层级，如区域）；"
+                             f"收到的是 {cl!r}")
     arr = _panel_arrays(data, yname, tname, idname, gname, cl)
     rel, events, keep = _relative_time_codes(arr[tname], arr[gname], gname, min_e, max_e,
                                              ref_e, bin_endpoints)
@@ -664,7 +708,7 @@ def _event_study_lean(data: pd.DataFrame, yname: str, tname: str, idname: str, g
                 else pd.factorize(cl_raw, sort=True)[0].astype(np.int32))
     names = [f"e={v}" for v in events]
     if not names:
-        raise DesignError("no regressors left to estimate")
+        raise DesignError("no regressors left to estimate", zh="没有剩余的回归变量可供估计")
     beta, vcov, g = _event_study_fast(rel, len(names), y, uc, tc, clusters, names)
     return EstimatesResult(
         method="twfe_event_study", terms=tuple(names), estimate=beta, vcov=vcov,

@@ -114,11 +114,14 @@ def score_checklist(checks: list[Check], evaluator: Mapping[str, Any]) -> Checkl
     unknown = sorted(set(evaluator) - set(DIMENSIONS))
     if unknown:
         raise ConfigError(f"checklist has unknown dimension(s) {unknown}; allowed: "
-                          f"{', '.join(DIMENSIONS)}")
+                          f"{', '.join(DIMENSIONS)}",
+                          zh=f"评估清单含有未知维度 {unknown}；可用维度：{', '.join(DIMENSIONS)}")
     for c in checks:
         if c.dimension not in DIMENSIONS or c.severity not in SEVERITIES:
             raise ConfigError(f"check {c.key}: bad dimension {c.dimension!r} or severity "
-                              f"{c.severity!r}")
+                              f"{c.severity!r}",
+                              zh=f"检查项 {c.key}：维度 {c.dimension!r} 或严重程度 "
+                                 f"{c.severity!r} 无效")
     rows = []
     for dim, (zh, en) in DIMENSIONS.items():
         share, basis = _score(checks, dim, evaluator)

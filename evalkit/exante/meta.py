@@ -89,7 +89,9 @@ def evidence_rows(evidence: Sequence[dict], instrument: str, objective: str, out
         pol = ev.get("policy") if isinstance(ev, dict) else None
         if not isinstance(pol, dict) or "policy_id" not in pol:
             raise DataError(f"evidence item {i} is not an ex-post result (no 'policy' with a "
-                            "'policy_id'); pass ExPostResult.to_dict() outputs")
+                            "'policy_id'); pass ExPostResult.to_dict() outputs",
+                            zh=f"证据第 {i} 项不是事后评估结果（缺少带 'policy_id' 的 'policy'）；"
+                               "请传入 ExPostResult.to_dict() 的输出")
         same_i = pol.get("instrument") == instrument
         same_o = pol.get("objective") == objective
         if not (same_i or same_o):
@@ -126,7 +128,8 @@ def pool(quantity: str, policies: Sequence[str], est: np.ndarray, se: np.ndarray
     k = est.size
     z = float(stats.norm.ppf(1 - alpha / 2))
     if k == 0:
-        raise DataError(f"no estimates of {quantity} to pool")
+        raise DataError(f"no estimates of {quantity} to pool",
+                        zh=f"没有可供合并的 {quantity} 估计值")
     if k == 1:
         m, s = float(est[0]), float(se[0])
         return PooledEstimate(quantity, 1, tuple(policies), (m,), (s,), (1.0,), m, s, m - z * s,

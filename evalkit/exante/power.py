@@ -92,13 +92,18 @@ class Rollout:
         lo, hi = self.years
         if not self.cohorts or any(int(n) < 1 for n in self.cohorts.values()):
             raise ConfigError(f"rollout {self.label!r}: every cohort needs at least one firm; "
-                              f"received {dict(self.cohorts)}")
+                              f"received {dict(self.cohorts)}",
+                              zh=f"推行方案 {self.label!r}：每个批次至少需要一家企业；"
+                                 f"收到的是 {dict(self.cohorts)}")
         bad = [g for g in self.cohorts if not lo < int(g) <= hi]
         if bad:
             raise ConfigError(f"rollout {self.label!r}: cohorts {bad} must lie after the first "
-                              f"year {lo} and by the last year {hi}")
+                              f"year {lo} and by the last year {hi}",
+                              zh=f"推行方案 {self.label!r}：批次 {bad} 须晚于首年 {lo}，"
+                                 f"且不晚于末年 {hi}")
         if self.n_control < 1 and self.control_group == "nevertreated":
-            raise ConfigError(f"rollout {self.label!r}: needs at least one comparison firm")
+            raise ConfigError(f"rollout {self.label!r}: needs at least one comparison firm",
+                              zh=f"推行方案 {self.label!r}：至少需要一家对照组企业")
 
     @property
     def n_treated(self) -> int:
@@ -121,7 +126,8 @@ def estimate_noise(panel: pd.DataFrame, outcome: str, scale: str = "level",
     check_choice("scale", scale, SCALES)
     for col in ("firm_id", "year", outcome):
         if col not in panel.columns:
-            raise DataError(f"the panel has no column {col!r}", column=col)
+            raise DataError(f"the panel has no column {col!r}", column=col,
+                            zh=f"面板中没有列 {col!r}")
     df = panel.loc[~panel["firm_id"].isin(set(exclude)), ["firm_id", "year", outcome]]
     if last_years is not None:
         df = df.loc[df["year"] > df["year"].max() - int(last_years)]
@@ -138,7 +144,9 @@ def estimate_noise(panel: pd.DataFrame, outcome: str, scale: str = "level",
     n_firms, T = df["firm_id"].nunique(), len(years)
     if T < 3 or n_firms < 10:
         raise DesignError(f"estimating the noise of {outcome!r} needs a balanced panel of at least "
-                          f"10 firms and 3 years; found {n_firms} firms x {T} years")
+                          f"10 firms and 3 years; found {n_firms} firms x {T} years",
+                          zh=f"估计 {outcome!r} 的噪声需要至少 10 家企业、3 年的平衡面板；"
+                             f"实际为 {n_firms} 家企业 × {T} 年")
     unit = pd.factorize(df["firm_id"], sort=True)[0]
     time = np.searchsorted(years, df["year"].to_numpy())
     resid, _ = demean_two_way(df["y"].to_numpy(), unit, time)
@@ -146,7 +154,8 @@ def estimate_noise(panel: pd.DataFrame, outcome: str, scale: str = "level",
     v1 = float(np.var(e[:, 1:] - e[:, :-1]))
     v2 = float(np.var(e[:, 2:] - e[:, :-2]))
     if v1 <= 0:
-        raise DesignError(f"{outcome!r} does not vary within firms; no noise to model")
+        raise DesignError(f"{outcome!r} does not vary within firms; no noise to model",
+                          zh=f"{outcome!r} 在企业内部没有变化，无噪声可建模")
     rho_raw = v2 / v1 - 1.0
     rho = float(np.clip(rho_raw, RHO_MIN, RHO_MAX))
     sigma = float(np.sqrt(v1 / (2.0 * (1.0 - rho))))
@@ -166,7 +175,8 @@ def _post_cells(rollout: Rollout) -> list[tuple[int, int, float]]:
 def analytic_se(rollout: Rollout, noise: NoiseModel) -> float:
     """Exact s.d. of the simple-aggregated ATT with never-treated comparisons (module doc)."""
     if rollout.control_group != "nevertreated":
-        raise DesignError("the analytic approximation covers never-treated comparisons only")
+        raise DesignError("the analytic approximation covers never-treated comparisons only",
+                          zh="解析近似仅适用于以从未受资助企业为对照组的情形")
     lo, hi = rollout.years
     T = hi - lo + 1
     S = noise.cov(T)
@@ -279,9 +289,12 @@ def simulate_mde(rollout: Rollout, noise: NoiseModel, rng: np.random.Generator,
     """Simulated (and, for never-treated comparisons, analytic) MDE of ``rollout``."""
     if not 0 < alpha < 0.5 or not 0.5 < power < 1:
         raise ConfigError(f"need 0 < alpha < 0.5 and 0.5 < power < 1; received alpha={alpha}, "
-                          f"power={power}")
+                          f"power={power}",
+                          zh=f"须满足 0 < alpha < 0.5 且 0.5 < power < 1；收到的是 alpha={alpha}，"
+                             f"power={power}")
     if int(n_draws) < 20:
-        raise ConfigError(f"n_draws must be at least 20; received {n_draws}")
+        raise ConfigError(f"n_draws must be at least 20; received {n_draws}",
+                          zh=f"n_draws 须至少为 20；收到的是 {n_draws}")
     est = np.empty(int(n_draws))
     se = np.empty(int(n_draws))
     for r in range(int(n_draws)):

@@ -67,9 +67,11 @@ def additionality_table(gross: LinearEstimate, leakage: float = 0.0, displacemen
     for nm, v in (("leakage", leakage), ("displacement", displacement),
                   ("substitution", substitution)):
         if not 0.0 <= float(v) <= 1.0:
-            raise ConfigError(f"{nm} must lie in [0, 1]; received {v!r}")
+            raise ConfigError(f"{nm} must lie in [0, 1]; received {v!r}",
+                              zh=f"{nm} 须位于 [0, 1] 内；收到的是 {v!r}")
     if not float(multiplier) > 0.0:
-        raise ConfigError(f"multiplier must be positive; received {multiplier!r}")
+        raise ConfigError(f"multiplier must be positive; received {multiplier!r}",
+                          zh=f"multiplier 须为正数；收到的是 {multiplier!r}")
     s0 = gross.renamed("gross (causal, net of deadweight)")
     s1 = (s0 * (1 - leakage)).renamed("after leakage")
     s2 = (s1 * (1 - displacement)).renamed("after displacement")

@@ -105,9 +105,11 @@ def fiscal_metrics(policy_id: str, effects: Mapping[str, LinearEstimate], cost: 
     ``rng`` drives the MVPF simulation."""
     unknown = sorted(set(effects) - set(OUTCOMES))
     if unknown:
-        raise ConfigError(f"effects must be keyed by {list(OUTCOMES)}; received {unknown}")
+        raise ConfigError(f"effects must be keyed by {list(OUTCOMES)}; received {unknown}",
+                          zh=f"effects 的键须取自 {list(OUTCOMES)}；收到的是 {unknown}")
     if cost.subsidy <= 0:
-        raise DesignError(f"policy {policy_id!r} paid no subsidy in the window")
+        raise DesignError(f"policy {policy_id!r} paid no subsidy in the window",
+                          zh=f"政策 {policy_id!r} 在窗口内未拨付任何补贴")
     tax = tax or TaxSharing()
     s, c = cost.subsidy, cost.total
     out: list[LinearEstimate] = []

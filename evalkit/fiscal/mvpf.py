@@ -70,9 +70,11 @@ def mvpf(wtp: LinearEstimate | float, cost: float, fiscal_externality: LinearEst
          alpha: float = 0.05) -> MvpfResult:
     """MVPF = wtp / (cost - fiscal_externality) with the simulated interval described above."""
     if not 0.0 < alpha < 1.0:
-        raise ConfigError(f"alpha must lie in (0, 1); received {alpha!r}")
+        raise ConfigError(f"alpha must lie in (0, 1); received {alpha!r}",
+                          zh=f"alpha 须位于 (0, 1) 内；收到的是 {alpha!r}")
     if int(n_sim) < 100:
-        raise ConfigError(f"n_sim must be at least 100; received {n_sim!r}")
+        raise ConfigError(f"n_sim must be at least 100; received {n_sim!r}",
+                          zh=f"n_sim 须不小于 100；收到的是 {n_sim!r}")
     w = wtp if isinstance(wtp, LinearEstimate) else LinearEstimate(float(wtp), None, "wtp")
     w = w.renamed("wtp")
     fe = fiscal_externality.renamed("fe")

@@ -36,15 +36,21 @@ class TaxSharing:
             d = getattr(self, label)
             if set(d) != set(_TAXES):
                 raise ConfigError(f"tax {label} needs exactly the keys {list(_TAXES)}; "
-                                  f"received {sorted(d)}")
+                                  f"received {sorted(d)}",
+                                  zh=f"税收 {label} 的键须恰为 {list(_TAXES)}；"
+                                     f"收到的是 {sorted(d)}")
             if any(not 0.0 <= float(v) <= 1.0 for v in d.values()):
-                raise ConfigError(f"tax {label} shares must lie in [0, 1]; received {d}")
+                raise ConfigError(f"tax {label} shares must lie in [0, 1]; received {d}",
+                                  zh=f"税收 {label} 的比例须位于 [0, 1] 内；收到的是 {d}")
         if abs(sum(self.composition.values()) - 1.0) > 1e-9:
-            raise ConfigError(f"tax composition must sum to 1; received {self.composition}")
+            raise ConfigError(f"tax composition must sum to 1; received {self.composition}",
+                              zh=f"税种构成 composition 之和须为 1；收到的是 {self.composition}")
         for k in _TAXES:
             if self.district[k] > self.city[k] + 1e-12:
                 raise ConfigError(f"the district cannot keep more {k} ({self.district[k]}) than "
-                                  f"the city and district together ({self.city[k]})")
+                                  f"the city and district together ({self.city[k]})",
+                                  zh=f"区留成的 {k} 比例（{self.district[k]}）不得高于"
+                                     f"市、区合计留成比例（{self.city[k]}）")
 
     def retained(self, view: str) -> float:
         """Share of total additional tax kept by ``view`` ('total', 'city' or 'district')."""

@@ -56,6 +56,8 @@ class Aliases:
             raise DataError(
                 f"the file name {stem!r} names no known table", file=file,
                 fix=f"rename the file to one of: {accepted}",
+                zh=f"文件名 {stem!r} 不对应任何已知的表",
+                fix_zh=f"请将文件重命名为以下之一：{accepted}",
             )
         return name
 
@@ -124,7 +126,9 @@ def map_headers(headers: list[str], table: Table, file: str,
                 out.append(None)
                 continue
             raise DataError(f"column {i + 1} has no header", file=file, row=1,
-                            fix=f"name the column; accepted headers: {accepted}")
+                            fix=f"name the column; accepted headers: {accepted}",
+                            zh=f"第 {i + 1} 列没有表头",
+                            fix_zh=f"请为该列命名；可用的表头：{accepted}")
         canonical = al.get(norm(header))
         factor = None
         if canonical is None:
@@ -136,20 +140,28 @@ def map_headers(headers: list[str], table: Table, file: str,
                     raise DataError(
                         f"the header {header!r} carries a unit, but {canonical} is not a money "
                         "column", file=file, row=1, column=header,
-                        fix=f"remove the unit suffix ({m['base']!r})")
+                        fix=f"remove the unit suffix ({m['base']!r})",
+                        zh=f"表头 {header!r} 带有单位，但 {canonical} 不是金额列",
+                        fix_zh=f"请删除单位后缀（{m['base']!r}）")
                 factor = UNITS.get(norm(m["unit"]))
                 if factor is None:
                     raise DataError(
                         f"the header {header!r} has the unknown unit {m['unit']!r}", file=file,
                         row=1, column=header,
-                        fix="use one of the units: " + ", ".join(UNITS))
+                        fix="use one of the units: " + ", ".join(UNITS),
+                        zh=f"表头 {header!r} 的单位 {m['unit']!r} 无法识别",
+                        fix_zh="请使用以下单位之一：" + ", ".join(UNITS))
         if canonical is None:
             raise DataError(f"unknown header {header!r} for table {table.name}", file=file,
-                            row=1, column=header, fix=f"use one of: {accepted}")
+                            row=1, column=header, fix=f"use one of: {accepted}",
+                            zh=f"表 {table.name} 中的表头 {header!r} 无法识别",
+                            fix_zh=f"请使用以下之一：{accepted}")
         if canonical in written:
             raise DataError(
                 f"the headers {written[canonical]!r} and {header!r} both name {canonical}",
-                file=file, row=1, column=header, fix="keep one of the two columns")
+                file=file, row=1, column=header, fix="keep one of the two columns",
+                zh=f"表头 {written[canonical]!r} 与 {header!r} 都对应 {canonical}",
+                fix_zh="请只保留其中一列")
         written[canonical] = header
         if factor is not None:
             units[canonical] = factor
@@ -157,8 +169,11 @@ def map_headers(headers: list[str], table: Table, file: str,
     missing = [c.name for c in table.columns if c.required and c.name not in written]
     if missing:
         names = "; ".join(f"{c} (e.g. {table.column(c).zh} / {c})" for c in missing)
+        names_zh = "；".join(f"{c}（如 {table.column(c).zh} / {c}）" for c in missing)
         raise DataError(f"required column(s) missing for table {table.name}: {names}",
-                        file=file, row=1, fix=f"add the column(s); accepted headers: {accepted}")
+                        file=file, row=1, fix=f"add the column(s); accepted headers: {accepted}",
+                        zh=f"表 {table.name} 缺少必需列：{names_zh}",
+                        fix_zh=f"请补充上述列；可用的表头：{accepted}")
     return HeaderMap(tuple(out), units, written)
 
 

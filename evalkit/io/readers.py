@@ -95,7 +95,9 @@ def utf8_bytes(data: bytes, file: str) -> tuple[bytes, int, str]:
     except UnicodeDecodeError as exc:
         raise DataError(
             f"the file is neither UTF-8 nor GB18030/GBK text (undecodable byte at offset "
-            f"{exc.start})", file=file, fix="save the file as CSV in UTF-8 or GBK") from None
+            f"{exc.start})", file=file, fix="save the file as CSV in UTF-8 or GBK",
+            zh=f"文件既不是 UTF-8 也不是 GB18030/GBK 文本（偏移 {exc.start} 处的字节无法解码）",
+            fix_zh="请将文件另存为 UTF-8 或 GBK 编码的 CSV") from None
     return text.encode("utf-8"), 0, "gb18030"
 
 
@@ -104,7 +106,8 @@ def _csv_records(path: Path) -> tuple[Records, str, bytes]:
     body, start, encoding = utf8_bytes(data, str(path))
     if data.find(b"\x00") >= 0:      # a NUL byte is a NUL character in UTF-8 and GB18030
         raise DataError("the file contains NUL bytes, it is not a text CSV", file=str(path),
-                        fix="export the table again as CSV")
+                        fix="export the table again as CSV",
+                        zh="文件含有 NUL 字节，不是文本 CSV", fix_zh="请将该表重新导出为 CSV")
     return split_csv(body, str(path), start), encoding, data
 
 
@@ -141,8 +144,9 @@ def _xlsx_records(path: Path) -> tuple[Records, bytes]:
         raise
     except Exception as exc:  # openpyxl raises many types on a damaged workbook
         raise DataError(f"cannot be read as an Excel workbook ({type(exc).__name__}: {exc})",
-                        file=str(path), fix="save the file as .xlsx (Excel 2007 or later)"
-                        ) from None
+                        file=str(path), fix="save the file as .xlsx (Excel 2007 or later)",
+                        zh=f"无法作为 Excel 工作簿读取（{type(exc).__name__}：{exc}）",
+                        fix_zh="请将文件另存为 .xlsx（Excel 2007 或更高版本）") from None
     return from_records(records, str(path)), data
 
 
@@ -163,7 +167,9 @@ def _parquet_text(name: str, col: pa.ChunkedArray, file: str) -> pa.ChunkedArray
     typ = col.type
     if pa.types.is_nested(typ) or pa.types.is_binary(typ) or pa.types.is_large_binary(typ):
         raise DataError(f"column {name!r} has type {typ}, expected plain values",
-                        file=file, column=name, fix="store one scalar value per cell")
+                        file=file, column=name, fix="store one scalar value per cell",
+                        zh=f"列 {name!r} 的类型为 {typ}，应为普通值",
+                        fix_zh="请在每个单元格中只存放一个标量值")
     if pa.types.is_floating(typ):
         values = col.cast(pa.float64()).to_numpy()          # nulls -> NaN, written as ""
         return float_text(values).fill_null("").cast(pa.large_string())
@@ -174,7 +180,9 @@ def _parquet_text(name: str, col: pa.ChunkedArray, file: str) -> pa.ChunkedArray
     except Exception as exc:  # any uncastable type is a data problem
         raise DataError(f"column {name!r} of type {typ} cannot be read as text ({exc})",
                         file=file, column=name,
-                        fix="store numbers, text, dates or booleans") from None
+                        fix="store numbers, text, dates or booleans",
+                        zh=f"类型为 {typ} 的列 {name!r} 无法读取为文本（{exc}）",
+                        fix_zh="请存放数值、文本、日期或布尔值") from None
 
 
 def _parquet_records(path: Path) -> tuple[Records, bytes]:
@@ -185,13 +193,16 @@ def _parquet_records(path: Path) -> tuple[Records, bytes]:
         tbl = pq.read_table(pa.BufferReader(data))
     except Exception as exc:  # pyarrow raises ArrowInvalid, OSError, ... on a damaged file
         raise DataError(f"cannot be read as Parquet ({type(exc).__name__}: {exc})",
-                        file=str(path), fix="write the file again as Parquet") from None
+                        file=str(path), fix="write the file again as Parquet",
+                        zh=f"无法作为 Parquet 读取（{type(exc).__name__}：{exc}）",
+                        fix_zh="请重新写出该 Parquet 文件") from None
     headers = [str(n) for n in tbl.column_names]
     columns = [_parquet_text(name, col, str(path))
                for name, col in zip(headers, tbl.columns, strict=True)]
     if not headers:
         raise DataError("the file has no columns", file=str(path),
-                        fix="write the table with its columns")
+                        fix="write the table with its columns",
+                        zh="文件没有任何列", fix_zh="请连同各列写出该表")
     rows = np.arange(2, tbl.num_rows + 2, dtype=np.int64)
     return Records(headers, columns, rows, []), data
 
@@ -218,9 +229,12 @@ def read_table_file(path: str | Path, table: str | None = None) -> RawTable:
     suffix = path.suffix.lower()
     if suffix not in SUFFIXES:
         raise DataError(f"unsupported file type {path.suffix!r}", file=file,
-                        fix="provide CSV, .xlsx or .parquet files")
+                        fix="provide CSV, .xlsx or .parquet files",
+                        zh=f"不支持的文件类型 {path.suffix!r}",
+                        fix_zh="请提供 CSV、.xlsx 或 .parquet 文件")
     if not path.is_file():
-        raise DataError("no such file", file=file, fix="check the path")
+        raise DataError("no such file", file=file, fix="check the path",
+                        zh="文件不存在", fix_zh="请检查路径")
     name = table if table is not None else load_aliases().table_for_stem(path.stem, file)
     schema = TABLES[name]
 

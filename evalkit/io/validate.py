@@ -170,7 +170,8 @@ def find_table_files(directory: str | Path) -> dict[str, Path]:
 
     d = Path(directory)
     if not d.is_dir():
-        raise DataError("not a folder", file=str(d), fix="give the folder holding the table files")
+        raise DataError("not a folder", file=str(d), fix="give the folder holding the table files",
+                        zh="不是文件夹", fix_zh="请指定存放各表文件的文件夹")
     found: dict[str, Path] = {}
     for p in sorted(d.iterdir()):
         if (not p.is_file() or p.suffix.lower() not in SUFFIXES or p.name.startswith((".", "~$"))
@@ -179,11 +180,17 @@ def find_table_files(directory: str | Path) -> dict[str, Path]:
         name = load_aliases().table_for_stem(p.stem, str(p))
         if name in found:
             raise DataError(f"two files hold the table {name}: {found[name].name} and {p.name}",
-                            file=str(p), fix="keep one file per table")
+                            file=str(p), fix="keep one file per table",
+                            zh=f"有两个文件都对应表 {name}：{found[name].name} 和 {p.name}",
+                            fix_zh="每张表只保留一个文件")
         found[name] = p
     if not found:
         raise DataError("the folder holds no table files", file=str(d),
-                        fix="put the tables there as CSV, .xlsx or .parquet, named e.g. firms.csv")
+                        fix="put the tables there as CSV, .xlsx or .parquet, named e.g. "
+                            "firms.csv",
+                        zh="该文件夹中没有任何表文件",
+                        fix_zh="请将各表以 CSV、.xlsx 或 .parquet 格式放入该文件夹，"
+                               "文件名如 firms.csv")
     return {name: found[name] for name in TABLE_ORDER if name in found}
 
 
@@ -315,7 +322,9 @@ def check_table(raw: RawTable, accepted: Mapping[str, pd.DataFrame],
         if ref_table not in accepted:
             raise DataError(f"{schema.name} refers to {ref_table}, but the folder has no "
                             f"{ref_table} table", file=raw.path,
-                            fix=f"add the {ref_table} file to the folder")
+                            fix=f"add the {ref_table} file to the folder",
+                            zh=f"{schema.name} 引用了 {ref_table}，但文件夹中没有 {ref_table} 表",
+                            fix_zh=f"请将 {ref_table} 文件放入该文件夹")
         values = conv[column].values
         ok = ~conv[column].bad & values.notna().to_numpy()
         known = pc.is_in(arrow_strings(values),
@@ -368,15 +377,15 @@ def _check_policies(raw: RawTable, conv: dict[str, Converted], found: _Found,
     if parse_rule is None:
         return
     rules = conv["eligibility_rule"].values
-    problems: dict[str, str] = {}
+    problems: dict[str, Bilingual] = {}
     for text in pd.unique(rules.dropna()):
         try:
             parse_rule(text)
         except EvalkitError as exc:
-            problems[text] = str(exc)
+            problems[text] = Bilingual(str(exc), exc.text("zh"))
     if problems:
         mask = rules.isin(list(problems)).to_numpy()
-        found.add(mask, "eligibility_rule", "bad_rule", rules.map(problems).astype("str"))
+        found.add(mask, "eligibility_rule", "bad_rule", rules.map(problems).astype(object))
 
 
 def group_codes(columns: list[pd.Series]) -> np.ndarray:

@@ -277,7 +277,9 @@ def _connect(store: Path, read_only: bool) -> duckdb.DuckDBPyConnection:
         return duckdb.connect(str(store), read_only=read_only)
     except duckdb.Error as exc:
         raise DataError(f"cannot open the warehouse ({exc})", file=str(store),
-                        fix="give a DuckDB file written by evalkit, or a new file name") from None
+                        fix="give a DuckDB file written by evalkit, or a new file name",
+                        zh=f"无法打开数据仓库（{exc}）",
+                        fix_zh="请指定由 evalkit 写出的 DuckDB 文件，或一个新文件名") from None
 
 
 def _has_table(con: duckdb.DuckDBPyConnection, name: str) -> bool:
@@ -348,7 +350,8 @@ def ingest_dir(path: str | Path, store: str | Path, progress: Progress | None = 
         return IngestResult(report, existing, False, str(store))
     if store.exists() and not store.is_file():
         raise DataError("the warehouse path is not a file", file=str(store),
-                        fix="give a .duckdb file name")
+                        fix="give a .duckdb file name",
+                        zh="数据仓库路径不是文件", fix_zh="请指定一个 .duckdb 文件名")
     store.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp_name = tempfile.mkstemp(prefix=f".{store.name}.", suffix=".tmp", dir=store.parent)
     os.close(fd)
@@ -414,13 +417,17 @@ def load_dataset(store: str | Path, version: str | None = None) -> dict[str, pd.
     versions = list_datasets(store)
     if versions.empty:
         raise DataError("the warehouse holds no datasets", file=str(store),
-                        fix="ingest a folder first: evalkit ingest DIR --store FILE")
+                        fix="ingest a folder first: evalkit ingest DIR --store FILE",
+                        zh="数据仓库中没有任何数据集",
+                        fix_zh="请先导入一个文件夹：evalkit ingest DIR --store FILE")
     ids = versions["dataset_id"].tolist()
     if version is None:
         version = ids[-1]
     if version not in ids:
         raise DataError(f"no dataset version {version!r}", file=str(store),
-                        fix=f"use one of: {', '.join(ids)}")
+                        fix=f"use one of: {', '.join(ids)}",
+                        zh=f"不存在数据集版本 {version!r}",
+                        fix_zh=f"请使用以下之一：{', '.join(ids)}")
     counts = json.loads(versions.loc[versions["dataset_id"] == version, "counts"].iloc[0])
     con = _connect(store, read_only=True)
     out: dict[str, pd.DataFrame] = {}
@@ -448,7 +455,8 @@ def load_problems(store: str | Path, version: str | None = None,
     ids = list_datasets(store)["dataset_id"].tolist()
     if not ids:
         raise DataError("the warehouse holds no datasets", file=str(store),
-                        fix="ingest a folder first")
+                        fix="ingest a folder first",
+                        zh="数据仓库中没有任何数据集", fix_zh="请先导入一个文件夹")
     version = ids[-1] if version is None else version
     con = _connect(store, read_only=True)
     try:

@@ -109,12 +109,14 @@ def ledger_anomalies(tables: dict[str, pd.DataFrame], as_of: str | None = None) 
     for col in ("record_id", "policy_id", "firm_id", "date", "amount"):
         if col not in led.columns:
             raise DataError(f"the disbursement ledger has no column {col!r}",
-                            file="disbursements", column=col)
+                            file="disbursements", column=col,
+                            zh=f"拨付台账中没有列 {col!r}")
     dates = pd.to_datetime(led["date"], errors="coerce")
     if dates.isna().any():
         i = int(np.flatnonzero(dates.isna().to_numpy())[0])
         raise DataError("unreadable disbursement date", file="disbursements", row=i + 2,
-                        column="date", fix="use ISO dates YYYY-MM-DD")
+                        column="date", fix="use ISO dates YYYY-MM-DD",
+                        zh="拨付日期无法识别", fix_zh="请使用 ISO 日期格式 YYYY-MM-DD")
     led = led.assign(_date=dates, _year=dates.dt.year.astype("int64"),
                      amount=pd.to_numeric(led["amount"], errors="coerce").astype(float))
     if as_of is not None:

@@ -30,7 +30,8 @@ def parse_as_of(as_of: str) -> date:
     try:
         return date.fromisoformat(str(as_of))
     except ValueError:
-        raise ConfigError(f"as_of must be an ISO date YYYY-MM-DD; received {as_of!r}") from None
+        raise ConfigError(f"as_of must be an ISO date YYYY-MM-DD; received {as_of!r}",
+                          zh=f"as_of 须为 ISO 日期 YYYY-MM-DD；收到的是 {as_of!r}") from None
 
 
 def year_elapsed(as_of: date) -> float:
@@ -52,7 +53,8 @@ def _ledger_dates(ledger: pd.DataFrame) -> pd.Series:
         i = int(np.flatnonzero(d.isna().to_numpy())[0])
         from evalkit.errors import DataError
         raise DataError("unreadable disbursement date", file="disbursements", row=i + 2,
-                        column="date", fix="use ISO dates YYYY-MM-DD")
+                        column="date", fix="use ISO dates YYYY-MM-DD",
+                        zh="拨付日期无法识别", fix_zh="请使用 ISO 日期格式 YYYY-MM-DD")
     return d
 
 
@@ -63,7 +65,8 @@ def budget_execution(ledger: pd.DataFrame, budgets: pd.DataFrame, year: int, as_
     disbursed, execution_rate, elapsed, shortfall, status, action_zh, action_en, note``."""
     cut = parse_as_of(as_of)
     if cut.year != int(year):
-        raise ConfigError(f"as_of {as_of} is not in the monitored year {year}")
+        raise ConfigError(f"as_of {as_of} is not in the monitored year {year}",
+                          zh=f"as_of {as_of} 不在监测年度 {year} 内")
     elapsed = year_elapsed(cut)
     d = _ledger_dates(ledger)
     in_year = (d.dt.year == int(year)) & (d <= pd.Timestamp(cut))
@@ -73,7 +76,9 @@ def budget_execution(ledger: pd.DataFrame, budgets: pd.DataFrame, year: int, as_
         unknown = sorted(set(policies) - set(budgets["policy_id"]))
         if unknown:
             raise ConfigError(f"policies {unknown} have no budget rows; policies with budgets: "
-                              f"{sorted(set(budgets['policy_id']))}")
+                              f"{sorted(set(budgets['policy_id']))}",
+                              zh=f"政策 {unknown} 没有预算记录；有预算的政策："
+                                 f"{sorted(set(budgets['policy_id']))}")
         b = b.loc[b["policy_id"].isin(policies)]
     rows = []
     for pid, approp in zip(b["policy_id"], b["appropriation"].astype(float), strict=True):

@@ -66,7 +66,8 @@ class StaggeredDesign:
         check_choice("controls", controls, CONTROLS)
         if not (disbursements["policy_id"] == policy_id).any():
             known = sorted(disbursements["policy_id"].unique())
-            raise DesignError(f"policy {policy_id!r} has no disbursements; policies in the ledger: {known}")
+            raise DesignError(f"policy {policy_id!r} has no disbursements; policies in the ledger: {known}",
+                              zh=f"政策 {policy_id!r} 没有拨付记录；拨付台账中的政策为：{known}")
         mine = disbursements[disbursements["policy_id"] == policy_id]
         outside = np.zeros(len(mine), dtype=bool)
         if window is not None:
@@ -75,7 +76,9 @@ class StaggeredDesign:
             outside = ((date < start) | (date > end)).to_numpy()
         if outside.all():
             raise DesignError(f"policy {policy_id!r} has no disbursements inside its window "
-                              f"{window[0]}..{window[1]}")
+                              f"{window[0]}..{window[1]}",
+                              zh=f"政策 {policy_id!r} 在其窗口期 {window[0]}..{window[1]} "
+                                 "内没有拨付记录")
         g = first_award_year(mine.loc[~outside])
         data = panel.data.copy()
         data["g"] = data["firm_id"].map(g).fillna(0).astype("int64")

@@ -91,7 +91,8 @@ class DoseResponseResult:
 
     def _index(self, term: str) -> int:
         if term not in self.terms:
-            raise ConfigError(f"term must be one of {list(self.terms)!r}; received {term!r}")
+            raise ConfigError(f"term must be one of {list(self.terms)!r}; received {term!r}",
+                              zh=f"term 须为 {list(self.terms)!r} 之一；收到的是 {term!r}")
         return self.terms.index(term)
 
     def tidy(self, dose_only: bool = False) -> pd.DataFrame:
@@ -134,7 +135,10 @@ def build_doses(df: pd.DataFrame, doses: list[str], per: str | None, idname: str
                 r = int(np.flatnonzero(bad)[0])
                 raise DataError(f"scale column {per!r} must be positive to divide {d!r} by it; "
                                 f"found {den[r]!r}", row=r + 2, column=per,
-                                fix="drop these firm-years or use the amount itself")
+                                fix="drop these firm-years or use the amount itself",
+                                zh=f"标准化列 {per!r} 须为正数才能用作 {d!r} 的除数；"
+                                   f"发现取值 {den[r]!r}",
+                                fix_zh="请剔除这些企业-年度记录，或直接使用金额本身")
             col = f"{d}/{per}"
             df[col] = df[d].to_numpy(dtype=float) / den
         names.append(col)
@@ -171,12 +175,16 @@ def dose_response(data: pd.DataFrame, yname: str, dose: str | Sequence[str], idn
     check_choice("cov_type", cov_type, COV_TYPES)
     doses = _as_list(dose)
     if not doses:
-        raise ConfigError("dose must name at least one subsidy column")
+        raise ConfigError("dose must name at least one subsidy column",
+                          zh="dose 须至少指定一个补贴列")
     if lags < 0 or int(lags) != lags:
-        raise ConfigError(f"lags must be a non-negative integer; received {lags!r}")
+        raise ConfigError(f"lags must be a non-negative integer; received {lags!r}",
+                          zh=f"lags 须为非负整数；收到的是 {lags!r}")
     if cluster is not None and cov_type != "clustered":
         raise ConfigError(f"cluster={cluster!r} needs cov_type='clustered'; received "
-                          f"cov_type={cov_type!r}")
+                          f"cov_type={cov_type!r}",
+                          zh=f"cluster={cluster!r} 需要 cov_type='clustered'；收到的是 "
+                             f"cov_type={cov_type!r}")
     covs = list(covariates)
     extra = [*doses, *covs, *([per] if per else []), *([cluster] if cluster else [])]
     df = prepare_panel(data, yname, tname, idname, None, list(dict.fromkeys(extra)))
@@ -186,7 +194,7 @@ def dose_response(data: pd.DataFrame, yname: str, dose: str | Sequence[str], idn
         warnings.warn(f"dropped {dropped} firm-years without the {lags} previous consecutive "
                       "year(s) needed for the lagged dose", DataWarning, stacklevel=2)
     if df.empty:
-        raise DataError("no firm-year left to estimate on")
+        raise DataError("no firm-year left to estimate on", zh="没有可用于估计的企业-年度记录")
     frame = df.set_index([idname, tname])
     exog = frame[[*dose_terms, *covs]].astype(float)
     if model != "fe":

@@ -95,7 +95,9 @@ def classic_hausman(fe: DoseResponseResult, re: DoseResponseResult,
     terms the two fits share other than year dummies and the constant)."""
     if fe.model != "fe" or re.model != "re":
         raise DesignError(f"classic_hausman compares a model='fe' with a model='re' fit; "
-                          f"received {fe.model!r} and {re.model!r}")
+                          f"received {fe.model!r} and {re.model!r}",
+                          zh="classic_hausman 比较 model='fe' 与 model='re' 的拟合结果；"
+                             f"收到的是 {fe.model!r} 和 {re.model!r}")
     if terms is None:
         terms = [t for t in fe.terms if t in re.terms and not t.startswith("year_")
                  and t != "const"]

@@ -29,10 +29,12 @@ def classify_policies(policies: pd.DataFrame, ledger: pd.DataFrame, firms: pd.Da
                            (firms, "firms", ("firm_id", "cluster"))):
         for c in cols:
             if c not in df.columns:
-                raise DataError(f"the {name} table has no column {c!r}", file=name, column=c)
+                raise DataError(f"the {name} table has no column {c!r}", file=name, column=c,
+                                zh=f"{name} 表缺少列 {c!r}")
     for nm, q in (("spend_quantile", spend_quantile), ("recipients_quantile", recipients_quantile)):
         if not 0.0 <= q <= 1.0:
-            raise ConfigError(f"{nm} must lie in [0, 1]; received {q!r}")
+            raise ConfigError(f"{nm} must lie in [0, 1]; received {q!r}",
+                              zh=f"{nm} 须位于 [0, 1] 内；收到的是 {q!r}")
     led = ledger.copy()
     if window is not None:
         yr = pd.to_datetime(led["date"], errors="coerce").dt.year
@@ -41,7 +43,8 @@ def classify_policies(policies: pd.DataFrame, ledger: pd.DataFrame, firms: pd.Da
     if led["cluster"].isna().any():
         bad = led.loc[led["cluster"].isna(), "firm_id"].iloc[0]
         raise DataError(f"firm {bad!r} in the ledger is not in the firms table",
-                        file="disbursements", column="firm_id")
+                        file="disbursements", column="firm_id",
+                        zh=f"拨付台账中的企业 {bad!r} 不在 firms 表中")
     rows = []
     for pid, obj in zip(policies["policy_id"].astype(str), policies["objective"], strict=True):
         sub = led.loc[led["policy_id"].astype(str) == pid]

@@ -18,7 +18,8 @@ __all__ = ["budget_execution_rate", "disbursement_timeliness"]
 def _require(df: pd.DataFrame, cols: tuple[str, ...], table: str) -> None:
     for c in cols:
         if c not in df.columns:
-            raise DataError(f"the {table} table has no column {c!r}", file=table, column=c)
+            raise DataError(f"the {table} table has no column {c!r}", file=table, column=c,
+                            zh=f"{table} 表缺少列 {c!r}")
 
 
 def _dates(s: pd.Series, table: str, column: str) -> pd.Series:
@@ -26,7 +27,9 @@ def _dates(s: pd.Series, table: str, column: str) -> pd.Series:
     if d.isna().any():
         i = d.index[d.isna()][0]
         raise DataError(f"unreadable date {s.loc[i]!r}", file=table, row=int(i) + 2,
-                        column=column, fix="use ISO dates YYYY-MM-DD")
+                        column=column, fix="use ISO dates YYYY-MM-DD",
+                        zh=f"日期 {s.loc[i]!r} 无法识别",
+                        fix_zh="请使用 ISO 日期格式 YYYY-MM-DD")
     return d
 
 
@@ -39,11 +42,13 @@ def budget_execution_rate(ledger: pd.DataFrame, budgets: pd.DataFrame, policy_id
                     & (budgets["year"].astype(int) == int(year)), "appropriation"]
     if b.empty:
         raise DataError(f"no appropriation for policy {policy_id!r} in {year}", file="budgets",
-                        column="appropriation")
+                        column="appropriation",
+                        zh=f"政策 {policy_id!r} 在 {year} 年没有预算安排")
     appropriation = float(b.sum())
     if appropriation <= 0:
         raise DataError(f"appropriation of policy {policy_id!r} in {year} is not positive",
-                        file="budgets", column="appropriation")
+                        file="budgets", column="appropriation",
+                        zh=f"政策 {policy_id!r} 在 {year} 年的预算安排不为正数")
     rows = ledger.loc[ledger["policy_id"].astype(str) == str(policy_id)]
     years = _dates(rows["date"], "disbursements", "date").dt.year
     return float(rows.loc[years == int(year), "amount"].astype(float).sum()) / appropriation
@@ -64,7 +69,7 @@ def disbursement_timeliness(ledger: pd.DataFrame, due_dates: pd.DataFrame, polic
         sched = sched.loc[sched["year"].astype(int) == int(year)]
     if sched.empty:
         raise DataError(f"no scheduled tranches for policy {policy_id!r}", file="due_dates",
-                        column="policy_id")
+                        column="policy_id", zh=f"政策 {policy_id!r} 没有计划拨付的分期")
     sched["due"] = _dates(sched["due_date"], "due_dates", "due_date")
     rows = ledger.loc[ledger["policy_id"].astype(str) == str(policy_id)].copy()
     rows["paid"] = _dates(rows["date"], "disbursements", "date")

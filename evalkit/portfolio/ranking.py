@@ -145,26 +145,33 @@ def rank_confidence_sets(estimates: Sequence[LinearEstimate], alpha: float = 0.0
     """
     check_choice("rank method", method, RANK_METHODS)
     if not 0.0 < alpha < 1.0:
-        raise ConfigError(f"alpha must lie in (0, 1); received {alpha!r}")
+        raise ConfigError(f"alpha must lie in (0, 1); received {alpha!r}",
+                          zh=f"alpha 须位于 (0, 1) 内；收到的是 {alpha!r}")
     p = len(estimates)
     if p < 2:
-        raise ConfigError(f"ranking needs at least 2 policies; received {p}")
+        raise ConfigError(f"ranking needs at least 2 policies; received {p}",
+                          zh=f"排序至少需要 2 项政策；收到的是 {p} 项")
     if not 1 <= int(tau) <= p:
-        raise ConfigError(f"tau must lie in 1..{p}; received {tau!r}")
+        raise ConfigError(f"tau must lie in 1..{p}; received {tau!r}",
+                          zh=f"tau 须位于 1..{p} 内；收到的是 {tau!r}")
     names = tuple(e.name for e in estimates)
     if len(set(names)) != p:
-        raise ConfigError(f"policy names must be unique; received {list(names)}")
+        raise ConfigError(f"policy names must be unique; received {list(names)}",
+                          zh=f"政策名称不得重复；收到的是 {list(names)}")
     sign = 1.0 if higher_is_better else -1.0
     theta = sign * np.array([e.estimate for e in estimates])
     sigma = joint_cov(estimates).to_numpy()
     if method == "gaussian":
         if rng is None:
-            raise ConfigError("method 'gaussian' needs rng (a seeded numpy Generator)")
+            raise ConfigError("method 'gaussian' needs rng (a seeded numpy Generator)",
+                              zh="method 'gaussian' 需要 rng（已设定种子的 numpy Generator）")
         centred = None
     else:
         if draws is None or draws.names != names:
             raise ConfigError("method 'bootstrap' needs draws of exactly these estimates, in "
-                              f"this order: {list(names)}")
+                              f"this order: {list(names)}",
+                              zh="method 'bootstrap' 需要恰为以下估计值、且按此顺序排列的 draws："
+                                 f"{list(names)}")
         centred = sign * (draws.draws - draws.estimates)      # (B, p)
         n_draws = centred.shape[0]
     var = np.diag(sigma)

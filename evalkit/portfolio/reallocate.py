@@ -88,22 +88,28 @@ def reallocate(policies: pd.DataFrame, total: float | None = None, max_change: f
     for c in ("policy_id", "current", "estimate", "capacity", *([use] if use != "estimate"
                                                                 else [])):
         if c not in policies.columns:
-            raise DataError(f"reallocation input has no column {c!r}", column=c)
+            raise DataError(f"reallocation input has no column {c!r}", column=c,
+                            zh=f"预算调整输入缺少列 {c!r}")
     if not 0.0 <= float(max_change) <= 1.0:
-        raise ConfigError(f"max_change must lie in [0, 1]; received {max_change!r}")
+        raise ConfigError(f"max_change must lie in [0, 1]; received {max_change!r}",
+                          zh=f"max_change 须位于 [0, 1] 内；收到的是 {max_change!r}")
     df = policies.sort_values("policy_id", kind="stable").reset_index(drop=True)
     if df["policy_id"].duplicated().any():
-        raise DataError("policy ids must be unique", column="policy_id")
+        raise DataError("policy ids must be unique", column="policy_id",
+                        zh="政策编号不得重复")
     b = df["current"].to_numpy(dtype=float)
     r = df[use].to_numpy(dtype=float)
     cap = df["capacity"].to_numpy(dtype=float)
     if np.any(~np.isfinite(b)) or np.any(b < 0):
-        raise DataError("current budgets must be finite and non-negative", column="current")
+        raise DataError("current budgets must be finite and non-negative", column="current",
+                        zh="当前预算须为有限的非负数")
     if np.any(~np.isfinite(r)):
-        raise DataError(f"{use} must be finite for every policy", column=use)
+        raise DataError(f"{use} must be finite for every policy", column=use,
+                        zh=f"每项政策的 {use} 均须为有限值")
     cap = np.where(np.isnan(cap), np.inf, cap)
     if np.any(cap < 0):
-        raise DataError("capacity must be non-negative", column="capacity")
+        raise DataError("capacity must be non-negative", column="capacity",
+                        zh="capacity 须为非负数")
     upper = np.minimum(b * (1 + max_change), cap)
     lower = np.minimum(b * (1 - max_change), upper)
     if "upper" in df.columns:
@@ -118,14 +124,18 @@ def reallocate(policies: pd.DataFrame, total: float | None = None, max_change: f
             1.0, tot):
         raise ConfigError(f"total {tot:,.2f} is outside what the bounds allow "
                           f"[{lower.sum():,.2f}, {upper.sum():,.2f}]: relax max_change or the "
-                          "capacities, or change the total")
+                          "capacities, or change the total",
+                          zh=f"总额 {tot:,.2f} 超出上下限允许的范围 "
+                             f"[{lower.sum():,.2f}, {upper.sum():,.2f}]：请放宽 max_change 或 "
+                             "capacity，或调整总额")
     scale = max(float(np.max(np.abs(r))), 1e-12)
     tie = 1e-9 * scale * (np.arange(r.size)[::-1] / max(r.size, 1))   # earlier id wins ties
     money = max(tot, 1.0)
     res = linprog(-(r + tie), A_eq=np.ones((1, r.size)), b_eq=[tot / money],
                   bounds=list(zip(lower / money, upper / money, strict=True)), method="highs")
     if res.status != 0:
-        raise ConfigError(f"the reallocation LP failed: {res.message}")
+        raise ConfigError(f"the reallocation LP failed: {res.message}",
+                          zh=f"预算调整线性规划求解失败：{res.message}")
     x = _close_total(np.clip(res.x * money, lower, upper), r, lower, upper, tot)
     out = df[["policy_id"]].copy()
     out["current"] = b

@@ -83,7 +83,8 @@ def recommend(scorecards: Sequence[ScorecardResult], ranking: RankingResult,
     cards = {s.policy_id: s for s in scorecards}
     missing = [n for n in ranking.names if n not in cards]
     if missing:
-        raise ConfigError(f"no scorecard for policies {missing}")
+        raise ConfigError(f"no scorecard for policies {missing}",
+                          zh=f"以下政策没有绩效评分表：{missing}")
     grade_pos = {g[0]: k for k, g in enumerate(spec.grades)}
     tidy = ranking.tidy().set_index("term")
     p = len(ranking.names)

@@ -65,7 +65,7 @@ def record_review(store: Store, recommendation_id: str, decision: str, comment: 
     check_choice("decision", decision, DECISIONS)
     for nm, v in (("recommendation_id", recommendation_id), ("reviewer", reviewer)):
         if not str(v).strip():
-            raise ConfigError(f"{nm} must not be empty")
+            raise ConfigError(f"{nm} must not be empty", zh=f"{nm} 不得为空")
     if timestamp is None:
         ts = datetime.now(UTC).isoformat(timespec="seconds")
     elif isinstance(timestamp, datetime):

@@ -84,7 +84,9 @@ class ScorecardSpec:
         for i in self.indicators:
             if i.id == ind_id:
                 return i
-        raise ConfigError(f"unknown indicator {ind_id!r}; known: {[i.id for i in self.indicators]}")
+        known = [i.id for i in self.indicators]
+        raise ConfigError(f"unknown indicator {ind_id!r}; known: {known}",
+                          zh=f"未知指标 {ind_id!r}；已知指标：{known}")
 
     def grade(self, score: float) -> tuple[str, str]:
         s = round(float(score), self.score_decimals)
@@ -99,7 +101,7 @@ class ScorecardSpec:
 
 def _need(d: Mapping, key: str, where: str) -> Any:
     if key not in d:
-        raise ConfigError(f"{where}: missing key {key!r}")
+        raise ConfigError(f"{where}: missing key {key!r}", zh=f"{where}：缺少键 {key!r}")
     return d[key]
 
 
@@ -114,11 +116,13 @@ def load_scorecard_spec(path: str | Path | None = None) -> ScorecardSpec:
     try:
         raw = yaml.safe_load(p.read_text(encoding="utf-8"))
     except OSError as e:
-        raise ConfigError(f"cannot read scorecard file {p}: {e}") from e
+        raise ConfigError(f"cannot read scorecard file {p}: {e}",
+                          zh=f"无法读取绩效评分表文件 {p}：{e}") from e
     except yaml.YAMLError as e:
-        raise ConfigError(f"{p}: not valid YAML: {e}") from e
+        raise ConfigError(f"{p}: not valid YAML: {e}", zh=f"{p}：不是有效的 YAML：{e}") from e
     if not isinstance(raw, Mapping):
-        raise ConfigError(f"{p}: expected a mapping at the top level")
+        raise ConfigError(f"{p}: expected a mapping at the top level",
+                          zh=f"{p}：顶层应为映射（mapping）")
     return scorecard_spec_from_dict(raw, source=str(p))
 
 
@@ -138,23 +142,30 @@ def scorecard_spec_from_dict(raw: Mapping, source: str = "") -> ScorecardSpec:
         check_choice(f"{w} ({ind.id}) type", ind.type, INDICATOR_TYPES)
         check_choice(f"{w} ({ind.id}) direction", ind.direction, DIRECTIONS)
         if ind.type == "effect" and ind.direction != "higher":
-            raise ConfigError(f"{w} ({ind.id}): effect indicators must have direction 'higher'")
+            raise ConfigError(f"{w} ({ind.id}): effect indicators must have direction 'higher'",
+                              zh=f"{w}（{ind.id}）：效应指标的 direction 须为 'higher'")
         if ind.id in seen:
-            raise ConfigError(f"{w}: indicator id {ind.id!r} appears twice")
+            raise ConfigError(f"{w}: indicator id {ind.id!r} appears twice",
+                              zh=f"{w}：指标 id {ind.id!r} 重复出现")
         if not ind.weight > 0:
-            raise ConfigError(f"{w} ({ind.id}): weight must be positive; received {ind.weight}")
+            raise ConfigError(f"{w} ({ind.id}): weight must be positive; received {ind.weight}",
+                              zh=f"{w}（{ind.id}）：权重 weight 须为正数；收到的是 {ind.weight}")
         if ind.target is not None and not ind.target > 0:
-            raise ConfigError(f"{w} ({ind.id}): target must be positive; received {ind.target}")
+            raise ConfigError(f"{w} ({ind.id}): target must be positive; received {ind.target}",
+                              zh=f"{w}（{ind.id}）：目标值 target 须为正数；收到的是 {ind.target}")
         seen.add(ind.id)
         inds.append(ind)
     total = sum(i.weight for i in inds)
     if abs(total - 100.0) > _TOL:
-        raise ConfigError(f"{where}: indicator weights must sum to 100; they sum to {total:g}")
+        raise ConfigError(f"{where}: indicator weights must sum to 100; they sum to {total:g}",
+                          zh=f"{where}：指标权重之和须为 100；实际为 {total:g}")
     min_oe = float(raw.get("min_output_effect_share", 0.6))
     oe = sum(i.weight for i in inds if i.level in ("output", "effect"))
     if oe + _TOL < 100.0 * min_oe:
         raise ConfigError(f"{where}: output + effect weights are {oe:g} points; at least "
-                          f"{100 * min_oe:g} required (min_output_effect_share)")
+                          f"{100 * min_oe:g} required (min_output_effect_share)",
+                          zh=f"{where}：产出与效应指标权重合计 {oe:g} 分；至少须为 "
+                             f"{100 * min_oe:g} 分（min_output_effect_share）")
     grades = []
     for k, g in enumerate(_need(raw, "grades", where)):
         w = f"{where}: grades[{k}]"
@@ -162,17 +173,21 @@ def scorecard_spec_from_dict(raw: Mapping, source: str = "") -> ScorecardSpec:
     mins = [g[2] for g in grades]
     if mins != sorted(mins, reverse=True) or len(set(mins)) != len(mins) or mins[-1] > 0:
         raise ConfigError(f"{where}: grade minima must be strictly decreasing and end at 0 or "
-                          f"below; received {mins}")
+                          f"below; received {mins}",
+                          zh=f"{where}：各等级的最低分须严格递减，且最后一项不高于 0；"
+                             f"收到的是 {mins}")
     bands = {}
     for name, b in _need(raw, "qualitative_bands", where).items():
         lo, hi = float(_need(b, "low", f"{where}: band {name}")), float(
             _need(b, "high", f"{where}: band {name}"))
         if not 0.0 <= lo < hi <= 1.0:
-            raise ConfigError(f"{where}: band {name} must satisfy 0 <= low < high <= 1")
+            raise ConfigError(f"{where}: band {name} must satisfy 0 <= low < high <= 1",
+                              zh=f"{where}：档位 {name} 须满足 0 <= low < high <= 1")
         bands[str(name)] = (lo, hi)
     cap = float(raw.get("effect_ci_zero_cap", 0.6))
     if not 0.0 <= cap < 1.0:
-        raise ConfigError(f"{where}: effect_ci_zero_cap must lie in [0, 1); received {cap}")
+        raise ConfigError(f"{where}: effect_ci_zero_cap must lie in [0, 1); received {cap}",
+                          zh=f"{where}：effect_ci_zero_cap 须位于 [0, 1) 内；收到的是 {cap}")
     return ScorecardSpec(tuple(inds), tuple(grades), bands, cap, min_oe,
                          int(raw.get("score_decimals", 2)),
                          {k: float(v) for k, v in raw.get("use_of_results", {}).items()},
@@ -218,12 +233,15 @@ class ScorecardResult:
 
 def _quantitative(ind: IndicatorSpec, entry: Mapping) -> tuple[float, float, float, str]:
     if "actual" not in entry:
-        raise ConfigError(f"indicator {ind.id}: quantitative indicators need 'actual'")
+        raise ConfigError(f"indicator {ind.id}: quantitative indicators need 'actual'",
+                          zh=f"指标 {ind.id}：定量指标须提供 'actual'")
     actual = float(entry["actual"])
     target = float(entry.get("target", ind.target if ind.target is not None else math.nan))
     if not target > 0:
         raise ConfigError(f"indicator {ind.id}: needs a positive 'target' (in the scorecard file "
-                          f"or the entry); received {target}")
+                          f"or the entry); received {target}",
+                          zh=f"指标 {ind.id}：须提供正的目标值 'target'（在绩效评分表文件或该条目中）；"
+                             f"收到的是 {target}")
     if ind.direction == "higher":
         share = min(max(actual / target, 0.0), 1.0)
         note = "min(actual / target, 1)"
@@ -236,25 +254,30 @@ def _quantitative(ind: IndicatorSpec, entry: Mapping) -> tuple[float, float, flo
 def _qualitative(ind: IndicatorSpec, entry: Mapping, spec: ScorecardSpec) -> tuple[float, str]:
     evidence = str(entry.get("evidence", "") or "").strip()
     if not evidence:
-        raise ConfigError(f"indicator {ind.id}: qualitative scores need 'evidence'")
+        raise ConfigError(f"indicator {ind.id}: qualitative scores need 'evidence'",
+                          zh=f"指标 {ind.id}：定性评分须提供 'evidence'")
     band = entry.get("band")
     if band is not None:
         check_choice(f"indicator {ind.id} band", band, tuple(spec.bands))
     if "share" in entry:
         share = float(entry["share"])
         if not 0.0 <= share <= 1.0:
-            raise ConfigError(f"indicator {ind.id}: share must lie in [0, 1]; received {share}")
+            raise ConfigError(f"indicator {ind.id}: share must lie in [0, 1]; received {share}",
+                              zh=f"指标 {ind.id}：share 须位于 [0, 1] 内；收到的是 {share}")
         found = _band_of(share, spec)
         if band is not None and band != found:
             lo, hi = spec.bands[band]
             raise ConfigError(f"indicator {ind.id}: share {share} is not in band {band!r} "
-                              f"[{lo}, {hi}]")
+                              f"[{lo}, {hi}]",
+                              zh=f"指标 {ind.id}：share {share} 不在档位 {band!r} "
+                                 f"[{lo}, {hi}] 内")
         band = found
     elif band is not None:
         lo, hi = spec.bands[band]
         share = (lo + hi) / 2
     else:
-        raise ConfigError(f"indicator {ind.id}: qualitative indicators need 'share' or 'band'")
+        raise ConfigError(f"indicator {ind.id}: qualitative indicators need 'share' or 'band'",
+                          zh=f"指标 {ind.id}：定性指标须提供 'share' 或 'band'")
     return share, f"band {band}; evidence: {evidence}"
 
 
@@ -275,10 +298,13 @@ def _effect(ind: IndicatorSpec, entry: Mapping, spec: ScorecardSpec, alpha: floa
         value, lo, hi = float(est), float(entry["conf_low"]), float(entry["conf_high"])
     else:
         raise ConfigError(f"indicator {ind.id}: effect indicators need 'estimate' as a "
-                          "LinearEstimate, or 'estimate', 'conf_low' and 'conf_high'")
+                          "LinearEstimate, or 'estimate', 'conf_low' and 'conf_high'",
+                          zh=f"指标 {ind.id}：效应指标须提供 LinearEstimate 类型的 'estimate'，"
+                             "或同时提供 'estimate'、'conf_low' 和 'conf_high'")
     target = float(entry.get("target", ind.target if ind.target is not None else math.nan))
     if not target > 0:
-        raise ConfigError(f"indicator {ind.id}: needs a positive 'target'; received {target}")
+        raise ConfigError(f"indicator {ind.id}: needs a positive 'target'; received {target}",
+                          zh=f"指标 {ind.id}：须提供正的目标值 'target'；收到的是 {target}")
     share = 0.0 if value <= 0 else min(value / target, 1.0)
     note = "min(estimate / target, 1)"
     if lo <= 0.0 <= hi and share > spec.effect_ci_zero_cap:
@@ -300,12 +326,15 @@ def score_policy(spec: ScorecardSpec, policy_id: str, inputs: Mapping[str, Mappi
     """
     unknown = sorted(set(inputs) - {i.id for i in spec.indicators})
     if unknown:
-        raise ConfigError(f"policy {policy_id}: unknown indicators {unknown}")
+        raise ConfigError(f"policy {policy_id}: unknown indicators {unknown}",
+                          zh=f"政策 {policy_id}：未知指标 {unknown}")
     rows = []
     for ind in spec.indicators:
         if ind.id not in inputs:
             raise ConfigError(f"policy {policy_id}: no entry for indicator {ind.id!r} "
-                              f"({ind.zh} / {ind.en})")
+                              f"({ind.zh} / {ind.en})",
+                              zh=f"政策 {policy_id}：缺少指标 {ind.id!r}"
+                                 f"（{ind.zh} / {ind.en}）的条目")
         entry = inputs[ind.id]
         actual = target = math.nan
         if ind.type == "quantitative":

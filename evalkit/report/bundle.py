@@ -61,9 +61,13 @@ def _parquet_bytes(frame: pd.DataFrame) -> bytes:
     return buf.getvalue()
 
 
+_KIND_ZH = {"table": "表格", "figure": "图"}
+
+
 def _check_name(kind: str, name: str) -> None:
     if not name or "/" in name or "\\" in name or name.startswith("."):
-        raise ConfigError(f"{kind} name must be a plain file name; received {name!r}")
+        raise ConfigError(f"{kind} name must be a plain file name; received {name!r}",
+                          zh=f"{_KIND_ZH.get(kind, kind)}名称须为普通文件名；收到的是 {name!r}")
 
 
 def write_bundle(out_dir: Path, *, stage: str, results: Mapping[str, Any],
@@ -80,19 +84,23 @@ def write_bundle(out_dir: Path, *, stage: str, results: Mapping[str, Any],
     """
     out_dir = Path(out_dir)
     if out_dir.exists() and any(out_dir.iterdir()):
-        raise ConfigError(f"bundle directory {out_dir} is not empty")
+        raise ConfigError(f"bundle directory {out_dir} is not empty",
+                          zh=f"结果包目录 {out_dir} 不为空")
     payload: dict[str, bytes] = {}
     try:
         payload[RESULTS] = _json_bytes(results)
     except (TypeError, ValueError) as e:
-        raise DataError(f"results are not JSON-safe: {e}", fix="pass them through json_safe()") from e
+        raise DataError(f"results are not JSON-safe: {e}", fix="pass them through json_safe()",
+                        zh=f"结果无法安全序列化为 JSON：{e}",
+                        fix_zh="请先用 json_safe() 处理") from e
     for name, frame in sorted((tables or {}).items()):
         _check_name("table", name)
         payload[f"tables/{name}.parquet"] = _parquet_bytes(frame)
     for name, fig in sorted((figures or {}).items()):
         _check_name("figure", name)
         if not name.endswith(FIGURE_SUFFIXES):
-            raise ConfigError(f"figure {name!r} must end in one of {FIGURE_SUFFIXES}")
+            raise ConfigError(f"figure {name!r} must end in one of {FIGURE_SUFFIXES}",
+                              zh=f"图 {name!r} 的扩展名须为 {FIGURE_SUFFIXES} 之一")
         payload[f"figures/{name}"] = fig if isinstance(fig, bytes) else Path(fig).read_bytes()
     manifest = {
         "format": FORMAT,
@@ -108,7 +116,8 @@ def write_bundle(out_dir: Path, *, stage: str, results: Mapping[str, Any],
     try:
         mbytes = _json_bytes(manifest)
     except (TypeError, ValueError) as e:
-        raise DataError(f"provenance is not JSON-safe: {e}") from e
+        raise DataError(f"provenance is not JSON-safe: {e}",
+                        zh=f"来源信息（provenance）无法安全序列化为 JSON：{e}") from e
     (out_dir / MANIFEST).write_bytes(mbytes)
     return out_dir / MANIFEST
 
@@ -141,13 +150,16 @@ class Bundle:
     def table(self, name: str) -> pd.DataFrame:
         rel = f"tables/{name}.parquet"
         if rel not in self.manifest["files"]:
-            raise DataError(f"bundle {self.path} has no table {name!r}; it has {self.table_names()}")
+            have = self.table_names()
+            raise DataError(f"bundle {self.path} has no table {name!r}; it has {have}",
+                            zh=f"结果包 {self.path} 中没有表格 {name!r}；现有表格：{have}")
         return pq.read_table(self.path / rel).to_pandas()
 
     def figure(self, name: str) -> Path:
         rel = f"figures/{name}"
         if rel not in self.manifest["files"]:
-            raise DataError(f"bundle {self.path} has no figure {name!r}")
+            raise DataError(f"bundle {self.path} has no figure {name!r}",
+                            zh=f"结果包 {self.path} 中没有图 {name!r}")
         return self.path / rel
 
 
@@ -157,28 +169,35 @@ def read_bundle(path: Path) -> Bundle:
     mpath = path / MANIFEST
     if not mpath.is_file():
         raise DataError("not a results bundle (no manifest.json)", file=str(path),
-                        fix="pass the directory written by `evalkit run`")
+                        fix="pass the directory written by `evalkit run`",
+                        zh="不是结果包（缺少 manifest.json）",
+                        fix_zh="请传入 `evalkit run` 写出的目录")
     raw = mpath.read_bytes()
     try:
         manifest = json.loads(raw)
     except json.JSONDecodeError as e:
-        raise DataError(f"manifest is not valid JSON: {e}", file=str(mpath)) from None
+        raise DataError(f"manifest is not valid JSON: {e}", file=str(mpath),
+                        zh=f"manifest 不是有效的 JSON：{e}") from None
     if manifest.get("format") != FORMAT:
         raise DataError(f"unknown bundle format {manifest.get('format')!r}; expected {FORMAT!r}",
-                        file=str(mpath))
+                        file=str(mpath),
+                        zh=f"未知的结果包格式 {manifest.get('format')!r}；应为 {FORMAT!r}")
     files = manifest.get("files", {})
     for rel, meta in files.items():
         f = path / rel
         if not f.is_file():
-            raise DataError("file listed in the manifest is missing", file=str(f))
+            raise DataError("file listed in the manifest is missing", file=str(f),
+                            zh="manifest 中列出的文件缺失")
         if sha256_file(f) != meta["sha256"]:
             raise DataError("SHA-256 does not match the manifest (file changed after writing)",
-                            file=str(f))
+                            file=str(f),
+                            zh="SHA-256 与 manifest 不符（文件在写出后被改动）")
     listed = set(files) | {MANIFEST}
     extra = sorted(str(p.relative_to(path)) for p in path.rglob("*")
                    if p.is_file() and p.relative_to(path).as_posix() not in listed)
     if extra:
-        raise DataError(f"files not listed in the manifest: {extra}", file=str(path))
+        raise DataError(f"files not listed in the manifest: {extra}", file=str(path),
+                        zh=f"存在 manifest 中未列出的文件：{extra}")
     results = json.loads((path / RESULTS).read_bytes()) if RESULTS in files else {}
     return Bundle(path.resolve(), MappingProxyType(manifest), MappingProxyType(results),
                   sha256_bytes(raw))

@@ -83,19 +83,24 @@ def suppress(table: pd.DataFrame, count_col: str, value_col: str | Sequence[str]
     """
     value_cols = (value_col,) if isinstance(value_col, str) else tuple(value_col)
     if not value_cols:
-        raise ConfigError("value_col must name at least one column")
+        raise ConfigError("value_col must name at least one column",
+                          zh="value_col 须至少指定一列")
     missing = [c for c in (count_col, *value_cols, max_col) if c not in table.columns]
     if missing:
-        raise DataError(f"table has no column(s) {missing}; columns are {list(table.columns)}")
+        raise DataError(f"table has no column(s) {missing}; columns are {list(table.columns)}",
+                        zh=f"表中没有列 {missing}；现有列为 {list(table.columns)}")
     if not (isinstance(min_firms, int) and min_firms >= 1):
-        raise ConfigError(f"min_firms must be a positive integer; received {min_firms!r}")
+        raise ConfigError(f"min_firms must be a positive integer; received {min_firms!r}",
+                          zh=f"min_firms 须为正整数；收到的是 {min_firms!r}")
     if not 0 < dominance <= 1:
-        raise ConfigError(f"dominance must be in (0, 1]; received {dominance!r}")
+        raise ConfigError(f"dominance must be in (0, 1]; received {dominance!r}",
+                          zh=f"dominance 须在 (0, 1] 区间内；收到的是 {dominance!r}")
     n = pd.to_numeric(table[count_col], errors="raise").to_numpy(dtype=float)
     total = pd.to_numeric(table[value_cols[0]], errors="raise").to_numpy(dtype=float)
     top = pd.to_numeric(table[max_col], errors="raise").to_numpy(dtype=float)
     if np.any(np.isnan(n)):
-        raise DataError(f"column {count_col!r} has missing firm counts")
+        raise DataError(f"column {count_col!r} has missing firm counts",
+                        zh=f"列 {count_col!r} 中有缺失的企业数")
     with np.errstate(divide="ignore", invalid="ignore"):
         share = np.abs(top) / np.abs(total)
     # A cell whose total is 0 or missing while a firm contributes is treated as dominated.

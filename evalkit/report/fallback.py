@@ -85,7 +85,8 @@ def params_source(params: Mapping[str, Any]) -> str:
     """Python source assigning each parameter (sorted by name, values as literals)."""
     for name, value in params.items():
         if not name.isidentifier():
-            raise ConfigError(f"parameter name {name!r} is not a Python identifier")
+            raise ConfigError(f"parameter name {name!r} is not a Python identifier",
+                              zh=f"参数名 {name!r} 不是合法的 Python 标识符")
         _check_literal(name, value)
     return "\n".join(f"{name} = {params[name]!r}" for name in sorted(params)) + "\n"
 
@@ -104,7 +105,9 @@ def _check_literal(name: str, value: Any) -> None:
         return
     raise ConfigError(
         f"parameter {name!r} must be a string, number, boolean, None, list or dict; "
-        f"received {type(value).__name__}"
+        f"received {type(value).__name__}",
+        zh=f"参数 {name!r} 须为字符串、数字、布尔值、None、列表或字典；"
+           f"收到的是 {type(value).__name__}",
     )
 
 
@@ -145,10 +148,14 @@ def execute(doc: QmdDocument, params: Mapping[str, Any], *, cwd: Path, env: Mapp
         failed = _failed_cell(nb, plan)
         where = f"{doc.source}:{failed.line}" if failed else doc.source
         label = f" (label {failed.label})" if failed and failed.label else ""
+        label_zh = f"（标签 {failed.label}）" if failed and failed.label else ""
         detail = _ANSI.sub("", str(e))
-        raise RenderError(f"{where}: cell{label} failed: {e.ename}: {e.evalue}\n{detail}") from None
+        raise RenderError(f"{where}: cell{label} failed: {e.ename}: {e.evalue}\n{detail}",
+                          zh=f"{where}：单元格{label_zh}执行失败：{e.ename}: {e.evalue}\n{detail}",
+                          ) from None
     except (CellTimeoutError, DeadKernelError) as e:
-        raise RenderError(f"{doc.source}: kernel failed: {e}") from None
+        raise RenderError(f"{doc.source}: kernel failed: {e}",
+                          zh=f"{doc.source}：内核运行失败：{e}") from None
     return {id(cell): nbcell.outputs for (cell, _), nbcell in zip(plan, nb.cells, strict=True)
             if cell is not None}
 
@@ -214,7 +221,9 @@ def _reject_markdown_labels(block: Markdown, source: str) -> None:
     if m:
         raise ConfigError(
             f"{source}:{block.line}: figure/table labels in markdown ({{#{m.group(1)}-...}}) are "
-            "not in the supported subset; give the cell a 'label' and 'fig-cap'/'tbl-cap' option"
+            "not in the supported subset; give the cell a 'label' and 'fig-cap'/'tbl-cap' option",
+            zh=f"{source}:{block.line}：markdown 中的图表标签（{{#{m.group(1)}-...}}）不在支持的"
+               "子集内；请为单元格设置 'label' 及 'fig-cap'/'tbl-cap' 选项",
         )
 
 
@@ -265,7 +274,9 @@ def _cell_markdown(cell: Cell, opts: Mapping[str, Any], outputs: list[dict[str, 
     label = cell.label or ""
     if label.startswith("fig-") and len(images) != 1:
         raise RenderError(f"cell {label} (line {cell.line}) must draw exactly one figure; "
-                          f"it drew {len(images)}")
+                          f"it drew {len(images)}",
+                          zh=f"单元格 {label}（第 {cell.line} 行）须恰好绘制一幅图；"
+                             f"实际绘制了 {len(images)} 幅")
     body = "\n\n".join(pieces)
     for k, (path, width_px) in enumerate(images):
         pct = max(10, min(100, round(100 * width_px / TEXT_WIDTH_PX)))
@@ -304,7 +315,9 @@ def _attach_table_caption(body: str, caption: str, cell: Cell) -> str:
     start = next((i for i, line in enumerate(lines) if line.lstrip().startswith("|")), None)
     if start is None:
         raise RenderError(f"cell {cell.label} (line {cell.line}) has tbl-cap but printed no "
-                          "markdown pipe table (print df.to_markdown() or a table helper)")
+                          "markdown pipe table (print df.to_markdown() or a table helper)",
+                          zh=f"单元格 {cell.label}（第 {cell.line} 行）设置了 tbl-cap，但未输出 "
+                             "markdown 管道表格（请 print df.to_markdown() 或使用表格辅助函数）")
     end = start
     while end + 1 < len(lines) and lines[end + 1].lstrip().startswith("|"):
         end += 1
@@ -368,8 +381,10 @@ def resolve_xrefs(markdown: str, numbers: Mapping[str, int], lang: str, *,
         out.append("".join(rebuilt))
     if unresolved:
         known = ", ".join(sorted(numbers)) or "none"
-        raise RenderError(f"{source}: unresolved cross-reference(s) "
-                          f"{', '.join('@' + u for u in sorted(set(unresolved)))}; labels: {known}")
+        known_zh = ", ".join(sorted(numbers)) or "无"
+        refs = ", ".join("@" + u for u in sorted(set(unresolved)))
+        raise RenderError(f"{source}: unresolved cross-reference(s) {refs}; labels: {known}",
+                          zh=f"{source}：无法解析的交叉引用 {refs}；现有标签：{known_zh}")
     text = "\n".join(out)
     if lang == "zh":  # '见 @fig-x' needs the space for pandoc; Chinese text has none around 图 1
         text = _SPACE_BEFORE_LINK.sub(r"\1", text)
@@ -491,7 +506,8 @@ def run_pandoc(markdown: str, meta: Mapping[str, Any], to: str, out: Path, work:
     if stderr.strip():
         log.add("pandoc", stderr)
     if proc.returncode != 0:
-        raise RenderError(f"pandoc failed writing {to} (exit {proc.returncode}): {stderr.strip()}")
+        raise RenderError(f"pandoc failed writing {to} (exit {proc.returncode}): {stderr.strip()}",
+                          zh=f"pandoc 写出 {to} 失败（退出码 {proc.returncode}）：{stderr.strip()}")
 
 
 def render_html(markdown: str, meta: Mapping[str, Any], out: Path, work: Path,
@@ -515,7 +531,8 @@ def render_pdf(markdown: str, meta: Mapping[str, Any], out: Path, work: Path, lo
         pdf, warnings = typst.compile_with_warnings(str(source), root=str(work),
                                                     timestamp=timestamp)
     except typst.TypstError as e:
-        raise RenderError(f"typst failed compiling {source.name}: {e}") from None
+        raise RenderError(f"typst failed compiling {source.name}: {e}",
+                          zh=f"typst 编译 {source.name} 失败：{e}") from None
     for w in warnings:
         log.add("typst", str(getattr(w, "message", w)))
     out.write_bytes(pdf)

@@ -23,6 +23,7 @@ LATIN_SERIF = ("Libertinus Serif", "New Computer Modern")
 LATIN_SANS = ("DejaVu Sans",)
 LATIN_MONO = ("DejaVu Sans Mono",)
 INSTALL_HINT = "install a CJK font, e.g. Debian/Ubuntu: apt-get install fonts-noto-cjk"
+INSTALL_HINT_ZH = "请安装中日韩（CJK）字体，例如 Debian/Ubuntu：apt-get install fonts-noto-cjk"
 
 
 class FontError(EvalkitError):
@@ -63,7 +64,8 @@ def pdf_fonts() -> PdfFonts:
     serif, sans, mono = _first(have, CJK_SERIF), _first(have, CJK_SANS), _first(have, CJK_MONO)
     cjk_any = serif or sans
     if not cjk_any:
-        raise FontError(f"no CJK font found for the PDF; {INSTALL_HINT}")
+        raise FontError(f"no CJK font found for the PDF; {INSTALL_HINT}",
+                        zh=f"未找到可用于 PDF 的 CJK 字体；{INSTALL_HINT_ZH}")
     return PdfFonts(
         body=_first(have, LATIN_SERIF) + (serif or sans),
         heading=_first(have, LATIN_SANS + LATIN_SERIF) + (sans or serif),
@@ -77,5 +79,6 @@ def figure_fonts() -> list[str]:
     have = matplotlib_families()
     cjk = _first(have, CJK_SANS) or _first(have, CJK_SERIF)
     if not cjk:
-        raise FontError(f"no CJK font found for figures; {INSTALL_HINT}")
+        raise FontError(f"no CJK font found for figures; {INSTALL_HINT}",
+                        zh=f"未找到可用于图形的 CJK 字体；{INSTALL_HINT_ZH}")
     return [*_first(have, LATIN_SANS), *cjk]

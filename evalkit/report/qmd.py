@@ -93,7 +93,8 @@ class QmdDocument:
         """Index (into :attr:`cells`) of the cell tagged ``parameters``, or None."""
         found = [i for i, c in enumerate(self.cells) if c.is_parameters]
         if len(found) > 1:
-            raise ConfigError(f"{self.source}: more than one cell is tagged 'parameters'")
+            raise ConfigError(f"{self.source}: more than one cell is tagged 'parameters'",
+                              zh=f"{self.source}：有多个单元格标记为 'parameters'")
         return found[0] if found else None
 
 
@@ -106,12 +107,14 @@ def expand(path: Path, lang: str, *, _stack: tuple[Path, ...] = ()) -> str:
     path = Path(path).resolve()
     if path in _stack:
         chain = " -> ".join(p.name for p in (*_stack, path))
-        raise ConfigError(f"include cycle: {chain}")
+        raise ConfigError(f"include cycle: {chain}", zh=f"include 出现循环引用：{chain}")
     try:
         text = path.read_text(encoding="utf-8")
     except FileNotFoundError:
         where = f" (included from {_stack[-1]})" if _stack else ""
-        raise ConfigError(f"template not found: {path}{where}") from None
+        where_zh = f"（由 {_stack[-1]} 引入）" if _stack else ""
+        raise ConfigError(f"template not found: {path}{where}",
+                          zh=f"找不到模板：{path}{where_zh}") from None
     out: list[str] = []
     for lineno, line in enumerate(text.splitlines(keepends=True), start=1):
         stripped = line.strip()
@@ -119,7 +122,8 @@ def expand(path: Path, lang: str, *, _stack: tuple[Path, ...] = ()) -> str:
         if m and m.group(1) == "include":
             args = m.group(2).split()
             if len(args) != 1:
-                raise ConfigError(f"{path}:{lineno}: include takes one path; received {args!r}")
+                raise ConfigError(f"{path}:{lineno}: include takes one path; received {args!r}",
+                                  zh=f"{path}:{lineno}：include 只接受一个路径；收到的是 {args!r}")
             body = expand(path.parent / args[0], lang, _stack=(*_stack, path))
             out.append(body if body.endswith("\n") else body + "\n")
             continue
@@ -130,21 +134,26 @@ def expand(path: Path, lang: str, *, _stack: tuple[Path, ...] = ()) -> str:
 def _shortcode(m: re.Match[str], path: Path, lineno: int, lang: str) -> str:
     name, args = m.group(1), m.group(2).split()
     if name == "include":
-        raise ConfigError(f"{path}:{lineno}: {{{{< include >}}}} must stand on a line of its own")
+        raise ConfigError(f"{path}:{lineno}: {{{{< include >}}}} must stand on a line of its own",
+                          zh=f"{path}:{lineno}：{{{{< include >}}}} 须单独占一行")
     if name != "t":
         raise ConfigError(
             f"{path}:{lineno}: shortcode {name!r} is not in the supported subset; "
-            "allowed: 'include', 't'"
+            "allowed: 'include', 't'",
+            zh=f"{path}:{lineno}：短代码 {name!r} 不在支持的子集内；允许的有：'include'、't'",
         )
     if len(args) != 1:
-        raise ConfigError(f"{path}:{lineno}: t takes one key; received {args!r}")
+        raise ConfigError(f"{path}:{lineno}: t takes one key; received {args!r}",
+                          zh=f"{path}:{lineno}：t 只接受一个键；收到的是 {args!r}")
     key = args[0]
     if key not in STRINGS:
-        raise ConfigError(f"{path}:{lineno}: unknown translation key {key!r}")
+        raise ConfigError(f"{path}:{lineno}: unknown translation key {key!r}",
+                          zh=f"{path}:{lineno}：未知的翻译键 {key!r}")
     text = t(key, lang)
     if any(f for _, f, _, _ in string.Formatter().parse(text) if f is not None):
         raise ConfigError(
-            f"{path}:{lineno}: translation {key!r} has placeholders; format it in a cell with t()"
+            f"{path}:{lineno}: translation {key!r} has placeholders; format it in a cell with t()",
+            zh=f"{path}:{lineno}：翻译 {key!r} 含占位符；请在单元格中用 t() 格式化",
         )
     return text
 
@@ -155,12 +164,15 @@ def parse_qmd(text: str, *, source: str = "<string>") -> QmdDocument:
     front, body_start = _front_matter(lines, source)
     execute = front.get("execute", {}) or {}
     if not isinstance(execute, dict):
-        raise ConfigError(f"{source}: 'execute' in the front matter must be a mapping")
+        raise ConfigError(f"{source}: 'execute' in the front matter must be a mapping",
+                          zh=f"{source}：前置元数据中的 'execute' 须为映射")
     for key, value in execute.items():
         if key not in EXECUTE_OPTIONS:
             allowed = ", ".join(repr(k) for k in EXECUTE_OPTIONS)
             raise ConfigError(
-                f"{source}: execute option {key!r} is not in the supported subset; allowed: {allowed}"
+                f"{source}: execute option {key!r} is not in the supported subset; "
+                f"allowed: {allowed}",
+                zh=f"{source}：execute 选项 {key!r} 不在支持的子集内；允许的有：{allowed}",
             )
         _check_value(key, value, f"{source}: execute")
 
@@ -184,12 +196,16 @@ def parse_qmd(text: str, *, source: str = "<string>") -> QmdDocument:
             continue
         where = f"{source}:{i + 1}"
         if close is None:
-            raise ConfigError(f"{where}: cell is never closed (no {fence} line)")
+            raise ConfigError(f"{where}: cell is never closed (no {fence} line)",
+                              zh=f"{where}：单元格未闭合（缺少 {fence} 行）")
         if ex.group("lang") != "python":
-            raise ConfigError(f"{where}: only {{python}} cells are supported; found {{{ex.group('lang')}}}")
+            found = ex.group("lang")
+            raise ConfigError(f"{where}: only {{python}} cells are supported; found {{{found}}}",
+                              zh=f"{where}：仅支持 {{python}} 单元格；发现的是 {{{found}}}")
         if ex.group("rest").strip():
             raise ConfigError(
-                f"{where}: put cell options in '#|' lines, not in the fence ({info!r})"
+                f"{where}: put cell options in '#|' lines, not in the fence ({info!r})",
+                zh=f"{where}：单元格选项须写在 '#|' 行中，而非代码围栏行（{info!r}）",
             )
         if md:
             blocks.append(Markdown("\n".join(md).strip("\n"), md_start))
@@ -203,7 +219,8 @@ def parse_qmd(text: str, *, source: str = "<string>") -> QmdDocument:
     labels = [c.label for c in blocks if isinstance(c, Cell) and c.label]
     dup = sorted({x for x in labels if labels.count(x) > 1})
     if dup:
-        raise ConfigError(f"{source}: duplicate cell labels {dup}")
+        raise ConfigError(f"{source}: duplicate cell labels {dup}",
+                          zh=f"{source}：单元格标签重复 {dup}")
     doc = QmdDocument(MappingProxyType(front), tuple(blocks), source, MappingProxyType(execute))
     doc.parameters_cell()
     return doc
@@ -217,11 +234,14 @@ def _front_matter(lines: list[str], source: str) -> tuple[dict[str, Any], int]:
             try:
                 data = yaml.safe_load("\n".join(lines[1:j])) or {}
             except yaml.YAMLError as e:
-                raise ConfigError(f"{source}: front matter is not valid YAML: {e}") from None
+                raise ConfigError(f"{source}: front matter is not valid YAML: {e}",
+                                  zh=f"{source}：前置元数据不是有效的 YAML：{e}") from None
             if not isinstance(data, dict):
-                raise ConfigError(f"{source}: front matter must be a YAML mapping")
+                raise ConfigError(f"{source}: front matter must be a YAML mapping",
+                                  zh=f"{source}：前置元数据须为 YAML 映射")
             return data, j + 1
-    raise ConfigError(f"{source}:1: front matter is never closed (no '---' line)")
+    raise ConfigError(f"{source}:1: front matter is never closed (no '---' line)",
+                      zh=f"{source}:1：前置元数据未闭合（缺少 '---' 行）")
 
 
 def _closing(lines: list[str], start: int, fence: str) -> int | None:
@@ -242,21 +262,26 @@ def _cell(body: list[str], fence_line: int, where: str) -> Cell:
     try:
         options = yaml.safe_load("\n".join(opt_lines)) if opt_lines else {}
     except yaml.YAMLError as e:
-        raise ConfigError(f"{where}: cell options are not valid YAML: {e}") from None
+        raise ConfigError(f"{where}: cell options are not valid YAML: {e}",
+                          zh=f"{where}：单元格选项不是有效的 YAML：{e}") from None
     if not isinstance(options, dict):
-        raise ConfigError(f"{where}: cell options must be 'key: value' lines")
+        raise ConfigError(f"{where}: cell options must be 'key: value' lines",
+                          zh=f"{where}：单元格选项须为 'key: value' 形式的行")
     for key, value in options.items():
         if key not in CELL_OPTIONS:
             allowed = ", ".join(repr(o) for o in CELL_OPTIONS)
             raise ConfigError(
-                f"{where}: cell option {key!r} is not in the supported subset; allowed: {allowed}"
+                f"{where}: cell option {key!r} is not in the supported subset; allowed: {allowed}",
+                zh=f"{where}：单元格选项 {key!r} 不在支持的子集内；允许的有：{allowed}",
             )
         _check_value(key, value, where)
     label = options.get("label")
     if "fig-cap" in options and not (label and label.startswith("fig-")):
-        raise ConfigError(f"{where}: a cell with fig-cap needs a label starting with 'fig-'")
+        raise ConfigError(f"{where}: a cell with fig-cap needs a label starting with 'fig-'",
+                          zh=f"{where}：设置了 fig-cap 的单元格须有以 'fig-' 开头的标签")
     if "tbl-cap" in options and not (label and label.startswith("tbl-")):
-        raise ConfigError(f"{where}: a cell with tbl-cap needs a label starting with 'tbl-'")
+        raise ConfigError(f"{where}: a cell with tbl-cap needs a label starting with 'tbl-'",
+                          zh=f"{where}：设置了 tbl-cap 的单元格须有以 'tbl-' 开头的标签")
     if "tags" in options:
         options["tags"] = tuple(options["tags"])
     source = "\n".join(body[k:]).strip("\n")
@@ -282,4 +307,12 @@ def _check_value(key: str, value: Any, where: str) -> None:
             "output": "true, false or asis",
             "tags": "a list of strings",
         }.get(key, "true or false")
-        raise ConfigError(f"{where}: option {key!r} must be {expected}; received {value!r}")
+        expected_zh = {
+            "label": "以字母开头、由字母、数字、'-' 和 '_' 组成的名称",
+            "fig-cap": "非空字符串",
+            "tbl-cap": "非空字符串",
+            "output": "true、false 或 asis",
+            "tags": "字符串列表",
+        }.get(key, "true 或 false")
+        raise ConfigError(f"{where}: option {key!r} must be {expected}; received {value!r}",
+                          zh=f"{where}：选项 {key!r} 须为{expected_zh}；收到的是 {value!r}")

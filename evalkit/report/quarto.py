@@ -30,7 +30,10 @@ def require_quarto() -> str:
     path = quarto_path()
     if path is None:
         raise ConfigError("engine 'quarto' was asked for but the quarto CLI is not on PATH; "
-                          "install Quarto (https://quarto.org) or use engine='fallback' or 'auto'")
+                          "install Quarto (https://quarto.org) or use engine='fallback' or 'auto'",
+                          zh="指定了 engine 'quarto'，但 PATH 中没有 quarto 命令行工具；"
+                             "请安装 Quarto（https://quarto.org），"
+                             "或改用 engine='fallback' 或 'auto'")
     return path
 
 
@@ -65,6 +68,7 @@ def render_quarto(qmd: Path, fmt: str, params: Mapping[str, Any], lang: str, out
             log.add("quarto", stream)
     produced = qmd.with_suffix(".html" if fmt == "html" else ".pdf")
     if proc.returncode != 0 or not produced.is_file():
-        raise RenderError(f"quarto render failed (exit {proc.returncode}): {proc.stderr.strip()}")
+        raise RenderError(f"quarto render failed (exit {proc.returncode}): {proc.stderr.strip()}",
+                          zh=f"quarto 渲染失败（退出码 {proc.returncode}）：{proc.stderr.strip()}")
     shutil.move(produced, out)
     return out

@@ -45,7 +45,8 @@ def resolve_epoch(explicit: int | None, bundle_created: int,
         try:
             return int(raw)
         except ValueError:
-            raise ConfigError(f"SOURCE_DATE_EPOCH must be whole seconds; received {raw!r}") from None
+            raise ConfigError(f"SOURCE_DATE_EPOCH must be whole seconds; received {raw!r}",
+                              zh=f"SOURCE_DATE_EPOCH 须为整秒数；收到的是 {raw!r}") from None
     return bundle_created
 
 
@@ -60,7 +61,8 @@ def render_report(template: Path, bundle_dir: Path, out_dir: Path,
     """
     formats = tuple(formats)
     if not formats:
-        raise ConfigError("formats must name at least one of 'html', 'pdf'")
+        raise ConfigError("formats must name at least one of 'html', 'pdf'",
+                          zh="formats 须至少包含 'html'、'pdf' 之一")
     for fmt in formats:
         check_choice("format", fmt, FORMATS)
     check_choice("lang", lang, LANGS)
@@ -69,7 +71,8 @@ def render_report(template: Path, bundle_dir: Path, out_dir: Path,
     extra = dict(params or {})
     clash = sorted(set(extra) & set(RESERVED_PARAMS))
     if clash:
-        raise ConfigError(f"params {clash} are set by render_report; reserved: {RESERVED_PARAMS}")
+        raise ConfigError(f"params {clash} are set by render_report; reserved: {RESERVED_PARAMS}",
+                          zh=f"参数 {clash} 由 render_report 设置；保留参数：{RESERVED_PARAMS}")
     bundle = read_bundle(Path(bundle_dir))
     epoch = resolve_epoch(source_date_epoch, bundle.created)
     out_dir = Path(out_dir).resolve()  # pandoc runs in a temporary folder

@@ -108,16 +108,21 @@ def find_bundle(path: Path) -> Path:
             return inner[0]
         if len(inner) > 1:
             raise ConfigError(f"{path} holds several bundles {[str(p) for p in inner]}; "
-                              "pass one of them")
+                              "pass one of them",
+                              zh=f"{path} 中有多个结果包 {[str(p) for p in inner]}；"
+                                 "请传入其中一个")
     raise DataError("no results bundle here (no manifest.json)", file=str(path),
-                    fix="pass the bundle folder written by `evalkit run`")
+                    fix="pass the bundle folder written by `evalkit run`",
+                    zh="此处没有结果包（缺少 manifest.json）",
+                    fix_zh="请传入 `evalkit run` 写出的结果包目录")
 
 
 def _read_json(path: Path) -> dict[str, Any]:
     try:
         return json.loads(path.read_bytes())
     except (OSError, json.JSONDecodeError) as e:
-        raise DataError(f"cannot read {path.name}: {e}", file=str(path)) from None
+        raise DataError(f"cannot read {path.name}: {e}", file=str(path),
+                        zh=f"无法读取 {path.name}：{e}") from None
 
 
 def _sources(bundle: Path, manifest: dict[str, Any]) -> tuple[Path, Path]:
@@ -133,7 +138,11 @@ def _sources(bundle: Path, manifest: dict[str, Any]) -> tuple[Path, Path]:
         raise DataError("the bundle does not record the study file and warehouse it was computed "
                         "from (provenance.study_file / provenance.store)", file=str(bundle),
                         fix="re-run the study with `evalkit run STUDY --out DIR`, which records "
-                            "both")
+                            "both",
+                        zh="结果包未记录其计算所依据的研究配置文件和数据仓库"
+                           "（provenance.study_file / provenance.store）",
+                        fix_zh="请用 `evalkit run STUDY --out DIR` 重新运行研究配置，"
+                               "该命令会同时记录两者")
     return Path(study), Path(store)
 
 
@@ -148,7 +157,9 @@ def verify_report_dir(path: Path | str) -> VerifyResult:
     study_file, store = _sources(bundle, manifest)
     if not study_file.is_file():
         raise DataError("the study file the bundle was computed from is missing",
-                        file=str(study_file), fix="restore it (its SHA-256 is in the manifest)")
+                        file=str(study_file), fix="restore it (its SHA-256 is in the manifest)",
+                        zh="结果包计算所依据的研究配置文件缺失",
+                        fix_zh="请恢复该文件（其 SHA-256 记录在 manifest 中）")
     prov = manifest.get("provenance") or {}
     notes: list[str] = []
     study, study_sha = load_study(study_file)

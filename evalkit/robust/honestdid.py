@@ -153,7 +153,8 @@ def _dual_vertices(W: np.ndarray) -> np.ndarray:
         n_comb = n_comb * (M - i) // (i + 1)
     if n_comb > MAX_VERTEX_COMBINATIONS:
         raise DesignError(f"too many moments for the exact ARP test ({n_comb} bases); reduce the "
-                          "number of post-periods")
+                          "number of post-periods",
+                          zh=f"精确 ARP 检验的矩条件过多（{n_comb} 个基）；请减少政策后时期数")
     combos = np.array(list(itertools.combinations(range(M), k1)), dtype=int)
     if len(combos) == 0:
         return np.zeros((0, M))
@@ -356,7 +357,8 @@ def conditional_cs_rm(betahat, sigma, num_pre: int, num_post: int, l_vec=None, m
     betahat, sigma, l_vec = _check_inputs(betahat, sigma, num_pre, num_post, l_vec)
     check_choice("method", method, RM_METHODS)
     if num_pre < 1:
-        raise DesignError("relative magnitudes need at least one pre-period coefficient")
+        raise DesignError("relative magnitudes need at least one pre-period coefficient",
+                          zh="相对幅度（relative magnitudes）至少需要一个政策前时期系数")
     hybrid = "LF" if method == "C-LF" else "ARP"
     sdt = _sd_theta(sigma, num_pre, num_post, l_vec)
     lo = -20 * sdt if grid_lb is None else grid_lb
@@ -524,19 +526,25 @@ def _check_inputs(betahat, sigma, num_pre, num_post, l_vec):
     K = num_pre + num_post
     if num_pre < 1 or num_post < 1:
         raise DesignError(f"need at least one pre- and one post-period; got num_pre={num_pre}, "
-                          f"num_post={num_post}")
+                          f"num_post={num_post}",
+                          zh=f"至少需要一个政策前时期和一个政策后时期；收到 num_pre={num_pre}，"
+                             f"num_post={num_post}")
     if betahat.shape != (K,):
         raise DataError(f"betahat has {betahat.size} elements; expected numPrePeriods + "
-                        f"numPostPeriods = {K}")
+                        f"numPostPeriods = {K}",
+                        zh=f"betahat 有 {betahat.size} 个元素；应为 numPrePeriods + "
+                           f"numPostPeriods = {K}")
     if sigma.shape != (K, K):
-        raise DataError(f"sigma has shape {sigma.shape}; expected ({K}, {K})")
+        raise DataError(f"sigma has shape {sigma.shape}; expected ({K}, {K})",
+                        zh=f"sigma 的形状为 {sigma.shape}；应为 ({K}, {K})")
     if not (np.isfinite(betahat).all() and np.isfinite(sigma).all()):
-        raise DataError("betahat and sigma must be finite")
+        raise DataError("betahat and sigma must be finite", zh="betahat 和 sigma 须为有限值")
     if not np.allclose(sigma, sigma.T, atol=1e-12 * max(1.0, np.abs(sigma).max())):
-        raise DataError("sigma is not symmetric")
+        raise DataError("sigma is not symmetric", zh="sigma 不是对称矩阵")
     l_vec = np.eye(num_post)[0] if l_vec is None else np.asarray(l_vec, dtype=float).ravel()
     if l_vec.shape != (num_post,):
-        raise DataError(f"l_vec has {l_vec.size} elements; expected numPostPeriods = {num_post}")
+        raise DataError(f"l_vec has {l_vec.size} elements; expected numPostPeriods = {num_post}",
+                        zh=f"l_vec 有 {l_vec.size} 个元素；应为 numPostPeriods = {num_post}")
     return betahat, sigma, l_vec
 
 
@@ -648,7 +656,8 @@ def sensitivity_rm(betahat, sigma, num_pre: int, num_post: int,
     betahat, sigma, l_vec = _check_inputs(betahat, sigma, num_pre, num_post, l_vec)
     vals = np.asarray(mbar_vec, dtype=float)
     if (vals < 0).any():
-        raise ConfigError(f"Mbar values must be >= 0; received {vals.tolist()}")
+        raise ConfigError(f"Mbar values must be >= 0; received {vals.tolist()}",
+                          zh=f"Mbar 的取值须 >= 0；收到的是 {vals.tolist()}")
 
     def ci_at(mb):
         return conditional_cs_rm(betahat, sigma, num_pre, num_post, l_vec, mb, alpha, method,
@@ -674,7 +683,8 @@ def sensitivity_sd(betahat, sigma, num_pre: int, num_post: int,
     check_choice("method", method, SD_METHODS)
     vals = np.asarray(m_vec, dtype=float)
     if (vals < 0).any():
-        raise ConfigError(f"M values must be >= 0; received {vals.tolist()}")
+        raise ConfigError(f"M values must be >= 0; received {vals.tolist()}",
+                          zh=f"M 的取值须 >= 0；收到的是 {vals.tolist()}")
 
     def ci_at(m):
         if method == "FLCI":
@@ -720,7 +730,8 @@ def honest_did(event_study, type: str = "relative_magnitudes", values=None, l_ve
     if isinstance(event_study, pd.DataFrame):
         for col in ("event", "estimate"):
             if col not in event_study.columns:
-                raise DataError(f"event-study frame lacks column {col!r}", column=col)
+                raise DataError(f"event-study frame lacks column {col!r}", column=col,
+                                zh=f"事件研究数据表缺少列 {col!r}")
         ev = event_study["event"].to_numpy()
         est = event_study["estimate"].to_numpy(dtype=float)
         V = vcov
@@ -730,15 +741,20 @@ def honest_did(event_study, type: str = "relative_magnitudes", values=None, l_ve
             est = np.asarray(event_study.estimate, dtype=float)
         except AttributeError as exc:
             raise DataError("event study must have attributes 'event' and 'estimate' (and "
-                            "'vcov'), or be a tidy frame with vcov=") from exc
+                            "'vcov'), or be a tidy frame with vcov=",
+                            zh="事件研究须具有属性 'event' 和 'estimate'（以及 'vcov'），"
+                               "或为整洁数据表并同时传入 vcov=") from exc
         V = vcov if vcov is not None else getattr(event_study, "vcov", None)
     if V is None:
-        raise DataError("no covariance matrix: pass vcov= or an object with a 'vcov' attribute")
+        raise DataError("no covariance matrix: pass vcov= or an object with a 'vcov' attribute",
+                        zh="缺少协方差矩阵：请传入 vcov= 或具有 'vcov' 属性的对象")
     V = np.asarray(V, dtype=float)
     ev = np.asarray(ev, dtype=float)
     if V.shape != (len(ev), len(ev)) or est.shape != ev.shape:
         raise DataError(f"event ({len(ev)}), estimate ({est.size}) and vcov {V.shape} do not "
-                        "conform")
+                        "conform",
+                        zh=f"event（{len(ev)}）、estimate（{est.size}）与 vcov {V.shape} "
+                           "的维度不一致")
     keep = ev != reference
     order = np.argsort(ev[keep])
     ev_k = ev[keep][order]
@@ -751,7 +767,9 @@ def honest_did(event_study, type: str = "relative_magnitudes", values=None, l_ve
         post_events = ev_k[ev_k >= 0]
         if e not in post_events:
             raise ConfigError(f"e must be one of the post-period events {post_events.tolist()}; "
-                              f"received {e!r}")
+                              f"received {e!r}",
+                              zh=f"e 须为政策后时期事件 {post_events.tolist()} 之一；"
+                                 f"收到的是 {e!r}")
         l_vec = (post_events == e).astype(float)
     if type == "relative_magnitudes":
         return sensitivity_rm(est_k, V_k, num_pre, num_post,

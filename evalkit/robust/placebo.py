@@ -39,14 +39,17 @@ __all__ = ["PlaceboTimeResult", "PlaceboUnitsResult", "placebo_in_time", "placeb
 def _cohorts(data: pd.DataFrame, idname: str, gname: str) -> pd.Series:
     for c in (idname, gname):
         if c not in data.columns:
-            raise DataError(f"column {c!r} not found in the data", column=c)
+            raise DataError(f"column {c!r} not found in the data", column=c,
+                            zh=f"数据中未找到列 {c!r}")
     g = pd.to_numeric(data[gname], errors="coerce")
     if g.isna().any():
         r = int(np.flatnonzero(g.isna().to_numpy())[0])
-        raise DataError(f"column {gname!r} must be numeric", column=gname, row=r + 2)
+        raise DataError(f"column {gname!r} must be numeric", column=gname, row=r + 2,
+                        zh=f"列 {gname!r} 须为数值")
     per = g.groupby(data[idname].to_numpy()).agg(["min", "max"])
     if (per["min"] != per["max"]).any():
-        raise DataError(f"column {gname!r} changes within a firm", column=gname)
+        raise DataError(f"column {gname!r} changes within a firm", column=gname,
+                        zh=f"列 {gname!r} 在同一企业内取值不一致")
     return per["min"].astype(np.int64)
 
 
@@ -97,7 +100,8 @@ def placebo_in_time(data: pd.DataFrame, yname: str, tname: str, idname: str, gna
                     alpha: float = 0.05) -> PlaceboTimeResult:
     """Placebo-in-time test: adoption moved ``shift`` periods earlier (module docstring)."""
     if int(shift) != shift or shift < 1:
-        raise ConfigError(f"shift must be a positive integer; received {shift!r}")
+        raise ConfigError(f"shift must be a positive integer; received {shift!r}",
+                          zh=f"shift 须为正整数；收到的是 {shift!r}")
     shift = int(shift)
     g = _cohorts(data, idname, gname)
     tvals = pd.to_numeric(data[tname], errors="coerce")
@@ -112,7 +116,9 @@ def placebo_in_time(data: pd.DataFrame, yname: str, tname: str, idname: str, gna
     d = data.loc[data[idname].isin(keep_ids)].copy()
     if not (fake.loc[keep_ids] > 0).any():
         raise DesignError(f"no cohort has a period before adoption minus {shift}; use a "
-                          "smaller shift")
+                          "smaller shift",
+                          zh=f"没有任何批次在（首次受资助年份减 {shift}）之前存在观测期；"
+                             "请使用更小的 shift")
     d["__fake_g"] = d[idname].map(fake).to_numpy()
     res = att_gt(d, yname, tname, idname, "__fake_g", covariates=covariates,
                  control_group=control_group, est_method=est_method, alp=alpha)
@@ -177,13 +183,15 @@ def placebo_in_units(data: pd.DataFrame, yname: str, tname: str, idname: str, gn
     """Placebo-in-units permutation test (module docstring). Uses never-treated controls; the
     pseudo-treated share of never-treated firms equals the treated share of all firms."""
     if R < 19:
-        raise ConfigError(f"R must be at least 19; received {R!r}")
+        raise ConfigError(f"R must be at least 19; received {R!r}",
+                          zh=f"R 须不小于 19；收到的是 {R!r}")
     g = _cohorts(data, idname, gname)
     treated_g = g[g > 0].to_numpy()
     never = g.index[(g == 0).to_numpy()].to_numpy()
     if treated_g.size == 0 or never.size < 4:
         raise DesignError("placebo_in_units needs treated firms and at least 4 never-treated "
-                          "firms")
+                          "firms",
+                          zh="placebo_in_units 需要受资助企业以及至少 4 家从未受资助企业")
     real: AggteResult = _estimate(data, yname, tname, idname, gname, covariates, est_method,
                                   aggregation, alpha)
     m = round(never.size * treated_g.size / g.size)

@@ -114,7 +114,9 @@ def event_study_inputs(result: Any, vcov: np.ndarray | None = None,
     if isinstance(result, AggteResult):
         if result.type != "dynamic":
             raise ConfigError("a pre-trend test needs aggte(type='dynamic'); received type "
-                              f"{result.type!r}")
+                              f"{result.type!r}",
+                              zh="预趋势检验需要 aggte(type='dynamic')；收到的 type 为 "
+                                 f"{result.type!r}")
         opts = result.options.get("att_gt", {})
         ant = int(opts.get("anticipation", 0))
         varying = opts.get("base_period", "varying") == "varying"
@@ -128,7 +130,8 @@ def event_study_inputs(result: Any, vcov: np.ndarray | None = None,
     if isinstance(result, EstimatesResult):
         ev, est, v = result.event_study()
         if ev.size == 0:
-            raise DesignError(f"{result.method} has no event-study terms")
+            raise DesignError(f"{result.method} has no event-study terms",
+                              zh=f"{result.method} 没有事件研究项")
         ref = result.details.get("ref_e", -1) if reference is None else reference
         if not np.isscalar(ref):
             ref = max(int(r) for r in ref if r < 0)
@@ -137,9 +140,11 @@ def event_study_inputs(result: Any, vcov: np.ndarray | None = None,
     if isinstance(result, pd.DataFrame):
         for col in ("event", "estimate"):
             if col not in result.columns:
-                raise DataError(f"event-study frame lacks column {col!r}", column=col)
+                raise DataError(f"event-study frame lacks column {col!r}", column=col,
+                                zh=f"事件研究数据表缺少列 {col!r}")
         if vcov is None:
-            raise DataError("pass vcov= with a tidy event-study frame")
+            raise DataError("pass vcov= with a tidy event-study frame",
+                            zh="使用整洁事件研究数据表时须同时传入 vcov=")
         ev = pd.to_numeric(result["event"], errors="coerce").to_numpy(dtype=float)
         est = result["estimate"].to_numpy(dtype=float)
         v = np.asarray(vcov, dtype=float)
@@ -152,10 +157,15 @@ def event_study_inputs(result: Any, vcov: np.ndarray | None = None,
     else:
         raise DataError("event study must be an AggteResult (dynamic), an EstimatesResult, a "
                         f"tidy frame with vcov=, or (event, estimate, vcov); received "
-                        f"{type(result).__name__}")
+                        f"{type(result).__name__}",
+                        zh="事件研究须为 AggteResult（dynamic）、EstimatesResult、"
+                           "附带 vcov= 的整洁数据表或 (event, estimate, vcov)；收到的是 "
+                           f"{type(result).__name__}")
     if v.shape != (ev.size, ev.size) or est.shape != ev.shape:
         raise DataError(f"event ({ev.size}), estimate ({est.size}) and vcov {v.shape} do not "
-                        "conform")
+                        "conform",
+                        zh=f"event（{ev.size}）、estimate（{est.size}）与 vcov {v.shape} "
+                           "的维度不一致")
     order = np.argsort(ev)
     return EventStudyInputs(ev[order].astype(int), est[order], v[np.ix_(order, order)],
                             -1 if reference is None else int(reference), "levels", 0, "user")
@@ -252,7 +262,8 @@ class PretrendResult:
 def _slope_for_power(power: float, alpha: float, df: int, q: float) -> float:
     if not alpha < power < 1:
         raise ConfigError(f"power must lie strictly between alpha ({alpha}) and 1; received "
-                          f"{power!r}")
+                          f"{power!r}",
+                          zh=f"power 须严格介于 alpha（{alpha}）与 1 之间；收到的是 {power!r}")
     crit = stats.chi2.isf(alpha, df)
     hi = 1.0
     while stats.ncx2.sf(crit, df, hi) < power:
@@ -279,7 +290,8 @@ def pretrend_test(event_study: Any, alpha: float = 0.05, vcov: np.ndarray | None
     kind = inp.pre_kind if pre_kind is None else pre_kind
     check_choice("pre_kind", kind, PRE_KINDS)
     if not 0 < alpha < 1:
-        raise ConfigError(f"alpha must lie in (0, 1); received {alpha!r}")
+        raise ConfigError(f"alpha must lie in (0, 1); received {alpha!r}",
+                          zh=f"alpha 须位于 (0, 1) 区间内；收到的是 {alpha!r}")
     sel = inp.event < -inp.anticipation
     if kind == "levels":
         sel &= inp.event != inp.reference
@@ -288,17 +300,23 @@ def pretrend_test(event_study: Any, alpha: float = 0.05, vcov: np.ndarray | None
         missing = wanted - set(inp.event[sel].tolist())
         if missing:
             raise ConfigError(f"pre_events must be among the pre-treatment events "
-                              f"{inp.event[sel].tolist()}; received {sorted(missing)}")
+                              f"{inp.event[sel].tolist()}; received {sorted(missing)}",
+                              zh=f"pre_events 须为政策前事件 {inp.event[sel].tolist()} 中的取值；"
+                                 f"收到的是 {sorted(missing)}")
         sel = sel & np.isin(inp.event, list(wanted))
     ok = sel & np.isfinite(inp.estimate) & np.isfinite(np.diag(inp.vcov))
     if not ok.any():
         raise DesignError(f"{inp.source}: no pre-treatment event-study coefficient to test "
-                          "(estimate the event study with leads, e.g. e < 0)")
+                          "(estimate the event study with leads, e.g. e < 0)",
+                          zh=f"{inp.source}：没有可供检验的政策前事件研究系数"
+                             "（请估计含前导项的事件研究，如 e < 0）")
     ev, b = inp.event[ok], inp.estimate[ok]
     v = inp.vcov[np.ix_(ok, ok)]
     if np.linalg.matrix_rank(v) < v.shape[0]:
         raise DesignError(f"the covariance of the pre-treatment coefficients {ev.tolist()} is "
-                          "singular; test fewer event times with pre_events=")
+                          "singular; test fewer event times with pre_events=",
+                          zh=f"政策前系数 {ev.tolist()} 的协方差矩阵奇异；"
+                             "请用 pre_events= 减少所检验的事件时间")
     stat = float(b @ np.linalg.solve(v, b))
     df = int(b.size)
     d = (ev - inp.reference).astype(float) if kind == "levels" else np.ones(df)

@@ -76,9 +76,11 @@ class _WCR:
         n, k = X.shape
         self.G = int(cluster.max()) + 1
         if self.G < 2:
-            raise DesignError("the wild cluster bootstrap needs at least 2 clusters")
+            raise DesignError("the wild cluster bootstrap needs at least 2 clusters",
+                              zh="野聚类自助法（wild cluster bootstrap）至少需要 2 个聚类")
         if n - k - k_absorbed <= 0:
-            raise DesignError(f"{n} observations are too few for {k + k_absorbed} parameters")
+            raise DesignError(f"{n} observations are too few for {k + k_absorbed} parameters",
+                              zh=f"{n} 个观测值不足以估计 {k + k_absorbed} 个参数")
         self.ssc = self.G / (self.G - 1) * (n - 1) / (n - k - k_absorbed)
         self.XtX_inv = np.linalg.inv(X.T @ X)
         self.r = self.XtX_inv[:, j]
@@ -236,9 +238,11 @@ def wild_cluster_bootstrap(data: pd.DataFrame, yname: str, xnames: str | Sequenc
     check_choice("weights", weights, WEIGHT_TYPES)
     xs = [xnames] if isinstance(xnames, str) else list(xnames)
     if term not in xs:
-        raise ConfigError(f"term must be one of {xs!r}; received {term!r}")
+        raise ConfigError(f"term must be one of {xs!r}; received {term!r}",
+                          zh=f"term 须为 {xs!r} 之一；收到的是 {term!r}")
     if B < 99:
-        raise ConfigError(f"B must be at least 99; received {B!r}")
+        raise ConfigError(f"B must be at least 99; received {B!r}",
+                          zh=f"B 须不小于 99；收到的是 {B!r}")
     df = prepare_panel(data, yname, tname, idname, None, list(dict.fromkeys([*xs, cluster])))
     uc = pd.factorize(df[idname], sort=True)[0]
     cc = pd.factorize(df[cluster], sort=True)[0]
@@ -247,7 +251,9 @@ def wild_cluster_bootstrap(data: pd.DataFrame, yname: str, xnames: str | Sequenc
         if (per_unit > 1).any():
             u = df[idname].iloc[int(np.flatnonzero(uc == per_unit.index[per_unit > 1][0])[0])]
             raise DesignError(f"firm {u!r} moves between clusters of {cluster!r}; firm effects "
-                              "must be nested in the clusters (use a firm's first cluster)")
+                              "must be nested in the clusters (use a firm's first cluster)",
+                              zh=f"企业 {u!r} 在 {cluster!r} 的不同聚类之间变动；企业固定效应"
+                                 "须嵌套于聚类之内（请使用企业的首个聚类）")
     X = df[xs].to_numpy(dtype=float)
     names = list(xs)
     if fixed_effects == "two_way":
@@ -262,7 +268,8 @@ def wild_cluster_bootstrap(data: pd.DataFrame, yname: str, xnames: str | Sequenc
         dm, _ = demean_two_way(np.column_stack([y, X]), uc, np.zeros(len(df), dtype=np.int64))
         y, X = dm[:, 0], dm[:, 1:]
     if np.linalg.matrix_rank(X) < X.shape[1]:
-        raise DesignError(f"regressors {names} are collinear once the fixed effects are removed")
+        raise DesignError(f"regressors {names} are collinear once the fixed effects are removed",
+                          zh=f"剔除固定效应后，回归变量 {names} 存在共线")
     j = names.index(term)
     w = _WCR(y, X, cc, j, 0 if fixed_effects == "none" else 1)
     rng = np.random.default_rng(seed)

@@ -94,7 +94,10 @@ def _target_checks(study: ExAnteStudy, tables: dict[str, pd.DataFrame], eligible
         if outcome not in OUTCOMES or outcome not in fy.columns:
             raise ConfigError(f"proposal.targets key {key!r} is not an outcome growth target; "
                               f"allowed: firms_supported or <outcome>_growth with outcome in "
-                              f"{', '.join(OUTCOMES)}")
+                              f"{', '.join(OUTCOMES)}",
+                              zh=f"proposal.targets 的键 {key!r} 不是结果变量增长目标；"
+                                 f"可用：firms_supported 或 <outcome>_growth，其中 outcome 为 "
+                                 f"{', '.join(OUTCOMES)} 之一")
         hist = historical_growth(fy, eligible_ids, outcome)
         if hist.empty:
             checks.append(Check(f"target_{key}", "target_reasonableness", None, "major",
@@ -192,7 +195,9 @@ def run_ex_ante(study: ExAnteStudy, tables: dict[str, pd.DataFrame],
     p = study.proposal
     if p.main_outcome not in OUTCOMES:
         raise ConfigError(f"proposal.main_outcome {p.main_outcome!r} is not a firm-year outcome; "
-                          f"allowed: {', '.join(OUTCOMES)}")
+                          f"allowed: {', '.join(OUTCOMES)}",
+                          zh=f"proposal.main_outcome {p.main_outcome!r} 不是企业-年度结果变量；"
+                             f"可用：{', '.join(OUTCOMES)}")
     seed = int(study.inference.seed)
     r_sim, r_meta, r_pow = np.random.default_rng(seed).spawn(3)
     alpha = study.inference.alpha

@@ -137,11 +137,14 @@ def estimation_sample(tables: dict[str, pd.DataFrame], study: ExPostStudy) -> tu
     policies = tables["policies"]
     if study.policy not in set(policies["policy_id"]):
         raise ConfigError(f"policy {study.policy!r} is not in the dataset; policies: "
-                          f"{sorted(policies['policy_id'])}")
+                          f"{sorted(policies['policy_id'])}",
+                          zh=f"数据集中没有政策 {study.policy!r}；现有政策："
+                             f"{sorted(policies['policy_id'])}")
     fy = tables["firm_years"]
     missing = [o for o in study.outcomes if o not in fy.columns]
     if missing:
-        raise ConfigError(f"outcomes {missing} are not columns of firm_years")
+        raise ConfigError(f"outcomes {missing} are not columns of firm_years",
+                          zh=f"结果变量 {missing} 不是 firm_years 的列")
     panel = Panel.from_tables(tables["firms"], fy)
     design = StaggeredDesign.from_ledger(panel, tables["disbursements"], study.policy,
                                          controls=study.design.controls,
@@ -152,7 +155,9 @@ def estimation_sample(tables: dict[str, pd.DataFrame], study: ExPostStudy) -> tu
         lo, hi = study.design.window
         if lo < years[0] or hi > years[1]:
             raise ConfigError(f"design.window {lo}-{hi} lies outside the data's years "
-                              f"{years[0]}-{years[1]}")
+                              f"{years[0]}-{years[1]}",
+                              zh=f"design.window {lo}-{hi} 超出数据的年份范围 "
+                                 f"{years[0]}-{years[1]}")
         df = df[(df["year"] >= lo) & (df["year"] <= hi)]
     df = df.copy()
     df["section"] = sections_of(df["industry_code"]).to_numpy()
@@ -174,7 +179,8 @@ def _covariates(df: pd.DataFrame, outcome: str, study: ExPostStudy) -> tuple[pd.
     for c in study.design.covariates:
         if c not in df.columns:
             raise ConfigError(f"covariate {c!r} is not a column of the panel; columns: "
-                              f"{sorted(df.columns)}")
+                              f"{sorted(df.columns)}",
+                              zh=f"协变量 {c!r} 不是面板的列；现有列：{sorted(df.columns)}")
         if c in CATEGORICAL:
             dummies(c)
         else:
@@ -183,7 +189,8 @@ def _covariates(df: pd.DataFrame, outcome: str, study: ExPostStudy) -> tuple[pd.
     level_col = study.design.base_level_of.get(outcome, outcome)
     if level_col not in df.columns:
         raise ConfigError(f"design.base_level_of[{outcome!r}] = {level_col!r} is not a column of "
-                          "the panel")
+                          "the panel",
+                          zh=f"design.base_level_of[{outcome!r}] = {level_col!r} 不是面板的列")
     level = pd.to_numeric(df[level_col], errors="coerce").astype(float)
     if study.design.base_outcome == "level":
         out[f"{level_col}_level"] = level
@@ -280,7 +287,8 @@ def run_ex_post(study: ExPostStudy, tables: dict[str, pd.DataFrame],
     """Run the ex-post evaluation declared by ``study`` on the dataset ``tables``."""
     design, df = estimation_sample(tables, study)
     if design.cohort_sizes().drop(0, errors="ignore").empty:
-        raise DesignError(f"policy {study.policy} has no treated firms in the window")
+        raise DesignError(f"policy {study.policy} has no treated firms in the window",
+                          zh=f"政策 {study.policy} 在窗口期内没有受资助企业")
     treated = df[df["g"] > 0]
     sizes_gt = treated.groupby(["g", "year"])["firm_id"].nunique()
     cohort_sizes: dict[Any, int] = {(int(g), int(t)): int(n) for (g, t), n in sizes_gt.items()}

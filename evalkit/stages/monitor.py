@@ -88,14 +88,18 @@ def run_monitor(study: MonitorStudy, tables: dict[str, pd.DataFrame],
     """Run the monitoring declared by ``study`` on the dataset ``tables``."""
     cut = parse_as_of(study.as_of)
     if cut.year != study.year:
-        raise ConfigError(f"as_of {study.as_of} must fall in the monitored year {study.year}")
+        raise ConfigError(f"as_of {study.as_of} must fall in the monitored year {study.year}",
+                          zh=f"as_of {study.as_of} 须在监测年度 {study.year} 内")
     known = set(tables["policies"]["policy_id"])
     unknown = sorted(set(study.policies) - known)
     if unknown:
-        raise ConfigError(f"policies {unknown} are not in the dataset; policies: {sorted(known)}")
+        raise ConfigError(f"policies {unknown} are not in the dataset; policies: {sorted(known)}",
+                          zh=f"数据集中没有政策 {unknown}；现有政策：{sorted(known)}")
     if study.interim_outcome is not None and study.interim_outcome not in OUTCOMES:
         raise ConfigError(f"interim_outcome {study.interim_outcome!r} is not a firm-year outcome; "
-                          f"allowed: {', '.join(OUTCOMES)}")
+                          f"allowed: {', '.join(OUTCOMES)}",
+                          zh=f"interim_outcome {study.interim_outcome!r} 不是企业-年度结果变量；"
+                             f"可用：{', '.join(OUTCOMES)}")
     pol = tables["policies"].set_index("policy_id")
     running = [p for p in pol.index
                if pd.Timestamp(pol.loc[p, "start_date"]).year <= study.year

@@ -68,7 +68,9 @@ def metric_estimate(bundle: Bundle, name: str) -> LinearEstimate:
     metrics = bundle.table("metrics")
     if name not in set(metrics["name"]):
         raise ConfigError(f"bundle {bundle.path} has no metric {name!r}; it has "
-                          f"{sorted(metrics['name'])}")
+                          f"{sorted(metrics['name'])}",
+                          zh=f"结果包 {bundle.path} 中没有指标 {name!r}；现有指标："
+                             f"{sorted(metrics['name'])}")
     psi = bundle.table("psi")
     est = float(metrics.loc[metrics["name"] == name, "estimate"].iloc[0])
     series = pd.Series(psi[name].to_numpy(dtype=float), index=psi["firm_id"].astype(str))
@@ -120,10 +122,12 @@ def run_portfolio(study: PortfolioStudy, tables: dict[str, pd.DataFrame],
     bundles = [read_bundle(p) for p in study.bundles]
     for b in bundles:
         if b.stage != "ex_post":
-            raise ConfigError(f"{b.path} is a {b.stage} bundle; a portfolio reads ex_post bundles")
+            raise ConfigError(f"{b.path} is a {b.stage} bundle; a portfolio reads ex_post bundles",
+                              zh=f"{b.path} 是 {b.stage} 结果包；政策组合评价只读取 ex_post 结果包")
     pids = [b.results["policy"]["policy_id"] for b in bundles]
     if len(set(pids)) != len(pids):
-        raise ConfigError(f"two bundles evaluate the same policy: {sorted(pids)}")
+        raise ConfigError(f"two bundles evaluate the same policy: {sorted(pids)}",
+                          zh=f"有两个结果包评价的是同一政策：{sorted(pids)}")
     rng = np.random.default_rng(study.inference.seed)
     estimates = [metric_estimate(b, study.metric).renamed(pid) for b, pid in zip(bundles, pids, strict=True)]
     ranking = rank_confidence_sets(estimates, alpha=study.inference.alpha, method="gaussian",

@@ -26,7 +26,9 @@ def load_tables(store: Path, dataset: str) -> tuple[dict[str, pd.DataFrame], dic
     """The six tables of one dataset version and the version's record (id, sha256, created)."""
     if not Path(store).exists():
         raise ConfigError(f"warehouse {store} does not exist; ingest data first "
-                          f"(evalkit ingest DIR --store {store})")
+                          f"(evalkit ingest DIR --store {store})",
+                          zh=f"数据仓库 {store} 不存在；请先导入数据"
+                             f"（evalkit ingest DIR --store {store}）")
     versions = list_datasets(store)
     version = None if dataset == "latest" else dataset
     tables = load_dataset(store, version)

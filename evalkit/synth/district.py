@@ -78,14 +78,19 @@ def policy_start_years(start: int, end: int) -> dict[str, int]:
 def _check(n_firms: int, start: int, end: int, seed: int) -> None:
     for name, v in (("n_firms", n_firms), ("start", start), ("end", end), ("seed", seed)):
         if isinstance(v, bool) or not isinstance(v, int | np.integer):
-            raise ConfigError(f"{name} must be an integer; received {v!r}")
+            raise ConfigError(f"{name} must be an integer; received {v!r}",
+                              zh=f"{name} 须为整数；收到的是 {v!r}")
     if n_firms < 50:
-        raise ConfigError(f"n_firms must be at least 50; received {n_firms}")
+        raise ConfigError(f"n_firms must be at least 50; received {n_firms}",
+                          zh=f"n_firms 须不少于 50；收到的是 {n_firms}")
     if end - start < 4:
         raise ConfigError(f"the window must span at least 5 years (start <= end - 4); received "
-                          f"start={start}, end={end}")
+                          f"start={start}, end={end}",
+                          zh=f"时间窗口须至少跨 5 年（start <= end - 4）；收到的是 "
+                             f"start={start}，end={end}")
     if seed < 0:
-        raise ConfigError(f"seed must be non-negative; received {seed}")
+        raise ConfigError(f"seed must be non-negative; received {seed}",
+                          zh=f"seed 须为非负数；收到的是 {seed}")
 
 
 def synthesize_district(n_firms: int = 20000, start: int = 2016, end: int = 2025,

@@ -61,7 +61,8 @@ def write_district(d: District, out_dir: str | Path, dirty: bool = False, seed: 
     each step before it runs.
     """
     if isinstance(seed, bool) or not isinstance(seed, int | np.integer) or seed < 0:
-        raise ConfigError(f"seed must be a non-negative integer; received {seed!r}")
+        raise ConfigError(f"seed must be a non-negative integer; received {seed!r}",
+                          zh=f"seed 须为非负整数；收到的是 {seed!r}")
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     step = progress or (lambda _name: None)

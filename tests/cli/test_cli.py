@@ -139,3 +139,22 @@ def test_invalid_studies_give_one_clear_message(tmp_path, store, body, expected)
     assert r.returncode == 2, r.stderr
     assert expected in " ".join(r.stderr.split()), r.stderr
     assert "Traceback" not in r.stderr
+
+
+@pytest.mark.parametrize("body, expected", [
+    ("stage: ex_post\nname: x\ndata: {{store: {store}}}\npolicy: P01\ndesign: {{estimater: cs}}\n",
+     "未知键 'design.estimater'；此处允许的键："),
+    ("stage: ex_post\nname: x\ndata: {{store: {store}}}\npolicy: P99\n", "数据集中没有政策 'P99'"),
+    ("stage: ex_post\nname: x\ndata: {{store: {store}}}\npolicy: P01\noutcomes: [profit]\n"
+     "main_outcome: profit\n", "结果变量 'profit' 不是企业年度指标"),
+    ("stage: ex_post\nname: x\ndata: {{store: {store}}}\npolicy: P01\n"
+     "design: {{window: [2001, 2010]}}\n", "超出数据的年份范围"),
+    ("stage: expost\nname: x\n", "'stage' 须为"),
+])
+def test_invalid_studies_are_explained_in_chinese(tmp_path, store, body, expected):
+    p = _study(tmp_path, body.format(store=store))
+    r = run(["--lang", "zh", "run", str(p), "--out", str(tmp_path / "b")])
+    assert r.returncode == 2 and "Traceback" not in r.stderr, r.stderr
+    text = " ".join(r.stderr.split())
+    assert text.startswith("错误") and expected in text, r.stderr
+    assert not re.search(r"\b(must|is not|unknown key|outside)\b", text), r.stderr
