@@ -5,8 +5,15 @@ payment, controls never paid by any policy) restricted to complete annual data: 
 monitored year (annual reports of the current year do not exist yet at an in-year data cut) and
 payments up to as_of. Firms first paid in the monitored year have no post-period yet and are left
 out (neither treated nor control). Estimator: Callaway & Sant'Anna (2021) ``att_gt`` (outcome
-regression, no covariates, unbalanced panel kept) and ``aggte(type="dynamic")``, with the joint
-pre-trend test and its power (:func:`evalkit.robust.pretrends.pretrend_test`, Roth 2022).
+regression, unbalanced panel kept) and ``aggte(type="dynamic")``, with the joint pre-trend test
+and its power (:func:`evalkit.robust.pretrends.pretrend_test`, Roth 2022).
+
+Conditioning as the demo's ex-post designs: the outcome's base-period level within each industry
+cluster plus cluster dummies (:mod:`evalkit.panel.conditioning`), because awards go to larger
+firms and levels grow in proportion to size; where that design is singular in a cell (a cluster
+without comparison firms) the pooled base-period level, then no covariates. Without conditioning
+the pre-trend test rejected for 7 of the 8 demo policies (20,000 firms, p from 1e-6 to 1e-154);
+with it, for the one with the planted pre-payment dip (P07) and one 17-firm policy.
 These are early, noisy numbers for spotting problems, not the policy's evaluation.
 """
 
@@ -22,10 +29,14 @@ from evalkit.did import aggte, att_gt
 from evalkit.did.results import AggteResult
 from evalkit.errors import DataWarning, DesignError, EvalkitError
 from evalkit.panel import Panel, StaggeredDesign, policy_window
+from evalkit.panel.conditioning import base_level_columns
 from evalkit.results import json_safe
 from evalkit.robust.pretrends import PretrendResult, pretrend_test
 
 __all__ = ["INTERIM_LABEL", "InterimEffect", "interim_event_study"]
+
+#: Conditioning tried in order (:data:`evalkit.panel.conditioning.BASE_OUTCOME` values).
+CONDITIONING = ("level_by_cluster", "level", "none")
 
 INTERIM_LABEL = {"zh": "中期估计（数据截至监控时点，非最终评价结论）",
                  "en": "INTERIM estimate on the data so far; not the policy's evaluation"}
@@ -41,6 +52,8 @@ class InterimEffect:
     cohort_sizes: dict[int, int]
     reason: str | None = None
     label: dict[str, str] = field(default_factory=lambda: dict(INTERIM_LABEL))
+    conditioning: str | None = None
+    reason_zh: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
         return json_safe({
@@ -51,7 +64,8 @@ class InterimEffect:
             "pretrend": None if self.pretrend is None else self.pretrend.to_dict(),
             "pretrend_rejects": None if self.pretrend is None
             else bool(self.pretrend.p_value < self.pretrend.alpha),
-            "reason": self.reason})
+            "reason": self.reason, "reason_zh": self.reason_zh or self.reason,
+            "conditioning": self.conditioning})
 
 
 def interim_event_study(tables: dict[str, pd.DataFrame], policy_id: str, outcome: str,
@@ -66,29 +80,47 @@ def interim_event_study(tables: dict[str, pd.DataFrame], policy_id: str, outcome
         design = StaggeredDesign.from_ledger(Panel.from_tables(tables["firms"], fy), led, policy_id,
                                              window=policy_window(tables["policies"], policy_id))
     except DesignError as exc:
-        return InterimEffect(policy_id, outcome, last, None, None, {}, str(exc))
+        return InterimEffect(policy_id, outcome, last, None, None, {}, str(exc),
+                             reason_zh=exc.text("zh"))
     df = design.data
     first = int(df["year"].min()) if len(df) else last
     early = sorted({int(g) for g in df["g"].unique() if 0 < g <= first})
-    df = df.loc[(df["g"] <= last) & ~df["g"].isin(early)]
+    df = df.loc[(df["g"] <= last) & ~df["g"].isin(early)].reset_index(drop=True)
     sizes = {int(g): int(n) for g, n in df.drop_duplicates("unit").groupby("g").size().items()
              if g > 0}
     frame = df[["firm_id", "year", "g", outcome]].copy()
     frame[outcome] = pd.to_numeric(frame[outcome], errors="coerce").astype(float)
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore", DataWarning)
-            res = att_gt(frame, outcome, "year", "firm_id", "g", est_method="reg",
-                         allow_unbalanced_panel=True, alp=alpha)
-            dyn = aggte(res, "dynamic", na_rm=True)
-    except EvalkitError as exc:
-        return InterimEffect(policy_id, outcome, last, None, None, sizes, str(exc))
+    dyn = conditioning = None
+    for k, how in enumerate(CONDITIONING):
+        covs, names = base_level_columns(df, outcome, how)
+        names = [n for n in names if covs[n].nunique() > 1]        # constant: singular
+        try:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore", DataWarning)
+                res = att_gt(pd.concat([frame, covs], axis=1), outcome, "year", "firm_id", "g",
+                             covariates=names, est_method="reg", allow_unbalanced_panel=True,
+                             alp=alpha)
+                dyn = aggte(res, "dynamic", na_rm=True)
+            conditioning = how
+            break
+        except DesignError as exc:
+            if "singular" in str(exc) and k < len(CONDITIONING) - 1:
+                continue
+            return InterimEffect(policy_id, outcome, last, None, None, sizes, str(exc),
+                                 reason_zh=exc.text("zh"), conditioning=how)
+        except EvalkitError as exc:
+            return InterimEffect(policy_id, outcome, last, None, None, sizes, str(exc),
+                                 reason_zh=exc.text("zh"), conditioning=how)
     pre = None
     reason = (f"firms first paid in {early} (no year of data before the payment) are left out"
               if early else None)
+    reason_zh = f"首次受资助年份为 {early} 的企业（拨付前无数据年份）未纳入" if early else None
     if (dyn.egt < 0).any():
         try:
             pre = pretrend_test(dyn, alpha=alpha)
         except EvalkitError as exc:
             reason = f"pre-trend test not possible: {exc}" + (f"; {reason}" if reason else "")
-    return InterimEffect(policy_id, outcome, last, dyn, pre, sizes, reason)
+            reason_zh = (f"无法进行预趋势检验：{exc.text('zh')}"
+                         + (f"；{reason_zh}" if reason_zh else ""))
+    return InterimEffect(policy_id, outcome, last, dyn, pre, sizes, reason,
+                         conditioning=conditioning, reason_zh=reason_zh)

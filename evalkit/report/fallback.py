@@ -474,6 +474,7 @@ def typst_header(fonts: PdfFonts) -> str:
 #show figure.caption: set text(size: 0.92em)
 #show figure: set block(breakable: true)
 #set table(stroke: (x, y) => if y == 0 {{ (top: 1pt + black) }})
+#set table.cell(breakable: false)
 #show table: it => block(stroke: (bottom: 1pt + black), it)
 #show link: set text(fill: rgb("#1a5fb4"))
 #set par(leading: 0.8em)

@@ -24,8 +24,15 @@ from scipy import stats
 
 from evalkit.i18n import t
 from evalkit.io.schemas import FIRM_YEARS
-from evalkit.report.disclosure import MIN_FIRMS, suppress
-from evalkit.report.numbers import money, money_unit, number, outcome_label, percent
+from evalkit.report.disclosure import MARK, MIN_FIRMS, suppress
+from evalkit.report.numbers import (
+    money,
+    money_unit,
+    number,
+    outcome_amount,
+    outcome_label,
+    percent,
+)
 from evalkit.report.tables import markdown_table
 
 #: Outcomes (firm-year columns) measured in yuan; the others are counts.
@@ -944,6 +951,8 @@ def monitor_summary(results: Mapping[str, Any], anomalies: pd.DataFrame, lang: s
         lines.append(t("report.monitor.anomalies", lang, n=len(anomalies), checks=checks))
     else:
         lines.append(t("report.monitor.no_anomalies", lang))
+    if results.get("interim"):
+        lines.append(interim_summary(results, lang))
     return "\n\n".join(lines) + "\n"
 
 
@@ -998,6 +1007,91 @@ def kpi_table(kpis: pd.DataFrame, lang: str) -> str:
                         t("report.monitor.col.target", lang), t("report.monitor.col.actual", lang),
                         t("report.monitor.col.status", lang)],
                   ["left", "left", "right", "right", "left"])
+
+
+def interim_frame(results: Mapping[str, Any]) -> pd.DataFrame:
+    """One row per monitored policy: ``policy, outcome, last_year, n_firms`` (subsidised firms in
+    the interim sample), the interim average effect after payment (``att``, ``conf_low``,
+    ``conf_high``: the dynamic aggregation's overall effect, pointwise 95 %), the pre-trend
+    test's ``p_value`` and ``rejects``, the ``conditioning`` used and ``reason_en/zh`` (why an
+    effect is missing or what was left out)."""
+    rows = []
+    for pid in sorted(results["interim"]):
+        v = results["interim"][pid]
+        d, pre = v.get("dynamic"), v.get("pretrend")
+        att = se = np.nan
+        crit = 1.96
+        if d is not None:
+            att, se = as_float(d["overall_att"]), as_float(d["overall_se"])
+            crit = float(stats.norm.ppf(1 - as_float(d.get("alp", 0.05)) / 2))
+        rows.append({"policy": pid, "outcome": v["outcome"], "last_year": v["last_year"],
+                     "n_firms": int(sum(v["cohort_sizes"].values())), "att": att,
+                     "conf_low": att - crit * se, "conf_high": att + crit * se,
+                     "p_value": np.nan if pre is None else as_float(pre["p_value"]),
+                     "rejects": bool(v.get("pretrend_rejects")),
+                     "conditioning": v.get("conditioning"),
+                     "reason_en": v.get("reason"), "reason_zh": v.get("reason_zh")})
+    return pd.DataFrame(rows)
+
+
+def interim_table(results: Mapping[str, Any], lang: str) -> str:
+    """The interim effects (:func:`interim_frame`), labelled interim; effects of policies with
+    fewer than 3 subsidised firms in the sample are suppressed; reasons as footnotes."""
+    frame = interim_frame(results)
+    cells = _min_firms_only(frame, "n_firms", ["att", "conf_low", "conf_high"])
+    kept = cells.frame
+    missing = t("report.missing", lang)
+    effect, interval = [], []
+    for k, row in frame.iterrows():
+        if bool(cells.suppressed.iloc[k]):
+            effect.append(MARK)
+            interval.append(MARK)
+        elif math.isnan(row["att"]):
+            effect.append(missing)
+            interval.append(missing)
+        else:
+            effect.append(outcome_amount(row["outcome"], kept["att"].iloc[k], lang))
+            interval.append(t("report.common.range", lang,
+                              lo=outcome_amount(row["outcome"], row["conf_low"], lang),
+                              hi=outcome_amount(row["outcome"], row["conf_high"], lang)))
+    def p_text(p: float) -> str:
+        shown = pvalue(p, lang)
+        return f"p {shown}" if shown.startswith("<") else f"p = {shown}"
+
+    verdict = [missing if math.isnan(p) else
+               t("report.monitor.interim.rejects" if r else "report.monitor.interim.passes", lang,
+                 p=p_text(p))
+               for p, r in zip(frame["p_value"], frame["rejects"], strict=True)]
+    out = pd.DataFrame({
+        "policy": frame["policy"],
+        "outcome": [outcome_label(o, lang) for o in frame["outcome"]],
+        "firms": frame["n_firms"].astype(str),
+        "effect": effect, "interval": interval, "pretrend": verdict,
+        "conditioning": [label("conditioning", c, lang) if c else missing
+                         for c in frame["conditioning"]],
+    })
+    notes = [f"{pid}: {why}" for pid, why in zip(frame["policy"], frame[f"reason_{lang}"],
+                                                  strict=True) if isinstance(why, str) and why]
+    footnote = "\n".join(x for x in [cells.footnote(lang),
+                                     *(f"\n{t('report.monitor.interim.note', lang)}{n}"
+                                       for n in notes)] if x)
+    return _table(out, [t("report.common.col.policy", lang),
+                        t("report.monitor.col.outcome", lang),
+                        t("report.monitor.col.firms", lang),
+                        t("report.monitor.col.interim_effect", lang),
+                        t("report.monitor.col.interval", lang),
+                        t("report.monitor.col.pretrend", lang),
+                        t("report.monitor.col.conditioning", lang)],
+                  ["left", "left", "right", "right", "left", "left", "left"], footnote)
+
+
+def interim_summary(results: Mapping[str, Any], lang: str) -> str:
+    """The interim label and the policies whose pre-trend test rejects."""
+    frame = interim_frame(results)
+    bad = frame.loc[frame["rejects"], "policy"].tolist()
+    join = "、" if lang == "zh" else ", "
+    key = "report.monitor.interim.flag" if bad else "report.monitor.interim.no_flag"
+    return t(key, lang, pids=join.join(bad), n=len(frame))
 
 
 def anomaly_table(results: Mapping[str, Any], anomalies: pd.DataFrame, lang: str) -> str:

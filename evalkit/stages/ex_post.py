@@ -33,6 +33,7 @@ from evalkit.fiscal.linear import LinearEstimate
 from evalkit.fiscal.metrics import OUTCOMES as FISCAL_OUTCOMES
 from evalkit.fiscal.metrics import FiscalResult, fiscal_metrics
 from evalkit.panel import Panel, StaggeredDesign, policy_window
+from evalkit.panel.conditioning import base_level_columns, dummy_columns
 from evalkit.reference import sections_of
 from evalkit.results import json_safe
 from evalkit.robust.pretrends import PretrendResult, pretrend_test
@@ -165,43 +166,34 @@ def estimation_sample(tables: dict[str, pd.DataFrame], study: ExPostStudy) -> tu
 
 
 def _covariates(df: pd.DataFrame, outcome: str, study: ExPostStudy) -> tuple[pd.DataFrame, list[str]]:
-    """Numeric covariate columns for one outcome (categoricals expanded to dummies)."""
-    out = pd.DataFrame(index=df.index)
+    """Numeric covariate columns for one outcome (categoricals expanded to dummies), then the
+    base-period level of :func:`evalkit.panel.conditioning.base_level_columns`."""
+    parts = []
     names: list[str] = []
-
-    def dummies(col: str) -> None:
-        levels = sorted(df[col].dropna().unique())
-        for lv in levels[1:]:
-            name = f"{col}={lv}"
-            out[name] = (df[col] == lv).to_numpy(dtype=float)
-            names.append(name)
-
     for c in study.design.covariates:
         if c not in df.columns:
             raise ConfigError(f"covariate {c!r} is not a column of the panel; columns: "
                               f"{sorted(df.columns)}",
                               zh=f"协变量 {c!r} 不是面板的列；现有列：{sorted(df.columns)}")
         if c in CATEGORICAL:
-            dummies(c)
+            frame, added = dummy_columns(df, c)
         else:
-            out[c] = pd.to_numeric(df[c], errors="coerce").astype(float)
-            names.append(c)
+            frame = pd.DataFrame({c: pd.to_numeric(df[c], errors="coerce").astype(float)},
+                                 index=df.index)
+            added = [c]
+        parts.append(frame)
+        names += added
     level_col = study.design.base_level_of.get(outcome, outcome)
     if level_col not in df.columns:
         raise ConfigError(f"design.base_level_of[{outcome!r}] = {level_col!r} is not a column of "
                           "the panel",
                           zh=f"design.base_level_of[{outcome!r}] = {level_col!r} 不是面板的列")
-    level = pd.to_numeric(df[level_col], errors="coerce").astype(float)
-    if study.design.base_outcome == "level":
-        out[f"{level_col}_level"] = level
-        names.append(f"{level_col}_level")
-    elif study.design.base_outcome == "level_by_cluster":
-        for lv in sorted(df["cluster"].unique()):
-            name = f"{level_col}_level:cluster={lv}"
-            out[name] = level.to_numpy() * (df["cluster"] == lv).to_numpy(dtype=float)
-            names.append(name)
-        if "cluster" not in study.design.covariates:
-            dummies("cluster")
+    frame, added = base_level_columns(df, level_col, study.design.base_outcome,
+                                      cluster_dummies="cluster" not in study.design.covariates)
+    parts.append(frame)
+    names += added
+    out = pd.concat(parts, axis=1) if parts else pd.DataFrame(index=df.index)
+    out = out.loc[:, ~out.columns.duplicated()]
     # drop duplicates and constant columns (they would make the design singular)
     names = list(dict.fromkeys(n for n in names if out[n].nunique() > 1))
     return out[names], names

@@ -49,8 +49,9 @@ def pdfinfo_isodates(pdf: Path) -> str:
 
 
 def squash(text: str) -> str:
-    """PDF text without the spaces and line breaks layout puts between words and characters."""
-    return re.sub(r"\s+", "", text).replace("\u2212", "-")
+    """PDF text without the spaces, line breaks and hyphenation (soft hyphens) layout puts
+    between words and characters."""
+    return re.sub(r"\s+", "", text).replace("\u2212", "-").replace("\u00ad", "")
 
 
 def pdf_fonts(pdf: Path) -> list[str]:

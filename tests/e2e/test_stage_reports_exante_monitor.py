@@ -165,7 +165,8 @@ def test_templates_have_the_expected_sections():
         "report.ex_ante.power.title", "report.disclosure.title", "report.provenance.title"]
     assert template_heading_keys(_template(MONITOR)) == [
         "report.monitor.title", "report.common.summary", "report.monitor.exec.title",
-        "report.monitor.kpi.title", "report.monitor.anom.title", "report.disclosure.title",
+        "report.monitor.kpi.title", "report.monitor.interim.title", "report.monitor.anom.title",
+        "report.disclosure.title",
         "report.provenance.title"]
 
 
@@ -340,6 +341,39 @@ def test_monitor_shows_execution_targets_and_anomalies_from_the_bundle(read_back
         assert counts[kind]["findings"] > 0 or not injected, kind
 
 
+@pytest.mark.parametrize("lang", LANGS)
+def test_monitor_shows_the_interim_effects_from_the_bundle(read_back, cycle, lang):
+    from evalkit.monitor.interim import INTERIM_LABEL
+    from evalkit.report.numbers import outcome_amount, outcome_label
+
+    res = read_bundle(cycle.bundles / MONITOR).results
+    report = read_back((MONITOR, lang))
+    assert _shows(report, INTERIM_LABEL[lang].split(";")[0])   # pandoc curls the apostrophe
+    frame = views.interim_frame(res)
+    assert len(frame) == len(res["interim"]) == 8
+    rows = html_table_rows(report.page, "tbl-interim")
+    assert [r[0] for r in rows] == frame["policy"].tolist()
+    for row, f in zip(rows, frame.itertuples(), strict=True):
+        v = res["interim"][f.policy]
+        assert row[1] == outcome_label(v["outcome"], lang) and row[2] == str(f.n_firms)
+        assert f.n_firms == sum(v["cohort_sizes"].values())
+        if f.n_firms < MIN_FIRMS:
+            assert row[3] == MARK, row
+        elif v["dynamic"] is not None:
+            assert row[3] == outcome_amount(v["outcome"], v["dynamic"]["overall_att"], lang), row
+            assert f.conf_low < f.att < f.conf_high
+        verdict = "report.monitor.interim.rejects" if v["pretrend_rejects"] else \
+            "report.monitor.interim.passes"
+        if v["pretrend"] is not None:
+            assert row[5].startswith(t(verdict, lang, p="|").split("|")[0]), row
+        assert row[6] == views.label("conditioning", v["conditioning"], lang), row
+    _assert_rows_in_pdf(report, rows)
+    flagged = frame.loc[frame["rejects"], "policy"].tolist()
+    assert _shows(report, views.interim_summary(res, lang))
+    lead = squash(t("report.monitor.interim.flag", lang, pids="|", n=8).split("|")[0])
+    assert bool(flagged) == (lead in report.html)
+
+
 # ----------------------------------------------------------------------------- PDF
 
 @pytest.mark.parametrize("case", CASES, ids=_ids)
@@ -389,7 +423,7 @@ def test_no_firm_identifier_or_ledger_record_in_any_report(read_back, cycle):
 
 # ----------------------------------------------------------------------------- browser
 
-LINKS = {"ex_ante": {"#tbl-cost", "#tbl-eligible", "#tbl-checklist", "#fig-power"}, "monitor": {"#tbl-exec", "#fig-burnup", "#tbl-anomalies"}}
+LINKS = {"ex_ante": {"#tbl-cost", "#tbl-eligible", "#tbl-checklist", "#fig-power"}, "monitor": {"#tbl-exec", "#fig-burnup", "#tbl-interim", "#tbl-anomalies"}}
 
 
 @pytest.mark.parametrize("case", CASES, ids=_ids)

@@ -172,3 +172,44 @@ def test_bundle_tables_write_to_parquet(results, tmp_path):
         frame.to_parquet(tmp_path / f"{name}.parquet")
         assert pd.read_parquet(tmp_path / f"{name}.parquet").shape == frame.shape
     assert tables["anomalies"]["record_ids"].str.startswith("R").all()
+
+
+def test_interim_effects_condition_on_the_base_level_and_fall_back_when_singular(results,
+                                                                                  districts):
+    import warnings
+
+    from evalkit.did import aggte, att_gt
+    from evalkit.monitor.interim import CONDITIONING, interim_event_study
+    from evalkit.panel import Panel, StaggeredDesign, policy_window
+    from evalkit.panel.conditioning import base_level_columns
+
+    clean, _, _ = districts
+    r = results[0]
+    used = {pid: v.conditioning for pid, v in r.interim.items() if v.dynamic is not None}
+    assert set(used.values()) <= set(CONDITIONING)
+    assert list(used.values()).count("level_by_cluster") >= 6
+    assert used["P02"] == "level"       # patents x cluster is singular in a cell: pooled level
+    # the interim estimate is att_gt on the sample with exactly those covariates
+    tables = clean.tables()
+    fy = tables["firm_years"].query("year <= 2024")
+    led = tables["disbursements"]
+    led = led[pd.to_datetime(led["date"]) <= pd.Timestamp("2025-07-31")]
+    design = StaggeredDesign.from_ledger(Panel.from_tables(tables["firms"], fy), led, "P01",
+                                         window=policy_window(tables["policies"], "P01"))
+    df = design.data.query("g <= 2024").reset_index(drop=True)
+    assert df["g"].min() == 0 and sorted(df["g"].unique())[1] > df["year"].min()  # no early
+    covs, names = base_level_columns(df, "rd_expense", "level_by_cluster")
+    names = [n for n in names if covs[n].nunique() > 1]
+    frame = pd.concat([df[["firm_id", "year", "g", "rd_expense"]].astype({"rd_expense": float}),
+                       covs], axis=1)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        direct = aggte(att_gt(frame, "rd_expense", "year", "firm_id", "g", covariates=names,
+                              est_method="reg", allow_unbalanced_panel=True), "dynamic",
+                       na_rm=True)
+    assert r.interim["P01"].dynamic.overall_att == pytest.approx(direct.overall_att, rel=1e-12)
+    assert r.interim["P01"].dynamic.overall_se == pytest.approx(direct.overall_se, rel=1e-12)
+    # reasons come in both languages
+    none = interim_event_study(tables, "P99", "revenue", 2025, "2025-07-31")
+    assert none.dynamic is None and "has no disbursements" in none.reason
+    assert "没有拨付记录" in none.to_dict()["reason_zh"]
