@@ -73,7 +73,16 @@ class IdentificationError(DesignError):
 
 
 class EvalkitWarning(UserWarning):
-    """Base class of evalkit's warnings to users."""
+    """Base class of evalkit's warnings to users; like :class:`EvalkitError`, ``zh`` is the
+    message in Chinese: ``warnings.warn(DataWarning("...", zh="..."), stacklevel=2)``."""
+
+    def __init__(self, message: str = "", *, zh: str | None = None) -> None:
+        super().__init__(message)
+        self.zh = zh
+
+    def text(self, lang: str = "en") -> str:
+        """The message in ``lang`` ("en" or "zh"; English where no Chinese was given)."""
+        return self.zh if lang == "zh" and self.zh else str(self)
 
 
 class DataWarning(EvalkitWarning):

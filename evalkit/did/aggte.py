@@ -115,9 +115,11 @@ def _check_missing(type: str, group: np.ndarray, time: np.ndarray, finite: np.nd
                "或限制 min_e / max_e / balance_e")
     dropped = [label[k] for k in np.flatnonzero(enters)]
     if dropped:
-        warnings.warn(f"aggte(type={type!r}): left out {len(dropped)} missing ATT(g,t) cells "
-                      f"({', '.join(dropped)}); the estimates they would enter average the "
-                      "remaining cells", DataWarning, stacklevel=3)
+        warnings.warn(DataWarning(
+            f"aggte(type={type!r}): left out {len(dropped)} missing ATT(g,t) cells "
+            f"({', '.join(dropped)}); the estimates they would enter average the remaining cells",
+            zh=f"aggte(type={type!r})：剔除了 {len(dropped)} 个缺失的 ATT(g,t) 单元"
+               f"（{', '.join(dropped)}）；相关估计值为其余单元的平均"), stacklevel=3)
     return dropped
 
 
@@ -247,8 +249,11 @@ def aggte(result: ATTgtResult, type: str = "group", min_e: float = -math.inf,
         if cband and k:
             sub = sup_t_crit(bres[:, :k], alp)
             if not np.isfinite(sub) or sub < z:
-                warnings.warn("simultaneous critical value is not finite or below the pointwise "
-                              "one; reporting pointwise intervals", EvalkitWarning, stacklevel=2)
+                warnings.warn(EvalkitWarning(
+                    "simultaneous critical value is not finite or below the pointwise one; "
+                    "reporting pointwise intervals",
+                    zh="一致置信带的临界值非有限或低于逐点临界值；改为报告逐点置信区间"),
+                    stacklevel=2)
             else:
                 crit = sub
     se_all = np.where(se_all <= _SE_FLOOR, np.nan, se_all)

@@ -243,8 +243,11 @@ class _Panel:
             keep &= np.isfinite(x)
         if not keep.all():
             self.dropped_rows = int((~keep).sum())
-            warnings.warn(f"dropped {self.dropped_rows} rows with missing or non-finite "
-                          f"{yname!r} or covariates", DataWarning, stacklevel=4)
+            warnings.warn(DataWarning(
+                f"dropped {self.dropped_rows} rows with missing or non-finite {yname!r} or "
+                "covariates",
+                zh=f"删除了 {self.dropped_rows} 行 {yname!r} 或协变量缺失、非有限的记录"),
+                stacklevel=4)
         del keep
         blocked = None
         if not self.dropped_rows and not clustervars:
@@ -268,11 +271,13 @@ class _Panel:
             full = observed.all(axis=1)
             if not full.all():
                 self.dropped_units = int((~full).sum())
-                warnings.warn(
+                warnings.warn(DataWarning(
                     f"unbalanced panel: dropped {self.dropped_units} of {n} units "
                     f"({int(observed[~full].sum())} rows) not observed in all {T} periods, as "
-                    "R did does; set allow_unbalanced_panel=True to keep them", DataWarning,
-                    stacklevel=4)
+                    "R did does; set allow_unbalanced_panel=True to keep them",
+                    zh=f"非平衡面板：与 R did 一致，删除了 {n} 个个体中未在全部 {T} 个时期"
+                       f"均有观测的 {self.dropped_units} 个（{int(observed[~full].sum())} 行）；"
+                       "如需保留，请设置 allow_unbalanced_panel=True"), stacklevel=4)
                 self._subset(full)
                 if self.Y.shape[0] == 0:
                     raise DataError("no unit is observed in every period; set "
@@ -624,10 +629,11 @@ def att_gt(data: pd.DataFrame, yname: str, tname: str, idname: str, gname: str,
                     zh="没有从未受资助的个体，control_group='nevertreated' 没有对照组；"
                        "请使用 control_group='notyettreated'")
             latest = int(glist.max())
-            warnings.warn(
+            warnings.warn(DataWarning(
                 f"no never-treated units: the last cohort ({latest}) serves only as not-yet-treated "
-                f"comparison and periods from {latest - anticipation} on are dropped", DataWarning,
-                stacklevel=2)
+                f"comparison and periods from {latest - anticipation} on are dropped",
+                zh=f"没有从未受资助的个体：最后一个批次（{latest}）仅作为尚未受资助的对照组，"
+                   f"{latest - anticipation} 期及以后的时期被删除"), stacklevel=2)
             panel.drop_periods_from(latest - anticipation)
             tlist = panel.tlist
             glist = glist[glist < latest]
@@ -711,9 +717,11 @@ def att_gt(data: pd.DataFrame, yname: str, tname: str, idname: str, gname: str,
         if missing:
             shown = "; ".join(f"ATT({g},{t}): {why}" for g, t, why in missing[:20])
             more = f"; and {len(missing) - 20} more" if len(missing) > 20 else ""
-            warnings.warn(
+            warnings.warn(DataWarning(
                 f"{len(missing)} of {m} ATT(g,t) cells cannot be estimated and are reported as "
-                f"missing (NaN), as R did does: {shown}{more}", DataWarning, stacklevel=2)
+                f"missing (NaN), as R did does: {shown}{more}",
+                zh=f"{m} 个 ATT(g,t) 单元中有 {len(missing)} 个无法估计，与 R did 一致报告为缺失"
+                   f"（NaN）：{shown}{more}"), stacklevel=2)
         group = np.array([c[0] for c in cells], dtype=np.int64)
         time = np.array([c[1] for c in cells], dtype=np.int64)
         se = se_from_inf_func(inf, panel.cluster)

@@ -133,9 +133,12 @@ def bacon(data: pd.DataFrame, yname: str, tname: str, idname: str, gname: str) -
     always = (g_unit > 0) & (g_unit <= periods[0])
     never = (g_unit == 0) | (g_unit > periods[-1]) | always
     if always.any():
-        warnings.warn(f"{int(always.sum())} unit(s) treated at or before the first period "
-                      f"{periods[0]} have no untreated period; as in Goodman-Bacon (2021, fn. 11) "
-                      "they are counted with the never treated", DataWarning, stacklevel=2)
+        warnings.warn(DataWarning(
+            f"{int(always.sum())} unit(s) treated at or before the first period {periods[0]} "
+            "have no untreated period; as in Goodman-Bacon (2021, fn. 11) they are counted with "
+            "the never treated",
+            zh=f"{int(always.sum())} 个个体在首个时期 {periods[0]} 或之前即受资助，没有未受资助"
+               "时期；按 Goodman-Bacon（2021，脚注 11）计入从未受资助组"), stacklevel=2)
     groups = np.unique(g_unit[~never])
     if groups.size == 0 or (groups.size == 1 and not never.any()):
         raise DesignError("nothing to decompose: the data need at least one timing group and a "

@@ -148,9 +148,12 @@ def did_imputation(data: pd.DataFrame, yname: str, tname: str, idname: str, gnam
     imputable = has0_u[uc] & has0_t[tc]
     lost = treated & ~imputable
     if lost.any():
-        warnings.warn(f"did_imputation: {int(lost.sum())} treated observation(s) have no "
-                      "untreated observation of their unit or period, so Y(0) cannot be imputed; "
-                      "they are left out of every estimand", DataWarning, stacklevel=2)
+        warnings.warn(DataWarning(
+            f"did_imputation: {int(lost.sum())} treated observation(s) have no untreated "
+            "observation of their unit or period, so Y(0) cannot be imputed; they are left out "
+            "of every estimand",
+            zh=f"did_imputation：{int(lost.sum())} 个受资助观测在其个体或时期内没有未受资助观测，"
+               "无法插补 Y(0)，不纳入任何估计量"), stacklevel=2)
     keep = ~lost
     df, t, g, treated = (df.loc[keep].reset_index(drop=True), t[keep], g[keep], treated[keep])
     uc, n_units = _codes(df[idname])
@@ -217,9 +220,12 @@ def did_imputation(data: pd.DataFrame, yname: str, tname: str, idname: str, gnam
                      + np.bincount(clusters[i0], weights=v0[:, j] * eps0, minlength=n_cl))
     vcov = psi.T @ psi
     if leave_out and n_single:
-        warnings.warn(f"did_imputation: {n_single} auxiliary group(s) hold a single unit; the "
-                      "leave-out variance is undefined there and the plain residual is used "
-                      "(BJS 2024, App. A.9 fn. 51)", DataWarning, stacklevel=2)
+        warnings.warn(DataWarning(
+            f"did_imputation: {n_single} auxiliary group(s) hold a single unit; the leave-out "
+            "variance is undefined there and the plain residual is used "
+            "(BJS 2024, App. A.9 fn. 51)",
+            zh=f"did_imputation：{n_single} 个辅助分组只有一个个体，留一方差无定义，改用普通残差"
+               "（BJS 2024，附录 A.9 脚注 51）"), stacklevel=2)
 
     details: dict = {"tau": tau, "unit": df[idname].to_numpy()[i1], "time": t[i1],
                      "cohort": g[i1], "coef_covariates": theta[n_units + n_times - 1:],

@@ -72,9 +72,11 @@ def sunab(data: pd.DataFrame, yname: str, tname: str, idname: str, gname: str,
     always = (g > 0) & (g <= first)
     if always.any():
         n_drop = int(df.loc[always, idname].nunique())
-        warnings.warn(f"sunab: dropping {n_drop} unit(s) treated at or before the first period "
-                      f"{first:g}; they have no untreated period to compare", DataWarning,
-                      stacklevel=2)
+        warnings.warn(DataWarning(
+            f"sunab: dropping {n_drop} unit(s) treated at or before the first period "
+            f"{first:g}; they have no untreated period to compare",
+            zh=f"sunab：删除 {n_drop} 个在首个时期 {first:g} 或之前即受资助的个体，"
+               "它们没有可比较的未受资助时期"), stacklevel=2)
     keep = ~always
     cohorts = np.unique(g[keep & (g > 0)])
     if control == "never":

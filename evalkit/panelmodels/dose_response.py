@@ -191,8 +191,11 @@ def dose_response(data: pd.DataFrame, yname: str, dose: str | Sequence[str], idn
     df[tname] = df[tname].astype(np.int64)
     df, dose_terms, dropped = build_doses(df, doses, per, idname, tname, int(lags))
     if dropped:
-        warnings.warn(f"dropped {dropped} firm-years without the {lags} previous consecutive "
-                      "year(s) needed for the lagged dose", DataWarning, stacklevel=2)
+        warnings.warn(DataWarning(
+            f"dropped {dropped} firm-years without the {lags} previous consecutive year(s) "
+            "needed for the lagged dose",
+            zh=f"删除了 {dropped} 个缺少滞后剂量所需的前 {lags} 个连续年度的企业-年度记录"),
+            stacklevel=2)
     if df.empty:
         raise DataError("no firm-year left to estimate on", zh="没有可用于估计的企业-年度记录")
     frame = df.set_index([idname, tname])

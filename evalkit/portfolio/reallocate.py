@@ -1,4 +1,4 @@
-"""Reallocation proposal for next year's budget, solved as a linear programme.
+"""Reallocation proposal for next year's budget: a linear programme, solved exactly.
 
 Variables x_j (next year's budget of policy j, yuan). Maximise sum_j r_j x_j, r_j the policy's
 fiscal return (point estimate, or its lower confidence limit with ``use="conf_low"``), subject to
@@ -10,11 +10,12 @@ fiscal return (point estimate, or its lower confidence limit with ``use="conf_lo
   which wins when it is below the lower bound. Optional per-policy ``lower`` / ``upper``
   columns narrow the bounds further (e.g. 0 for a suspended policy).
 
-The LP is solved with scipy's HiGHS (``linprog``), deterministic for the same input. Its optimum
-moves money from low- to high-return policies: fill the highest-return policies up to their upper
-bounds while the others sit at their lower bounds. Policies with equal returns are ordered by
-policy id (the objective gets a tie-break of relative size 1e-9 by id order) so the solution is
-unique.
+With one budget constraint and box bounds this LP is a fractional knapsack, and its optimum is
+known in closed form (Dantzig 1957): start every policy at its lower bound and give the rest of
+the total to the policies in order of decreasing return, each up to its upper bound. That is how
+it is solved here: exactly (a numerical LP solver treats returns closer than its tolerance,
+~1e-7, as equal), in O(n log n), and deterministically. Policies with equal returns are served
+in policy-id order, so the solution is unique.
 """
 
 from __future__ import annotations
@@ -24,7 +25,6 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from scipy.optimize import linprog
 
 from evalkit.errors import ConfigError, DataError, check_choice
 from evalkit.results import json_safe
@@ -62,21 +62,18 @@ class ReallocationResult:
                           "objective": self.objective, "provenance": self.provenance})
 
 
-def _close_total(x: np.ndarray, r: np.ndarray, lower: np.ndarray, upper: np.ndarray,
-                 tot: float) -> np.ndarray:
-    """The LP's solution with the solver's feasibility slack (~1e-7 of the scale) put back: a
-    shortfall goes to the highest-return policies with room, an excess comes from the lowest,
-    within the bounds, so the proposal sums to the total and stays optimal."""
-    x = x.copy()
-    gap = tot - float(x.sum())
-    order = np.argsort(-r, kind="stable") if gap > 0 else np.argsort(r, kind="stable")
-    for j in order:
-        if gap == 0:
+def _fill_in_return_order(r: np.ndarray, lower: np.ndarray, upper: np.ndarray,
+                         tot: float) -> np.ndarray:
+    """The LP's optimum (module doc): lower bounds, then the rest of ``tot`` to the policies by
+    decreasing return (ties by position, i.e. policy id), each up to its upper bound."""
+    x = lower.copy()
+    rest = tot - float(lower.sum())
+    for j in np.argsort(-r, kind="stable"):
+        if rest <= 0:
             break
-        room = upper[j] - x[j] if gap > 0 else lower[j] - x[j]
-        step = min(gap, room) if gap > 0 else max(gap, room)
+        step = min(upper[j] - lower[j], rest)
         x[j] += step
-        gap -= step
+        rest -= step
     return x
 
 
@@ -128,15 +125,7 @@ def reallocate(policies: pd.DataFrame, total: float | None = None, max_change: f
                           zh=f"总额 {tot:,.2f} 超出上下限允许的范围 "
                              f"[{lower.sum():,.2f}, {upper.sum():,.2f}]：请放宽 max_change 或 "
                              "capacity，或调整总额")
-    scale = max(float(np.max(np.abs(r))), 1e-12)
-    tie = 1e-9 * scale * (np.arange(r.size)[::-1] / max(r.size, 1))   # earlier id wins ties
-    money = max(tot, 1.0)
-    res = linprog(-(r + tie), A_eq=np.ones((1, r.size)), b_eq=[tot / money],
-                  bounds=list(zip(lower / money, upper / money, strict=True)), method="highs")
-    if res.status != 0:
-        raise ConfigError(f"the reallocation LP failed: {res.message}",
-                          zh=f"预算调整线性规划求解失败：{res.message}")
-    x = _close_total(np.clip(res.x * money, lower, upper), r, lower, upper, tot)
+    x = _fill_in_return_order(r, lower, upper, tot)
     out = df[["policy_id"]].copy()
     out["current"] = b
     out["metric"] = r
@@ -147,5 +136,5 @@ def reallocate(policies: pd.DataFrame, total: float | None = None, max_change: f
     out["change"] = x - b
     out["change_share"] = np.divide(x - b, b, out=np.zeros_like(b), where=b > 0)
     return ReallocationResult(out, tot, float(max_change), use,
-                              {"solver": "scipy.optimize.linprog (HiGHS)",
+                              {"solver": "exact: fractional-knapsack fill in return order",
                                "objective": f"maximise sum of {use} x budget"})

@@ -109,9 +109,11 @@ def placebo_in_time(data: pd.DataFrame, yname: str, tname: str, idname: str, gna
     fake = g.where(g == 0, g - shift)
     bad = sorted(int(c) for c in g[(g > 0) & (fake <= first)].unique())
     if bad:
-        warnings.warn(f"placebo_in_time: cohorts {bad} have no period before their fake "
-                      f"adoption (shift {shift}); their firms are left out", DataWarning,
-                      stacklevel=2)
+        warnings.warn(DataWarning(
+            f"placebo_in_time: cohorts {bad} have no period before their fake adoption "
+            f"(shift {shift}); their firms are left out",
+            zh=f"placebo_in_time：批次 {bad} 在虚构的政策时点（前移 {shift} 期）之前没有时期，"
+               "其企业未纳入"), stacklevel=2)
     keep_ids = g.index[~g.isin(bad).to_numpy()]
     d = data.loc[data[idname].isin(keep_ids)].copy()
     if not (fake.loc[keep_ids] > 0).any():

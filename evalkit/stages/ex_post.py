@@ -58,12 +58,18 @@ class OutcomeEvaluation:
     twfe_se: float | None
     covariates: tuple[str, ...]
     note: str | None = None
+    note_zh: str | None = None
+    #: None, or the conditioning used after the study's covariates were singular in a cell:
+    #: "pooled" (the base-period level pooled over clusters) or "none"
+    fallback: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
         return json_safe({
             "outcome": self.outcome,
             "covariates": list(self.covariates),
             "note": self.note,
+            "note_zh": self.note_zh or self.note,
+            "fallback": self.fallback,
             "att_gt": self.att_gt.tidy(),
             "simple": self.simple.to_dict(),
             "dynamic": self.dynamic.to_dict(),
@@ -229,10 +235,14 @@ def evaluate_outcome(df: pd.DataFrame, outcome: str, study: ExPostStudy, seed: i
     pooled = [c for c in covs if ":cluster=" not in c and not c.startswith("cluster=")]
     if f"{level_col}_level" not in pooled and study.design.base_outcome != "none":
         pooled.append(f"{level_col}_level")
-    attempts = [(covs, None), (pooled, "the base-period level pooled over clusters"),
-                ([], "no covariates (unconditional parallel trends)")]
-    note = None
-    for k, (names, _) in enumerate(attempts):
+    attempts = [(covs, None, None, None),
+                (pooled, "pooled", "the base-period level pooled over clusters",
+                 "按产业集群合并的基期水平"),
+                ([], "none", "no covariates (unconditional parallel trends)",
+                 "不加协变量（无条件平行趋势）")]
+    notes: list[tuple[str, str]] = []      # (English, Chinese)
+    fallback = None
+    for k, (names, _, _, _) in enumerate(attempts):
         try:
             res = estimate(list(names))
             covs = list(names)
@@ -240,21 +250,26 @@ def evaluate_outcome(df: pd.DataFrame, outcome: str, study: ExPostStudy, seed: i
         except DesignError as exc:
             if "singular" not in str(exc) or k == len(attempts) - 1:
                 raise
-            note = f"covariates {attempts[0][0]} were singular in a cell ({exc}); used " + (
-                attempts[k + 1][1] or "")
+            fallback, used_en, used_zh = attempts[k + 1][1:]
+            notes = [(f"covariates {attempts[0][0]} were singular in a cell ({exc}); used "
+                      f"{used_en}",
+                      f"协变量 {attempts[0][0]} 在某一单元中奇异（{exc.text('zh')}），改用{used_zh}")]
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always", EvalkitWarning)
         simple = aggte(res, "simple")
         dynamic = aggte(res, "dynamic", min_e=d.min_e, max_e=d.max_e)
         group = aggte(res, "group")
     for w in caught:  # kept in the result (and so in the report), not printed
-        note = "; ".join(x for x in (note, str(w.message)) if x)
+        msg = w.message
+        notes.append((str(msg), msg.text("zh") if isinstance(msg, EvalkitWarning) else str(msg)))
     pre = None
     if (dynamic.egt < 0).sum() >= 1:
         try:
             pre = pretrend_test(dynamic, alpha=inf.alpha)
         except DesignError as exc:  # e.g. a singular covariance of the pre-period coefficients
-            note = "; ".join(x for x in (note, f"no pre-trend test: {exc}") if x)
+            notes.append((f"no pre-trend test: {exc}", f"无法进行预趋势检验：{exc.text('zh')}"))
+    note = "; ".join(en for en, _ in notes) or None
+    note_zh = "；".join(zh for _, zh in notes) or None
     total = None
     if outcome in FISCAL_OUTCOMES:
         cells = [LinearEstimate.from_did(res, index=k) for k in range(len(res.att))]
@@ -271,7 +286,7 @@ def evaluate_outcome(df: pd.DataFrame, outcome: str, study: ExPostStudy, seed: i
     except DesignError:
         pass
     return OutcomeEvaluation(outcome, res, simple, dynamic, group, total, pre, tw_est, tw_se,
-                             tuple(covs), note)
+                             tuple(covs), note, note_zh, fallback)
 
 
 def run_ex_post(study: ExPostStudy, tables: dict[str, pd.DataFrame],

@@ -65,3 +65,39 @@ def test_the_chinese_message_keeps_the_location_and_the_fix():
     with pytest.raises(ConfigError) as info:
         check_choice("--lang", "fr", ("zh", "en"))
     assert "须为" in info.value.text("zh") and "must be one of" in str(info.value)
+
+
+WARNINGS = {"EvalkitWarning", "DataWarning", "EvalkitInternalWarning"}
+
+
+def test_every_warning_to_users_is_given_in_chinese():
+    # warnings end up in bundles as technical notes that the Chinese report shows
+    missing = []
+    for path in PACKAGE.rglob("*.py"):
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        for node in ast.walk(tree):
+            if not (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute)
+                    and node.func.attr == "warn" and isinstance(node.func.value, ast.Name)
+                    and node.func.value.id == "warnings"):
+                continue
+            first = node.args[0] if node.args else None
+            ok = (isinstance(first, ast.Call) and isinstance(first.func, ast.Name)
+                  and first.func.id in WARNINGS
+                  and any(k.arg == "zh" and CJK.search(_literal_text(k.value))
+                          for k in first.keywords))
+            if not ok:
+                missing.append(f"{path.relative_to(PACKAGE)}:{node.lineno}")
+    assert not missing, missing
+
+
+def test_a_warning_carries_its_chinese_text_through_the_warnings_machinery():
+    import warnings
+
+    from evalkit.errors import DataWarning
+
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        warnings.warn(DataWarning("dropped 3 rows", zh="删除了 3 行"), stacklevel=1)
+    (w,) = caught
+    assert issubclass(w.category, DataWarning) and str(w.message) == "dropped 3 rows"
+    assert w.message.text("zh") == "删除了 3 行" and w.message.text("en") == "dropped 3 rows"
