@@ -181,7 +181,10 @@ def track_kpis(tables: dict[str, pd.DataFrame], year: int, as_of: str, amber: fl
             rows.append(_row(t, measured=False, note="not measurable from firm_years and the "
                                                      "ledger"))
             continue
-        s = s.sort_index()
+        s = s.dropna().sort_index()
+        if s.empty:
+            rows.append(_row(t, measured=False, note="no data up to the monitoring year"))
+            continue
         series[key] = {int(k): float(v) for k, v in s.items()}
         target, t_year = float(t.target), int(t.target_year)
         now_year = min(int(year), int(s.index.max()))

@@ -192,11 +192,13 @@ def _table(frame: pd.DataFrame, headers: Sequence[str], align: Sequence[str],
     return text + ("\n" + footnote + "\n" if footnote else "")
 
 
-def _min_firms_only(frame: pd.DataFrame, count_col: str, value_cols: Sequence[str]):
+def _min_firms_only(frame: pd.DataFrame, count_col: str, value_cols: Sequence[str],
+                    secondary: bool = True):
     """:func:`suppress` with the minimum-firms rule only, for cells that are estimates rather
-    than sums of firms' values (the dominance rule is about a firm's share of a total)."""
+    than sums of firms' values (the dominance rule is about a firm's share of a total);
+    ``secondary=False`` for rows that add up to no total (one policy each)."""
     return suppress(frame.assign(_no_total=0.0), count_col, list(value_cols),
-                    max_col="_no_total")
+                    max_col="_no_total", secondary=secondary)
 
 
 # ----------------------------------------------------------------------------- ex-post
@@ -1009,6 +1011,25 @@ def kpi_table(kpis: pd.DataFrame, lang: str) -> str:
                   ["left", "left", "right", "right", "left"])
 
 
+def technical_note(results: Mapping[str, Any], lang: str) -> str:
+    """The ex-post report's technical note: the outcomes with a note, and the notes in
+    ``lang``; when the only note of every such outcome is the fall-back to the pooled
+    base-period level, that is said in plain words. '' without notes."""
+    outs = [results["outcomes"][name] for name in outcome_order(results)]
+    noted = [o for o in outs if o.get("note")]
+    if not noted:
+        return ""
+    if all(o.get("fallback") == "pooled" and o.get("n_notes") == 1 for o in noted):
+        note = t("report.ex_post.note.singular", lang)
+    else:
+        key = "note_zh" if lang == "zh" else "note"
+        note = ("；" if lang == "zh" else "; ").join(sorted({o.get(key) or o["note"]
+                                                             for o in noted}))
+    names = ("、" if lang == "zh" else ", ").join(outcome_label(o["outcome"], lang)
+                                                 for o in noted)
+    return t("report.ex_post.note_covariates", lang, outcome=names, note=note)
+
+
 def interim_frame(results: Mapping[str, Any]) -> pd.DataFrame:
     """One row per monitored policy: ``policy, outcome, last_year, n_firms`` (subsidised firms in
     the interim sample), the interim average effect after payment (``att``, ``conf_low``,
@@ -1016,6 +1037,7 @@ def interim_frame(results: Mapping[str, Any]) -> pd.DataFrame:
     test's ``p_value`` and ``rejects``, the ``conditioning`` used and ``reason_en/zh`` (why an
     effect is missing or what was left out)."""
     rows = []
+    level = 95.0
     for pid in sorted(results["interim"]):
         v = results["interim"][pid]
         d, pre = v.get("dynamic"), v.get("pretrend")
@@ -1023,7 +1045,9 @@ def interim_frame(results: Mapping[str, Any]) -> pd.DataFrame:
         crit = 1.96
         if d is not None:
             att, se = as_float(d["overall_att"]), as_float(d["overall_se"])
-            crit = float(stats.norm.ppf(1 - as_float(d.get("alp", 0.05)) / 2))
+            alp = as_float(d.get("alp", 0.05))
+            crit = float(stats.norm.ppf(1 - alp / 2))
+            level = 100 * (1 - alp)
         rows.append({"policy": pid, "outcome": v["outcome"], "last_year": v["last_year"],
                      "n_firms": int(sum(v["cohort_sizes"].values())), "att": att,
                      "conf_low": att - crit * se, "conf_high": att + crit * se,
@@ -1031,14 +1055,20 @@ def interim_frame(results: Mapping[str, Any]) -> pd.DataFrame:
                      "rejects": bool(v.get("pretrend_rejects")),
                      "conditioning": v.get("conditioning"),
                      "reason_en": v.get("reason"), "reason_zh": v.get("reason_zh")})
-    return pd.DataFrame(rows)
+    columns = ["policy", "outcome", "last_year", "n_firms", "att", "conf_low", "conf_high",
+               "p_value", "rejects", "conditioning", "reason_en", "reason_zh"]
+    return pd.DataFrame(rows, columns=columns).assign(level=level)
 
 
 def interim_table(results: Mapping[str, Any], lang: str) -> str:
     """The interim effects (:func:`interim_frame`), labelled interim; effects of policies with
     fewer than 3 subsidised firms in the sample are suppressed; reasons as footnotes."""
     frame = interim_frame(results)
-    cells = _min_firms_only(frame, "n_firms", ["att", "conf_low", "conf_high"])
+    if frame.empty:
+        return t("report.monitor.interim.none", lang) + "\n"
+    # one policy per row, no total to recover a hidden row from: no secondary suppression
+    cells = _min_firms_only(frame, "n_firms", ["att", "conf_low", "conf_high", "p_value"],
+                            secondary=False)
     kept = cells.frame
     missing = t("report.missing", lang)
     effect, interval = [], []
@@ -1058,16 +1088,17 @@ def interim_table(results: Mapping[str, Any], lang: str) -> str:
         shown = pvalue(p, lang)
         return f"p {shown}" if shown.startswith("<") else f"p = {shown}"
 
-    verdict = [missing if math.isnan(p) else
+    verdict = [MARK if hidden else missing if math.isnan(p) else
                t("report.monitor.interim.rejects" if r else "report.monitor.interim.passes", lang,
                  p=p_text(p))
-               for p, r in zip(frame["p_value"], frame["rejects"], strict=True)]
+               for p, r, hidden in zip(frame["p_value"], frame["rejects"], cells.suppressed,
+                                       strict=True)]
     out = pd.DataFrame({
         "policy": frame["policy"],
         "outcome": [outcome_label(o, lang) for o in frame["outcome"]],
         "firms": frame["n_firms"].astype(str),
         "effect": effect, "interval": interval, "pretrend": verdict,
-        "conditioning": [label("conditioning", c, lang) if c else missing
+        "conditioning": [label("conditioning", c, lang) if isinstance(c, str) else missing
                          for c in frame["conditioning"]],
     })
     notes = [f"{pid}: {why}" for pid, why in zip(frame["policy"], frame[f"reason_{lang}"],
@@ -1079,7 +1110,8 @@ def interim_table(results: Mapping[str, Any], lang: str) -> str:
                         t("report.monitor.col.outcome", lang),
                         t("report.monitor.col.firms", lang),
                         t("report.monitor.col.interim_effect", lang),
-                        t("report.monitor.col.interval", lang),
+                        t("report.monitor.col.interval", lang,
+                          level=f"{frame['level'].iloc[0]:g}"),
                         t("report.monitor.col.pretrend", lang),
                         t("report.monitor.col.conditioning", lang)],
                   ["left", "left", "right", "right", "left", "left", "left"], footnote)
@@ -1088,7 +1120,10 @@ def interim_table(results: Mapping[str, Any], lang: str) -> str:
 def interim_summary(results: Mapping[str, Any], lang: str) -> str:
     """The interim label and the policies whose pre-trend test rejects."""
     frame = interim_frame(results)
-    bad = frame.loc[frame["rejects"], "policy"].tolist()
+    if frame.empty:
+        return t("report.monitor.interim.none", lang)
+    shown = frame["n_firms"] >= MIN_FIRMS             # suppressed policies are not named
+    bad = frame.loc[frame["rejects"] & shown, "policy"].tolist()
     join = "、" if lang == "zh" else ", "
     key = "report.monitor.interim.flag" if bad else "report.monitor.interim.no_flag"
     return t(key, lang, pids=join.join(bad), n=len(frame))

@@ -62,6 +62,7 @@ class OutcomeEvaluation:
     #: None, or the conditioning used after the study's covariates were singular in a cell:
     #: "pooled" (the base-period level pooled over clusters) or "none"
     fallback: str | None = None
+    n_notes: int = 0
 
     def to_dict(self) -> dict[str, Any]:
         return json_safe({
@@ -70,6 +71,7 @@ class OutcomeEvaluation:
             "note": self.note,
             "note_zh": self.note_zh or self.note,
             "fallback": self.fallback,
+            "n_notes": self.n_notes,
             "att_gt": self.att_gt.tidy(),
             "simple": self.simple.to_dict(),
             "dynamic": self.dynamic.to_dict(),
@@ -286,7 +288,7 @@ def evaluate_outcome(df: pd.DataFrame, outcome: str, study: ExPostStudy, seed: i
     except DesignError:
         pass
     return OutcomeEvaluation(outcome, res, simple, dynamic, group, total, pre, tw_est, tw_se,
-                             tuple(covs), note, note_zh, fallback)
+                             tuple(covs), note, note_zh, fallback, len(notes))
 
 
 def run_ex_post(study: ExPostStudy, tables: dict[str, pd.DataFrame],

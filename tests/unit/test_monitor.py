@@ -213,3 +213,18 @@ def test_interim_effects_condition_on_the_base_level_and_fall_back_when_singular
     none = interim_event_study(tables, "P99", "revenue", 2025, "2025-07-31")
     assert none.dynamic is None and "has no disbursements" in none.reason
     assert "没有拨付记录" in none.to_dict()["reason_zh"]
+
+
+def test_an_early_year_with_few_running_policies_is_monitored():
+    # 2018: most policies have not started; KPIs without data are unmeasured, not a crash
+    from evalkit.report import stage_views as views
+
+    tables = synthesize_district(n_firms=300, seed=11).tables()
+    r = run_monitor(_study(year=2018, as_of="2018-03-31"), tables)
+    kpis = r.kpis
+    assert (~kpis["measured"]).any()
+    assert set(kpis.loc[~kpis["measured"], "note"]) >= {"no data up to the monitoring year"}
+    d = json.loads(json.dumps(r.to_dict(), default=str))
+    no_money = [p for p, v in d["interim"].items() if v["dynamic"] is None]
+    assert no_money and all("没有拨付记录" in d["interim"][p]["reason_zh"] for p in no_money)
+    assert all(f"{p}:" in views.interim_table(d, "en") for p in no_money)
