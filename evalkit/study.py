@@ -253,6 +253,37 @@ def _allowed_keys(model: type[BaseModel], loc: tuple) -> list[str]:
     return sorted(getattr(current, "model_fields", {})) if current is not None else []
 
 
+#: pydantic's complaints about a value's type or range, in Chinese (``err["type"]`` -> text
+#: formatted with ``err["ctx"]``); other types keep pydantic's English text.
+_PYDANTIC_ZH = {
+    "int_parsing": "须为整数", "int_type": "须为整数", "int_from_float": "须为整数",
+    "float_parsing": "须为数字", "float_type": "须为数字",
+    "bool_parsing": "须为 true 或 false", "bool_type": "须为 true 或 false",
+    "string_type": "须为文本", "list_type": "须为列表", "tuple_type": "须为列表",
+    "dict_type": "须为映射（键: 值）", "date_parsing": "须为日期（YYYY-MM-DD）",
+    "date_from_datetime_parsing": "须为日期（YYYY-MM-DD）", "date_type": "须为日期（YYYY-MM-DD）",
+    "literal_error": "须为 {expected} 之一", "enum": "须为 {expected} 之一",
+    "greater_than": "须大于 {gt}", "greater_than_equal": "须不小于 {ge}",
+    "less_than": "须小于 {lt}", "less_than_equal": "须不大于 {le}",
+    "too_short": "至少需要 {min_length} 项", "too_long": "至多允许 {max_length} 项",
+    "string_too_short": "至少需要 {min_length} 个字符",
+}
+
+
+def _pydantic_zh(err: dict, english: str) -> str:
+    """Chinese for one of pydantic's own messages (:data:`_PYDANTIC_ZH`), else the English."""
+    template = _PYDANTIC_ZH.get(err["type"])
+    if template is None:
+        return english
+    ctx = {k: (f"{v:g}" if isinstance(v, float) else v) for k, v in (err.get("ctx") or {}).items()}
+    if isinstance(ctx.get("expected"), str):      # "'dr', 'ipw' or 'reg'" -> "'dr'、'ipw'、'reg'"
+        ctx["expected"] = ctx["expected"].replace(" or ", ", ").replace(", ", "、")
+    try:
+        return template.format(**ctx)
+    except (KeyError, IndexError):
+        return english
+
+
 def _format_errors(exc: ValidationError, path: Path, model: type[BaseModel] | None,
                    lang: str = "en") -> str:
     """The validation errors as one line, in English or (``lang="zh"``) Chinese; pydantic's own
@@ -273,7 +304,7 @@ def _format_errors(exc: ValidationError, path: Path, model: type[BaseModel] | No
         else:
             msg = err["msg"].removeprefix("Value error, ")
             if zh:
-                msg = getattr(err.get("ctx", {}).get("error"), "zh", msg)
+                msg = getattr(err.get("ctx", {}).get("error"), "zh", None) or _pydantic_zh(err, msg)
             lines.append(f"{path}：'{where}'：{msg}（收到的是 {err.get('input')!r}）" if zh else
                          f"{path}: '{where}': {msg} (received {err.get('input')!r})")
     return ("；" if zh else "; ").join(lines)

@@ -150,6 +150,10 @@ def test_invalid_studies_give_one_clear_message(tmp_path, store, body, expected)
     ("stage: ex_post\nname: x\ndata: {{store: {store}}}\npolicy: P01\n"
      "design: {{window: [2001, 2010]}}\n", "超出数据的年份范围"),
     ("stage: expost\nname: x\n", "'stage' 须为"),
+    ("stage: ex_post\nname: x\ndata: {{store: {store}}}\npolicy: P01\ndesign: {{est_method: xx}}\n",
+     "'design.est_method'：须为 'dr'、'ipw'、'reg' 之一（收到的是 'xx'）"),
+    ("stage: monitor\nname: m\ndata: {{store: {store}}}\nyear: abc\nas_of: '2025-07-31'\n"
+     "amber: -1\n", "'year'：须为整数（收到的是 'abc'）"),
 ])
 def test_invalid_studies_are_explained_in_chinese(tmp_path, store, body, expected):
     p = _study(tmp_path, body.format(store=store))
