@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime as _dt
+import re
 import sys
 import tempfile
 import time
@@ -349,9 +350,48 @@ def _log_internal(exc: BaseException) -> Path:
     return log
 
 
+#: The argument parser's usage errors in Chinese (regex on its English message -> template);
+#: anything else is shown as the parser gives it.
+_USAGE_ZH = (
+    (r"Missing option '(?P<name>[^']+)'\.?", "缺少选项 '{name}'"),
+    (r"Missing argument '(?P<name>[^']+)'\.?", "缺少参数 '{name}'"),
+    (r"No such option: (?P<name>\S+)(?: \((?:Possible options|Did you mean)[^)]*\))?",
+     "没有选项 {name}"),
+    (r"No such command '(?P<name>[^']+)'\.?", "没有命令 '{name}'"),
+    (r"Invalid value for '(?P<name>[^']+)': Input should be a valid integer.*",
+     "选项 '{name}' 的取值无效：须为整数"),
+    (r"Invalid value for '(?P<name>[^']+)': Input should be greater than or equal to "
+     r"(?P<n>\S+)", "选项 '{name}' 的取值无效：须不小于 {n}"),
+    (r"Invalid value for '(?P<name>[^']+)': (?P<rest>.*)", "选项 '{name}' 的取值无效：{rest}"),
+)
+
+
+def _usage_text_zh(message: str) -> str:
+    """A usage error's message in Chinese where :data:`_USAGE_ZH` knows it."""
+    for pattern, template in _USAGE_ZH:
+        if m := re.fullmatch(pattern, message.strip()):
+            return template.format(**m.groupdict())
+    return message
+
+
+def _show_usage_error_zh(exc: Exception) -> None:
+    """The parser's usage line, then the error and the help hint in Chinese."""
+    ctx = getattr(exc, "ctx", None)
+    if ctx is not None:
+        err_console.print(ctx.get_usage(), markup=False, soft_wrap=True)
+        err_console.print(t("cli.usage.help", "zh", command=ctx.command_path), markup=False)
+    err_console.print(f"{t('cli.error', 'zh')}：{_usage_text_zh(exc.format_message())}",
+                      markup=False, soft_wrap=True)
+
+
 def main(argv: list[str] | None = None) -> int:
     """Entry point: run the CLI, map errors to exit codes. Returns the exit code."""
     command = typer.main.get_command(app)
+    # the language of messages raised before the root option is processed (an unknown command)
+    args = list(sys.argv[1:] if argv is None else argv)
+    given = [a.split("=", 1)[1] for a in args if a.startswith("--lang=")] + [
+        args[i + 1] for i, a in enumerate(args[:-1]) if a == "--lang"]
+    _state["lang"] = given[0] if given and given[0] in LANGS else "en"
     try:
         rv = command.main(args=argv, prog_name="evalkit", standalone_mode=False)
         code = rv if isinstance(rv, int) else 0
@@ -364,7 +404,10 @@ def main(argv: list[str] | None = None) -> int:
     except typer.Abort:
         code = EXIT_INTERNAL
     except typer.TyperException as exc:  # usage errors: unknown option, missing argument
-        exc.show()
+        if _lang() == "zh" and hasattr(exc, "format_message"):
+            _show_usage_error_zh(exc)
+        else:
+            exc.show()
         code = EXIT_BAD_INPUT
     except Exception as exc:  # the one place an unexpected failure is caught
         log = _log_internal(exc)

@@ -14,6 +14,7 @@ LANGS = ("zh", "en")
 STRINGS: dict[str, dict[str, str]] = {
     # CLI
     "cli.error": {"en": "error", "zh": "错误"},
+    "cli.usage.help": {"en": "Try '{command} --help' for help.", "zh": "运行 '{command} --help' 查看帮助。"},
     "cli.internal": {
         "en": "internal error: {exc}. This is a bug in evalkit; details in {log}",
         "zh": "内部错误：{exc}。这是 evalkit 的缺陷，详情见 {log}",

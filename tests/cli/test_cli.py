@@ -162,3 +162,20 @@ def test_invalid_studies_are_explained_in_chinese(tmp_path, store, body, expecte
     text = " ".join(r.stderr.split())
     assert text.startswith("错误") and expected in text, r.stderr
     assert not re.search(r"\b(must|is not|unknown key|outside)\b", text), r.stderr
+
+
+@pytest.mark.parametrize("args, expected", [
+    (["synth"], "错误：缺少选项 '--out'"),
+    (["synth", "--out", "x", "--faults"], "错误：没有选项 --faults"),
+    (["validate"], "错误：缺少参数 'path'"),
+    (["synth", "--out", "x", "--firms", "abc"], "错误：选项 '--firms' 的取值无效：须为整数"),
+    (["synth", "--out", "x", "--firms", "10"], "错误：选项 '--firms' 的取值无效：须不小于 50"),
+    (["nosuch"], "错误：没有命令 'nosuch'"),
+])
+def test_usage_errors_in_chinese(tmp_path, args, expected):
+    r = run(["--lang", "zh", *args], cwd=tmp_path)
+    assert r.returncode == 2 and "Traceback" not in r.stderr, r.stderr
+    assert expected in r.stderr and "查看帮助" in r.stderr, r.stderr
+    assert "Error:" not in r.stderr and "Try '" not in r.stderr
+    english = run(args, cwd=tmp_path)                       # English stays the parser's own
+    assert english.returncode == 2 and "Error:" in english.stderr
