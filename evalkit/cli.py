@@ -24,7 +24,7 @@ from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeEl
 from rich.table import Table
 
 from evalkit.errors import EvalkitError, check_choice
-from evalkit.i18n import LANGS, t
+from evalkit.i18n import CLI_HELP_ZH, LANGS, t
 
 app = typer.Typer(
     name="evalkit",
@@ -384,6 +384,18 @@ def _show_usage_error_zh(exc: Exception) -> None:
                       markup=False, soft_wrap=True)
 
 
+def _help_in_chinese(command, path: str = "") -> None:
+    """Swap the help of ``command``, its options and arguments and its subcommands for the
+    Chinese of :data:`evalkit.i18n.CLI_HELP_ZH` (the objects are built afresh for each run)."""
+    command.help = CLI_HELP_ZH.get(path, command.help)
+    for param in command.params:
+        key = f"{path}.{param.name}" if path else param.name
+        if key in CLI_HELP_ZH and hasattr(param, "help"):
+            param.help = CLI_HELP_ZH[key]
+    for name, sub in getattr(command, "commands", {}).items():
+        _help_in_chinese(sub, f"{path} {name}".strip())
+
+
 def main(argv: list[str] | None = None) -> int:
     """Entry point: run the CLI, map errors to exit codes. Returns the exit code."""
     command = typer.main.get_command(app)
@@ -392,6 +404,8 @@ def main(argv: list[str] | None = None) -> int:
     given = [a.split("=", 1)[1] for a in args if a.startswith("--lang=")] + [
         args[i + 1] for i, a in enumerate(args[:-1]) if a == "--lang"]
     _state["lang"] = given[0] if given and given[0] in LANGS else "en"
+    if _state["lang"] == "zh":
+        _help_in_chinese(command)
     try:
         rv = command.main(args=argv, prog_name="evalkit", standalone_mode=False)
         code = rv if isinstance(rv, int) else 0

@@ -548,6 +548,59 @@ STRINGS.update({
 })
 
 
+#: The command line's help in Chinese (``evalkit --lang zh ... --help``), keyed by command path
+#: ("" for the root, "review record") and ``path.param`` for an option or argument; the English
+#: help is the one written next to each command in :mod:`evalkit.cli`.
+CLI_HELP_ZH: dict[str, str] = {
+    "": "评估企业扶持政策：生成演示数据、校验、导入、估计、出具报告。",
+    "lang": "提示信息的语言：zh 或 en。",
+    "synth": "生成一个带已知真值（truth.json）的徐汇式模拟区县。",
+    "synth.out": "写出六张数据表和 truth.json 的文件夹。",
+    "synth.firms": "企业数量。",
+    "synth.start": "起始年份。",
+    "synth.end": "结束年份。",
+    "synth.seed": "随机数种子。",
+    "synth.dirty": "注入真实导出数据中常见的错误。",
+    "validate": "校验一个文件夹中的数据表（不导入）；被拒绝的行逐条列出原因。",
+    "validate.path": "存放数据表的文件夹（CSV、XLSX、Parquet）。",
+    "validate.quarantine": "被拒绝行的写出位置（CSV）。",
+    "ingest": "校验并将文件夹导入数据仓库，作为新的数据集版本（全部成功或全部不导入）。",
+    "ingest.path": "存放数据表的文件夹。",
+    "ingest.store": "DuckDB 数据仓库文件。",
+    "ingest.quarantine": "被拒绝行的写出位置（CSV）。",
+    "datasets": "列出数据仓库中的数据集版本。",
+    "datasets.store": "DuckDB 数据仓库文件。",
+    "run": "运行一项研究（ex_ante、monitor、ex_post 或 portfolio），写出结果包。",
+    "run.study": "研究配置文件（YAML），见 studies/README.md。",
+    "run.out": "结果包的文件夹。",
+    "report": "用该阶段的 Quarto 模板渲染结果包（HTML 和/或 PDF，中文和/或英文）。",
+    "report.bundle": "`evalkit run` 写出的结果包。",
+    "report.out": "渲染报告的文件夹。",
+    "report.format": "以逗号分隔：html,pdf。",
+    "report.lang": "报告语言，以逗号分隔：zh,en。",
+    "report.engine": "auto、quarto 或 fallback。",
+    "verify": "依据研究配置和数据仓库重新计算结果包，确认每个数字一致。",
+    "verify.path": "结果包，或包含结果包的报告文件夹。",
+    "demo": "在模拟区县上运行完整的评价流程，并打印一屏摘要。",
+    "demo.out": "存放演示数据、数据仓库、结果包和报告的文件夹。",
+    "demo.firms": "演示区县的企业数量。",
+    "demo.seed": "随机数种子。",
+    "demo.bootstrap": "覆盖研究配置中的自助法抽样次数。",
+    "demo.reports": "渲染报告。",
+    "review": "财政部门对建议的审核记录（只追加、哈希链）。",
+    "review record": "记录对一条建议的决定。",
+    "review record.store": "存放审核记录的数据仓库（DuckDB）。",
+    "review record.recommendation": "建议编号，如 2026-P01。",
+    "review record.decision": "accept（采纳）、modify（修改）或 reject（否决）。",
+    "review record.reviewer": "决定人。",
+    "review record.comment": "理由。",
+    "review list": "显示审核历史。",
+    "review list.store": "存放审核记录的数据仓库（DuckDB）。",
+    "review verify": "校验哈希链：历史记录的任何修改或删除都会被报告（退出码 2）。",
+    "review verify.store": "存放审核记录的数据仓库（DuckDB）。",
+}
+
+
 def t(key: str, lang: str = "en", **fmt: object) -> str:
     """The text of ``key`` in ``lang`` ('zh' or 'en'), formatted with ``fmt``."""
     check_choice("lang", lang, LANGS)

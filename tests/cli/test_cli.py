@@ -179,3 +179,27 @@ def test_usage_errors_in_chinese(tmp_path, args, expected):
     assert "Error:" not in r.stderr and "Try '" not in r.stderr
     english = run(args, cwd=tmp_path)                       # English stays the parser's own
     assert english.returncode == 2 and "Error:" in english.stderr
+
+
+def test_help_in_chinese_covers_every_command_and_option():
+    import typer
+
+    import evalkit.cli as cli
+    from evalkit.i18n import CLI_HELP_ZH
+
+    command = typer.main.get_command(cli.app)
+    needed = []
+
+    def walk(cmd, path=""):
+        needed.append(path)
+        needed.extend(f"{path}.{p.name}" if path else p.name for p in cmd.params)
+        for name, sub in getattr(cmd, "commands", {}).items():
+            walk(sub, f"{path} {name}".strip())
+
+    walk(command)
+    assert sorted(set(needed) - set(CLI_HELP_ZH)) == []
+    assert sorted(set(CLI_HELP_ZH) - set(needed)) == []          # no stale entries
+    r = run(["--lang", "zh", "review", "record", "--help"])
+    assert r.returncode == 0 and CLI_HELP_ZH["review record"] in r.stdout
+    assert CLI_HELP_ZH["review record.recommendation"] in r.stdout
+    assert "Record a decision" in run(["review", "record", "--help"]).stdout
