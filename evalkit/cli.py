@@ -355,8 +355,14 @@ def _log_internal(exc: BaseException) -> Path:
 _USAGE_ZH = (
     (r"Missing option '(?P<name>[^']+)'\.?", "缺少选项 '{name}'"),
     (r"Missing argument '(?P<name>[^']+)'\.?", "缺少参数 '{name}'"),
-    (r"No such option: (?P<name>\S+)(?: \((?:Possible options|Did you mean)[^)]*\))?",
-     "没有选项 {name}"),
+    (r"No such option: (?P<name>\S+) \(Possible options: (?P<opts>[^)]*)\)",
+     "没有选项 {name}（可用选项：{opts}）"),
+    (r"No such option: (?P<name>\S+) \(Did you mean (?P<opts>[^?)]*)\??\)",
+     "没有选项 {name}（是否要输入 {opts}？）"),
+    (r"No such option: (?P<name>\S+)", "没有选项 {name}"),
+    (r"Missing command\.?", "缺少命令"),
+    (r"Got unexpected extra argument(?:s|\(s\))? \((?P<args>.*)\)", "多余的参数（{args}）"),
+    (r"Option '(?P<name>[^']+)' requires an argument\.?", "选项 '{name}' 需要一个取值"),
     (r"No such command '(?P<name>[^']+)'\.?", "没有命令 '{name}'"),
     (r"Invalid value for '(?P<name>[^']+)': Input should be a valid integer.*",
      "选项 '{name}' 的取值无效：须为整数"),
@@ -384,6 +390,20 @@ def _show_usage_error_zh(exc: Exception) -> None:
                       markup=False, soft_wrap=True)
 
 
+def _root_lang(args: list[str]) -> str:
+    """The root ``--lang`` among the arguments before the subcommand (the last one given, as
+    the parser takes it); "en" when absent or not a language (the parser then says so)."""
+    lang, i = "en", 0
+    while i < len(args) and args[i].startswith("-"):
+        if args[i] == "--lang" and i + 1 < len(args):
+            lang, i = args[i + 1], i + 2
+            continue
+        if args[i].startswith("--lang="):
+            lang = args[i].split("=", 1)[1]
+        i += 1
+    return lang if lang in LANGS else "en"
+
+
 def _help_in_chinese(command, path: str = "") -> None:
     """Swap the help of ``command``, its options and arguments and its subcommands for the
     Chinese of :data:`evalkit.i18n.CLI_HELP_ZH` (the objects are built afresh for each run)."""
@@ -400,10 +420,7 @@ def main(argv: list[str] | None = None) -> int:
     """Entry point: run the CLI, map errors to exit codes. Returns the exit code."""
     command = typer.main.get_command(app)
     # the language of messages raised before the root option is processed (an unknown command)
-    args = list(sys.argv[1:] if argv is None else argv)
-    given = [a.split("=", 1)[1] for a in args if a.startswith("--lang=")] + [
-        args[i + 1] for i, a in enumerate(args[:-1]) if a == "--lang"]
-    _state["lang"] = given[0] if given and given[0] in LANGS else "en"
+    _state["lang"] = _root_lang([str(a) for a in (sys.argv[1:] if argv is None else argv)])
     if _state["lang"] == "zh":
         _help_in_chinese(command)
     try:
@@ -418,7 +435,8 @@ def main(argv: list[str] | None = None) -> int:
     except typer.Abort:
         code = EXIT_INTERNAL
     except typer.TyperException as exc:  # usage errors: unknown option, missing argument
-        if _lang() == "zh" and hasattr(exc, "format_message"):
+        if (_lang() == "zh" and hasattr(exc, "format_message")
+                and type(exc).__name__ != "NoArgsIsHelpError"):   # help printed: no error
             _show_usage_error_zh(exc)
         else:
             exc.show()

@@ -275,7 +275,8 @@ def _pydantic_zh(err: dict, english: str) -> str:
     template = _PYDANTIC_ZH.get(err["type"])
     if template is None:
         return english
-    ctx = {k: (f"{v:g}" if isinstance(v, float) else v) for k, v in (err.get("ctx") or {}).items()}
+    ctx = {k: ((int(v) if v.is_integer() else repr(v)) if isinstance(v, float) else v)
+           for k, v in (err.get("ctx") or {}).items()}
     if isinstance(ctx.get("expected"), str):      # "'dr', 'ipw' or 'reg'" -> "'dr'、'ipw'、'reg'"
         ctx["expected"] = ctx["expected"].replace(" or ", ", ").replace(", ", "、")
     try:
@@ -287,8 +288,9 @@ def _pydantic_zh(err: dict, english: str) -> str:
 def _format_errors(exc: ValidationError, path: Path, model: type[BaseModel] | None,
                    lang: str = "en") -> str:
     """The validation errors as one line, in English or (``lang="zh"``) Chinese; pydantic's own
-    description of a bad value (``err["msg"]``, e.g. "Input should be a valid integer") stays
-    as pydantic gives it, the study's own checks (:class:`_StudyValueError`) are translated."""
+    complaints about a value's type or range are translated by error type (:func:`_pydantic_zh`,
+    others stay as pydantic gives them) and the study's own checks (:class:`_StudyValueError`)
+    carry their Chinese."""
     zh = lang == "zh"
     lines = []
     for err in exc.errors():

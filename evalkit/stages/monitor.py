@@ -100,6 +100,13 @@ def run_monitor(study: MonitorStudy, tables: dict[str, pd.DataFrame],
                           f"allowed: {', '.join(OUTCOMES)}",
                           zh=f"interim_outcome {study.interim_outcome!r} 不是企业-年度结果变量；"
                              f"可用：{', '.join(OUTCOMES)}")
+    first = pd.to_numeric(tables["firm_years"]["year"], errors="coerce").min()
+    first = None if pd.isna(first) else int(first)
+    if first is None or first > study.year:
+        raise ConfigError(f"year {study.year} is before the data's first year ({first}); "
+                          "monitor a year the firm-year data reach",
+                          zh=f"监测年度 {study.year} 早于数据的首个年份（{first}）；"
+                             "请监测企业年度数据覆盖的年份")
     pol = tables["policies"].set_index("policy_id")
     running = [p for p in pol.index
                if pd.Timestamp(pol.loc[p, "start_date"]).year <= study.year

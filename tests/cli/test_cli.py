@@ -203,3 +203,30 @@ def test_help_in_chinese_covers_every_command_and_option():
     assert r.returncode == 0 and CLI_HELP_ZH["review record"] in r.stdout
     assert CLI_HELP_ZH["review record.recommendation"] in r.stdout
     assert "Record a decision" in run(["review", "record", "--help"]).stdout
+
+
+def test_the_message_language_is_the_root_option_only():
+    from evalkit.cli import _root_lang
+
+    assert _root_lang(["--lang", "zh", "nosuch"]) == "zh"
+    assert _root_lang(["--lang", "zh", "--lang", "en", "nosuch"]) == "en"   # the last one wins
+    assert _root_lang(["--lang=zh", "x"]) == "zh" and _root_lang(["--lang"]) == "en"
+    assert _root_lang(["report", "b", "--lang", "zh"]) == "en"      # the report's languages
+    assert _root_lang(["--lang", "zh,en", "x"]) == "en"
+    assert main(["datasets", "--store", Path("/nonexistent/x.duckdb")]) in (0, 2)  # a Path arg
+
+
+@pytest.mark.parametrize("args, expected", [
+    ([], "错误：缺少命令"),
+    (["datasets", "--store", "s.duckdb", "extra"], "错误：多余的参数（extra）"),
+    (["synth", "--out"], "错误：选项 '--out' 需要一个取值"),
+    (["synth", "--out", "x", "--firm", "5"], "（"),
+])
+def test_more_usage_errors_in_chinese(tmp_path, args, expected):
+    r = run(["--lang", "zh", *args], cwd=tmp_path)
+    assert r.returncode == 2 and expected in r.stderr and "Error:" not in r.stderr, r.stderr
+
+
+def test_a_group_without_subcommand_shows_help_without_an_empty_error():
+    r = run(["--lang", "zh", "review"])
+    assert r.returncode == 2 and "错误：" not in r.stderr and "记录对一条建议的决定" in r.stdout

@@ -228,3 +228,10 @@ def test_an_early_year_with_few_running_policies_is_monitored():
     no_money = [p for p, v in d["interim"].items() if v["dynamic"] is None]
     assert no_money and all("没有拨付记录" in d["interim"][p]["reason_zh"] for p in no_money)
     assert all(f"{p}:" in views.interim_table(d, "en") for p in no_money)
+
+
+def test_a_year_before_the_data_is_a_clear_error(districts):
+    clean, _, _ = districts
+    with pytest.raises(ConfigError, match="before the data's first year") as info:
+        run_monitor(_study(year=2015, as_of="2015-07-31"), clean.tables())
+    assert "早于数据的首个年份" in info.value.text("zh")
