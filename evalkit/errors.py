@@ -9,12 +9,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 
-class EvalkitError(Exception):
-    """Base class of every error caused by input, configuration or design.
-
-    The message is English; ``zh`` is the same message in Chinese, shown by the CLI with
-    ``--lang zh`` (:meth:`text`). Raise sites give both: ``ConfigError("...", zh="...")``.
-    """
+class _InChinese:
+    """An exception or warning whose message is English, with ``zh`` the same message in
+    Chinese (:meth:`text`)."""
 
     def __init__(self, message: str = "", *, zh: str | None = None) -> None:
         super().__init__(message)
@@ -23,6 +20,14 @@ class EvalkitError(Exception):
     def text(self, lang: str = "en") -> str:
         """The one-line message in ``lang`` ("en" or "zh"; English where no Chinese was given)."""
         return self.zh if lang == "zh" and self.zh else str(self)
+
+
+class EvalkitError(_InChinese, Exception):
+    """Base class of every error caused by input, configuration or design.
+
+    The message is English; ``zh`` is the same message in Chinese, shown by the CLI with
+    ``--lang zh``. Raise sites give both: ``ConfigError("...", zh="...")``.
+    """
 
 
 @dataclass(frozen=True)
@@ -72,17 +77,9 @@ class IdentificationError(DesignError):
     """The estimand is not identified from this data (e.g. propensity scores at 0 or 1)."""
 
 
-class EvalkitWarning(UserWarning):
+class EvalkitWarning(_InChinese, UserWarning):
     """Base class of evalkit's warnings to users; like :class:`EvalkitError`, ``zh`` is the
     message in Chinese: ``warnings.warn(DataWarning("...", zh="..."), stacklevel=2)``."""
-
-    def __init__(self, message: str = "", *, zh: str | None = None) -> None:
-        super().__init__(message)
-        self.zh = zh
-
-    def text(self, lang: str = "en") -> str:
-        """The message in ``lang`` ("en" or "zh"; English where no Chinese was given)."""
-        return self.zh if lang == "zh" and self.zh else str(self)
 
 
 class DataWarning(EvalkitWarning):

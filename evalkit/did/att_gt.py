@@ -678,8 +678,6 @@ def att_gt(data: pd.DataFrame, yname: str, tname: str, idname: str, gname: str,
             idx = np.flatnonzero(sample)
             D = treated[idx].astype(float)
             n_treat = int(D.sum())
-            where = f"ATT(g={g}, t={tn0})" if len(ks) == 1 else f"cohort {g}"
-            where_zh = f"ATT(g={g}, t={tn0})" if len(ks) == 1 else f"批次 {g}"
             if n_treat == 0 or n_treat == idx.size:
                 # Not estimable (R did reports NA): att and se NaN, influence column zero.
                 why = (f"no unit of cohort {g} observed in both {base0} and {tn0}" if n_treat == 0
@@ -697,16 +695,18 @@ def att_gt(data: pd.DataFrame, yname: str, tname: str, idname: str, gname: str,
                     a, f = estimator(dY, D, X, panel.w[idx], overwrite=True)
                 else:
                     a, f = estimator(dY, D, X, panel.w[idx])
-            except IdentificationError as exc:
+            except DesignError as exc:
+                where = f"ATT(g={g}, t={tn0})" if len(ks) == 1 else f"cohort {g}"
+                where_zh = f"ATT(g={g}, t={tn0})" if len(ks) == 1 else f"批次 {g}"
+                if not isinstance(exc, IdentificationError):
+                    raise DesignError(f"{where}: {exc}",
+                                      zh=f"估计 {where_zh} 时：{exc.text('zh')}") from exc
                 raise IdentificationError(
                     f"{where}: {exc}: cohort {g} and its comparison units do not overlap in "
                     f"covariates {covariates}; use fewer covariates or est_method='reg'",
                     zh=f"估计 {where_zh} 时：{exc.text('zh')}：批次 {g} 与其对照个体在协变量 "
                        f"{covariates} 上缺乏共同支撑；请减少协变量或使用 est_method='reg'"
                 ) from exc
-            except DesignError as exc:
-                raise DesignError(f"{where}: {exc}",
-                                  zh=f"估计 {where_zh} 时：{exc.text('zh')}") from exc
             att[ks] = a
             f *= n / idx.size
             if ks == list(range(ks[0], ks[-1] + 1)):     # a cohort's cells are consecutive

@@ -98,19 +98,18 @@ def _solve_sym(A: np.ndarray, B: np.ndarray, what: str) -> np.ndarray:
     Singularity is judged on the Jacobi-scaled matrix D^-1/2 A D^-1/2 (D = diag A), so covariates
     measured in yuan next to 0/1 dummies are not mistaken for collinear ones (R ``DRDID`` checks
     the unscaled matrix, which depends on the covariates' units)."""
-    what_zh = _DESIGN_ZH.get(what, what)
     d = np.diag(A).copy()
     if np.any(~(d > 0)):
         raise DesignError(f"the {what} design matrix is singular: a covariate is zero for every "
                           "unit used; remove it",
-                          zh=f"{what_zh}的设计矩阵奇异：某一协变量在所用的全部个体上均为 0；"
-                             "请将其删除")
+                          zh=f"{_DESIGN_ZH.get(what, what)}的设计矩阵奇异："
+                             "某一协变量在所用的全部个体上均为 0；请将其删除")
     s = 1.0 / np.sqrt(d)
     if 1.0 / np.linalg.cond(A * s[:, None] * s[None, :], 1) < _EPS:
         raise DesignError(f"the {what} design matrix is singular; remove collinear or constant "
                           "covariates, or use fewer covariates",
-                          zh=f"{what_zh}的设计矩阵奇异；请删除共线或取值恒定的协变量，"
-                             "或减少协变量")
+                          zh=f"{_DESIGN_ZH.get(what, what)}的设计矩阵奇异；"
+                             "请删除共线或取值恒定的协变量，或减少协变量")
     return np.linalg.solve(A, B)
 
 

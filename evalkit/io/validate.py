@@ -266,18 +266,23 @@ class _Found:
         df = pd.DataFrame(cols)
         if df.empty:
             return _empty_problems()
-        headers = raw.header_map.headers
-        for key, lang in (("message", "en"), ("message_zh", "zh")):
-            df[key] = [
-                message(r, file, row, headers.get(c, c) if c else None, v, d, lang)
-                for r, row, c, v, d in zip(df["reason"], df["row"], df["column"], df["value"],
-                                           df["detail"], strict=True)
-            ]
+        df = df.assign(**_messages(raw, df["reason"], df["row"], df["column"], df["value"],
+                                   df["detail"]))
         df["file"] = file
         df = df.sort_values(["row", "pos"], kind="stable")
         out = df[list(PROBLEM_COLUMNS)].reset_index(drop=True)
         return out.astype({"file": "str", "row": "Int64", "column": "str", "value": "str",
                            "reason": "str", "message": "str", "message_zh": "str"})
+
+
+def _messages(raw: RawTable, reasons, rows, columns, values, details) -> dict[str, list[str]]:
+    """Each problem's one-line message in English and in Chinese (``message``,
+    ``message_zh``), naming the column by the file's own header."""
+    headers = raw.header_map.headers
+    parts = [(r, None if pd.isna(row) else int(row), headers.get(c, c) if c else None, v, d)
+             for r, row, c, v, d in zip(reasons, rows, columns, values, details, strict=True)]
+    return {key: [message(r, raw.file, row, c, v, d, lang) for r, row, c, v, d in parts]
+            for key, lang in (("message", "en"), ("message_zh", "zh"))}
 
 
 def _at(detail: object, pos: np.ndarray) -> list:
@@ -444,16 +449,9 @@ def _check_keys(schema: Table, raw: RawTable, conv: dict[str, Converted], found:
 def _warning_frame(raw: RawTable, rows, columns, values, reasons, details) -> pd.DataFrame:
     if len(reasons) == 0:
         return _empty_problems()
-    headers = raw.header_map.headers
     df = pd.DataFrame({"file": raw.file, "row": pd.array(rows, dtype="Int64"),
                        "column": columns, "value": values, "reason": reasons})
-    for key, lang in (("message", "en"), ("message_zh", "zh")):
-        df[key] = [
-            message(r, raw.file, None if pd.isna(row) else int(row), headers.get(c, c), v, d,
-                    lang)
-            for r, row, c, v, d in zip(reasons, df["row"], columns, values, details,
-                                       strict=True)
-        ]
+    df = df.assign(**_messages(raw, reasons, df["row"], columns, values, details))
     return df.astype({"file": "str", "column": "str", "value": "str", "reason": "str",
                       "message": "str", "message_zh": "str"})
 

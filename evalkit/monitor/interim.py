@@ -29,7 +29,7 @@ from evalkit.did import aggte, att_gt
 from evalkit.did.results import AggteResult
 from evalkit.errors import DataWarning, DesignError, EvalkitError
 from evalkit.panel import Panel, StaggeredDesign, policy_window
-from evalkit.panel.conditioning import base_level_columns
+from evalkit.panel.conditioning import base_level_columns, first_nonsingular
 from evalkit.results import json_safe
 from evalkit.robust.pretrends import PretrendResult, pretrend_test
 
@@ -90,27 +90,23 @@ def interim_event_study(tables: dict[str, pd.DataFrame], policy_id: str, outcome
              if g > 0}
     frame = df[["firm_id", "year", "g", outcome]].copy()
     frame[outcome] = pd.to_numeric(frame[outcome], errors="coerce").astype(float)
-    dyn = conditioning = None
-    for k, how in enumerate(CONDITIONING):
+
+    def fit(how: str) -> AggteResult:
         covs, names = base_level_columns(df, outcome, how)
         names = [n for n in names if covs[n].nunique() > 1]        # constant: singular
-        try:
-            with warnings.catch_warnings():
-                warnings.simplefilter("ignore", DataWarning)
-                res = att_gt(pd.concat([frame, covs], axis=1), outcome, "year", "firm_id", "g",
-                             covariates=names, est_method="reg", allow_unbalanced_panel=True,
-                             alp=alpha)
-                dyn = aggte(res, "dynamic", na_rm=True)
-            conditioning = how
-            break
-        except DesignError as exc:
-            if "singular" in str(exc) and k < len(CONDITIONING) - 1:
-                continue
-            return InterimEffect(policy_id, outcome, last, None, None, sizes, str(exc),
-                                 reason_zh=exc.text("zh"), conditioning=how)
-        except EvalkitError as exc:
-            return InterimEffect(policy_id, outcome, last, None, None, sizes, str(exc),
-                                 reason_zh=exc.text("zh"), conditioning=how)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", DataWarning)
+            res = att_gt(pd.concat([frame, covs], axis=1), outcome, "year", "firm_id", "g",
+                         covariates=names, est_method="reg", allow_unbalanced_panel=True,
+                         alp=alpha)
+            return aggte(res, "dynamic", na_rm=True)
+
+    try:
+        k, dyn, _ = first_nonsingular(fit, CONDITIONING)
+    except EvalkitError as exc:
+        return InterimEffect(policy_id, outcome, last, None, None, sizes, str(exc),
+                             reason_zh=exc.text("zh"))
+    conditioning = CONDITIONING[k]
     pre = None
     reason = (f"firms first paid in {early} (no year of data before the payment) are left out"
               if early else None)

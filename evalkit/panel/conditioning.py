@@ -15,11 +15,17 @@ the monitoring stage.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
+from typing import TypeVar
+
 import pandas as pd
 
-from evalkit.errors import check_choice
+from evalkit.errors import DesignError, check_choice
 
-__all__ = ["BASE_OUTCOME", "base_level_columns", "dummy_columns"]
+__all__ = ["BASE_OUTCOME", "base_level_columns", "dummy_columns", "first_nonsingular"]
+
+T = TypeVar("T")
+R = TypeVar("R")
 
 #: ``none``: no conditioning; ``level``: the base-period level; ``level_by_cluster``: the level
 #: interacted with the firm's cluster, plus cluster dummies.
@@ -61,3 +67,20 @@ def base_level_columns(df: pd.DataFrame, level_col: str, how: str,
         out = pd.concat([out, dummies], axis=1)
         names += dummy_names
     return out, names
+
+
+def first_nonsingular(fit: Callable[[T], R], attempts: Sequence[T]
+                      ) -> tuple[int, R, DesignError | None]:
+    """``fit`` each attempt in turn (designs from the richest conditioning to none) until one is
+    not singular: a :class:`DesignError` saying "singular" moves on to the next attempt; on the
+    last attempt, and any other error, it propagates. Returns (index of the attempt used, its
+    result, the singular error that made the previous attempt fail, or None)."""
+    failed = None
+    for k, attempt in enumerate(attempts):
+        try:
+            return k, fit(attempt), failed
+        except DesignError as exc:
+            if "singular" not in str(exc) or k == len(attempts) - 1:
+                raise
+            failed = exc
+    raise ValueError("no attempt given")

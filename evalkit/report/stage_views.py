@@ -1060,16 +1060,20 @@ def interim_frame(results: Mapping[str, Any]) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=columns).assign(level=level)
 
 
+def _interim_cells(frame: pd.DataFrame):
+    """The interim rows under the minimum-firms rule; one policy per row, no total to recover a
+    hidden row from, so no secondary suppression."""
+    return _min_firms_only(frame, "n_firms", ["att", "conf_low", "conf_high", "p_value"],
+                           secondary=False)
+
+
 def interim_table(results: Mapping[str, Any], lang: str) -> str:
     """The interim effects (:func:`interim_frame`), labelled interim; effects of policies with
     fewer than 3 subsidised firms in the sample are suppressed; reasons as footnotes."""
     frame = interim_frame(results)
     if frame.empty:
         return t("report.monitor.interim.none", lang) + "\n"
-    # one policy per row, no total to recover a hidden row from: no secondary suppression
-    cells = _min_firms_only(frame, "n_firms", ["att", "conf_low", "conf_high", "p_value"],
-                            secondary=False)
-    kept = cells.frame
+    cells = _interim_cells(frame)
     missing = t("report.missing", lang)
     effect, interval = [], []
     for k, row in frame.iterrows():
@@ -1080,7 +1084,7 @@ def interim_table(results: Mapping[str, Any], lang: str) -> str:
             effect.append(missing)
             interval.append(missing)
         else:
-            effect.append(outcome_amount(row["outcome"], kept["att"].iloc[k], lang))
+            effect.append(outcome_amount(row["outcome"], row["att"], lang))
             interval.append(t("report.common.range", lang,
                               lo=outcome_amount(row["outcome"], row["conf_low"], lang),
                               hi=outcome_amount(row["outcome"], row["conf_high"], lang)))
@@ -1122,8 +1126,8 @@ def interim_summary(results: Mapping[str, Any], lang: str) -> str:
     frame = interim_frame(results)
     if frame.empty:
         return t("report.monitor.interim.none", lang)
-    shown = frame["n_firms"] >= MIN_FIRMS             # suppressed policies are not named
-    bad = frame.loc[frame["rejects"] & shown, "policy"].tolist()
+    hidden = _interim_cells(frame).suppressed.to_numpy()   # suppressed policies are not named
+    bad = frame.loc[frame["rejects"].to_numpy() & ~hidden, "policy"].tolist()
     join = "、" if lang == "zh" else ", "
     key = "report.monitor.interim.flag" if bad else "report.monitor.interim.no_flag"
     return t(key, lang, pids=join.join(bad), n=len(frame))

@@ -33,7 +33,7 @@ from evalkit.fiscal.linear import LinearEstimate
 from evalkit.fiscal.metrics import OUTCOMES as FISCAL_OUTCOMES
 from evalkit.fiscal.metrics import FiscalResult, fiscal_metrics
 from evalkit.panel import Panel, StaggeredDesign, policy_window
-from evalkit.panel.conditioning import base_level_columns, dummy_columns
+from evalkit.panel.conditioning import base_level_columns, dummy_columns, first_nonsingular
 from evalkit.reference import sections_of
 from evalkit.results import json_safe
 from evalkit.robust.pretrends import PretrendResult, pretrend_test
@@ -243,19 +243,11 @@ def evaluate_outcome(df: pd.DataFrame, outcome: str, study: ExPostStudy, seed: i
                 ([], "none", "no covariates (unconditional parallel trends)",
                  "不加协变量（无条件平行趋势）")]
     notes: list[tuple[str, str]] = []      # (English, Chinese)
-    fallback = None
-    for k, (names, _, _, _) in enumerate(attempts):
-        try:
-            res = estimate(list(names))
-            covs = list(names)
-            break
-        except DesignError as exc:
-            if "singular" not in str(exc) or k == len(attempts) - 1:
-                raise
-            fallback, used_en, used_zh = attempts[k + 1][1:]
-            notes = [(f"covariates {attempts[0][0]} were singular in a cell ({exc}); used "
-                      f"{used_en}",
-                      f"协变量 {attempts[0][0]} 在某一单元中奇异（{exc.text('zh')}），改用{used_zh}")]
+    k, res, exc = first_nonsingular(lambda attempt: estimate(list(attempt[0])), attempts)
+    covs, fallback, used_en, used_zh = list(attempts[k][0]), *attempts[k][1:]
+    if exc is not None:
+        notes = [(f"covariates {attempts[0][0]} were singular in a cell ({exc}); used {used_en}",
+                  f"协变量 {attempts[0][0]} 在某一单元中奇异（{exc.text('zh')}），改用{used_zh}")]
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always", EvalkitWarning)
         simple = aggte(res, "simple")
