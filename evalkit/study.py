@@ -58,6 +58,17 @@ class Design(_Strict):
 
     estimator: Literal["cs", "twfe", "sunab", "imputation"] = "cs"
     est_method: Literal["dr", "ipw", "reg"] = "dr"
+    #: the scale of parallel trends: ``level`` (yuan), ``proportional`` (logs, mapped back to
+    #: levels: evalkit.did.proportional), or ``auto``: proportional for outcomes strictly
+    #: positive in every firm-year of the sample, level otherwise
+    scale: Literal["auto", "level", "proportional"] = "auto"
+    #: proportional scale: a firm attribute fixed before the award (``size_class``) within whose
+    #: levels the proportional effect is estimated separately, so that effects differing by firm
+    #: size are weighted by each size's level; ``none`` for one effect per cohort
+    effect_strata: Literal["none", "size_class"] = "none"
+    #: proportional scale: the post-treatment log effects pooled before the mapping to levels:
+    #: over all post cells (``post``: most precise), by event time (``event``) or not (``none``)
+    pooling: Literal["post", "event", "none"] = "post"
     control_group: Literal["nevertreated", "notyettreated"] = "nevertreated"
     controls: Literal["never_any", "never_policy"] = "never_any"
     covariates: tuple[str, ...] = ()

@@ -25,6 +25,7 @@ import pandas as pd
 
 from evalkit.did import aggte, att_gt
 from evalkit.did.results import AggteResult, ATTgtResult
+from evalkit.did.proportional import att_gt_proportional, positive_share
 from evalkit.did.twfe import twfe
 from evalkit.errors import ConfigError, DataWarning, DesignError, EvalkitWarning
 from evalkit.fiscal.cost import policy_cost
@@ -63,6 +64,9 @@ class OutcomeEvaluation:
     #: "pooled" (the base-period level pooled over clusters) or "none"
     fallback: str | None = None
     n_notes: int = 0
+    #: the scale of parallel trends used: "level" or "proportional" (evalkit.did.proportional)
+    scale: str = "level"
+    strata: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
         return json_safe({
@@ -72,6 +76,8 @@ class OutcomeEvaluation:
             "note_zh": self.note_zh or self.note,
             "fallback": self.fallback,
             "n_notes": self.n_notes,
+            "scale": self.scale,
+            "strata": self.strata,
             "att_gt": self.att_gt.tidy(),
             "simple": self.simple.to_dict(),
             "dynamic": self.dynamic.to_dict(),
@@ -173,9 +179,20 @@ def estimation_sample(tables: dict[str, pd.DataFrame], study: ExPostStudy) -> tu
     return design, df.reset_index(drop=True)
 
 
-def _covariates(df: pd.DataFrame, outcome: str, study: ExPostStudy) -> tuple[pd.DataFrame, list[str]]:
+def outcome_scale(df: pd.DataFrame, outcome: str, study: ExPostStudy) -> str:
+    """``level`` or ``proportional``: the study's ``design.scale``, with ``auto`` resolved to
+    proportional when the outcome is strictly positive in every firm-year of the sample."""
+    scale = study.design.scale
+    if scale == "auto":
+        return "proportional" if positive_share(df[outcome]) == 1.0 else "level"
+    return scale
+
+
+def _covariates(df: pd.DataFrame, outcome: str, study: ExPostStudy,
+                scale: str = "level") -> tuple[pd.DataFrame, list[str]]:
     """Numeric covariate columns for one outcome (categoricals expanded to dummies), then the
-    base-period level of :func:`evalkit.panel.conditioning.base_level_columns`."""
+    base-period level of :func:`evalkit.panel.conditioning.base_level_columns` (its logarithm
+    on the proportional scale, where the outcome itself enters in logs)."""
     parts = []
     names: list[str] = []
     for c in study.design.covariates:
@@ -196,7 +213,17 @@ def _covariates(df: pd.DataFrame, outcome: str, study: ExPostStudy) -> tuple[pd.
         raise ConfigError(f"design.base_level_of[{outcome!r}] = {level_col!r} is not a column of "
                           "the panel",
                           zh=f"design.base_level_of[{outcome!r}] = {level_col!r} 不是面板的列")
-    frame, added = base_level_columns(df, level_col, study.design.base_outcome,
+    source = df
+    if scale == "proportional":
+        level = pd.to_numeric(df[level_col], errors="coerce").astype(float)
+        if (level <= 0).any():
+            raise ConfigError(f"design.base_level_of[{outcome!r}] = {level_col!r} has values <= 0;"
+                              " on the proportional scale the base level enters in logs",
+                              zh=f"design.base_level_of[{outcome!r}] = {level_col!r} 存在 <= 0 的"
+                                 "取值；比例尺度下基期水平取对数")
+        level_col = f"log_{level_col}"
+        source = df.assign(**{level_col: np.log(level)})
+    frame, added = base_level_columns(source, level_col, study.design.base_outcome,
                                       cluster_dummies="cluster" not in study.design.covariates)
     parts.append(frame)
     names += added
@@ -211,15 +238,30 @@ def evaluate_outcome(df: pd.DataFrame, outcome: str, study: ExPostStudy, seed: i
                      cohort_sizes: dict[Any, int]) -> OutcomeEvaluation:
     """Callaway-Sant'Anna ATT(g,t), its aggregations, the pre-trend test and TWFE for one outcome."""
     d, inf = study.design, study.inference
-    cov_frame, covs = _covariates(df, outcome, study)
+    scale = outcome_scale(df, outcome, study)
+    cov_frame, covs = _covariates(df, outcome, study, scale)
     cluster = CLUSTER_COLUMN[d.cluster]
     frame = pd.concat([df[["firm_id", "year", "g", outcome] + ([cluster] if cluster else [])],
                        cov_frame], axis=1)
     if cluster:
         frame[cluster] = pd.factorize(frame[cluster], sort=True)[0]
+    strata = "size_class" if scale == "proportional" and d.effect_strata == "size_class" else None
+    if strata:
+        frame[strata] = df[strata].to_numpy()
+
     def estimate(names: list[str]) -> ATTgtResult:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", DataWarning)
+            if scale == "proportional":
+                return att_gt_proportional(
+                    frame, outcome, "year", "firm_id", "g", covariates=names, strata=strata,
+                    pool=d.pooling,
+                    control_group=d.control_group, est_method=d.est_method,
+                    anticipation=d.anticipation, base_period=d.base_period,
+                    clustervars=(cluster,) if cluster else (), bstrap=inf.bootstrap > 0,
+                    biters=max(inf.bootstrap, 1), cband=inf.bootstrap > 0, alp=inf.alpha,
+                    seed=seed, allow_unbalanced_panel=d.balance == "unbalanced",
+                    bootstrap_weights=inf.bootstrap_kind)
             return att_gt(frame, outcome, "year", "firm_id", "g", covariates=names,
                           control_group=d.control_group, est_method=d.est_method,
                           anticipation=d.anticipation, base_period=d.base_period,
@@ -233,7 +275,11 @@ def evaluate_outcome(df: pd.DataFrame, outcome: str, study: ExPostStudy, seed: i
     # a cluster): then fall back to the pooled base-period level, then to no covariates, and say
     # so in the result. Any other design error is the user's to see.
     level_col = study.design.base_level_of.get(outcome, outcome)
-    frame[f"{level_col}_level"] = pd.to_numeric(df[level_col], errors="coerce").astype(float)
+    level = pd.to_numeric(df[level_col], errors="coerce").astype(float)
+    if scale == "proportional":
+        level_col = f"log_{level_col}"
+        level = np.log(level)
+    frame[f"{level_col}_level"] = level
     pooled = [c for c in covs if ":cluster=" not in c and not c.startswith("cluster=")]
     if f"{level_col}_level" not in pooled and study.design.base_outcome != "none":
         pooled.append(f"{level_col}_level")
@@ -280,7 +326,7 @@ def evaluate_outcome(df: pd.DataFrame, outcome: str, study: ExPostStudy, seed: i
     except DesignError:
         pass
     return OutcomeEvaluation(outcome, res, simple, dynamic, group, total, pre, tw_est, tw_se,
-                             tuple(covs), note, note_zh, fallback, len(notes))
+                             tuple(covs), note, note_zh, fallback, len(notes), scale, strata)
 
 
 def run_ex_post(study: ExPostStudy, tables: dict[str, pd.DataFrame],
