@@ -1,7 +1,8 @@
 """Reallocation proposal for next year's budget: a linear programme, solved exactly.
 
 Variables x_j (next year's budget of policy j, yuan). Maximise sum_j r_j x_j, r_j the policy's
-fiscal return (point estimate, or its lower confidence limit with ``use="conf_low"``), subject to
+fiscal return (point estimate, its lower confidence limit with ``use="conf_low"``, or its
+empirical-Bayes posterior mean with ``use="posterior_mean"``: :mod:`.shrinkage`), subject to
 
 * sum_j x_j = T (default: this year's total), and
 * l_j <= x_j <= u_j with u_j = min(b_j (1 + max_change), capacity_j) and
@@ -81,7 +82,7 @@ def reallocate(policies: pd.DataFrame, total: float | None = None, max_change: f
                use: str = "estimate") -> ReallocationResult:
     """``policies`` columns: ``policy_id, current`` (yuan), ``estimate`` (fiscal return),
     ``capacity`` (yuan; NaN = unlimited), optionally ``conf_low``, ``lower``, ``upper``."""
-    check_choice("reallocation objective", use, ("estimate", "conf_low"))
+    check_choice("reallocation objective", use, ("estimate", "conf_low", "posterior_mean"))
     for c in ("policy_id", "current", "estimate", "capacity", *([use] if use != "estimate"
                                                                 else [])):
         if c not in policies.columns:

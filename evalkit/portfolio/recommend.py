@@ -35,7 +35,7 @@ from evalkit.portfolio.ranking import RankingResult
 from evalkit.portfolio.scorecard import ScorecardResult, ScorecardSpec
 from evalkit.results import json_safe
 
-__all__ = ["ACTIONS", "Recommendations", "recommend"]
+__all__ = ["ACTIONS", "Recommendations", "align_with_reallocation", "recommend"]
 
 ACTIONS = ("expand", "maintain", "revise", "reduce", "suspend")
 _ACTION_ZH = {"expand": "扩大", "maintain": "维持", "revise": "调整完善", "reduce": "压减",
@@ -138,3 +138,40 @@ def recommend(scorecards: Sequence[ScorecardResult], ranking: RankingResult,
     return Recommendations(pd.DataFrame(rows), str(cycle), ranking.metric,
                            {"rules": rules, "scorecard": spec.source,
                             "method": "MoF budget-use rules (优/良 support, 中 revise, 差 cut)"})
+
+
+def align_with_reallocation(recs: Recommendations, reallocation: pd.DataFrame) -> Recommendations:
+    """One proposal: every recommendation's budget change becomes the reallocation's (the same
+    sign and amount in every table), and its action follows the change: ``expand`` when raised,
+    ``reduce`` when cut (``suspend`` / ``revise`` kept as the rules' reason for a cut), and the
+    rules' ``maintain`` / ``revise`` when unchanged. The rationale ends with the final action.
+
+    ``reallocation``: the table of :func:`evalkit.portfolio.reallocate.reallocate`
+    (``policy_id, current, proposed, change, change_share``)."""
+    t = recs.table.copy()
+    by = reallocation.set_index("policy_id")
+    share = t["policy_id"].map(by["change_share"]).astype(float).to_numpy()
+    amount = t["policy_id"].map(by["change"]).astype(float).to_numpy()
+    actions, en, zh = [], [], []
+    for k, r in enumerate(t.itertuples()):
+        s = float(share[k])
+        if s > 1e-9:
+            action = "expand"
+        elif s < -1e-9:
+            action = r.action if r.action in ("suspend", "revise", "reduce") else "reduce"
+        else:
+            action = r.action if r.action in ("maintain", "revise") else "maintain"
+        actions.append(action)
+        head_en = str(r.rationale_en).rsplit(": ", 1)[0]
+        head_zh = str(r.rationale_zh).rsplit("：建议", 1)[0]
+        en.append(f"{head_en}: {action} ({s:+.0%} in the budget proposal)")
+        zh.append(f"{head_zh}：建议{_ACTION_ZH[action]}（预算方案{s:+.0%}）")
+    t["rule_action"] = t["action"]
+    t["rule_budget_change"] = t["budget_change"]
+    t["action"] = actions
+    t["budget_change"] = share
+    t["budget_change_amount"] = amount
+    t["rationale_en"] = en
+    t["rationale_zh"] = zh
+    prov = {**recs.provenance, "proposal": "budget changes are the reallocation's (one proposal)"}
+    return Recommendations(t, recs.cycle, recs.metric, prov)

@@ -22,7 +22,8 @@ from evalkit.portfolio.classify import classify_policies
 from evalkit.portfolio.process import budget_execution_rate
 from evalkit.portfolio.ranking import RankingResult, rank_confidence_sets
 from evalkit.portfolio.reallocate import ReallocationResult, reallocate
-from evalkit.portfolio.recommend import Recommendations, recommend
+from evalkit.portfolio.recommend import Recommendations, align_with_reallocation, recommend
+from evalkit.portfolio.shrinkage import eb_posterior_means
 from evalkit.portfolio.scorecard import ScorecardResult, load_scorecard_spec, score_policy
 from evalkit.report.bundle import Bundle, read_bundle
 from evalkit.results import json_safe
@@ -115,6 +116,27 @@ def evidence_flags(bundles: list[Bundle], pids: list[str], alpha: float) -> dict
     return flags
 
 
+def proposal_inputs(pids: list[str], est: pd.DataFrame, current: pd.Series,
+                    flags: dict[str, tuple[str, str]], rules: pd.DataFrame) -> pd.DataFrame:
+    """The reallocation's inputs: each policy's current budget, its metric's empirical-Bayes
+    posterior mean (the criterion: :mod:`evalkit.portfolio.shrinkage`), and an upper bound of
+    the current budget (never raised) for a policy whose identification failed or whose grade
+    rule does not support more money (优/良 only may grow)."""
+    b = [float(est.loc[p, "estimate"]) for p in pids]
+    se = [float(est.loc[p, "std_error"]) for p in pids]
+    post = eb_posterior_means(b, se)
+    rule = rules.set_index("policy_id")
+    cur = np.array([float(current.get(p, 0.0)) for p in pids])
+    held = np.array([p in flags or rule.loc[p, "action"] not in ("expand", "maintain")
+                     for p in pids])
+    return pd.DataFrame({
+        "policy_id": pids, "current": cur, "estimate": b,
+        "posterior_mean": post.posterior, "shrinkage_weight": post.weight,
+        "conf_low": [float(est.loc[p, "conf_low"]) for p in pids],
+        "capacity": np.nan, "upper": np.where(held, cur, np.nan),
+    })
+
+
 def run_portfolio(study: PortfolioStudy, tables: dict[str, pd.DataFrame],
                   progress: Callable[..., None] | None = None) -> PortfolioResult:
     """Score, rank and recommend for the policies whose ex-post bundles the study lists."""
@@ -140,18 +162,14 @@ def run_portfolio(study: PortfolioStudy, tables: dict[str, pd.DataFrame],
             progress("scorecards", i, len(pids))
         cards.append(score_policy(spec, pid, _inputs(study, spec, pid, b, tables, last_full),
                                   alpha=study.inference.alpha))
-    recs = recommend(cards, ranking, spec, study.cycle,
-                     evidence_flags=evidence_flags(bundles, pids, study.inference.alpha))
+    flags = evidence_flags(bundles, pids, study.inference.alpha)
+    rule_recs = recommend(cards, ranking, spec, study.cycle, evidence_flags=flags)
     current = budgets[budgets["year"] == budgets["year"].max()].set_index("policy_id")["appropriation"]
     est = ranking.tidy().set_index("term")
-    realloc_in = pd.DataFrame({
-        "policy_id": pids,
-        "current": [float(current.get(p, 0.0)) for p in pids],
-        "estimate": [float(est.loc[p, "estimate"]) for p in pids],
-        "conf_low": [float(est.loc[p, "conf_low"]) for p in pids],
-        "capacity": np.nan,
-    })
-    realloc = reallocate(realloc_in, total=study.next_year_total, max_change=study.max_change)
+    realloc_in = proposal_inputs(pids, est, current, flags, rule_recs.table)
+    realloc = reallocate(realloc_in, total=study.next_year_total, max_change=study.max_change,
+                         use="posterior_mean")
+    recs = align_with_reallocation(rule_recs, realloc.table)
     classes = classify_policies(tables["policies"], tables["disbursements"], tables["firms"])
     policies = tables["policies"][tables["policies"]["policy_id"].isin(pids)][
         ["policy_id", "name_zh", "name_en", "objective", "instrument", "department"]]
