@@ -28,7 +28,6 @@ and returns ``(att, inf_func)``: ``att`` (c,) (a float for 1-D ``delta_y``) and 
 from __future__ import annotations
 
 import numpy as np
-from scipy.special import expit
 
 from evalkit.errors import ConvergenceError, DesignError, IdentificationError
 
@@ -50,10 +49,13 @@ _EPS_DEV = 1e-13
 _DESIGN_ZH = {"outcome-regression": "结果回归", "propensity-score": "倾向得分"}
 
 
-def _logit_deviance(eta: np.ndarray, D: np.ndarray, w: np.ndarray) -> float:
-    """Binomial deviance of a logit with linear predictor ``eta``: -2 x the weighted
-    log-likelihood, computed without overflow for any finite ``eta``."""
-    return 2.0 * float(w @ (np.logaddexp(0.0, eta) - D * eta))
+def _logit_eval(eta: np.ndarray, D: np.ndarray, w: np.ndarray) -> tuple[float, np.ndarray]:
+    """Binomial deviance (-2 x the weighted log-likelihood) and fitted probabilities of a logit
+    with linear predictor ``eta``, from one ``exp`` and without overflow for any finite
+    ``eta``."""
+    a = np.exp(-np.abs(eta))
+    dev = 2.0 * float(w @ (np.maximum(eta, 0.0) + np.log1p(a) - D * eta))
+    return dev, np.where(eta >= 0, 1.0, a) / (1.0 + a)
 
 
 def logit_fit(X: np.ndarray, D: np.ndarray, w: np.ndarray, tol: float = 1e-10,
@@ -86,20 +88,18 @@ def logit_fit(X: np.ndarray, D: np.ndarray, w: np.ndarray, tol: float = 1e-10,
     XW = X * (w * v)[:, None]
     beta_new = _solve_sym(XW.T @ X, XW.T @ z, "propensity-score")
     beta = np.zeros(p)                        # the fall-back of a halved first step
-    dev = _logit_deviance(np.zeros(X.shape[0]), D, w)
+    dev = 2.0 * np.log(2.0) * float(w.sum())  # its deviance (all scores 1/2)
     crit = np.inf
     for _ in range(max_iter):
         for _half in range(_MAX_HALVINGS):
-            eta_new = X @ beta_new
-            dev_new = _logit_deviance(eta_new, D, w)
+            dev_new, mu = _logit_eval(X @ beta_new, D, w)
             if np.isfinite(dev_new) and dev_new <= dev + _EPS_DEV * (abs(dev) + 0.1):
                 break
             beta_new = (beta + beta_new) / 2
         else:
             _not_converged(max_iter, crit, "no step-halving lowers the deviance",
                            "步长减半后偏差仍不下降")
-        beta, dev, eta = beta_new, dev_new, eta_new
-        mu = expit(eta)
+        beta, dev = beta_new, dev_new
         grad = X.T @ (w * (D - mu))
         hess = (X * (w * mu * (1 - mu))[:, None]).T @ X
         try:
@@ -115,7 +115,7 @@ def logit_fit(X: np.ndarray, D: np.ndarray, w: np.ndarray, tol: float = 1e-10,
                            "logit 的 Hessian 矩阵奇异")
         if crit < tol:
             # The last step is tiny and exact to second order: take it, as glm does.
-            return expit(X @ (beta + step))
+            return _logit_eval(X @ (beta + step), D, w)[1]
         beta_new = beta + step
     _not_converged(max_iter, crit, f"still not converged after {max_iter} iterations",
                    f"{max_iter} 次迭代后仍未收敛")
