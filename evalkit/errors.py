@@ -77,6 +77,11 @@ class IdentificationError(DesignError):
     """The estimand is not identified from this data (e.g. propensity scores at 0 or 1)."""
 
 
+class ConvergenceError(DesignError):
+    """An iterative fit (e.g. the propensity-score logit) stopped before it converged, so its
+    result would not be the estimator's."""
+
+
 class EvalkitWarning(_InChinese, UserWarning):
     """Base class of evalkit's warnings to users; like :class:`EvalkitError`, ``zh`` is the
     message in Chinese: ``warnings.warn(DataWarning("...", zh="..."), stacklevel=2)``."""

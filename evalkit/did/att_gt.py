@@ -569,8 +569,9 @@ def att_gt(data: pd.DataFrame, yname: str, tname: str, idname: str, gname: str,
     Errors: :class:`DataError` for unknown columns, non-integer periods or cohorts, units that
     switch cohort, duplicate unit-periods; :class:`DesignError` for a cohort with no
     pre-treatment period, no never-treated units with ``control_group="nevertreated"``,
-    singular covariate designs; :class:`IdentificationError` when propensity scores reach 0.999
-    (overlap fails). A cell that has no treated unit or no comparison unit observed in both of
+    singular covariate designs; :class:`ConvergenceError` when a propensity-score logit does not
+    converge (:func:`~evalkit.did.drdid.logit_fit`); :class:`IdentificationError` when the
+    converged propensity scores reach 0.999 (overlap fails). A cell that has no treated unit or no comparison unit observed in both of
     its periods (possible only with ``allow_unbalanced_panel=True``, e.g. a cohort of late
     entrants in its early pre-periods) is not an error: as in R ``did`` it is reported as
     missing (NaN ``att`` and ``se``, zero influence-function column, listed in
@@ -698,9 +699,9 @@ def att_gt(data: pd.DataFrame, yname: str, tname: str, idname: str, gname: str,
             except DesignError as exc:
                 where = f"ATT(g={g}, t={tn0})" if len(ks) == 1 else f"cohort {g}"
                 where_zh = f"ATT(g={g}, t={tn0})" if len(ks) == 1 else f"批次 {g}"
-                if not isinstance(exc, IdentificationError):
-                    raise DesignError(f"{where}: {exc}",
-                                      zh=f"估计 {where_zh} 时：{exc.text('zh')}") from exc
+                if not isinstance(exc, IdentificationError):     # DesignError, ConvergenceError
+                    raise type(exc)(f"{where}: {exc}",
+                                    zh=f"估计 {where_zh} 时：{exc.text('zh')}") from exc
                 raise IdentificationError(
                     f"{where}: {exc}: cohort {g} and its comparison units do not overlap in "
                     f"covariates {covariates}; use fewer covariates or est_method='reg'",

@@ -29,9 +29,10 @@ from __future__ import annotations
 
 import numpy as np
 
-from evalkit.errors import DesignError, IdentificationError
+from evalkit.errors import ConvergenceError, DesignError, IdentificationError
 
-__all__ = ["OVERLAP_LIMIT", "drdid_panel", "logit_fit", "reg_did_panel", "std_ipw_panel"]
+__all__ = ["LOGIT_MAX_ITER", "OVERLAP_LIMIT", "drdid_panel", "logit_fit", "reg_did_panel",
+           "std_ipw_panel"]
 
 # R did flags a cell when the (preliminary) propensity score reaches 0.999
 # (compute.att_gt: `max(preliminary_pscores) >= 0.999` -> "overlap condition violated").
@@ -39,40 +40,97 @@ OVERLAP_LIMIT = 0.999
 # DRDID caps fitted scores at 1 - 1e-6 to avoid division by zero.
 _PS_CAP = 1 - 1e-6
 _EPS = np.finfo(float).eps
+# Iteration limit of the propensity-score logit (R glm: 25); halvings of one step; the rise of
+# the deviance (relative) that a step may cause by rounding alone.
+LOGIT_MAX_ITER = 50
+_MAX_HALVINGS = 40
+_EPS_DEV = 1e-13
 # The design names passed to :func:`_solve_sym`, in Chinese for the ``zh`` messages.
 _DESIGN_ZH = {"outcome-regression": "结果回归", "propensity-score": "倾向得分"}
 
 
-def logit_fit(X: np.ndarray, D: np.ndarray, w: np.ndarray, tol: float = 1e-12,
-              max_iter: int = 100) -> np.ndarray:
-    """Weighted logit MLE by Newton-Raphson; returns fitted probabilities (m,).
+def _logit_eval(eta: np.ndarray, D: np.ndarray, w: np.ndarray) -> tuple[float, np.ndarray]:
+    """Binomial deviance (-2 x the weighted log-likelihood) and fitted probabilities of a logit
+    with linear predictor ``eta``, from one ``exp`` and without overflow for any finite
+    ``eta``."""
+    a = np.exp(-np.abs(eta))
+    dev = 2.0 * float(w @ (np.maximum(eta, 0.0) + np.log1p(a) - D * eta))
+    return dev, np.where(eta >= 0, 1.0, a) / (1.0 + a)
 
-    Raises :class:`IdentificationError` when the scores separate (some fitted probability
-    reaches 0 or 1), since the ATT is then not identified from overlapping units.
+
+def logit_fit(X: np.ndarray, D: np.ndarray, w: np.ndarray, tol: float = 1e-10,
+              max_iter: int | None = None) -> np.ndarray:
+    """Weighted logit MLE; returns the fitted probabilities (m,).
+
+    Iteratively reweighted least squares as R ``glm.fit`` with the binomial family: the first
+    step starts from glm's ``mustart = (w D + 0.5) / (w + 1)``, the following ones are the
+    Newton-Raphson (= IRLS, canonical link) steps of the log-likelihood. A step that raises the
+    deviance is halved toward the previous coefficients (R ``fastglm``, which DRDID >= 1.2 uses,
+    does the same; ``glm.fit`` halves only non-finite deviances), so the fit cannot overshoot
+    to spurious scores of 0 or 1 as an undamped Newton iteration can on imbalanced covariates
+    (LaLonde's NSW-CPS panel). Converged when the Newton decrement ``g' H^-1 g`` -- the fall of
+    the deviance a full step still promises -- is below ``tol * (|deviance| + 0.1)`` (glm's
+    relative criterion, with ``epsilon = tol``; glm's default is 1e-8); that last step is then
+    taken (its error is of second order). Under (quasi-)complete
+    separation the deviance still converges while coefficients drift to infinity and some
+    scores reach 0 or 1; the caller's overlap check (:func:`_pscore`) reports that.
+
+    Raises :class:`DesignError` for a singular covariate design and :class:`ConvergenceError`
+    when the fit has not converged after ``max_iter`` iterations (default
+    :data:`LOGIT_MAX_ITER`) or no step-halving lowers the deviance.
     """
-    _m, p = X.shape
-    share = np.average(D, weights=w)
-    beta = np.zeros(p)
-    beta[0] = np.log(share / (1 - share)) if 0 < share < 1 else 0.0
+    max_iter = LOGIT_MAX_ITER if max_iter is None else max_iter
+    p = X.shape[1]
+    # glm's start: IRLS step from mu = (w D + 0.5) / (w + 1).
+    mu = (w * D + 0.5) / (w + 1.0)
+    v = mu * (1 - mu)
+    z = np.log(mu / (1 - mu)) + (D - mu) / v
+    XW = X * (w * v)[:, None]
+    beta_new = _solve_sym(XW.T @ X, XW.T @ z, "propensity-score")
+    beta = np.zeros(p)                        # the fall-back of a halved first step
+    dev = 2.0 * np.log(2.0) * float(w.sum())  # its deviance (all scores 1/2)
+    crit = np.inf
     for _ in range(max_iter):
-        eta = X @ beta
-        mu = 1.0 / (1.0 + np.exp(-eta))
-        wv = w * mu * (1 - mu)
+        for _half in range(_MAX_HALVINGS):
+            dev_new, mu = _logit_eval(X @ beta_new, D, w)
+            if np.isfinite(dev_new) and dev_new <= dev + _EPS_DEV * (abs(dev) + 0.1):
+                break
+            beta_new = (beta + beta_new) / 2
+        else:
+            _not_converged(max_iter, crit, "no step-halving lowers the deviance",
+                           "步长减半后偏差仍不下降")
+        beta, dev = beta_new, dev_new
         grad = X.T @ (w * (D - mu))
-        hess = (X * wv[:, None]).T @ X
+        hess = (X * (w * mu * (1 - mu))[:, None]).T @ X
         try:
             step = np.linalg.solve(hess, grad)
-        except np.linalg.LinAlgError as exc:
-            raise DesignError("the propensity-score design matrix is singular; remove "
-                              "collinear or constant covariates",
-                              zh="倾向得分的设计矩阵奇异；请删除共线或取值恒定的协变量") from exc
-        beta += step
-        if np.max(np.abs(step)) < tol * (1 + np.max(np.abs(beta))):
-            break
-        if np.max(np.abs(beta)) > 50:
-            break
-    eta = X @ beta
-    return 1.0 / (1.0 + np.exp(-eta))
+        except np.linalg.LinAlgError:
+            step = np.full(p, np.nan)
+        crit = float(grad @ step) / (abs(dev) + 0.1)
+        if not np.isfinite(crit):
+            # Scores at 0 or 1 leave no curvature: the deviance has converged iff it is ~0.
+            if dev <= tol:
+                return mu
+            _not_converged(max_iter, crit, "the Hessian of the logit is singular",
+                           "logit 的 Hessian 矩阵奇异")
+        if crit < tol:
+            # The last step is tiny and exact to second order: take it, as glm does.
+            return _logit_eval(X @ (beta + step), D, w)[1]
+        beta_new = beta + step
+    _not_converged(max_iter, crit, f"still not converged after {max_iter} iterations",
+                   f"{max_iter} 次迭代后仍未收敛")
+    raise AssertionError("unreachable")  # pragma: no cover
+
+
+def _not_converged(max_iter: int, crit: float, why: str, why_zh: str) -> None:
+    raise ConvergenceError(
+        f"the propensity-score logit did not converge ({why}; relative Newton decrement "
+        f"{crit:.3g}, limit {max_iter} iterations), usually because the covariates nearly "
+        "separate treated and comparison units; use fewer or coarser covariates (e.g. bands "
+        "instead of amounts), or est_method='reg', which needs no propensity score",
+        zh=f"倾向得分 logit 模型未收敛（{why_zh}；相对牛顿减量 {crit:.3g}，上限 {max_iter} 次"
+           "迭代），通常是因为协变量几乎把处理组与对照组完全分开；请减少协变量或将其粗化"
+           "（例如以区间代替金额），或使用无需倾向得分的 est_method='reg'")
 
 
 def _prepare(delta_y, D, X, weights):
@@ -123,6 +181,8 @@ def _ols_control(dy, D, X, w, m):
 
 
 def _pscore(D, X, w):
+    """Fitted propensity scores, checked for overlap (R did's 0.999 rule) once the logit has
+    converged (:func:`logit_fit` raises otherwise), then capped at 1 - 1e-6 as DRDID."""
     ps = logit_fit(X, D, w)
     if np.max(ps) >= OVERLAP_LIMIT:
         raise IdentificationError("propensity scores reach 1 (overlap violated)",

@@ -14,7 +14,7 @@ from evalkit.errors import ConfigError, DataError, check_choice
 
 PACKAGE = Path(__file__).resolve().parents[2] / "evalkit"
 ERRORS = {"EvalkitError", "DataError", "ConfigError", "DesignError", "IdentificationError",
-          "FontError", "RenderError"}
+          "ConvergenceError", "FontError", "RenderError"}
 CJK = re.compile(r"[\u3400-\u9fff]")
 
 
