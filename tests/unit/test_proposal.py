@@ -1,0 +1,47 @@
+"""One budget proposal: empirical-Bayes criterion and recommendations that follow it."""
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from evalkit.portfolio.reallocate import reallocate
+from evalkit.portfolio.recommend import Recommendations, align_with_reallocation
+from evalkit.portfolio.shrinkage import eb_posterior_means
+
+
+def test_posterior_means_pull_noisy_estimates_towards_the_mean():
+    b = np.array([1.0, 1.2, 0.8, 6.0])
+    se = np.array([0.1, 0.1, 0.1, 4.0])
+    post = eb_posterior_means(b, se)
+    # the noisy outlier is pulled most of the way back; the precise ones barely move
+    assert post.posterior[3] < 2.0
+    assert np.allclose(post.posterior[:3], b[:3], atol=0.05)
+    assert post.weight[3] < post.weight[0]
+
+
+def test_posterior_means_keep_clearly_separated_precise_estimates():
+    b = np.array([0.0, 2.0, 4.0])
+    post = eb_posterior_means(b, np.full(3, 0.01))
+    assert np.allclose(post.posterior, b, atol=1e-3)
+    assert post.tau2 == pytest.approx(np.var(b) - 1e-4, rel=1e-3)
+
+
+def test_recommendations_take_the_reallocation_changes():
+    df = pd.DataFrame({"policy_id": ["A", "B", "C"], "current": [100.0, 100.0, 100.0],
+                       "estimate": [3.0, 1.0, 0.0], "capacity": np.nan,
+                       "upper": [np.nan, np.nan, 100.0]})
+    real = reallocate(df, max_change=0.3)
+    recs = Recommendations(pd.DataFrame({
+        "recommendation_id": ["c-01", "c-02", "c-03"], "policy_id": ["A", "B", "C"],
+        "action": ["maintain", "maintain", "revise"], "budget_change": [0.0, 0.0, -0.1],
+        "rationale_en": ["x: maintain (+0%)"] * 3, "rationale_zh": ["x：建议维持（预算+0%）"] * 3}),
+        "c", "m")
+    out = align_with_reallocation(recs, real.table).table.set_index("policy_id")
+    realloc = real.table.set_index("policy_id")
+    for pid in "ABC":
+        assert out.loc[pid, "budget_change"] == pytest.approx(realloc.loc[pid, "change_share"])
+        assert out.loc[pid, "budget_change_amount"] == pytest.approx(realloc.loc[pid, "change"])
+    assert out.loc["A", "action"] == "expand"
+    assert out.loc["C", "action"] == "revise" and out.loc["C", "budget_change"] < 0
+    assert out.loc["A", "rationale_en"].endswith("expand (+30% in the budget proposal)")
+    assert "预算方案+30%" in out.loc["A", "rationale_zh"]
