@@ -275,6 +275,21 @@ STRINGS.update({
     "report.ex_post.note_covariates": {
         "zh": "技术说明（{outcome}）：{note}。",
         "en": "Technical note ({outcome}): {note}."},
+    "report.ex_post.design.level": {
+        "zh": "估计方法：{outcome}的效应按金额（水平值）估计，假定若无补贴，受资助企业与对照企业的{outcome}每年增减的金额相同（水平平行趋势）。大企业的波动在金额上占主导，因此该估计的区间较宽。",
+        "en": "Method: the effect on {outcome} is estimated in levels, assuming that without the subsidy the supported and comparison firms' {outcome} would have changed by the same amount (parallel trends in levels). Large firms' swings dominate amounts, so the interval is wide."},
+    "report.ex_post.design.proportional": {
+        "zh": "估计方法：{outcome}的效应按比例估计，假定若无补贴，受资助企业与对照企业的{outcome}会以相同的百分比增长（比例平行趋势）；每家企业权重相同，再按受资助企业的实际金额换算为金额效应。企业规模差异很大时，这比按金额估计精确得多。",
+        "en": "Method: the effect on {outcome} is estimated as a proportion, assuming that without the subsidy the supported and comparison firms' {outcome} would have grown by the same percentage (proportional parallel trends); every firm counts equally, and the percentage is turned back into an amount through the supported firms' actual levels. With firms of very different sizes this is much more precise than estimating in amounts."},
+    "report.ex_post.design.inference": {
+        "zh": "区间为 {level}% 置信区间，由企业层面的影响函数计算{boot}。",
+        "en": "Intervals are {level}% confidence intervals from firm-level influence functions{boot}."},
+    "report.ex_post.design.boot": {
+        "zh": "（乘数自助法 {draws} 次）",
+        "en": " (multiplier bootstrap, {draws} draws)"},
+    "report.portfolio.proposal.criterion": {
+        "zh": "预算方案：按各政策财政回报的经验贝叶斯后验均值排序（估计越不精确，越向全部政策的平均值收缩，避免奖励最不确定的估计），在每项政策 ±{cap} 的范围内把资金从回报最低的政策移向最高的政策。处理前趋势检验未通过的政策和绩效等级为“中”“差”的政策不增加预算。建议表中的预算变动即为该方案的变动。",
+        "en": "Budget proposal: policies are ordered by the empirical-Bayes posterior mean of their fiscal return (a less precise estimate is pulled further toward the average of all policies, so the most uncertain estimate is not rewarded), and money moves, within ±{cap} of each budget, from the lowest to the highest. A policy that failed its pre-trend test, or is graded 中 or 差, gets no increase. The recommendation table's budget changes are this proposal's."},
     "report.ex_post.note.singular": {
         "zh": "按产业集群区分的基期水平协变量在部分批次中共线，改用统一的基期水平作为协变量",
         "en": "the base-period level by cluster was collinear in some cohorts, so the pooled base-period level was used as the covariate"},

@@ -1155,3 +1155,19 @@ def anomaly_table(results: Mapping[str, Any], anomalies: pd.DataFrame, lang: str
                         t("report.monitor.col.records", lang),
                         t("report.monitor.col.amount", lang, unit=unit)],
                   ["left", "right", "right", "right"], cells.footnote(lang))
+
+
+def design_statement(results: Mapping[str, Any], lang: str) -> str:
+    """The ex-post report's plain-words statement of the main outcome's scale (level or
+    proportional parallel trends) and of the inference used."""
+    main = results["main_outcome"]
+    ev = results["outcomes"][main]
+    scale = ev.get("scale") or "level"
+    text = t(f"report.ex_post.design.{scale}", lang, outcome=outcome_label(main, lang))
+    opts = (ev.get("simple") or {}).get("options") or {}
+    alp = as_float(opts.get("alp", 0.05))
+    draws = int(opts.get("biters") or 0) if opts.get("bstrap") else 0
+    boot = t("report.ex_post.design.boot", lang, draws=draws) if draws else ""
+    level = f"{100 * (1 - alp):.0f}"
+    return text + ("" if lang == "zh" else " ") + t("report.ex_post.design.inference", lang,
+                                                       level=level, boot=boot)
