@@ -24,8 +24,8 @@ import numpy as np
 import pandas as pd
 
 from evalkit.did import aggte, att_gt
-from evalkit.did.results import AggteResult, ATTgtResult
 from evalkit.did.proportional import att_gt_proportional, positive_share
+from evalkit.did.results import AggteResult, ATTgtResult
 from evalkit.did.twfe import twfe
 from evalkit.errors import ConfigError, DataWarning, DesignError, EvalkitWarning
 from evalkit.fiscal.cost import policy_cost

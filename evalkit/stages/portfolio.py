@@ -23,8 +23,8 @@ from evalkit.portfolio.process import budget_execution_rate
 from evalkit.portfolio.ranking import RankingResult, rank_confidence_sets
 from evalkit.portfolio.reallocate import ReallocationResult, reallocate
 from evalkit.portfolio.recommend import Recommendations, align_with_reallocation, recommend
-from evalkit.portfolio.shrinkage import eb_posterior_means
 from evalkit.portfolio.scorecard import ScorecardResult, load_scorecard_spec, score_policy
+from evalkit.portfolio.shrinkage import eb_posterior_means
 from evalkit.report.bundle import Bundle, read_bundle
 from evalkit.results import json_safe
 from evalkit.study import PortfolioStudy
