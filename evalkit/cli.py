@@ -23,6 +23,7 @@ from rich.console import Console
 from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
+from evalkit import escape
 from evalkit.errors import EvalkitError, check_choice
 from evalkit.i18n import CLI_HELP_ZH, LANGS, t
 
@@ -33,8 +34,9 @@ app = typer.Typer(
     add_completion=False,
     pretty_exceptions_enable=False,
 )
-console = Console(highlight=False)
-err_console = Console(stderr=True, highlight=False)
+# user text is printed through escape.rich (markup and control characters) and never as emoji
+console = Console(highlight=False, emoji=False)
+err_console = Console(stderr=True, highlight=False, emoji=False)
 _state = {"lang": "en"}
 
 EXIT_BAD_INPUT = 2
@@ -80,7 +82,8 @@ def _counts_table(report, title: str) -> Table:
         numeric = key in {"cli.read", "cli.accepted", "cli.quarantined", "cli.warnings"}
         table.add_column(t(key, lang), justify="right" if numeric else "left", no_wrap=True)
     for name, tr in report.tables.items():
-        table.add_row(name, Path(tr.file).name, tr.encoding or "-", f"{tr.n_read:,}",
+        table.add_row(name, escape.rich(Path(tr.file).name), escape.rich(tr.encoding or "-"),
+                      f"{tr.n_read:,}",
                       f"{tr.n_accepted:,}", f"{tr.n_quarantined:,}", f"{len(tr.warnings):,}")
     return table
 
@@ -91,12 +94,13 @@ SHOW_PROBLEMS = 10
 def _problem_lines(frame, lang: str) -> list[str]:
     """One line per problem, in the CLI's language."""
     column = "message_zh" if lang == "zh" else "message"
-    return [str(m) for m in frame[column].head(SHOW_PROBLEMS)]
+    return [escape.printable(m) for m in frame[column].head(SHOW_PROBLEMS)]
 
 
 def _print_report(report, path: Path, quarantine_out: Path | None) -> None:
     lang = _lang()
-    console.print(_counts_table(report, t("cli.validate.title", lang, path=str(path))))
+    console.print(_counts_table(report, t("cli.validate.title", lang,
+                                          path=escape.rich(path))))
     for name, tr in report.tables.items():
         console.print(t("cli.balance", lang, table=name, read=f"{tr.n_read:,}",
                         accepted=f"{tr.n_accepted:,}", quarantined=f"{tr.n_quarantined:,}"))
@@ -108,7 +112,7 @@ def _print_report(report, path: Path, quarantine_out: Path | None) -> None:
                 console.print("  " + line, markup=False, soft_wrap=True)
     if quarantine_out is not None:
         report.write_quarantine(quarantine_out)
-        console.print(t("cli.quarantine.written", lang, path=str(quarantine_out)))
+        console.print(t("cli.quarantine.written", lang, path=escape.rich(quarantine_out)))
 
 
 @app.command()
@@ -129,13 +133,13 @@ def synth(
         update(t("cli.step.synth", lang))
         district = synthesize_district(n_firms=firms, start=start, end=end, seed=seed)
         write_district(district, out, dirty=dirty, seed=seed, progress=lambda step: update(step))
-    console.print(t("cli.synth.done", lang, out=str(out)) + " · " + t("cli.demo.seconds", lang, s=time.perf_counter() - t0))
+    console.print(t("cli.synth.done", lang, out=escape.rich(out)) + " · " + t("cli.demo.seconds", lang, s=time.perf_counter() - t0))
     faults = out / "faults.json"
     if dirty and faults.exists():
         import json
 
         n = len(json.loads(faults.read_text(encoding="utf-8"))["faults"])
-        console.print(t("cli.synth.faults", lang, n=n, path=str(faults)))
+        console.print(t("cli.synth.faults", lang, n=n, path=escape.rich(faults)))
 
 
 @app.command()
@@ -166,7 +170,7 @@ def ingest(
     _print_report(result.report, path, quarantine or store.with_suffix(".quarantine.csv"))
     v = result.version
     key = "cli.ingest.new" if result.is_new else "cli.ingest.same"
-    console.print(t(key, lang, id=v.dataset_id, sha=v.sha256[:12], store=str(store)))
+    console.print(t(key, lang, id=v.dataset_id, sha=v.sha256[:12], store=escape.rich(store)))
 
 
 @app.command()
@@ -179,11 +183,11 @@ def datasets(
     lang = _lang()
     frame = list_datasets(store)
     if frame.empty:
-        console.print(t("cli.datasets.none", lang, store=str(store)))
+        console.print(t("cli.datasets.none", lang, store=escape.rich(store)))
         return
     import json
 
-    table = Table(title=t("cli.datasets.title", lang, store=str(store)))
+    table = Table(title=t("cli.datasets.title", lang, store=escape.rich(store)))
     for col in ("dataset_id", "sha256", "created_at", "files", "rows accepted"):
         table.add_column(col, no_wrap=True)
     for row in frame.itertuples(index=False):
@@ -207,7 +211,7 @@ def run(
     t0 = time.perf_counter()
     with _progress() as update:
         bundle = run_study(study, out, progress=update)
-    console.print(t("cli.run.done", lang, bundle=str(bundle)) + " · "
+    console.print(t("cli.run.done", lang, bundle=escape.rich(bundle)) + " · "
                   + t("cli.demo.seconds", lang, s=time.perf_counter() - t0))
 
 
@@ -234,7 +238,7 @@ def report(
             written += render_report(template_for(b.stage), bundle, out, formats=formats, lang=lg,
                                      engine=engine)
     for p in written:
-        console.print(str(p))
+        console.print(escape.rich(p))
 
 
 @app.command()
@@ -271,8 +275,8 @@ def review_record(
     from evalkit.portfolio.review_log import record_review
 
     row = record_review(store, recommendation, decision, comment, reviewer)
-    console.print(t("cli.review.recorded", _lang(), seq=row["seq"], id=recommendation,
-                    decision=decision))
+    console.print(t("cli.review.recorded", _lang(), seq=row["seq"],
+                    id=escape.rich(recommendation), decision=escape.rich(decision)))
 
 
 @review_app.command("list")
@@ -287,8 +291,8 @@ def review_list(
     for col in ("seq", "recommendation_id", "decision", "reviewer", "comment", "timestamp"):
         table.add_column(col)
     for r in frame.itertuples(index=False):
-        table.add_row(str(r.seq), str(r.recommendation_id), str(r.decision), str(r.reviewer),
-                      str(r.comment), str(r.timestamp)[:19])
+        table.add_row(*(escape.rich(v) for v in (r.seq, r.recommendation_id, r.decision,
+                                                 r.reviewer, r.comment, str(r.timestamp)[:19])))
     console.print(table)
 
 
@@ -427,7 +431,7 @@ def main(argv: list[str] | None = None) -> int:
         rv = command.main(args=argv, prog_name="evalkit", standalone_mode=False)
         code = rv if isinstance(rv, int) else 0
     except EvalkitError as exc:
-        err_console.print(f"[bold red]{t('cli.error', _lang())}:[/] {exc.text(_lang())}",
+        err_console.print(f"[bold red]{t('cli.error', _lang())}:[/] {escape.rich(exc.text(_lang()))}",
                           markup=True, soft_wrap=True)
         code = EXIT_BAD_INPUT
     except typer.Exit as exc:

@@ -44,6 +44,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from evalkit import escape
 from evalkit.errors import DataError, EvalkitError
 from evalkit.io.arrowtext import arrow_strings, str_series
 from evalkit.io.convert import Converted, convert_column
@@ -131,11 +132,16 @@ class ValidationReport:
 
     def write_quarantine(self, path: str | Path) -> Path:
         """Write the quarantine (and the warnings, reason tells them apart) as UTF-8 CSV with a
-        byte-order mark, so that Excel shows the Chinese text."""
+        byte-order mark, so that Excel shows the Chinese text. Every text cell goes through
+        :func:`evalkit.escape.cell`: a rejected value such as ``=HYPERLINK(...)`` is shown as
+        text, not evaluated as a formula."""
         path = Path(path)
         q = self.quarantine.assign(severity="quarantine")
         w = self.warnings.assign(severity="warning")
-        pd.concat([q, w], ignore_index=True).to_csv(path, index=False, encoding="utf-8-sig")
+        frame = pd.concat([q, w], ignore_index=True)
+        frame = frame.map(escape.cell)
+        frame.columns = [escape.cell(str(c)) for c in frame.columns]
+        frame.to_csv(path, index=False, encoding="utf-8-sig")
         return path
 
     def summary(self) -> str:

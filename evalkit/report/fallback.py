@@ -400,8 +400,26 @@ local stroke = {note = "#3b6fb6", tip = "#2f8a4c", important = "#b8323c",
 local fill = {note = "#eef3fb", tip = "#edf6f0", important = "#fbeeef",
               warning = "#fdf6e3", caution = "#fcefe6"}
 
+-- pandoc's Typst writer leaves "..." as is, which Typst shows as an ellipsis; a Str only holds
+-- "..." when the markdown escaped it (smart punctuation already turned unescaped dots into "…"),
+-- so the dots are written escaped and stay literal text, as in the HTML.
+local function literal_dots(s)
+  if not s.text:find("...", 1, true) then return nil end
+  local out, rest = pandoc.Inlines({}), s.text
+  local i = rest:find("...", 1, true)
+  while i do
+    if i > 1 then out:insert(pandoc.Str(rest:sub(1, i - 1))) end
+    out:insert(pandoc.RawInline("typst", "\\.\\.\\."))
+    rest = rest:sub(i + 3)
+    i = rest:find("...", 1, true)
+  end
+  if #rest > 0 then out:insert(pandoc.Str(rest)) end
+  return out
+end
+
 function Pandoc(doc)
   local titles = doc.meta["callout-titles"] or {}
+  if FORMAT:match("typst") then doc.blocks = doc.blocks:walk({Str = literal_dots}) end
   doc.blocks = doc.blocks:walk({Div = function(el)
     local kind
     for _, c in ipairs(el.classes) do

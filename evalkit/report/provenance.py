@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 import evalkit
+from evalkit.escape import markdown, markdown_code
 from evalkit.i18n import t
 
 #: Packages whose versions can change a number or a byte of a report.
@@ -68,7 +69,7 @@ def provenance_markdown(manifest: Mapping[str, Any], manifest_sha256: str, rende
     missing = t("report.provenance.not_recorded", lang)
 
     def code(value: Any) -> str:
-        return f"`{value}`" if value not in (None, "") else missing
+        return markdown_code(value) if value not in (None, "") else missing
 
     git = p.get("git")
     commit = missing
@@ -84,14 +85,16 @@ def provenance_markdown(manifest: Mapping[str, Any], manifest_sha256: str, rende
         ("evalkit_version", code(p.get("evalkit_version"))),
         ("git_commit", commit),
         ("python", code(p.get("python"))),
-        ("seeds", ", ".join(f"{k} = `{v}`" for k, v in sorted(seeds.items())) or missing),
-        ("render_engine", render_engine),
+        ("seeds", ", ".join(f"{markdown(k)} = {code(v)}" for k, v in sorted(seeds.items()))
+         or missing),
+        ("render_engine", markdown(render_engine)),
     ]
     lines = [t("report.provenance.intro", lang), ""]
     sep = "：" if lang == "zh" else ": "
     lines += [f"- **{t('report.provenance.' + key, lang)}**{sep}{value}" for key, value in rows]
     packages = p.get("packages") or {}
     if packages:
-        shown = ", ".join(f"{name} {ver}" for name, ver in sorted(packages.items()))
+        shown = ", ".join(f"{markdown(name)} {markdown(ver)}"
+                          for name, ver in sorted(packages.items()))
         lines.append(f"- **{t('report.provenance.packages', lang)}**{sep}{shown}")
     return "\n".join(lines) + "\n"

@@ -6,6 +6,11 @@ nothing is estimated. Tables come back as markdown pipe tables (with the disclos
 them when a cell is suppressed); figures are drawn on a themed matplotlib Axes. Every label comes
 from :mod:`evalkit.i18n` and every amount goes through :mod:`evalkit.report.numbers`.
 
+Text from data or a study (policy ids and names, departments, cycles, KPI names, notes, review
+comments, category values without a translation) enters markdown only through
+:func:`evalkit.escape.markdown` (``md``) and figure labels only through
+:func:`evalkit.escape.matplotlib`: it is shown as written and never read as markup.
+
 Disclosure control (see :mod:`evalkit.report.disclosure`): tables built from groups of firms
 (cohorts, event times, classification of recipients) apply the minimum-firms rule; the dominance
 rule needs each cell's largest firm, which is applied wherever the bundle carries it.
@@ -22,6 +27,8 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from evalkit.escape import markdown as md
+from evalkit.escape import matplotlib as mpl_text
 from evalkit.i18n import t
 from evalkit.io.schemas import FIRM_YEARS
 from evalkit.report.disclosure import MARK, MIN_FIRMS, suppress
@@ -81,12 +88,12 @@ def ci(lo: Any, hi: Any, lang: str, show=None) -> str:
 
 def label(kind: str, value: Any, lang: str) -> str:
     """A category value (action, grade, objective, instrument, cluster, decision) translated;
-    unknown values are shown as they are."""
+    unknown values are shown as they are (escaped for markdown)."""
     key = f"report.value.{kind}.{value}"
     try:
         return t(key, lang)
     except KeyError:
-        return str(value)
+        return md(value)
 
 
 def money_digits(scaled: float) -> int:
@@ -137,8 +144,8 @@ def policy_name(policy: Mapping[str, Any], lang: str) -> str:
 
 
 def policy_line(policy: Mapping[str, Any], lang: str) -> str:
-    return t("report.common.policy_line", lang, pid=policy["policy_id"],
-             name=policy_name(policy, lang), department=policy.get("department", ""),
+    return t("report.common.policy_line", lang, pid=md(policy["policy_id"]),
+             name=md(policy_name(policy, lang)), department=md(policy.get("department", "")),
              instrument=label("instrument", policy.get("instrument"), lang),
              objective=label("objective", policy.get("objective"), lang))
 
@@ -542,11 +549,11 @@ def portfolio_summary(results: Mapping[str, Any], ranking: pd.DataFrame,
     metric = results["metric"]
     top = ranking.sort_values("rank").iloc[0]
     join = "、" if lang == "zh" else ", "
-    best = join.join(ranking.loc[ranking["plausibly_best"], "term"])
-    worst = join.join(ranking.loc[ranking["plausibly_worst"], "term"])
-    lines = [t("report.portfolio.cycle", lang, cycle=results["cycle"], n=len(ranking))]
+    best = join.join(md(p) for p in ranking.loc[ranking["plausibly_best"], "term"])
+    worst = join.join(md(p) for p in ranking.loc[ranking["plausibly_worst"], "term"])
+    lines = [t("report.portfolio.cycle", lang, cycle=md(results["cycle"]), n=len(ranking))]
     lines.append(t("report.portfolio.summary.top", lang, metric=metric_name(metric, lang, False),
-                   top=top["term"], est=fmt(top["estimate"], lang),
+                   top=md(top["term"]), est=fmt(top["estimate"], lang),
                    ci=ci(top["conf_low"], top["conf_high"], lang), lo=int(top["rank_low"]),
                    hi=int(top["rank_high"]), best=best or "—", worst=worst or "—"))
     items = []
@@ -556,7 +563,8 @@ def portfolio_summary(results: Mapping[str, Any], ranking: pd.DataFrame,
         pids = recommendations.loc[recommendations["action"] == action, "policy_id"].tolist()
         if pids:
             items.append(t("report.portfolio.summary.action_item", lang,
-                           action=label("action", action, lang), pids=join.join(pids)))
+                           action=label("action", action, lang),
+                           pids=join.join(md(p) for p in pids)))
     lines.append(t("report.portfolio.summary.actions", lang,
                    actions=t("report.portfolio.summary.sep", lang).join(items)))
     table = pd.DataFrame(reallocation["table"])
@@ -567,7 +575,8 @@ def portfolio_summary(results: Mapping[str, Any], ranking: pd.DataFrame,
     flagged = [p for p, f in zip(results["classification"]["policy_id"],
                                  results["classification"]["large_fund_high_activity"],
                                  strict=True) if f]
-    lines.append(t("report.portfolio.summary.flagged", lang, pids=join.join(flagged)) if flagged
+    lines.append(t("report.portfolio.summary.flagged", lang,
+                   pids=join.join(md(p) for p in flagged)) if flagged
                  else t("report.portfolio.summary.no_flag", lang))
     return "\n\n".join(lines) + "\n"
 
@@ -599,7 +608,7 @@ def draw_ranking(ax, ranking: pd.DataFrame, grades: Mapping[str, str], names: Ma
                     s=70, zorder=3, ax=ax, edgecolor="black", linewidth=0.5)
     ax.axvline(0.0, color="black", linestyle="--", linewidth=0.8)
     ax.set_yticks(y)
-    ax.set_yticklabels([f"{p} {names.get(p, '')}" for p in order["term"]])
+    ax.set_yticklabels([mpl_text(f"{p} {names.get(p, '')}") for p in order["term"]])
     ax.set_xlabel(metric_name(metric, lang))
     ax.set_ylabel("")
     hi = float(order["conf_high_simultaneous" if band else "conf_high"].max())
@@ -630,7 +639,7 @@ def scorecard_frame(results: Mapping[str, Any]) -> pd.DataFrame:
 
 def scorecard_table(results: Mapping[str, Any], lang: str) -> str:
     frame = scorecard_frame(results)
-    out = pd.DataFrame({"policy": frame["policy_id"]})
+    out = pd.DataFrame({"policy": [md(p) for p in frame["policy_id"]]})
     for lv in LEVELS:
         out[lv] = [f"{number(v, lang, 1)} / {number(m, lang, 0)}"
                    for v, m in zip(frame[lv], frame[f"{lv}_max"], strict=True)]
@@ -649,8 +658,8 @@ def draw_scorecard_heatmap(ax, results: Mapping[str, Any], lang: str) -> None:
     shares, names = {}, None
     for s in results["scorecards"]:
         r = pd.DataFrame(s["rows"])
-        shares[s["policy_id"]] = r["share"].astype(float).to_numpy()
-        names = r[lang].tolist() if lang in r.columns else r["indicator"].tolist()
+        shares[mpl_text(s["policy_id"])] = r["share"].astype(float).to_numpy()
+        names = [mpl_text(x) for x in (r[lang] if lang in r.columns else r["indicator"])]
     frame = pd.DataFrame(shares, index=names)
     sns.heatmap(frame, ax=ax, vmin=0, vmax=1, cmap="RdYlGn", annot=True, fmt=".0%",
                 annot_kws={"fontsize": 7}, cbar=False, linewidths=0.5, linecolor="white")
@@ -669,7 +678,7 @@ def recommendation_table(recommendations: pd.DataFrame, metric: str, lang: str) 
                 score=number(r.score, lang, 1), est=fmt(r.metric_estimate, lang),
                 ci=ci(r.metric_conf_low, r.metric_conf_high, lang), rank=int(r.rank),
                 lo=int(r.rank_low), hi=int(r.rank_high), flags=flags)
-        rows.append({"id": r.recommendation_id, "policy": r.policy_id,
+        rows.append({"id": md(r.recommendation_id), "policy": md(r.policy_id),
                      "action": label("action", r.action, lang),
                      "change": f"{100 * float(r.budget_change):+.0f}%", "why": why})
     return _table(pd.DataFrame(rows),
@@ -686,7 +695,7 @@ def reallocation_table(reallocation: Mapping[str, Any], lang: str) -> str:
     digits = column_digits(table[cols].abs().to_numpy().ravel().tolist(), div)
     # the changes sum to zero up to rounding: show 0, not -0
     total = {c: float(np.round(table[c].sum(), 2)) + 0.0 for c in cols}
-    out = pd.DataFrame({"policy": table["policy_id"]})
+    out = pd.DataFrame({"policy": [md(p) for p in table["policy_id"]]})
     for c in cols:
         out[c] = [number(v / div, lang, digits) for v in table[c]]
     out["share"] = [f"{100 * as_float(v):+.0f}%" for v in table["change_share"]]
@@ -718,7 +727,7 @@ def classification_table(classification: pd.DataFrame, lang: str) -> str:
                            "main_cluster_share": lambda v: percent(v, lang, 0),
                            "recipients": lambda v: number(v, lang)})
     out = pd.DataFrame({
-        "policy": frame["policy_id"],
+        "policy": [md(p) for p in frame["policy_id"]],
         "objective": [label("objective", v, lang) for v in frame["objective"]],
         "cluster": [f"{label('cluster', c, lang)} ({s})" if lang == "en" else
                     f"{label('cluster', c, lang)}（{s}）"
@@ -772,11 +781,11 @@ def review_status(store: str | None, cycle: str, recommendation_ids: Sequence[st
 
 def review_table(rows: pd.DataFrame, lang: str) -> str:
     out = pd.DataFrame({
-        "id": rows["recommendation_id"],
+        "id": [md(x) for x in rows["recommendation_id"]],
         "decision": [label("decision", d, lang) for d in rows["decision"]],
-        "reviewer": rows["reviewer"],
-        "date": [str(x)[:10] for x in rows["timestamp"]],
-        "comment": rows["comment"],
+        "reviewer": [md(x) for x in rows["reviewer"]],
+        "date": [md(str(x)[:10]) for x in rows["timestamp"]],
+        "comment": [md(x) for x in rows["comment"]],
     })
     return _table(out, [t("report.portfolio.col.id", lang),
                         t("report.portfolio.col.decision_taken", lang),
@@ -792,7 +801,7 @@ def review_text(review: Mapping[str, Any], cycle: str, lang: str) -> str:
     if review["state"] == "no_store":
         return t("report.portfolio.review.no_store", lang) + "\n"
     if review["state"] == "none":
-        return t("report.portfolio.review.none", lang, cycle=cycle) + "\n"
+        return t("report.portfolio.review.none", lang, cycle=md(cycle)) + "\n"
     chain = (t("report.portfolio.review.intact", lang) if review["intact"] else
              t("report.portfolio.review.broken", lang, seq=review["bad_seq"]))
     text = t("report.portfolio.review.text", lang, chain=chain, n=len(review["rows"]))
@@ -800,7 +809,7 @@ def review_text(review: Mapping[str, Any], cycle: str, lang: str) -> str:
     if review["pending"]:
         join = "、" if lang == "zh" else ", "
         text += "\n" + t("report.portfolio.pending", lang, n=len(review["pending"]),
-                         ids=join.join(review["pending"])) + "\n"
+                         ids=join.join(md(i) for i in review["pending"])) + "\n"
     return text
 
 
@@ -813,13 +822,13 @@ def ex_ante_summary(results: Mapping[str, Any], lang: str) -> str:
 
     checklist = results["checklist"]
     conclusion = results["conclusion"]
-    zh_en = CONCLUSIONS.get(conclusion, (conclusion, conclusion))
+    zh_en = CONCLUSIONS.get(conclusion, (md(conclusion), md(conclusion)))
     score = checklist.get("score", checklist.get("total"))
     lines = [t("report.ex_ante.conclusion", lang, conclusion=zh_en[0 if lang == "zh" else 1],
                score=fmt(score, lang, 1))]
     reasons = checklist.get(f"reasons_{lang}") or []
     if reasons:
-        lines.append("\n".join(f"- {r}" for r in reasons))
+        lines.append("\n".join(f"- {md(r)}" for r in reasons))
     sim = results["microsim"]
     central = next(s for s in sim["scenarios"] if s["name"] == sim.get("central", "central"))
     lines.append(t("report.ex_ante.summary", lang, eligible=number(sim["n_eligible"], lang),
@@ -839,7 +848,8 @@ def ex_ante_summary(results: Mapping[str, Any], lang: str) -> str:
             return outcome_value(v, outcome, lang)
 
         lines.append(t("report.ex_ante.evidence", lang,
-                       policies=("、" if lang == "zh" else ", ").join(eff["policies"]),
+                       policies=("、" if lang == "zh" else ", ").join(md(p) for p in
+                                                                     eff["policies"]),
                        effect=show(eff["mean"]), ci=ci(eff["conf_low"], eff["conf_high"], lang,
                                                        show)))
     else:
@@ -856,7 +866,7 @@ def label_design(name: str, lang: str) -> str:
     try:
         return t(f"report.ex_ante.design.{name}", lang)
     except KeyError:
-        return name
+        return md(name)
 
 
 def cost_table(cost_by_year: pd.DataFrame, lang: str) -> str:
@@ -903,7 +913,7 @@ def eligible_table(frame: pd.DataFrame, lang: str, kind: str = "size_class") -> 
 
 def checklist_table(scores: pd.DataFrame, lang: str) -> str:
     out = pd.DataFrame({
-        "dimension": scores[f"name_{lang}"],
+        "dimension": [md(x) for x in scores[f"name_{lang}"]],
         "points": [f"{number(p, lang, 1)} / {number(w, lang, 0)}"
                    for p, w in zip(scores["points"], scores["weight"], strict=True)],
         "share": [percent(v, lang, 0) for v in scores["share"]],
@@ -939,16 +949,17 @@ def monitor_summary(results: Mapping[str, Any], anomalies: pd.DataFrame, lang: s
     execution = pd.DataFrame(results["execution"])
     counts = execution["status"].value_counts()
     join = "、" if lang == "zh" else ", "
-    lines = [t("report.monitor.summary", lang, year=results["year"], as_of=results["as_of"],
+    lines = [t("report.monitor.summary", lang, year=md(results["year"]),
+               as_of=md(results["as_of"]),
                elapsed=percent(float(execution["elapsed"].iloc[0]), lang, 0),
                n=len(execution), red=int(counts.get("red", 0)),
                amber=int(counts.get("amber", 0)), green=int(counts.get("green", 0)))]
     red = execution.loc[execution["status"] == "red", "policy_id"].tolist()
     if red:
-        lines.append(t("report.monitor.red", lang, pids=join.join(red)))
+        lines.append(t("report.monitor.red", lang, pids=join.join(md(p) for p in red)))
     if len(anomalies):
         names = results["anomalies"]["checks"]
-        checks = join.join(names.get(c, {}).get(lang, c) for c in
+        checks = join.join(md(names.get(c, {}).get(lang, c)) for c in
                            sorted(set(anomalies["check"])))
         lines.append(t("report.monitor.anomalies", lang, n=len(anomalies), checks=checks))
     else:
@@ -963,12 +974,12 @@ def execution_table(execution: pd.DataFrame, lang: str) -> str:
     div, unit = money_unit(execution[cols].abs().to_numpy().ravel(), lang)
     digits = column_digits(execution[cols].abs().to_numpy().ravel().tolist(), div)
     out = pd.DataFrame({
-        "policy": execution["policy_id"],
+        "policy": [md(p) for p in execution["policy_id"]],
         "appropriation": [number(v / div, lang, digits) for v in execution["appropriation"]],
         "disbursed": [number(v / div, lang, digits) for v in execution["disbursed"]],
         "rate": [percent(v, lang, 0) for v in execution["execution_rate"]],
         "status": [label("status", s, lang) for s in execution["status"]],
-        "action": execution[f"action_{lang}"].astype(str),
+        "action": [md(a) for a in execution[f"action_{lang}"]],
     })
     return _table(out, [t("report.common.col.policy", lang),
                         t("report.monitor.col.appropriation", lang, unit=unit),
@@ -982,6 +993,7 @@ def draw_burnup(ax, monthly: pd.DataFrame, lang: str) -> None:
     """Cumulative execution by month per policy (solid) and the even plan (dashed)."""
     import seaborn as sns
 
+    monthly = monthly.assign(policy_id=[mpl_text(p) for p in monthly["policy_id"]])
     sns.lineplot(data=monthly, x="month", y="cumulative_rate", hue="policy_id", ax=ax,
                  linewidth=1.4)
     plan = monthly.drop_duplicates("month").sort_values("month")
@@ -999,7 +1011,7 @@ def kpi_table(kpis: pd.DataFrame, lang: str) -> str:
         {"red": 0, "amber": 1, "green": 2}).fillna(3) if s.name == "status" else s)
     out = pd.DataFrame({
         "indicator": [label("indicator", k, lang) for k in rows["indicator"].astype(str)],
-        "policy": [t("report.monitor.district", lang) if pd.isna(p) else str(p)
+        "policy": [t("report.monitor.district", lang) if pd.isna(p) else md(p)
                    for p in rows["policy_id"]],
         "target": [fmt(v, lang, 1) for v in rows["target"]],
         "actual": [fmt(v, lang, 1) for v in rows["actual"]],
@@ -1023,7 +1035,7 @@ def technical_note(results: Mapping[str, Any], lang: str) -> str:
         note = t("report.ex_post.note.singular", lang)
     else:
         key = "note_zh" if lang == "zh" else "note"
-        note = ("；" if lang == "zh" else "; ").join(sorted({o.get(key) or o["note"]
+        note = ("；" if lang == "zh" else "; ").join(sorted({md(o.get(key) or o["note"])
                                                              for o in noted}))
     names = ("、" if lang == "zh" else ", ").join(outcome_label(o["outcome"], lang)
                                                  for o in noted)
@@ -1098,14 +1110,14 @@ def interim_table(results: Mapping[str, Any], lang: str) -> str:
                for p, r, hidden in zip(frame["p_value"], frame["rejects"], cells.suppressed,
                                        strict=True)]
     out = pd.DataFrame({
-        "policy": frame["policy"],
-        "outcome": [outcome_label(o, lang) for o in frame["outcome"]],
+        "policy": [md(p) for p in frame["policy"]],
+        "outcome": [md(outcome_label(o, lang)) for o in frame["outcome"]],
         "firms": frame["n_firms"].astype(str),
         "effect": effect, "interval": interval, "pretrend": verdict,
         "conditioning": [label("conditioning", c, lang) if isinstance(c, str) else missing
                          for c in frame["conditioning"]],
     })
-    notes = [f"{pid}: {why}" for pid, why in zip(frame["policy"], frame[f"reason_{lang}"],
+    notes = [f"{md(pid)}: {md(why)}" for pid, why in zip(frame["policy"], frame[f"reason_{lang}"],
                                                   strict=True) if isinstance(why, str) and why]
     footnote = "\n".join(x for x in [cells.footnote(lang),
                                      *(f"\n{t('report.monitor.interim.note', lang)}{n}"
@@ -1127,7 +1139,7 @@ def interim_summary(results: Mapping[str, Any], lang: str) -> str:
     if frame.empty:
         return t("report.monitor.interim.none", lang)
     hidden = _interim_cells(frame).suppressed.to_numpy()   # suppressed policies are not named
-    bad = frame.loc[frame["rejects"].to_numpy() & ~hidden, "policy"].tolist()
+    bad = [md(p) for p in frame.loc[frame["rejects"].to_numpy() & ~hidden, "policy"]]
     join = "、" if lang == "zh" else ", "
     key = "report.monitor.interim.flag" if bad else "report.monitor.interim.no_flag"
     return t(key, lang, pids=join.join(bad), n=len(frame))
@@ -1149,7 +1161,7 @@ def anomaly_table(results: Mapping[str, Any], anomalies: pd.DataFrame, lang: str
     digits = column_digits(frame["amount"].tolist(), div)
     shown = cells.display({"amount": lambda v: number(v / div, lang, digits)})
     shown.loc[frame["records"] == 0, "amount"] = "0"
-    out = pd.DataFrame({"check": frame["check"], "findings": frame["findings"].astype(str),
+    out = pd.DataFrame({"check": [md(c) for c in frame["check"]], "findings": frame["findings"].astype(str),
                         "records": frame["records"].astype(str), "amount": shown["amount"]})
     return _table(out, [t("report.monitor.col.check", lang), t("report.monitor.col.findings", lang),
                         t("report.monitor.col.records", lang),

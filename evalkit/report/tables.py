@@ -1,8 +1,13 @@
 """Tables as markdown pipe tables, the one table form both render paths turn into real tables
-(with a caption and a cross-reference id when the cell has ``label: tbl-...`` and ``tbl-cap``)."""
+(with a caption and a cross-reference id when the cell has ``label: tbl-...`` and ``tbl-cap``).
+
+Cells and headers are inline markdown: text from data must already have gone through
+:func:`evalkit.escape.markdown`; here a cell only loses its line breaks and has any pipe that is
+not escaped escaped, so it stays in its cell."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 
 import pandas as pd
@@ -12,13 +17,19 @@ from evalkit.errors import ConfigError
 _ALIGN = {"left": ":---", "right": "---:", "center": ":---:"}
 
 
-def _escape(text: object) -> str:
-    return str(text).replace("\\", "\\\\").replace("|", "\\|").replace("\n", " ")
+#: A pipe preceded by an even number of backslashes (none included): not escaped.
+_BARE_PIPE = re.compile(r"(?<!\\)((?:\\\\)*)\|")
+
+
+def _cell(text: object) -> str:
+    s = re.sub(r"[\r\n]+", " ", str(text))
+    return _BARE_PIPE.sub(r"\1\\|", s)
 
 
 def markdown_table(frame: pd.DataFrame, *, headers: Sequence[str] | None = None,
                    align: Sequence[str] | None = None) -> str:
-    """``frame`` (already formatted as strings, one row per table row) as a pipe table.
+    """``frame`` (already formatted as strings, one row per table row; text from data escaped
+    with :func:`evalkit.escape.markdown`) as a pipe table.
 
     ``headers`` replace the column names; ``align`` is 'left' | 'right' | 'center' per column
     (default: right for numeric columns, left otherwise).
@@ -35,8 +46,8 @@ def markdown_table(frame: pd.DataFrame, *, headers: Sequence[str] | None = None,
     if bad or len(align) != len(cols):
         raise ConfigError(f"align must give one of {tuple(_ALIGN)} per column; received {align!r}",
                           zh=f"align 须为每一列给出 {tuple(_ALIGN)} 之一；收到的是 {align!r}")
-    lines = ["| " + " | ".join(_escape(h) for h in headers) + " |",
+    lines = ["| " + " | ".join(_cell(h) for h in headers) + " |",
              "|" + "|".join(_ALIGN[a] for a in align) + "|"]
     for row in frame.itertuples(index=False):
-        lines.append("| " + " | ".join(_escape(v) for v in row) + " |")
+        lines.append("| " + " | ".join(_cell(v) for v in row) + " |")
     return "\n".join(lines) + "\n"

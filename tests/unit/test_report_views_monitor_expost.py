@@ -3,6 +3,7 @@ and the ex-post report's technical note."""
 
 from __future__ import annotations
 
+from evalkit import escape
 from evalkit.i18n import t
 from evalkit.report import stage_views as views
 from evalkit.report.disclosure import MARK
@@ -41,7 +42,7 @@ def test_interim_table_hides_only_small_policies_and_names_missing_conditioning(
         assert rows["P02"][5] == t("report.missing", lang) and "nan" not in text
         assert "90% " in text                                       # the study's alpha = 0.10
         reason = "原因" if lang == "zh" else "policy 'P02' has no disbursements"
-        assert f"P02: {reason}" in text
+        assert f"P02: {escape.markdown(reason)}" in text   # text from results: as literal text
         summary = views.interim_summary(RESULTS, lang)
         assert "P07" in summary and "P05" not in summary and "P01" not in summary
 
@@ -73,7 +74,7 @@ def test_ex_post_technical_note_in_plain_words_or_in_the_report_language():
     res["outcomes"]["rd_expense"] = _outcome("rd_expense", fallback + "; warning", "协变量；警告",
                                              "pooled", 2)
     assert "协变量；警告" in views.technical_note(res, "zh")
-    assert "; warning" in views.technical_note(res, "en")
+    assert escape.markdown("; warning") in views.technical_note(res, "en")
     res["outcomes"]["rd_expense"] = _outcome("rd_expense", None)
     assert views.technical_note(res, "zh") == ""
 
