@@ -40,7 +40,8 @@ OVERLAP_LIMIT = 0.999
 _PS_CAP = 1 - 1e-6
 _EPS = np.finfo(float).eps
 # The design names passed to :func:`_solve_sym`, in Chinese for the ``zh`` messages.
-_DESIGN_ZH = {"outcome-regression": "结果回归", "propensity-score": "倾向得分"}
+_DESIGN_ZH = {"outcome-regression": "结果回归", "propensity-score": "倾向得分",
+              "poisson-qmle": "泊松准极大似然"}
 
 
 def logit_fit(X: np.ndarray, D: np.ndarray, w: np.ndarray, tol: float = 1e-12,
