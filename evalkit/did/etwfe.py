@@ -190,7 +190,7 @@ class _Design:
 
 def _cohort_blocks(panel: _Panel, cohorts: np.ndarray):
     """Per cohort code c: (member rows, Y (n_c, T) with 0 where unobserved, observed mask,
-    Z (n_c, T, q) view)."""
+    Z (n_c, T, q) view), one tuple per cohort in ``cohorts`` order."""
     code = np.searchsorted(cohorts, panel.G)
     blocks = []
     for c in range(cohorts.size):
@@ -203,7 +203,7 @@ def _cohort_blocks(panel: _Panel, cohorts: np.ndarray):
         else:
             Z = np.transpose(panel.X[:, rows], (1, 0, 2))
         blocks.append((rows, Y, obs, Z))
-    return code, blocks
+    return blocks
 
 
 def _index(block, Lc: np.ndarray, beta: np.ndarray) -> np.ndarray:
@@ -268,6 +268,24 @@ def _newton(blocks, L, p: int, tol: float, max_iter: int) -> tuple[np.ndarray, i
            "请删除或重新编码此类协变量")
 
 
+def _check_separation(blocks, L, beta, floor: float = 1e-9) -> None:
+    """Refuse a fit whose quasi-likelihood has no maximum: some rows' fitted means were driven
+    towards 0 (outcomes scaled to mean 1), which happens when their outcomes are all zero and
+    a combination of the regressors singles them out (separation; Santos Silva & Tenreyro
+    2010, "On the existence of the maximum likelihood estimates in Poisson regression")."""
+    for c, b in enumerate(blocks):
+        mu = np.exp(_index(b, L[c], beta))
+        if np.any(b[2] & (mu < floor)):
+            raise DesignError(
+                "the Poisson QMLE does not exist: the outcome is zero for every firm-year that "
+                "a combination of covariates singles out (separation), so a coefficient "
+                "diverges; drop or recode that covariate (e.g. a dummy for firms that never "
+                "report a positive outcome)",
+                zh="泊松准极大似然估计不存在：某一协变量组合所对应的全部企业-年份结果变量均为 0"
+                   "（完全分离），致使某系数发散；请删除或重新编码该协变量（例如结果从不为正的"
+                   "企业的虚拟变量）")
+
+
 def _check_outcome(panel: _Panel, yname: str) -> None:
     y = panel.Y[np.asarray(panel.observed, dtype=bool)]
     if np.any(y < 0):
@@ -316,8 +334,8 @@ def etwfe(data: pd.DataFrame, yname: str, tname: str, idname: str, gname: str, *
     (n_units, n_cells) with rows in the order of ``unit_ids``. Errors: :class:`DataError`
     (columns, negative outcome, a time-varying covariate), :class:`DesignError` (no treated
     cohort, a cohort treated from the first period, no never-treated firms with
-    ``"nevertreated"``, a treatment cell whose outcome is zero for every firm, a singular
-    design), :class:`EvalkitError` when the QMLE does not converge.
+    ``"nevertreated"``, a treatment cell whose outcome is zero for every firm, separation, a
+    singular design), :class:`EvalkitError` when the QMLE does not converge.
     """
     check_choice("family", family, FAMILIES)
     check_choice("control_group", control_group, CONTROL_GROUPS)
@@ -377,7 +395,7 @@ def _fit(panel, yname, tname, idname, gname, covariates, control_group, clusterv
     cohorts = np.unique(panel.G)
     ref = 0 if coerced is None else int(np.searchsorted(cohorts, coerced))
     cells = _cells(cohorts, ref, tlist, control_group)
-    code, blocks = _cohort_blocks(panel, cohorts)
+    blocks = _cohort_blocks(panel, cohorts)
 
     # Outcomes scaled to mean 1 (conditioning; the coefficients other than the intercept and
     # the effects' ratios do not depend on the scale).
@@ -410,6 +428,7 @@ def _fit(panel, yname, tname, idname, gname, covariates, control_group, clusterv
                           "the cohort and year dummies",
                           zh=f"泊松 ETWFE：{exc.text('zh')}；请删除与批次、年份虚拟变量共线的协变量"
                           ) from exc
+    _check_separation(blocks, L, beta)
     grad, H = _score_hessian(blocks, L, beta)
 
     # Per-firm scores and the coefficients' influence functions (n, p).
