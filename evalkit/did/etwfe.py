@@ -59,6 +59,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+from scipy.linalg import solve_triangular
 
 import evalkit
 from evalkit.did.att_gt import CONTROL_GROUPS, _Panel
@@ -186,6 +187,54 @@ class _Design:
         self.names, self.p, self.q = names, p, q
         self.L, self.LD = L, LD
         self.delta_index = np.array([didx[cell] for cell in cells], dtype=np.int64)
+        self.dropped: list[str] = []
+
+    def restrict(self, keep: np.ndarray, no_delta: list[int]) -> None:
+        """Keep only the coefficients ``keep`` (boolean (p,)). Cells ``no_delta`` (positions)
+        may lose their dummy (no row in the fit); every other cell keeps it. A dropped cell's
+        ``delta_index`` becomes -1."""
+        lost = ~keep[self.delta_index]
+        lost[no_delta] = False
+        if lost.any():
+            raise DesignError("a treatment cell's dummy is collinear with the cohort and year "
+                              "dummies",
+                              zh="某处理单元的虚拟变量与批次、年份虚拟变量共线")
+        self.dropped = [nm for nm, k in zip(self.names, keep, strict=True) if not k]
+        new_pos = np.cumsum(keep) - 1
+        self.delta_index = np.where(keep[self.delta_index], new_pos[self.delta_index], -1)
+        self.names = [nm for nm, k in zip(self.names, keep, strict=True) if k]
+        self.L, self.LD = self.L[..., keep], self.LD[..., keep]
+        self.p = int(keep.sum())
+
+
+def _independent_columns(gram: np.ndarray, tol: float = 1e-9) -> np.ndarray:
+    """(p,) True for a maximal set of linearly independent regressors, chosen in order (an
+    incremental Cholesky factorisation of the Jacobi-scaled Gram matrix): a regressor that is
+    zero on every row used, or a combination of earlier ones, is left out, as fixest removes
+    collinear variables (e.g. a covariate x cohort interaction where the cohort's firms all
+    share one value)."""
+    d = np.diag(gram).copy()
+    p = d.size
+    keep = np.zeros(p, dtype=bool)
+    scale = np.where(d > 0, 1.0 / np.sqrt(np.where(d > 0, d, 1.0)), 0.0)
+    A = gram * scale[:, None] * scale[None, :]
+    R = np.zeros((p, p))                 # upper Cholesky factor of the kept block, R'R = A_KK
+    kept: list[int] = []
+    for j in range(p):
+        if d[j] <= 0:
+            continue
+        if kept:
+            r = solve_triangular(R[:len(kept), :len(kept)], A[kept, j], trans="T")
+            resid = A[j, j] - r @ r
+        else:
+            r, resid = np.zeros(0), A[j, j]
+        if resid > tol:
+            k = len(kept)
+            R[:k, k] = r
+            R[k, k] = np.sqrt(resid)
+            kept.append(j)
+            keep[j] = True
+    return keep
 
 
 def _cohort_blocks(panel: _Panel, cohorts: np.ndarray):
@@ -248,7 +297,7 @@ def _newton(blocks, L, p: int, tol: float, max_iter: int) -> tuple[np.ndarray, i
         step = _solve_sym(H, grad, "poisson-qmle")
         decrement = float(grad @ step)          # Newton decrement^2 ~ 2 (ll_max - ll)
         if decrement <= tol * (abs(ll) + 1.0):
-            return beta, it
+            return beta + step, it              # the last, tiny step: quadratic accuracy
         a = 1.0
         for _ in range(40):
             new = beta + a * step
@@ -408,28 +457,48 @@ def _fit(panel, yname, tname, idname, gname, covariates, control_group, clusterv
     for c, (_r, _Y, obs, Z) in enumerate(blocks):
         if k and obs.any():
             means[c] = Z[..., 1:][obs].mean(axis=0)
-    for c, s in cells:
-        _r, Y, obs, _Z = blocks[c]
-        if not obs[:, s].any() or not np.any(Y[obs[:, s], s] > 0):
-            g, t = int(cohorts[c]), int(tlist[s])
-            why = "no firm observed" if not obs[:, s].any() else "the outcome is zero for every firm"
-            why_zh = "没有观测到企业" if not obs[:, s].any() else "所有企业的结果变量均为 0"
+    # Cells no firm is observed in are not estimable (NaN, as att_gt reports them); cells whose
+    # outcome is zero for every firm have delta = -inf: their rows are fitted exactly (mean 0)
+    # and leave the likelihood, the ATT is minus the counterfactual mean.
+    empty, zero = set(), set()
+    fit_blocks = list(blocks)
+    for c, s_ in cells:
+        rows, Y, obs, Z = fit_blocks[c]
+        if not obs[:, s_].any():
+            empty.add((c, s_))
+        elif not np.any(Y[obs[:, s_], s_] > 0):
+            zero.add((c, s_))
+            obs = obs.copy()
+            obs[:, s_] = False
+            fit_blocks[c] = (rows, Y, obs, Z)
+    treated_cell = np.zeros((cohorts.size, tlist.size), dtype=bool)
+    for c, s_ in cells:
+        treated_cell[c, s_] = True
+    for c, (_r, Y, obs, _Z) in enumerate(fit_blocks):
+        untreated = obs & ~treated_cell[c][None, :]
+        if c != ref and untreated.any() and not np.any(Y[untreated] > 0):
+            g = int(cohorts[c])
             raise DesignError(
-                f"cell (g={g}, t={t}): {why}, so its Poisson effect is not identified; shorten "
-                "the window or merge the cohort with a neighbouring one",
-                zh=f"单元 (g={g}, t={t})：{why_zh}，其泊松效应无法识别；请缩短窗口或将该批次"
-                   "与相邻批次合并")
+                f"cohort {g}: the outcome is zero for every firm in every untreated year, so its "
+                "counterfactual level (and every effect on it) is not identified; merge the cohort "
+                "with a neighbouring one or leave it out",
+                zh=f"批次 {g}：所有企业在全部未受资助年份的结果变量均为 0，其反事实水平（及相应效应）"
+                   "无法识别；请将该批次与相邻批次合并或将其剔除")
     design = _Design(cohorts, ref, tlist, cells, covariates, means, gname, tname)
+    keep = _independent_columns(_score_hessian(fit_blocks, design.L, np.zeros(design.p))[1])
+    if not keep.all():
+        design.restrict(keep, [j for j, cell in enumerate(cells) if cell in empty | zero])
     L, LD, p = design.L, design.LD, design.p
+    n_obs = int(sum(int(b[2].sum()) for b in fit_blocks))
     try:
-        beta, iters = _newton(blocks, L, p, tol, max_iter)
+        beta, iters = _newton(fit_blocks, L, p, tol, max_iter)
     except DesignError as exc:
         raise DesignError(f"Poisson ETWFE: {exc}; remove covariates that are collinear with "
                           "the cohort and year dummies",
                           zh=f"泊松 ETWFE：{exc.text('zh')}；请删除与批次、年份虚拟变量共线的协变量"
                           ) from exc
-    _check_separation(blocks, L, beta)
-    grad, H = _score_hessian(blocks, L, beta)
+    _check_separation(fit_blocks, L, beta)
+    grad, H = _score_hessian(fit_blocks, L, beta)
 
     # Per-firm scores and the coefficients' influence functions (n, p).
     n = panel.Y.shape[0]
@@ -443,18 +512,19 @@ def _fit(panel, yname, tname, idname, gname, covariates, control_group, clusterv
     cell_pos = {cell: j for j, cell in enumerate(cells)}
     for c, b in enumerate(blocks):
         rows, Y, obs, Z = b
+        fit_obs = fit_blocks[c][2]
         eta = _index(b, L[c], beta)
-        mu = np.where(obs, np.exp(eta), 0.0)
-        resid = ((Y - mu)[..., None] * Z).reshape(rows.size, -1)      # (n_c, T q)
-        scores[rows] = resid @ L[c].reshape(-1, p)
+        mu = np.where(fit_obs, np.exp(eta), 0.0)
+        resid = ((Y - mu) * fit_obs)[..., None] * Z
+        scores[rows] = resid.reshape(rows.size, -1) @ L[c].reshape(-1, p)
         tau = np.einsum("itq,tq->it", Z, LD[c] @ beta)
         for s in range(tlist.size):
             j = cell_pos.get((c, s))
-            if j is None:
+            if j is None or (c, s) in empty:
                 continue
             o = obs[:, s]
-            mu1 = mu[o, s]
             mu0 = np.exp(eta[o, s] - tau[o, s])
+            mu1 = np.zeros_like(mu0) if (c, s) in zero else mu[o, s]
             effect = mu1 - mu0
             sizes[j] = int(o.sum())
             att[j] = effect.mean()
@@ -480,10 +550,25 @@ def _fit(panel, yname, tname, idname, gname, covariates, control_group, clusterv
         vcov = sums.T @ sums
     se = se_from_inf_func(inf, cl)
     se[se <= _SE_FLOOR] = np.nan
-    delta = beta[design.delta_index]
+    est = design.delta_index >= 0
+    delta = np.where(est, beta[np.maximum(design.delta_index, 0)], -np.inf)
     prop = np.expm1(delta)
-    prop_inf = inf_param[:, design.delta_index] * np.exp(delta)[None, :]
+    prop_inf = np.zeros((n, m))
+    prop_inf[:, est] = inf_param[:, design.delta_index[est]] * np.exp(delta[est])[None, :]
     prop_se = se_from_inf_func(prop_inf, cl)
+    prop_se[prop_se <= _SE_FLOOR] = np.nan
+    missing = [j for j, cell in enumerate(cells) if cell in empty]
+    att[missing] = np.nan
+    prop[missing] = np.nan
+    counterfactual[missing] = np.nan
+    labels = [f"ATT({int(cohorts[c])},{int(tlist[s_])})" for c, s_ in cells]
+    if missing:
+        shown = ", ".join(labels[j] for j in missing)
+        warnings.warn(DataWarning(
+            f"{len(missing)} of {m} ATT(g,t) cells have no firm observed and are reported as "
+            f"missing (NaN): {shown}",
+            zh=f"{m} 个 ATT(g,t) 单元中有 {len(missing)} 个没有观测到企业，报告为缺失（NaN）："
+               f"{shown}"), stacklevel=3)
     coef = beta.copy()
     coef[0] += np.log(scale)
     group = np.array([int(cohorts[c]) for c, _ in cells], dtype=np.int64)
@@ -505,6 +590,10 @@ def _fit(panel, yname, tname, idname, gname, covariates, control_group, clusterv
         "periods": tlist.tolist(),
         "cohorts": glist.tolist(),
         "reference_cohort": int(cohorts[ref]),
+        "dropped_collinear": design.dropped,
+        "cells_not_estimable": [{"group": int(group[j]), "time": int(time[j]),
+                                 "reason": "no firm observed"} for j in missing],
+        "cells_all_zero": [labels[j] for j, cell in enumerate(cells) if cell in zero],
         "last_cohort_as_control": coerced,
         "newton_steps": iters,
         "max_abs_score": float(np.max(np.abs(grad))) * scale,

@@ -208,10 +208,30 @@ def test_negative_outcome_is_a_data_error():
     assert "负值" in e.value.text("zh")
 
 
-def test_all_zero_cell_is_a_design_error():
+def test_all_zero_cell_is_fitted_at_zero():
+    """A cell whose outcome is zero for every firm (a small cohort, a count outcome) has
+    delta = -inf: the level ATT is minus the counterfactual mean, the proportional effect -1,
+    and the other cells are as if the cell's rows were left out."""
     df = _panel(n=200, seed=9)
-    df.loc[(df["g"] == 2019) & (df["year"] == 2020), "y"] = 0.0
-    with pytest.raises(DesignError, match="g=2019, t=2020") as e:
+    cell = (df["g"] == 2019) & (df["year"] == 2020)
+    df.loc[cell, "y"] = 0.0
+    res = etwfe(df, "y", "year", "id", "g", covariates=["x"])
+    k = int(np.flatnonzero((res.group == 2019) & (res.time == 2020))[0])
+    assert res.proportional[k] == -1.0
+    assert res.att[k] == pytest.approx(-res.counterfactual[k]) and res.att[k] < 0
+    assert np.isfinite(res.se[k]) and res.se[k] > 0
+    assert res.provenance["cells_all_zero"] == ["ATT(2019,2020)"]
+    with pytest.warns(DataWarning, match="no firm observed"):
+        rest = etwfe(df[~cell], "y", "year", "id", "g", covariates=["x"])
+    assert np.isnan(rest.att[k]) and np.all(rest.inf_func[:, k] == 0)
+    others = np.arange(res.att.size) != k
+    np.testing.assert_allclose(res.att[others], rest.att[others], rtol=1e-8)
+
+
+def test_cohort_without_positive_untreated_outcome_is_a_design_error():
+    df = _panel(n=200, seed=9)
+    df.loc[(df["g"] == 2019) & (df["year"] < 2019), "y"] = 0.0
+    with pytest.raises(DesignError, match="cohort 2019") as e:
         etwfe(df, "y", "year", "id", "g")
     assert "无法识别" in e.value.text("zh")
 
@@ -250,8 +270,20 @@ def test_separating_covariate_is_a_design_error():
     assert "完全分离" in e.value.text("zh")
 
 
-def test_collinear_covariate_is_a_design_error():
-    df = _panel(n=200, seed=14)
+def test_collinear_regressors_are_dropped_as_fixest_does():
+    """A covariate that repeats another, and interactions that are zero for a one-firm cohort,
+    are left out of the model (fixest removes collinear variables) and listed; the fit is the
+    one without them."""
+    df = _panel(n=300, seed=14)
     df["x2"] = 2 * df["x"]
-    with pytest.raises(DesignError, match="singular"):
-        etwfe(df, "y", "year", "id", "g", covariates=["x", "x2"])
+    one = df["id"] == 1
+    df.loc[one, "g"] = 2018                        # a cohort of one firm: x_dm is 0 there
+    a = etwfe(df, "y", "year", "id", "g", covariates=["x"])
+    b = etwfe(df, "y", "year", "id", "g", covariates=["x", "x2"])
+    dropped_a = set(a.provenance["dropped_collinear"])
+    assert {"g::2018:x", ".Dtreat:g::2018:year::2019:x_dm"} <= dropped_a
+    assert not any("x2" in n for n in b.coef.index)
+    assert set(b.provenance["dropped_collinear"]) - dropped_a == {n for n in b.provenance[
+        "dropped_collinear"] if "x2" in n}
+    np.testing.assert_allclose(b.att, a.att, rtol=1e-8)
+    np.testing.assert_allclose(b.se, a.se, rtol=1e-6)
