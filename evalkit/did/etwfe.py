@@ -365,7 +365,8 @@ def _cells(cohorts, ref, tlist, control_group):
 def etwfe(data: pd.DataFrame, yname: str, tname: str, idname: str, gname: str, *,
           family: str = "poisson", covariates: Sequence[str] = (),
           control_group: str = "notyettreated", cluster: str | None = None, alp: float = 0.05,
-          tol: float = 1e-13, max_iter: int = 100) -> ETWFEResult:
+          allow_unbalanced_panel: bool = True, tol: float = 1e-13,
+          max_iter: int = 100) -> ETWFEResult:
     """Poisson QMLE extended TWFE and its level-scale ATT(g, t) (Wooldridge 2023; R ``etwfe``).
 
     Arguments as :func:`~evalkit.did.att_gt.att_gt`: ``yname`` a non-negative outcome,
@@ -376,7 +377,10 @@ def etwfe(data: pd.DataFrame, yname: str, tname: str, idname: str, gname: str, *
     ``ctrls``). ``control_group`` ``"notyettreated"`` (default, R's ``cgroup = "notyet"``: only
     post-treatment cells) or ``"nevertreated"`` (R's ``"never"``: also pre-treatment placebo
     cells, reference year g - 1). ``cluster`` a time-invariant column coarser than the firm
-    (default: firms). Unbalanced panels are used as they are (every observed row enters).
+    (default: firms). Unbalanced panels are used as they are (every observed row enters, as
+    in R etwfe) unless ``allow_unbalanced_panel=False``, which keeps only the firms observed in
+    every period (att_gt's default; then the pooled cohort-dummy fit equals fixed-effects
+    Poisson exactly, Wooldridge 2023).
     See the module docstring for the model, the ATT and its influence function.
 
     Returns :class:`ETWFEResult` (an ``ATTgtResult``): cells ordered by g then t, ``inf_func``
@@ -395,7 +399,7 @@ def etwfe(data: pd.DataFrame, yname: str, tname: str, idname: str, gname: str, *
     clustervars = [cluster] if cluster and cluster != idname else []
     with single_blas_thread():
         panel = _Panel(data, yname, tname, idname, gname, covariates, None, clustervars, 0,
-                       allow_unbalanced_panel=True)
+                       allow_unbalanced_panel=allow_unbalanced_panel)
         if panel.time_varying_x:
             raise DataError(f"covariates {covariates} must be constant within each firm (e.g. "
                             "base-year values)", fix="use base-year values of the covariates",
@@ -403,11 +407,11 @@ def etwfe(data: pd.DataFrame, yname: str, tname: str, idname: str, gname: str, *
                             fix_zh="请使用协变量的基期值")
         _check_outcome(panel, yname)
         return _fit(panel, yname, tname, idname, gname, covariates, control_group, clustervars,
-                    alp, tol, max_iter)
+                    alp, allow_unbalanced_panel, tol, max_iter)
 
 
 def _fit(panel, yname, tname, idname, gname, covariates, control_group, clustervars, alp,
-         tol, max_iter) -> ETWFEResult:
+         allow_unbalanced_panel, tol, max_iter) -> ETWFEResult:
     tlist = panel.tlist
     glist = np.unique(panel.G[panel.G > 0])
     if glist.size == 0:
@@ -578,7 +582,8 @@ def _fit(panel, yname, tname, idname, gname, covariates, control_group, clusterv
         "covariates": covariates, "control_group": control_group, "family": "poisson",
         "est_method": "etwfe-poisson", "anticipation": 0, "base_period": "etwfe",
         "weights": None, "clustervars": clustervars, "bstrap": False, "biters": 0,
-        "cband": False, "alp": alp, "seed": None, "allow_unbalanced_panel": True,
+        "cband": False, "alp": alp, "seed": None,
+        "allow_unbalanced_panel": bool(allow_unbalanced_panel),
     }
     provenance = {
         "estimator": "Poisson QMLE extended TWFE (Wooldridge 2023; R etwfe family='poisson'), "

@@ -184,6 +184,10 @@ def test_unbalanced_panel_uses_observed_rows():
     full = df.drop(index=drop)
     k = int(np.flatnonzero((res.group == 2017) & (res.time == 2019))[0])
     assert res.cell_size[k] == int(((full["g"] == 2017) & (full["year"] == 2019)).sum())
+    with pytest.warns(DataWarning, match="unbalanced"):
+        bal = etwfe(full, "y", "year", "id", "g", allow_unbalanced_panel=False)
+    complete = full.groupby("id")["year"].size() == 6
+    assert bal.n_units == int(complete.sum()) < res.n_units
 
 
 def test_scale_equivariance():
