@@ -42,6 +42,17 @@ pieces (see ``tests/reference/PROVENANCE.md``). aggte's aggregations weight cell
 cohort shares and include that estimation in their influence functions, as for Callaway &
 Sant'Anna; R ``emfx`` treats the weights as fixed.
 
+Zeros (zero-heavy outcomes, small cohorts), following fixest and Correia, Guimaraes & Zylkin
+(2021, "Verifying the existence of maximum likelihood estimates for generalized linear models"):
+firm-years whose outcome is 0 and that a regressor singles out (separation: all-zero cells,
+cohort x covariate groups without a positive outcome) have fitted means that go to 0; they
+leave the fit, their effect is 0 (or minus the counterfactual when the firm's untreated years
+remain in the fit, e.g. a cell whose outcome is zero for every firm: exp(delta) - 1 = -1), and
+they count in the cell sizes. A treated cohort whose outcome is 0 in every year has zero effects
+(no influence function). Regressors that are zero or collinear on the rows used are dropped, as
+fixest does (``provenance["dropped_collinear"]``). A cohort that is 0 before treatment but
+positive after it has no proportional effect: an error says to use the level design.
+
 Computation: the index is linear in ``[1, x_i]`` within each (cohort, year) cell, so scores and
 Hessians are built from per-cell sums (``n T q^2`` work per Newton step, q = 1 + covariates)
 and mapped to the coefficients by a (cohorts, years, q, p) selection array: no (rows x p)
@@ -73,6 +84,7 @@ __all__ = ["FAMILIES", "ETWFEResult", "etwfe"]
 
 FAMILIES = ("poisson",)
 _SE_FLOOR = np.sqrt(np.finfo(float).eps) * 10
+_SEPARATION_ROUNDS = 6
 
 
 @dataclass(frozen=True, eq=False)
@@ -317,22 +329,59 @@ def _newton(blocks, L, p: int, tol: float, max_iter: int) -> tuple[np.ndarray, i
            "请删除或重新编码此类协变量")
 
 
-def _check_separation(blocks, L, beta, floor: float = 1e-9) -> None:
-    """Refuse a fit whose quasi-likelihood has no maximum: some rows' fitted means were driven
-    towards 0 (outcomes scaled to mean 1), which happens when their outcomes are all zero and
-    a combination of the regressors singles them out (separation; Santos Silva & Tenreyro
-    2010, "On the existence of the maximum likelihood estimates in Poisson regression")."""
+def _separated_rows(blocks, L, beta, floor: float = 1e-9) -> list[np.ndarray]:
+    """Per cohort block, the fitted rows whose mean was driven towards 0 (outcomes scaled to
+    mean 1) while their outcome is 0: the quasi-likelihood has no finite maximum there
+    (separation; Santos Silva & Tenreyro 2010; Correia, Guimaraes & Zylkin 2021 drop such
+    rows, as fixest does)."""
+    out = []
     for c, b in enumerate(blocks):
-        mu = np.exp(_index(b, L[c], beta))
-        if np.any(b[2] & (mu < floor)):
-            raise DesignError(
-                "the Poisson QMLE does not exist: the outcome is zero for every firm-year that "
-                "a combination of covariates singles out (separation), so a coefficient "
-                "diverges; drop or recode that covariate (e.g. a dummy for firms that never "
-                "report a positive outcome)",
-                zh="泊松准极大似然估计不存在：某一协变量组合所对应的全部企业-年份结果变量均为 0"
-                   "（完全分离），致使某系数发散；请删除或重新编码该协变量（例如结果从不为正的"
-                   "企业的虚拟变量）")
+        with np.errstate(over="ignore"):
+            mu = np.exp(_index(b, L[c], beta))
+        out.append(b[2] & (mu < floor) & (b[1] == 0))
+    return out
+
+
+def _nonnegative_separation(blocks, L) -> list[np.ndarray]:
+    """Rows separated by a non-negative regressor (a dummy or a dummy times a non-negative
+    covariate, such as a cohort x cluster interaction): when the regressor's rows all have a
+    zero outcome its coefficient diverges to -inf and their fitted means to 0. This is the
+    simple rule of Correia, Guimaraes & Zylkin (2021, Section 4.1), applied until no regressor
+    is left with that pattern; :func:`_separated_rows` catches the remaining cases after a fit."""
+    C, T, q, _p = L.shape
+    out = [np.zeros_like(b[2]) for b in blocks]
+    while True:
+        zmin = np.full((C, T, q), np.inf)
+        sxy = np.zeros((C, T, q))
+        sx = np.zeros((C, T, q))
+        for c, (_r, Y, obs, Z) in enumerate(blocks):
+            live = obs & ~out[c]
+            for t in np.flatnonzero(live.any(axis=0)):
+                Zt = Z[live[:, t], t]
+                zmin[c, t] = Zt.min(axis=0)
+                sx[c, t] = Zt.sum(axis=0)
+                sxy[c, t] = Y[live[:, t], t] @ Zt
+        has = np.isfinite(zmin)
+        active = (L != 0) & has[..., None]
+        ok = np.all(~active | ((L == 1) & (zmin[..., None] >= 0)), axis=(0, 1, 2))
+        sum_x = np.einsum("ctq,ctqj->j", np.where(has, sx, 0.0), L)
+        sum_xy = np.einsum("ctq,ctqj->j", np.where(has, sxy, 0.0), L)
+        bad = np.flatnonzero(ok & (sum_x > 0) & (sum_xy <= 0))
+        if bad.size == 0:
+            return out
+        for j in bad:
+            for c, t, qq in zip(*np.nonzero(active[..., j]), strict=True):
+                _r, _Y, obs, Z = blocks[c]
+                out[c][:, t] |= obs[:, t] & (Z[:, t, qq] > 0)
+
+
+def _separation_error():
+    raise DesignError(
+        "the Poisson QMLE does not exist: dropping the firm-years whose outcome is zero and "
+        "that the covariates single out (separation) did not settle the fit; drop or recode "
+        "the covariates (e.g. a dummy for firms that never report a positive outcome)",
+        zh="泊松准极大似然估计不存在：剔除结果变量为 0 且被协变量完全分离的企业-年份后，"
+           "估计仍不收敛；请删除或重新编码协变量（例如结果从不为正的企业的虚拟变量）")
 
 
 def _check_outcome(panel: _Panel, yname: str) -> None:
@@ -387,8 +436,8 @@ def etwfe(data: pd.DataFrame, yname: str, tname: str, idname: str, gname: str, *
     (n_units, n_cells) with rows in the order of ``unit_ids``. Errors: :class:`DataError`
     (columns, negative outcome, a time-varying covariate), :class:`DesignError` (no treated
     cohort, a cohort treated from the first period, no never-treated firms with
-    ``"nevertreated"``, a treatment cell whose outcome is zero for every firm, separation, a
-    singular design), :class:`EvalkitError` when the QMLE does not converge.
+    ``"nevertreated"``, a cohort whose outcome is zero only before treatment, separation that
+    dropping firm-years does not settle, a singular design), :class:`EvalkitError` when the QMLE does not converge.
     """
     check_choice("family", family, FAMILIES)
     check_choice("control_group", control_group, CONTROL_GROUPS)
@@ -464,11 +513,21 @@ def _fit(panel, yname, tname, idname, gname, covariates, control_group, clusterv
     # Cells no firm is observed in are not estimable (NaN, as att_gt reports them); cells whose
     # outcome is zero for every firm have delta = -inf: their rows are fitted exactly (mean 0)
     # and leave the likelihood, the ATT is minus the counterfactual mean.
+    # A treated cohort whose outcome is zero in every row (no R&D, no patents) has a zero
+    # counterfactual and zero effects under proportional trends: its rows leave the fit.
     empty, zero = set(), set()
     fit_blocks = list(blocks)
+    null_cohorts = [c for c, (_r, Y, obs, _Z) in enumerate(blocks)
+                    if c != ref and cohorts[c] > 0 and not np.any(Y[obs] > 0)]
+    for c in null_cohorts:
+        rows, Y, obs, Z = fit_blocks[c]
+        fit_blocks[c] = (rows, Y, np.zeros_like(obs), Z)
     for c, s_ in cells:
         rows, Y, obs, Z = fit_blocks[c]
-        if not obs[:, s_].any():
+        if c in null_cohorts:
+            if not blocks[c][2][:, s_].any():
+                empty.add((c, s_))
+        elif not obs[:, s_].any():
             empty.add((c, s_))
         elif not np.any(Y[obs[:, s_], s_] > 0):
             zero.add((c, s_))
@@ -483,25 +542,45 @@ def _fit(panel, yname, tname, idname, gname, covariates, control_group, clusterv
         if c != ref and untreated.any() and not np.any(Y[untreated] > 0):
             g = int(cohorts[c])
             raise DesignError(
-                f"cohort {g}: the outcome is zero for every firm in every untreated year, so its "
-                "counterfactual level (and every effect on it) is not identified; merge the cohort "
-                "with a neighbouring one or leave it out",
-                zh=f"批次 {g}：所有企业在全部未受资助年份的结果变量均为 0，其反事实水平（及相应效应）"
-                   "无法识别；请将该批次与相邻批次合并或将其剔除")
-    design = _Design(cohorts, ref, tlist, cells, covariates, means, gname, tname)
-    keep = _independent_columns(_score_hessian(fit_blocks, design.L, np.zeros(design.p))[1])
-    if not keep.all():
-        design.restrict(keep, [j for j, cell in enumerate(cells) if cell in empty | zero])
-    L, LD, p = design.L, design.LD, design.p
-    n_obs = int(sum(int(b[2].sum()) for b in fit_blocks))
-    try:
-        beta, iters = _newton(fit_blocks, L, p, tol, max_iter)
-    except DesignError as exc:
-        raise DesignError(f"Poisson ETWFE: {exc}; remove covariates that are collinear with "
-                          "the cohort and year dummies",
-                          zh=f"泊松 ETWFE：{exc.text('zh')}；请删除与批次、年份虚拟变量共线的协变量"
-                          ) from exc
-    _check_separation(fit_blocks, L, beta)
+                f"cohort {g}: the outcome is zero for every firm in every untreated year but "
+                "positive after treatment, so under proportional trends its counterfactual is 0 "
+                "and the proportional effect infinite; evaluate this outcome on the level scale "
+                "(att_gt), or merge the cohort with a neighbouring one",
+                zh=f"批次 {g}：所有企业在全部未受资助年份的结果变量均为 0、受资助后为正，按比例趋势"
+                   "假设其反事实为 0、比例效应无穷大，无法识别；请改用水平尺度（att_gt）评估该结果"
+                   "变量，或将该批次与相邻批次合并")
+    # Fit; rows whose fitted mean is driven to 0 (separation) leave the fit, their regressors
+    # are dropped when zero or collinear on the remaining rows, and the model is refitted.
+    full = _Design(cohorts, ref, tlist, cells, covariates, means, gname, tname)
+    separated = _nonnegative_separation(fit_blocks, full.L)
+    for c, m_ in enumerate(separated):
+        rows, Y, obs, Z = fit_blocks[c]
+        fit_blocks[c] = (rows, Y, obs & ~m_, Z)
+    for _round in range(_SEPARATION_ROUNDS):
+        design = _Design(cohorts, ref, tlist, cells, covariates, means, gname, tname)
+        keep = _independent_columns(_score_hessian(fit_blocks, design.L,
+                                                   np.zeros(design.p))[1])
+        if not keep.all():
+            design.restrict(keep, [j for j, (c, s_) in enumerate(cells)
+                                   if not fit_blocks[c][2][:, s_].any()])
+        L, LD, p = design.L, design.LD, design.p
+        try:
+            beta, iters = _newton(fit_blocks, L, p, tol, max_iter)
+        except DesignError as exc:
+            raise DesignError(f"Poisson ETWFE: {exc}; remove covariates that are collinear with "
+                              "the cohort and year dummies",
+                              zh=f"泊松 ETWFE：{exc.text('zh')}；请删除与批次、年份虚拟变量共线的"
+                                 "协变量") from exc
+        newly = _separated_rows(fit_blocks, L, beta)
+        if not any(m_.any() for m_ in newly):
+            break
+        for c, m_ in enumerate(newly):
+            separated[c] |= m_
+            rows, Y, obs, Z = fit_blocks[c]
+            fit_blocks[c] = (rows, Y, obs & ~m_, Z)
+    else:
+        _separation_error()
+    n_obs = int(sum(int(b_[2].sum()) for b_ in fit_blocks))
     grad, H = _score_hessian(fit_blocks, L, beta)
 
     # Per-firm scores and the coefficients' influence functions (n, p).
@@ -517,6 +596,10 @@ def _fit(panel, yname, tname, idname, gname, covariates, control_group, clusterv
     for c, b in enumerate(blocks):
         rows, Y, obs, Z = b
         fit_obs = fit_blocks[c][2]
+        sep = separated[c]
+        # a separated firm-year of a treated cell: fitted 0; its counterfactual is 0 too
+        # unless the firm has untreated years left in the fit (then the effect took it to 0)
+        anchored = (fit_obs & ~treated_cell[c][None, :]).any(axis=1)
         eta = _index(b, L[c], beta)
         mu = np.where(fit_obs, np.exp(eta), 0.0)
         resid = ((Y - mu) * fit_obs)[..., None] * Z
@@ -527,8 +610,14 @@ def _fit(panel, yname, tname, idname, gname, covariates, control_group, clusterv
             if j is None or (c, s) in empty:
                 continue
             o = obs[:, s]
+            if c in null_cohorts:                   # zero effect, zero counterfactual, IF 0
+                sizes[j] = int(o.sum())
+                continue
             mu0 = np.exp(eta[o, s] - tau[o, s])
             mu1 = np.zeros_like(mu0) if (c, s) in zero else mu[o, s]
+            if sep[o, s].any():
+                mu1 = np.where(sep[o, s], 0.0, mu1)
+                mu0 = np.where(sep[o, s] & ~anchored[o], 0.0, mu0)
             effect = mu1 - mu0
             sizes[j] = int(o.sum())
             att[j] = effect.mean()
@@ -562,10 +651,20 @@ def _fit(panel, yname, tname, idname, gname, covariates, control_group, clusterv
     prop_se = se_from_inf_func(prop_inf, cl)
     prop_se[prop_se <= _SE_FLOOR] = np.nan
     missing = [j for j, cell in enumerate(cells) if cell in empty]
+    null_cells = [j for j, cell in enumerate(cells) if cell[0] in null_cohorts]
+    prop[null_cells] = np.nan
     att[missing] = np.nan
     prop[missing] = np.nan
     counterfactual[missing] = np.nan
     labels = [f"ATT({int(cohorts[c])},{int(tlist[s_])})" for c, s_ in cells]
+    if null_cohorts:
+        shown = ", ".join(str(int(cohorts[c])) for c in null_cohorts)
+        warnings.warn(DataWarning(
+            f"outcome {yname!r} is zero for every firm and year of cohort(s) {shown}: their "
+            "effects are 0 (a zero counterfactual under proportional trends) and their "
+            "proportional effects undefined (NaN)",
+            zh=f"批次 {shown} 的所有企业在所有年份的结果变量 {yname!r} 均为 0：其效应为 0"
+               "（按比例趋势假设反事实为 0），比例效应无定义（NaN）"), stacklevel=3)
     if missing:
         shown = ", ".join(labels[j] for j in missing)
         warnings.warn(DataWarning(
@@ -599,6 +698,8 @@ def _fit(panel, yname, tname, idname, gname, covariates, control_group, clusterv
         "cells_not_estimable": [{"group": int(group[j]), "time": int(time[j]),
                                  "reason": "no firm observed"} for j in missing],
         "cells_all_zero": [labels[j] for j, cell in enumerate(cells) if cell in zero],
+        "cohorts_all_zero": [int(cohorts[c]) for c in null_cohorts],
+        "rows_separated": int(sum(int(m_.sum()) for m_ in separated)),
         "last_cohort_as_control": coerced,
         "newton_steps": iters,
         "max_abs_score": float(np.max(np.abs(grad))) * scale,

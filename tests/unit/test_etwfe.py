@@ -232,6 +232,22 @@ def test_all_zero_cell_is_fitted_at_zero():
     np.testing.assert_allclose(res.att[others], rest.att[others], rtol=1e-8)
 
 
+def test_all_zero_cohort_has_zero_effects_and_leaves_the_fit():
+    """A cohort whose outcome is zero in every year (no R&D at all) adds nothing under
+    proportional trends: effects 0 with no variance, proportional effects NaN, the other
+    cells as if its firms were absent."""
+    df = _panel(n=300, seed=15)
+    df.loc[df["g"] == 2019, "y"] = 0.0
+    with pytest.warns(DataWarning, match="cohort\\(s\\) 2019"):
+        res = etwfe(df, "y", "year", "id", "g", covariates=["x"])
+    k19 = res.group == 2019
+    assert np.all(res.att[k19] == 0) and np.all(np.isnan(res.proportional[k19]))
+    assert np.all(res.inf_func[:, k19] == 0) and res.provenance["cohorts_all_zero"] == [2019]
+    rest = etwfe(df[df["g"] != 2019], "y", "year", "id", "g", covariates=["x"])
+    np.testing.assert_allclose(res.att[~k19], rest.att, rtol=1e-8)
+    assert np.isfinite(aggte(res, "simple").overall_att)
+
+
 def test_cohort_without_positive_untreated_outcome_is_a_design_error():
     df = _panel(n=200, seed=9)
     df.loc[(df["g"] == 2019) & (df["year"] < 2019), "y"] = 0.0
@@ -263,15 +279,20 @@ def test_non_convergence_is_reported():
     assert "未收敛" in e.value.text("zh")
 
 
-def test_separating_covariate_is_a_design_error():
-    """A covariate whose firms all have zero outcomes: the QMLE does not exist."""
+def test_separated_firm_years_leave_the_fit():
+    """Firms singled out by a covariate and with zero outcomes in every year (separation):
+    their fitted means go to 0, so they leave the fit (as fixest / ppmlhdfe drop them) and add
+    zero effects to the cells they belong to."""
     df = _panel(n=300, seed=13)
     firms = df.groupby("id")["x"].first()
-    df["big"] = df["id"].map((firms > firms.quantile(0.8)).astype(float))
+    big = firms > firms.quantile(0.8)
+    df["big"] = df["id"].map(big.astype(float))
     df.loc[df["big"] == 1, "y"] = 0.0
-    with pytest.raises(DesignError, match="separat") as e:
-        etwfe(df, "y", "year", "id", "g", covariates=["big"])
-    assert "完全分离" in e.value.text("zh")
+    res = etwfe(df, "y", "year", "id", "g", covariates=["big"])
+    assert res.provenance["rows_separated"] == int((df["big"] == 1).sum())
+    rest = etwfe(df[df["big"] == 0], "y", "year", "id", "g")
+    np.testing.assert_allclose(res.proportional, rest.proportional, rtol=1e-7, atol=1e-10)
+    np.testing.assert_allclose(res.att * res.cell_size, rest.att * rest.cell_size, rtol=1e-7)
 
 
 def test_collinear_regressors_are_dropped_as_fixest_does():
