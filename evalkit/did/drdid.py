@@ -46,7 +46,8 @@ LOGIT_MAX_ITER = 50
 _MAX_HALVINGS = 40
 _EPS_DEV = 1e-13
 # The design names passed to :func:`_solve_sym`, in Chinese for the ``zh`` messages.
-_DESIGN_ZH = {"outcome-regression": "结果回归", "propensity-score": "倾向得分"}
+_DESIGN_ZH = {"outcome-regression": "结果回归", "propensity-score": "倾向得分",
+              "poisson-qmle": "泊松准极大似然"}
 
 
 def _logit_eval(eta: np.ndarray, D: np.ndarray, w: np.ndarray) -> tuple[float, np.ndarray]:
