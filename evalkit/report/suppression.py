@@ -89,22 +89,21 @@ def _treated_basis(results: Mapping[str, Any], outcome: str) -> dict[str, Any]:
     basis was recorded fall back to the cohort sizes (count rule only)."""
     disc = results.get("disclosure") or {}
     treated = disc.get("treated")
-    if treated:
-        return {"n": treated["n"], **{k: v for k, v in
-                                      (treated["outcomes"].get(outcome) or {}).items()
-                                      if k != "n"}}
     n = sum(int(v) for k, v in results["cohort_sizes"].items() if str(k) != "0")
+    if treated:  # the smaller count of the two the bundle records, to be safe
+        return {**{k: v for k, v in (treated["outcomes"].get(outcome) or {}).items()},
+                "n": min(n, int(treated["n"]))}
     return {"n": n, "top_share": None}
 
 
 def _cohort_basis(results: Mapping[str, Any], cohort: int, outcome: str) -> dict[str, Any]:
     cohorts = (results.get("disclosure") or {}).get("cohorts") or {}
     c = cohorts.get(str(int(cohort)))
+    n = int(results["cohort_sizes"].get(str(int(cohort)), 0))
     if c:
-        return {"n": c["n"], **{k: v for k, v in (c["outcomes"].get(outcome) or {}).items()
-                                if k != "n"}}
-    return {"n": int(results["cohort_sizes"].get(str(int(cohort)), 0)), "top_share": None,
-            "magnitude": 0.0}
+        return {**{k: v for k, v in (c["outcomes"].get(outcome) or {}).items()},
+                "n": min(n, int(c["n"]))}
+    return {"n": n, "top_share": None, "magnitude": 0.0}
 
 
 def payments_basis(results: Mapping[str, Any]) -> dict[str, Any] | None:
