@@ -97,9 +97,31 @@ STRINGS.update({
     "report.missing": {"zh": "—", "en": "—"},
     "report.disclosure.title": {"zh": "数据保密说明", "en": "Disclosure control"},
     "report.disclosure.rule": {
-        "zh": "本报告不披露任何单个企业的数据。由少于 {min_firms} 家企业构成、或单一企业占合计 {share} 以上的表格单元格不予显示，以 {mark} 标记。",
-        "en": "This report shows no single firm's data. Table cells built from fewer than {min_firms} firms, or where one firm holds more than {share} of the total, are suppressed and marked {mark}.",
+        "zh": "本报告的每一个数字都经过保密审查：由少于 {min_firms} 家企业计算得出、或单一企业占比超过 {share} 的数字（包括合计、平均效应、财政指标和监测表格）不予公布，以 {mark} 标记；如被隐去的数字可由合计或其他数字相减得出，则另隐去一个数字（或合计）。",
+        "en": "Every number in this report was checked for disclosure: a number computed from fewer than {min_firms} firms, or where one firm holds more than {share} of it (totals, average effects, fiscal metrics and monitoring tables included), is not published and is marked {mark}; where a hidden number could be recovered by subtraction from a total or other numbers, a second number (or the total) is hidden too.",
     },
+    "report.disclosure.none": {
+        "zh": "本报告没有需要隐去的数字：所公布的每个数字均基于至少 {min_firms} 家企业，且没有单一企业占比超过 {share}。",
+        "en": "No number in this report had to be hidden: every number shown rests on at least {min_firms} firms, none of which holds more than {share} of it.",
+    },
+    "report.disclosure.some": {
+        "zh": "本报告隐去了以下 {n} 项数字：",
+        "en": "The following {n} items were hidden:",
+    },
+    "report.disclosure.reason.few": {"zh": "企业少于 {min_firms} 家", "en": "fewer than {min_firms} firms"},
+    "report.disclosure.reason.dominant": {"zh": "单一企业占比超过 {share}", "en": "one firm holds more than {share}"},
+    "report.disclosure.reason.complementary": {
+        "zh": "为防止由合计或其他数字倒推出被隐去的数字而一并隐去",
+        "en": "hidden so that another hidden number cannot be recovered by subtraction"},
+    "report.disclosure.sentence": {"zh": "{mark} 按保密规则不予公布（{why}）。", "en": "{mark} Not published under the disclosure rule ({why})."},
+    "report.disclosure.where.effects": {"zh": "总体平均效应、TWFE 比较与平行趋势检验", "en": "Overall effects, TWFE comparison and parallel-trends test"},
+    "report.disclosure.where.event": {"zh": "动态效应图", "en": "Event-study figure"},
+    "report.disclosure.item.cohort": {"zh": "{g} 年批次的效应", "en": "effect of the {g} cohort"},
+    "report.disclosure.item.event": {"zh": "第 {e} 年的效应", "en": "effect at event time {e}"},
+    "report.disclosure.item.cost": {"zh": "补贴金额", "en": "the amount paid"},
+    "report.disclosure.item.disbursed": {"zh": "{pid} 的已拨付金额与执行率", "en": "{pid}: amount disbursed and execution rate"},
+    "report.disclosure.item.spend": {"zh": "{pid} 的资金额与主要集群占比", "en": "{pid}: spending and main-cluster share"},
+    "report.disclosure.fig_note": {"zh": "图中未画出按保密规则不予公布的政策：{pids}。", "en": "Not drawn under the disclosure rule: {pids}."},
     "report.disclosure.footnote": {
         "zh": "{mark} 按保密规则不予显示：企业少于 {min_firms} 家、单一企业占比超过 {share}，或为防止由合计倒推而一并隐去。",
         "en": "{mark} suppressed under the disclosure rule: fewer than {min_firms} firms, one firm above {share} of the total, or hidden so that another suppressed cell cannot be derived from the total.",
@@ -192,6 +214,12 @@ STRINGS.update({
     "report.ex_post.main_effect": {
         "zh": "受助企业的{outcome}平均提高 {att}（每家企业每年，{ci}，p = {p}）。",
         "en": "Subsidised firms' {outcome} rose by {att} per firm and year ({ci}, p = {p})."},
+    "report.ex_post.headline_hidden": {
+        "zh": "区级财政回报：{why}",
+        "en": "The district's fiscal return: {why}"},
+    "report.ex_post.main_effect_hidden": {
+        "zh": "受助企业{outcome}的平均效应：{why}",
+        "en": "The average effect on subsidised firms' {outcome}: {why}"},
     "report.ex_post.decision": {
         "zh": "**绩效等级**：{grade}（{score} 分）；**预算建议**：{action}。",
         "en": "**Grade**: {grade} ({score} points); **budget recommendation**: {action}."},

@@ -106,11 +106,21 @@ class Fiscal(_Strict):
     displacement: float = Field(0.0, ge=0, le=1)
 
 
+class DisclosureSettings(_Strict):
+    """The disclosure rule every report of the study applies (evalkit.report.disclosure): a
+    number resting on fewer than ``min_firms`` firms, or with one firm above ``dominance`` of
+    it, is not published."""
+
+    min_firms: int = Field(3, ge=1)
+    dominance: float = Field(0.85, gt=0, le=1)
+
+
 class ReportSettings(_Strict):
     languages: tuple[Literal["zh", "en"], ...] = ("zh", "en")
     formats: tuple[Literal["html", "pdf"], ...] = ("html", "pdf")
     #: what the data can and cannot show, by language; printed under the executive summary
     notes: dict[Literal["zh", "en"], str] = {}
+    disclosure: DisclosureSettings = DisclosureSettings()
 
 
 class Qualitative(_Strict):

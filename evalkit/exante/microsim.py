@@ -109,8 +109,11 @@ class MicrosimResult:
     """Eligibility microsimulation: who qualifies, take-up and cost (see the module doc).
 
     ``by_group`` maps cluster / area / size_class to a frame with columns ``group, firms,
-    eligible, eligible_share, award_total`` (award_total: sum of capped awards if all took up).
-    ``cost_by_year`` has one row per proposal year and scenario.
+    eligible, eligible_share, award_total, max_award`` (award_total: sum of capped awards if all
+    took up; max_award: the largest eligible firm's award, for the report's dominance rule).
+    ``cost_by_year`` has one row per proposal year and scenario. ``award_top_share``: the largest
+    award's share of ``award_total`` (the projected cost rests on the eligible firms' awards; the
+    report's disclosure control decides on it and ``n_eligible``).
     """
 
     rule: str
@@ -132,6 +135,7 @@ class MicrosimResult:
     alpha: float
     notes: tuple[str, ...] = ()
     provenance: dict[str, Any] = field(default_factory=dict)
+    award_top_share: float = 0.0
 
     def scenario(self, name: str) -> ScenarioCost:
         for s in self.scenarios:
@@ -159,6 +163,7 @@ class MicrosimResult:
         return json_safe({
             "rule": self.rule, "data_year": self.data_year, "n_firms": self.n_firms,
             "n_eligible": self.n_eligible, "award_total": self.award_total,
+            "award_top_share": self.award_top_share,
             "award_mean": self.award_mean, "award_capped": self.award_capped,
             "n_award_missing": self.n_award_missing,
             "by_group": {k: v for k, v in self.by_group.items()},
@@ -207,10 +212,12 @@ def _by_group(records: pd.DataFrame, eligible: np.ndarray, award: np.ndarray) ->
                            "award": np.where(eligible, award, 0.0)})
         agg = df.groupby("group", sort=True).agg(firms=("eligible", "size"),
                                                  eligible=("eligible", "sum"),
-                                                 award_total=("award", "sum")).reset_index()
+                                                 award_total=("award", "sum"),
+                                                 max_award=("award", "max")).reset_index()
         agg["eligible"] = agg["eligible"].astype("int64")
         agg["eligible_share"] = agg["eligible"] / agg["firms"]
-        out[col] = agg[["group", "firms", "eligible", "eligible_share", "award_total"]]
+        out[col] = agg[["group", "firms", "eligible", "eligible_share", "award_total",
+                        "max_award"]]
     return out
 
 
@@ -285,4 +292,5 @@ def microsimulate(proposal: Any, scenarios: Sequence[Any], tables: dict[str, pd.
         budget_covers_high=bool(interval[1] <= budget), cost_by_year=pd.DataFrame(rows),
         alpha=float(alpha), notes=tuple(notes),
         provenance={"method": "static eligibility microsimulation with binomial take-up",
-                    "n_draws": int(n_draws), "exclude_funded": bool(exclude_funded)})
+                    "n_draws": int(n_draws), "exclude_funded": bool(exclude_funded)},
+        award_top_share=float(a.max() / a.sum()) if a.size and a.sum() > 0 else 0.0)

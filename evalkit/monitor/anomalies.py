@@ -172,4 +172,18 @@ def ledger_anomalies(tables: dict[str, pd.DataFrame], as_of: str | None = None) 
     findings = pd.DataFrame(out, columns=cols)
     return AnomalyResult(findings, concentration(led),
                          {"definitions": "evalkit.monitor.anomalies module doc",
-                          "as_of": as_of, "n_records": len(led)})
+                          "as_of": as_of, "n_records": len(led),
+                          "basis": check_basis(findings, led)})
+
+
+def check_basis(findings: pd.DataFrame, led: pd.DataFrame) -> dict[str, dict]:
+    """Per check: the firms behind its flagged amount (``n``, ``top_share``,
+    :func:`evalkit.report.disclosure.firm_basis`), for the report's disclosure control."""
+    from evalkit.report.disclosure import firm_basis
+
+    out = {}
+    for check in CHECKS:
+        ids = {r for rs in findings.loc[findings["check"] == check, "record_ids"] for r in rs}
+        rows = led.loc[led["record_id"].astype(str).isin(ids)]
+        out[check] = firm_basis(rows["amount"].astype(float), rows["firm_id"].astype(str).tolist())
+    return out

@@ -8,6 +8,11 @@ behind trajectory is ``1 - rate / elapsed`` (0 on schedule, 1 nothing paid); sta
 appropriated) is amber. Actions: green continue, amber correct, red suspend funding pending
 review (MoF practice: serious deviations lead to suspension or stopping of funding).
 The monthly table has the cumulative rate at each month end against the linear path ``m / 12``.
+
+For the reports' disclosure control (:mod:`evalkit.report.suppression`) both tables carry the
+firms each amount rests on (:func:`evalkit.report.disclosure.firm_basis`): ``recipients`` (distinct
+firms paid) and ``top_share`` (the largest one's share of the amount); the monthly table has them
+for the cumulative amount and, as ``month_recipients`` / ``month_top_share``, for the month's.
 """
 
 from __future__ import annotations
@@ -19,6 +24,7 @@ import numpy as np
 import pandas as pd
 
 from evalkit.errors import ConfigError
+from evalkit.report.disclosure import firm_basis
 
 __all__ = ["ACTIONS", "budget_execution", "monthly_execution", "rate_status", "year_elapsed"]
 
@@ -62,7 +68,8 @@ def budget_execution(ledger: pd.DataFrame, budgets: pd.DataFrame, year: int, as_
                      policies: list[str] | None = None, amber: float = 0.10,
                      red: float = 0.20) -> pd.DataFrame:
     """One row per policy with an appropriation in ``year``: ``policy_id, appropriation,
-    disbursed, execution_rate, elapsed, shortfall, status, action_zh, action_en, note``."""
+    disbursed, execution_rate, elapsed, shortfall, status, action_zh, action_en, note,
+    recipients, top_share`` (the last two: the firms behind ``disbursed``)."""
     cut = parse_as_of(as_of)
     if cut.year != int(year):
         raise ConfigError(f"as_of {as_of} is not in the monitored year {year}",
@@ -71,6 +78,7 @@ def budget_execution(ledger: pd.DataFrame, budgets: pd.DataFrame, year: int, as_
     d = _ledger_dates(ledger)
     in_year = (d.dt.year == int(year)) & (d <= pd.Timestamp(cut))
     paid = ledger.loc[in_year].groupby("policy_id")["amount"].sum()
+    paid_rows = ledger.loc[in_year]
     b = budgets.loc[budgets["year"].astype("int64") == int(year)]
     if policies:
         unknown = sorted(set(policies) - set(budgets["policy_id"]))
@@ -91,35 +99,48 @@ def budget_execution(ledger: pd.DataFrame, budgets: pd.DataFrame, year: int, as_
             status, note = "amber", "disbursed more than appropriated"
         elif not np.isfinite(rate):
             note = "no appropriation"
+        mine = paid_rows.loc[paid_rows["policy_id"] == pid]
+        basis = firm_basis(mine["amount"].astype(float), mine["firm_id"].astype(str).tolist())
         rows.append({"policy_id": str(pid), "appropriation": float(approp), "disbursed": disbursed,
                      "execution_rate": rate, "elapsed": elapsed, "shortfall": shortfall,
                      "status": status, "action_zh": ACTIONS[status][0],
-                     "action_en": ACTIONS[status][1], "note": note})
+                     "action_en": ACTIONS[status][1], "note": note,
+                     "recipients": basis["n"], "top_share": basis["top_share"]})
     cols = ["policy_id", "appropriation", "disbursed", "execution_rate", "elapsed", "shortfall",
-            "status", "action_zh", "action_en", "note"]
+            "status", "action_zh", "action_en", "note", "recipients", "top_share"]
     return pd.DataFrame(rows, columns=cols).sort_values("policy_id", ignore_index=True)
 
 
 def monthly_execution(ledger: pd.DataFrame, budgets: pd.DataFrame, year: int, as_of: str,
                       policies: list[str] | None = None) -> pd.DataFrame:
     """Per policy and month up to as_of: ``policy_id, month, disbursed, cumulative,
-    cumulative_rate, planned_rate`` (planned = month / 12)."""
+    cumulative_rate, planned_rate`` (planned = month / 12) and the firms behind the amounts:
+    ``recipients, top_share`` (cumulative), ``month_recipients, month_top_share`` (the month)."""
     cut = parse_as_of(as_of)
     d = _ledger_dates(ledger)
     m = (d.dt.year == int(year)) & (d <= pd.Timestamp(cut))
     sub = pd.DataFrame({"policy_id": ledger.loc[m, "policy_id"].astype(str),
-                        "month": d[m].dt.month, "amount": ledger.loc[m, "amount"].astype(float)})
+                        "month": d[m].dt.month, "amount": ledger.loc[m, "amount"].astype(float),
+                        "firm_id": ledger.loc[m, "firm_id"].astype(str)})
     b = budgets.loc[budgets["year"].astype("int64") == int(year)].set_index("policy_id")
     pids = sorted(b.index) if not policies else sorted(policies)
     rows = []
     for pid in pids:
         approp = float(b.loc[pid, "appropriation"]) if pid in b.index else np.nan
         cum = 0.0
+        mine = sub.loc[sub["policy_id"] == pid]
         for month in range(1, cut.month + 1):
-            paid = float(sub.loc[(sub["policy_id"] == pid) & (sub["month"] == month), "amount"].sum())
+            now = mine.loc[mine["month"] == month]
+            paid = float(now["amount"].sum())
             cum += paid
+            so_far = mine.loc[mine["month"] <= month]
+            b_cum = firm_basis(so_far["amount"], so_far["firm_id"].tolist())
+            b_now = firm_basis(now["amount"], now["firm_id"].tolist())
             rows.append({"policy_id": pid, "month": month, "disbursed": paid, "cumulative": cum,
                          "cumulative_rate": cum / approp if approp > 0 else np.nan,
-                         "planned_rate": month / 12})
+                         "planned_rate": month / 12, "recipients": b_cum["n"],
+                         "top_share": b_cum["top_share"], "month_recipients": b_now["n"],
+                         "month_top_share": b_now["top_share"]})
     return pd.DataFrame(rows, columns=["policy_id", "month", "disbursed", "cumulative",
-                                       "cumulative_rate", "planned_rate"])
+                                       "cumulative_rate", "planned_rate", "recipients",
+                                       "top_share", "month_recipients", "month_top_share"])

@@ -19,6 +19,12 @@ monitored year (or the latest year with data) and the value its **trajectory** e
 Shortfall = ``1 - actual / expected`` (levels, counts, rates); status green / amber / red by the
 study's thresholds; indicators the data cannot measure are listed with the reason.
 
+Disclosure basis (for the report, :mod:`evalkit.report.suppression`): an actual summed or averaged
+over firms' amounts (PCT applications, cluster revenue, supported firms' growth, the policy's
+payments) carries ``n_firms`` and ``top_share`` (:func:`evalkit.report.disclosure.firm_basis` of
+the amounts it is computed from); counts of firms carry none (NaN): a count is not a firm's
+figure.
+
 Projection to the target year (levels and counts): OLS trend of the annual series since the
 baseline year (log-linear for levels, linear for cumulative counts) with its 1 - alpha **prediction**
 interval (statsmodels ``get_prediction(...).summary_frame``); growth indicators project the cluster
@@ -35,6 +41,7 @@ import statsmodels.api as sm
 
 from evalkit.exante.checklist import historical_growth
 from evalkit.monitor.execution import ACTIONS, parse_as_of, rate_status, year_elapsed
+from evalkit.report.disclosure import firm_basis
 from evalkit.synth.targets import GROWTH_TARGETS, MODERN_SERVICES
 
 __all__ = ["GROWTH_CLUSTERS", "project_series", "track_kpis"]
@@ -80,9 +87,16 @@ def _row(t, **kw) -> dict:
             "measured": True, "actual": np.nan, "actual_year": None, "expected": np.nan,
             "shortfall": np.nan, "status": None, "action_zh": None, "action_en": None,
             "projected": np.nan, "projected_low": np.nan, "projected_high": np.nan,
-            "projected_meets_target": None, "note": None}
+            "projected_meets_target": None, "note": None, "n_firms": np.nan,
+            "top_share": np.nan}
     base.update(kw)
     return base
+
+
+def _basis(rows: pd.DataFrame, col: str) -> dict:
+    """``n_firms`` and ``top_share`` of an actual computed from ``rows[col]``."""
+    b = firm_basis(pd.to_numeric(rows[col], errors="coerce"), rows["firm_id"].astype(str).tolist())
+    return {"n_firms": b["n"], "top_share": b["top_share"]}
 
 
 def _linear_expected(baseline: float, target: float, b_year: float, t_year: int, now: float
@@ -112,13 +126,17 @@ def track_kpis(tables: dict[str, pd.DataFrame], year: int, as_of: str, amber: fl
     for t in targets.itertuples(index=False):
         ind, pid = str(t.indicator), (None if pd.isna(t.policy_id) else str(t.policy_id))
         key = ind if pid is None else f"{pid}:{ind}"
-        kind, s = None, None
+        kind, s, basis = None, None, {}
         if pid is None and ind in LEVEL_FLAGS:
             col, how = LEVEL_FLAGS[ind]
             g = fy.groupby("year")[col]
             s = (g.apply(lambda v: int(v.astype("boolean").fillna(False).sum())) if how == "count"
                  else g.sum()).astype(float)
             kind = "level"
+            if how == "sum":
+                now_rows = fy.loc[fy["year"] == min(int(year), int(s.dropna().index.max()))
+                                  ] if len(s.dropna()) else fy.iloc[:0]
+                basis = _basis(now_rows, col)
         elif pid is None and ind in NEW_FLAGS:
             first = _first_year_true(fy, NEW_FLAGS[ind])
             b_year = int(t.baseline_year) if not pd.isna(t.baseline_year) else int(t.target_year) - 5
@@ -130,6 +148,7 @@ def track_kpis(tables: dict[str, pd.DataFrame], year: int, as_of: str, amber: fl
             sub = sub.loc[sub["cluster"].isin(GROWTH_CLUSTERS[ind])]
             s = sub.groupby("year")["revenue"].sum().astype(float)
             kind = "growth"
+            basis = _basis(sub, "revenue")
         elif pid is not None and ind == "firms_supported":
             mine = led.loc[led["policy_id"] == pid]
             first = mine.assign(y=led_year[mine.index]).groupby("firm_id")["y"].min()
@@ -149,7 +168,9 @@ def track_kpis(tables: dict[str, pd.DataFrame], year: int, as_of: str, amber: fl
             actual = 100.0 * float(paid) / float(b["appropriation"].sum())
             sf = 1.0 - actual / float(t.target)
             st = rate_status(sf, amber, red)
-            rows.append(_row(t, actual=actual, actual_year=int(year) - 1, expected=float(t.target),
+            rows.append(_row(t, **_basis(led.loc[(led["policy_id"] == pid)
+                                                 & (led_year < int(year))], "amount"),
+                             actual=actual, actual_year=int(year) - 1, expected=float(t.target),
                              shortfall=sf, status=st, action_zh=ACTIONS[st][0],
                              action_en=ACTIONS[st][1], note="completed years up to "
                              f"{int(year) - 1}"))
@@ -171,7 +192,10 @@ def track_kpis(tables: dict[str, pd.DataFrame], year: int, as_of: str, amber: fl
             target = float(t.target)
             sf = 1.0 - actual / target if target > 0 else np.nan
             st = rate_status(sf, amber, red)
-            rows.append(_row(t, actual=actual, actual_year=int(hist.index.max()), expected=target,
+            paid = fy.loc[fy["firm_id"].isin(mine["firm_id"].unique())
+                          & (fy["year"] >= int(hist.index.min()) - 1)
+                          & (fy["year"] <= int(hist.index.max()))]
+            rows.append(_row(t, **_basis(paid, outcome), actual=actual, actual_year=int(hist.index.max()), expected=target,
                              shortfall=sf, status=st, action_zh=ACTIONS[st][0],
                              action_en=ACTIONS[st][1],
                              note=f"mean year-on-year growth {int(hist.index.min())}-"
@@ -201,7 +225,8 @@ def track_kpis(tables: dict[str, pd.DataFrame], year: int, as_of: str, amber: fl
             p = None if proj is None else tuple(
                 100.0 * ((v / base_rev) ** (1.0 / (t_year - b_year)) - 1.0) for v in proj)
             st = rate_status(sf, amber, red)
-            rows.append(_row(t, actual=rate, actual_year=now_year, expected=target, shortfall=sf,
+            rows.append(_row(t, **basis, actual=rate, actual_year=now_year, expected=target,
+                             shortfall=sf,
                              status=st, action_zh=ACTIONS[st][0], action_en=ACTIONS[st][1],
                              projected=np.nan if p is None else p[0],
                              projected_low=np.nan if p is None else p[1],
@@ -221,8 +246,8 @@ def track_kpis(tables: dict[str, pd.DataFrame], year: int, as_of: str, amber: fl
         st = rate_status(sf, amber, red)
         fit_from = s.loc[s.index >= (int(b_year) if kind != "policy_count" else s.index.min())]
         proj = project_series(fit_from, t_year, log=(kind == "level"), alpha=alpha)
-        rows.append(_row(t, actual=actual, actual_year=now_year, expected=expected, shortfall=sf,
-                         status=st, action_zh=ACTIONS[st][0], action_en=ACTIONS[st][1],
+        rows.append(_row(t, **basis, actual=actual, actual_year=now_year, expected=expected,
+                         shortfall=sf, status=st, action_zh=ACTIONS[st][0], action_en=ACTIONS[st][1],
                          projected=np.nan if proj is None else proj[0],
                          projected_low=np.nan if proj is None else proj[1],
                          projected_high=np.nan if proj is None else proj[2],

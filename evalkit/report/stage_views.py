@@ -11,9 +11,11 @@ comments, category values without a translation) enters markdown only through
 :func:`evalkit.escape.markdown` (``md``) and figure labels only through
 :func:`evalkit.escape.matplotlib`: it is shown as written and never read as markup.
 
-Disclosure control (see :mod:`evalkit.report.disclosure`): tables built from groups of firms
-(cohorts, event times, classification of recipients) apply the minimum-firms rule; the dominance
-rule needs each cell's largest firm, which is applied wherever the bundle carries it.
+Disclosure control (see :mod:`evalkit.report.disclosure` and
+:mod:`evalkit.report.suppression`): every number shown is decided on the firms it rests on (their
+number and the largest one's share, as the stage recorded them in the bundle) under the study's
+rule; a hidden number reads ``—*`` (or its sentence says it is not published) and the report's
+disclosure statement lists it.
 """
 
 from __future__ import annotations
@@ -31,7 +33,7 @@ from evalkit.escape import markdown as md
 from evalkit.escape import matplotlib as mpl_text
 from evalkit.i18n import t
 from evalkit.io.schemas import FIRM_YEARS
-from evalkit.report.disclosure import MARK, MIN_FIRMS, suppress
+from evalkit.report.disclosure import MARK, Rule, suppress
 from evalkit.report.numbers import (
     money,
     money_unit,
@@ -200,12 +202,25 @@ def _table(frame: pd.DataFrame, headers: Sequence[str], align: Sequence[str],
 
 
 def _min_firms_only(frame: pd.DataFrame, count_col: str, value_cols: Sequence[str],
-                    secondary: bool = True):
-    """:func:`suppress` with the minimum-firms rule only, for cells that are estimates rather
-    than sums of firms' values (the dominance rule is about a firm's share of a total);
-    ``secondary=False`` for rows that add up to no total (one policy each)."""
+                    secondary: bool = True, rule: Rule | None = None):
+    """:func:`suppress` with the minimum-firms rule only, for cells whose bundle records no
+    firm shares; ``secondary=False`` for rows that add up to no total (one policy each)."""
+    rule = rule or Rule()
     return suppress(frame.assign(_no_total=0.0), count_col, list(value_cols),
-                    max_col="_no_total", secondary=secondary)
+                    max_col="_no_total", secondary=secondary, min_firms=rule.min_firms,
+                    dominance=rule.dominance)
+
+
+def _hide(shown: str, why: str | None) -> str:
+    return MARK if why else shown
+
+
+def _footnote(rule: Rule, reasons: Sequence[str | None], lang: str) -> str:
+    """The disclosure footnote under a table when any of its cells is hidden."""
+    if not any(reasons):
+        return ""
+    return t("report.disclosure.footnote", lang, mark=MARK, min_firms=rule.min_firms,
+             share=percent(rule.dominance, lang, 0))
 
 
 # ----------------------------------------------------------------------------- ex-post
@@ -225,14 +240,17 @@ def cohort_frame(results: Mapping[str, Any]) -> pd.DataFrame:
 
 
 def cohort_table(results: Mapping[str, Any], lang: str) -> str:
-    """Cohorts, their firm counts and average effects; effects of cohorts with fewer than 3 firms
-    are suppressed (and one more, so they cannot be backed out of the overall effect)."""
+    """Cohorts, their firm counts and average effects; effects of cohorts failing the disclosure
+    rule are hidden (and more, so they cannot be backed out of the overall effect:
+    :func:`evalkit.report.suppression.cohort_cells`)."""
+    from evalkit.report.suppression import ex_post_plan
+
     outcome = results["main_outcome"]
-    frame = cohort_frame(results)
-    cells = _min_firms_only(frame, "n_firms", ["att", "conf_low", "conf_high"])
+    cells = ex_post_plan(results).cohorts
     is_money = outcome in MONEY_OUTCOMES
-    div, unit = money_unit(frame["att"].abs().tolist(), lang) if is_money else (1.0, "")
-    digits = column_digits(frame["att"].tolist(), div) if is_money else 2
+    # units and decimals from the published cells only (a hidden one must not steer them)
+    div, unit = money_unit(cells.frame["att"].abs().tolist(), lang) if is_money else (1.0, "")
+    digits = column_digits(cells.frame["att"].tolist(), div) if is_money else 2
     shown = cells.display({"cohort": str, "n_firms": lambda v: number(v, lang),
                            "att": lambda v: number(v / div, lang, digits),
                            "conf_low": lambda v: number(v / div, lang, digits),
@@ -285,37 +303,53 @@ def row_formatter(values: Sequence[Any], is_money: bool, lang: str):
 
 def overall_table(results: Mapping[str, Any], lang: str) -> str:
     """Overall ATT (simple aggregation) per outcome with SE, interval and p-value; money
-    outcomes carry their unit in the outcome column."""
+    outcomes carry their unit in the outcome column; an outcome whose treated firms fail the
+    disclosure rule has every number hidden."""
+    from evalkit.report.suppression import ex_post_plan
+
+    plan = ex_post_plan(results)
     rows = []
     for name in outcome_order(results):
         est = results["outcomes"][name]["simple"]["estimates"]
         k = est["term"].index("overall")
         vals = [est[c][k] for c in ("estimate", "std_error", "conf_low", "conf_high")]
-        unit, show = row_formatter(vals, name in MONEY_OUTCOMES, lang)
+        why = plan.effects.get(name)
+        unit, show = row_formatter([] if why else vals, name in MONEY_OUTCOMES, lang)
         rows.append({"outcome": with_unit(outcome_label(name, lang), unit, lang),
-                     "att": show(vals[0]), "se": show(vals[1]),
-                     "ci": t("report.common.range", lang, lo=show(vals[2]), hi=show(vals[3])),
-                     "p": pvalue(est["p_value"][k], lang)})
+                     "att": _hide(show(vals[0]), why), "se": _hide(show(vals[1]), why),
+                     "ci": _hide(t("report.common.range", lang, lo=show(vals[2]),
+                                   hi=show(vals[3])), why),
+                     "p": _hide(pvalue(est["p_value"][k], lang), why)})
     frame = pd.DataFrame(rows)
     return _table(frame, [t("report.ex_post.col.outcome", lang), t("report.ex_post.col.att", lang),
                           t("report.common.col.se", lang), t("report.common.col.ci", lang),
                           t("report.common.col.p", lang)],
-                  ["left", "right", "right", "right", "right"])
+                  ["left", "right", "right", "right", "right"],
+                  _footnote(plan.rule, list(plan.effects.values()), lang))
 
 
 def twfe_table(results: Mapping[str, Any], lang: str) -> str:
+    """Both estimates per outcome; TWFE uses the same treated firms as the overall effect, so
+    it is hidden with it."""
+    from evalkit.report.suppression import ex_post_plan
+
+    plan = ex_post_plan(results)
     rows = []
     for name in outcome_order(results):
         ev = results["outcomes"][name]
         cs = as_float(ev["simple"]["overall_att"])
         tw = as_float((ev.get("twfe") or {}).get("estimate"))
-        unit, show = row_formatter([cs, tw, tw - cs], name in MONEY_OUTCOMES, lang)
+        why = plan.effects.get(name)
+        unit, show = row_formatter([] if why else [cs, tw, tw - cs], name in MONEY_OUTCOMES,
+                                   lang)
         rows.append({"outcome": with_unit(outcome_label(name, lang), unit, lang),
-                     "cs": show(cs), "twfe": show(tw), "diff": show(tw - cs)})
+                     "cs": _hide(show(cs), why), "twfe": _hide(show(tw), why),
+                     "diff": _hide(show(tw - cs), why)})
     return _table(pd.DataFrame(rows),
                   [t("report.ex_post.col.outcome", lang), t("report.ex_post.col.cs", lang),
                    t("report.ex_post.col.twfe", lang), t("report.ex_post.col.diff", lang)],
-                  ["left", "right", "right", "right"])
+                  ["left", "right", "right", "right"],
+                  _footnote(plan.rule, list(plan.effects.values()), lang))
 
 
 def event_firm_counts(results: Mapping[str, Any], events: Sequence[int]) -> dict[int, int]:
@@ -332,7 +366,10 @@ def event_firm_counts(results: Mapping[str, Any], events: Sequence[int]) -> dict
 
 def dynamic_frame(results: Mapping[str, Any], table: pd.DataFrame) -> pd.DataFrame:
     """The main outcome's event-study estimates with pointwise and uniform bands and the number
-    of firms behind each; estimates from fewer than 3 firms are dropped (disclosure)."""
+    of firms behind each; estimates failing the disclosure rule are dropped
+    (:func:`evalkit.report.suppression.event_reasons`)."""
+    from evalkit.report.suppression import event_reasons
+
     dyn = results["outcomes"][results["main_outcome"]]["dynamic"]
     alpha = float(dyn.get("alp", 0.05))
     z = float(stats.norm.ppf(1 - alpha / 2))
@@ -341,7 +378,8 @@ def dynamic_frame(results: Mapping[str, Any], table: pd.DataFrame) -> pd.DataFra
     frame["event"] = pd.to_numeric(frame["event"]).astype(int)
     counts = event_firm_counts(results, frame["event"].tolist())
     frame["n_firms"] = frame["event"].map(counts)
-    frame = frame[frame["n_firms"] >= MIN_FIRMS]
+    hidden = event_reasons(results, frame["event"].tolist(), Rule.of(results))
+    frame = frame[[hidden[int(e)] is None for e in frame["event"]]]
     se = frame["std_error"].astype(float)
     est = frame["estimate"].astype(float)
     frame["point_low"], frame["point_high"] = est - z * se, est + z * se
@@ -349,9 +387,22 @@ def dynamic_frame(results: Mapping[str, Any], table: pd.DataFrame) -> pd.DataFra
     return frame.sort_values("event").reset_index(drop=True)
 
 
+def dynamic_events(data) -> list[int]:
+    """The event times of a bundle's main-outcome event study (for the disclosure statement)."""
+    table = data.table(f"dynamic_{data.results['main_outcome']}")
+    return sorted(int(e) for e in pd.to_numeric(table.loc[table["term"] != "overall", "event"]))
+
+
 def draw_event_study(ax, frame: pd.DataFrame, outcome: str, lang: str) -> None:
     """Event study on ``ax`` from :func:`dynamic_frame`: thick pointwise intervals, thin uniform
-    band, grey before payment and blue after, in the report language."""
+    band, grey before payment and blue after, in the report language; an empty frame (every
+    point hidden by the disclosure rule) gives an empty plot saying so."""
+    if frame.empty:
+        ax.text(0.5, 0.5, MARK, ha="center", va="center", fontsize=18, transform=ax.transAxes)
+        ax.set_xticks([])
+        ax.set_yticks([])
+        ax.set_xlabel(t("report.ex_post.axis.event", lang))
+        return
     is_money = outcome in MONEY_OUTCOMES
     div, unit = (money_unit(frame[["band_low", "band_high"]].abs().to_numpy().ravel(), lang)
                  if is_money else (1.0, ""))
@@ -390,10 +441,15 @@ def pretrend_result(results: Mapping[str, Any]) -> dict[str, Any] | None:
 
 def pretrend_text(results: Mapping[str, Any], lang: str) -> str:
     """The paragraph on the pre-trend test, as a warning callout when it rejects."""
+    from evalkit.report.suppression import ex_post_plan, suppressed_text
+
     pre = pretrend_result(results)
     if pre is None:
         return t("report.ex_post.pretrend.none", lang)
     outcome = results["main_outcome"]
+    plan = ex_post_plan(results)
+    if plan.effects.get(outcome):
+        return suppressed_text(plan.effects[outcome], plan.rule, lang)
     values = {"df": int(pre["df"]), "stat": fmt(pre["stat"], lang, 2),
               "p": pvalue(pre["p_value"], lang)}
     if pre["rejects"]:
@@ -413,7 +469,48 @@ def fiscal_frame(results: Mapping[str, Any], table: pd.DataFrame) -> pd.DataFram
     return frame.sort_values("_order", kind="stable").drop(columns="_order").reset_index(drop=True)
 
 
+def fiscal_text(results: Mapping[str, Any], lang: str) -> str:
+    """The paragraph on the subsidy's cost; the amounts are hidden when the recipients fail the
+    disclosure rule (the count of recipients is shown)."""
+    from evalkit.report.suppression import ex_post_plan
+
+    fiscal = results.get("fiscal")
+    if not fiscal:
+        return t("report.ex_post.fiscal.none", lang)
+    cost, plan = fiscal["cost"], ex_post_plan(results)
+    amount = (lambda v: MARK) if plan.cost else (lambda v: money(v, lang))
+    return t("report.ex_post.fiscal.text", lang, cost=amount(cost["total"]),
+             n=number(cost["n_recipients"], lang), nominal=amount(cost["nominal"]),
+             rate=percent(cost["discount_rate"], lang, 1), base=cost["base_year"]) + (
+        "\n\n" + _footnote(plan.rule, [plan.cost], lang) if plan.cost else "")
+
+
+def fiscal_flags(results: Mapping[str, Any], lang: str) -> list[str]:
+    """The notes on the fiscal metrics (one per flag), leaving out a flag on a metric the
+    disclosure rule hides (a note on its interval would tell about it)."""
+    from evalkit.report.suppression import ex_post_plan
+
+    fiscal = results.get("fiscal") or {}
+    flags = fiscal.get("flags") or {}
+    hidden = ex_post_plan(results).fiscal if flags else {}
+    out = []
+    for key in sorted(flags):
+        if hidden.get(key):
+            continue
+        try:
+            text = t(f"report.ex_post.flag.{key}", lang)
+        except KeyError:
+            text = flags[key]
+        out.append(t("report.ex_post.flags", lang, text=text))
+    return out
+
+
 def fiscal_table(results: Mapping[str, Any], table: pd.DataFrame, lang: str) -> str:
+    """The fiscal metrics; a metric is hidden when its recipients (cost) or treated firms
+    (benefit) fail the disclosure rule."""
+    from evalkit.report.suppression import ex_post_plan
+
+    plan = ex_post_plan(results)
     frame = fiscal_frame(results, table)
     rows = []
     for r in frame.itertuples(index=False):
@@ -423,23 +520,35 @@ def fiscal_table(results: Mapping[str, Any], table: pd.DataFrame, lang: str) -> 
         except KeyError:
             name = str(r.term)
         vals = [r.estimate, r.conf_low, r.conf_high]
-        unit, show = row_formatter(vals, METRIC_FORMS.get(r.term) == "money", lang)
-        rows.append({"metric": with_unit(name, unit, lang), "estimate": show(r.estimate),
-                     "ci": t("report.common.range", lang, lo=show(r.conf_low),
-                             hi=show(r.conf_high)),
-                     "p": pvalue(r.p_value, lang)})
+        why = plan.fiscal.get(r.term, "few")
+        unit, show = row_formatter([] if why else vals, METRIC_FORMS.get(r.term) == "money",
+                                   lang)
+        rows.append({"metric": with_unit(name, unit, lang),
+                     "estimate": _hide(show(r.estimate), why),
+                     "ci": _hide(t("report.common.range", lang, lo=show(r.conf_low),
+                                   hi=show(r.conf_high)), why),
+                     "p": _hide(pvalue(r.p_value, lang), why)})
     return _table(pd.DataFrame(rows),
                   [t("report.ex_post.col.metric", lang), t("report.common.col.estimate", lang),
                    t("report.common.col.ci", lang), t("report.common.col.p", lang)],
-                  ["left", "right", "right", "right"])
+                  ["left", "right", "right", "right"],
+                  _footnote(plan.rule, list(plan.fiscal.values()), lang))
 
 
 def mvpf_sentences(results: Mapping[str, Any], lang: str) -> list[str]:
-    """One sentence per MVPF view; an infinite MVPF reads 'pays for itself'."""
+    """One sentence per MVPF view; an infinite MVPF reads 'pays for itself'; a hidden one says
+    it is not published."""
+    from evalkit.report.suppression import ex_post_plan, suppressed_text
+
+    plan = ex_post_plan(results)
     out = []
     for m in results["fiscal"].get("mvpf", []):
         view = t(f"report.ex_post.view.{m['view']}", lang)
-        if m.get("status") == "pays_for_itself" or math.isinf(as_float(m.get("estimate"))):
+        why = plan.fiscal.get(f"mvpf_{m['view']}", "few")
+        if why:
+            out.append(f"{view}: {suppressed_text(why, plan.rule, lang)}" if lang == "en"
+                       else f"{view}口径：{suppressed_text(why, plan.rule, lang)}")
+        elif m.get("status") == "pays_for_itself" or math.isinf(as_float(m.get("estimate"))):
             out.append(t("report.ex_post.mvpf.pays", lang, view=view))
         else:
             out.append(t("report.ex_post.mvpf.finite", lang, view=view,
@@ -476,9 +585,16 @@ def ex_post_summary(results: Mapping[str, Any], lang: str,
                     decision: Mapping[str, Any] | None = None) -> str:
     """The executive summary: the return per yuan, what it means, the main effect, the grade and
     recommendation (when the portfolio's decision is passed in) and the pre-trend caution."""
+    from evalkit.report.suppression import ex_post_plan, suppressed_text
+
+    plan = ex_post_plan(results)
     parts = []
     fr = fiscal_metric(results, "fiscal_return_district")
-    if fr is not None:
+    hidden_fr = plan.fiscal.get("fiscal_return_district", "few") if fr is not None else None
+    if hidden_fr:
+        parts.append(t("report.ex_post.headline_hidden", lang,
+                       why=suppressed_text(hidden_fr, plan.rule, lang)))
+    elif fr is not None:
         parts.append(t("report.ex_post.headline", lang, ret=fmt(fr["estimate"], lang),
                        ci=ci(fr["conf_low"], fr["conf_high"], lang)))
         key = verdict_key(fr["conf_low"], fr["conf_high"])
@@ -491,10 +607,15 @@ def ex_post_summary(results: Mapping[str, Any], lang: str,
     def show(v: Any) -> str:
         return outcome_value(v, main, lang)
 
-    parts.append(t("report.ex_post.main_effect", lang, outcome=outcome_label(main, lang),
-                   att=show(est["estimate"][k]),
-                   ci=ci(est["conf_low"][k], est["conf_high"][k], lang, show),
-                   p=pvalue(est["p_value"][k], lang)))
+    if plan.effects.get(main):
+        parts.append(t("report.ex_post.main_effect_hidden", lang,
+                       outcome=outcome_label(main, lang),
+                       why=suppressed_text(plan.effects[main], plan.rule, lang)))
+    else:
+        parts.append(t("report.ex_post.main_effect", lang, outcome=outcome_label(main, lang),
+                       att=show(est["estimate"][k]),
+                       ci=ci(est["conf_low"][k], est["conf_high"][k], lang, show),
+                       p=pvalue(est["p_value"][k], lang)))
     sep = "" if lang == "zh" else " "
     text = sep.join(parts) + "\n\n"
     if decision is not None:
@@ -504,7 +625,7 @@ def ex_post_summary(results: Mapping[str, Any], lang: str,
     else:
         text += t("report.ex_post.decision_elsewhere", lang) + "\n\n"
     pre = pretrend_result(results)
-    if pre is not None and pre["rejects"]:
+    if pre is not None and pre["rejects"] and not plan.effects.get(main):
         text += ("::: {.callout-warning}\n" + t("report.ex_post.pretrend_flag", lang)
                  + "\n:::\n")
     return text
@@ -546,16 +667,21 @@ def metric_name(metric: str, lang: str, unit: bool = True) -> str:
 def portfolio_summary(results: Mapping[str, Any], ranking: pd.DataFrame,
                       recommendations: pd.DataFrame, reallocation: Mapping[str, Any],
                       lang: str) -> str:
+    from evalkit.report.suppression import policy_metric_reason
+
     metric = results["metric"]
+    rule = Rule.of(results)
     top = ranking.sort_values("rank").iloc[0]
+    hidden = policy_metric_reason(results, str(top["term"]), rule)
     join = "、" if lang == "zh" else ", "
     best = join.join(md(p) for p in ranking.loc[ranking["plausibly_best"], "term"])
     worst = join.join(md(p) for p in ranking.loc[ranking["plausibly_worst"], "term"])
     lines = [t("report.portfolio.cycle", lang, cycle=md(results["cycle"]), n=len(ranking))]
     lines.append(t("report.portfolio.summary.top", lang, metric=metric_name(metric, lang, False),
-                   top=md(top["term"]), est=fmt(top["estimate"], lang),
-                   ci=ci(top["conf_low"], top["conf_high"], lang), lo=int(top["rank_low"]),
-                   hi=int(top["rank_high"]), best=best or "—", worst=worst or "—"))
+                   top=md(top["term"]), est=_hide(fmt(top["estimate"], lang), hidden),
+                   ci=_hide(ci(top["conf_low"], top["conf_high"], lang), hidden),
+                   lo=int(top["rank_low"]), hi=int(top["rank_high"]), best=best or "—",
+                   worst=worst or "—"))
     items = []
     from evalkit.portfolio.recommend import ACTIONS
 
@@ -586,12 +712,22 @@ def grades_of(results: Mapping[str, Any]) -> dict[str, str]:
 
 
 def draw_ranking(ax, ranking: pd.DataFrame, grades: Mapping[str, str], names: Mapping[str, str],
-                 metric: str, lang: str) -> None:
+                 metric: str, lang: str, results: Mapping[str, Any] | None = None) -> None:
     """Forest plot: each policy's metric with its 95% interval (thick) and the simultaneous band
     (thin, light; when the ranking table has it), best at the top, colour by grade, the rank
-    confidence set written at the right."""
+    confidence set written at the right. A policy whose metric the disclosure rule hides
+    (``results`` given: :func:`evalkit.report.suppression.policy_metric_reason`) keeps its row
+    and rank set, without point or interval."""
     import seaborn as sns
 
+    from evalkit.report.suppression import policy_metric_reason
+
+    if results is not None:
+        rule = Rule.of(results)
+        hide = [policy_metric_reason(results, str(p), rule) is not None for p in ranking["term"]]
+        cols = [c for c in ranking.columns if c.startswith(("estimate", "conf_"))]
+        ranking = ranking.copy()
+        ranking.loc[hide, cols] = np.nan
     order = ranking.sort_values("rank", ascending=False).reset_index(drop=True)
     y = np.arange(len(order))
     palette = {"优": "#1b7837", "良": "#5aae61", "中": "#f1a340", "差": "#c0392b"}
@@ -613,6 +749,8 @@ def draw_ranking(ax, ranking: pd.DataFrame, grades: Mapping[str, str], names: Ma
     ax.set_ylabel("")
     hi = float(order["conf_high_simultaneous" if band else "conf_high"].max())
     lo = float(min(order["conf_low_simultaneous" if band else "conf_low"].min(), 0.0))
+    if not (math.isfinite(hi) and math.isfinite(lo)) or hi <= lo:  # every policy hidden
+        lo, hi = 0.0, 1.0
     span = hi - lo
     ax.set_xlim(lo - 0.03 * span, hi + 0.32 * span)
     for yi, r in zip(y, order.itertuples(index=False), strict=True):
@@ -669,14 +807,23 @@ def draw_scorecard_heatmap(ax, results: Mapping[str, Any], lang: str) -> None:
     ax.set_ylabel("")
 
 
-def recommendation_table(recommendations: pd.DataFrame, metric: str, lang: str) -> str:
+def recommendation_table(recommendations: pd.DataFrame, metric: str, lang: str,
+                         results: Mapping[str, Any] | None = None) -> str:
+    """Recommendations with their rationale; the metric's estimate and interval read ``—*`` for
+    a policy whose metric the disclosure rule hides (``results`` given)."""
+    from evalkit.report.suppression import policy_metric_reason
+
+    rule = Rule.of(results)
     rows = []
     for r in recommendations.itertuples(index=False):
         flags = ((t("report.portfolio.flag.best", lang) if r.plausibly_best else "")
                  + (t("report.portfolio.flag.worst", lang) if r.plausibly_worst else ""))
+        hidden = (policy_metric_reason(results, str(r.policy_id), rule)
+                  if results is not None else None)
         why = t("report.portfolio.rationale", lang, grade=label("grade", r.grade, lang),
-                score=number(r.score, lang, 1), est=fmt(r.metric_estimate, lang),
-                ci=ci(r.metric_conf_low, r.metric_conf_high, lang), rank=int(r.rank),
+                score=number(r.score, lang, 1), est=_hide(fmt(r.metric_estimate, lang), hidden),
+                ci=_hide(ci(r.metric_conf_low, r.metric_conf_high, lang), hidden),
+                rank=int(r.rank),
                 lo=int(r.rank_low), hi=int(r.rank_high), flags=flags)
         rows.append({"id": md(r.recommendation_id), "policy": md(r.policy_id),
                      "action": label("action", r.action, lang),
@@ -711,18 +858,28 @@ def reallocation_table(reallocation: Mapping[str, Any], lang: str) -> str:
                   ["left", "right", "right", "right", "right"])
 
 
-def classification_table(classification: pd.DataFrame, lang: str) -> str:
-    """Objective, main cluster, spending and recipients per policy. Spending is a sum over
-    recipients: suppressed when fewer than 3 firms received it or (when the bundle carries
-    ``max_firm_spend``) one firm holds more than 85 % of it."""
+def classification_cells(classification: pd.DataFrame, rule: Rule | None = None):
+    """Spending per policy under the disclosure rule: a sum over recipients, hidden when fewer
+    than ``min_firms`` firms received it or (when the bundle carries ``max_firm_spend``) one
+    firm holds more than ``dominance`` of it; the policies add up to no published total."""
+    rule = rule or Rule()
     frame = classification.copy()
     if "max_firm_spend" in frame.columns:
-        cells = suppress(frame, "recipients", ["spend", "main_cluster_share"],
-                         max_col="max_firm_spend")
-    else:
-        cells = _min_firms_only(frame, "recipients", ["spend", "main_cluster_share"])
-    div, unit = money_unit(frame["spend"].tolist(), lang)
-    digits = column_digits(frame["spend"].tolist(), div)
+        return suppress(frame, "recipients", ["spend", "main_cluster_share"],
+                        max_col="max_firm_spend", min_firms=rule.min_firms,
+                        dominance=rule.dominance, secondary=False)
+    return _min_firms_only(frame, "recipients", ["spend", "main_cluster_share"],
+                           secondary=False, rule=rule)
+
+
+def classification_table(classification: pd.DataFrame, lang: str,
+                         results: Mapping[str, Any] | None = None) -> str:
+    """Objective, main cluster, spending and recipients per policy (:func:`classification_cells`
+    decides what is hidden)."""
+    frame = classification.copy()
+    cells = classification_cells(frame, Rule.of(results))
+    div, unit = money_unit(cells.frame["spend"].tolist(), lang)
+    digits = column_digits(cells.frame["spend"].tolist(), div)
     shown = cells.display({"spend": lambda v: number(v / div, lang, digits),
                            "main_cluster_share": lambda v: percent(v, lang, 0),
                            "recipients": lambda v: number(v, lang)})
@@ -829,13 +986,17 @@ def ex_ante_summary(results: Mapping[str, Any], lang: str) -> str:
     reasons = checklist.get(f"reasons_{lang}") or []
     if reasons:
         lines.append("\n".join(f"- {md(r)}" for r in reasons))
+    from evalkit.report.suppression import ex_ante_cost_reason
+
     sim = results["microsim"]
+    hidden = ex_ante_cost_reason(results, Rule.of(results))
     central = next(s for s in sim["scenarios"] if s["name"] == sim.get("central", "central"))
     lines.append(t("report.ex_ante.summary", lang, eligible=number(sim["n_eligible"], lang),
                    share=percent(sim["n_eligible"] / max(sim["n_firms"], 1), lang),
-                   take_up=percent(central["take_up"], lang, 0), cost=money(central["cost"], lang),
-                   ci=ci(central["cost_low"], central["cost_high"], lang,
-                         lambda v: money(as_float(v), lang)),
+                   take_up=percent(central["take_up"], lang, 0),
+                   cost=_hide(money(central["cost"], lang), hidden),
+                   ci=_hide(ci(central["cost_low"], central["cost_high"], lang,
+                               lambda v: money(as_float(v), lang)), hidden),
                    budget=money(sim["budget"], lang),
                    covers=t("report.ex_ante.covers." + ("yes" if sim["budget_covers_central"]
                                                         else "no"), lang)))
@@ -869,16 +1030,24 @@ def label_design(name: str, lang: str) -> str:
         return md(name)
 
 
-def cost_table(cost_by_year: pd.DataFrame, lang: str) -> str:
-    cols = ["cost", "cost_low", "cost_high", "budget"]
+def cost_table(cost_by_year: pd.DataFrame, lang: str,
+               results: Mapping[str, Any] | None = None) -> str:
+    """Projected cost per year and scenario against the budget; the projections rest on the
+    eligible firms' awards and are hidden when those fail the disclosure rule (``results``
+    given; the budget is a public figure)."""
+    from evalkit.report.suppression import ex_ante_cost_reason
+
+    rule = Rule.of(results)
+    hidden = ex_ante_cost_reason(results, rule) if results is not None else None
+    cols = ["budget"] if hidden else ["cost", "cost_low", "cost_high", "budget"]
     div, unit = money_unit(cost_by_year[cols].abs().to_numpy().ravel(), lang)
     digits = column_digits(cost_by_year[cols].abs().to_numpy().ravel().tolist(), div)
     out = pd.DataFrame({
         "year": cost_by_year["year"].astype(str),
         "scenario": [t(f"report.ex_ante.scenario.{s}", lang) for s in cost_by_year["scenario"]],
-        "cost": [number(v / div, lang, digits) for v in cost_by_year["cost"]],
-        "ci": [t("report.common.range", lang, lo=number(lo / div, lang, digits),
-                 hi=number(hi / div, lang, digits))
+        "cost": [_hide(number(v / div, lang, digits), hidden) for v in cost_by_year["cost"]],
+        "ci": [_hide(t("report.common.range", lang, lo=number(lo / div, lang, digits),
+                       hi=number(hi / div, lang, digits)), hidden)
                for lo, hi in zip(cost_by_year["cost_low"], cost_by_year["cost_high"],
                                  strict=True)],
         "budget": [number(v / div, lang, digits) for v in cost_by_year["budget"]],
@@ -887,16 +1056,28 @@ def cost_table(cost_by_year: pd.DataFrame, lang: str) -> str:
                         t("report.ex_ante.col.cost", lang, unit=unit),
                         t("report.common.col.ci", lang),
                         t("report.monitor.col.appropriation", lang, unit=unit)],
-                  ["left", "left", "right", "right", "right"])
+                  ["left", "left", "right", "right", "right"],
+                  _footnote(rule, [hidden], lang))
 
 
-def eligible_table(frame: pd.DataFrame, lang: str, kind: str = "size_class") -> str:
-    """Eligible firms per group; the award total of a group with fewer than 3 eligible firms
-    is suppressed (every award is at most the per-firm cap, so one firm cannot dominate a group
-    of 3 or more with equal awards; unequal tiers are covered by the minimum-firms rule only)."""
-    cells = _min_firms_only(frame, "eligible", ["award_total"])
-    div, unit = money_unit(frame["award_total"].tolist(), lang)
-    digits = column_digits(frame["award_total"].tolist(), div)
+def eligible_cells(frame: pd.DataFrame, rule: Rule | None = None):
+    """Award totals per group under the disclosure rule: fewer than ``min_firms`` eligible firms,
+    or (bundles with ``max_award``) one award above ``dominance`` of the group's total; the
+    groups add up to the published projected cost, so hidden groups get complements."""
+    rule = rule or Rule()
+    if "max_award" in frame.columns:
+        return suppress(frame, "eligible", ["award_total"], max_col="max_award",
+                        min_firms=rule.min_firms, dominance=rule.dominance)
+    return _min_firms_only(frame, "eligible", ["award_total"], rule=rule)
+
+
+def eligible_table(frame: pd.DataFrame, lang: str, kind: str = "size_class",
+                   results: Mapping[str, Any] | None = None) -> str:
+    """Eligible firms per group and their awards (:func:`eligible_cells` decides what is
+    hidden)."""
+    cells = eligible_cells(frame, Rule.of(results))
+    div, unit = money_unit(cells.frame["award_total"].tolist(), lang)
+    digits = column_digits(cells.frame["award_total"].tolist(), div)
     shown = cells.display({"award_total": lambda v: number(v / div, lang, digits)})
     out = pd.DataFrame({
         "group": [label(kind, g, lang) for g in frame["group"]],
@@ -969,15 +1150,28 @@ def monitor_summary(results: Mapping[str, Any], anomalies: pd.DataFrame, lang: s
     return "\n\n".join(lines) + "\n"
 
 
-def execution_table(execution: pd.DataFrame, lang: str) -> str:
-    cols = ["appropriation", "disbursed"]
-    div, unit = money_unit(execution[cols].abs().to_numpy().ravel(), lang)
-    digits = column_digits(execution[cols].abs().to_numpy().ravel().tolist(), div)
+def execution_table(execution: pd.DataFrame, lang: str,
+                    results: Mapping[str, Any] | None = None) -> str:
+    """Appropriation (a budget figure, always shown), amount disbursed and execution rate per
+    policy; the last two are hidden when that year's recipients fail the disclosure rule
+    (``results`` gives the study's rule). Status and action stay: they are the monitoring
+    decision, a band of the rate rather than a firm's figure."""
+    from evalkit.report.suppression import row_reasons
+
+    rule = Rule.of(results)
+    why = row_reasons(execution, rule)
+    shown_amounts = (execution["appropriation"].abs().tolist()
+                     + [abs(v) for v, w in zip(execution["disbursed"], why, strict=True)
+                        if not w])
+    div, unit = money_unit(shown_amounts, lang)
+    digits = column_digits(shown_amounts, div)
     out = pd.DataFrame({
         "policy": [md(p) for p in execution["policy_id"]],
         "appropriation": [number(v / div, lang, digits) for v in execution["appropriation"]],
-        "disbursed": [number(v / div, lang, digits) for v in execution["disbursed"]],
-        "rate": [percent(v, lang, 0) for v in execution["execution_rate"]],
+        "disbursed": [_hide(number(v / div, lang, digits), w)
+                      for v, w in zip(execution["disbursed"], why, strict=True)],
+        "rate": [_hide(percent(v, lang, 0), w)
+                 for v, w in zip(execution["execution_rate"], why, strict=True)],
         "status": [label("status", s, lang) for s in execution["status"]],
         "action": [md(a) for a in execution[f"action_{lang}"]],
     })
@@ -986,17 +1180,37 @@ def execution_table(execution: pd.DataFrame, lang: str) -> str:
                         t("report.monitor.col.disbursed", lang, unit=unit),
                         t("report.monitor.col.rate", lang), t("report.monitor.col.status", lang),
                         t("report.monitor.col.action", lang)],
-                  ["left", "right", "right", "right", "left", "left"])
+                  ["left", "right", "right", "right", "left", "left"],
+                  _footnote(rule, why, lang))
 
 
-def draw_burnup(ax, monthly: pd.DataFrame, lang: str) -> None:
-    """Cumulative execution by month per policy (solid) and the even plan (dashed)."""
+def burnup_note(monthly: pd.DataFrame, lang: str,
+                results: Mapping[str, Any] | None = None) -> str:
+    """The sentence under the burn-up chart naming the policies left out by the disclosure
+    rule ('' when none)."""
+    from evalkit.report.suppression import burnup_reasons
+
+    hidden = [p for p, w in burnup_reasons(monthly, Rule.of(results)).items() if w]
+    if not hidden:
+        return ""
+    return t("report.disclosure.fig_note", lang, pids=("、" if lang == "zh" else ", ").join(md(p) for p in hidden))
+
+
+def draw_burnup(ax, monthly: pd.DataFrame, lang: str,
+                results: Mapping[str, Any] | None = None) -> None:
+    """Cumulative execution by month per policy (solid) and the even plan (dashed); a policy
+    whose cumulative or monthly payments fail the disclosure rule is not drawn
+    (:func:`evalkit.report.suppression.burnup_reasons`)."""
     import seaborn as sns
 
+    from evalkit.report.suppression import burnup_reasons
+
+    hidden = {p for p, w in burnup_reasons(monthly, Rule.of(results)).items() if w}
+    plan = monthly.drop_duplicates("month").sort_values("month")
+    monthly = monthly[~monthly["policy_id"].astype(str).isin(hidden)]
     monthly = monthly.assign(policy_id=[mpl_text(p) for p in monthly["policy_id"]])
     sns.lineplot(data=monthly, x="month", y="cumulative_rate", hue="policy_id", ax=ax,
                  linewidth=1.4)
-    plan = monthly.drop_duplicates("month").sort_values("month")
     ax.plot(plan["month"], plan["planned_rate"], color="black", linestyle="--", linewidth=1)
     ax.set_xticks(range(1, 13))
     ax.set_xlim(1, 12)
@@ -1006,21 +1220,33 @@ def draw_burnup(ax, monthly: pd.DataFrame, lang: str) -> None:
     ax.legend(title="", frameon=False, ncol=2, fontsize=8, loc="upper left")
 
 
-def kpi_table(kpis: pd.DataFrame, lang: str) -> str:
-    rows = kpis.sort_values(["status", "indicator"], key=lambda s: s.map(
+def kpi_rows(kpis: pd.DataFrame) -> pd.DataFrame:
+    """The KPI rows in the table's order (red first)."""
+    return kpis.sort_values(["status", "indicator"], key=lambda s: s.map(
         {"red": 0, "amber": 1, "green": 2}).fillna(3) if s.name == "status" else s)
+
+
+def kpi_table(kpis: pd.DataFrame, lang: str, results: Mapping[str, Any] | None = None) -> str:
+    """Targets (public) and actuals; an actual summed or averaged over firms' amounts is hidden
+    when those firms fail the disclosure rule (``n_firms``/``top_share`` columns); the status
+    stays (a band, and the monitoring decision)."""
+    from evalkit.report.suppression import row_reasons
+
+    rule = Rule.of(results)
+    rows = kpi_rows(kpis)
+    why = row_reasons(rows, rule, "n_firms")
     out = pd.DataFrame({
         "indicator": [label("indicator", k, lang) for k in rows["indicator"].astype(str)],
         "policy": [t("report.monitor.district", lang) if pd.isna(p) else md(p)
                    for p in rows["policy_id"]],
         "target": [fmt(v, lang, 1) for v in rows["target"]],
-        "actual": [fmt(v, lang, 1) for v in rows["actual"]],
+        "actual": [_hide(fmt(v, lang, 1), w) for v, w in zip(rows["actual"], why, strict=True)],
         "status": [label("status", s, lang) for s in rows["status"]],
     })
     return _table(out, [t("report.monitor.col.indicator", lang), t("report.common.col.policy", lang),
                         t("report.monitor.col.target", lang), t("report.monitor.col.actual", lang),
                         t("report.monitor.col.status", lang)],
-                  ["left", "left", "right", "right", "left"])
+                  ["left", "left", "right", "right", "left"], _footnote(rule, why, lang))
 
 
 def technical_note(results: Mapping[str, Any], lang: str) -> str:
@@ -1072,11 +1298,12 @@ def interim_frame(results: Mapping[str, Any]) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=columns).assign(level=level)
 
 
-def _interim_cells(frame: pd.DataFrame):
-    """The interim rows under the minimum-firms rule; one policy per row, no total to recover a
-    hidden row from, so no secondary suppression."""
+def interim_cells(frame: pd.DataFrame, rule: Rule | None = None):
+    """The interim rows under the minimum-firms rule (the bundle records no firm shares for
+    interim effects); one policy per row, no total to recover a hidden row from, so no
+    secondary suppression."""
     return _min_firms_only(frame, "n_firms", ["att", "conf_low", "conf_high", "p_value"],
-                           secondary=False)
+                           secondary=False, rule=rule)
 
 
 def interim_table(results: Mapping[str, Any], lang: str) -> str:
@@ -1085,7 +1312,7 @@ def interim_table(results: Mapping[str, Any], lang: str) -> str:
     frame = interim_frame(results)
     if frame.empty:
         return t("report.monitor.interim.none", lang) + "\n"
-    cells = _interim_cells(frame)
+    cells = interim_cells(frame, Rule.of(results))
     missing = t("report.missing", lang)
     effect, interval = [], []
     for k, row in frame.iterrows():
@@ -1138,25 +1365,41 @@ def interim_summary(results: Mapping[str, Any], lang: str) -> str:
     frame = interim_frame(results)
     if frame.empty:
         return t("report.monitor.interim.none", lang)
-    hidden = _interim_cells(frame).suppressed.to_numpy()   # suppressed policies are not named
+    hidden = interim_cells(frame, Rule.of(results)).suppressed.to_numpy()   # suppressed policies are not named
     bad = [md(p) for p in frame.loc[frame["rejects"].to_numpy() & ~hidden, "policy"]]
     join = "、" if lang == "zh" else ", "
     key = "report.monitor.interim.flag" if bad else "report.monitor.interim.no_flag"
     return t(key, lang, pids=join.join(bad), n=len(frame))
 
 
-def anomaly_table(results: Mapping[str, Any], anomalies: pd.DataFrame, lang: str) -> str:
-    """Irregularities per check (no record ids): findings, records and amount; the amount of a
-    check with fewer than 3 records is suppressed (a record is one payment to one firm)."""
+def anomaly_cells(results: Mapping[str, Any], anomalies: pd.DataFrame, lang: str,
+                  rule: Rule | None = None):
+    """Per check: findings, records and the flagged amount, under the disclosure rule on the
+    firms behind the amount (``anomalies.provenance.basis``; bundles without it fall back to
+    the records, at least as many as the firms). The checks add up to no published total."""
+    rule = rule or Rule.of(results)
     checks = results["anomalies"]["checks"]
+    basis = ((results["anomalies"].get("provenance") or {}).get("basis")) or {}
     rows = []
     for key in sorted(checks):
         sub = anomalies[anomalies["check"] == key]
+        records = int(sub["n_records"].sum()) if len(sub) else 0
+        amount = float(sub["amount"].sum()) if len(sub) else 0.0
+        b = basis.get(key) or {"n": records, "top_share": 0.0}
         rows.append({"check": checks[key].get(lang, key), "findings": len(sub),
-                     "records": int(sub["n_records"].sum()) if len(sub) else 0,
-                     "amount": float(sub["amount"].sum()) if len(sub) else 0.0})
+                     "records": records, "amount": amount, "_n": int(b["n"]),
+                     "_top": amount * float(b.get("top_share") or 0.0)})
     frame = pd.DataFrame(rows)
-    cells = _min_firms_only(frame, "records", ["amount"])
+    return suppress(frame, "_n", ["amount"], max_col="_top", min_firms=rule.min_firms,
+                    dominance=rule.dominance)
+
+
+def anomaly_table(results: Mapping[str, Any], anomalies: pd.DataFrame, lang: str) -> str:
+    """Irregularities per check (no record ids): findings, records and amount; the amount is
+    hidden when its firms fail the disclosure rule (:func:`anomaly_cells`)."""
+    cells = anomaly_cells(results, anomalies, lang)
+    frame = cells.frame.assign(amount=[float(v) for v in
+                                       cells.frame["amount"].fillna(0.0)])
     div, unit = money_unit(frame["amount"].tolist(), lang)
     digits = column_digits(frame["amount"].tolist(), div)
     shown = cells.display({"amount": lambda v: number(v / div, lang, digits)})

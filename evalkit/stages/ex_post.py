@@ -105,6 +105,9 @@ class ExPostResult:
     fiscal: FiscalResult | None
     options: dict[str, Any] = field(default_factory=dict)
     provenance: dict[str, Any] = field(default_factory=dict)
+    #: what each published number rests on, for the report's disclosure control
+    #: (:func:`disclosure_basis`)
+    disclosure: dict[str, Any] = field(default_factory=dict)
 
     @property
     def main(self) -> OutcomeEvaluation:
@@ -144,7 +147,42 @@ class ExPostResult:
             "fiscal": None if self.fiscal is None else self.fiscal.to_dict(),
             "options": self.options,
             "provenance": self.provenance,
+            "disclosure": self.disclosure,
         })
+
+
+def disclosure_basis(df: pd.DataFrame, outcomes: list[str], ledger: pd.DataFrame,
+                     policy_id: str, window: tuple[int, int]) -> dict[str, Any]:
+    """The firms behind the report's numbers (:func:`evalkit.report.disclosure.firm_basis`):
+
+    * ``treated``: the treated firms of the estimation sample, behind every overall effect, the
+      TWFE estimate, the pre-trend test and the benefit side of the fiscal metrics; per outcome
+      ``{n, magnitude, top_share}`` with each firm's magnitude its summed absolute outcome over
+      the window (an effect on an outcome one firm dominates would show that firm's change);
+    * ``cohorts``: the same per cohort (keys are years as strings), behind the cohort effects
+      and, combined over the cohorts observed at an event time, the event-study points;
+    * ``payments``: the policy's recipients in the window and the largest one's share of the
+      money paid, behind the cost and every fiscal metric.
+    """
+    from evalkit.report.disclosure import firm_basis
+
+    treated = df.loc[df["g"] > 0]
+
+    def per_outcome(rows: pd.DataFrame) -> dict[str, Any]:
+        out = {o: firm_basis(rows[o].astype(float), rows["firm_id"].astype(str).tolist())
+               for o in outcomes}
+        return {"n": int(rows["firm_id"].nunique()), "outcomes": out}
+
+    led = ledger.loc[ledger["policy_id"].astype(str) == str(policy_id)]
+    year = pd.to_datetime(led["date"], errors="coerce").dt.year
+    led = led.loc[(year >= window[0]) & (year <= window[1])]
+    return json_safe({
+        "treated": per_outcome(treated),
+        "cohorts": {str(int(g)): per_outcome(rows)
+                    for g, rows in treated.groupby("g", sort=True)},
+        "payments": firm_basis(pd.to_numeric(led["amount"], errors="coerce"),
+                               led["firm_id"].astype(str).tolist()),
+    })
 
 
 def estimation_sample(tables: dict[str, pd.DataFrame], study: ExPostStudy) -> tuple[StaggeredDesign, pd.DataFrame]:
@@ -370,6 +408,8 @@ def run_ex_post(study: ExPostStudy, tables: dict[str, pd.DataFrame],
         n_excluded_other_policy=design.n_excluded_other_policy, window=window,
         outcomes=outcomes, fiscal=fiscal,
         options=json_safe(study.design.model_dump()),
+        disclosure=disclosure_basis(df, list(study.outcomes), tables["disbursements"],
+                                    study.policy, window),
         provenance={"estimator": "Callaway & Sant'Anna (2021) via evalkit.did.att_gt",
                     "seed": rng_seed,
                     "payments_outside_window": design.n_payments_outside_window},

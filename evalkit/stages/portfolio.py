@@ -26,6 +26,8 @@ from evalkit.portfolio.recommend import Recommendations, align_with_reallocation
 from evalkit.portfolio.scorecard import ScorecardResult, load_scorecard_spec, score_policy
 from evalkit.portfolio.shrinkage import eb_posterior_means
 from evalkit.report.bundle import Bundle, read_bundle
+from evalkit.report.disclosure import max_firm_amount
+from evalkit.report.suppression import policy_basis
 from evalkit.results import json_safe
 from evalkit.study import PortfolioStudy
 
@@ -43,6 +45,8 @@ class PortfolioResult:
     reallocation: ReallocationResult
     classification: pd.DataFrame
     provenance: dict[str, Any] = field(default_factory=dict)
+    #: per policy, what its ex-post numbers rest on (evalkit.report.suppression.policy_basis)
+    disclosure: dict[str, Any] = field(default_factory=dict)
 
     def tidy(self) -> pd.DataFrame:
         return self.ranking.tidy()
@@ -61,6 +65,7 @@ class PortfolioResult:
             "reallocation": self.reallocation.to_dict(),
             "classification": self.classification,
             "provenance": self.provenance,
+            "disclosure": self.disclosure,
         })
 
 
@@ -171,12 +176,18 @@ def run_portfolio(study: PortfolioStudy, tables: dict[str, pd.DataFrame],
                          use="posterior_mean")
     recs = align_with_reallocation(rule_recs, realloc.table)
     classes = classify_policies(tables["policies"], tables["disbursements"], tables["firms"])
+    # the largest recipient's spend per policy, for the report's dominance rule
+    top = max_firm_amount(tables["disbursements"].assign(
+        amount=pd.to_numeric(tables["disbursements"]["amount"], errors="coerce")), "policy_id")
+    classes["max_firm_spend"] = [float(top.get(p, 0.0)) for p in classes["policy_id"]]
     policies = tables["policies"][tables["policies"]["policy_id"].isin(pids)][
         ["policy_id", "name_zh", "name_en", "objective", "instrument", "department"]]
     return PortfolioResult(study.cycle, study.metric, policies.reset_index(drop=True), tuple(cards),
                            ranking, recs, realloc, classes,
                            provenance={"bundles": [str(b.path) for b in bundles],
-                                       "bundle_manifests": [b.manifest_sha256 for b in bundles]})
+                                       "bundle_manifests": [b.manifest_sha256 for b in bundles]},
+                           disclosure={pid: policy_basis(b.results)
+                                       for b, pid in zip(bundles, pids, strict=True)})
 
 
 def bundle_parts(result: PortfolioResult) -> tuple[dict, dict[str, pd.DataFrame], dict[str, bytes]]:

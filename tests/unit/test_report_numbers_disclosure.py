@@ -92,3 +92,65 @@ def test_cell_stats_from_firm_rows():
                                    "total": [20.0, 7.0], "max_firm_total": [15.0, 7.0]}
     s = suppress(out, "n_firms", "total", max_col="max_firm_total", secondary=False)
     assert s.suppressed.tolist() == [False, True]  # C: top firm 75 % <= 85 %; I: 1 firm
+
+
+# ----------------------------------------------------------------------------- issue 18, item 10
+
+def test_two_hidden_one_firm_cells_get_a_complement():
+    """Two 1-firm cells hidden together could be recovered as their 2-firm sum from the total:
+    a third cell is hidden so the hidden set rests on at least 3 firms."""
+    table = pd.DataFrame({"n": [1, 1, 10, 20], "v": [5.0, 7.0, 100.0, 300.0],
+                          "m": [5.0, 7.0, 20.0, 30.0]})
+    s = suppress(table, "n", "v", max_col="m")
+    assert s.primary.tolist() == [True, True, False, False]
+    assert s.suppressed.tolist() == [True, True, True, False]
+    assert s.reasons == ["few", "few", "complementary", None]
+    assert not s.total_hidden
+
+
+def test_dominated_complement_and_total_hidden():
+    # the 91 % cell: adding the small cell keeps the union dominated, so the large one is taken
+    table = pd.DataFrame({"n": [5, 4, 6], "v": [1000.0, 10.0, 900.0],
+                          "m": [910.0, 3.0, 200.0]})
+    s = suppress(table, "n", "v", max_col="m")
+    assert s.reasons == ["dominant", None, "complementary"]
+    # one cell only, hidden: nothing can protect it, so the table total must go
+    lone = suppress(table.iloc[[0]], "n", "v", max_col="m")
+    assert lone.suppressed.tolist() == [True] and lone.total_hidden
+
+
+def test_total_col_separates_magnitude_from_estimate():
+    """An effect is decided on the magnitude behind it, not on the estimate's own value."""
+    table = pd.DataFrame({"n": [5, 5], "att": [0.1, -0.2], "mag": [100.0, 100.0],
+                          "top": [90.0, 10.0]})
+    s = suppress(table, "n", ["att"], max_col="top", total_col="mag", secondary=False)
+    assert s.reasons == ["dominant", None]
+
+
+def test_rule_from_the_study_and_the_bases():
+    from evalkit.report.disclosure import Rule, firm_basis, union_basis
+
+    assert Rule.of({}) == Rule(3, 0.85)
+    rule = Rule.of({"study": {"report": {"disclosure": {"min_firms": 5, "dominance": 0.6}}}})
+    assert rule == Rule(5, 0.6)
+    b = firm_basis(pd.Series([91.0, 4.0, 5.0]), ["a", "b", "c"])
+    assert b["n"] == 3 and b["top_share"] == pytest.approx(0.91)
+    assert Rule().reason(b) == "dominant" and rule.reason(b) == "few"
+    assert Rule().reason({"n": 0, "top_share": 0.0}) is None       # nothing paid: no firm's data
+    assert Rule().reason(None) == "few"                             # unknown basis: not safe
+    both = union_basis([{"n": 1, "magnitude": 10.0, "top_share": 1.0},
+                        {"n": 2, "magnitude": 90.0, "top_share": 0.5}])
+    assert both["n"] == 3 and both["top_share"] == pytest.approx(0.45)
+
+
+def test_statement_lists_what_was_hidden_in_both_languages():
+    from evalkit.report.disclosure import Rule
+    from evalkit.report.suppression import Hidden, statement
+
+    rule = Rule()
+    none = statement(rule, [], "en")
+    assert "No number in this report had to be hidden" in none
+    text = statement(rule, [Hidden("Fiscal metrics", "MVPF (district)", "dominant")], "en")
+    assert "- Fiscal metrics: MVPF (district) (one firm holds more than 85%)" in text
+    zh = statement(rule, [Hidden("财政绩效指标", "区级", "few")], "zh")
+    assert "隐去了以下 1 项" in zh and "企业少于 3 家" in zh
