@@ -259,54 +259,84 @@ review_app = typer.Typer(help="The finance bureau's review log of recommendation
 app.add_typer(review_app, name="review")
 
 
+_STORE_HELP = "Warehouse (DuckDB) holding the review log."
+_ANCHORS_HELP = "Anchor file of the log's heads (default: STORE.review-anchors beside the store)."
+
+
 @review_app.command("record")
 def review_record(
-    store: Annotated[Path, typer.Option("--store", help="Warehouse (DuckDB) holding the review log.")],
+    store: Annotated[Path, typer.Option("--store", help=_STORE_HELP)],
     recommendation: Annotated[str, typer.Option("--id", help="Recommendation id, e.g. 2026-P01.")],
     decision: Annotated[str, typer.Option("--decision", help="accept, modify or reject.")],
     reviewer: Annotated[str, typer.Option("--reviewer", help="Who decides.")],
     comment: Annotated[str, typer.Option("--comment", help="Why.")] = "",
+    anchors: Annotated[Path | None, typer.Option("--anchors", help=_ANCHORS_HELP)] = None,
 ) -> None:
-    """Record a decision on one recommendation."""
+    """Record a decision on one recommendation; prints the log's new head hash."""
     from evalkit.portfolio.review_log import record_review
 
-    row = record_review(store, recommendation, decision, comment, reviewer)
+    row = record_review(store, recommendation, decision, comment, reviewer, anchors=anchors)
     console.print(t("cli.review.recorded", _lang(), seq=row["seq"], id=recommendation,
-                    decision=decision))
+                    decision=decision), markup=False)
+    console.print(t("cli.review.head", _lang(), head=row["hash"]), markup=False, soft_wrap=True)
 
 
 @review_app.command("list")
 def review_list(
-    store: Annotated[Path, typer.Option("--store", help="Warehouse (DuckDB) holding the review log.")],
+    store: Annotated[Path, typer.Option("--store", help=_STORE_HELP)],
 ) -> None:
-    """Show the review history."""
+    """Show the review history (the store is opened read-only)."""
     from evalkit.portfolio.review_log import review_history
 
     frame = review_history(store)
     table = Table()
-    for col in ("seq", "recommendation_id", "decision", "reviewer", "comment", "timestamp"):
+    for col in ("seq", "recommendation_id", "decision", "reviewer", "os_user", "comment",
+                "timestamp"):
         table.add_column(col)
     for r in frame.itertuples(index=False):
         table.add_row(str(r.seq), str(r.recommendation_id), str(r.decision), str(r.reviewer),
-                      str(r.comment), str(r.timestamp)[:19])
+                      str(r.os_user or ""), str(r.comment), str(r.timestamp)[:19])
     console.print(table)
 
 
 @review_app.command("verify")
 def review_verify(
-    store: Annotated[Path, typer.Option("--store", help="Warehouse (DuckDB) holding the review log.")],
+    store: Annotated[Path, typer.Option("--store", help=_STORE_HELP)],
+    head: Annotated[str | None, typer.Option("--head", help="A head hash kept elsewhere (a report, an export); it must be in the log.")] = None,
+    anchors: Annotated[Path | None, typer.Option("--anchors", help=_ANCHORS_HELP)] = None,
 ) -> None:
-    """Check the hash chain: any edit or deletion of history is reported (exit code 2)."""
+    """Check the hash chain, its anchors and a head kept elsewhere: any edit, deletion or
+    insertion of history is reported (exit code 2). The store is opened read-only."""
     from evalkit.errors import DataError
-    from evalkit.portfolio.review_log import verify_review_log
+    from evalkit.portfolio.review_log import audit_review_log
 
-    ok, bad = verify_review_log(store)
-    if not ok:
-        raise DataError(t("cli.review.tampered", _lang(), seq=bad), file=str(store),
+    lang = _lang()
+    audit = audit_review_log(store, anchors=anchors, head=head)
+    if not audit.ok:
+        en = "; ".join(p[0] for p in audit.problems)
+        zh = "；".join(p[1] for p in audit.problems)
+        raise DataError(t("cli.review.tampered", "en", problems=en), file=str(store),
                         fix="restore the review log from a backup and re-record the decisions",
-                        zh=t("cli.review.tampered", "zh", seq=bad),
+                        zh=t("cli.review.tampered", "zh", problems=zh),
                         fix_zh="请从备份恢复审核记录，并重新录入各项决定")
-    console.print(t("cli.review.ok", _lang()))
+    console.print(t("cli.review.ok", lang, n=audit.n), markup=False)
+    console.print(t("cli.review.head", lang, head=audit.head), markup=False, soft_wrap=True)
+    if not audit.anchored and audit.n:
+        console.print(t("cli.review.unanchored", lang), markup=False)
+
+
+@review_app.command("export")
+def review_export(
+    store: Annotated[Path, typer.Option("--store", help=_STORE_HELP)],
+    out: Annotated[Path, typer.Option("--out", help="JSON file to write: the log, its head and the audit's verdict.")],
+    anchors: Annotated[Path | None, typer.Option("--anchors", help=_ANCHORS_HELP)] = None,
+) -> None:
+    """Export the review log with its head hash (the store is opened read-only)."""
+    from evalkit.portfolio.review_log import export_review_log
+
+    doc = export_review_log(store, out, anchors=anchors)
+    console.print(t("cli.review.exported", _lang(), n=doc["entries"], out=str(out)), markup=False)
+    console.print(t("cli.review.head", _lang(), head=doc["head"]), markup=False, soft_wrap=True)
 
 
 @app.command()
