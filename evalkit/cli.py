@@ -173,26 +173,37 @@ def ingest(
 def datasets(
     store: Annotated[Path, typer.Option("--store", help="DuckDB warehouse file.")],
 ) -> None:
-    """List the dataset versions in a warehouse."""
+    """List the dataset versions in a warehouse, each checked against its ingest checksums."""
     from evalkit.io import list_datasets
+    from evalkit.io.warehouse import dataset_status
 
     lang = _lang()
     frame = list_datasets(store)
+    status = dataset_status(store)
     if frame.empty:
         console.print(t("cli.datasets.none", lang, store=str(store)))
         return
     import json
 
     table = Table(title=t("cli.datasets.title", lang, store=str(store)))
-    for col in ("dataset_id", "sha256", "created_at", "files", "rows accepted"):
+    for col in ("dataset_id", "sha256", "created_at", "files", "rows accepted", "integrity"):
         table.add_column(col, no_wrap=True)
     for row in frame.itertuples(index=False):
         files = json.loads(row.source_files) if isinstance(row.source_files, str) else row.source_files
         counts = json.loads(row.counts) if isinstance(row.counts, str) else row.counts
         accepted = sum(int(c.get("accepted", 0)) for c in counts.values())
         table.add_row(str(row.dataset_id), str(row.sha256)[:16], str(row.created_at)[:19],
-                      str(len(files)), f"{accepted:,}")
+                      str(len(files)), f"{accepted:,}",
+                      t("cli.datasets.edited", lang, tables=", ".join(changed))
+                      if (changed := status.get(row.dataset_id)) else
+                      t("cli.datasets.intact", lang))
     console.print(table)
+    edited = [i for i, c in status.items() if c]
+    if edited:
+        from evalkit.io.integrity import edited_error
+
+        raise edited_error(str(store), ", ".join(edited), sorted({x for i in edited
+                                                                  for x in status[i]}))
 
 
 @app.command()
@@ -248,9 +259,10 @@ def verify(
     result = verify_report_dir(path)
     console.print(result.summary(), markup=False)
     if not result.ok:
-        raise DataError(t("cli.verify.failed", _lang(), n=len(result.mismatched)), file=str(path),
+        n = len(result.mismatched) + len(result.provenance_mismatches)
+        raise DataError(t("cli.verify.failed", "en", n=n), file=str(path),
                         fix="re-run the study with `evalkit run` and render the report again",
-                        zh=t("cli.verify.failed", "zh", n=len(result.mismatched)),
+                        zh=t("cli.verify.failed", "zh", n=n),
                         fix_zh="请用 `evalkit run` 重新运行研究配置并重新渲染报告")
 
 
