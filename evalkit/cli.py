@@ -177,26 +177,37 @@ def ingest(
 def datasets(
     store: Annotated[Path, typer.Option("--store", help="DuckDB warehouse file.")],
 ) -> None:
-    """List the dataset versions in a warehouse."""
+    """List the dataset versions in a warehouse, each checked against its ingest checksums."""
     from evalkit.io import list_datasets
+    from evalkit.io.warehouse import dataset_status
 
     lang = _lang()
     frame = list_datasets(store)
+    status = dataset_status(store)
     if frame.empty:
         console.print(t("cli.datasets.none", lang, store=escape.rich(store)))
         return
     import json
 
     table = Table(title=t("cli.datasets.title", lang, store=escape.rich(store)))
-    for col in ("dataset_id", "sha256", "created_at", "files", "rows accepted"):
+    for col in ("dataset_id", "sha256", "created_at", "files", "rows accepted", "integrity"):
         table.add_column(col, no_wrap=True)
     for row in frame.itertuples(index=False):
         files = json.loads(row.source_files) if isinstance(row.source_files, str) else row.source_files
         counts = json.loads(row.counts) if isinstance(row.counts, str) else row.counts
         accepted = sum(int(c.get("accepted", 0)) for c in counts.values())
         table.add_row(str(row.dataset_id), str(row.sha256)[:16], str(row.created_at)[:19],
-                      str(len(files)), f"{accepted:,}")
+                      str(len(files)), f"{accepted:,}",
+                      t("cli.datasets.edited", lang, tables=", ".join(changed))
+                      if (changed := status.get(row.dataset_id)) else
+                      t("cli.datasets.intact", lang))
     console.print(table)
+    edited = [i for i, c in status.items() if c]
+    if edited:
+        from evalkit.io.integrity import edited_error
+
+        raise edited_error(str(store), ", ".join(edited), sorted({x for i in edited
+                                                                  for x in status[i]}))
 
 
 @app.command()
@@ -252,9 +263,10 @@ def verify(
     result = verify_report_dir(path)
     console.print(result.summary(), markup=False)
     if not result.ok:
-        raise DataError(t("cli.verify.failed", _lang(), n=len(result.mismatched)), file=str(path),
+        n = len(result.mismatched) + len(result.provenance_mismatches)
+        raise DataError(t("cli.verify.failed", "en", n=n), file=str(path),
                         fix="re-run the study with `evalkit run` and render the report again",
-                        zh=t("cli.verify.failed", "zh", n=len(result.mismatched)),
+                        zh=t("cli.verify.failed", "zh", n=n),
                         fix_zh="请用 `evalkit run` 重新运行研究配置并重新渲染报告")
 
 
@@ -263,54 +275,85 @@ review_app = typer.Typer(help="The finance bureau's review log of recommendation
 app.add_typer(review_app, name="review")
 
 
+_STORE_HELP = "Warehouse (DuckDB) holding the review log."
+_ANCHORS_HELP = "Anchor file of the log's heads (default: STORE.review-anchors beside the store)."
+
+
 @review_app.command("record")
 def review_record(
-    store: Annotated[Path, typer.Option("--store", help="Warehouse (DuckDB) holding the review log.")],
+    store: Annotated[Path, typer.Option("--store", help=_STORE_HELP)],
     recommendation: Annotated[str, typer.Option("--id", help="Recommendation id, e.g. 2026-P01.")],
     decision: Annotated[str, typer.Option("--decision", help="accept, modify or reject.")],
     reviewer: Annotated[str, typer.Option("--reviewer", help="Who decides.")],
     comment: Annotated[str, typer.Option("--comment", help="Why.")] = "",
+    anchors: Annotated[Path | None, typer.Option("--anchors", help=_ANCHORS_HELP)] = None,
 ) -> None:
-    """Record a decision on one recommendation."""
+    """Record a decision on one recommendation; prints the log's new head hash."""
     from evalkit.portfolio.review_log import record_review
 
-    row = record_review(store, recommendation, decision, comment, reviewer)
-    console.print(t("cli.review.recorded", _lang(), seq=row["seq"],
-                    id=escape.rich(recommendation), decision=escape.rich(decision)))
+    row = record_review(store, recommendation, decision, comment, reviewer, anchors=anchors)
+    console.print(t("cli.review.recorded", _lang(), seq=row["seq"], id=recommendation,
+                    decision=decision), markup=False)
+    console.print(t("cli.review.head", _lang(), head=row["hash"]), markup=False, soft_wrap=True)
 
 
 @review_app.command("list")
 def review_list(
-    store: Annotated[Path, typer.Option("--store", help="Warehouse (DuckDB) holding the review log.")],
+    store: Annotated[Path, typer.Option("--store", help=_STORE_HELP)],
 ) -> None:
-    """Show the review history."""
+    """Show the review history (the store is opened read-only)."""
     from evalkit.portfolio.review_log import review_history
 
     frame = review_history(store)
     table = Table()
-    for col in ("seq", "recommendation_id", "decision", "reviewer", "comment", "timestamp"):
+    for col in ("seq", "recommendation_id", "decision", "reviewer", "os_user", "comment",
+                "timestamp"):
         table.add_column(col)
     for r in frame.itertuples(index=False):
-        table.add_row(*(escape.rich(v) for v in (r.seq, r.recommendation_id, r.decision,
-                                                 r.reviewer, r.comment, str(r.timestamp)[:19])))
+        table.add_row(*(escape.rich(v) for v in (r.seq, r.recommendation_id, r.decision, r.reviewer,
+                                                 r.os_user or "", r.comment,
+                                                 str(r.timestamp)[:19])))
     console.print(table)
 
 
 @review_app.command("verify")
 def review_verify(
-    store: Annotated[Path, typer.Option("--store", help="Warehouse (DuckDB) holding the review log.")],
+    store: Annotated[Path, typer.Option("--store", help=_STORE_HELP)],
+    head: Annotated[str | None, typer.Option("--head", help="A head hash kept elsewhere (a report, an export); it must be in the log.")] = None,
+    anchors: Annotated[Path | None, typer.Option("--anchors", help=_ANCHORS_HELP)] = None,
 ) -> None:
-    """Check the hash chain: any edit or deletion of history is reported (exit code 2)."""
+    """Check the hash chain, its anchors and a head kept elsewhere: any edit, deletion or
+    insertion of history is reported (exit code 2). The store is opened read-only."""
     from evalkit.errors import DataError
-    from evalkit.portfolio.review_log import verify_review_log
+    from evalkit.portfolio.review_log import audit_review_log
 
-    ok, bad = verify_review_log(store)
-    if not ok:
-        raise DataError(t("cli.review.tampered", _lang(), seq=bad), file=str(store),
+    lang = _lang()
+    audit = audit_review_log(store, anchors=anchors, head=head)
+    if not audit.ok:
+        en = "; ".join(p[0] for p in audit.problems)
+        zh = "；".join(p[1] for p in audit.problems)
+        raise DataError(t("cli.review.tampered", "en", problems=en), file=str(store),
                         fix="restore the review log from a backup and re-record the decisions",
-                        zh=t("cli.review.tampered", "zh", seq=bad),
+                        zh=t("cli.review.tampered", "zh", problems=zh),
                         fix_zh="请从备份恢复审核记录，并重新录入各项决定")
-    console.print(t("cli.review.ok", _lang()))
+    console.print(t("cli.review.ok", lang, n=audit.n), markup=False)
+    console.print(t("cli.review.head", lang, head=audit.head), markup=False, soft_wrap=True)
+    if not audit.anchored and audit.n:
+        console.print(t("cli.review.unanchored", lang), markup=False)
+
+
+@review_app.command("export")
+def review_export(
+    store: Annotated[Path, typer.Option("--store", help=_STORE_HELP)],
+    out: Annotated[Path, typer.Option("--out", help="JSON file to write: the log, its head and the audit's verdict.")],
+    anchors: Annotated[Path | None, typer.Option("--anchors", help=_ANCHORS_HELP)] = None,
+) -> None:
+    """Export the review log with its head hash (the store is opened read-only)."""
+    from evalkit.portfolio.review_log import export_review_log
+
+    doc = export_review_log(store, out, anchors=anchors)
+    console.print(t("cli.review.exported", _lang(), n=doc["entries"], out=str(out)), markup=False)
+    console.print(t("cli.review.head", _lang(), head=doc["head"]), markup=False, soft_wrap=True)
 
 
 @app.command()

@@ -42,6 +42,8 @@ STRINGS: dict[str, dict[str, str]] = {
         "zh": "与仓库 {store} 中的数据集版本 {id} 完全相同，未新增",
     },
     "cli.datasets.title": {"en": "Dataset versions in {store}", "zh": "{store} 中的数据集版本"},
+    "cli.datasets.intact": {"en": "intact", "zh": "完整"},
+    "cli.datasets.edited": {"en": "EDITED after ingest: {tables}", "zh": "入库后被改动：{tables}"},
     "cli.datasets.none": {"en": "No datasets in {store}", "zh": "{store} 中没有数据集"},
     "cli.demo.summary": {"en": "Demo district summary", "zh": "示范辖区概览"},
     "cli.demo.firms": {"en": "firms", "zh": "企业数"},
@@ -53,9 +55,16 @@ STRINGS: dict[str, dict[str, str]] = {
     "cli.review.recorded": {
         "en": "Recorded #{seq}: {id} -> {decision}", "zh": "已记录第 {seq} 条：{id} -> {decision}"},
     "cli.review.tampered": {
-        "en": "the review log was altered at entry {seq}", "zh": "审核记录在第 {seq} 条处被改动"},
-    "cli.review.ok": {"en": "Review log intact: every entry matches its hash chain",
-                      "zh": "审核记录完整：每一条均与哈希链一致"},
+        "en": "the review log was altered: {problems}", "zh": "审核记录被改动：{problems}"},
+    "cli.review.ok": {"en": "Review log intact: {n} entries match their hash chain and anchors",
+                      "zh": "审核记录完整：{n} 条记录均与哈希链及锚点一致"},
+    "cli.review.head": {"en": "Head of the log: {head}", "zh": "审核记录链头：{head}"},
+    "cli.review.unanchored": {
+        "en": "No anchor file beside the store and no --head given: deleted newest entries "
+              "cannot be detected",
+        "zh": "数据仓库旁没有锚点文件，也未给出 --head：无法发现最新记录被删除"},
+    "cli.review.exported": {"en": "{n} entries written to {out}",
+                            "zh": "已将 {n} 条记录写入 {out}"},
     "cli.demo.ranking": {"en": "Policies ranked by district fiscal return (yuan of district tax per yuan)",
                          "zh": "按区级财政回报排序（每元补贴带来的区级税收）"},
     "cli.demo.col.policy": {"en": "policy", "zh": "政策"},
@@ -71,8 +80,8 @@ STRINGS: dict[str, dict[str, str]] = {
                                 "zh": "共隔离 {n} 行（显示前 {shown} 行）："},
     "cli.problems.warning": {"en": "{n} warnings (first {shown}):",
                              "zh": "共 {n} 条警告（显示前 {shown} 条）："},
-    "cli.verify.failed": {"en": "{n} files differ from their recomputation",
-                          "zh": "{n} 个文件与重新计算的结果不一致"},
+    "cli.verify.failed": {"en": "{n} files or provenance entries differ from their recomputation",
+                          "zh": "{n} 个文件或来源信息条目与重新计算的结果不一致"},
     "cli.step.synth": {"en": "Synthesizing the district", "zh": "生成合成辖区"},
     "cli.step.validate": {"en": "Validating", "zh": "校验"},
     "cli.step.ingest": {"en": "Ingesting", "zh": "入库"},
@@ -412,6 +421,13 @@ STRINGS.update({
         "en": "The review log (hash chain {chain}) holds {n} decisions for this cycle:"},
     "report.portfolio.review.intact": {"zh": "完整", "en": "intact"},
     "report.portfolio.review.broken": {"zh": "在第 {seq} 条处被改动", "en": "altered at entry {seq}"},
+    "report.portfolio.review.unanchored_broken": {
+        "zh": "与其锚点不符（记录被删除或改写）",
+        "en": "not matching its anchors (entries deleted or rewritten)"},
+    "report.portfolio.review.head": {
+        "zh": "审核记录链头哈希为 `{head}`（可用 `evalkit review verify --head` 核对）。",
+        "en": "The head of the review log is `{head}` (check it with `evalkit review verify "
+              "--head`)."},
     "report.portfolio.tbl.review": {"zh": "财政局审核决定", "en": "The finance bureau's decisions"},
     "report.portfolio.col.decision_taken": {"zh": "决定", "en": "Decision"},
     "report.portfolio.col.reviewer": {"zh": "审核人", "en": "Reviewer"},
@@ -631,16 +647,24 @@ CLI_HELP_ZH: dict[str, str] = {
     "demo.bootstrap": "覆盖研究配置中的自助法抽样次数。",
     "demo.reports": "渲染报告。",
     "review": "财政部门对建议的审核记录（只追加、哈希链）。",
-    "review record": "记录对一条建议的决定。",
+    "review record": "记录对一条建议的决定；打印审核记录的新链头哈希。",
+    "review record.anchors": "审核记录链头的锚点文件（默认：数据仓库旁的 STORE.review-anchors）。",
     "review record.store": "存放审核记录的数据仓库（DuckDB）。",
     "review record.recommendation": "建议编号，如 2026-P01。",
     "review record.decision": "accept（采纳）、modify（修改）或 reject（否决）。",
     "review record.reviewer": "决定人。",
     "review record.comment": "理由。",
-    "review list": "显示审核历史。",
+    "review list": "显示审核历史（以只读方式打开数据仓库）。",
     "review list.store": "存放审核记录的数据仓库（DuckDB）。",
-    "review verify": "校验哈希链：历史记录的任何修改或删除都会被报告（退出码 2）。",
+    "review verify": "校验哈希链、锚点及另行保存的链头：历史记录的任何修改、删除或插入都会被报告"
+                     "（退出码 2）。以只读方式打开数据仓库。",
     "review verify.store": "存放审核记录的数据仓库（DuckDB）。",
+    "review verify.head": "另行保存的链头哈希（报告或导出文件中）；它必须在审核记录中。",
+    "review verify.anchors": "审核记录链头的锚点文件（默认：数据仓库旁的 STORE.review-anchors）。",
+    "review export": "导出审核记录及其链头哈希（以只读方式打开数据仓库）。",
+    "review export.store": "存放审核记录的数据仓库（DuckDB）。",
+    "review export.out": "要写出的 JSON 文件：审核记录、链头及校验结论。",
+    "review export.anchors": "审核记录链头的锚点文件（默认：数据仓库旁的 STORE.review-anchors）。",
 }
 
 

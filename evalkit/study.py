@@ -11,7 +11,6 @@ import hashlib
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
-import yaml
 from pydantic import (
     BaseModel,
     ConfigDict,
@@ -23,6 +22,7 @@ from pydantic import (
 )
 
 from evalkit.errors import ConfigError
+from evalkit.yamlsafe import loads_yaml, read_yaml_bytes
 
 OUTCOMES = ("revenue", "tax_paid", "rd_expense", "employees", "invention_patents", "pct_applications")
 
@@ -253,6 +253,9 @@ class PortfolioStudy(_StudyBase):
     next_year_total: float | None = Field(None, gt=0)
     max_change: float = Field(0.3, gt=0, le=1)
     rank_method: Literal["gaussian", "bootstrap"] = "gaussian"
+    #: combine ex-post bundles computed from different dataset versions (refused by default:
+    #: their estimates would rest on different data)
+    allow_mixed_datasets: bool = False
 
 
 Study = Annotated[ExPostStudy | ExAnteStudy | MonitorStudy | PortfolioStudy, Field(discriminator="stage")]
@@ -340,16 +343,9 @@ def load_study(path: Path | str) -> tuple[Any, str]:
     Relative paths in the study are resolved against the study file's folder.
     """
     path = Path(path)
-    try:
-        raw = path.read_bytes()
-    except OSError as exc:
-        raise ConfigError(f"{path}: cannot read the study file ({exc.strerror})",
-                          zh=f"{path}：无法读取研究配置文件（{exc.strerror}）") from None
-    try:
-        doc = yaml.safe_load(raw.decode("utf-8"))
-    except (yaml.YAMLError, UnicodeDecodeError) as exc:
-        raise ConfigError(f"{path}: not valid UTF-8 YAML ({exc})",
-                          zh=f"{path}：不是有效的 UTF-8 YAML（{exc}）") from None
+    what = ("study file", "研究配置文件")
+    raw = read_yaml_bytes(path, what)
+    doc = loads_yaml(raw, path, what)
     if not isinstance(doc, dict):
         raise ConfigError(f"{path}: a study is a YAML mapping with a 'stage' key",
                           zh=f"{path}：研究配置须为含 'stage' 键的 YAML 映射")

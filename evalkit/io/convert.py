@@ -35,7 +35,7 @@ import pyarrow.compute as pc
 from evalkit.io.aliases import norm, value_map
 from evalkit.io.arrowtext import any_byte, arrow_strings, byte_set, only_where
 from evalkit.io.reasons import Bilingual
-from evalkit.io.schemas import Column
+from evalkit.io.schemas import MONEY_MAX, Column
 from evalkit.io.uscc import uscc_problem, valid_uscc_array
 
 _GROUPED = r"[+-]?[0-9]{1,3}(?:,[0-9]{3})+(?:\.[0-9]*)?"
@@ -179,13 +179,51 @@ def convert_uscc(text: pd.Series, col: Column) -> Converted:
                      [*_missing(text, col), Problem(bad, "bad_uscc", detail)])
 
 
+def _out_of_range(values: np.ndarray, col: Column, huge: np.ndarray
+                  ) -> tuple[np.ndarray, Callable[[np.ndarray], list]]:
+    """Cells of a converted number column outside what can be stored or believed: an integer
+    beyond 2^53 (float64 would change it), a value made infinite by the header's unit, money
+    above :data:`MONEY_MAX` yuan, a value outside the column's ``bounds`` (calendar years).
+    Returns (mask, detail by position)."""
+    finite = np.isfinite(values)
+    infinite = ~np.isnan(values) & ~finite
+    money = (finite & (np.abs(values) > MONEY_MAX) if col.kind == "money"
+             else np.zeros(len(values), dtype=bool))
+    outside = np.zeros(len(values), dtype=bool)
+    if col.bounds is not None:
+        lo, hi = col.bounds
+        outside = finite & ((values < lo) | (values > hi))
+    details = (
+        (huge, Bilingual(" (beyond ±2^53 = 9,007,199,254,740,992: it cannot be stored exactly)",
+                         "（超出 ±2^53 = 9,007,199,254,740,992，无法精确保存）")),
+        (infinite, Bilingual(" (too large once converted to yuan by the header's unit)",
+                             "（按表头单位换算为元后过大）")),
+        (money, Bilingual(f" (above {MONEY_MAX:.0e} yuan)", f"（超过 {MONEY_MAX:.0e} 元）")),
+        (outside, Bilingual(f" (accepted: {col.bounds[0]:g} to {col.bounds[1]:g})"
+                            if col.bounds else "",
+                            f"（可接受范围：{col.bounds[0]:g} 至 {col.bounds[1]:g}）"
+                            if col.bounds else "")),
+    )
+    mask = huge | infinite | money | outside
+
+    def detail(pos: np.ndarray) -> list:
+        out = []
+        for p in pos.tolist():
+            out.append(next((d for m, d in details if m[p]), ""))
+        return out
+
+    return mask, detail
+
+
 def convert_number(text: pd.Series, col: Column, factor: float = 1.0) -> Converted:
     values, bad = parse_numbers(text)
     problems = [*_missing(text, col)]
     detail: Detail = ""
+    huge = np.zeros(len(values), dtype=bool)
     if col.kind == "int":
-        frac = ~bad & ~np.isnan(values) & ((values != np.round(values))
-                                          | (np.abs(values) > _MAX_EXACT_INT))
+        ok = ~bad & ~np.isnan(values)
+        frac = ok & (values != np.round(values))
+        huge = ok & ~frac & (np.abs(values) >= _MAX_EXACT_INT)
         if frac.any():
             def detail(pos: np.ndarray, frac=frac) -> list:
                 return [_WHOLE_NUMBER if f else "" for f in frac[pos]]
@@ -194,7 +232,12 @@ def convert_number(text: pd.Series, col: Column, factor: float = 1.0) -> Convert
     problems.append(Problem(bad, "not_a_number", detail))
     if factor != 1.0:
         # the factor is a power of ten: round away float noise (123.4567 万元 -> 1234567 yuan)
-        values = np.round(values * factor, 6)
+        with np.errstate(over="ignore", invalid="ignore"):
+            values = np.round(values * factor, 6)
+    out, out_detail = _out_of_range(values, col, huge)
+    if out.any():
+        problems.append(Problem(out, "out_of_range", out_detail))
+        values[out] = np.nan
     if col.nonnegative:
         neg = ~np.isnan(values) & (values < 0)
         problems.append(Problem(neg, "negative_value"))

@@ -25,6 +25,7 @@ from __future__ import annotations
 import datetime as _dt
 import hashlib
 import io
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -61,6 +62,8 @@ class RawTable:
     n_header_fields: int
     bad_rows: tuple[tuple[int, int], ...]
     sha256: str
+    #: cells the reader could not read faithfully: (physical row, header position, reason)
+    flagged: tuple[tuple[int, int, str], ...] = ()
 
     @property
     def file(self) -> str:
@@ -83,13 +86,57 @@ def _is_utf8(data: bytes) -> bool:
     return True
 
 
+#: Characters of Chinese text: CJK ideographs, CJK punctuation, full-width forms.
+_CHINESE = re.compile("[\u3000-\u303f\u3400-\u4dbf\u4e00-\u9fff\uff00-\uffef]")
+
+
+def _utf8_chinese(line: bytes) -> bool:
+    """Whether a line with non-ASCII bytes is UTF-8 Chinese text (every non-ASCII character a
+    Chinese one): GBK bytes almost never form such a line by chance."""
+    try:
+        text = line.decode("utf-8")
+    except UnicodeDecodeError:
+        return False
+    wide = [c for c in text if ord(c) > 0x7F]
+    return all(_CHINESE.match(c) for c in wide)
+
+
+def _check_one_encoding(data: bytes, file: str) -> None:
+    """Refuse a file that is not UTF-8 throughout yet has lines of UTF-8 Chinese text beside
+    lines in another encoding (GBK): one decoding would turn the others into mojibake."""
+    arr = np.frombuffer(data, dtype=np.uint8)
+    high = np.flatnonzero(arr >= 0x80)
+    if len(high) == 0:
+        return
+    newline = np.flatnonzero(arr == 0x0A)
+    line_of = np.unique(np.searchsorted(newline, high))        # 0-based lines with high bytes
+    starts = np.concatenate([[0], newline + 1])[line_of]
+    ends = np.concatenate([newline, [len(arr)]])[line_of]
+    utf8, other = [], []
+    for k, a, b in zip(line_of.tolist(), starts.tolist(), ends.tolist(), strict=True):
+        (utf8 if _utf8_chinese(data[a:b]) else other).append(k + 1)
+    if utf8 and other:
+        few, kind_en, kind_zh = ((utf8, "UTF-8", "UTF-8") if len(utf8) <= len(other)
+                                 else (other, "not UTF-8 (GBK)", "非 UTF-8（GBK）"))
+        shown = ", ".join(str(n) for n in few[:5]) + (", ..." if len(few) > 5 else "")
+        raise DataError(
+            f"the file mixes text encodings: {len(few):,} line(s) ({shown}) are {kind_en}, "
+            "the other lines with Chinese text are not", file=file,
+            fix="save the whole file in one encoding (UTF-8 or GBK) and ingest it again",
+            zh=f"文件混用了多种文本编码：{len(few):,} 行（第 {shown} 行）为 {kind_zh}，"
+               "其余含中文的行则不是",
+            fix_zh="请将整个文件以同一种编码（UTF-8 或 GBK）保存后重新导入")
+
+
 def utf8_bytes(data: bytes, file: str) -> tuple[bytes, int, str]:
     """CSV bytes as UTF-8: strict UTF-8 (a byte-order mark allowed), else GB18030 re-encoded.
+    A file of mixed encodings (some lines UTF-8 Chinese text, others not) is refused.
     Returns (bytes, where the text starts (after the mark), encoding read)."""
     if _is_utf8(data):
         if data.startswith(_BOM):
             return data, len(_BOM), "utf-8-sig"
         return data, 0, "utf-8"
+    _check_one_encoding(data, file)
     try:
         text = data.decode("gb18030")
     except UnicodeDecodeError as exc:
@@ -129,25 +176,87 @@ def _cell_text(v: object) -> str:
     return str(v)
 
 
-def _xlsx_records(path: Path) -> tuple[Records, bytes]:
+#: Limits of an Excel workbook: the bytes its parts unpack to (as the zip declares them; Python's
+#: zipfile never yields more than declared) and the cells of the sheet read (the widest table
+#: has 11 columns, a sheet at most 1,048,576 rows).
+XLSX_MAX_UNPACKED = 1 << 30
+XLSX_MAX_CELLS = 12_000_000
+_FORMULA_TAG = re.compile(rb"<(?:\w+:)?f[\s/>]")
+
+
+def _xlsx_has_formulas(data: bytes, file: str) -> bool:
+    """Whether any worksheet of the workbook holds a formula (a ``<f>`` element); refuses a
+    workbook that unpacks to more than :data:`XLSX_MAX_UNPACKED` bytes."""
+    import zipfile
+
+    try:
+        zf = zipfile.ZipFile(io.BytesIO(data))
+    except zipfile.BadZipFile:
+        return False                      # openpyxl reports the damaged workbook
+    with zf:
+        parts = zf.infolist()
+        unpacked = sum(p.file_size for p in parts)
+        if unpacked > XLSX_MAX_UNPACKED:
+            raise DataError(
+                f"the workbook unpacks to {unpacked:,} bytes, more than {XLSX_MAX_UNPACKED:,}",
+                file=file, fix="save the table as CSV, or split it into smaller workbooks",
+                zh=f"该工作簿解压后为 {unpacked:,} 字节，超过上限 {XLSX_MAX_UNPACKED:,}",
+                fix_zh="请将该表另存为 CSV，或拆分为较小的工作簿")
+        for p in parts:
+            if not p.filename.startswith("xl/worksheets/"):
+                continue
+            with zf.open(p) as f:
+                tail = b""
+                while chunk := f.read(1 << 22):
+                    if _FORMULA_TAG.search(tail + chunk):
+                        return True
+                    tail = chunk[-16:]
+    return False
+
+
+def _xlsx_records(path: Path) -> tuple[Records, bytes, tuple[tuple[int, int, str], ...]]:
+    """The first sheet's records, the bytes, and the cells holding a formula without a saved
+    value ((physical row, header position, reason))."""
     import openpyxl
 
     data = path.read_bytes()
+    file = str(path)
+    formulas = _xlsx_has_formulas(data, file)
+    too_many = DataError(f"the sheet has more than {XLSX_MAX_CELLS:,} cells", file=file,
+                         fix="save the table as CSV or Parquet",
+                         zh=f"该工作表的单元格超过 {XLSX_MAX_CELLS:,} 个",
+                         fix_zh="请将该表另存为 CSV 或 Parquet")
+    flagged: list[tuple[int, int, str]] = []
     try:
         wb = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
         try:
             ws = wb.worksheets[0]
-            records = [[_cell_text(v) for v in row] for row in ws.iter_rows(values_only=True)]
+            records, cells = [], 0
+            for row in ws.iter_rows(values_only=True):
+                cells += len(row)
+                if cells > XLSX_MAX_CELLS:
+                    raise too_many
+                records.append([_cell_text(v) for v in row])
         finally:
             wb.close()
+        if formulas:
+            wb = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=False)
+            try:
+                for i, row in enumerate(wb.worksheets[0].iter_rows()):
+                    for j, cell in enumerate(row):
+                        if getattr(cell, "data_type", None) == "f" and not (
+                                j < len(records[i]) and records[i][j]):
+                            flagged.append((i + 1, j, "formula_without_value"))
+            finally:
+                wb.close()
     except DataError:
         raise
     except Exception as exc:  # openpyxl raises many types on a damaged workbook
         raise DataError(f"cannot be read as an Excel workbook ({type(exc).__name__}: {exc})",
-                        file=str(path), fix="save the file as .xlsx (Excel 2007 or later)",
+                        file=file, fix="save the file as .xlsx (Excel 2007 or later)",
                         zh=f"无法作为 Excel 工作簿读取（{type(exc).__name__}：{exc}）",
                         fix_zh="请将文件另存为 .xlsx（Excel 2007 或更高版本）") from None
-    return from_records(records, str(path)), data
+    return from_records(records, file), data, tuple(flagged)
 
 
 def _per_value_text(col: pa.ChunkedArray) -> pa.ChunkedArray:
@@ -239,12 +348,13 @@ def read_table_file(path: str | Path, table: str | None = None) -> RawTable:
     schema = TABLES[name]
 
     encoding: str | None = None
+    flagged: tuple[tuple[int, int, str], ...] = ()
     if suffix == ".parquet":
         rec, data = _parquet_records(path)
     elif suffix == ".csv":
         rec, encoding, data = _csv_records(path)
     else:
-        rec, data = _xlsx_records(path)
+        rec, data, flagged = _xlsx_records(path)
 
     headers = rec.headers
     # only an empty header needs to know whether its column holds anything
@@ -257,4 +367,4 @@ def read_table_file(path: str | Path, table: str | None = None) -> RawTable:
     }, index=pd.RangeIndex(len(rec.rows)))
     return RawTable(path=file, table=name, encoding=encoding, frame=frame, rows=rec.rows,
                     header_map=hmap, n_header_fields=len(headers), bad_rows=tuple(rec.bad),
-                    sha256=hashlib.sha256(data).hexdigest())
+                    sha256=hashlib.sha256(data).hexdigest(), flagged=flagged)

@@ -19,6 +19,11 @@ FIVE_TYPES = ("innovation", "service", "headquarters", "open", "flow")
 SIZE_CLASSES = ("large", "medium", "small", "micro")
 INSTRUMENTS = ("grant", "award", "voucher", "rent_subsidy", "talent_subsidy")
 KPI_LEVELS = ("district", "policy")
+#: Calendar years accepted in any year column.
+YEAR_RANGE = (1900, 2100)
+#: The largest money amount accepted, in yuan after unit scaling (10^15: a thousand trillion
+#: yuan, several times China's GDP); beyond it a value is an entry or unit error.
+MONEY_MAX = 1e15
 
 #: Column kinds. ``money`` is float64 yuan and accepts 元/万元/亿元 unit suffixes in headers;
 #: ``tags`` is a ';'-separated subset of ``allowed``; ``date`` is an ISO calendar date.
@@ -34,6 +39,8 @@ class Column:
     required: bool = True
     nonnegative: bool = False
     allowed: tuple[str, ...] = ()
+    #: plausible (low, high) of a number, inclusive (calendar years: :data:`YEAR_RANGE`)
+    bounds: tuple[float, float] | None = None
 
 
 @dataclass(frozen=True)
@@ -68,8 +75,8 @@ FIRMS = Table(
         Column("five_type_tags", "tags", "五型经济标签", "five-type economy tags",
                required=False, allowed=FIVE_TYPES),
         Column("size_class", "category", "企业规模", "size class", allowed=SIZE_CLASSES),
-        Column("year_registered", "int", "注册年份", "year registered"),
-        Column("year_exited", "int", "注销年份", "year exited", required=False),
+        Column("year_registered", "int", "注册年份", "year registered", bounds=YEAR_RANGE),
+        Column("year_exited", "int", "注销年份", "year exited", required=False, bounds=YEAR_RANGE),
     ),
     key=("firm_id",),
 )
@@ -78,7 +85,7 @@ FIRM_YEARS = Table(
     "firm_years", "企业年度数据", "firm-years",
     (
         Column("firm_id", "uscc", "统一社会信用代码", "unified social credit code"),
-        Column("year", "int", "年份", "year"),
+        Column("year", "int", "年份", "year", bounds=YEAR_RANGE),
         Column("revenue", "money", "营业收入", "operating revenue", nonnegative=True),
         Column("tax_paid", "money", "纳税总额", "tax paid", nonnegative=True),
         Column("rd_expense", "money", "研发费用", "R&D expense", nonnegative=True),
@@ -117,7 +124,7 @@ BUDGETS = Table(
     "budgets", "预算", "budgets",
     (
         Column("policy_id", "str", "政策编号", "policy id"),
-        Column("year", "int", "年份", "year"),
+        Column("year", "int", "年份", "year", bounds=YEAR_RANGE),
         Column("appropriation", "money", "预算金额", "appropriation", nonnegative=True),
     ),
     key=("policy_id", "year"),
@@ -147,9 +154,9 @@ KPI_TARGETS = Table(
         Column("policy_id", "str", "政策编号", "policy id", required=False),
         Column("target", "float", "目标值", "target"),
         Column("unit", "str", "单位", "unit"),
-        Column("target_year", "int", "目标年份", "target year"),
+        Column("target_year", "int", "目标年份", "target year", bounds=YEAR_RANGE),
         Column("baseline", "float", "基期值", "baseline", required=False),
-        Column("baseline_year", "int", "基期年份", "baseline year", required=False),
+        Column("baseline_year", "int", "基期年份", "baseline year", required=False, bounds=YEAR_RANGE),
     ),
     key=("indicator", "level", "policy_id", "target_year"),
 )

@@ -326,6 +326,7 @@ def check_table(raw: RawTable, accepted: Mapping[str, pd.DataFrame],
     for col in schema.columns:
         for p in conv[col.name].problems:
             found.add(p.mask, col.name, p.reason, p.detail)
+    _check_flagged(raw, found)
     if schema.name == "policies":
         _check_policies(raw, conv, found, parse_rule)
     _check_keys(schema, raw, conv, found)
@@ -364,6 +365,20 @@ def check_table(raw: RawTable, accepted: Mapping[str, pd.DataFrame],
         units=MappingProxyType(dict(raw.header_map.units)),
         headers=MappingProxyType(dict(raw.header_map.headers)),
     )
+
+
+def _check_flagged(raw: RawTable, found: _Found) -> None:
+    """The cells the reader flagged (an Excel formula without a saved value), in the columns
+    the table uses; the row is quarantined with the reader's reason."""
+    columns = raw.header_map.columns
+    for row, position, reason in raw.flagged:
+        column = columns[position] if position < len(columns) else None
+        at = np.searchsorted(raw.rows, row)
+        if column is None or at >= len(raw.rows) or raw.rows[at] != row:
+            continue                      # a column the table does not read, or a blank row
+        mask = np.zeros(len(raw.rows), dtype=bool)
+        mask[at] = True
+        found.add(mask, column, reason)
 
 
 def _rows(values: pd.Series, keep: np.ndarray, bad: np.ndarray) -> pd.Series:

@@ -43,6 +43,7 @@ import pyarrow.compute as pc
 
 from evalkit.errors import DataError
 from evalkit.io.arrowtext import arrow_strings, float_text
+from evalkit.io.integrity import changed_tables, edited_error, table_checksums
 from evalkit.io.schemas import TABLE_ORDER, TABLES, Table
 from evalkit.io.validate import PROBLEM_COLUMNS, Progress, ValidationReport, validate_dir
 
@@ -229,6 +230,7 @@ def _create_schema(con: duckdb.DuckDBPyConnection) -> None:
     con.execute("CREATE TABLE IF NOT EXISTS datasets (dataset_id VARCHAR PRIMARY KEY, "
                 "sha256 VARCHAR NOT NULL, created_at TIMESTAMP NOT NULL, source_files JSON, "
                 "counts JSON)")
+    con.execute("ALTER TABLE datasets ADD COLUMN IF NOT EXISTS checksums JSON")
     for name in TABLE_ORDER:
         t = TABLES[name]
         cols = ", ".join(f"{_q(c.name)} {SQL_TYPES[c.kind]}" for c in t.columns)
@@ -267,6 +269,8 @@ def _find_version(store: Path, sha: str) -> DatasetVersion | None:
         if not _has_table(con, "datasets"):
             return None
         rows = con.execute("SELECT dataset_id FROM datasets WHERE sha256 = ?", [sha]).fetchall()
+        # a version edited in place no longer holds this content: ingest it again
+        rows = [r for r in rows if not version_changes(con, r[0])]
     finally:
         con.close()
     return _version(store, rows[0][0]) if rows else None
@@ -308,7 +312,8 @@ def _write_version(con: duckdb.DuckDBPyConnection, report: ValidationReport, sha
                for name, tr in report.tables.items()]
     counts = json.loads(report.counts().set_index("table")[
         ["read", "accepted", "quarantined", "warnings"]].to_json(orient="index"))
-    con.execute("INSERT INTO datasets VALUES (?, ?, ?, ?, ?)",
+    con.execute("INSERT INTO datasets (dataset_id, sha256, created_at, source_files, counts) "
+                "VALUES (?, ?, ?, ?, ?)",
                 [dataset_id, sha, created_at, json.dumps(sources, ensure_ascii=False),
                  json.dumps(counts)])
     total = len(report.tables) + len(PROBLEM_TABLES)
@@ -325,6 +330,8 @@ def _write_version(con: duckdb.DuckDBPyConnection, report: ValidationReport, sha
         if progress:
             progress("write", len(report.tables) + j, total)
         _insert(con, name, dataset_id, frame, ["table_name", *PROBLEM_COLUMNS])
+    con.execute("UPDATE datasets SET checksums = ? WHERE dataset_id = ?",
+                [json.dumps(table_checksums(con, dataset_id)), dataset_id])
     if progress:
         progress("write", total, total)
     return dataset_id
@@ -428,21 +435,62 @@ def load_dataset(store: str | Path, version: str | None = None) -> dict[str, pd.
                         fix=f"use one of: {', '.join(ids)}",
                         zh=f"不存在数据集版本 {version!r}",
                         fix_zh=f"请使用以下之一：{', '.join(ids)}")
-    counts = json.loads(versions.loc[versions["dataset_id"] == version, "counts"].iloc[0])
     con = _connect(store, read_only=True)
-    out: dict[str, pd.DataFrame] = {}
     try:
-        for name in TABLE_ORDER:
-            if name not in counts:
-                continue
-            table = TABLES[name]
-            cols = ", ".join(_q(c) for c in table.column_names)
-            df = con.execute(f"SELECT {cols} FROM {_q(name)} WHERE dataset_id = ?",
-                             [version]).df()
-            out[name] = canonical_dtypes(table, df)
+        out = _read_tables(con, version)
+        changed = version_changes(con, version, out)
     finally:
         con.close()
+    if changed:
+        raise edited_error(str(store), version, changed)
     return out
+
+
+def _read_tables(con: duckdb.DuckDBPyConnection, version: str) -> dict[str, pd.DataFrame]:
+    counts = json.loads(con.execute("SELECT CAST(counts AS VARCHAR) FROM datasets "
+                                    "WHERE dataset_id = ?", [version]).fetchone()[0])
+    out: dict[str, pd.DataFrame] = {}
+    for name in TABLE_ORDER:
+        if name not in counts:
+            continue
+        table = TABLES[name]
+        cols = ", ".join(_q(c) for c in table.column_names)
+        df = con.execute(f"SELECT {cols} FROM {_q(name)} WHERE dataset_id = ?",
+                         [version]).df()
+        out[name] = canonical_dtypes(table, df)
+    return out
+
+
+def version_changes(con: duckdb.DuckDBPyConnection, dataset_id: str,
+                    loaded: dict[str, pd.DataFrame] | None = None) -> list[str]:
+    """The tables of a stored version that changed since its ingest (empty: intact), by the
+    checksums of :mod:`evalkit.io.integrity`; without usable checksums (an older warehouse,
+    another DuckDB), by the content SHA-256 of the version's tables (``loaded``, read if not
+    given) against the recorded one."""
+    have = {r[0] for r in con.execute("SELECT column_name FROM information_schema.columns "
+                                      "WHERE table_name = 'datasets'").fetchall()}
+    sums = "CAST(checksums AS VARCHAR)" if "checksums" in have else "NULL"
+    sha, stored = con.execute(f"SELECT sha256, {sums} FROM datasets WHERE dataset_id = ?",
+                              [dataset_id]).fetchone()
+    changed = changed_tables(con, dataset_id, stored)
+    if changed is not None:
+        return changed
+    if loaded is None:
+        loaded = _read_tables(con, dataset_id)
+    return [] if content_sha256(loaded) == sha else ["(content SHA-256)"]
+
+
+def dataset_status(store: str | Path) -> dict[str, list[str]]:
+    """For each version of ``store``: the tables changed since its ingest (empty: intact)."""
+    store = Path(store)
+    ids = list_datasets(store)["dataset_id"].tolist()
+    if not ids:
+        return {}
+    con = _connect(store, read_only=True)
+    try:
+        return {i: version_changes(con, i) for i in ids}
+    finally:
+        con.close()
 
 
 def load_problems(store: str | Path, version: str | None = None,

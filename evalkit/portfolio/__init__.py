@@ -8,6 +8,7 @@ from evalkit.portfolio.reallocate import ReallocationResult, reallocate
 from evalkit.portfolio.recommend import ACTIONS, Recommendations, recommend
 from evalkit.portfolio.review_log import (
     DECISIONS,
+    audit_review_log,
     record_review,
     review_head,
     review_history,
@@ -22,9 +23,25 @@ from evalkit.portfolio.scorecard import (
 )
 
 __all__ = [
-    "ACTIONS", "DECISIONS", "DEFAULT_SCORECARD", "RankingResult", "ReallocationResult",
-    "Recommendations", "ScorecardResult", "ScorecardSpec", "budget_execution_rate",
-    "classify_policies", "disbursement_timeliness", "load_scorecard_spec", "rank_confidence_sets",
-    "reallocate", "recommend", "record_review", "review_head", "review_history", "score_policy",
+    "ACTIONS",
+    "DECISIONS",
+    "DEFAULT_SCORECARD",
+    "RankingResult",
+    "ReallocationResult",
+    "Recommendations",
+    "ScorecardResult",
+    "ScorecardSpec",
+    "audit_review_log",
+    "budget_execution_rate",
+    "classify_policies",
+    "disbursement_timeliness",
+    "load_scorecard_spec",
+    "rank_confidence_sets",
+    "reallocate",
+    "recommend",
+    "record_review",
+    "review_head",
+    "review_history",
+    "score_policy",
     "verify_review_log",
 ]

@@ -28,11 +28,11 @@ from pathlib import Path
 from typing import Any
 
 import pandas as pd
-import yaml
 
 from evalkit.errors import ConfigError, check_choice
 from evalkit.fiscal.linear import LinearEstimate
 from evalkit.results import json_safe
+from evalkit.yamlsafe import load_yaml
 
 __all__ = [
     "DEFAULT_SCORECARD",
@@ -113,13 +113,7 @@ def load_scorecard_spec(path: str | Path | None = None) -> ScorecardSpec:
     grade minima ordered.
     """
     p = Path(path) if path is not None else DEFAULT_SCORECARD
-    try:
-        raw = yaml.safe_load(p.read_text(encoding="utf-8"))
-    except OSError as e:
-        raise ConfigError(f"cannot read scorecard file {p}: {e}",
-                          zh=f"无法读取绩效评分表文件 {p}：{e}") from e
-    except yaml.YAMLError as e:
-        raise ConfigError(f"{p}: not valid YAML: {e}", zh=f"{p}：不是有效的 YAML：{e}") from e
+    raw = load_yaml(p, ("scorecard file", "绩效评分表文件"))
     if not isinstance(raw, Mapping):
         raise ConfigError(f"{p}: expected a mapping at the top level",
                           zh=f"{p}：顶层应为映射（mapping）")

@@ -907,32 +907,27 @@ def review_status(store: str | None, cycle: str, recommendation_ids: Sequence[st
                   ) -> dict[str, Any]:
     """The review log's entries for this cycle's recommendations, read without writing to the
     warehouse: ``{'state': 'no_store' | 'none' | 'reviewed', 'rows': DataFrame, 'intact': bool,
-    'bad_seq': int | None, 'pending': [ids]}``."""
+    'bad_seq': int | None, 'problems': [(en, zh)], 'head': hash, 'anchored': bool,
+    'pending': [ids]}``. ``intact`` is :func:`evalkit.portfolio.review_log.audit_review_log`'s
+    verdict (the chain and its anchors); the head lets a reader check the log later."""
     from pathlib import Path
 
     if not store or not Path(store).is_file():
         return {"state": "no_store", "rows": pd.DataFrame(), "pending": list(recommendation_ids)}
-    import duckdb
+    from evalkit.portfolio.review_log import audit_review_log, review_history, verify_review_log
 
-    from evalkit.portfolio.review_log import review_history, verify_review_log
-
-    con = duckdb.connect(str(store), read_only=True)
-    try:
-        has = con.execute("SELECT count(*) FROM information_schema.tables "
-                          "WHERE table_name = 'review_log'").fetchone()[0]
-        if not has:
-            return {"state": "none", "rows": pd.DataFrame(),
-                    "pending": list(recommendation_ids)}
-        history = review_history(con)
-        intact, bad = verify_review_log(con)
-    finally:
-        con.close()
+    history = review_history(store)
+    if history.empty:
+        return {"state": "none", "rows": pd.DataFrame(), "pending": list(recommendation_ids)}
+    _, bad = verify_review_log(store)
+    audit = audit_review_log(store)
     ids = set(recommendation_ids)
     rows = history[history["recommendation_id"].isin(ids)].reset_index(drop=True)
     if rows.empty:
         return {"state": "none", "rows": rows, "pending": list(recommendation_ids)}
     decided = set(rows["recommendation_id"])
-    return {"state": "reviewed", "rows": rows, "intact": intact, "bad_seq": bad,
+    return {"state": "reviewed", "rows": rows, "intact": audit.ok, "bad_seq": bad,
+            "problems": list(audit.problems), "head": audit.head, "anchored": audit.anchored,
             "pending": [i for i in recommendation_ids if i not in decided]}
 
 
@@ -959,10 +954,16 @@ def review_text(review: Mapping[str, Any], cycle: str, lang: str) -> str:
         return t("report.portfolio.review.no_store", lang) + "\n"
     if review["state"] == "none":
         return t("report.portfolio.review.none", lang, cycle=md(cycle)) + "\n"
-    chain = (t("report.portfolio.review.intact", lang) if review["intact"] else
-             t("report.portfolio.review.broken", lang, seq=review["bad_seq"]))
+    if review["intact"]:
+        chain = t("report.portfolio.review.intact", lang)
+    elif review.get("bad_seq") is not None:
+        chain = t("report.portfolio.review.broken", lang, seq=review["bad_seq"])
+    else:
+        chain = t("report.portfolio.review.unanchored_broken", lang)
     text = t("report.portfolio.review.text", lang, chain=chain, n=len(review["rows"]))
     text += "\n\n" + review_table(review["rows"], lang)
+    if review.get("head"):
+        text += "\n" + t("report.portfolio.review.head", lang, head=review["head"]) + "\n"
     if review["pending"]:
         join = "、" if lang == "zh" else ", "
         text += "\n" + t("report.portfolio.pending", lang, n=len(review["pending"]),

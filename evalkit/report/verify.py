@@ -8,8 +8,12 @@ file it holds. :func:`verify_report_dir` re-runs that study with the same code p
 * the file on disk against the manifest (was the bundle edited after it was written?), and
 * the recomputed file against the manifest (does the warehouse still give the same numbers?).
 
-Differences in the provenance record that do not change a number (a later git commit, another
-package version) are reported as notes, not as mismatches.
+and the provenance of the data: the dataset version, its SHA-256, its date (the manifest's
+``created``), the study file's SHA-256 and the seeds must equal the recomputation's, and the
+dataset's SHA-256 is recomputed from the rows the warehouse holds now (so a forged manifest, or a
+warehouse edited in place with its ``datasets`` row rewritten, fails). Differences in the record
+of the software (a later git commit, another package version) cannot change the data a bundle
+came from and are reported as notes; a changed number shows in the files.
 """
 
 from __future__ import annotations
@@ -23,9 +27,11 @@ from typing import Any
 from evalkit.errors import ConfigError, DataError
 from evalkit.report.bundle import MANIFEST, sha256_file
 
-#: Provenance entries compared between the bundle and its recomputation (notes only).
-PROVENANCE_KEYS = ("dataset_version", "dataset_sha256", "study_sha256", "evalkit_version", "git",
-                   "python", "packages", "seeds")
+#: Provenance of the data: must equal the recomputation's (``created`` is the manifest's own).
+DATA_KEYS = ("dataset_version", "dataset_sha256", "created", "study_sha256", "seeds")
+#: Provenance of the software: differences are notes.
+SOFTWARE_KEYS = ("evalkit_version", "git", "python", "packages")
+PROVENANCE_KEYS = DATA_KEYS + SOFTWARE_KEYS
 
 
 @dataclass(frozen=True)
@@ -57,6 +63,19 @@ class FileCheck:
 
 
 @dataclass(frozen=True)
+class ProvenanceCheck:
+    """One entry of the data's provenance: the bundle's value and the recomputation's."""
+
+    key: str
+    bundle: Any
+    recomputed: Any
+
+    @property
+    def ok(self) -> bool:
+        return self.bundle == self.recomputed
+
+
+@dataclass(frozen=True)
 class VerifyResult:
     """The outcome of :func:`verify_report_dir`."""
 
@@ -65,10 +84,15 @@ class VerifyResult:
     store: Path
     files: tuple[FileCheck, ...]
     notes: tuple[str, ...]
+    provenance: tuple[ProvenanceCheck, ...] = ()
 
     @property
     def ok(self) -> bool:
-        return all(f.ok for f in self.files)
+        return all(f.ok for f in self.files) and all(p.ok for p in self.provenance)
+
+    @property
+    def provenance_mismatches(self) -> tuple[str, ...]:
+        return tuple(p.key for p in self.provenance if not p.ok)
 
     @property
     def matched(self) -> tuple[str, ...]:
@@ -79,11 +103,16 @@ class VerifyResult:
         return tuple(f.path for f in self.files if not f.ok)
 
     def summary(self) -> str:
-        head = (f"{self.bundle}: all {len(self.files)} files match the recomputation"
-                if self.ok else
-                f"{self.bundle}: {len(self.mismatched)} of {len(self.files)} files do not match")
+        if self.ok:
+            head = (f"{self.bundle}: all {len(self.files)} files and the data's provenance "
+                    "match the recomputation")
+        else:
+            head = (f"{self.bundle}: {len(self.mismatched)} of {len(self.files)} files and "
+                    f"{len(self.provenance_mismatches)} provenance entries do not match")
         lines = [head]
         lines += [f"  {f.path}: {f.reason}" for f in self.files if not f.ok]
+        lines += [f"  provenance {p.key}: bundle {p.bundle!r}, recomputed {p.recomputed!r}"
+                  for p in self.provenance if not p.ok]
         lines += [f"  note: {n}" for n in self.notes]
         return "\n".join(lines)
 
@@ -93,6 +122,8 @@ class VerifyResult:
                 "files": [{"path": f.path, "ok": f.ok, "reason": f.reason,
                            "manifest": f.manifest, "on_disk": f.on_disk,
                            "recomputed": f.recomputed} for f in self.files],
+                "provenance": [{"key": p.key, "ok": p.ok, "bundle": p.bundle,
+                                "recomputed": p.recomputed} for p in self.provenance],
                 "notes": list(self.notes)}
 
 
@@ -149,7 +180,8 @@ def _sources(bundle: Path, manifest: dict[str, Any]) -> tuple[Path, Path]:
 def verify_report_dir(path: Path | str) -> VerifyResult:
     """Recompute the bundle at ``path`` (a bundle, or a folder holding one) from its study and
     warehouse, and compare every file's SHA-256 with the manifest and the file on disk."""
-    from evalkit.stages.run import run_study
+    from evalkit.io.warehouse import content_sha256
+    from evalkit.stages.run import load_tables, run_study
     from evalkit.study import load_study
 
     bundle = find_bundle(Path(path)).resolve()
@@ -162,15 +194,20 @@ def verify_report_dir(path: Path | str) -> VerifyResult:
                         fix_zh="请恢复该文件（其 SHA-256 记录在 manifest 中）")
     prov = manifest.get("provenance") or {}
     notes: list[str] = []
-    study, study_sha = load_study(study_file)
-    if prov.get("study_sha256") and study_sha != prov["study_sha256"]:
-        notes.append(f"the study file changed since the bundle was written (SHA-256 "
-                     f"{study_sha[:12]} now, {str(prov['study_sha256'])[:12]} then)")
+    study, _ = load_study(study_file)
     if Path(study.data.store).resolve() != store.resolve():
         notes.append(f"the study now reads the warehouse {study.data.store}; the bundle came "
                      f"from {store}")
+    if not prov.get("dataset_version"):
+        raise DataError("the bundle does not record its dataset version (provenance."
+                        "dataset_version)", file=str(bundle),
+                        fix="re-run the study with `evalkit run STUDY --out DIR`",
+                        zh="结果包未记录其数据集版本（provenance.dataset_version）",
+                        fix_zh="请用 `evalkit run STUDY --out DIR` 重新运行研究配置")
+    tables, info = load_tables(study.data.store, str(prov["dataset_version"]))
+    rows_sha = content_sha256(tables)      # the rows as stored now, not the recorded hash
     with tempfile.TemporaryDirectory(prefix="evalkit-verify-") as tmp:
-        out = run_study(study_file, Path(tmp) / "bundle", dataset=prov.get("dataset_version"))
+        out = run_study(study_file, Path(tmp) / "bundle", tables=(tables, info))
         again = _read_json(out / MANIFEST)
         recomputed = {rel: sha256_file(out / rel) for rel in again.get("files", {})}
     listed = {rel: meta.get("sha256") for rel, meta in manifest.get("files", {}).items()}
@@ -181,8 +218,13 @@ def verify_report_dir(path: Path | str) -> VerifyResult:
                                 sha256_file(disk) if disk.is_file() else None,
                                 recomputed.get(rel)))
     new_prov = again.get("provenance") or {}
-    for key in PROVENANCE_KEYS:
+    data = [ProvenanceCheck(k, manifest.get(k) if k == "created" else prov.get(k),
+                            again.get(k) if k == "created" else new_prov.get(k))
+            for k in DATA_KEYS]
+    data.append(ProvenanceCheck("dataset_sha256 (recomputed from the rows)",
+                                prov.get("dataset_sha256"), rows_sha))
+    for key in SOFTWARE_KEYS:
         if prov.get(key) != new_prov.get(key):
             notes.append(f"provenance {key} differs: bundle {prov.get(key)!r}, "
                          f"recomputation {new_prov.get(key)!r}")
-    return VerifyResult(bundle, study_file, store, tuple(checks), tuple(notes))
+    return VerifyResult(bundle, study_file, store, tuple(checks), tuple(notes), tuple(data))

@@ -142,6 +142,24 @@ def proposal_inputs(pids: list[str], est: pd.DataFrame, current: pd.Series,
     })
 
 
+def check_same_dataset(bundles: list[Bundle]) -> None:
+    """Refuse bundles computed from different dataset versions (by the dataset SHA-256 each
+    bundle's provenance records; the version id where no SHA-256 was recorded)."""
+    seen: dict[str, list[str]] = {}
+    for b in bundles:
+        prov = b.provenance
+        key = prov.get("dataset_sha256") or prov.get("dataset_version") or "unrecorded"
+        label = f"{prov.get('dataset_version') or '?'} ({str(key)[:12]})"
+        seen.setdefault(label, []).append(str(b.path))
+    if len(seen) > 1:
+        listing = "; ".join(f"{k}: {', '.join(v)}" for k, v in seen.items())
+        raise ConfigError(
+            f"the bundles come from different dataset versions ({listing}); re-run the ex-post "
+            "studies on one version, or set allow_mixed_datasets: true in the study",
+            zh=f"这些结果包来自不同的数据集版本（{listing}）；请在同一版本上重新运行事后评价，"
+               "或在研究配置中设置 allow_mixed_datasets: true")
+
+
 def run_portfolio(study: PortfolioStudy, tables: dict[str, pd.DataFrame],
                   progress: Callable[..., None] | None = None) -> PortfolioResult:
     """Score, rank and recommend for the policies whose ex-post bundles the study lists."""
@@ -151,6 +169,8 @@ def run_portfolio(study: PortfolioStudy, tables: dict[str, pd.DataFrame],
         if b.stage != "ex_post":
             raise ConfigError(f"{b.path} is a {b.stage} bundle; a portfolio reads ex_post bundles",
                               zh=f"{b.path} 是 {b.stage} 结果包；政策组合评价只读取 ex_post 结果包")
+    if not study.allow_mixed_datasets:
+        check_same_dataset(bundles)
     pids = [b.results["policy"]["policy_id"] for b in bundles]
     if len(set(pids)) != len(pids):
         raise ConfigError(f"two bundles evaluate the same policy: {sorted(pids)}",

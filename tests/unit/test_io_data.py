@@ -172,7 +172,8 @@ def dirty_tables() -> tuple[dict[str, pd.DataFrame], dict[str, set], dict[str, s
     b = t["budgets"]
     b.loc[len(b)] = ["P09", "2020", "1000"]                 # row 6
     b.loc[len(b)] = ["P01", "2022", "-1"]                   # row 7
-    q["budgets"] |= {(6, "unknown_policy"), (7, "negative_value")}
+    b.loc[len(b)] = ["P01", "20023", "1000"]                # row 8: year out of range
+    q["budgets"] |= {(6, "unknown_policy"), (7, "negative_value"), (8, "out_of_range")}
 
     d = t["disbursements"]                                  # rows 2..7 clean (firm 1 & 4 ok)
     q["disbursements"] |= {(3, "unknown_firm"), (4, "unknown_firm")}   # firms 2, 3
