@@ -230,12 +230,18 @@ def test_item8_review_id_and_comment_with_markup(tmp_path, capsys):
     store = str(tmp_path / "w.duckdb")
     for rid, comment in (("[/]", "[/]"), ("2026-P01", "[bold]x[/bold] [/] :smile:")):
         assert main(["review", "record", "--store", store, "--id", rid, "--decision", "accept",
-                     "--reviewer", "[/i]", "--comment", comment]) == 0
+                     "--reviewer", "Wang Li", "--comment", comment]) == 0
     out = capsys.readouterr().out
     assert "[/]" in out
     assert main(["review", "list", "--store", store]) == 0
     out = capsys.readouterr().out
-    assert out.count("[/]") >= 2 and "[/i]" in out and ":smile:" in out
+    assert out.count("[/]") >= 2 and ":smile:" in out
+    # a reviewer must look like a name (issue 18, item 11): markup there is refused in one
+    # line that shows it literally, never a Rich traceback
+    assert main(["review", "record", "--store", store, "--id", "x", "--decision", "accept",
+                 "--reviewer", "[/i]", "--comment", "c"]) == 2
+    err = capsys.readouterr().err
+    assert "[/i]" in err and "Traceback" not in err and "MarkupError" not in err
 
 
 # ----------------------------------------------------------------------------- matplotlib
