@@ -25,6 +25,7 @@ from rich.table import Table
 
 from evalkit.errors import EvalkitError, check_choice
 from evalkit.i18n import CLI_HELP_ZH, LANGS, t
+from evalkit.io import safefs
 
 app = typer.Typer(
     name="evalkit",
@@ -341,6 +342,11 @@ def demo(
     console.print(t("cli.demo.seconds", lang, s=time.perf_counter() - t0))
 
 
+def _waiting_notice(en: str, zh: str) -> None:
+    """Told once when a write waits for another process's (:mod:`evalkit.io.safefs`)."""
+    err_console.print(zh if _lang() == "zh" else en, markup=False, soft_wrap=True)
+
+
 def _log_internal(exc: BaseException) -> Path:
     folder = Path(tempfile.gettempdir()) / "evalkit-logs"
     folder.mkdir(parents=True, exist_ok=True)
@@ -423,6 +429,7 @@ def main(argv: list[str] | None = None) -> int:
     _state["lang"] = _root_lang([str(a) for a in (sys.argv[1:] if argv is None else argv)])
     if _state["lang"] == "zh":
         _help_in_chinese(command)
+    safefs.waiting_notice = _waiting_notice
     try:
         rv = command.main(args=argv, prog_name="evalkit", standalone_mode=False)
         code = rv if isinstance(rv, int) else 0

@@ -7,7 +7,8 @@ followed by ``prev_hash`` (the previous row's hash; 64 zeros for the first row).
 a stored row, or a deleted / inserted row in the middle, breaks the chain, which
 :func:`verify_review_log` reports with the first bad ``seq``. Deleting the *latest* rows leaves a
 valid shorter chain: keep the head hash (:func:`review_head`) elsewhere (e.g. in the report) to
-detect that. SQL is parameterised throughout.
+detect that. SQL is parameterised throughout. A review is written under the store's write lock
+(:func:`evalkit.io.safefs.store_lock`): an ingest, which replaces the file, waits for it.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -23,6 +24,7 @@ import duckdb
 import pandas as pd
 
 from evalkit.errors import ConfigError, check_choice
+from evalkit.io import safefs
 
 __all__ = ["DECISIONS", "GENESIS", "record_review", "review_head", "review_history",
            "verify_review_log"]
@@ -40,15 +42,20 @@ Store = str | Path | duckdb.DuckDBPyConnection
 
 
 @contextmanager
-def _connect(store: Store) -> Iterator[duckdb.DuckDBPyConnection]:
+def _connect(store: Store, write: bool = False) -> Iterator[duckdb.DuckDBPyConnection]:
+    """A connection to ``store``; ``write``: under the store's write lock, which ingests take too
+    (an ingest replaces the file, so a review written meanwhile would be lost)."""
     if isinstance(store, duckdb.DuckDBPyConnection):
         yield store
         return
-    con = duckdb.connect(str(store))
-    try:
-        yield con
-    finally:
-        con.close()
+    with safefs.store_lock(store) if write else nullcontext():
+        if write:
+            safefs.sweep_temps(Path(store))
+        con = safefs.connect(store, read_only=False)
+        try:
+            yield con
+        finally:
+            con.close()
 
 
 def row_hash(row: dict, prev_hash: str) -> str:
@@ -72,7 +79,7 @@ def record_review(store: Store, recommendation_id: str, decision: str, comment: 
         ts = timestamp.isoformat(timespec="seconds")
     else:
         ts = str(timestamp)
-    with _connect(store) as con:
+    with _connect(store, write=True) as con:
         con.execute(_DDL)
         con.execute("BEGIN TRANSACTION")
         try:
