@@ -122,10 +122,12 @@ def synth(
     dirty: Annotated[bool, typer.Option("--dirty", help="Inject the faults real exports carry.")] = False,
 ) -> None:
     """Write a synthetic Xuhui-like district with known truth (truth.json)."""
+    from evalkit.io.safefs import claim_dir
     from evalkit.synth import synthesize_district, write_district
 
     lang = _lang()
     t0 = time.perf_counter()
+    claim_dir(out, "synth")
     with _progress() as update:
         update(t("cli.step.synth", lang))
         district = synthesize_district(n_firms=firms, start=start, end=end, seed=seed)
