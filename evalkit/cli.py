@@ -95,7 +95,8 @@ def _problem_lines(frame, lang: str) -> list[str]:
     return [str(m) for m in frame[column].head(SHOW_PROBLEMS)]
 
 
-def _print_report(report, path: Path, quarantine_out: Path | None) -> None:
+def _print_report(report, path: Path, quarantine_out: Path | None,
+                  protect: tuple[Path, ...] = ()) -> None:
     lang = _lang()
     console.print(_counts_table(report, t("cli.validate.title", lang, path=str(path))))
     for name, tr in report.tables.items():
@@ -108,7 +109,7 @@ def _print_report(report, path: Path, quarantine_out: Path | None) -> None:
             for line in _problem_lines(frame, lang):
                 console.print("  " + line, markup=False, soft_wrap=True)
     if quarantine_out is not None:
-        report.write_quarantine(quarantine_out)
+        report.write_quarantine(quarantine_out, protect=protect)
         console.print(t("cli.quarantine.written", lang, path=str(quarantine_out)))
 
 
@@ -162,11 +163,15 @@ def ingest(
 ) -> None:
     """Check and load a folder into the warehouse as a new dataset version (all or nothing)."""
     from evalkit.io import ingest_dir
+    from evalkit.io.validate import check_quarantine_path, find_table_files
 
     lang = _lang()
+    quarantine = quarantine or store.with_suffix(".quarantine.csv")
+    # refused before anything is written: the quarantine over an input file or the warehouse
+    check_quarantine_path(quarantine, (*find_table_files(path).values(), store))
     with _progress() as update:
         result = ingest_dir(path, store=store, progress=update)
-    _print_report(result.report, path, quarantine or store.with_suffix(".quarantine.csv"))
+    _print_report(result.report, path, quarantine, protect=(store,))
     v = result.version
     key = "cli.ingest.new" if result.is_new else "cli.ingest.same"
     console.print(t(key, lang, id=v.dataset_id, sha=v.sha256[:12], store=str(store)))
