@@ -438,7 +438,8 @@ def main(argv: list[str] | None = None) -> int:
         _help_in_chinese(command)
     safefs.waiting_notice = _waiting_notice
     try:
-        rv = command.main(args=argv, prog_name="evalkit", standalone_mode=False)
+        with safefs.environment_faults():   # full or read-only disk, permissions, locks: exit 2
+            rv = command.main(args=argv, prog_name="evalkit", standalone_mode=False)
         code = rv if isinstance(rv, int) else 0
     except EvalkitError as exc:
         err_console.print(f"[bold red]{t('cli.error', _lang())}:[/] {exc.text(_lang())}",
