@@ -91,8 +91,8 @@ def read_only(tmp_path):
 
 def test_negative_seed_in_a_study(store, tmp_path):
     study = tmp_path / "s.yaml"
-    study.write_text(f"stage: monitor\nname: m\ndata: {{store: {store}}}\nyear: 2025\n"
-                     "as_of: '2025-07-31'\ninference: {seed: -1}\n", encoding="utf-8")
+    study.write_text(f"stage: ex_post\nname: x\ndata: {{store: {store}}}\npolicy: P01\n"
+                     "inference: {seed: -1, bootstrap: 9}\n", encoding="utf-8")
     assert_bad_input(run(["run", study, "--out", tmp_path / "b"]), "inference.seed", "s.yaml")
     study.write_text(study.read_text(encoding="utf-8").replace("-1", "4294967296"),
                      encoding="utf-8")

@@ -4,10 +4,12 @@ ingests leave no temporary files behind, permissions are kept."""
 
 import hashlib
 import os
+import shutil
 import signal
 import subprocess
 import sys
 import time
+from pathlib import Path
 
 import pytest
 
@@ -125,6 +127,7 @@ def test_ingest_after_a_crashed_writer_keeps_the_committed_review(store, distric
 # -- 5. quarantine over an input file; temp files of killed ingests; permissions ----------------
 
 def test_quarantine_never_overwrites_an_input_file(district, tmp_path):
+    district = Path(shutil.copytree(district, tmp_path / "d"))   # the shared one stays whole
     firms = district / "firms.csv"
     before = _sha(firms)
     store = tmp_path / "w.duckdb"
