@@ -100,8 +100,9 @@ def run_demo(out: Path, n_firms: int = 20000, seed: int = 7, start: int = 2016, 
     """Run the demo cycle into ``out``: a new or empty folder, or one an earlier demo wrote
     (it carries :data:`evalkit.io.safefs.MARKER`; a folder holding anything else is refused).
     The demo's warehouse is never deleted: the district is ingested into it (a version already
-    there is reused) and reviews recorded in it are kept. Returns the summary: ``rows`` (label -> text),
-    ``ranking`` (one row per policy), ``timings`` (stage -> seconds) and ``paths``."""
+    there is reused, the studies are pinned to the version used) and reviews recorded in it are
+    kept. Returns the summary: ``rows`` (label -> text), ``ranking`` (one row per policy),
+    ``timings`` (stage -> seconds) and ``paths``."""
     out = claim_dir(Path(out).resolve(), "demo")
     data_dir, store, bundles = out / "data", out / "warehouse.duckdb", out / "bundles"
     timings: dict[str, float] = {}
@@ -128,10 +129,8 @@ def run_demo(out: Path, n_firms: int = 20000, seed: int = 7, start: int = 2016, 
     reports_dir = out / "reports"
     if render:
         t0 = time.perf_counter()
-        written = render_bundles(sorted(p for p in bundles.iterdir()
-                                        if p.is_dir() and not p.name.startswith(".")),
-                                 reports_dir,
-                                 langs, formats, progress)
+        done = sorted(p for p in bundles.iterdir() if p.is_dir() and not p.name.startswith("."))
+        written = render_bundles(done, reports_dir, langs, formats, progress)
         timings["reports"] = time.perf_counter() - t0
     recs = last.table("recommendations").set_index("policy_id")
     rows = []
