@@ -26,6 +26,7 @@ from rich.table import Table
 from evalkit import escape
 from evalkit.errors import EvalkitError, check_choice
 from evalkit.i18n import CLI_HELP_ZH, LANGS, t
+from evalkit.io import safefs
 
 app = typer.Typer(
     name="evalkit",
@@ -97,7 +98,8 @@ def _problem_lines(frame, lang: str) -> list[str]:
     return [escape.printable(m) for m in frame[column].head(SHOW_PROBLEMS)]
 
 
-def _print_report(report, path: Path, quarantine_out: Path | None) -> None:
+def _print_report(report, path: Path, quarantine_out: Path | None,
+                  protect: tuple[Path, ...] = ()) -> None:
     lang = _lang()
     console.print(_counts_table(report, t("cli.validate.title", lang,
                                           path=escape.rich(path))))
@@ -111,7 +113,7 @@ def _print_report(report, path: Path, quarantine_out: Path | None) -> None:
             for line in _problem_lines(frame, lang):
                 console.print("  " + line, markup=False, soft_wrap=True)
     if quarantine_out is not None:
-        report.write_quarantine(quarantine_out)
+        report.write_quarantine(quarantine_out, protect=protect)
         console.print(t("cli.quarantine.written", lang, path=escape.rich(quarantine_out)))
 
 
@@ -125,10 +127,12 @@ def synth(
     dirty: Annotated[bool, typer.Option("--dirty", help="Inject the faults real exports carry.")] = False,
 ) -> None:
     """Write a synthetic Xuhui-like district with known truth (truth.json)."""
+    from evalkit.io.safefs import claim_dir
     from evalkit.synth import synthesize_district, write_district
 
     lang = _lang()
     t0 = time.perf_counter()
+    claim_dir(out, "synth")
     with _progress() as update:
         update(t("cli.step.synth", lang))
         district = synthesize_district(n_firms=firms, start=start, end=end, seed=seed)
@@ -163,11 +167,15 @@ def ingest(
 ) -> None:
     """Check and load a folder into the warehouse as a new dataset version (all or nothing)."""
     from evalkit.io import ingest_dir
+    from evalkit.io.validate import check_quarantine_path, find_table_files
 
     lang = _lang()
+    quarantine = quarantine or store.with_suffix(".quarantine.csv")
+    # refused before anything is written: the quarantine over an input file or the warehouse
+    check_quarantine_path(quarantine, (*find_table_files(path).values(), store))
     with _progress() as update:
         result = ingest_dir(path, store=store, progress=update)
-    _print_report(result.report, path, quarantine or store.with_suffix(".quarantine.csv"))
+    _print_report(result.report, path, quarantine, protect=(store,))
     v = result.version
     key = "cli.ingest.new" if result.is_new else "cli.ingest.same"
     console.print(t(key, lang, id=v.dataset_id, sha=v.sha256[:12], store=escape.rich(store)))
@@ -388,6 +396,11 @@ def demo(
     console.print(t("cli.demo.seconds", lang, s=time.perf_counter() - t0))
 
 
+def _waiting_notice(en: str, zh: str) -> None:
+    """Told once when a write waits for another process's (:mod:`evalkit.io.safefs`)."""
+    err_console.print(zh if _lang() == "zh" else en, markup=False, soft_wrap=True)
+
+
 def _log_internal(exc: BaseException) -> Path:
     folder = Path(tempfile.gettempdir()) / "evalkit-logs"
     folder.mkdir(parents=True, exist_ok=True)
@@ -470,8 +483,10 @@ def main(argv: list[str] | None = None) -> int:
     _state["lang"] = _root_lang([str(a) for a in (sys.argv[1:] if argv is None else argv)])
     if _state["lang"] == "zh":
         _help_in_chinese(command)
+    safefs.waiting_notice = _waiting_notice
     try:
-        rv = command.main(args=argv, prog_name="evalkit", standalone_mode=False)
+        with safefs.environment_faults():   # full or read-only disk, permissions, locks: exit 2
+            rv = command.main(args=argv, prog_name="evalkit", standalone_mode=False)
         code = rv if isinstance(rv, int) else 0
     except EvalkitError as exc:
         err_console.print(f"[bold red]{t('cli.error', _lang())}:[/] {escape.rich(exc.text(_lang()))}",

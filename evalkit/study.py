@@ -47,7 +47,7 @@ class DataSource(_Strict):
 
 
 class Inference(_Strict):
-    seed: int = 7
+    seed: int = Field(7, ge=0, le=2**32 - 1)   # numpy's seed range
     bootstrap: int = Field(999, ge=0, le=100_000)
     alpha: float = Field(0.05, gt=0, lt=0.5)
     bootstrap_kind: Literal["mammen", "rademacher"] = "mammen"

@@ -46,6 +46,7 @@ import pyarrow.compute as pc
 
 from evalkit import escape
 from evalkit.errors import DataError, EvalkitError
+from evalkit.io import safefs
 from evalkit.io.arrowtext import arrow_strings, str_series
 from evalkit.io.convert import Converted, convert_column
 from evalkit.io.readers import SUFFIXES, RawTable, read_table_file
@@ -130,18 +131,21 @@ class ValidationReport:
             for k, v in self.tables.items()
         ], columns=["table", "file", "encoding", "read", "accepted", "quarantined", "warnings"])
 
-    def write_quarantine(self, path: str | Path) -> Path:
+    def write_quarantine(self, path: str | Path, protect: tuple[Path, ...] = ()) -> Path:
         """Write the quarantine (and the warnings, reason tells them apart) as UTF-8 CSV with a
         byte-order mark, so that Excel shows the Chinese text. Every text cell goes through
         :func:`evalkit.escape.cell`: a rejected value such as ``=HYPERLINK(...)`` is shown as
-        text, not evaluated as a formula."""
+        text, not evaluated as a formula. Written to a sibling temporary file and renamed;
+        never over an input file, ``protect`` (e.g. the warehouse) or a file
+        that is not an earlier quarantine CSV (:func:`check_quarantine_path`)."""
         path = Path(path)
+        check_quarantine_path(path, (*(Path(t.file) for t in self.tables.values()), *protect))
         q = self.quarantine.assign(severity="quarantine")
         w = self.warnings.assign(severity="warning")
         frame = pd.concat([q, w], ignore_index=True)
         frame = frame.map(escape.cell)
         frame.columns = [escape.cell(str(c)) for c in frame.columns]
-        frame.to_csv(path, index=False, encoding="utf-8-sig")
+        safefs.atomic_write_bytes(path, frame.to_csv(index=False).encode("utf-8-sig"))
         return path
 
     def summary(self) -> str:
@@ -157,6 +161,23 @@ class ValidationReport:
             "counts": json.loads(self.counts().to_json(orient="records")),
             "skipped_checks": list(self.skipped_checks),
         }
+
+
+_QUARANTINE_HEAD = "\ufefftable_name,".encode()
+
+
+def _is_quarantine_csv(path: Path) -> bool:
+    """Whether ``path`` is empty or a quarantine CSV evalkit wrote (its header)."""
+    with open(path, "rb") as f:
+        head = f.read(len(_QUARANTINE_HEAD))
+    return head in (b"", _QUARANTINE_HEAD)
+
+
+def check_quarantine_path(path: Path, protect: tuple[Path, ...] = ()) -> None:
+    """Refuse a quarantine path that is a folder, one of ``protect`` (the input files, the
+    warehouse) or an existing file other than an earlier quarantine CSV (:class:`DataError`)."""
+    safefs.check_replaceable(Path(path), list(protect), _is_quarantine_csv,
+                             "quarantine file", "隔离清单文件")
 
 
 def _stack(frames: dict[str, pd.DataFrame]) -> pd.DataFrame:

@@ -9,9 +9,13 @@ Tables:
   the rejected rows of each version (every problem of each row, the message in English and
   Chinese), and ``warnings`` (same columns) for the accepted rows that were flagged.
 
-An ingest is atomic: the store is copied to a temporary file in the same folder, the new version
-is written into the copy inside one transaction, the copy is closed and ``os.replace``-d onto the
-store. On any failure the copy is deleted and the store is left byte-for-byte unchanged.
+An ingest is atomic and has the store to itself: under the store's write lock
+(:func:`evalkit.io.safefs.store_lock`, the file ``<store>.lock``, which reviews take too) a
+write-ahead log left by a crashed writer is folded into the store, temporary copies left by killed
+ingests are deleted, the store is copied to a temporary file in the same folder, the new version is
+written into the copy inside one transaction, the copy is closed, given the store's permissions and
+``os.replace``-d onto the store. On any failure the copy is deleted and the store is left
+byte-for-byte unchanged; a second ingest or review waits for the first.
 
 A version's ``sha256`` is over the accepted content in a canonical serialisation (tables in load
 order, canonical columns, rows sorted by key, the CSV text pandas' ``to_csv`` writes): ingesting
@@ -31,7 +35,6 @@ import hashlib
 import json
 import os
 import shutil
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -42,6 +45,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from evalkit.errors import DataError
+from evalkit.io import safefs
 from evalkit.io.arrowtext import arrow_strings, float_text
 from evalkit.io.integrity import changed_tables, edited_error, table_checksums
 from evalkit.io.schemas import TABLE_ORDER, TABLES, Table
@@ -277,13 +281,7 @@ def _find_version(store: Path, sha: str) -> DatasetVersion | None:
 
 
 def _connect(store: Path, read_only: bool) -> duckdb.DuckDBPyConnection:
-    try:
-        return duckdb.connect(str(store), read_only=read_only)
-    except duckdb.Error as exc:
-        raise DataError(f"cannot open the warehouse ({exc})", file=str(store),
-                        fix="give a DuckDB file written by evalkit, or a new file name",
-                        zh=f"无法打开数据仓库（{exc}）",
-                        fix_zh="请指定由 evalkit 写出的 DuckDB 文件，或一个新文件名") from None
+    return safefs.connect(store, read_only=read_only)
 
 
 def _has_table(con: duckdb.DuckDBPyConnection, name: str) -> bool:
@@ -352,50 +350,57 @@ def ingest_dir(path: str | Path, store: str | Path, progress: Progress | None = 
     sha = content_sha256(report.accepted, orders)
     if progress:
         progress("hash", 1, 1)
-    existing = _find_version(store, sha)
-    if existing is not None:
-        return IngestResult(report, existing, False, str(store))
-    if store.exists() and not store.is_file():
-        raise DataError("the warehouse path is not a file", file=str(store),
-                        fix="give a .duckdb file name",
-                        zh="数据仓库路径不是文件", fix_zh="请指定一个 .duckdb 文件名")
-    store.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp_name = tempfile.mkstemp(prefix=f".{store.name}.", suffix=".tmp", dir=store.parent)
-    os.close(fd)
-    tmp = Path(tmp_name)
+    safefs.check_store_file(store)
+    with safefs.store_lock(store):
+        safefs.sweep_temps(store)
+        safefs.checkpoint(store)
+        existing = _find_version(store, sha)
+        if existing is not None:
+            return IngestResult(report, existing, False, str(store))
+        dataset_id = _write_copy(store, report, sha, progress, orders)
+        version = _version(store, dataset_id)
+    return IngestResult(report, version, True, str(store))
+
+
+def _write_copy(store: Path, report: ValidationReport, sha: str, progress: Progress | None,
+                orders: dict[str, np.ndarray]) -> str:
+    """Write the new version into a copy of ``store`` and rename the copy onto it (under the
+    store's lock, WAL already folded in). Returns the new version's id."""
+    tmp = safefs.temp_name(store)
     try:
         if store.exists():
             shutil.copyfile(store, tmp)
-        else:
-            tmp.unlink()  # DuckDB creates the file itself
         con = _connect(tmp, read_only=False)
         try:
             con.execute("BEGIN TRANSACTION")
             try:
-                _write_version(con, report, sha, _dt.datetime.now(_dt.UTC).replace(tzinfo=None),
-                               progress, orders)
+                dataset_id = _write_version(
+                    con, report, sha, _dt.datetime.now(_dt.UTC).replace(tzinfo=None), progress,
+                    orders)
                 con.execute("COMMIT")
             except BaseException:
-                con.execute("ROLLBACK")
+                with contextlib.suppress(duckdb.Error):   # a failed COMMIT ended it already
+                    con.execute("ROLLBACK")
                 raise
             con.execute("CHECKPOINT")
         finally:
             con.close()
+        safefs.keep_mode(store, tmp)
         os.replace(tmp, store)
-    except BaseException:
-        for p in (tmp, Path(f"{tmp}.wal")):
+    except BaseException as exc:
+        for p in (tmp, safefs.wal_path(tmp)):
             with contextlib.suppress(FileNotFoundError):
                 p.unlink()
+        if isinstance(exc, duckdb.Error):   # full disk, ...: named after the store
+            fault = safefs.environment_error(exc, store, name_path=True)
+            if fault is not None:
+                raise fault from exc
+        if isinstance(exc, OSError) and exc.errno is not None:
+            raise type(exc)(exc.errno, exc.strerror, str(store)) from exc
         raise
     with contextlib.suppress(FileNotFoundError):
-        Path(f"{tmp}.wal").unlink()
-    version = _version(store, _latest_id(store))
-    return IngestResult(report, version, True, str(store))
-
-
-def _latest_id(store: Path) -> str:
-    frame = list_datasets(store)
-    return str(frame["dataset_id"].iloc[-1])
+        safefs.wal_path(tmp).unlink()
+    return dataset_id
 
 
 def list_datasets(store: str | Path) -> pd.DataFrame:

@@ -19,6 +19,8 @@ and a row appended (or backdated) outside :func:`record_review`, no longer match
 detect: someone who rewrites both the store and the anchor file consistently, when no head was
 kept elsewhere. SQL is parameterised throughout; reading never writes (the store is opened
 read-only, so an archived read-only copy can be audited).
+A review is written under the store's write lock
+(:func:`evalkit.io.safefs.store_lock`): an ingest, which replaces the file, waits for it.
 """
 
 from __future__ import annotations
@@ -29,7 +31,7 @@ import json
 import os
 import re
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -38,6 +40,7 @@ import duckdb
 import pandas as pd
 
 from evalkit.errors import ConfigError, DataError, check_choice
+from evalkit.io import safefs
 
 __all__ = ["DECISIONS", "GENESIS", "ReviewAudit", "anchor_path", "audit_review_log",
            "export_review_log", "read_anchors", "record_review", "review_head", "review_history",
@@ -70,24 +73,28 @@ def _missing_store(store: Path) -> DataError:
 @contextmanager
 def _connect(store: Store, read_only: bool) -> Iterator[duckdb.DuckDBPyConnection]:
     """A connection to ``store``; a path is opened read-only for reading, and a missing one is
-    refused then (never created)."""
+    refused then (never created). Writing happens under the store's write lock, which ingests
+    take too (an ingest replaces the file, so a review written meanwhile would be lost)."""
     if isinstance(store, duckdb.DuckDBPyConnection):
         yield store
         return
     path = Path(store)
     if read_only and not path.is_file():
         raise _missing_store(path)
-    try:
-        con = duckdb.connect(str(path), read_only=read_only)
-    except duckdb.Error as exc:
-        raise DataError(f"cannot open the warehouse ({exc})", file=str(path),
-                        fix="give the DuckDB file written by evalkit",
-                        zh=f"无法打开数据仓库（{exc}）",
-                        fix_zh="请指定由 evalkit 写出的 DuckDB 文件") from None
-    try:
-        yield con
-    finally:
-        con.close()
+    with nullcontext() if read_only else safefs.store_lock(store):
+        if not read_only:
+            safefs.sweep_temps(path)
+        try:
+            con = safefs.connect(store, read_only=read_only)
+        except duckdb.Error as exc:
+            raise DataError(f"cannot open the warehouse ({exc})", file=str(path),
+                            fix="give the DuckDB file written by evalkit",
+                            zh=f"无法打开数据仓库（{exc}）",
+                            fix_zh="请指定由 evalkit 写出的 DuckDB 文件") from None
+        try:
+            yield con
+        finally:
+            con.close()
 
 
 def anchor_path(store: str | Path, anchors: str | Path | None = None) -> Path:

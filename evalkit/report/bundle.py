@@ -30,6 +30,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from evalkit.errors import ConfigError, DataError
+from evalkit.io.safefs import replace_dir
 
 FORMAT = "evalkit-bundle/1"
 MANIFEST = "manifest.json"
@@ -74,8 +75,13 @@ def write_bundle(out_dir: Path, *, stage: str, results: Mapping[str, Any],
                  tables: Mapping[str, pd.DataFrame] | None = None,
                  figures: Mapping[str, bytes | Path] | None = None,
                  provenance: Mapping[str, Any] | None = None,
-                 created: int | None = None) -> Path:
-    """Write a bundle into ``out_dir`` (created; must be empty or absent). Returns the manifest path.
+                 created: int | None = None, replace: bool = False) -> Path:
+    """Write a bundle into ``out_dir``. Returns the manifest path.
+
+    ``out_dir`` must be absent or empty or, with ``replace``, an earlier bundle (a folder holding
+    nothing but a manifest and the files it lists, :func:`is_bundle_dir`): nothing evalkit did
+    not write is ever deleted. The bundle is written into a sibling temporary folder and renamed
+    into place, so a failure leaves ``out_dir`` as it was.
 
     ``results`` must be JSON-safe (see :func:`evalkit.results.json_safe`); ``tables`` maps a name
     to a DataFrame; ``figures`` maps a file name ending in .png/.svg to bytes or a file;
@@ -83,9 +89,7 @@ def write_bundle(out_dir: Path, *, stage: str, results: Mapping[str, Any],
     seconds (pass the study's SOURCE_DATE_EPOCH for reproducible bytes; default: now).
     """
     out_dir = Path(out_dir)
-    if out_dir.exists() and any(out_dir.iterdir()):
-        raise ConfigError(f"bundle directory {out_dir} is not empty",
-                          zh=f"结果包目录 {out_dir} 不为空")
+    check_bundle_dir(out_dir, replace)
     payload: dict[str, bytes] = {}
     try:
         payload[RESULTS] = _json_bytes(results)
@@ -109,17 +113,54 @@ def write_bundle(out_dir: Path, *, stage: str, results: Mapping[str, Any],
         "provenance": dict(provenance or {}),
         "files": {p: {"sha256": sha256_bytes(b), "bytes": len(b)} for p, b in sorted(payload.items())},
     }
-    for rel, data in payload.items():
-        path = out_dir / rel
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_bytes(data)
     try:
-        mbytes = _json_bytes(manifest)
+        payload[MANIFEST] = _json_bytes(manifest)
     except (TypeError, ValueError) as e:
         raise DataError(f"provenance is not JSON-safe: {e}",
                         zh=f"来源信息（provenance）无法安全序列化为 JSON：{e}") from e
-    (out_dir / MANIFEST).write_bytes(mbytes)
-    return out_dir / MANIFEST
+
+    def fill(folder: Path) -> None:
+        for rel, data in payload.items():
+            path = folder / rel
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_bytes(data)
+
+    out = replace_dir(out_dir, fill, is_bundle_dir)
+    return out / MANIFEST
+
+
+def check_bundle_dir(out_dir: Path, replace: bool = False) -> None:
+    """Refuse, before any work, a bundle folder :func:`write_bundle` would refuse: a file, a
+    non-empty folder (with ``replace``: one that is not an earlier bundle)."""
+    out_dir = Path(out_dir)
+    if out_dir.exists() and not out_dir.is_dir():
+        raise DataError("the bundle path is not a folder", file=str(out_dir),
+                        fix="give a folder name", zh="结果包路径不是文件夹", fix_zh="请指定文件夹名")
+    if not (out_dir.is_dir() and any(out_dir.iterdir())):
+        return
+    if not replace:
+        raise ConfigError(f"bundle directory {out_dir} is not empty (give a new or empty folder)",
+                          zh=f"结果包目录 {out_dir} 不为空（请指定一个新的或空的文件夹）")
+    if not is_bundle_dir(out_dir):
+        raise DataError("the folder is not empty and is not a results bundle; evalkit replaces "
+                        "only a bundle it wrote", file=str(out_dir),
+                        fix="give a new or empty folder for --out",
+                        zh="该文件夹不为空，且不是结果包；evalkit 只替换自己写出的结果包",
+                        fix_zh="请为 --out 指定一个新的或空的文件夹")
+
+
+def is_bundle_dir(path: Path) -> bool:
+    """Whether ``path`` holds a bundle and nothing else: a manifest of this format and only the
+    files it lists (their content is not checked: evalkit wrote them, it may replace them)."""
+    try:
+        manifest = json.loads((Path(path) / MANIFEST).read_bytes())
+    except (OSError, ValueError):
+        return False
+    if not isinstance(manifest, dict) or manifest.get("format") != FORMAT:
+        return False
+    listed = set(manifest.get("files", {})) | {MANIFEST}
+    return all(p.relative_to(path).as_posix() in listed
+               for p in Path(path).rglob("*") if not p.is_dir())
 
 
 @dataclass(frozen=True)

@@ -21,6 +21,7 @@ from typing import Any
 import yaml
 
 from evalkit.io import ingest_dir
+from evalkit.io.safefs import claim_dir
 from evalkit.report.bundle import read_bundle
 from evalkit.results import json_safe
 from evalkit.stages.run import load_tables, run_study
@@ -33,12 +34,14 @@ EX_ANTE = ("ex_ante_N01", "ex_ante_N02")
 
 
 def write_demo_study(name: str, studies: Path, store: Path, bundles: Path,
-                     bootstrap: int | None = None) -> Path:
+                     bootstrap: int | None = None, dataset: str | None = None) -> Path:
     """Copy a demo study into ``studies`` with its warehouse and bundle paths pointed at the
-    demo's output (and, if given, its bootstrap draws), so every bundle records a study file
-    that `evalkit run` and `evalkit verify` can re-run."""
+    demo's output (and, if given, its bootstrap draws and dataset version), so every bundle
+    records a study file that `evalkit run` and `evalkit verify` can re-run."""
     doc = yaml.safe_load((DEMO_STUDIES / f"{name}.yaml").read_text(encoding="utf-8"))
     doc["data"]["store"] = str(store)
+    if dataset is not None:
+        doc["data"]["dataset"] = dataset
     for key in ("bundles", "evidence_bundles"):
         if key in doc:
             doc[key] = [str(bundles / Path(b).name) for b in doc[key]]
@@ -55,7 +58,8 @@ def write_demo_study(name: str, studies: Path, store: Path, bundles: Path,
 def _run(name: str, out: Path, tables, timings: dict[str, float], bootstrap: int | None):
     t0 = time.perf_counter()
     store, bundles = out / "warehouse.duckdb", out / "bundles"
-    study = write_demo_study(name, out / "studies", store, bundles, bootstrap)
+    study = write_demo_study(name, out / "studies", store, bundles, bootstrap,
+                             tables[1]["dataset_id"])
     bundle = run_study(study, bundles / name, tables=tables)
     timings[name] = time.perf_counter() - t0
     return read_bundle(bundle)
@@ -93,9 +97,13 @@ def run_demo(out: Path, n_firms: int = 20000, seed: int = 7, start: int = 2016, 
              progress: Callable[..., None] | None = None, bootstrap: int | None = None,
              render: bool = True, langs: tuple[str, ...] = ("zh", "en"),
              formats: tuple[str, ...] = ("html", "pdf")) -> dict[str, Any]:
-    """Run the demo cycle into ``out``. Returns the summary: ``rows`` (label -> text),
-    ``ranking`` (one row per policy), ``timings`` (stage -> seconds) and ``paths``."""
-    out = Path(out).resolve()
+    """Run the demo cycle into ``out``: a new or empty folder, or one an earlier demo wrote
+    (it carries :data:`evalkit.io.safefs.MARKER`; a folder holding anything else is refused).
+    The demo's warehouse is never deleted: the district is ingested into it (a version already
+    there is reused, the studies are pinned to the version used) and reviews recorded in it are
+    kept. Returns the summary: ``rows`` (label -> text), ``ranking`` (one row per policy),
+    ``timings`` (stage -> seconds) and ``paths``."""
+    out = claim_dir(Path(out).resolve(), "demo")
     data_dir, store, bundles = out / "data", out / "warehouse.duckdb", out / "bundles"
     timings: dict[str, float] = {}
     t0 = time.perf_counter()
@@ -107,8 +115,6 @@ def run_demo(out: Path, n_firms: int = 20000, seed: int = 7, start: int = 2016, 
         encoding="utf-8")
     timings["synth"] = time.perf_counter() - t0
     t0 = time.perf_counter()
-    if store.exists():
-        store.unlink()
     ingest = ingest_dir(data_dir, store=store, progress=progress)
     timings["ingest"] = time.perf_counter() - t0
     loaded = load_tables(store, ingest.version.dataset_id)
@@ -123,8 +129,8 @@ def run_demo(out: Path, n_firms: int = 20000, seed: int = 7, start: int = 2016, 
     reports_dir = out / "reports"
     if render:
         t0 = time.perf_counter()
-        written = render_bundles(sorted(p for p in bundles.iterdir() if p.is_dir()), reports_dir,
-                                 langs, formats, progress)
+        done = sorted(p for p in bundles.iterdir() if p.is_dir() and not p.name.startswith("."))
+        written = render_bundles(done, reports_dir, langs, formats, progress)
         timings["reports"] = time.perf_counter() - t0
     recs = last.table("recommendations").set_index("policy_id")
     rows = []

@@ -6,7 +6,6 @@ Bundles are reproducible: the manifest's ``created`` time is the dataset version
 
 from __future__ import annotations
 
-import shutil
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -15,7 +14,7 @@ import pandas as pd
 
 from evalkit.errors import ConfigError
 from evalkit.io import list_datasets, load_dataset
-from evalkit.report.bundle import write_bundle
+from evalkit.report.bundle import check_bundle_dir, write_bundle
 from evalkit.report.provenance import collect
 from evalkit.study import load_study
 
@@ -77,11 +76,15 @@ def run_study(path: Path | str, out: Path | str, progress: Callable[..., None] |
               tables: tuple[dict[str, pd.DataFrame], dict[str, Any]] | None = None) -> Path:
     """Run the study at ``path`` and write its bundle to ``out``; returns the bundle folder.
 
+    ``out`` must be new or empty or (``overwrite``) an earlier bundle, which is then replaced
+    whole; a folder holding anything else is refused, never deleted (:func:`write_bundle`).
     ``dataset`` pins a dataset version instead of the study's (``evalkit verify`` recomputes on
     the version a bundle recorded). ``tables`` = (tables, version record) already loaded from the
     study's warehouse, so that a cycle of studies reads the warehouse once.
     """
     study, study_sha = load_study(path)
+    out = Path(out).absolute()
+    check_bundle_dir(out, replace=overwrite)
     if tables is None:
         tables = load_tables(study.data.store, dataset or study.data.dataset)
     tables, info = tables
@@ -90,13 +93,10 @@ def run_study(path: Path | str, out: Path | str, progress: Callable[..., None] |
     results = {**results, "study": {"name": study.name, "stage": study.stage,
                                      "file": Path(path).name, "sha256": study_sha,
                                      "report": study.report.model_dump()}}
-    out = Path(out)
-    if out.exists() and overwrite:
-        shutil.rmtree(out)
     prov = collect(dataset_version=info["dataset_id"], dataset_sha256=info["sha256"],
                    study_sha256=study_sha, seeds={"study": study.inference.seed})
     prov["store"] = str(study.data.store)
     prov["study_file"] = str(Path(path).resolve())
     write_bundle(out, stage=study.stage, results=results, tables=frames, figures=figures,
-                 provenance=prov, created=info["created"])
+                 provenance=prov, created=info["created"], replace=overwrite)
     return out

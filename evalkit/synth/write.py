@@ -21,6 +21,7 @@ import numpy as np
 import pandas as pd
 
 from evalkit.errors import ConfigError
+from evalkit.io.safefs import atomic_write_bytes
 from evalkit.io.schemas import TABLES
 from evalkit.synth import faults as F
 from evalkit.synth.district import District
@@ -90,17 +91,17 @@ def write_district(d: District, out_dir: str | Path, dirty: bool = False, seed: 
     for name, text in texts.items():
         path = out / f"{name}.csv"
         if name == "firm_years" and fy_bytes is not None:
-            path.write_bytes(fy_bytes)
+            atomic_write_bytes(path, fy_bytes)
         else:
-            path.write_bytes(text.encode("utf-8"))
+            atomic_write_bytes(path, text.encode("utf-8"))
         paths[name] = path
     step("write truth")
     paths["truth"] = out / "truth.json"
-    paths["truth"].write_bytes(truth_json(d).encode("utf-8"))
+    atomic_write_bytes(paths["truth"], truth_json(d).encode("utf-8"))
     stale = out / "faults.json"
     if dirty:
-        stale.write_bytes((json.dumps({"faults": faults}, sort_keys=True, indent=1,
-                                      ensure_ascii=False) + "\n").encode("utf-8"))
+        atomic_write_bytes(stale, (json.dumps({"faults": faults}, sort_keys=True, indent=1,
+                                              ensure_ascii=False) + "\n").encode("utf-8"))
         paths["faults"] = stale
     elif stale.exists():
         stale.unlink()  # a clean write must not leave an old manifest describing other files
