@@ -22,6 +22,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+from scipy import stats
 
 from evalkit.did import aggte, att_gt
 from evalkit.did.proportional import att_gt_proportional, positive_share
@@ -67,6 +68,8 @@ class OutcomeEvaluation:
     #: the scale of parallel trends used: "level" or "proportional" (evalkit.did.proportional)
     scale: str = "level"
     strata: str | None = None
+    #: the Ashenfelter-dip check (:func:`dip_check`), or None without an event time -1
+    dip: dict[str, Any] | None = None
 
     def to_dict(self) -> dict[str, Any]:
         return json_safe({
@@ -78,6 +81,7 @@ class OutcomeEvaluation:
             "n_notes": self.n_notes,
             "scale": self.scale,
             "strata": self.strata,
+            "dip": self.dip,
             "att_gt": self.att_gt.tidy(),
             "simple": self.simple.to_dict(),
             "dynamic": self.dynamic.to_dict(),
@@ -272,6 +276,30 @@ def _covariates(df: pd.DataFrame, outcome: str, study: ExPostStudy,
     return out[names], names
 
 
+def dip_check(dynamic: AggteResult, alpha: float) -> dict[str, Any] | None:
+    """The Ashenfelter dip (Ashenfelter 1978; Heckman & Smith 1999): were the awarded firms'
+    outcomes falling, relative to the comparison firms, in the year just before the award?
+
+    A transitory fall that selected firms into the programme reverts afterwards, and a
+    difference-in-differences from that year counts the recovery as the policy's effect. The
+    check reads the event-study coefficient at e = -1 (the change into the base year against the
+    comparison firms' change) and reports a dip when it is below zero with a two-sided p-value
+    under ``alpha``. Unlike the joint pre-trend test, it does not fire on the steady pre-award
+    growth differences that selection on the base-year level produces while post-award trends
+    stay parallel. None when the event study has no e = -1."""
+    keys = dynamic.egt.tolist()
+    if -1 not in keys:
+        return None
+    k = keys.index(-1)
+    est, se = float(dynamic.att_egt[k]), float(dynamic.se_egt[k])
+    if not (np.isfinite(est) and np.isfinite(se)) or se <= 0:
+        return None
+    z = est / se
+    p = float(2 * stats.norm.sf(abs(z)))
+    return {"event": -1, "estimate": est, "std_error": se, "z": z, "p_value": p,
+            "alpha": float(alpha), "detected": bool(est < 0 and p < alpha)}
+
+
 def evaluate_outcome(df: pd.DataFrame, outcome: str, study: ExPostStudy, seed: int,
                      cohort_sizes: dict[Any, int]) -> OutcomeEvaluation:
     """Callaway-Sant'Anna ATT(g,t), its aggregations, the pre-trend test and TWFE for one outcome."""
@@ -364,7 +392,8 @@ def evaluate_outcome(df: pd.DataFrame, outcome: str, study: ExPostStudy, seed: i
     except DesignError:
         pass
     return OutcomeEvaluation(outcome, res, simple, dynamic, group, total, pre, tw_est, tw_se,
-                             tuple(covs), note, note_zh, fallback, len(notes), scale, strata)
+                             tuple(covs), note, note_zh, fallback, len(notes), scale, strata,
+                             dip_check(dynamic, inf.alpha))
 
 
 def run_ex_post(study: ExPostStudy, tables: dict[str, pd.DataFrame],
