@@ -37,6 +37,7 @@ from evalkit.synth.ledger import award_totals, build_budgets, build_ledger
 from evalkit.synth.names import make_firm_ids, make_names
 from evalkit.synth.policies import OUTCOMES, POLICIES
 from evalkit.synth.population import build_population
+from evalkit.synth.scenario import draw_scenario
 from evalkit.synth.targets import build_kpi_targets
 from evalkit.synth.treatment import assign, outcomes, written_y0
 
@@ -94,9 +95,12 @@ def _check(n_firms: int, start: int, end: int, seed: int) -> None:
 
 
 def synthesize_district(n_firms: int = 20000, start: int = 2016, end: int = 2025,
-                        seed: int = 7) -> District:
-    """Generate the synthetic Xuhui-like district (deterministic for a given seed)."""
+                        seed: int = 7, scenario: bool = False) -> District:
+    """Generate the synthetic Xuhui-like district (deterministic for a given seed).
+    ``scenario=True`` draws each policy's effect size, take-up and award size at random
+    (:mod:`evalkit.synth.scenario`; recorded in the truth)."""
     _check(n_firms, start, end, seed)
+    sc = draw_scenario(seed) if scenario else None
     rng = np.random.default_rng(seed)
     r_pop, r_names, r_treat, r_out, r_ledger, r_budget, r_tags = rng.spawn(7)
     as_of = np.datetime64(f"{end}-07-31")
@@ -105,14 +109,15 @@ def synthesize_district(n_firms: int = 20000, start: int = 2016, end: int = 2025
     pop = build_population(r_pop, n_firms, start, end)
     firm_ids = np.sort(make_firm_ids(r_names, n_firms))
     y0 = written_y0(pop)
-    a = assign(r_treat, pop, y0, as_of, start_years)
+    a = assign(r_treat, pop, y0, as_of, start_years, None if sc is None else sc.uptake)
     years = pop.years
     n, T = pop.alive.shape
     rows = np.arange(n)
     kpre = np.clip(a.cohort - years[0] - 1, 0, T - 1)
     lag = {k: y0[k][rows, kpre] for k in ("revenue", "rd_expense", "employees", "tax_paid")}
-    award = award_totals(r_ledger, a, lag)
-    obs, y1 = outcomes(r_out, pop, y0, a, start_years, award)
+    award = award_totals(r_ledger, a, lag, None if sc is None else sc.award)
+    obs, y1 = outcomes(r_out, pop, y0, a, start_years, award,
+                       None if sc is None else sc.effect)
 
     fi, ti = np.nonzero(pop.alive)  # firm-major: sorted by firm_id, then year
 
@@ -163,7 +168,11 @@ def synthesize_district(n_firms: int = 20000, start: int = 2016, end: int = 2025
         "reference_firms": P.REFERENCE_FIRMS, "scale": n_firms / P.REFERENCE_FIRMS,
         "policy_start_years": start_years,
     }
+    if sc is not None:
+        meta["scenario"] = sc.to_dict()
     truth = _truth(meta, potential, ledger, payments, start, end)
+    if sc is not None:
+        truth["scenario"] = sc.to_dict()
     d = District(firms, firm_years, policies, budgets, ledger, kpi_targets, truth, meta, potential)
     for name, table in d.tables().items():
         if tuple(table.columns) != TABLES[name].column_names:  # pragma: no cover - invariant

@@ -28,16 +28,19 @@ BUDGET_NOISE_SD = 0.12
 BUDGET_BIAS = {"P07": 0.9, "P08": 1.25}
 
 
-def award_totals(rng: np.random.Generator, a: Assignment, lag_values: dict[str, np.ndarray]
-                 ) -> np.ndarray:
+def award_totals(rng: np.random.Generator, a: Assignment, lag_values: dict[str, np.ndarray],
+                 scale: dict[str, float] | None = None) -> np.ndarray:
     """Total award per firm (yuan), (n,), 0 for firms never awarded. ``lag_values`` are the
-    firm's written values in g - 1, arrays (n,)."""
+    firm's written values in g - 1, arrays (n,); ``scale`` optional multipliers (<= 1) of each
+    policy's awards (scenario mode), rounded to 1,000 yuan."""
     award = np.zeros(a.policy.size)
     for spec in POLICIES:
         rows = np.flatnonzero(a.policy == spec.policy_id)
         if rows.size:
             award[rows] = award_amounts(spec.policy_id, {k: v[rows] for k, v in
                                                          lag_values.items()}, rng)
+            if scale is not None:
+                award[rows] = np.round(award[rows] * float(scale[spec.policy_id]), -3)
     return award
 
 

@@ -83,8 +83,10 @@ def _values(pop: Population, y0: dict[str, np.ndarray], k: int) -> dict[str, np.
 
 
 def assign(rng: np.random.Generator, pop: Population, y0: dict[str, np.ndarray],
-           as_of: np.datetime64, start_years: dict[str, int]) -> Assignment:
-    """Draw the awards; ``start_years`` maps policy id -> first award year."""
+           as_of: np.datetime64, start_years: dict[str, int],
+           uptake: dict[str, float] | None = None) -> Assignment:
+    """Draw the awards; ``start_years`` maps policy id -> first award year; ``uptake`` optional
+    multipliers of each policy's expected awards (scenario mode, :mod:`.scenario`)."""
     n, T = pop.alive.shape
     years = pop.years
     scale = n / P.REFERENCE_FIRMS
@@ -114,14 +116,15 @@ def assign(rng: np.random.Generator, pop: Population, y0: dict[str, np.ndarray],
         for j, spec in enumerate(POLICIES):
             if t < start_years[spec.policy_id]:
                 continue
+            up = 1.0 if uptake is None else float(uptake[spec.policy_id])
             cand = base & eligible(spec.policy_id, lag)
             if spec.event is not None:
                 when = {"high_tech": pop.cert_year, "headquarters": pop.hq_year,
                         "listed": pop.listed_year}[spec.event]
                 cand &= when == t - 1
-                expected = spec.per_year * cand.sum()
+                expected = min(1.0, spec.per_year * up) * cand.sum()
             else:
-                expected = spec.per_year * scale
+                expected = spec.per_year * up * scale
             score = sum(w * feats[name] for name, w in spec.score.items())
             chosen[:, j] = draw_expected_count(rng, np.asarray(score, dtype=float), cand, expected)
         keys = rng.random((n, len(POLICIES))) * chosen
@@ -151,9 +154,10 @@ def assign(rng: np.random.Generator, pop: Population, y0: dict[str, np.ndarray],
     return Assignment(policy, cohort, award_date, size_pre)
 
 
-def effects(pop: Population, a: Assignment, start_years: dict[str, int]
-            ) -> dict[str, np.ndarray]:
-    """True effects in log points, (n, T), zero for untreated cells and for t < g."""
+def effects(pop: Population, a: Assignment, start_years: dict[str, int],
+            scale: dict[str, float] | None = None) -> dict[str, np.ndarray]:
+    """True effects in log points, (n, T), zero for untreated cells and for t < g; ``scale``
+    optional multipliers of each policy's effects (scenario mode, :mod:`.scenario`)."""
     n, T = pop.alive.shape
     out = {o: np.zeros((n, T)) for o in ("revenue", "employees", "rd_expense", "invention_patents")}
     e = pop.years[None, :] - a.cohort[:, None]
@@ -173,6 +177,8 @@ def effects(pop: Population, a: Assignment, start_years: dict[str, int]
             else:
                 shape = ef.base[o] * np.minimum(1.0, (ee + 1) / ef.ramp[o])
             tau = shape * (cohort_mult * size_mult)[:, None]
+            if scale is not None:
+                tau = tau * float(scale[spec.policy_id])
             out[o][rows] = np.where(post, tau, 0.0)
     return out
 
@@ -194,13 +200,14 @@ def crowd_out(pop: Population, a: Assignment, award: np.ndarray) -> np.ndarray:
 
 
 def outcomes(rng: np.random.Generator, pop: Population, y0: dict[str, np.ndarray],
-             a: Assignment, start_years: dict[str, int], award: np.ndarray
+             a: Assignment, start_years: dict[str, int], award: np.ndarray,
+             effect_scale: dict[str, float] | None = None
              ) -> tuple[Outcomes, dict[str, np.ndarray]]:
     """Observed outcomes and the treated potential outcomes Y(1) (both written/rounded).
 
     ``award``: (n,) total award per firm (yuan), used for R&D crowding-out.
     """
-    tau = effects(pop, a, start_years)
+    tau = effects(pop, a, start_years, effect_scale)
     shift = crowd_out(pop, a, award)
     treated_post = (a.cohort[:, None] > 0) & (pop.years[None, :] >= a.cohort[:, None]) & pop.alive
     rev1 = np.where(treated_post, np.round(pop.revenue * np.exp(tau["revenue"]), 2), y0["revenue"])
