@@ -119,11 +119,11 @@ def run_district(seed: int, n_firms: int, scale: str, scenario: bool, work: Path
                      "rank": int(rank.loc[p, "rank"]),
                      "plausibly_best": bool(rank.loc[p, "plausibly_best"])})
     best = pids[int(np.argmax(r))]
-    first = rank["rank"].idxmin()
+    first = rank[rank["rank"] > 0]["rank"].idxmin() if (rank["rank"] > 0).any() else None
     score = {"seed": seed, "dv_realloc": decision_value(change, r, current, mc),
              "dv_recommend": decision_value(rec_change, r, current, mc),
              "best_in_set": bool(rank.loc[best, "plausibly_best"]),
-             "flagged_first": first in flags,
+             "flagged_first": first is not None and first in flags,
              "flagged_raised": bool(any(change[i] > 1e-6 and p in flags
                                         for i, p in enumerate(pids))),
              "proposal": prop is not None}

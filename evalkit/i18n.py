@@ -388,6 +388,10 @@ STRINGS.update({
         "zh": "{grade}（{score} 分）；回报 {est}（{ci}）；排名第 {rank} 位，置信集 {lo}—{hi}{flags}",
         "en": "{grade} ({score} points); return {est} ({ci}); rank {rank}, set {lo}-{hi}{flags}"},
     "report.portfolio.flag.best": {"zh": "；可能最优", "en": "; plausibly best"},
+    "report.portfolio.rationale.unranked": {
+        "zh": "{grade}（{score} 分）；回报 {est}（{ci}）；识别检验未通过，不参与排名，需重新评估{flags}",
+        "en": "{grade} ({score} points); return {est} ({ci}); identification check failed: not ranked, re-evaluate{flags}"},
+    "report.portfolio.axis.unranked": {"zh": "未排名（识别未通过）", "en": "not ranked (not identified)"},
     "report.portfolio.flag.worst": {"zh": "；可能最差", "en": "; plausibly worst"},
     "report.portfolio.realloc.title": {"zh": "预算再分配方案", "en": "Reallocation"},
     "report.portfolio.realloc.text": {

@@ -70,16 +70,26 @@ class RankingResult:
     method: str
     metric: str = ""
     provenance: dict = field(default_factory=dict)
+    #: False for a policy whose identification failed: it is not ranked (rank and rank set 0,
+    #: "not identified, re-evaluate"); None = every policy identified
+    identified: tuple[bool, ...] | None = None
+
+    @property
+    def ranked(self) -> np.ndarray:
+        """(p,) bool: the policies that are ranked (identified)."""
+        return (np.ones(len(self.names), dtype=bool) if self.identified is None
+                else np.asarray(self.identified, dtype=bool))
 
     @property
     def plausibly_best(self) -> tuple[str, ...]:
-        return tuple(n for n, lo in zip(self.names, self.rank_low, strict=True) if lo <= self.tau)
+        return tuple(n for n, lo, ok in zip(self.names, self.rank_low, self.ranked, strict=True)
+                     if ok and lo <= self.tau)
 
     @property
     def plausibly_worst(self) -> tuple[str, ...]:
-        p = len(self.names)
-        return tuple(n for n, hi in zip(self.names, self.rank_high, strict=True)
-                     if hi >= p - self.tau + 1)
+        p = int(self.ranked.sum())
+        return tuple(n for n, hi, ok in zip(self.names, self.rank_high, self.ranked, strict=True)
+                     if ok and hi >= p - self.tau + 1)
 
     def tidy(self) -> pd.DataFrame:
         z = stats.norm.ppf(1 - self.alpha / 2)
@@ -95,14 +105,19 @@ class RankingResult:
             "rank_low_marginal": self.rank_low_marginal,
             "rank_high_marginal": self.rank_high_marginal,
             "plausibly_best": [n in self.plausibly_best for n in self.names],
-            "plausibly_worst": [n in self.plausibly_worst for n in self.names]})
+            "plausibly_worst": [n in self.plausibly_worst for n in self.names],
+            "identified": self.ranked})
         return df[[*TIDY_COLUMNS, *df.columns[len(TIDY_COLUMNS):]]]
 
     def summary(self) -> str:
         lines = [f"ranking by {self.metric or 'metric'} ({round((1 - self.alpha) * 100)}% "
                  f"simultaneous rank sets, {self.method})"]
-        order = np.argsort(self.rank, kind="stable")
+        order = np.argsort(np.where(self.ranked, self.rank, len(self.names) + 1), kind="stable")
         for j in order:
+            if not self.ranked[j]:
+                lines.append(f"    -  {self.names[j]:<12} {self.estimate[j]:>10.4g}  "
+                             "not identified, re-evaluate")
+                continue
             lines.append(f"  {self.rank[j]:>3}  {self.names[j]:<12} {self.estimate[j]:>10.4g}  "
                          f"ranks {self.rank_low[j]}-{self.rank_high[j]}")
         lines.append(f"  plausibly best (tau={self.tau}): {', '.join(self.plausibly_best)}")
@@ -135,7 +150,8 @@ def rank_confidence_sets(estimates: Sequence[LinearEstimate], alpha: float = 0.0
                          method: str = "gaussian", rng: np.random.Generator | None = None,
                          n_draws: int = 10_000, draws: BootstrapDraws | None = None,
                          higher_is_better: bool = True, tau: int = 1,
-                         metric: str = "") -> RankingResult:
+                         metric: str = "", identified: Sequence[bool] | None = None
+                         ) -> RankingResult:
     """Rank confidence sets for ``estimates`` (one LinearEstimate per policy, named by policy).
 
     ``method="gaussian"`` draws Z* ~ N(0, Sigma) with Sigma from the influence functions
@@ -198,10 +214,39 @@ def rank_confidence_sets(estimates: Sequence[LinearEstimate], alpha: float = 0.0
     lo, hi = _rank_sets(theta, s, np.full(p, c_sim))
     lo_m, hi_m = _rank_sets(theta, s, c_marg)
     rank = 1 + (theta[None, :] > theta[:, None]).sum(axis=1)   # ties share the better rank
+    ok = np.ones(p, dtype=bool) if identified is None else np.asarray(identified, dtype=bool)
+    if ok.shape != (p,):
+        raise ConfigError("identified must have one entry per policy",
+                          zh="identified 须每项政策一个取值")
+    if not ok.all():
+        rank, lo, hi, lo_m, hi_m = (np.zeros(p, dtype=np.int64) for _ in range(5))
+        c_marg = np.full(p, np.nan)
+        if ok.sum() >= 2:
+            sub = rank_confidence_sets([e for e, k in zip(estimates, ok, strict=True) if k],
+                                       alpha, method, rng, n_draws, None if draws is None else
+                                       _subset_draws(draws, ok), higher_is_better, min(tau,
+                                       int(ok.sum())), metric)
+            idx = np.flatnonzero(ok)
+            rank[idx], lo[idx], hi[idx] = sub.rank, sub.rank_low, sub.rank_high
+            lo_m[idx], hi_m[idx] = sub.rank_low_marginal, sub.rank_high_marginal
+            c_marg[idx] = sub.crit_marginal
+            c_sim = sub.crit_simultaneous
+        else:
+            ok = np.zeros(p, dtype=bool)
     return RankingResult(names, sign * theta, np.sqrt(var), rank, lo, hi, lo_m, hi_m, c_sim,
                          c_marg, c_band, int(tau), bool(higher_is_better), float(alpha), method, metric,
                          {"method": "Mogstad, Romano, Shaikh & Wilhelm (2024) max-t rank sets",
-                          "draws": int(n_draws), "variant": method})
+                          "draws": int(n_draws), "variant": method},
+                         None if identified is None else tuple(bool(k) for k in ok))
+
+
+def _subset_draws(draws: BootstrapDraws, keep: np.ndarray) -> BootstrapDraws:
+    """The bootstrap draws of the kept estimates only."""
+    from dataclasses import replace
+
+    names = tuple(n for n, k in zip(draws.names, keep, strict=True) if k)
+    return replace(draws, names=names, draws=draws.draws[:, keep],
+                   estimates=draws.estimates[keep])
 
 
 def _sqrt_psd(sigma: np.ndarray) -> np.ndarray:

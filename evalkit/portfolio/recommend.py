@@ -87,7 +87,6 @@ def recommend(scorecards: Sequence[ScorecardResult], ranking: RankingResult,
                           zh=f"以下政策没有绩效评分表：{missing}")
     grade_pos = {g[0]: k for k, g in enumerate(spec.grades)}
     tidy = ranking.tidy().set_index("term")
-    p = len(ranking.names)
     rows = []
     for k, pid in enumerate(ranking.names):
         card = cards[pid]
@@ -120,13 +119,19 @@ def recommend(scorecards: Sequence[ScorecardResult], ranking: RankingResult,
         flag_en = ("; plausibly best" if best else "") + ("; plausibly worst" if worst else "")
         flag_zh = ("；可能位列最优" if best else "") + ("；可能位列最差" if worst else "")
         est = float(r["estimate"])
+        n_ranked = int(ranking.ranked.sum())
+        if int(r["rank"]) == 0:
+            rank_en, rank_zh = ("not ranked (identification failed: re-evaluate)",
+                                "不参与排名（识别检验未通过，需重新评估）")
+        else:
+            rank_en = f"rank {int(r['rank'])} of {n_ranked}, confidence set {rank_set}"
+            rank_zh = f"排名第{int(r['rank'])}/{n_ranked}位，排名置信集 {rank_set}"
         en = (f"grade {card.grade} ({card.grade_en}, {card.score:.2f} points); "
               f"{ranking.metric or 'metric'} {est:.3f} [95% CI {lo:.3f}, {hi:.3f}]; "
-              f"rank {int(r['rank'])} of {p}, confidence set {rank_set}{flag_en}{evidence_en}: "
-              f"{action} ({change:+.0%})")
+              f"{rank_en}{flag_en}{evidence_en}: {action} ({change:+.0%})")
         zh = (f"绩效等级{card.grade}（{card.score:.2f}分）；{ranking.metric or '指标'} {est:.3f}"
-              f"（95%置信区间 {lo:.3f} 至 {hi:.3f}）；排名第{int(r['rank'])}/{p}位，"
-              f"排名置信集 {rank_set}{flag_zh}{evidence_zh}：建议{_ACTION_ZH[action]}（预算{change:+.0%}）")
+              f"（95%置信区间 {lo:.3f} 至 {hi:.3f}）；{rank_zh}"
+              f"{flag_zh}{evidence_zh}：建议{_ACTION_ZH[action]}（预算{change:+.0%}）")
         rows.append({"recommendation_id": f"{cycle}-{k + 1:02d}", "policy_id": pid,
                      "action": action, "budget_change": change, "grade": card.grade,
                      "score": card.score, "metric_estimate": est, "metric_se":

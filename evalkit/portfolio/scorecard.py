@@ -12,7 +12,9 @@ The indicator tree, weights, qualitative bands, grade thresholds and budget-use 
   ``low`` [0, 0.6);
 * effect (from a causal estimate with interval): ``w * min(estimate / target, 1)``, 0 when the
   estimate <= 0, and at most ``effect_ci_zero_cap * w`` (default 60 %) when the interval
-  includes zero: an effect not distinguishable from none cannot earn full marks.
+  includes zero: an effect not distinguishable from none cannot earn full marks; 0 points
+  ("insufficient evidence") when the entry says ``identified: False`` (the causal evidence
+  failed its identification check).
 
 The total is rounded to ``score_decimals`` (2) before grading, which removes float noise of sums
 (89.99999999999997 is 90.00, 优), while 89.99 is 良; the grade is the first whose minimum the
@@ -301,6 +303,10 @@ def _effect(ind: IndicatorSpec, entry: Mapping, spec: ScorecardSpec, alpha: floa
                           zh=f"指标 {ind.id}：须提供正的目标值 'target'；收到的是 {target}")
     share = 0.0 if value <= 0 else min(value / target, 1.0)
     note = "min(estimate / target, 1)"
+    if entry.get("identified") is False:
+        # a causal estimate whose identification check failed earns no effect points
+        return value, target, 0.0, ("insufficient evidence: the identification check failed "
+                                    f"({entry.get('why', 'see the ex-post evaluation')})")
     if lo <= 0.0 <= hi and share > spec.effect_ci_zero_cap:
         share = spec.effect_ci_zero_cap
         note += f"; interval [{lo:.4g}, {hi:.4g}] includes 0: capped at {share:.0%}"

@@ -671,7 +671,8 @@ def portfolio_summary(results: Mapping[str, Any], ranking: pd.DataFrame,
 
     metric = results["metric"]
     rule = Rule.of(results)
-    top = ranking.sort_values("rank").iloc[0]
+    ranked = ranking[ranking["rank"] > 0]    # rank 0: identification failed, not ranked
+    top = (ranked if len(ranked) else ranking).sort_values("rank").iloc[0]
     hidden = policy_metric_reason(results, str(top["term"]), rule)
     join = "、" if lang == "zh" else ", "
     best = join.join(md(p) for p in ranking.loc[ranking["plausibly_best"], "term"])
@@ -754,8 +755,9 @@ def draw_ranking(ax, ranking: pd.DataFrame, grades: Mapping[str, str], names: Ma
     span = hi - lo
     ax.set_xlim(lo - 0.03 * span, hi + 0.32 * span)
     for yi, r in zip(y, order.itertuples(index=False), strict=True):
-        ax.text(hi + 0.05 * span, yi, t("report.portfolio.axis.rank_set", lang,
-                                         lo=int(r.rank_low), hi=int(r.rank_high)),
+        ax.text(hi + 0.05 * span, yi,
+                t("report.portfolio.axis.rank_set", lang, lo=int(r.rank_low), hi=int(r.rank_high))
+                if int(r.rank) > 0 else t("report.portfolio.axis.unranked", lang),
                 va="center", fontsize=9)
     ax.legend(title=t("report.portfolio.legend.grade", lang), loc="lower center",
               bbox_to_anchor=(0.5, 1.0), ncol=4, frameon=False, fontsize=8, title_fontsize=8)
@@ -820,7 +822,9 @@ def recommendation_table(recommendations: pd.DataFrame, metric: str, lang: str,
                  + (t("report.portfolio.flag.worst", lang) if r.plausibly_worst else ""))
         hidden = (policy_metric_reason(results, str(r.policy_id), rule)
                   if results is not None else None)
-        why = t("report.portfolio.rationale", lang, grade=label("grade", r.grade, lang),
+        key = "report.portfolio.rationale" if int(r.rank) > 0 else \
+            "report.portfolio.rationale.unranked"
+        why = t(key, lang, grade=label("grade", r.grade, lang),
                 score=number(r.score, lang, 1), est=_hide(fmt(r.metric_estimate, lang), hidden),
                 ci=_hide(ci(r.metric_conf_low, r.metric_conf_high, lang), hidden),
                 rank=int(r.rank),

@@ -84,7 +84,7 @@ def metric_estimate(bundle: Bundle, name: str) -> LinearEstimate:
 
 
 def _inputs(study: PortfolioStudy, spec, pid: str, bundle: Bundle, tables: dict[str, pd.DataFrame],
-            exec_year: int) -> dict[str, dict]:
+            exec_year: int, flag: tuple[str, str] | None = None) -> dict[str, dict]:
     entries = {k: v.as_input() for k, v in study.entries.get("*", {}).items()}
     entries.update({k: v.as_input() for k, v in study.entries.get(pid, {}).items()})
     out: dict[str, dict] = {}
@@ -104,6 +104,8 @@ def _inputs(study: PortfolioStudy, spec, pid: str, bundle: Bundle, tables: dict[
             source = ind.source.removeprefix("causal:")
             metric = CAUSAL_SOURCES.get(ind.source, source)
             entry["estimate"] = metric_estimate(bundle, metric)
+            if flag is not None:
+                entry["identified"], entry["why"] = False, flag[0]
         out[ind.id] = entry
     return out
 
@@ -194,17 +196,19 @@ def run_portfolio(study: PortfolioStudy, tables: dict[str, pd.DataFrame],
                           zh=f"有两个结果包评价的是同一政策：{sorted(pids)}")
     rng = np.random.default_rng(study.inference.seed)
     estimates = [metric_estimate(b, study.metric).renamed(pid) for b, pid in zip(bundles, pids, strict=True)]
+    flags = evidence_flags(bundles, pids, study.inference.alpha)
     ranking = rank_confidence_sets(estimates, alpha=study.inference.alpha, method="gaussian",
-                                   rng=rng, metric=study.metric)
+                                   rng=rng, metric=study.metric,
+                                   identified=[p not in flags for p in pids])
     budgets = tables["budgets"]
     last_full = int(budgets["year"].max()) - 1  # the final year is in progress (monitoring)
     cards = []
     for i, (b, pid) in enumerate(zip(bundles, pids, strict=True)):
         if progress:
             progress("scorecards", i, len(pids))
-        cards.append(score_policy(spec, pid, _inputs(study, spec, pid, b, tables, last_full),
+        cards.append(score_policy(spec, pid, _inputs(study, spec, pid, b, tables, last_full,
+                                                     flags.get(pid)),
                                   alpha=study.inference.alpha))
-    flags = evidence_flags(bundles, pids, study.inference.alpha)
     rule_recs = recommend(cards, ranking, spec, study.cycle, evidence_flags=flags)
     current = budgets[budgets["year"] == budgets["year"].max()].set_index("policy_id")["appropriation"]
     est = ranking.tidy().set_index("term")

@@ -45,3 +45,39 @@ def test_recommendations_take_the_reallocation_changes():
     assert out.loc["C", "action"] == "revise" and out.loc["C", "budget_change"] < 0
     assert out.loc["A", "rationale_en"].endswith("expand (+30% in the budget proposal)")
     assert "预算方案+30%" in out.loc["A", "rationale_zh"]
+
+
+def test_unidentified_policies_are_not_ranked_on_their_point_estimate():
+    """A flagged policy with the highest estimate is not ranked first, never plausibly best,
+    and the others are ranked among themselves (issue 14, item 3)."""
+    from evalkit.fiscal.linear import LinearEstimate
+    from evalkit.portfolio.ranking import rank_confidence_sets
+
+    rng = np.random.default_rng(0)
+    firms = [f"f{i}" for i in range(200)]
+
+    def est(name, value, sd):
+        psi = pd.Series(rng.normal(0, sd / np.sqrt(200), 200), index=firms)
+        return LinearEstimate(value, psi, name)
+
+    ests = [est("DIP", 9.0, 0.2), est("A", 3.0, 0.2), est("B", 1.0, 0.2), est("C", 0.0, 0.2)]
+    r = rank_confidence_sets(ests, rng=np.random.default_rng(1),
+                             identified=[False, True, True, True])
+    t = r.tidy().set_index("term")
+    assert t.loc["DIP", "rank"] == 0 and not t.loc["DIP", "identified"]
+    assert not t.loc["DIP", "plausibly_best"] and not t.loc["DIP", "plausibly_worst"]
+    assert t.loc["A", "rank"] == 1 and t.loc["A", "plausibly_best"]
+    assert t.loc["C", "rank"] == 3 and t.loc["C", "plausibly_worst"]
+    full = rank_confidence_sets(ests, rng=np.random.default_rng(1)).tidy().set_index("term")
+    assert full.loc["DIP", "rank"] == 1     # what the point estimate alone would say
+
+
+def test_scorecard_gives_no_effect_points_to_an_unidentified_effect():
+    from evalkit.portfolio.scorecard import _effect, load_scorecard_spec
+
+    spec = load_scorecard_spec(None)
+    ind = next(i for i in spec.indicators if i.type == "effect")
+    entry = {"estimate": 5.0, "conf_low": 4.0, "conf_high": 6.0, "target": 1.0}
+    assert _effect(ind, entry, spec, 0.05)[2] == 1.0
+    value, _, share, note = _effect(ind, {**entry, "identified": False, "why": "dip"}, spec, 0.05)
+    assert value == 5.0 and share == 0.0 and "insufficient evidence" in note and "dip" in note
