@@ -163,12 +163,12 @@ def record_review(store: Store, recommendation_id: str, decision: str, comment: 
         raise ConfigError("recommendation_id must not be empty", zh="recommendation_id 不得为空")
     name = check_reviewer(reviewer)
     if timestamp is None:
-        ts = datetime.now(UTC).isoformat(timespec="seconds")
+        ts = None   # taken under the write lock: a writer that waited is not "in the past"
     elif isinstance(timestamp, datetime):
         ts = timestamp.isoformat(timespec="seconds")
     else:
         ts = str(timestamp)
-    if _parse_time(ts) is None:
+    if ts is not None and _parse_time(ts) is None:
         raise ConfigError(f"timestamp {ts!r} is not an ISO 8601 time",
                           zh=f"时间戳 {ts!r} 不是 ISO 8601 时间")
     anchor = (anchor_path(store, anchors) if not isinstance(store, duckdb.DuckDBPyConnection)
@@ -180,6 +180,8 @@ def record_review(store: Store, recommendation_id: str, decision: str, comment: 
         try:
             last = con.execute("SELECT seq, hash, timestamp FROM review_log "
                                "ORDER BY seq DESC LIMIT 1").fetchone()
+            if ts is None:
+                ts = datetime.now(UTC).isoformat(timespec="seconds")
             seq, prev = (1, GENESIS) if last is None else (int(last[0]) + 1, str(last[1]))
             latest = _parse_time(last[2]) if last is not None else None
             if latest is not None and latest > _parse_time(ts):
@@ -195,8 +197,8 @@ def record_review(store: Store, recommendation_id: str, decision: str, comment: 
         except Exception:
             con.execute("ROLLBACK")
             raise
-    if anchor is not None:
-        _append_anchor(anchor, row)
+        if anchor is not None:   # still under the write lock: anchors stay in seq order
+            _append_anchor(anchor, row)
     return row
 
 
