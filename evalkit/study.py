@@ -60,9 +60,9 @@ class Design(_Strict):
     est_method: Literal["dr", "ipw", "reg"] = "dr"
     #: the scale of parallel trends: ``level`` (yuan), ``proportional`` (logs, mapped back to
     #: levels: evalkit.did.proportional), or ``auto``: proportional for outcomes strictly
-    #: positive in every firm-year of the sample, level otherwise. The default stays ``level``
-    #: until the identification checks are calibrated for logs (bench/README.md)
-    scale: Literal["auto", "level", "proportional"] = "level"
+    #: positive in every firm-year of the sample, level otherwise (bench/README.md, "Decision
+    #: quality", has the evidence for this default)
+    scale: Literal["auto", "level", "proportional"] = "auto"
     #: proportional scale: a firm attribute fixed before the award (``size_class``) within whose
     #: levels the proportional effect is estimated separately, so that effects differing by firm
     #: size are weighted by each size's level; ``none`` for one effect per cohort
