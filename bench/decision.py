@@ -118,10 +118,20 @@ def run_district(seed: int, n_firms: int, scale: str, scenario: bool, work: Path
                      "pretrend_p": pv, "current": current[i], "change": change[i],
                      "rank": int(rank.loc[p, "rank"]),
                      "plausibly_best": bool(rank.loc[p, "plausibly_best"])})
+    # the same rule fed the true returns with the estimated uncertainty: how far the
+    # information allows (issue 14, item 6)
+    fed = pf.proposal_inputs(pids, rank.assign(estimate=r * share).rename_axis("term"),
+                             realloc["current"], {p: ("", "") for p in flags},
+                             port.recommendations.table.assign(
+                                 action=port.recommendations.table["rule_action"]))
+    from evalkit.portfolio.reallocate import reallocate
+    fed_change = reallocate(fed, max_change=mc, use="posterior_mean").table.set_index(
+        "policy_id").loc[pids, "change"].to_numpy(dtype=float)
     best = pids[int(np.argmax(r))]
     first = rank[rank["rank"] > 0]["rank"].idxmin() if (rank["rank"] > 0).any() else None
     score = {"seed": seed, "dv_realloc": decision_value(change, r, current, mc),
              "dv_recommend": decision_value(rec_change, r, current, mc),
+             "dv_truth_fed": decision_value(fed_change, r, current, mc),
              "best_in_set": bool(rank.loc[best, "plausibly_best"]),
              "flagged_first": first is not None and first in flags,
              "flagged_raised": bool(any(change[i] > 1e-6 and p in flags
@@ -152,7 +162,7 @@ def main(argv: list[str] | None = None) -> None:
                 scores.append(res["score"])
                 sc = res["score"]
                 print(f"[{scale}] seed {s}: DV realloc {sc['dv_realloc']:.2f}, recommend "
-                      f"{sc['dv_recommend']:.2f}, best in set {sc['best_in_set']}, flagged "
+                      f"{sc['dv_recommend']:.2f}, truth-fed {sc['dv_truth_fed']:.2f}, best in set {sc['best_in_set']}, flagged "
                       f"first {sc['flagged_first']}, raised {sc['flagged_raised']}", flush=True)
         rows_df, sc_df = pd.DataFrame(rows), pd.DataFrame(scores)
         unflag = rows_df[~rows_df["flagged"]]
@@ -165,6 +175,7 @@ def main(argv: list[str] | None = None) -> None:
             "dv_mean": float(sc_df["dv_realloc"].mean()),
             "dv_nonneg_share": float((sc_df["dv_realloc"] >= 0).mean()),
             "dv_recommend_mean": float(sc_df["dv_recommend"].mean()),
+            "dv_truth_fed_mean": float(sc_df["dv_truth_fed"].mean()),
             "best_in_set": float(sc_df["best_in_set"].mean()),
             "flagged_first": int(sc_df["flagged_first"].sum()),
             "flagged_raised": int(sc_df["flagged_raised"].sum()),
