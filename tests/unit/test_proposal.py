@@ -81,3 +81,21 @@ def test_scorecard_gives_no_effect_points_to_an_unidentified_effect():
     assert _effect(ind, entry, spec, 0.05)[2] == 1.0
     value, _, share, note = _effect(ind, {**entry, "identified": False, "why": "dip"}, spec, 0.05)
     assert value == 5.0 and share == 0.0 and "insufficient evidence" in note and "dip" in note
+
+
+def test_dip_check_reads_event_time_minus_one():
+    from types import SimpleNamespace
+
+    from evalkit.stages.ex_post import dip_check
+
+    dyn = SimpleNamespace(egt=np.array([-2, -1, 0, 1]), att_egt=np.array([0.01, -0.2, 0.1, 0.1]),
+                          se_egt=np.array([0.05, 0.05, 0.05, 0.05]))
+    d = dip_check(dyn, 0.05)
+    assert d["detected"] and d["estimate"] == -0.2 and d["p_value"] < 1e-4
+    rise = SimpleNamespace(egt=dyn.egt, att_egt=np.array([0.01, 0.2, 0.1, 0.1]),
+                           se_egt=dyn.se_egt)
+    assert not dip_check(rise, 0.05)["detected"]           # a rise is not a dip
+    noisy = SimpleNamespace(egt=dyn.egt, att_egt=dyn.att_egt, se_egt=np.full(4, 0.5))
+    assert not dip_check(noisy, 0.05)["detected"]          # not significant
+    assert dip_check(SimpleNamespace(egt=np.array([0, 1]), att_egt=np.zeros(2),
+                                     se_egt=np.ones(2)), 0.05) is None
