@@ -318,6 +318,12 @@ STRINGS.update({
     "report.ex_post.design.proportional": {
         "zh": "估计方法：{outcome}的效应按比例估计，假定若无补贴，受资助企业与对照企业的{outcome}会以相同的百分比增长（比例平行趋势）；每家企业权重相同，再按受资助企业的实际金额换算为金额效应。企业规模差异很大时，这比按金额估计精确得多。",
         "en": "Method: the effect on {outcome} is estimated as a proportion, assuming that without the subsidy the supported and comparison firms' {outcome} would have grown by the same percentage (proportional parallel trends); every firm counts equally, and the percentage is turned back into an amount through the supported firms' actual levels. With firms of very different sizes this is much more precise than estimating in amounts."},
+    "report.ex_post.design.dip": {
+        "zh": "识别检验：获补前一年，受资助企业的{outcome}相对对照企业明显下降（事件时间 −1 的估计为 {est}，{p}；阿申费尔特下沉）。补贴后的回升可能部分是本会自然出现的恢复，因此组合评价不对本政策排名、不增加其预算，建议重新评估。",
+        "en": "Identification check: in the year before the award the supported firms' {outcome} fell markedly relative to the comparison firms (event time −1: {est}, {p}; an Ashenfelter dip). Part of the later rise may be a recovery that would have happened anyway, so the portfolio review neither ranks this policy nor raises its budget, and recommends re-evaluating it."},
+    "report.ex_post.design.no_dip": {
+        "zh": "识别检验：获补前一年未见受资助企业的{outcome}相对对照企业明显下降（无阿申费尔特下沉）。",
+        "en": "Identification check: no marked fall of the supported firms' {outcome} relative to the comparison firms in the year before the award (no Ashenfelter dip)."},
     "report.ex_post.design.inference": {
         "zh": "区间为 {level}% 置信区间，由企业层面的影响函数计算{boot}。",
         "en": "Intervals are {level}% confidence intervals from firm-level influence functions{boot}."},
@@ -325,8 +331,8 @@ STRINGS.update({
         "zh": "（乘数自助法 {draws} 次）",
         "en": " (multiplier bootstrap, {draws} draws)"},
     "report.portfolio.proposal.criterion": {
-        "zh": "预算方案：按各政策财政回报的经验贝叶斯后验均值排序（估计越不精确，越向全部政策的平均值收缩，避免奖励最不确定的估计），在每项政策 ±{cap} 的范围内把资金从回报最低的政策移向最高的政策。处理前趋势检验未通过的政策和绩效等级为“中”“差”的政策不增加预算。建议表中的预算变动即为该方案的变动。",
-        "en": "Budget proposal: policies are ordered by the empirical-Bayes posterior mean of their fiscal return (a less precise estimate is pulled further toward the average of all policies, so the most uncertain estimate is not rewarded), and money moves, within ±{cap} of each budget, from the lowest to the highest. A policy that failed its pre-trend test, or is graded 中 or 差, gets no increase. The recommendation table's budget changes are this proposal's."},
+        "zh": "预算方案：按各政策财政回报的经验贝叶斯后验均值排序（估计越不精确，越向全部政策的平均值收缩，避免奖励最不确定的估计），在每项政策 ±{cap} 的范围内把资金从回报最低的政策移向最高的政策。识别检验未通过的政策（获补前一年结果明显下降，即阿申费尔特下沉；按金额估计时还包括处理前趋势检验未通过）不参与排名、不增加预算；绩效等级为“中”“差”的政策也不增加预算。建议表中的预算变动即为该方案的变动。",
+        "en": "Budget proposal: policies are ordered by the empirical-Bayes posterior mean of their fiscal return (a less precise estimate is pulled further toward the average of all policies, so the most uncertain estimate is not rewarded), and money moves, within ±{cap} of each budget, from the lowest to the highest. A policy that failed its identification check (its outcome fell markedly in the year before the award, an Ashenfelter dip; on the level scale also a failed pre-trend test) is not ranked and gets no increase, nor does a policy graded 中 or 差. The recommendation table's budget changes are this proposal's."},
     "report.ex_post.note.singular": {
         "zh": "按产业集群区分的基期水平协变量在部分批次中共线，改用统一的基期水平作为协变量",
         "en": "the base-period level by cluster was collinear in some cohorts, so the pooled base-period level was used as the covariate"},

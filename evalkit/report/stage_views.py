@@ -1419,7 +1419,8 @@ def anomaly_table(results: Mapping[str, Any], anomalies: pd.DataFrame, lang: str
 
 def design_statement(results: Mapping[str, Any], lang: str) -> str:
     """The ex-post report's plain-words statement of the main outcome's scale (level or
-    proportional parallel trends) and of the inference used."""
+    proportional parallel trends), of the inference used and of the Ashenfelter-dip check
+    (its number shown only where the disclosure rule shows the event-time -1 estimate)."""
     main = results["main_outcome"]
     ev = results["outcomes"][main]
     scale = ev.get("scale") or "level"
@@ -1429,5 +1430,15 @@ def design_statement(results: Mapping[str, Any], lang: str) -> str:
     draws = int(opts.get("biters") or 0) if opts.get("bstrap") else 0
     boot = t("report.ex_post.design.boot", lang, draws=draws) if draws else ""
     level = f"{100 * (1 - alp):.0f}"
-    return text + ("" if lang == "zh" else " ") + t("report.ex_post.design.inference", lang,
-                                                       level=level, boot=boot)
+    sep = "" if lang == "zh" else " "
+    text += sep + t("report.ex_post.design.inference", lang, level=level, boot=boot)
+    dip = ev.get("dip")
+    from evalkit.report.suppression import event_reasons
+
+    if dip and event_reasons(results, [-1], Rule.of(results))[-1] is None:   # disclosure
+        key = "report.ex_post.design.dip" if dip.get("detected") else "report.ex_post.design.no_dip"
+        pv = pvalue(dip["p_value"], lang)
+        text += sep + t(key, lang, outcome=outcome_label(main, lang),
+                        est=outcome_amount(main, as_float(dip["estimate"]), lang),
+                        p=f"p {pv}" if pv.startswith("<") else f"p = {pv}")
+    return text

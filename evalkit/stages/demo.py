@@ -137,7 +137,9 @@ def run_demo(out: Path, n_firms: int = 20000, seed: int = 7, start: int = 2016, 
     for r in last.table("ranking").itertuples():
         rec = recs.loc[r.term]
         rows.append({"policy": r.term, "metric": r.estimate, "conf_low": r.conf_low,
-                     "conf_high": r.conf_high, "rank": f"{r.rank_low}-{r.rank_high}",
+                     "conf_high": r.conf_high,
+                     # rank 0: identification failed, not ranked ("re-evaluate")
+                     "rank": f"{r.rank_low}-{r.rank_high}" if r.rank > 0 else "not identified",
                      "score": float(rec["score"]), "grade": rec["grade"],
                      "action": rec["action"]})
     ledger = tables["disbursements"]
