@@ -70,7 +70,7 @@ def run_district(seed: int, n_firms: int, scale: str, scenario: bool, work: Path
         cfg["outcomes"] = ["tax_paid", "employees"]
         cfg["inference"]["bootstrap"] = 0
         for part in scale.split(","):
-            if part == "default":
+            if part in ("default", "hold_by_grade=false"):
                 continue
             key, _, value = part.partition("=") if "=" in part else ("scale", "=", part)
             cfg["design"][key] = value
@@ -85,6 +85,8 @@ def run_district(seed: int, n_firms: int, scale: str, scenario: bool, work: Path
         bundles.append(out)
     pcfg = yaml.safe_load((STUDIES / "portfolio.yaml").read_text(encoding="utf-8"))
     pcfg["bundles"] = [str(b) for b in bundles]
+    if "hold_by_grade=false" in scale.split(","):
+        pcfg["hold_by_grade"] = False
     port = pf.run_portfolio(PortfolioStudy(**pcfg), tables)
     prop = port.proposal if hasattr(port, "proposal") else None
     realloc = port.reallocation.table.set_index("policy_id")
@@ -123,7 +125,8 @@ def run_district(seed: int, n_firms: int, scale: str, scenario: bool, work: Path
     fed = pf.proposal_inputs(pids, rank.assign(estimate=r * share).rename_axis("term"),
                              realloc["current"], {p: ("", "") for p in flags},
                              port.recommendations.table.assign(
-                                 action=port.recommendations.table["rule_action"]))
+                                 action=port.recommendations.table["rule_action"]),
+                             hold_by_grade=pcfg.get("hold_by_grade", True))
     from evalkit.portfolio.reallocate import reallocate
     fed_change = reallocate(fed, max_change=mc, use="posterior_mean").table.set_index(
         "policy_id").loc[pids, "change"].to_numpy(dtype=float)

@@ -252,6 +252,9 @@ class PortfolioStudy(_StudyBase):
     entries: dict[str, dict[str, ScoreEntry]] = {}
     next_year_total: float | None = Field(None, gt=0)
     max_change: float = Field(0.3, gt=0, le=1)
+    #: the MoF use-of-results rule in the proposal: a policy graded 中 or 差 is never raised
+    #: (False: only a failed identification check holds a policy; the grade still labels it)
+    hold_by_grade: bool = True
     rank_method: Literal["gaussian", "bootstrap"] = "gaussian"
     #: combine ex-post bundles computed from different dataset versions (refused by default:
     #: their estimates would rest on different data)

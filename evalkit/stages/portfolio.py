@@ -141,18 +141,19 @@ def evidence_flags(bundles: list[Bundle], pids: list[str], alpha: float) -> dict
 
 
 def proposal_inputs(pids: list[str], est: pd.DataFrame, current: pd.Series,
-                    flags: dict[str, tuple[str, str]], rules: pd.DataFrame) -> pd.DataFrame:
+                    flags: dict[str, tuple[str, str]], rules: pd.DataFrame,
+                    hold_by_grade: bool = True) -> pd.DataFrame:
     """The reallocation's inputs: each policy's current budget, its metric's empirical-Bayes
     posterior mean (the criterion: :mod:`evalkit.portfolio.shrinkage`), and an upper bound of
     the current budget (never raised) for a policy whose identification failed or whose grade
-    rule does not support more money (优/良 only may grow)."""
+    rule does not support more money (优/良 only may grow; ``hold_by_grade``)."""
     b = [float(est.loc[p, "estimate"]) for p in pids]
     se = [float(est.loc[p, "std_error"]) for p in pids]
     post = eb_posterior_means(b, se)
     rule = rules.set_index("policy_id")
     cur = np.array([float(current.get(p, 0.0)) for p in pids])
-    held = np.array([p in flags or rule.loc[p, "action"] not in ("expand", "maintain")
-                     for p in pids])
+    held = np.array([p in flags or (hold_by_grade and rule.loc[p, "action"]
+                                    not in ("expand", "maintain")) for p in pids])
     return pd.DataFrame({
         "policy_id": pids, "current": cur, "estimate": b,
         "posterior_mean": post.posterior, "shrinkage_weight": post.weight,
@@ -212,7 +213,8 @@ def run_portfolio(study: PortfolioStudy, tables: dict[str, pd.DataFrame],
     rule_recs = recommend(cards, ranking, spec, study.cycle, evidence_flags=flags)
     current = budgets[budgets["year"] == budgets["year"].max()].set_index("policy_id")["appropriation"]
     est = ranking.tidy().set_index("term")
-    realloc_in = proposal_inputs(pids, est, current, flags, rule_recs.table)
+    realloc_in = proposal_inputs(pids, est, current, flags, rule_recs.table,
+                                 hold_by_grade=study.hold_by_grade)
     realloc = reallocate(realloc_in, total=study.next_year_total, max_change=study.max_change,
                          use="posterior_mean")
     recs = align_with_reallocation(rule_recs, realloc.table)
