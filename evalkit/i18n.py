@@ -324,6 +324,9 @@ STRINGS.update({
     "report.ex_post.design.no_dip": {
         "zh": "识别检验：获补前一年未见受资助企业的{outcome}相对对照企业明显下降（无阿申费尔特下沉）。",
         "en": "Identification check: no marked fall of the supported firms' {outcome} relative to the comparison firms in the year before the award (no Ashenfelter dip)."},
+    "report.ex_post.design.poisson": {
+        "zh": "估计方法：{outcome}的效应用泊松准极大似然扩展双向固定效应模型估计（Wooldridge 2023），假定若无补贴，受资助企业与对照企业的{outcome}均值会以相同的百分比变化；允许取值为零，效应按受资助企业的平均边际效应换算为金额。",
+        "en": "Method: the effect on {outcome} is estimated with the Poisson quasi-maximum-likelihood extended two-way fixed-effects model (Wooldridge 2023), assuming that without the subsidy the supported and comparison firms' mean {outcome} would have changed by the same percentage; zeros are allowed, and the effect is turned into an amount as the average partial effect on the supported firms."},
     "report.ex_post.design.inference": {
         "zh": "区间为 {level}% 置信区间，由企业层面的影响函数计算{boot}。",
         "en": "Intervals are {level}% confidence intervals from firm-level influence functions{boot}."},

@@ -62,7 +62,11 @@ class Design(_Strict):
     #: levels: evalkit.did.proportional), or ``auto``: proportional for outcomes strictly
     #: positive in every firm-year of the sample, level otherwise (bench/README.md, "Decision
     #: quality", has the evidence for this default)
-    scale: Literal["auto", "level", "proportional"] = "auto"
+    scale: Literal["auto", "level", "proportional", "poisson"] = "auto"
+    #: the scale of single outcomes, overriding ``scale`` (e.g. ``{invention_patents: poisson}``:
+    #: ``poisson`` is the Poisson QMLE extended TWFE of evalkit.did.etwfe, for non-negative
+    #: outcomes with zeros; no pre-trend or dip check, its cells are post-treatment only)
+    scale_of: dict[str, Literal["auto", "level", "proportional", "poisson"]] = {}
     #: proportional scale: a firm attribute fixed before the award (``size_class``) within whose
     #: levels the proportional effect is estimated separately, so that effects differing by firm
     #: size are weighted by each size's level; ``none`` for one effect per cohort

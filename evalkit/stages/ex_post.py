@@ -25,6 +25,7 @@ import pandas as pd
 from scipy import stats
 
 from evalkit.did import aggte, att_gt
+from evalkit.did.etwfe import etwfe
 from evalkit.did.proportional import att_gt_proportional, positive_share
 from evalkit.did.results import AggteResult, ATTgtResult
 from evalkit.did.twfe import twfe
@@ -222,9 +223,10 @@ def estimation_sample(tables: dict[str, pd.DataFrame], study: ExPostStudy) -> tu
 
 
 def outcome_scale(df: pd.DataFrame, outcome: str, study: ExPostStudy) -> str:
-    """``level`` or ``proportional``: the study's ``design.scale``, with ``auto`` resolved to
-    proportional when the outcome is strictly positive in every firm-year of the sample."""
-    scale = study.design.scale
+    """``level``, ``proportional`` or ``poisson``: the study's ``design.scale_of[outcome]`` or
+    ``design.scale``, with ``auto`` resolved to proportional when the outcome is strictly
+    positive in every firm-year of the sample, level otherwise."""
+    scale = study.design.scale_of.get(outcome, study.design.scale)
     if scale == "auto":
         return "proportional" if positive_share(df[outcome]) == 1.0 else "level"
     return scale
@@ -318,6 +320,14 @@ def evaluate_outcome(df: pd.DataFrame, outcome: str, study: ExPostStudy, seed: i
     def estimate(names: list[str]) -> ATTgtResult:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", DataWarning)
+            if scale == "poisson":
+                # cluster-specific proportional trends; etwfe takes time-invariant covariates
+                dummies, dnames = dummy_columns(df, "cluster")
+                return etwfe(pd.concat([frame[["firm_id", "year", "g", outcome]], dummies],
+                                       axis=1), outcome, "year", "firm_id", "g",
+                             covariates=dnames if names else (),
+                             control_group=d.control_group, alp=inf.alpha,
+                             allow_unbalanced_panel=d.balance == "unbalanced")
             if scale == "proportional":
                 return att_gt_proportional(
                     frame, outcome, "year", "firm_id", "g", covariates=names, strata=strata,

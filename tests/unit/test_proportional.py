@@ -79,3 +79,23 @@ def test_rejects_non_positive_outcomes():
     df.loc[5, "y"] = 0.0
     with pytest.raises(DesignError, match="strictly positive"):
         att_gt_proportional(df, "y", "year", "id", "g")
+
+
+def test_stage_scales_per_outcome():
+    """design.scale_of puts one outcome on the Poisson extended TWFE, auto puts the strictly
+    positive tax on the proportional scale; both give a total effect for the fiscal metrics."""
+    from evalkit.did.etwfe import ETWFEResult
+    from evalkit.stages.ex_post import evaluate_outcome
+    from tests.district_helpers import cohort_sizes, demo_study, district_tables, policy_sample
+
+    tabs = district_tables(3000, 7)
+    st = demo_study("P02")
+    st = st.model_copy(update={"design": st.design.model_copy(
+        update={"scale_of": {"invention_patents": "poisson"}})})
+    df = policy_sample(tabs, st)
+    pat = evaluate_outcome(df, "invention_patents", st, 7, cohort_sizes(df))
+    tax = evaluate_outcome(df, "tax_paid", st, 7, cohort_sizes(df))
+    assert pat.scale == "poisson" and isinstance(pat.att_gt, ETWFEResult)
+    assert pat.total is not None and np.isfinite(pat.total.se)
+    assert tax.scale == "proportional" and tax.att_gt.options["scale"] == "proportional"
+    assert tax.dip is not None and "detected" in tax.dip
