@@ -60,9 +60,10 @@ class Design(_Strict):
     est_method: Literal["dr", "ipw", "reg"] = "dr"
     #: the scale of parallel trends: ``level`` (yuan), ``proportional`` (logs, mapped back to
     #: levels: evalkit.did.proportional), or ``auto``: proportional for outcomes strictly
-    #: positive in every firm-year of the sample, level otherwise (bench/README.md, "Decision
-    #: quality", has the evidence for this default)
-    scale: Literal["auto", "level", "proportional", "poisson"] = "auto"
+    #: positive in every firm-year of the sample, level otherwise. The default stays ``level``:
+    #: ``auto`` doubles the decision value but its intervals under-cover (bench/README.md,
+    #: "Decision quality")
+    scale: Literal["auto", "level", "proportional", "poisson"] = "level"
     #: the scale of single outcomes, overriding ``scale`` (e.g. ``{invention_patents: poisson}``:
     #: ``poisson`` is the Poisson QMLE extended TWFE of evalkit.did.etwfe, for non-negative
     #: outcomes with zeros; no pre-trend or dip check, its cells are post-treatment only)
