@@ -50,7 +50,7 @@ def panel(n1: int, rng: np.random.Generator):
     mean_y0 = (np.exp(np.log(4e6) + 1.55 ** 2 / 2 + lam + 0.005 * (k + 1) + 0.0018)
                * (0.96 + 0.04 * np.exp(-0.35)))
     gain = np.exp(0.08 + 0.05 ** 2 / 2) - 1
-    population = float(sum((g == c).sum() * mean_y0[YEARS >= c].sum() for c in COHORTS) * gain)
+    population = float(sum((g == c).sum() * mean_y0[c <= YEARS].sum() for c in COHORTS) * gain)
     ids = np.arange(n).astype(str)
     df = pd.DataFrame({"firm_id": np.repeat(ids, YEARS.size), "year": np.tile(YEARS, n),
                        "g": np.repeat(g, YEARS.size), "y": y.ravel()})
