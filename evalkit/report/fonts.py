@@ -4,6 +4,12 @@ A Chinese report needs a CJK font; the list below prefers the Noto CJK families 
 ``fonts-noto-cjk`` installs and falls back to other common Simplified-Chinese families. Asking for
 a family that is not installed makes Typst warn ("unknown font family") and matplotlib print tofu,
 so only installed families are ever returned.
+
+matplotlib keeps its font list in a cache file (``fontlist-v*.json`` in its cache folder) built the
+first time it is imported; a font installed after that (``apt-get install fonts-noto-cjk`` on a
+machine where matplotlib already ran) is not in it. When the list has no CJK family,
+:func:`figure_fonts` rebuilds it once from the fonts on disk (which also rewrites the cache file,
+so the report kernels started later read the new list) before giving up.
 """
 
 from __future__ import annotations
@@ -58,6 +64,35 @@ def matplotlib_families() -> frozenset[str]:
     return frozenset(f.name for f in font_manager.fontManager.ttflist)
 
 
+_rebuilt: list[bool] = []
+
+
+def rebuild_matplotlib_fonts() -> frozenset[str]:
+    """Rebuild matplotlib's font list from the fonts on disk, ignoring (and rewriting) its cache
+    file, and add the fonts it lacked to the font manager in use (``addfont``: every module that
+    holds ``fontManager`` or ``findfont`` sees them). Returns the families now known."""
+    from matplotlib import font_manager
+
+    fresh = font_manager._load_fontmanager(try_read_cache=False)
+    live = font_manager.fontManager
+    known = {f.fname for f in live.ttflist}
+    for fname in sorted({f.fname for f in fresh.ttflist} - known):
+        live.addfont(fname)
+    matplotlib_families.cache_clear()
+    _rebuilt.append(True)
+    return matplotlib_families()
+
+
+def _matplotlib_cjk() -> tuple[str, ...]:
+    """The CJK family for figures, rebuilding a stale font list once per process."""
+    have = matplotlib_families()
+    cjk = _first(have, CJK_SANS) or _first(have, CJK_SERIF)
+    if not cjk and not _rebuilt:
+        have = rebuild_matplotlib_fonts()
+        cjk = _first(have, CJK_SANS) or _first(have, CJK_SERIF)
+    return cjk
+
+
 def pdf_fonts() -> PdfFonts:
     """Fallback lists for the PDF body, headings and code; raises FontError without a CJK font."""
     have = typst_families()
@@ -76,9 +111,8 @@ def pdf_fonts() -> PdfFonts:
 def figure_fonts() -> list[str]:
     """matplotlib ``font.family`` list: a Latin sans first (it has U+2212 minus), then a CJK sans
     for the glyphs the first lacks (matplotlib >= 3.6 falls back glyph by glyph)."""
-    have = matplotlib_families()
-    cjk = _first(have, CJK_SANS) or _first(have, CJK_SERIF)
+    cjk = _matplotlib_cjk()
     if not cjk:
         raise FontError(f"no CJK font found for figures; {INSTALL_HINT}",
                         zh=f"未找到可用于图形的 CJK 字体；{INSTALL_HINT_ZH}")
-    return [*_first(have, LATIN_SANS), *cjk]
+    return [*_first(matplotlib_families(), LATIN_SANS), *cjk]

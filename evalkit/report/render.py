@@ -13,11 +13,11 @@ from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
-from evalkit.errors import ConfigError, check_choice
+from evalkit.errors import ConfigError, EvalkitError, check_choice
 from evalkit.i18n import LANGS
 from evalkit.report import fallback, quarto
 from evalkit.report.bundle import read_bundle
-from evalkit.report.fonts import pdf_fonts
+from evalkit.report.fonts import figure_fonts, pdf_fonts
 from evalkit.report.qmd import expand, parse_qmd
 
 FORMATS = ("html", "pdf")
@@ -31,6 +31,38 @@ def choose_engine(engine: str) -> str:
     if engine == "auto":
         return "quarto" if quarto.quarto_path() else "fallback"
     return engine
+
+
+def check_render_tools(formats: Iterable[str] = FORMATS, engine: str = "auto") -> str:
+    """Check, before anything is written, that a report can be rendered: the engine (Quarto when
+    asked for; else pandoc for the built-in renderer), a CJK font for the figures and, for a PDF,
+    Typst and a CJK font it sees. Raises :class:`EvalkitError` (a ``FontError`` for a font) with
+    the install command; returns the engine that will render."""
+    formats = tuple(formats)
+    which = choose_engine(engine)
+    if which == "quarto":
+        quarto.require_quarto()
+    else:
+        try:
+            fallback.pandoc_path()
+        except OSError:
+            raise EvalkitError(
+                "pandoc was not found (it comes with the pypandoc_binary package); "
+                "reinstall evalkit: make clean && make demo",
+                zh="未找到 pandoc（由 pypandoc_binary 包提供）；请重新安装 evalkit：make clean && make demo",
+            ) from None
+    figure_fonts()
+    if "pdf" in formats:
+        try:
+            import typst  # noqa: F401
+        except ImportError:
+            raise EvalkitError(
+                "the typst package (PDF engine) is not installed; reinstall evalkit: "
+                "make clean && make demo",
+                zh="未安装 typst 包（PDF 引擎）；请重新安装 evalkit：make clean && make demo",
+            ) from None
+        pdf_fonts()
+    return which
 
 
 def resolve_epoch(explicit: int | None, bundle_created: int,
@@ -66,7 +98,7 @@ def render_report(template: Path, bundle_dir: Path, out_dir: Path,
     for fmt in formats:
         check_choice("format", fmt, FORMATS)
     check_choice("lang", lang, LANGS)
-    which = choose_engine(engine)
+    which = check_render_tools(formats, engine)
     template = Path(template)
     extra = dict(params or {})
     clash = sorted(set(extra) & set(RESERVED_PARAMS))

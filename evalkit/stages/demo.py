@@ -102,7 +102,14 @@ def run_demo(out: Path, n_firms: int = 20000, seed: int = 7, start: int = 2016, 
     The demo's warehouse is never deleted: the district is ingested into it (a version already
     there is reused, the studies are pinned to the version used) and reviews recorded in it are
     kept. Returns the summary: ``rows`` (label -> text), ``ranking`` (one row per policy),
-    ``timings`` (stage -> seconds) and ``paths``."""
+    ``timings`` (stage -> seconds) and ``paths``.
+
+    Fonts and tools are checked first (:func:`evalkit.report.render.check_render_tools`): a
+    missing one stops the demo before ``out`` is created or written to."""
+    if render:
+        from evalkit.report.render import check_render_tools
+
+        check_render_tools(formats)
     out = claim_dir(Path(out).resolve(), "demo")
     data_dir, store, bundles = out / "data", out / "warehouse.duckdb", out / "bundles"
     timings: dict[str, float] = {}
