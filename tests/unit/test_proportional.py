@@ -91,7 +91,7 @@ def test_stage_scales_per_outcome():
     tabs = district_tables(3000, 7)
     st = demo_study("P02")
     st = st.model_copy(update={"design": st.design.model_copy(
-        update={"scale_of": {"invention_patents": "poisson"}})})
+        update={"scale": "auto", "scale_of": {"invention_patents": "poisson"}})})
     df = policy_sample(tabs, st)
     pat = evaluate_outcome(df, "invention_patents", st, 7, cohort_sizes(df))
     tax = evaluate_outcome(df, "tax_paid", st, 7, cohort_sizes(df))
