@@ -2,7 +2,7 @@
 
 Not run by the tests. It reads ``data/nsw_long.rda`` of the R package DRDID (pedrohcgs/DRDID)
 with the PyPI package ``rdata`` (not an evalkit dependency; install it anywhere, e.g.
-``pip install --target /tmp/rdata rdata``) and repeats the example of ``?drdid``, ``?ipwdid``
+``pip install --target <a scratch folder> rdata``) and repeats the example of ``?drdid``, ``?ipwdid``
 and ``?ordid``::
 
     eval_lalonde_cps <- subset(nsw_long, nsw_long$treated == 0 | nsw_long$sample == 2)

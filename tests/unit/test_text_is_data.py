@@ -262,8 +262,11 @@ def test_matplotlib_label_with_bad_math_draws():
     import matplotlib.pyplot as plt
 
     fig, ax = plt.subplots()
-    ax.set_title(escape.matplotlib("$\\undefinedcommand{x}$ $$"))
-    fig.canvas.draw()
+    raw = "$\\undefinedcommand{x}$ $$"
+    title = ax.set_title(escape.matplotlib(raw))
+    fig.canvas.draw()     # mathtext would raise ValueError on the unknown command
+    assert title.get_text().count("$") == raw.count("$") == 4   # every dollar kept as text
+    assert not title._preprocess_math(title.get_text())[1]      # not parsed as maths
     plt.close(fig)
 
 
