@@ -55,7 +55,8 @@ def _plain(frame: pd.DataFrame) -> pd.DataFrame:
 
 def run_district(seed: int, n_firms: int, scale: str, scenario: bool, work: Path) -> dict:
     """Evaluate one district end to end; returns the per-policy rows and the scores."""
-    from evalkit.report.bundle import write_bundle
+    from evalkit.portfolio.reallocate import reallocate
+    from evalkit.report.bundle import read_bundle, write_bundle
     from evalkit.stages import ex_post as xp
     from evalkit.stages import portfolio as pf
     from evalkit.study import ExPostStudy, PortfolioStudy
@@ -88,7 +89,6 @@ def run_district(seed: int, n_firms: int, scale: str, scenario: bool, work: Path
     if "hold_by_grade=false" in scale.split(","):
         pcfg["hold_by_grade"] = False
     port = pf.run_portfolio(PortfolioStudy(**pcfg), tables)
-    prop = port.proposal if hasattr(port, "proposal") else None
     realloc = port.reallocation.table.set_index("policy_id")
     rec = port.recommendations.table.set_index("policy_id")
     rank = port.ranking.tidy().set_index("term")
@@ -102,7 +102,6 @@ def run_district(seed: int, n_firms: int, scale: str, scenario: bool, work: Path
     share = None
     metrics = {}
     for b, p in zip(bundles, POLICIES, strict=True):
-        from evalkit.report.bundle import read_bundle
         bd = read_bundle(b)
         m = bd.table("metrics").set_index("name")
         est = float(m.loc["fiscal_return_total", "estimate"])
@@ -127,7 +126,6 @@ def run_district(seed: int, n_firms: int, scale: str, scenario: bool, work: Path
                              port.recommendations.table.assign(
                                  action=port.recommendations.table["rule_action"]),
                              hold_by_grade=pcfg.get("hold_by_grade", True))
-    from evalkit.portfolio.reallocate import reallocate
     fed_change = reallocate(fed, max_change=mc, use="posterior_mean").table.set_index(
         "policy_id").loc[pids, "change"].to_numpy(dtype=float)
     best = pids[int(np.argmax(r))]
@@ -138,8 +136,7 @@ def run_district(seed: int, n_firms: int, scale: str, scenario: bool, work: Path
              "best_in_set": bool(rank.loc[best, "plausibly_best"]),
              "flagged_first": first is not None and first in flags,
              "flagged_raised": bool(any(change[i] > 1e-6 and p in flags
-                                        for i, p in enumerate(pids))),
-             "proposal": prop is not None}
+                                        for i, p in enumerate(pids)))}
     return {"rows": rows, "score": score}
 
 

@@ -72,11 +72,15 @@ def att_gt_proportional(data: pd.DataFrame, yname: str, tname: str, idname: str,
     ``est_method``, ``anticipation``, ``base_period``, ``clustervars``,
     ``allow_unbalanced_panel``); ``strata`` names a time-invariant column of ``data`` within
     which theta is estimated separately for each cohort (every stratum keeps all comparison
-    firms). Returns an :class:`ATTgtResult` whose cells, influence functions, standard errors
-    and bands are on the level scale, so :func:`evalkit.did.aggte` and
-    :func:`evalkit.fiscal.effects.total_effect` apply unchanged; ``provenance["log_scale"]``
-    keeps the log-point cells and their standard errors.
+    firms). ``pool``: the post-treatment log effects mapped to levels are pooled over all post
+    cells (``post``, most precise), over the cells of one event time (``event``) or not at all
+    (``none``); pre-treatment cells are never pooled. Returns an :class:`ATTgtResult` whose
+    cells, influence functions, standard errors and bands are on the level scale, so
+    :func:`evalkit.did.aggte` and :func:`evalkit.fiscal.effects.total_effect` apply unchanged;
+    ``provenance["log_scale"]`` keeps the log-point cells (after pooling) and their standard
+    errors (before pooling).
     """
+    check_choice("pool", pool, POOLS)
     if kwargs.get("weights"):
         raise DesignError("sampling weights are not supported on the proportional scale",
                           zh="比例尺度估计不支持抽样权重")
@@ -100,7 +104,6 @@ def att_gt_proportional(data: pd.DataFrame, yname: str, tname: str, idname: str,
             if (sub[gname] > 0).sum() == 0:
                 continue
             parts.append((s, att_gt(sub, _LOG, tname, idname, gname, covariates, **common)))
-    check_choice("pool", pool, POOLS)
     parts = [(s, _pooled(p, pool)) for s, p in parts]
     return _to_levels(frame, yname, tname, idname, gname, parts, strata, bstrap, biters, cband,
                       alp, seed, bootstrap_weights, pool)

@@ -72,6 +72,14 @@ class Recommendations:
                           "provenance": self.provenance})
 
 
+def _tail(action: str, change: float, lang: str, proposal: bool = False) -> str:
+    """The end of a rationale: the action and the budget change (of the grade rules, or of the
+    budget proposal)."""
+    if lang == "zh":
+        return f"：建议{_ACTION_ZH[action]}（预算{'方案' if proposal else ''}{change:+.0%}）"
+    return f": {action} ({change:+.0%}{' in the budget proposal' if proposal else ''})"
+
+
 def recommend(scorecards: Sequence[ScorecardResult], ranking: RankingResult,
               spec: ScorecardSpec, cycle: str,
               evidence_flags: Mapping[str, tuple[str, str]] | None = None) -> Recommendations:
@@ -128,10 +136,10 @@ def recommend(scorecards: Sequence[ScorecardResult], ranking: RankingResult,
             rank_zh = f"排名第{int(r['rank'])}/{n_ranked}位，排名置信集 {rank_set}"
         en = (f"grade {card.grade} ({card.grade_en}, {card.score:.2f} points); "
               f"{ranking.metric or 'metric'} {est:.3f} [95% CI {lo:.3f}, {hi:.3f}]; "
-              f"{rank_en}{flag_en}{evidence_en}: {action} ({change:+.0%})")
+              f"{rank_en}{flag_en}{evidence_en}{_tail(action, change, 'en')}")
         zh = (f"绩效等级{card.grade}（{card.score:.2f}分）；{ranking.metric or '指标'} {est:.3f}"
               f"（95%置信区间 {lo:.3f} 至 {hi:.3f}）；{rank_zh}"
-              f"{flag_zh}{evidence_zh}：建议{_ACTION_ZH[action]}（预算{change:+.0%}）")
+              f"{flag_zh}{evidence_zh}{_tail(action, change, 'zh')}")
         rows.append({"recommendation_id": f"{cycle}-{k + 1:02d}", "policy_id": pid,
                      "action": action, "budget_change": change, "grade": card.grade,
                      "score": card.score, "metric_estimate": est, "metric_se":
@@ -167,10 +175,11 @@ def align_with_reallocation(recs: Recommendations, reallocation: pd.DataFrame) -
         else:
             action = r.action if r.action in ("maintain", "revise") else "maintain"
         actions.append(action)
-        head_en = str(r.rationale_en).rsplit(": ", 1)[0]
-        head_zh = str(r.rationale_zh).rsplit("：建议", 1)[0]
-        en.append(f"{head_en}: {action} ({s:+.0%} in the budget proposal)")
-        zh.append(f"{head_zh}：建议{_ACTION_ZH[action]}（预算方案{s:+.0%}）")
+        old_en, old_zh = (_tail(r.action, r.budget_change, lang) for lang in ("en", "zh"))
+        en.append(str(r.rationale_en).removesuffix(old_en)
+                  + _tail(action, s, "en", proposal=True))
+        zh.append(str(r.rationale_zh).removesuffix(old_zh)
+                  + _tail(action, s, "zh", proposal=True))
     t["rule_action"] = t["action"]
     t["rule_budget_change"] = t["budget_change"]
     t["action"] = actions

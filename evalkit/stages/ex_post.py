@@ -232,6 +232,27 @@ def outcome_scale(df: pd.DataFrame, outcome: str, study: ExPostStudy) -> str:
     return scale
 
 
+def base_level(df: pd.DataFrame, outcome: str, study: ExPostStudy,
+               scale: str) -> tuple[str, pd.Series]:
+    """The column that stands for ``outcome``'s base-period level (``design.base_level_of``)
+    and its values: as they are, or their logarithm, named ``log_<column>``, on the
+    proportional scale (where the outcome itself enters in logs)."""
+    level_col = study.design.base_level_of.get(outcome, outcome)
+    if level_col not in df.columns:
+        raise ConfigError(f"design.base_level_of[{outcome!r}] = {level_col!r} is not a column of "
+                          "the panel",
+                          zh=f"design.base_level_of[{outcome!r}] = {level_col!r} 不是面板的列")
+    level = pd.to_numeric(df[level_col], errors="coerce").astype(float)
+    if scale != "proportional":
+        return level_col, level
+    if (level <= 0).any():
+        raise ConfigError(f"design.base_level_of[{outcome!r}] = {level_col!r} has values <= 0;"
+                          " on the proportional scale the base level enters in logs",
+                          zh=f"design.base_level_of[{outcome!r}] = {level_col!r} 存在 <= 0 的"
+                             "取值；比例尺度下基期水平取对数")
+    return f"log_{level_col}", np.log(level)
+
+
 def _covariates(df: pd.DataFrame, outcome: str, study: ExPostStudy,
                 scale: str = "level") -> tuple[pd.DataFrame, list[str]]:
     """Numeric covariate columns for one outcome (categoricals expanded to dummies), then the
@@ -252,21 +273,8 @@ def _covariates(df: pd.DataFrame, outcome: str, study: ExPostStudy,
             added = [c]
         parts.append(frame)
         names += added
-    level_col = study.design.base_level_of.get(outcome, outcome)
-    if level_col not in df.columns:
-        raise ConfigError(f"design.base_level_of[{outcome!r}] = {level_col!r} is not a column of "
-                          "the panel",
-                          zh=f"design.base_level_of[{outcome!r}] = {level_col!r} 不是面板的列")
-    source = df
-    if scale == "proportional":
-        level = pd.to_numeric(df[level_col], errors="coerce").astype(float)
-        if (level <= 0).any():
-            raise ConfigError(f"design.base_level_of[{outcome!r}] = {level_col!r} has values <= 0;"
-                              " on the proportional scale the base level enters in logs",
-                              zh=f"design.base_level_of[{outcome!r}] = {level_col!r} 存在 <= 0 的"
-                                 "取值；比例尺度下基期水平取对数")
-        level_col = f"log_{level_col}"
-        source = df.assign(**{level_col: np.log(level)})
+    level_col, level = base_level(df, outcome, study, scale)
+    source = df.assign(**{level_col: level}) if level_col not in df.columns else df
     frame, added = base_level_columns(source, level_col, study.design.base_outcome,
                                       cluster_dummies="cluster" not in study.design.covariates)
     parts.append(frame)
@@ -350,11 +358,7 @@ def evaluate_outcome(df: pd.DataFrame, outcome: str, study: ExPostStudy, seed: i
     # A covariate can be constant within one cell's comparison group (few firms, no patents in
     # a cluster): then fall back to the pooled base-period level, then to no covariates, and say
     # so in the result. Any other design error is the user's to see.
-    level_col = study.design.base_level_of.get(outcome, outcome)
-    level = pd.to_numeric(df[level_col], errors="coerce").astype(float)
-    if scale == "proportional":
-        level_col = f"log_{level_col}"
-        level = np.log(level)
+    level_col, level = base_level(df, outcome, study, scale)
     frame[f"{level_col}_level"] = level
     pooled = [c for c in covs if ":cluster=" not in c and not c.startswith("cluster=")]
     if f"{level_col}_level" not in pooled and study.design.base_outcome != "none":
