@@ -78,6 +78,12 @@ class Design(_Strict):
     control_group: Literal["nevertreated", "notyettreated"] = "nevertreated"
     controls: Literal["never_any", "never_policy"] = "never_any"
     covariates: tuple[str, ...] = ()
+    #: the firm-year columns on which awards were decided in the year before the award
+    #: (eligibility thresholds, application scores: revenue, employees, R&D), entered at each
+    #: cell's base period on the outcome's scale -- logarithms on the proportional scale, with an
+    #: indicator of zero where a column has zeros -- so that parallel trends are assumed only
+    #: among firms that looked alike when the award was decided (evalkit.panel.conditioning)
+    selection_covariates: tuple[str, ...] = ()
     base_outcome: Literal["none", "level", "level_by_cluster"] = "none"
     #: the base-period level that stands for an outcome's scale (default: the outcome itself),
     #: e.g. ``{invention_patents: rd_expense}``: patents are driven by R&D, and a noisy count is a

@@ -9,6 +9,17 @@ column that drives it, ``level_col``), or on that level within each industry clu
 cluster dummies when growth rates differ across clusters, makes the outcome regression of
 Sant'Anna & Zhao (2020) correctly specified under multiplicative cluster-specific growth.
 
+Awards are also decided on last year's accounts *including their transitory part*: an R&D-intensity
+threshold (R&D / revenue) picks firms whose revenue is temporarily low, a revenue score picks
+firms whose revenue is temporarily high, and both revert afterwards, so a difference-in-
+differences from the base year g - 1 counts the reversion as an effect (Heckman & Smith 1999,
+"The pre-programme earnings dip and the determinants of participation in a social programme",
+Economic Journal 109(457); Chabe-Ferret 2015, "Analysis of the bias of matching and
+difference-in-difference under alternative earnings and selection processes", Journal of
+Econometrics 185(1) 110-123). Conditioning on the columns the award was decided on, in the base
+year (:func:`selection_columns`), compares awarded firms with comparison firms that looked alike
+when the decision was made, whose transitory part is then the same in expectation.
+
 One implementation for the ex-post stage (``design.base_outcome``) and the interim event study of
 the monitoring stage.
 """
@@ -18,11 +29,13 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from typing import TypeVar
 
+import numpy as np
 import pandas as pd
 
 from evalkit.errors import DesignError, check_choice
 
-__all__ = ["BASE_OUTCOME", "base_level_columns", "dummy_columns", "first_nonsingular"]
+__all__ = ["BASE_OUTCOME", "base_level_columns", "dummy_columns", "first_nonsingular",
+           "selection_columns"]
 
 T = TypeVar("T")
 R = TypeVar("R")
@@ -66,6 +79,40 @@ def base_level_columns(df: pd.DataFrame, level_col: str, how: str,
         dummies, dummy_names = dummy_columns(df, "cluster")
         out = pd.concat([out, dummies], axis=1)
         names += dummy_names
+    return out, names
+
+
+def selection_columns(df: pd.DataFrame, columns: Sequence[str], logs: bool
+                      ) -> tuple[pd.DataFrame, list[str]]:
+    """Covariate columns for the selection variables ``columns`` (module doc): each column as it
+    is, or with ``logs`` its logarithm ``"log_{col}"`` where positive and 0 elsewhere, plus the
+    indicator ``"{col}>0"`` when the column has zeros (Chen & Roth 2024 on logs with zeros: the
+    indicator keeps firms without R&D comparable among themselves). Negative values or a
+    missing column raise a :class:`DesignError` naming the column."""
+    out = pd.DataFrame(index=df.index)
+    names: list[str] = []
+    for col in columns:
+        if col not in df.columns:
+            raise DesignError(f"design.selection_covariates: {col!r} is not a column of the "
+                              f"panel; columns: {sorted(map(str, df.columns))}",
+                              zh=f"design.selection_covariates：{col!r} 不是面板的列；现有列："
+                                 f"{sorted(map(str, df.columns))}")
+        x = pd.to_numeric(df[col], errors="coerce").astype(float)
+        if not logs:
+            out[col] = x
+            names.append(col)
+            continue
+        if (x < 0).any():
+            raise DesignError(f"design.selection_covariates: {col!r} has negative values; on the "
+                              "proportional scale it enters in logs",
+                              zh=f"design.selection_covariates：{col!r} 存在负值；比例尺度下它以"
+                                 "对数进入")
+        positive = x > 0
+        out[f"log_{col}"] = np.log(x.where(positive, 1.0)).where(x.notna())
+        names.append(f"log_{col}")
+        if (~positive & x.notna()).any():
+            out[f"{col}>0"] = positive.astype(float).where(x.notna())
+            names.append(f"{col}>0")
     return out, names
 
 

@@ -36,7 +36,12 @@ from evalkit.fiscal.linear import LinearEstimate
 from evalkit.fiscal.metrics import OUTCOMES as FISCAL_OUTCOMES
 from evalkit.fiscal.metrics import FiscalResult, fiscal_metrics
 from evalkit.panel import Panel, StaggeredDesign, policy_window
-from evalkit.panel.conditioning import base_level_columns, dummy_columns, first_nonsingular
+from evalkit.panel.conditioning import (
+    base_level_columns,
+    dummy_columns,
+    first_nonsingular,
+    selection_columns,
+)
 from evalkit.reference import sections_of
 from evalkit.results import json_safe
 from evalkit.robust.pretrends import PretrendResult, pretrend_test
@@ -255,7 +260,8 @@ def base_level(df: pd.DataFrame, outcome: str, study: ExPostStudy,
 
 def _covariates(df: pd.DataFrame, outcome: str, study: ExPostStudy,
                 scale: str = "level") -> tuple[pd.DataFrame, list[str]]:
-    """Numeric covariate columns for one outcome (categoricals expanded to dummies), then the
+    """Numeric covariate columns for one outcome (categoricals expanded to dummies), the
+    selection variables (:func:`evalkit.panel.conditioning.selection_columns`), then the
     base-period level of :func:`evalkit.panel.conditioning.base_level_columns` (its logarithm
     on the proportional scale, where the outcome itself enters in logs)."""
     parts = []
@@ -273,6 +279,10 @@ def _covariates(df: pd.DataFrame, outcome: str, study: ExPostStudy,
             added = [c]
         parts.append(frame)
         names += added
+    frame, added = selection_columns(df, study.design.selection_covariates,
+                                     logs=scale == "proportional")
+    parts.append(frame)
+    names += added
     level_col, level = base_level(df, outcome, study, scale)
     source = df.assign(**{level_col: level}) if level_col not in df.columns else df
     frame, added = base_level_columns(source, level_col, study.design.base_outcome,
