@@ -243,7 +243,7 @@ def report(
     engine: Annotated[str, typer.Option("--engine", help="auto, quarto or fallback.")] = "auto",
 ) -> None:
     """Render a results bundle with its stage's Quarto template (HTML and/or PDF, zh and/or en)."""
-    from evalkit.report.bundle import read_bundle
+    from evalkit.contract.bundle import read_bundle
     from evalkit.report.render import render_report
     from evalkit.report.templates import template_for
 

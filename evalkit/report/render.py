@@ -16,7 +16,7 @@ from typing import Any
 from evalkit.errors import ConfigError, EvalkitError, check_choice
 from evalkit.i18n import LANGS
 from evalkit.report import fallback, quarto
-from evalkit.report.bundle import read_bundle
+from evalkit.contract.bundle import read_bundle
 from evalkit.report.fonts import figure_fonts, pdf_fonts
 from evalkit.report.qmd import expand, parse_qmd
 

@@ -25,7 +25,7 @@ from pathlib import Path
 from typing import Any
 
 from evalkit.errors import ConfigError, DataError
-from evalkit.report.bundle import MANIFEST, sha256_file
+from evalkit.contract.bundle import MANIFEST, sha256_file
 
 #: Provenance of the data: must equal the recomputation's (``created`` is the manifest's own).
 DATA_KEYS = ("dataset_version", "dataset_sha256", "created", "study_sha256", "seeds")

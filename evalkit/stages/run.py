@@ -14,8 +14,8 @@ import pandas as pd
 
 from evalkit.errors import ConfigError
 from evalkit.io import list_datasets, load_dataset
-from evalkit.report.bundle import check_bundle_dir, write_bundle
-from evalkit.report.provenance import collect
+from evalkit.contract.bundle import check_bundle_dir, write_bundle
+from evalkit.contract.provenance import collect
 from evalkit.study import load_study
 
 STAGES = ("ex_ante", "monitor", "ex_post", "portfolio")
@@ -49,7 +49,7 @@ def run_stage(study, tables: dict[str, pd.DataFrame], progress: Callable[..., No
 
         return run_portfolio(study, tables, progress)
     if study.stage == "ex_ante":
-        from evalkit.report.bundle import read_bundle
+        from evalkit.contract.bundle import read_bundle
         from evalkit.stages.ex_ante import run_ex_ante
 
         evidence = [dict(read_bundle(p).results) for p in study.evidence_bundles]

@@ -16,7 +16,7 @@ import math
 import pytest
 
 from evalkit.report import stage_views as views
-from evalkit.report.bundle import read_bundle
+from evalkit.contract.bundle import read_bundle
 from evalkit.report.disclosure import MARK, Rule
 from evalkit.report.numbers import money
 from evalkit.report.suppression import ex_post_plan

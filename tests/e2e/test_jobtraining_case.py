@@ -30,7 +30,7 @@ from evalkit.examples.jobtraining import (
 )
 from evalkit.io import list_datasets, load_dataset
 from evalkit.io.uscc import is_valid_uscc
-from evalkit.report.bundle import read_bundle
+from evalkit.contract.bundle import read_bundle
 
 ROOT = Path(__file__).resolve().parents[2]
 STUDY = ROOT / "studies" / "examples" / "jobtraining.yaml"

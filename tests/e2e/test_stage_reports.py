@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from evalkit.report import stage_views as views
-from evalkit.report.bundle import read_bundle, write_bundle
+from evalkit.contract.bundle import read_bundle, write_bundle
 from evalkit.report.disclosure import MARK
 from evalkit.report.render import render_report
 from tests.e2e.browser import open_cleanly

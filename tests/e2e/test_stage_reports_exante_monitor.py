@@ -23,7 +23,7 @@ import yaml
 
 from evalkit.i18n import t
 from evalkit.report import stage_views as views
-from evalkit.report.bundle import read_bundle
+from evalkit.contract.bundle import read_bundle
 from evalkit.report.disclosure import DOMINANCE, MARK, MIN_FIRMS, suppress
 from evalkit.report.numbers import money, money_unit, number, percent
 from tests.e2e.browser import open_cleanly

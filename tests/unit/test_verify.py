@@ -87,7 +87,7 @@ def test_changed_warehouse_numbers_are_reported(bundle):
     results = bundle / "results.json"
     text = results.read_text().replace('"seed": 11', '"seed": 12', 1)
     results.write_text(text)
-    from evalkit.report.bundle import sha256_file
+    from evalkit.contract.bundle import sha256_file
 
     manifest["files"]["results.json"]["sha256"] = sha256_file(results)
     (bundle / "manifest.json").write_text(json.dumps(manifest))
