@@ -266,7 +266,7 @@ def verify(
 ) -> None:
     """Recompute a bundle from its study and warehouse and confirm every number matches."""
     from evalkit.errors import DataError
-    from evalkit.report.verify import verify_report_dir
+    from evalkit.stages.verify import verify_report_dir
 
     result = verify_report_dir(path)
     console.print(result.summary(), markup=False)
