@@ -20,9 +20,9 @@ from typing import Any
 
 import yaml
 
+from evalkit.contract.bundle import read_bundle
 from evalkit.io import ingest_dir
 from evalkit.io.safefs import claim_dir
-from evalkit.contract.bundle import read_bundle
 from evalkit.results import json_safe
 from evalkit.stages.run import load_tables, run_study
 from evalkit.synth import synthesize_district, write_district

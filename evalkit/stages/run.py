@@ -12,10 +12,10 @@ from typing import Any
 
 import pandas as pd
 
-from evalkit.errors import ConfigError
-from evalkit.io import list_datasets, load_dataset
 from evalkit.contract.bundle import check_bundle_dir, write_bundle
 from evalkit.contract.provenance import collect
+from evalkit.errors import ConfigError
+from evalkit.io import list_datasets, load_dataset
 from evalkit.study import load_study
 
 STAGES = ("ex_ante", "monitor", "ex_post", "portfolio")

@@ -24,8 +24,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from evalkit.errors import ConfigError, DataError
 from evalkit.contract.bundle import MANIFEST, sha256_file
+from evalkit.errors import ConfigError, DataError
 
 #: Provenance of the data: must equal the recomputation's (``created`` is the manifest's own).
 DATA_KEYS = ("dataset_version", "dataset_sha256", "created", "study_sha256", "seeds")

@@ -183,7 +183,7 @@ def test_list_and_verify_open_the_store_read_only(db, monkeypatch):
 
 
 def test_the_portfolio_report_shows_the_head_and_the_anchor_verdict(db):
-    from evalkit.report.stage_views import review_status, review_text
+    from evalkit.report.views.portfolio import review_status, review_text
 
     ids = ["2026-P01", "2026-P02", "2026-P03"]
     status = review_status(str(db), "2026", ids)

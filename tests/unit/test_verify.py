@@ -9,8 +9,8 @@ import pytest
 
 from evalkit.errors import DataError
 from evalkit.io import ingest_dir
-from evalkit.stages.verify import verify_report_dir
 from evalkit.stages.run import run_study
+from evalkit.stages.verify import verify_report_dir
 from evalkit.synth import synthesize_district, write_district
 
 STUDY = """\
