@@ -2,8 +2,8 @@
 statement generated from what was hidden.
 
 Each published number is decided on the firms it rests on, as the stage recorded them in its
-bundle (:func:`evalkit.report.disclosure.firm_basis`; fields documented where the stages build
-them), under the study's :class:`~evalkit.report.disclosure.Rule` (fewer than ``min_firms`` firms
+bundle (:func:`evalkit.disclosure.firm_basis`; fields documented where the stages build
+them), under the study's :class:`~evalkit.disclosure.Rule` (fewer than ``min_firms`` firms
 or one firm above ``dominance`` of the magnitude: not published):
 
 * ex post (``results['disclosure']``, :func:`evalkit.stages.ex_post.disclosure_basis`): overall
@@ -33,9 +33,9 @@ from typing import Any
 
 import pandas as pd
 
+from evalkit.disclosure import MARK, Rule, SuppressedTable, suppress, union_basis
 from evalkit.i18n import t
-from evalkit.report.disclosure import MARK, Rule, SuppressedTable, suppress, union_basis
-from evalkit.report.numbers import percent
+from evalkit.numbers import percent
 
 #: The firm outcome each fiscal metric's benefit side is computed from.
 METRIC_OUTCOME = {"fiscal_return_total": "tax_paid", "fiscal_return_city": "tax_paid",
@@ -175,7 +175,7 @@ class ExPostPlan:
 
     def hidden(self, results: Mapping[str, Any], lang: str,
                events: Sequence[int] = ()) -> list[Hidden]:
-        from evalkit.report.numbers import outcome_label
+        from evalkit.numbers import outcome_label
 
         out = []
         where = t("report.ex_post.tbl.cohorts", lang)

@@ -17,6 +17,7 @@ import numpy as np
 import pandas as pd
 
 from evalkit.contract.bundle import Bundle, read_bundle
+from evalkit.disclosure import max_firm_amount
 from evalkit.errors import ConfigError
 from evalkit.fiscal.linear import LinearEstimate
 from evalkit.portfolio.classify import classify_policies
@@ -26,7 +27,6 @@ from evalkit.portfolio.reallocate import ReallocationResult, reallocate
 from evalkit.portfolio.recommend import Recommendations, align_with_reallocation, recommend
 from evalkit.portfolio.scorecard import ScorecardResult, load_scorecard_spec, score_policy
 from evalkit.portfolio.shrinkage import eb_posterior_means
-from evalkit.report.disclosure import max_firm_amount
 from evalkit.report.suppression import policy_basis
 from evalkit.results import json_safe
 from evalkit.study import PortfolioStudy

@@ -16,8 +16,8 @@ import math
 import pytest
 
 from evalkit.contract.bundle import read_bundle
-from evalkit.report.disclosure import MARK, Rule
-from evalkit.report.numbers import money
+from evalkit.disclosure import MARK, Rule
+from evalkit.numbers import money
 from evalkit.report.suppression import ex_post_plan
 from evalkit.report.views import common, ex_post
 from tests.e2e.disclosure_district import build

@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from evalkit.contract.bundle import read_bundle, write_bundle
-from evalkit.report.disclosure import MARK
+from evalkit.disclosure import MARK
 from evalkit.report.render import render_report
 from evalkit.report.views import common, ex_post
 from tests.e2e.browser import open_cleanly

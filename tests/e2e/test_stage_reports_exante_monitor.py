@@ -22,9 +22,9 @@ import pytest
 import yaml
 
 from evalkit.contract.bundle import read_bundle
+from evalkit.disclosure import DOMINANCE, MARK, MIN_FIRMS, suppress
 from evalkit.i18n import t
-from evalkit.report.disclosure import DOMINANCE, MARK, MIN_FIRMS, suppress
-from evalkit.report.numbers import money, money_unit, number, percent
+from evalkit.numbers import money, money_unit, number, percent
 from evalkit.report.views import common, monitor
 from tests.e2e.browser import open_cleanly
 from tests.e2e.reportcheck import (
@@ -359,7 +359,7 @@ def test_monitor_shows_execution_targets_and_anomalies_from_the_bundle(read_back
 @pytest.mark.parametrize("lang", LANGS)
 def test_monitor_shows_the_interim_effects_from_the_bundle(read_back, cycle, lang):
     from evalkit.monitor.interim import INTERIM_LABEL
-    from evalkit.report.numbers import outcome_amount, outcome_label
+    from evalkit.numbers import outcome_amount, outcome_label
 
     res = read_bundle(cycle.bundles / MONITOR).results
     report = read_back((MONITOR, lang))

@@ -4,9 +4,9 @@ and the ex-post report's technical note."""
 from __future__ import annotations
 
 from evalkit import escape
+from evalkit.disclosure import MARK
 from evalkit.i18n import t
-from evalkit.report.disclosure import MARK
-from evalkit.report.numbers import outcome_label
+from evalkit.numbers import outcome_label
 from evalkit.report.views import ex_post, monitor
 
 

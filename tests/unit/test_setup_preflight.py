@@ -3,9 +3,9 @@
 import pytest
 
 from evalkit.cli import main
-from evalkit.report import fonts
 from evalkit.report.render import check_render_tools, render_report
 from evalkit.stages.demo import run_demo
+from evalkit.style import fonts
 
 
 @pytest.fixture

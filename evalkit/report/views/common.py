@@ -10,11 +10,11 @@ from typing import Any
 
 import pandas as pd
 
+from evalkit.disclosure import MARK, Rule, suppress
 from evalkit.escape import markdown as md
 from evalkit.i18n import t
 from evalkit.io.schemas import FIRM_YEARS
-from evalkit.report.disclosure import MARK, Rule, suppress
-from evalkit.report.numbers import (
+from evalkit.numbers import (
     money,
     money_unit,
     number,
@@ -89,7 +89,7 @@ def money_digits(scaled: float) -> int:
 
 
 def money_auto(yuan: Any, lang: str) -> str:
-    """:func:`evalkit.report.numbers.money` with enough decimals for small amounts
+    """:func:`evalkit.numbers.money` with enough decimals for small amounts
     (CNY 0.27 million rather than CNY 0.3 million)."""
     v = as_float(yuan)
     if math.isnan(v):

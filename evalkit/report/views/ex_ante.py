@@ -7,10 +7,10 @@ from typing import Any
 
 import pandas as pd
 
+from evalkit.disclosure import Rule, suppress
 from evalkit.escape import markdown as md
 from evalkit.i18n import t
-from evalkit.report.disclosure import Rule, suppress
-from evalkit.report.numbers import (
+from evalkit.numbers import (
     money,
     money_unit,
     number,

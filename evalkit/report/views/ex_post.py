@@ -10,10 +10,10 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from evalkit.disclosure import MARK, Rule
 from evalkit.escape import markdown as md
 from evalkit.i18n import t
-from evalkit.report.disclosure import MARK, Rule
-from evalkit.report.numbers import (
+from evalkit.numbers import (
     money,
     money_unit,
     number,

@@ -10,11 +10,11 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from evalkit.disclosure import MARK, Rule, suppress
 from evalkit.escape import markdown as md
 from evalkit.escape import matplotlib as mpl_text
 from evalkit.i18n import t
-from evalkit.report.disclosure import MARK, Rule, suppress
-from evalkit.report.numbers import (
+from evalkit.numbers import (
     money_unit,
     number,
     outcome_amount,

@@ -9,11 +9,11 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from evalkit.disclosure import Rule, suppress
 from evalkit.escape import markdown as md
 from evalkit.escape import matplotlib as mpl_text
 from evalkit.i18n import t
-from evalkit.report.disclosure import Rule, suppress
-from evalkit.report.numbers import (
+from evalkit.numbers import (
     money,
     money_unit,
     number,
