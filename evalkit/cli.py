@@ -373,7 +373,7 @@ def demo(
     reports: Annotated[bool, typer.Option("--reports/--no-reports", help="Render the reports.")] = True,
 ) -> None:
     """Run the whole evaluation cycle on the synthetic district and print a one-screen summary."""
-    from evalkit.stages.demo import run_demo
+    from evalkit.demo import run_demo
 
     lang = _lang()
     t0 = time.perf_counter()

@@ -71,8 +71,8 @@ class Cycle(NamedTuple):
 def cycle(tmp_path_factory) -> Cycle:
     """The bundles of the ex-ante appraisals (and of the ex-post evaluations they pool) and of
     the monitoring, the warehouse's tables and the injected cases' manifest."""
+    from evalkit.demo import write_demo_study
     from evalkit.io import ingest_dir
-    from evalkit.stages.demo import write_demo_study
     from evalkit.stages.run import load_tables, run_study
     from evalkit.synth import synthesize_district, write_district
     from evalkit.synth.anomalies import inject_monitoring_cases

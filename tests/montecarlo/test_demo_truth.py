@@ -13,7 +13,7 @@ import pandas as pd
 import pytest
 
 from evalkit.contract.bundle import read_bundle
-from evalkit.stages.demo import POLICIES, run_demo
+from evalkit.demo import POLICIES, run_demo
 
 pytestmark = pytest.mark.slow
 
