@@ -40,8 +40,8 @@ import pandas as pd
 import statsmodels.api as sm
 
 from evalkit.disclosure import firm_basis
-from evalkit.exante.checklist import historical_growth
 from evalkit.monitor.execution import ACTIONS, parse_as_of, rate_status, year_elapsed
+from evalkit.panel.growth import historical_growth
 from evalkit.synth.targets import GROWTH_TARGETS, MODERN_SERVICES
 
 __all__ = ["GROWTH_CLUSTERS", "project_series", "track_kpis"]
