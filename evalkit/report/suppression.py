@@ -301,14 +301,6 @@ def policy_metric_reason(results: Mapping[str, Any], pid: str, rule: Rule) -> st
     return fiscal_reason(basis, results["metric"], rule)
 
 
-def policy_basis(results: Mapping[str, Any]) -> dict[str, Any]:
-    """The part of an ex-post bundle's results the portfolio report decides disclosure on
-    (stored per policy in the portfolio bundle as ``results['disclosure']``)."""
-    fiscal = results.get("fiscal") or {}
-    return {"disclosure": results.get("disclosure"), "cohort_sizes": results["cohort_sizes"],
-            "fiscal": {"cost": fiscal["cost"]} if fiscal.get("cost") else None}
-
-
 def portfolio_hidden(results: Mapping[str, Any], tables: Mapping[str, pd.DataFrame],
                      lang: str) -> list[Hidden]:
     from evalkit.report.views import portfolio

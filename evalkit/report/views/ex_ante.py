@@ -36,11 +36,10 @@ from evalkit.report.views.common import (
 def ex_ante_summary(results: Mapping[str, Any], lang: str) -> str:
     """The appraisal's conclusion, the eligible population and cost against budget, the
     evidence from similar policies and the evaluability of the policy."""
-    from evalkit.exante.checklist import CONCLUSIONS
-
     checklist = results["checklist"]
     conclusion = results["conclusion"]
-    zh_en = CONCLUSIONS.get(conclusion, (md(conclusion), md(conclusion)))
+    zh_en = (checklist.get("conclusion_zh", md(conclusion)),
+             checklist.get("conclusion_en", md(conclusion)))
     score = checklist.get("score", checklist.get("total"))
     lines = [t("report.ex_ante.conclusion", lang, conclusion=zh_en[0 if lang == "zh" else 1],
                score=fmt(score, lang, 1))]

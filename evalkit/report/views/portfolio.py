@@ -19,6 +19,7 @@ from evalkit.numbers import (
     number,
     percent,
 )
+from evalkit.portfolio.recommend import ACTIONS
 from evalkit.report.views.common import (
     LEVELS,
     _hide,
@@ -74,8 +75,6 @@ def portfolio_summary(results: Mapping[str, Any], ranking: pd.DataFrame,
                    lo=int(top["rank_low"]), hi=int(top["rank_high"]), best=best or "—",
                    worst=worst or "—"))
     items = []
-    from evalkit.portfolio.recommend import ACTIONS
-
     for action in ACTIONS:
         pids = recommendations.loc[recommendations["action"] == action, "policy_id"].tolist()
         if pids:
@@ -297,35 +296,11 @@ def classification_table(classification: pd.DataFrame, lang: str,
                   ["left", "left", "left", "right", "right", "center"], cells.footnote(lang))
 
 
-def review_status(store: str | None, cycle: str, recommendation_ids: Sequence[str]
-                  ) -> dict[str, Any]:
-    """The review log's entries for this cycle's recommendations, read without writing to the
-    warehouse: ``{'state': 'no_store' | 'none' | 'reviewed', 'rows': DataFrame, 'intact': bool,
-    'bad_seq': int | None, 'problems': [(en, zh)], 'head': hash, 'anchored': bool,
-    'pending': [ids]}``. ``intact`` is :func:`evalkit.portfolio.review_log.audit_review_log`'s
-    verdict (the chain and its anchors); the head lets a reader check the log later."""
-    from pathlib import Path
-
-    if not store or not Path(store).is_file():
-        return {"state": "no_store", "rows": pd.DataFrame(), "pending": list(recommendation_ids)}
-    from evalkit.portfolio.review_log import audit_review_log, review_history, verify_review_log
-
-    history = review_history(store)
-    if history.empty:
-        return {"state": "none", "rows": pd.DataFrame(), "pending": list(recommendation_ids)}
-    _, bad = verify_review_log(store)
-    audit = audit_review_log(store)
-    ids = set(recommendation_ids)
-    rows = history[history["recommendation_id"].isin(ids)].reset_index(drop=True)
-    if rows.empty:
-        return {"state": "none", "rows": rows, "pending": list(recommendation_ids)}
-    decided = set(rows["recommendation_id"])
-    return {"state": "reviewed", "rows": rows, "intact": audit.ok, "bad_seq": bad,
-            "problems": list(audit.problems), "head": audit.head, "anchored": audit.anchored,
-            "pending": [i for i in recommendation_ids if i not in decided]}
 
 
-def review_table(rows: pd.DataFrame, lang: str) -> str:
+def review_table(rows: pd.DataFrame | Sequence[Mapping[str, Any]], lang: str) -> str:
+    rows = pd.DataFrame(rows, columns=["recommendation_id", "decision", "reviewer", "timestamp",
+                                       "comment"])
     out = pd.DataFrame({
         "id": [md(x) for x in rows["recommendation_id"]],
         "decision": [label("decision", d, lang) for d in rows["decision"]],
@@ -343,7 +318,9 @@ def review_table(rows: pd.DataFrame, lang: str) -> str:
 
 def review_text(review: Mapping[str, Any], cycle: str, lang: str) -> str:
     """The review-status section: 'not yet reviewed', or the decisions taken so far (a plain
-    table: reviewers are officials, not firms) and the recommendations still pending."""
+    table: reviewers are officials, not firms) and the recommendations still pending.
+    ``review`` is the portfolio bundle's ``results['review']``
+    (:func:`evalkit.portfolio.review_log.review_status`, read by the stage)."""
     if review["state"] == "no_store":
         return t("report.portfolio.review.no_store", lang) + "\n"
     if review["state"] == "none":
