@@ -37,6 +37,7 @@ demo: debs-demo
 test: debs-test
 	@$(MAKE) --no-print-directory $(DEVSTAMP)
 	$(BIN)/ruff check evalkit tests bench
+	$(BIN)/lint-imports
 	$(BIN)/python -m pytest -n 2 -q
 
 test-slow: debs-test
@@ -45,10 +46,11 @@ test-slow: debs-test
 
 lint: $(DEVSTAMP)
 	$(BIN)/ruff check evalkit tests bench
+	$(BIN)/lint-imports
 
 bench: $(BIN)/python
 	$(BIN)/python -m pip install --quiet -e '.[bench]'
 	$(BIN)/python -m bench
 
 clean:
-	rm -rf $(VENV) demo-output .pytest_cache .ruff_cache
+	rm -rf $(VENV) demo-output .pytest_cache .ruff_cache .import_linter_cache .grimp_cache

@@ -55,8 +55,8 @@ def _plain(frame: pd.DataFrame) -> pd.DataFrame:
 
 def run_district(seed: int, n_firms: int, scale: str, scenario: bool, work: Path) -> dict:
     """Evaluate one district end to end; returns the per-policy rows and the scores."""
+    from evalkit.contract.bundle import read_bundle, write_bundle
     from evalkit.portfolio.reallocate import reallocate
-    from evalkit.report.bundle import read_bundle, write_bundle
     from evalkit.stages import ex_post as xp
     from evalkit.stages import portfolio as pf
     from evalkit.study import ExPostStudy, PortfolioStudy

@@ -1,6 +1,6 @@
 """Time each stage of the full demo cycle (issue 8): ``python -m bench.demo [--firms 20000]``.
 
-Runs :func:`evalkit.stages.demo.run_demo` once (synthesize, ingest, 8 ex-post studies, 2 ex-ante
+Runs :func:`evalkit.demo.run_demo` once (synthesize, ingest, 8 ex-post studies, 2 ex-ante
 appraisals, monitoring, the portfolio, and the 24 reports: 12 bundles x zh/en x HTML+PDF) and
 prints the wall time of every stage, their sum and the whole. Bar: under 3 minutes at 20,000
 firms on a 2-core machine.
@@ -13,7 +13,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from evalkit.stages.demo import run_demo
+from evalkit.demo import run_demo
 
 
 def main(argv: list[str] | None = None) -> dict[str, float]:

@@ -243,7 +243,7 @@ def report(
     engine: Annotated[str, typer.Option("--engine", help="auto, quarto or fallback.")] = "auto",
 ) -> None:
     """Render a results bundle with its stage's Quarto template (HTML and/or PDF, zh and/or en)."""
-    from evalkit.report.bundle import read_bundle
+    from evalkit.contract.bundle import read_bundle
     from evalkit.report.render import render_report
     from evalkit.report.templates import template_for
 
@@ -266,7 +266,7 @@ def verify(
 ) -> None:
     """Recompute a bundle from its study and warehouse and confirm every number matches."""
     from evalkit.errors import DataError
-    from evalkit.report.verify import verify_report_dir
+    from evalkit.stages.verify import verify_report_dir
 
     result = verify_report_dir(path)
     console.print(result.summary(), markup=False)
@@ -373,7 +373,7 @@ def demo(
     reports: Annotated[bool, typer.Option("--reports/--no-reports", help="Render the reports.")] = True,
 ) -> None:
     """Run the whole evaluation cycle on the synthetic district and print a one-screen summary."""
-    from evalkit.stages.demo import run_demo
+    from evalkit.demo import run_demo
 
     lang = _lang()
     t0 = time.perf_counter()

@@ -177,7 +177,7 @@ STRINGS.update({
 })
 
 # Stage reports (reports/ex_post.qmd, portfolio.qmd, ex_ante.qmd, monitor.qmd) and
-# evalkit/report/stage_views.py.
+# evalkit/report/views/.
 STRINGS.update({
     "report.common.summary": {"zh": "执行摘要", "en": "Executive summary"},
     "report.common.policy_line": {

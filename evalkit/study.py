@@ -118,7 +118,7 @@ class Fiscal(_Strict):
 
 
 class DisclosureSettings(_Strict):
-    """The disclosure rule every report of the study applies (evalkit.report.disclosure): a
+    """The disclosure rule every report of the study applies (evalkit.disclosure): a
     number resting on fewer than ``min_firms`` firms, or with one firm above ``dominance`` of
     it, is not published."""
 

@@ -29,7 +29,7 @@ need() {  # need PACKAGE: add it once
   case " $missing " in *" $1 "*) ;; *) missing="${missing:+$missing }$1" ;; esac
 }
 
-# evalkit's CJK families (evalkit/report/fonts.py): any of them will do
+# evalkit's CJK families (evalkit/style/fonts.py): any of them will do
 cjk_font_installed() {
   pattern='Noto (Sans|Serif)( Mono)? CJK|Source Han (Sans|Serif)|Noto (Sans|Serif) SC|WenQuanYi'
   if command -v fc-list >/dev/null 2>&1; then

@@ -15,7 +15,6 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from itertools import pairwise
 from typing import Any
 
 import numpy as np
@@ -24,7 +23,7 @@ import pandas as pd
 from evalkit.errors import ConfigError
 from evalkit.results import json_safe
 
-__all__ = ["DIMENSIONS", "Check", "ChecklistResult", "historical_growth", "score_checklist"]
+__all__ = ["DIMENSIONS", "Check", "ChecklistResult", "score_checklist"]
 
 DIMENSIONS = {
     "necessity": ("立项必要性", "necessity"),
@@ -80,19 +79,6 @@ class ChecklistResult:
                           "provenance": self.provenance})
 
 
-def historical_growth(firm_years: pd.DataFrame, firm_ids, outcome: str) -> pd.Series:
-    """Year-on-year growth (percent) of the sum of ``outcome`` over the firms ``firm_ids``,
-    computed on the firms observed in both years of each pair; indexed by the later year."""
-    fy = firm_years.loc[firm_years["firm_id"].isin(set(firm_ids)), ["firm_id", "year", outcome]]
-    wide = fy.pivot(index="firm_id", columns="year", values=outcome).astype("float64")
-    years = sorted(wide.columns)
-    out = {}
-    for a, b in pairwise(years):
-        both = wide[a].notna() & wide[b].notna()
-        base = float(wide.loc[both, a].sum())
-        if both.sum() >= 3 and base > 0:
-            out[int(b)] = 100.0 * (float(wide.loc[both, b].sum()) / base - 1.0)
-    return pd.Series(out, dtype="float64", name=f"{outcome}_growth_percent")
 
 
 def _score(checks: list[Check], dim: str, evaluator: Mapping[str, Any]) -> tuple[float, str]:

@@ -11,7 +11,7 @@ import pandas as pd
 
 from evalkit.errors import DesignError
 from evalkit.exante.power import MdeResult, NoiseModel, Rollout, estimate_noise, simulate_mde
-from evalkit.report.numbers import outcome_amount, outcome_label
+from evalkit.numbers import outcome_amount, outcome_label
 from evalkit.results import json_safe
 
 __all__ = ["Evaluability", "assess_evaluability", "planned_rollouts"]

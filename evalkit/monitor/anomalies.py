@@ -178,8 +178,8 @@ def ledger_anomalies(tables: dict[str, pd.DataFrame], as_of: str | None = None) 
 
 def check_basis(findings: pd.DataFrame, led: pd.DataFrame) -> dict[str, dict]:
     """Per check: the firms behind its flagged amount (``n``, ``top_share``,
-    :func:`evalkit.report.disclosure.firm_basis`), for the report's disclosure control."""
-    from evalkit.report.disclosure import firm_basis
+    :func:`evalkit.disclosure.firm_basis`), for the report's disclosure control."""
+    from evalkit.disclosure import firm_basis
 
     out = {}
     for check in CHECKS:

@@ -10,7 +10,7 @@ review (MoF practice: serious deviations lead to suspension or stopping of fundi
 The monthly table has the cumulative rate at each month end against the linear path ``m / 12``.
 
 For the reports' disclosure control (:mod:`evalkit.report.suppression`) both tables carry the
-firms each amount rests on (:func:`evalkit.report.disclosure.firm_basis`): ``recipients`` (distinct
+firms each amount rests on (:func:`evalkit.disclosure.firm_basis`): ``recipients`` (distinct
 firms paid) and ``top_share`` (the largest one's share of the amount); the monthly table has them
 for the cumulative amount and, as ``month_recipients`` / ``month_top_share``, for the month's.
 """
@@ -23,8 +23,8 @@ from datetime import date
 import numpy as np
 import pandas as pd
 
+from evalkit.disclosure import firm_basis
 from evalkit.errors import ConfigError
-from evalkit.report.disclosure import firm_basis
 
 __all__ = ["ACTIONS", "budget_execution", "monthly_execution", "rate_status", "year_elapsed"]
 

@@ -21,7 +21,7 @@ study's thresholds; indicators the data cannot measure are listed with the reaso
 
 Disclosure basis (for the report, :mod:`evalkit.report.suppression`): an actual summed or averaged
 over firms' amounts (PCT applications, cluster revenue, supported firms' growth, the policy's
-payments) carries ``n_firms`` and ``top_share`` (:func:`evalkit.report.disclosure.firm_basis` of
+payments) carries ``n_firms`` and ``top_share`` (:func:`evalkit.disclosure.firm_basis` of
 the amounts it is computed from); counts of firms carry none (NaN): a count is not a firm's
 figure.
 
@@ -39,9 +39,9 @@ import numpy as np
 import pandas as pd
 import statsmodels.api as sm
 
-from evalkit.exante.checklist import historical_growth
+from evalkit.disclosure import firm_basis
 from evalkit.monitor.execution import ACTIONS, parse_as_of, rate_status, year_elapsed
-from evalkit.report.disclosure import firm_basis
+from evalkit.panel.growth import historical_growth
 from evalkit.synth.targets import GROWTH_TARGETS, MODERN_SERVICES
 
 __all__ = ["GROWTH_CLUSTERS", "project_series", "track_kpis"]

@@ -35,6 +35,7 @@ from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import duckdb
 import pandas as pd
@@ -353,3 +354,32 @@ def export_review_log(store: str | Path, out: str | Path, anchors: str | Path | 
     tmp.write_text(json.dumps(doc, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
     os.replace(tmp, out)
     return doc
+
+
+def review_status(store: str | Path | None, recommendation_ids: list[str]) -> dict[str, Any]:
+    """The review log's entries for a cycle's recommendations, read-only and JSON-safe, as the
+    portfolio stage stores them in its bundle (``results['review']``) for the report:
+    ``{'state': 'no_store' | 'none' | 'reviewed', 'rows': [row, ...], 'intact': bool,
+    'bad_seq': int | None, 'problems': [(en, zh)], 'head': hash, 'anchored': bool,
+    'pending': [ids]}``. ``intact`` is :func:`audit_review_log`'s verdict (the chain and its
+    anchors); the head lets a reader check the log later. Decisions recorded after the stage ran
+    reach the report when the portfolio study is run again."""
+    ids = list(recommendation_ids)
+    if not store or not Path(store).is_file():
+        return {"state": "no_store", "rows": [], "pending": ids}
+    history = review_history(store)
+    if history.empty:
+        return {"state": "none", "rows": [], "pending": ids}
+    _, bad = verify_review_log(store)
+    audit = audit_review_log(store)
+    rows = history[history["recommendation_id"].isin(set(ids))].reset_index(drop=True)
+    if rows.empty:
+        return {"state": "none", "rows": [], "pending": ids}
+    decided = set(rows["recommendation_id"])
+    rows = rows.astype(object).where(rows.notna(), None)
+    return {"state": "reviewed", "rows": [{k: (str(v) if k == "timestamp" and v is not None
+                                               else v) for k, v in r.items()}
+                                          for r in rows.to_dict("records")],
+            "intact": audit.ok, "bad_seq": bad, "problems": [list(p) for p in audit.problems],
+            "head": audit.head, "anchored": audit.anchored,
+            "pending": [i for i in ids if i not in decided]}

@@ -1,11 +1,10 @@
-"""evalkit.report: results bundles and reports rendered from Quarto templates.
+"""evalkit.report: reports rendered from Quarto templates over results bundles.
 
 ``render_report`` renders ``reports/*.qmd`` over a results bundle to HTML and PDF in Chinese or
 English, with the Quarto CLI when it is installed and the built-in fallback otherwise. See
 ``reports/README.md`` for the template subset both engines render.
 """
 
-from evalkit.report.bundle import Bundle, read_bundle, write_bundle
 from evalkit.report.render import render_report
 
-__all__ = ["Bundle", "read_bundle", "render_report", "write_bundle"]
+__all__ = ["render_report"]

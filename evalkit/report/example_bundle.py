@@ -11,9 +11,9 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from evalkit.report.bundle import sha256_bytes, write_bundle
-from evalkit.report.disclosure import cell_stats
-from evalkit.report.provenance import collect
+from evalkit.contract.bundle import sha256_bytes, write_bundle
+from evalkit.contract.provenance import collect
+from evalkit.disclosure import cell_stats
 
 CREATED = 1_717_200_000  # 2024-06-01T00:00:00Z
 SEED = 20240601

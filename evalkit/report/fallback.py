@@ -24,8 +24,8 @@ import yaml
 
 from evalkit.errors import ConfigError, EvalkitError
 from evalkit.i18n import t
-from evalkit.report.fonts import PdfFonts, pdf_fonts
 from evalkit.report.qmd import Cell, Markdown, QmdDocument
+from evalkit.style.fonts import PdfFonts, pdf_fonts
 
 MD_FORMAT = "markdown+east_asian_line_breaks"
 #: Width in CSS px that maps to 100 % of the text width (A4 with the margins below is ~6.3 in).

@@ -13,12 +13,12 @@ from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
+from evalkit.contract.bundle import read_bundle
 from evalkit.errors import ConfigError, EvalkitError, check_choice
 from evalkit.i18n import LANGS
 from evalkit.report import fallback, quarto
-from evalkit.report.bundle import read_bundle
-from evalkit.report.fonts import figure_fonts, pdf_fonts
 from evalkit.report.qmd import expand, parse_qmd
+from evalkit.style.fonts import figure_fonts, pdf_fonts
 
 FORMATS = ("html", "pdf")
 ENGINES = ("auto", "quarto", "fallback")

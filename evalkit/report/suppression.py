@@ -2,8 +2,8 @@
 statement generated from what was hidden.
 
 Each published number is decided on the firms it rests on, as the stage recorded them in its
-bundle (:func:`evalkit.report.disclosure.firm_basis`; fields documented where the stages build
-them), under the study's :class:`~evalkit.report.disclosure.Rule` (fewer than ``min_firms`` firms
+bundle (:func:`evalkit.disclosure.firm_basis`; fields documented where the stages build
+them), under the study's :class:`~evalkit.disclosure.Rule` (fewer than ``min_firms`` firms
 or one firm above ``dominance`` of the magnitude: not published):
 
 * ex post (``results['disclosure']``, :func:`evalkit.stages.ex_post.disclosure_basis`): overall
@@ -33,9 +33,9 @@ from typing import Any
 
 import pandas as pd
 
+from evalkit.disclosure import MARK, Rule, SuppressedTable, suppress, union_basis
 from evalkit.i18n import t
-from evalkit.report.disclosure import MARK, Rule, SuppressedTable, suppress, union_basis
-from evalkit.report.numbers import percent
+from evalkit.numbers import percent
 
 #: The firm outcome each fiscal metric's benefit side is computed from.
 METRIC_OUTCOME = {"fiscal_return_total": "tax_paid", "fiscal_return_city": "tax_paid",
@@ -175,7 +175,7 @@ class ExPostPlan:
 
     def hidden(self, results: Mapping[str, Any], lang: str,
                events: Sequence[int] = ()) -> list[Hidden]:
-        from evalkit.report.numbers import outcome_label
+        from evalkit.numbers import outcome_label
 
         out = []
         where = t("report.ex_post.tbl.cohorts", lang)
@@ -205,7 +205,7 @@ class ExPostPlan:
 
 
 def ex_post_plan(results: Mapping[str, Any]) -> ExPostPlan:
-    from evalkit.report.stage_views import cohort_frame
+    from evalkit.report.views.ex_post import cohort_frame
 
     rule = Rule.of(results)
     cohorts = cohort_cells(results, cohort_frame(results), rule)
@@ -257,7 +257,7 @@ def burnup_reasons(monthly: pd.DataFrame, rule: Rule) -> dict[str, str | None]:
 
 def monitor_hidden(results: Mapping[str, Any], tables: Mapping[str, pd.DataFrame],
                    lang: str) -> list[Hidden]:
-    from evalkit.report import stage_views as views
+    from evalkit.report.views import common, monitor
 
     rule = Rule.of(results)
     out = []
@@ -269,20 +269,20 @@ def monitor_hidden(results: Mapping[str, Any], tables: Mapping[str, pd.DataFrame
     for pid, why in burnup_reasons(tables["monthly"], rule).items():
         if why:
             out.append(Hidden(t("report.monitor.fig.burnup", lang), pid, why))
-    kpis = views.kpi_rows(tables["kpis"])
+    kpis = monitor.kpi_rows(tables["kpis"])
     for r, why in zip(kpis.itertuples(index=False), row_reasons(kpis, rule, "n_firms"),
                       strict=True):
         if why:
             who = t("report.monitor.district", lang) if pd.isna(r.policy_id) else r.policy_id
             out.append(Hidden(t("report.monitor.tbl.kpis", lang),
-                              f"{views.label('indicator', r.indicator, lang)} ({who})", why))
-    frame = views.interim_frame(results)
+                              f"{common.label('indicator', r.indicator, lang)} ({who})", why))
+    frame = monitor.interim_frame(results)
     if not frame.empty:
-        cells = views.interim_cells(frame, rule)
+        cells = monitor.interim_cells(frame, rule)
         for pid, why in zip(frame["policy"], cells.reasons, strict=True):
             if why:
                 out.append(Hidden(t("report.monitor.tbl.interim", lang), pid, why))
-    anomalies = views.anomaly_cells(results, tables["anomalies"], lang, rule)
+    anomalies = monitor.anomaly_cells(results, tables["anomalies"], lang, rule)
     for check, why in zip(anomalies.frame["check"], anomalies.reasons, strict=True):
         if why:
             out.append(Hidden(t("report.monitor.tbl.anomalies", lang), check, why))
@@ -301,17 +301,9 @@ def policy_metric_reason(results: Mapping[str, Any], pid: str, rule: Rule) -> st
     return fiscal_reason(basis, results["metric"], rule)
 
 
-def policy_basis(results: Mapping[str, Any]) -> dict[str, Any]:
-    """The part of an ex-post bundle's results the portfolio report decides disclosure on
-    (stored per policy in the portfolio bundle as ``results['disclosure']``)."""
-    fiscal = results.get("fiscal") or {}
-    return {"disclosure": results.get("disclosure"), "cohort_sizes": results["cohort_sizes"],
-            "fiscal": {"cost": fiscal["cost"]} if fiscal.get("cost") else None}
-
-
 def portfolio_hidden(results: Mapping[str, Any], tables: Mapping[str, pd.DataFrame],
                      lang: str) -> list[Hidden]:
-    from evalkit.report import stage_views as views
+    from evalkit.report.views import portfolio
 
     rule = Rule.of(results)
     out = []
@@ -319,7 +311,7 @@ def portfolio_hidden(results: Mapping[str, Any], tables: Mapping[str, pd.DataFra
         why = policy_metric_reason(results, pid, rule)
         if why:
             out.append(Hidden(t("report.portfolio.fig.ranking", lang), pid, why))
-    cells = views.classification_cells(tables["classification"], rule)
+    cells = portfolio.classification_cells(tables["classification"], rule)
     for pid, why in zip(tables["classification"]["policy_id"], cells.reasons, strict=True):
         if why:
             out.append(Hidden(t("report.portfolio.tbl.class", lang),
@@ -338,7 +330,7 @@ def ex_ante_cost_reason(results: Mapping[str, Any], rule: Rule) -> str | None:
 
 def ex_ante_hidden(results: Mapping[str, Any], tables: Mapping[str, pd.DataFrame],
                    lang: str) -> list[Hidden]:
-    from evalkit.report import stage_views as views
+    from evalkit.report.views import common, ex_ante
 
     rule = Rule.of(results)
     out = []
@@ -347,11 +339,11 @@ def ex_ante_hidden(results: Mapping[str, Any], tables: Mapping[str, pd.DataFrame
         out.append(Hidden(t("report.ex_ante.tbl.cost", lang),
                           t("report.disclosure.item.cost", lang), why))
     frame = tables["eligible_by_size_class"]
-    cells = views.eligible_cells(frame, rule)
+    cells = ex_ante.eligible_cells(frame, rule)
     for g, why in zip(frame["group"], cells.reasons, strict=True):
         if why:
             out.append(Hidden(t("report.ex_ante.tbl.eligible", lang),
-                              views.label("size_class", g, lang), why))
+                              common.label("size_class", g, lang), why))
     return out
 
 
@@ -360,7 +352,7 @@ def disclosure_statement(data, lang: str) -> str:
     res = data.results
     rule = Rule.of(res)
     if data.stage == "ex_post":
-        from evalkit.report.stage_views import dynamic_events
+        from evalkit.report.views.ex_post import dynamic_events
 
         hidden = ex_post_plan(res).hidden(res, lang, dynamic_events(data))
     elif data.stage == "monitor":

@@ -16,11 +16,12 @@ import numpy as np
 import pandas as pd
 
 from evalkit.errors import ConfigError
-from evalkit.exante.checklist import Check, ChecklistResult, historical_growth, score_checklist
+from evalkit.exante.checklist import Check, ChecklistResult, score_checklist
 from evalkit.exante.evaluability import Evaluability, assess_evaluability
 from evalkit.exante.meta import EvidenceProjection, no_evidence_reason, project_from_evidence
 from evalkit.exante.microsim import MicrosimResult, eligibility_records, microsimulate
-from evalkit.report.numbers import outcome_amount, outcome_label
+from evalkit.numbers import outcome_amount, outcome_label
+from evalkit.panel.growth import historical_growth
 from evalkit.results import json_safe
 from evalkit.rules import parse_rule
 from evalkit.study import OUTCOMES, ExAnteStudy

@@ -163,7 +163,7 @@ class ExPostResult:
 
 def disclosure_basis(df: pd.DataFrame, outcomes: list[str], ledger: pd.DataFrame,
                      policy_id: str, window: tuple[int, int]) -> dict[str, Any]:
-    """The firms behind the report's numbers (:func:`evalkit.report.disclosure.firm_basis`):
+    """The firms behind the report's numbers (:func:`evalkit.disclosure.firm_basis`):
 
     * ``treated``: the treated firms of the estimation sample, behind every overall effect, the
       TWFE estimate, the pre-trend test and the benefit side of the fiscal metrics; per outcome
@@ -174,7 +174,7 @@ def disclosure_basis(df: pd.DataFrame, outcomes: list[str], ledger: pd.DataFrame
     * ``payments``: the policy's recipients in the window and the largest one's share of the
       money paid, behind the cost and every fiscal metric.
     """
-    from evalkit.report.disclosure import firm_basis
+    from evalkit.disclosure import firm_basis
 
     treated = df.loc[df["g"] > 0]
 

@@ -9,7 +9,7 @@ import matplotlib
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt
 
-from evalkit.report.theme import savefig_kwargs, use_theme
+from evalkit.style.theme import savefig_kwargs, use_theme
 
 
 def figure_bytes(draw, fmt: str = "png", **subplot_kw) -> bytes:

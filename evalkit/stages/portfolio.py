@@ -9,13 +9,15 @@ the rank sets).
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
+from evalkit.contract.bundle import Bundle, read_bundle
+from evalkit.disclosure import max_firm_amount
 from evalkit.errors import ConfigError
 from evalkit.fiscal.linear import LinearEstimate
 from evalkit.portfolio.classify import classify_policies
@@ -23,11 +25,9 @@ from evalkit.portfolio.process import budget_execution_rate
 from evalkit.portfolio.ranking import RankingResult, rank_confidence_sets
 from evalkit.portfolio.reallocate import ReallocationResult, reallocate
 from evalkit.portfolio.recommend import Recommendations, align_with_reallocation, recommend
+from evalkit.portfolio.review_log import review_status
 from evalkit.portfolio.scorecard import ScorecardResult, load_scorecard_spec, score_policy
 from evalkit.portfolio.shrinkage import eb_posterior_means
-from evalkit.report.bundle import Bundle, read_bundle
-from evalkit.report.disclosure import max_firm_amount
-from evalkit.report.suppression import policy_basis
 from evalkit.results import json_safe
 from evalkit.study import PortfolioStudy
 
@@ -45,8 +45,11 @@ class PortfolioResult:
     reallocation: ReallocationResult
     classification: pd.DataFrame
     provenance: dict[str, Any] = field(default_factory=dict)
-    #: per policy, what its ex-post numbers rest on (evalkit.report.suppression.policy_basis)
+    #: per policy, what its ex-post numbers rest on (:func:`policy_basis`)
     disclosure: dict[str, Any] = field(default_factory=dict)
+    #: the review log's decisions on these recommendations when the stage ran
+    #: (:func:`evalkit.portfolio.review_log.review_status`)
+    review: dict[str, Any] = field(default_factory=dict)
 
     def tidy(self) -> pd.DataFrame:
         return self.ranking.tidy()
@@ -66,7 +69,16 @@ class PortfolioResult:
             "classification": self.classification,
             "provenance": self.provenance,
             "disclosure": self.disclosure,
+            "review": self.review,
         })
+
+
+def policy_basis(results: Mapping[str, Any]) -> dict[str, Any]:
+    """The part of an ex-post bundle's results the portfolio report decides disclosure on
+    (stored per policy in the portfolio bundle as ``results['disclosure']``)."""
+    fiscal = results.get("fiscal") or {}
+    return {"disclosure": results.get("disclosure"), "cohort_sizes": results["cohort_sizes"],
+            "fiscal": {"cost": fiscal["cost"]} if fiscal.get("cost") else None}
 
 
 def metric_estimate(bundle: Bundle, name: str) -> LinearEstimate:
@@ -230,7 +242,9 @@ def run_portfolio(study: PortfolioStudy, tables: dict[str, pd.DataFrame],
                            provenance={"bundles": [str(b.path) for b in bundles],
                                        "bundle_manifests": [b.manifest_sha256 for b in bundles]},
                            disclosure={pid: policy_basis(b.results)
-                                       for b, pid in zip(bundles, pids, strict=True)})
+                                       for b, pid in zip(bundles, pids, strict=True)},
+                           review=review_status(study.data.store,
+                                                recs.table["recommendation_id"].tolist()))
 
 
 def bundle_parts(result: PortfolioResult) -> tuple[dict, dict[str, pd.DataFrame], dict[str, bytes]]:

@@ -7,18 +7,44 @@ Bundles are reproducible: the manifest's ``created`` time is the dataset version
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
 
+from evalkit.contract.bundle import check_bundle_dir, read_bundle, write_bundle
+from evalkit.contract.provenance import collect
 from evalkit.errors import ConfigError
 from evalkit.io import list_datasets, load_dataset
-from evalkit.report.bundle import check_bundle_dir, write_bundle
-from evalkit.report.provenance import collect
+from evalkit.stages import ex_ante, ex_post, monitor, portfolio
 from evalkit.study import load_study
 
-STAGES = ("ex_ante", "monitor", "ex_post", "portfolio")
+
+def _run_ex_ante(study, tables, progress):
+    evidence = [dict(read_bundle(p).results) for p in study.evidence_bundles]
+    return ex_ante.run_ex_ante(study, tables, evidence)
+
+
+def _run_monitor(study, tables, progress):
+    return monitor.run_monitor(study, tables)
+
+
+@dataclass(frozen=True)
+class Stage:
+    """How ``evalkit run`` runs one stage: ``run(study, tables, progress)`` -> result, and
+    ``bundle_parts(result)`` -> (results JSON, tables, figures) of its bundle."""
+    run: Callable[..., Any]
+    bundle_parts: Callable[[Any], tuple[dict, dict[str, pd.DataFrame], dict[str, bytes]]]
+
+
+#: The stages, in the order of the evaluation cycle: the one place a stage is dispatched from.
+STAGES: dict[str, Stage] = {
+    "ex_ante": Stage(_run_ex_ante, ex_ante.bundle_parts),
+    "monitor": Stage(_run_monitor, monitor.bundle_parts),
+    "ex_post": Stage(ex_post.run_ex_post, ex_post.bundle_parts),
+    "portfolio": Stage(portfolio.run_portfolio, portfolio.bundle_parts),
+}
 
 
 def load_tables(store: Path, dataset: str) -> tuple[dict[str, pd.DataFrame], dict[str, Any]]:
@@ -40,35 +66,7 @@ def load_tables(store: Path, dataset: str) -> tuple[dict[str, pd.DataFrame], dic
 
 def run_stage(study, tables: dict[str, pd.DataFrame], progress: Callable[..., None] | None = None):
     """Run the stage a study declares; returns its results object."""
-    if study.stage == "ex_post":
-        from evalkit.stages.ex_post import run_ex_post
-
-        return run_ex_post(study, tables, progress)
-    if study.stage == "portfolio":
-        from evalkit.stages.portfolio import run_portfolio
-
-        return run_portfolio(study, tables, progress)
-    if study.stage == "ex_ante":
-        from evalkit.report.bundle import read_bundle
-        from evalkit.stages.ex_ante import run_ex_ante
-
-        evidence = [dict(read_bundle(p).results) for p in study.evidence_bundles]
-        return run_ex_ante(study, tables, evidence)
-    from evalkit.stages.monitor import run_monitor
-
-    return run_monitor(study, tables)
-
-
-def bundle_parts(result) -> tuple[dict, dict[str, pd.DataFrame], dict[str, bytes]]:
-    """(results JSON, tables, figures) of a stage result; stages may define ``bundle_parts``."""
-    import importlib
-
-    kind = result.to_dict().get("kind") if hasattr(result, "to_dict") else None
-    module = importlib.import_module(f"evalkit.stages.{kind}") if kind in STAGES else None
-    if module is not None and hasattr(module, "bundle_parts"):
-        return module.bundle_parts(result)
-    tables = {"tidy": result.tidy()} if hasattr(result, "tidy") else {}
-    return result.to_dict(), tables, {}
+    return STAGES[study.stage].run(study, tables, progress)
 
 
 def run_study(path: Path | str, out: Path | str, progress: Callable[..., None] | None = None,
@@ -89,7 +87,7 @@ def run_study(path: Path | str, out: Path | str, progress: Callable[..., None] |
         tables = load_tables(study.data.store, dataset or study.data.dataset)
     tables, info = tables
     result = run_stage(study, tables, progress)
-    results, frames, figures = bundle_parts(result)
+    results, frames, figures = STAGES[study.stage].bundle_parts(result)
     results = {**results, "study": {"name": study.name, "stage": study.stage,
                                      "file": Path(path).name, "sha256": study_sha,
                                      "report": study.report.model_dump()}}

@@ -7,7 +7,7 @@ import sys
 
 import pytest
 
-from evalkit.report.bundle import read_bundle
+from evalkit.contract.bundle import read_bundle
 
 KINDS = {"ex_ante": 2, "monitor": 1, "ex_post": 8, "portfolio": 1}
 

@@ -15,11 +15,11 @@ import math
 
 import pytest
 
-from evalkit.report import stage_views as views
-from evalkit.report.bundle import read_bundle
-from evalkit.report.disclosure import MARK, Rule
-from evalkit.report.numbers import money
+from evalkit.contract.bundle import read_bundle
+from evalkit.disclosure import MARK, Rule
+from evalkit.numbers import money
 from evalkit.report.suppression import ex_post_plan
+from evalkit.report.views import common, ex_post
 from tests.e2e.disclosure_district import build
 from tests.e2e.reportcheck import REPORTS, html_table_rows, pdftotext, render_at_epoch, squash
 
@@ -77,10 +77,10 @@ def test_one_or_two_firms_publish_no_effect_cost_or_fiscal_figure(bundles, rende
             assert squash(money(amount, "en", digits)) not in text
     main = res["outcomes"][res["main_outcome"]]["simple"]["estimates"]
     k = main["term"].index("overall")
-    shown = views.outcome_value(main["estimate"][k], res["main_outcome"], "en")
+    shown = common.outcome_value(main["estimate"][k], res["main_outcome"], "en")
     assert squash(shown) not in squash(_section(pdf, "Executive summary").split("Design")[0])
     # the event study has no point left
-    assert views.dynamic_frame(res, read_bundle(bundles[f"ex_post_{pid}"])
+    assert ex_post.dynamic_frame(res, read_bundle(bundles[f"ex_post_{pid}"])
                                .table(f"dynamic_{res['main_outcome']}")).empty
     statement = _section(pdf, "Disclosure control").split("Appendix")[0]
     assert "This report shows no single firm" not in pdf
@@ -141,8 +141,8 @@ def test_portfolio_hides_the_metric_and_spending_of_small_policies(bundles, rend
     assert MARK not in recs["P03"]
     ranking = read_bundle(bundles["portfolio"]).table("ranking").set_index("term")
     for pid in ("P01", "P02", "P04"):
-        est = views.fmt(ranking.loc[pid, "estimate"], "en")
-        lo, hi = (views.fmt(ranking.loc[pid, c], "en") for c in ("conf_low", "conf_high"))
+        est = common.fmt(ranking.loc[pid, "estimate"], "en")
+        lo, hi = (common.fmt(ranking.loc[pid, c], "en") for c in ("conf_low", "conf_high"))
         assert f"{lo} to {hi}" not in pdf, pid
         assert not math.isnan(ranking.loc[pid, "estimate"]) and est
     spend = {r[0]: r[3] for r in html_table_rows(html, "tbl-class")}

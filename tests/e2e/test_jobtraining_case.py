@@ -19,6 +19,7 @@ import yaml
 from linearmodels.datasets import jobtraining
 
 from evalkit.cli import main
+from evalkit.contract.bundle import read_bundle
 from evalkit.did import aggte, att_gt
 from evalkit.errors import DataWarning
 from evalkit.examples.jobtraining import (
@@ -30,7 +31,6 @@ from evalkit.examples.jobtraining import (
 )
 from evalkit.io import list_datasets, load_dataset
 from evalkit.io.uscc import is_valid_uscc
-from evalkit.report.bundle import read_bundle
 
 ROOT = Path(__file__).resolve().parents[2]
 STUDY = ROOT / "studies" / "examples" / "jobtraining.yaml"

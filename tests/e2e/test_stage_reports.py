@@ -13,10 +13,10 @@ from pathlib import Path
 
 import pytest
 
-from evalkit.report import stage_views as views
-from evalkit.report.bundle import read_bundle, write_bundle
-from evalkit.report.disclosure import MARK
+from evalkit.contract.bundle import read_bundle, write_bundle
+from evalkit.disclosure import MARK
 from evalkit.report.render import render_report
+from evalkit.report.views import common, ex_post
 from tests.e2e.browser import open_cleanly
 from tests.e2e.reportcheck import (
     EPOCH,
@@ -109,13 +109,13 @@ def test_pdf_has_headings_and_bundle_numbers(rendered, demo, case):
         assert squash(heading) in text, heading
     results = read_bundle(_bundle(demo, stem)).results
     if stem == "ex_post":
-        fr = views.fiscal_metric(results, "fiscal_return_district")
-        expected = [views.fmt(fr["estimate"], lang), views.fmt(fr["conf_low"], lang),
+        fr = ex_post.fiscal_metric(results, "fiscal_return_district")
+        expected = [common.fmt(fr["estimate"], lang), common.fmt(fr["conf_low"], lang),
                     f"{results['n_firms']:,}"]
     else:
         rank = read_bundle(_bundle(demo, stem)).table("ranking").sort_values("rank").iloc[0]
-        expected = [rank["term"], views.fmt(rank["estimate"], lang),
-                    views.fmt(rank["conf_high"], lang)]
+        expected = [rank["term"], common.fmt(rank["estimate"], lang),
+                    common.fmt(rank["conf_high"], lang)]
     for number in expected:
         assert squash(number) in text, number
 
@@ -142,7 +142,7 @@ def test_rendering_twice_gives_identical_bytes(rendered, demo, tmp_path, monkeyp
 
 def test_pretrend_rejection_is_a_warning_in_the_summary(rendered, demo):
     results = read_bundle(_bundle(demo, "ex_post")).results
-    pre = views.pretrend_result(results)
+    pre = ex_post.pretrend_result(results)
     # the synthetic district gives P07's recipients a dip before payment (Ashenfelter 1978)
     assert pre is not None and pre["rejects"], pre and pre["p_value"]
     for lang, heading in (("zh", "执行摘要"), ("en", "Executive summary")):
@@ -179,10 +179,10 @@ def test_two_firm_cohort_is_suppressed_in_html_and_pdf(demo, tmp_path):
     text = pdftotext(pdf)
     line = next(x for x in text.splitlines() if x.strip().startswith(str(small)))
     assert MARK in line
-    frame = views.cohort_frame(results)
+    frame = ex_post.cohort_frame(results)
     hidden = frame.loc[frame["cohort"] == small, "att"].iloc[0]
     div = 1e4  # the zh table shows 万元
-    digits = views.column_digits(frame["att"].abs().tolist(), div)
+    digits = common.column_digits(frame["att"].abs().tolist(), div)
     assert f"{hidden / div:,.{digits}f}" not in line
 
 
@@ -235,17 +235,17 @@ def test_html_opens_cleanly_in_chromium(rendered, browser, case):
 @pytest.mark.parametrize(("low", "high", "key"), [(1.2, 3.0, "pays"), (-0.1, 0.5, "none"),
                                                    (0.1, 0.8, "partial"), (0.2, 1.4, "unclear")])
 def test_verdict_follows_the_interval(low, high, key):
-    assert views.verdict_key(low, high) == key
+    assert ex_post.verdict_key(low, high) == key
 
 
 def test_event_counts_follow_cohorts_and_window():
     results = {"window": [2016, 2025], "cohort_sizes": {"0": 100, "2018": 5, "2024": 2}}
-    counts = views.event_firm_counts(results, [-2, -1, 0, 1, 2, 7])
+    counts = ex_post.event_firm_counts(results, [-2, -1, 0, 1, 2, 7])
     # e=-2: 2018 needs base year 2015 (< window) -> only 2024 (2022, base 2021): 2 firms
     assert counts == {-2: 2, -1: 7, 0: 7, 1: 7, 2: 5, 7: 5}
 
 
 def test_money_keeps_three_significant_digits():
-    assert views.money_auto(271_501.0, "en") == "CNY 0.272 million"
-    assert views.money_auto(271_501.0, "zh") == "27.2 万元"
-    assert views.money_auto(3.2e9, "zh") == "32.00 亿元"
+    assert common.money_auto(271_501.0, "en") == "CNY 0.272 million"
+    assert common.money_auto(271_501.0, "zh") == "27.2 万元"
+    assert common.money_auto(3.2e9, "zh") == "32.00 亿元"

@@ -21,11 +21,11 @@ import pandas as pd
 import pytest
 import yaml
 
+from evalkit.contract.bundle import read_bundle
+from evalkit.disclosure import DOMINANCE, MARK, MIN_FIRMS, suppress
 from evalkit.i18n import t
-from evalkit.report import stage_views as views
-from evalkit.report.bundle import read_bundle
-from evalkit.report.disclosure import DOMINANCE, MARK, MIN_FIRMS, suppress
-from evalkit.report.numbers import money, money_unit, number, percent
+from evalkit.numbers import money, money_unit, number, percent
+from evalkit.report.views import common, monitor
 from tests.e2e.browser import open_cleanly
 from tests.e2e.reportcheck import (
     EPOCH,
@@ -71,8 +71,8 @@ class Cycle(NamedTuple):
 def cycle(tmp_path_factory) -> Cycle:
     """The bundles of the ex-ante appraisals (and of the ex-post evaluations they pool) and of
     the monitoring, the warehouse's tables and the injected cases' manifest."""
+    from evalkit.demo import write_demo_study
     from evalkit.io import ingest_dir
-    from evalkit.stages.demo import write_demo_study
     from evalkit.stages.run import load_tables, run_study
     from evalkit.synth import synthesize_district, write_district
     from evalkit.synth.anomalies import inject_monitoring_cases
@@ -204,11 +204,11 @@ def test_ex_ante_shows_eligible_firms_cost_and_power_from_the_bundle(read_back, 
         number(score, lang, 1),
         # the minimum detectable effect at 80% power, with its design
         t("report.ex_ante.mde", lang, design=t(f"report.ex_ante.design.{design['label']}", lang),
-          mde=views.outcome_value(design["mde"], outcome, lang)),
+          mde=common.outcome_value(design["mde"], outcome, lang)),
     ]
     if res.get("evidence"):
         eff = res["evidence"]["effect"]
-        expected += [views.outcome_value(eff[k], outcome, lang)
+        expected += [common.outcome_value(eff[k], outcome, lang)
                      for k in ("mean", "conf_low", "conf_high")]
     for text in expected:
         assert _shows(report, text), text
@@ -221,7 +221,7 @@ def test_ex_ante_shows_eligible_firms_cost_and_power_from_the_bundle(read_back, 
     div, _ = money_unit(groups["award_total"].tolist(), lang)
     assert len(rows) == len(groups)
     for row, g in zip(rows, groups.itertuples(), strict=True):
-        assert row[:4] == [views.label("size_class", g.group, lang), number(g.firms, lang),
+        assert row[:4] == [common.label("size_class", g.group, lang), number(g.firms, lang),
                            number(g.eligible, lang), percent(g.eligible_share, lang)], row
         if 0 < g.eligible < MIN_FIRMS:
             assert row[4] == MARK, row
@@ -285,7 +285,7 @@ def test_monitor_shows_execution_targets_and_anomalies_from_the_bundle(read_back
     div, _ = money_unit(execution[["appropriation", "disbursed"]].abs().to_numpy().ravel(), lang)
     assert [r[0] for r in rows] == execution["policy_id"].tolist()
     for row, e in zip(rows, execution.itertuples(), strict=True):
-        assert row[3:] == [percent(e.execution_rate, lang, 0), views.label("status", e.status, lang),
+        assert row[3:] == [percent(e.execution_rate, lang, 0), common.label("status", e.status, lang),
                            getattr(e, f"action_{lang}")], row
         _close(row[1], e.appropriation, div, lang)
         _close(row[2], e.disbursed, div, lang)
@@ -310,14 +310,14 @@ def test_monitor_shows_execution_targets_and_anomalies_from_the_bundle(read_back
             k.n_firms < MIN_FIRMS or k.top_share > DOMINANCE)
 
     expected = sorted(
-        [views.label("indicator", k.indicator, lang), district if pd.isna(k.policy_id) else k.policy_id,
+        [common.label("indicator", k.indicator, lang), district if pd.isna(k.policy_id) else k.policy_id,
          number(k.target, lang, 1), MARK if kpi_hidden(k) else number(k.actual, lang, 1),
-         views.label("status", k.status, lang)] for k in kpis.itertuples())
+         common.label("status", k.status, lang)] for k in kpis.itertuples())
     assert sorted(rows) == expected
     off = cycle.manifest["off_track_kpi"]
-    assert [views.label("indicator", off["indicator"], lang), district,
+    assert [common.label("indicator", off["indicator"], lang), district,
             number(off["target_after"], lang, 1),
-            number(off["actual"], lang, 1), views.label("status", "red", lang)] in rows
+            number(off["actual"], lang, 1), common.label("status", "red", lang)] in rows
     _assert_rows_in_pdf(report, rows)
 
     # ledger checks: findings and records per check as flagged; an amount resting on fewer than
@@ -359,12 +359,12 @@ def test_monitor_shows_execution_targets_and_anomalies_from_the_bundle(read_back
 @pytest.mark.parametrize("lang", LANGS)
 def test_monitor_shows_the_interim_effects_from_the_bundle(read_back, cycle, lang):
     from evalkit.monitor.interim import INTERIM_LABEL
-    from evalkit.report.numbers import outcome_amount, outcome_label
+    from evalkit.numbers import outcome_amount, outcome_label
 
     res = read_bundle(cycle.bundles / MONITOR).results
     report = read_back((MONITOR, lang))
     assert _shows(report, INTERIM_LABEL[lang].split(";")[0])   # pandoc curls the apostrophe
-    frame = views.interim_frame(res)
+    frame = monitor.interim_frame(res)
     assert len(frame) == len(res["interim"]) == 8
     rows = html_table_rows(report.page, "tbl-interim")
     assert [r[0] for r in rows] == frame["policy"].tolist()
@@ -383,10 +383,10 @@ def test_monitor_shows_the_interim_effects_from_the_bundle(read_back, cycle, lan
             assert row[5] == MARK, row
         elif v["pretrend"] is not None:
             assert row[5].startswith(t(verdict, lang, p="|").split("|")[0]), row
-        assert row[6] == views.label("conditioning", v["conditioning"], lang), row
+        assert row[6] == common.label("conditioning", v["conditioning"], lang), row
     _assert_rows_in_pdf(report, rows)
     flagged = frame.loc[frame["rejects"] & (frame["n_firms"] >= MIN_FIRMS), "policy"].tolist()
-    assert _shows(report, views.interim_summary(res, lang))
+    assert _shows(report, monitor.interim_summary(res, lang))
     lead = squash(t("report.monitor.interim.flag", lang, pids="|", n=8).split("|")[0])
     assert bool(flagged) == (lead in report.html)
 

@@ -2,7 +2,7 @@
 and 7). HTML is opened in headless Chromium (no script runs, no element the text asked for
 exists, the text is on the page); the PDF is read back with pdftotext.
 
-Small documents go through the same path as a report (stage_views builds the markdown, the
+Small documents go through the same path as a report (report.views builds the markdown, the
 fallback resolves cross-references, pandoc writes HTML and Typst, Typst compiles the PDF), one
 per Hypothesis example; one full ex-post report puts a hostile string into every text field of
 the six tables and of the study, and one ex-ante report into the proposal's names.
@@ -22,8 +22,8 @@ from hypothesis import strategies as st
 
 from evalkit import escape
 from evalkit.report import fallback
-from evalkit.report import stage_views as views
 from evalkit.report.qmd import parse_qmd
+from evalkit.report.views import common, monitor, portfolio
 from tests.e2e.browser import open_cleanly
 from tests.e2e.reportcheck import REPORTS, html_text, pdftotext, render_at_epoch, squash
 from tests.unit.test_text_is_data import HOSTILE
@@ -61,8 +61,8 @@ def _document(value: str, lang: str) -> str:
               "pending": [value]}
     kpis = pd.DataFrame({"indicator": [value], "policy_id": [value], "target": [1.0],
                          "actual": [2.0], "status": ["green"]})
-    parts = [views.policy_line(policy, lang), views.review_text(review, value, lang),
-             views.kpi_table(kpis, lang)]
+    parts = [common.policy_line(policy, lang), portfolio.review_text(review, value, lang),
+             monitor.kpi_table(kpis, lang)]
     return fallback.resolve_xrefs("\n\n".join(parts) + "\n", {}, lang)
 
 

@@ -9,13 +9,13 @@ import sys
 import duckdb
 import pytest
 
+from evalkit.contract.bundle import write_bundle
 from evalkit.errors import ConfigError, DataError
 from evalkit.io import ingest_dir, list_datasets, load_dataset
 from evalkit.io.warehouse import dataset_status
-from evalkit.report.bundle import write_bundle
-from evalkit.report.verify import verify_report_dir
 from evalkit.stages.portfolio import run_portfolio
 from evalkit.stages.run import run_study
+from evalkit.stages.verify import verify_report_dir
 from evalkit.study import load_study
 from evalkit.synth import synthesize_district, write_district
 

@@ -183,14 +183,30 @@ def test_list_and_verify_open_the_store_read_only(db, monkeypatch):
 
 
 def test_the_portfolio_report_shows_the_head_and_the_anchor_verdict(db):
-    from evalkit.report.stage_views import review_status, review_text
+    from evalkit.portfolio.review_log import review_status
+    from evalkit.report.views.portfolio import review_text
 
     ids = ["2026-P01", "2026-P02", "2026-P03"]
-    status = review_status(str(db), "2026", ids)
+    status = review_status(str(db), ids)
     head = audit_review_log(db).head
     assert status["intact"] and status["head"] == head
     assert head in review_text(status, "2026", "en") and head in review_text(status, "2026", "zh")
     _sql(db, "DELETE FROM review_log WHERE seq = 3")
-    status = review_status(str(db), "2026", ids)
+    status = review_status(str(db), ids)
     assert not status["intact"]
     assert "not matching its anchors" in review_text(status, "2026", "en")
+
+
+def test_review_status_is_json_the_bundle_can_hold(db, tmp_path):
+    """The portfolio stage stores the review status in its bundle (the report never opens the
+    warehouse): it must be JSON as it is, and say 'no_store' / 'none' when there is nothing."""
+    from evalkit.portfolio.review_log import review_status
+
+    ids = ["2026-P01", "2026-P02", "2026-P09"]
+    status = review_status(db, ids)
+    assert json.loads(json.dumps(status, allow_nan=False)) == status
+    assert status["state"] == "reviewed" and status["pending"] == ["2026-P09"]
+    assert [r["recommendation_id"] for r in status["rows"]] == ["2026-P01", "2026-P02"]
+    assert review_status(tmp_path / "absent.duckdb", ids) == {"state": "no_store", "rows": [],
+                                                              "pending": ids}
+    assert review_status(db, ["2030-P01"])["state"] == "none"

@@ -12,8 +12,8 @@ import json
 import pandas as pd
 import pytest
 
-from evalkit.report.bundle import read_bundle
-from evalkit.stages.demo import POLICIES, run_demo
+from evalkit.contract.bundle import read_bundle
+from evalkit.demo import POLICIES, run_demo
 
 pytestmark = pytest.mark.slow
 

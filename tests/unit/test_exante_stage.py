@@ -8,8 +8,9 @@ import numpy as np
 import pytest
 
 from evalkit.errors import ConfigError
-from evalkit.exante.checklist import Check, historical_growth, score_checklist
+from evalkit.exante.checklist import Check, score_checklist
 from evalkit.exante.microsim import eligibility_records
+from evalkit.panel.growth import historical_growth
 from evalkit.rules import parse_rule
 from evalkit.stages.ex_ante import run_ex_ante
 from evalkit.stages.ex_post import run_ex_post

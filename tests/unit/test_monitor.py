@@ -217,7 +217,7 @@ def test_interim_effects_condition_on_the_base_level_and_fall_back_when_singular
 
 def test_an_early_year_with_few_running_policies_is_monitored():
     # 2018: most policies have not started; KPIs without data are unmeasured, not a crash
-    from evalkit.report import stage_views as views
+    from evalkit.report.views import monitor
 
     tables = synthesize_district(n_firms=300, seed=11).tables()
     r = run_monitor(_study(year=2018, as_of="2018-03-31"), tables)
@@ -227,7 +227,7 @@ def test_an_early_year_with_few_running_policies_is_monitored():
     d = json.loads(json.dumps(r.to_dict(), default=str))
     no_money = [p for p, v in d["interim"].items() if v["dynamic"] is None]
     assert no_money and all("没有拨付记录" in d["interim"][p]["reason_zh"] for p in no_money)
-    assert all(f"{p}:" in views.interim_table(d, "en") for p in no_money)
+    assert all(f"{p}:" in monitor.interim_table(d, "en") for p in no_money)
 
 
 def test_a_year_before_the_data_is_a_clear_error(districts):

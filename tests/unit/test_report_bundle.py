@@ -5,8 +5,8 @@ import json
 import pandas as pd
 import pytest
 
+from evalkit.contract.bundle import read_bundle, sha256_file, write_bundle
 from evalkit.errors import ConfigError, DataError
-from evalkit.report.bundle import read_bundle, sha256_file, write_bundle
 from evalkit.report.example_bundle import write_example_bundle
 
 

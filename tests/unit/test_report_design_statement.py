@@ -1,6 +1,6 @@
 """The ex-post report states its scale, inference and dip check in plain words (issue 14)."""
 
-from evalkit.report.stage_views import design_statement
+from evalkit.report.views.ex_post import design_statement
 
 
 def _results(scale, dip, n_treated=50):

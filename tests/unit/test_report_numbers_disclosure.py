@@ -5,9 +5,9 @@ import math
 import pandas as pd
 import pytest
 
+from evalkit.disclosure import MARK, cell_stats, rule_text, suppress
 from evalkit.errors import DataError
-from evalkit.report.disclosure import MARK, cell_stats, rule_text, suppress
-from evalkit.report.numbers import money, money_unit, number, percent
+from evalkit.numbers import money, money_unit, number, percent
 
 
 def test_money_per_language():
@@ -128,7 +128,7 @@ def test_total_col_separates_magnitude_from_estimate():
 
 
 def test_rule_from_the_study_and_the_bases():
-    from evalkit.report.disclosure import Rule, firm_basis, union_basis
+    from evalkit.disclosure import Rule, firm_basis, union_basis
 
     assert Rule.of({}) == Rule(3, 0.85)
     rule = Rule.of({"study": {"report": {"disclosure": {"min_firms": 5, "dominance": 0.6}}}})
@@ -144,7 +144,7 @@ def test_rule_from_the_study_and_the_bases():
 
 
 def test_statement_lists_what_was_hidden_in_both_languages():
-    from evalkit.report.disclosure import Rule
+    from evalkit.disclosure import Rule
     from evalkit.report.suppression import Hidden, statement
 
     rule = Rule()

@@ -12,10 +12,10 @@ from pathlib import Path
 
 import pytest
 
-from evalkit.report.disclosure import MARK
+from evalkit.disclosure import MARK
+from evalkit.numbers import money, number
 from evalkit.report.example_bundle import CREATED, example_tables, write_example_bundle
 from evalkit.report.fallback import RenderError
-from evalkit.report.numbers import money, number
 from evalkit.report.render import render_report
 
 REPORTS = Path(__file__).resolve().parents[2] / "reports"
@@ -210,7 +210,7 @@ def test_render_log_catches_missing_glyphs_and_unknown_fonts(bundle, tmp_path, m
     """The clean-log assertion above can fail: a figure drawn without a CJK font and a PDF font
     list naming an absent family both end up in the log (even with warning: false)."""
     from evalkit.report import fallback
-    from evalkit.report.fonts import PdfFonts
+    from evalkit.style.fonts import PdfFonts
 
     monkeypatch.setattr(fallback, "pdf_fonts", lambda: PdfFonts(
         body=("No Such Font", "Noto Serif CJK SC"), heading=("Noto Sans CJK SC",),

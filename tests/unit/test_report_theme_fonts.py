@@ -6,8 +6,8 @@ import warnings
 import matplotlib.pyplot as plt
 import pytest
 
-from evalkit.report import fonts
-from evalkit.report.theme import savefig_kwargs, use_theme
+from evalkit.style import fonts
+from evalkit.style.theme import savefig_kwargs, use_theme
 
 
 def test_theme_draws_chinese_without_missing_glyphs():
@@ -69,7 +69,7 @@ import json, sys
 from pathlib import Path
 import matplotlib
 from matplotlib import font_manager
-from evalkit.report import fonts
+from evalkit.style import fonts
 
 cache = Path(matplotlib.get_cachedir(), f"fontlist-v{font_manager.FontManager.__version__}.json")
 before = sorted(f for f in fonts.matplotlib_families() if "CJK" in f)

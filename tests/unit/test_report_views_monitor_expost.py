@@ -4,9 +4,10 @@ and the ex-post report's technical note."""
 from __future__ import annotations
 
 from evalkit import escape
+from evalkit.disclosure import MARK
 from evalkit.i18n import t
-from evalkit.report import stage_views as views
-from evalkit.report.disclosure import MARK
+from evalkit.numbers import outcome_label
+from evalkit.report.views import ex_post, monitor
 
 
 def _interim(n_firms: int, att: float | None, p: float | None, conditioning: str | None,
@@ -33,7 +34,7 @@ def _rows(text: str) -> dict[str, list[str]]:
 
 def test_interim_table_hides_only_small_policies_and_names_missing_conditioning():
     for lang in ("zh", "en"):
-        text = views.interim_table(RESULTS, lang)
+        text = monitor.interim_table(RESULTS, lang)
         rows = _rows(text)
         assert rows["P05"][2:5] == [MARK, MARK, MARK]              # effect, interval, pre-trend
         assert MARK not in rows["P01"] and MARK not in rows["P07"]  # no secondary suppression
@@ -43,15 +44,15 @@ def test_interim_table_hides_only_small_policies_and_names_missing_conditioning(
         assert "90% " in text                                       # the study's alpha = 0.10
         reason = "原因" if lang == "zh" else "policy 'P02' has no disbursements"
         assert f"P02: {escape.markdown(reason)}" in text   # text from results: as literal text
-        summary = views.interim_summary(RESULTS, lang)
+        summary = monitor.interim_summary(RESULTS, lang)
         assert "P07" in summary and "P05" not in summary and "P01" not in summary
 
 
 def test_interim_views_without_policies():
     for lang in ("zh", "en"):
-        assert views.interim_table({"interim": {}}, lang).strip() == t(
+        assert monitor.interim_table({"interim": {}}, lang).strip() == t(
             "report.monitor.interim.none", lang)
-        assert views.interim_summary({"interim": {}}, lang) == t("report.monitor.interim.none",
+        assert monitor.interim_summary({"interim": {}}, lang) == t("report.monitor.interim.none",
                                                                  lang)
 
 
@@ -67,16 +68,16 @@ def test_ex_post_technical_note_in_plain_words_or_in_the_report_language():
         "tax_paid": _outcome("tax_paid", None),
         "rd_expense": _outcome("rd_expense", fallback, "协变量……奇异", "pooled", 1)}}
     for lang in ("zh", "en"):
-        assert views.technical_note(res, lang) == t(
+        assert ex_post.technical_note(res, lang) == t(
             "report.ex_post.note_covariates", lang,
-            outcome=views.outcome_label("rd_expense", lang),
+            outcome=outcome_label("rd_expense", lang),
             note=t("report.ex_post.note.singular", lang))
     res["outcomes"]["rd_expense"] = _outcome("rd_expense", fallback + "; warning", "协变量；警告",
                                              "pooled", 2)
-    assert "协变量；警告" in views.technical_note(res, "zh")
-    assert escape.markdown("; warning") in views.technical_note(res, "en")
+    assert "协变量；警告" in ex_post.technical_note(res, "zh")
+    assert escape.markdown("; warning") in ex_post.technical_note(res, "en")
     res["outcomes"]["rd_expense"] = _outcome("rd_expense", None)
-    assert views.technical_note(res, "zh") == ""
+    assert ex_post.technical_note(res, "zh") == ""
 
 
 def test_a_real_fall_back_to_the_pooled_level_is_said_in_plain_words():
@@ -99,4 +100,4 @@ def test_a_real_fall_back_to_the_pooled_level_is_said_in_plain_words():
     assert set(noted) == {"rd_expense", "invention_patents"}
     assert all(v["fallback"] == "pooled" and v["n_notes"] == 1 for v in noted.values())
     assert all("奇异" in v["note_zh"] and "singular" in v["note"] for v in noted.values())
-    assert t("report.ex_post.note.singular", "zh") in views.technical_note(res, "zh")
+    assert t("report.ex_post.note.singular", "zh") in ex_post.technical_note(res, "zh")

@@ -3,9 +3,9 @@
 import pytest
 
 from evalkit.cli import main
-from evalkit.report import fonts
+from evalkit.demo import run_demo
 from evalkit.report.render import check_render_tools, render_report
-from evalkit.stages.demo import run_demo
+from evalkit.style import fonts
 
 
 @pytest.fixture
@@ -40,7 +40,7 @@ def test_demo_leaves_an_empty_folder_empty(no_cjk_font, tmp_path):
 def test_demo_without_reports_needs_no_font(no_cjk_font, tmp_path, monkeypatch):
     # --no-reports draws nothing, so a missing font does not stop it; the check is skipped and
     # the demo reaches its first write (stopped there to keep the test short)
-    import evalkit.stages.demo as demo
+    import evalkit.demo as demo
 
     def stop(*args, **kwargs):
         raise RuntimeError("synth reached")

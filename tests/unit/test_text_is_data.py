@@ -22,8 +22,8 @@ from hypothesis import strategies as st
 
 from evalkit import escape
 from evalkit.cli import main
-from evalkit.report import stage_views as views
 from evalkit.report.fallback import MD_FORMAT, pandoc_path, resolve_xrefs
+from evalkit.report.views import common, portfolio
 
 #: What the issue tried, and friends: HTML/JS, pandoc raw attributes, links, Typst code,
 #: cross-references, shortcodes, math, Rich markup, spreadsheet formulas, terminal escapes.
@@ -136,7 +136,7 @@ POLICY = {"policy_id": "P01", "name_zh": HOSTILE[0], "name_en": HOSTILE[0],
 @pytest.mark.parametrize("lang", ["zh", "en"])
 def test_item6_7_policy_line_carries_no_markup(lang):
     for name in HOSTILE:
-        line = views.policy_line({**POLICY, "name_zh": name, "name_en": name,
+        line = common.policy_line({**POLICY, "name_zh": name, "name_en": name,
                                   "department": "@fig-x " + name}, lang)
         doc = _pandoc_json(resolve_xrefs(line, {}, lang))   # @fig-x: no unresolved reference
         text = "".join(_plain(b["c"], allow=("Strong",)) for b in doc["blocks"])
@@ -147,7 +147,7 @@ def test_item6_7_review_comments_and_ids_carry_no_markup():
     rows = pd.DataFrame({"recommendation_id": list(HOSTILE), "decision": ["accept"] * len(HOSTILE),
                          "reviewer": list(HOSTILE), "timestamp": ["2026-01-01"] * len(HOSTILE),
                          "comment": list(reversed(HOSTILE))})
-    doc = _pandoc_json(views.review_table(rows, "en"))
+    doc = _pandoc_json(portfolio.review_table(rows, "en"))
     assert [b["t"] for b in doc["blocks"]] == ["Table"]
     body = doc["blocks"][0]["c"][4][0][3]
     for k, row in enumerate(body):

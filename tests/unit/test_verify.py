@@ -9,8 +9,8 @@ import pytest
 
 from evalkit.errors import DataError
 from evalkit.io import ingest_dir
-from evalkit.report.verify import verify_report_dir
 from evalkit.stages.run import run_study
+from evalkit.stages.verify import verify_report_dir
 from evalkit.synth import synthesize_district, write_district
 
 STUDY = """\
@@ -87,7 +87,7 @@ def test_changed_warehouse_numbers_are_reported(bundle):
     results = bundle / "results.json"
     text = results.read_text().replace('"seed": 11', '"seed": 12', 1)
     results.write_text(text)
-    from evalkit.report.bundle import sha256_file
+    from evalkit.contract.bundle import sha256_file
 
     manifest["files"]["results.json"]["sha256"] = sha256_file(results)
     (bundle / "manifest.json").write_text(json.dumps(manifest))

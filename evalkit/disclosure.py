@@ -36,7 +36,7 @@ import pandas as pd
 
 from evalkit.errors import ConfigError, DataError
 from evalkit.i18n import t
-from evalkit.report.numbers import percent
+from evalkit.numbers import percent
 
 MARK = "—*"
 MIN_FIRMS = 3

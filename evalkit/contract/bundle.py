@@ -85,7 +85,7 @@ def write_bundle(out_dir: Path, *, stage: str, results: Mapping[str, Any],
 
     ``results`` must be JSON-safe (see :func:`evalkit.results.json_safe`); ``tables`` maps a name
     to a DataFrame; ``figures`` maps a file name ending in .png/.svg to bytes or a file;
-    ``provenance`` is what :func:`evalkit.report.provenance.collect` returns; ``created`` is Unix
+    ``provenance`` is what :func:`evalkit.contract.provenance.collect` returns; ``created`` is Unix
     seconds (pass the study's SOURCE_DATE_EPOCH for reproducible bytes; default: now).
     """
     out_dir = Path(out_dir)

@@ -11,7 +11,7 @@ from typing import Any
 
 import seaborn as sns
 
-from evalkit.report.fonts import figure_fonts
+from evalkit.style.fonts import figure_fonts
 
 #: Figure width in inches; the fallback renderer scales images to the text width.
 FIG_WIDTH = 6.5

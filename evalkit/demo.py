@@ -20,15 +20,15 @@ from typing import Any
 
 import yaml
 
+from evalkit.contract.bundle import read_bundle
 from evalkit.io import ingest_dir
 from evalkit.io.safefs import claim_dir
-from evalkit.report.bundle import read_bundle
 from evalkit.results import json_safe
 from evalkit.stages.run import load_tables, run_study
 from evalkit.synth import synthesize_district, write_district
 from evalkit.synth.anomalies import inject_monitoring_cases
 
-DEMO_STUDIES = Path(__file__).resolve().parents[2] / "studies" / "demo"
+DEMO_STUDIES = Path(__file__).resolve().parents[1] / "studies" / "demo"
 POLICIES = ("P01", "P02", "P03", "P04", "P05", "P06", "P07", "P08")
 EX_ANTE = ("ex_ante_N01", "ex_ante_N02")
 

@@ -24,8 +24,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from evalkit.contract.bundle import MANIFEST, sha256_file
 from evalkit.errors import ConfigError, DataError
-from evalkit.report.bundle import MANIFEST, sha256_file
+from evalkit.io.warehouse import content_sha256
+from evalkit.stages.run import load_tables, run_study
+from evalkit.study import load_study
 
 #: Provenance of the data: must equal the recomputation's (``created`` is the manifest's own).
 DATA_KEYS = ("dataset_version", "dataset_sha256", "created", "study_sha256", "seeds")
@@ -180,10 +183,6 @@ def _sources(bundle: Path, manifest: dict[str, Any]) -> tuple[Path, Path]:
 def verify_report_dir(path: Path | str) -> VerifyResult:
     """Recompute the bundle at ``path`` (a bundle, or a folder holding one) from its study and
     warehouse, and compare every file's SHA-256 with the manifest and the file on disk."""
-    from evalkit.io.warehouse import content_sha256
-    from evalkit.stages.run import load_tables, run_study
-    from evalkit.study import load_study
-
     bundle = find_bundle(Path(path)).resolve()
     manifest = _read_json(bundle / MANIFEST)
     study_file, store = _sources(bundle, manifest)

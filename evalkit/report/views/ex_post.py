@@ -1,0 +1,497 @@
+"""The ex-post report's sentences, tables and figures (``reports/ex_post.qmd``)."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from scipy import stats
+
+from evalkit.disclosure import MARK, Rule
+from evalkit.escape import markdown as md
+from evalkit.i18n import t
+from evalkit.numbers import (
+    money,
+    money_unit,
+    number,
+    outcome_amount,
+    outcome_label,
+    percent,
+)
+from evalkit.report.views.common import (
+    METRIC_FORMS,
+    MONEY_OUTCOMES,
+    _footnote,
+    _hide,
+    _table,
+    as_float,
+    ci,
+    column_digits,
+    fmt,
+    label,
+    outcome_order,
+    outcome_value,
+    pvalue,
+)
+
+# ----------------------------------------------------------------------------- ex-post
+
+def cohort_frame(results: Mapping[str, Any]) -> pd.DataFrame:
+    """One row per treated cohort: ``cohort, n_firms`` and the main outcome's group ATT with its
+    interval (``att, conf_low, conf_high``)."""
+    main = results["outcomes"][results["main_outcome"]]
+    est = pd.DataFrame(main["group"]["estimates"])
+    est = est[est["term"] != "overall"].copy()
+    est["cohort"] = pd.to_numeric(est["group"]).astype(int)
+    sizes = {int(k): int(v) for k, v in results["cohort_sizes"].items() if int(k) != 0}
+    frame = pd.DataFrame({"cohort": sorted(sizes), "n_firms": [sizes[g] for g in sorted(sizes)]})
+    frame = frame.merge(est[["cohort", "estimate", "conf_low", "conf_high"]], on="cohort",
+                        how="left").rename(columns={"estimate": "att"})
+    return frame
+
+
+def cohort_table(results: Mapping[str, Any], lang: str) -> str:
+    """Cohorts, their firm counts and average effects; effects of cohorts failing the disclosure
+    rule are hidden (and more, so they cannot be backed out of the overall effect:
+    :func:`evalkit.report.suppression.cohort_cells`)."""
+    from evalkit.report.suppression import ex_post_plan
+
+    outcome = results["main_outcome"]
+    cells = ex_post_plan(results).cohorts
+    is_money = outcome in MONEY_OUTCOMES
+    # units and decimals from the published cells only (a hidden one must not steer them)
+    div, unit = money_unit(cells.frame["att"].abs().tolist(), lang) if is_money else (1.0, "")
+    digits = column_digits(cells.frame["att"].tolist(), div) if is_money else 2
+    shown = cells.display({"cohort": str, "n_firms": lambda v: number(v, lang),
+                           "att": lambda v: number(v / div, lang, digits),
+                           "conf_low": lambda v: number(v / div, lang, digits),
+                           "conf_high": lambda v: number(v / div, lang, digits)})
+    shown["ci"] = [s_lo if s_lo == s_hi and s_lo.startswith("—") else
+                   t("report.common.range", lang, lo=s_lo, hi=s_hi)
+                   for s_lo, s_hi in zip(shown["conf_low"], shown["conf_high"], strict=True)]
+    n_control = int(results["cohort_sizes"].get("0", 0))
+    control = pd.DataFrame({"cohort": [t("report.ex_post.never", lang)],
+                            "n_firms": [number(n_control, lang)], "att": [""], "ci": [""]})
+    out = pd.concat([shown[["cohort", "n_firms", "att", "ci"]], control], ignore_index=True)
+    att_head = (t("report.ex_post.col.cohort_att", lang, unit=unit) if is_money
+                else t("report.ex_post.axis.effect_count", lang,
+                       outcome=outcome_label(outcome, lang)))
+    return _table(out, [t("report.ex_post.col.cohort", lang), t("report.common.col.firms", lang),
+                        att_head, t("report.common.col.ci", lang)],
+                  ["left", "right", "right", "right"], cells.footnote(lang))
+
+
+
+
+def with_unit(text: str, unit: str, lang: str) -> str:
+    """'纳税总额（万元）' / 'tax paid (CNY million)'; ``text`` alone when ``unit`` is empty."""
+    if not unit:
+        return text
+    return f"{text}（{unit}）" if lang == "zh" else f"{text} ({unit})"
+
+
+def row_formatter(values: Sequence[Any], is_money: bool, lang: str):
+    """(unit, formatter) for one table row of amounts shown in a single unit (money: the unit
+    fitting the row's largest value, with enough decimals; counts: two decimals, no unit)."""
+    if not is_money:
+        return "", (lambda v: fmt(v, lang, 2))
+    finite = [abs(as_float(v)) for v in values if math.isfinite(as_float(v))]
+    div, unit = money_unit(finite, lang)
+    digits = column_digits(finite, div)
+
+    def show(v: Any) -> str:
+        x = as_float(v)
+        return fmt(x, lang) if not math.isfinite(x) else number(x / div, lang, digits)
+
+    return unit, show
+
+
+def overall_table(results: Mapping[str, Any], lang: str) -> str:
+    """Overall ATT (simple aggregation) per outcome with SE, interval and p-value; money
+    outcomes carry their unit in the outcome column; an outcome whose treated firms fail the
+    disclosure rule has every number hidden."""
+    from evalkit.report.suppression import ex_post_plan
+
+    plan = ex_post_plan(results)
+    rows = []
+    for name in outcome_order(results):
+        est = results["outcomes"][name]["simple"]["estimates"]
+        k = est["term"].index("overall")
+        vals = [est[c][k] for c in ("estimate", "std_error", "conf_low", "conf_high")]
+        why = plan.effects.get(name)
+        unit, show = row_formatter([] if why else vals, name in MONEY_OUTCOMES, lang)
+        rows.append({"outcome": with_unit(outcome_label(name, lang), unit, lang),
+                     "att": _hide(show(vals[0]), why), "se": _hide(show(vals[1]), why),
+                     "ci": _hide(t("report.common.range", lang, lo=show(vals[2]),
+                                   hi=show(vals[3])), why),
+                     "p": _hide(pvalue(est["p_value"][k], lang), why)})
+    frame = pd.DataFrame(rows)
+    return _table(frame, [t("report.ex_post.col.outcome", lang), t("report.ex_post.col.att", lang),
+                          t("report.common.col.se", lang), t("report.common.col.ci", lang),
+                          t("report.common.col.p", lang)],
+                  ["left", "right", "right", "right", "right"],
+                  _footnote(plan.rule, list(plan.effects.values()), lang))
+
+
+def twfe_table(results: Mapping[str, Any], lang: str) -> str:
+    """Both estimates per outcome; TWFE uses the same treated firms as the overall effect, so
+    it is hidden with it."""
+    from evalkit.report.suppression import ex_post_plan
+
+    plan = ex_post_plan(results)
+    rows = []
+    for name in outcome_order(results):
+        ev = results["outcomes"][name]
+        cs = as_float(ev["simple"]["overall_att"])
+        tw = as_float((ev.get("twfe") or {}).get("estimate"))
+        why = plan.effects.get(name)
+        unit, show = row_formatter([] if why else [cs, tw, tw - cs], name in MONEY_OUTCOMES,
+                                   lang)
+        rows.append({"outcome": with_unit(outcome_label(name, lang), unit, lang),
+                     "cs": _hide(show(cs), why), "twfe": _hide(show(tw), why),
+                     "diff": _hide(show(tw - cs), why)})
+    return _table(pd.DataFrame(rows),
+                  [t("report.ex_post.col.outcome", lang), t("report.ex_post.col.cs", lang),
+                   t("report.ex_post.col.twfe", lang), t("report.ex_post.col.diff", lang)],
+                  ["left", "right", "right", "right"],
+                  _footnote(plan.rule, list(plan.effects.values()), lang))
+
+
+def event_firm_counts(results: Mapping[str, Any], events: Sequence[int]) -> dict[int, int]:
+    """Number of treated firms behind each event-time estimate: firms of the cohorts g observed
+    at year g + e inside the evaluation window (and with a base year in it for e < 0)."""
+    lo, hi = (int(y) for y in results["window"])
+    sizes = {int(k): int(v) for k, v in results["cohort_sizes"].items() if int(k) != 0}
+    out = {}
+    for e in events:
+        out[int(e)] = sum(n for g, n in sizes.items()
+                          if lo <= g + e <= hi and (e >= 0 or lo <= g + e - 1))
+    return out
+
+
+def dynamic_frame(results: Mapping[str, Any], table: pd.DataFrame) -> pd.DataFrame:
+    """The main outcome's event-study estimates with pointwise and uniform bands and the number
+    of firms behind each; estimates failing the disclosure rule are dropped
+    (:func:`evalkit.report.suppression.event_reasons`)."""
+    from evalkit.report.suppression import event_reasons
+
+    dyn = results["outcomes"][results["main_outcome"]]["dynamic"]
+    alpha = float(dyn.get("alp", 0.05))
+    z = float(stats.norm.ppf(1 - alpha / 2))
+    crit = max(as_float(dyn.get("crit_val_egt")), z) if dyn.get("crit_val_egt") is not None else z
+    frame = table[table["term"] != "overall"].copy()
+    frame["event"] = pd.to_numeric(frame["event"]).astype(int)
+    counts = event_firm_counts(results, frame["event"].tolist())
+    frame["n_firms"] = frame["event"].map(counts)
+    hidden = event_reasons(results, frame["event"].tolist(), Rule.of(results))
+    frame = frame[[hidden[int(e)] is None for e in frame["event"]]]
+    se = frame["std_error"].astype(float)
+    est = frame["estimate"].astype(float)
+    frame["point_low"], frame["point_high"] = est - z * se, est + z * se
+    frame["band_low"], frame["band_high"] = est - crit * se, est + crit * se
+    return frame.sort_values("event").reset_index(drop=True)
+
+
+def dynamic_events(data) -> list[int]:
+    """The event times of a bundle's main-outcome event study (for the disclosure statement)."""
+    table = data.table(f"dynamic_{data.results['main_outcome']}")
+    return sorted(int(e) for e in pd.to_numeric(table.loc[table["term"] != "overall", "event"]))
+
+
+def draw_event_study(ax, frame: pd.DataFrame, outcome: str, lang: str) -> None:
+    """Event study on ``ax`` from :func:`dynamic_frame`: thick pointwise intervals, thin uniform
+    band, grey before payment and blue after, in the report language; an empty frame (every
+    point hidden by the disclosure rule) gives an empty plot saying so."""
+    if frame.empty:
+        ax.text(0.5, 0.5, MARK, ha="center", va="center", fontsize=18, transform=ax.transAxes)
+        ax.set_xticks([])
+        ax.set_yticks([])
+        ax.set_xlabel(t("report.ex_post.axis.event", lang))
+        return
+    is_money = outcome in MONEY_OUTCOMES
+    div, unit = (money_unit(frame[["band_low", "band_high"]].abs().to_numpy().ravel(), lang)
+                 if is_money else (1.0, ""))
+    e = frame["event"].to_numpy()
+    est = frame["estimate"].to_numpy(float) / div
+    for mask, color, marker, key in ((e < 0, "#7f7f7f", "o", "pre"), (e >= 0, "#1f5fa8", "s",
+                                                                       "post")):
+        if not mask.any():
+            continue
+        band = np.vstack([est[mask] - frame["band_low"].to_numpy(float)[mask] / div,
+                          frame["band_high"].to_numpy(float)[mask] / div - est[mask]])
+        point = np.vstack([est[mask] - frame["point_low"].to_numpy(float)[mask] / div,
+                           frame["point_high"].to_numpy(float)[mask] / div - est[mask]])
+        ax.errorbar(e[mask], est[mask], yerr=band, fmt="none", ecolor=color, elinewidth=1,
+                    capsize=3, alpha=0.7)
+        ax.errorbar(e[mask], est[mask], yerr=point, fmt=marker, color=color, elinewidth=3,
+                    markersize=6, label=t(f"report.ex_post.legend.{key}", lang))
+    ax.axhline(0.0, color="black", linestyle="--", linewidth=0.8)
+    ax.axvline(-0.5, color="black", linestyle=":", linewidth=0.8)
+    ax.set_xticks(e)
+    name = outcome_label(outcome, lang)
+    ax.set_xlabel(t("report.ex_post.axis.event", lang))
+    ax.set_ylabel(t("report.ex_post.axis.effect", lang, outcome=name, unit=unit) if is_money
+                  else t("report.ex_post.axis.effect_count", lang, outcome=name))
+    ax.legend(loc="upper left", frameon=False)
+
+
+def pretrend_result(results: Mapping[str, Any]) -> dict[str, Any] | None:
+    """The main outcome's pre-trend test with ``rejects`` added, or None when there is none."""
+    pre = results["outcomes"][results["main_outcome"]].get("pretrend")
+    if not pre:
+        return None
+    p = as_float(pre.get("p_value"))
+    return {**pre, "rejects": bool(p < float(pre.get("alpha", 0.05)))}
+
+
+def pretrend_text(results: Mapping[str, Any], lang: str) -> str:
+    """The paragraph on the pre-trend test, as a warning callout when it rejects."""
+    from evalkit.report.suppression import ex_post_plan, suppressed_text
+
+    pre = pretrend_result(results)
+    if pre is None:
+        return t("report.ex_post.pretrend.none", lang)
+    outcome = results["main_outcome"]
+    plan = ex_post_plan(results)
+    if plan.effects.get(outcome):
+        return suppressed_text(plan.effects[outcome], plan.rule, lang)
+    values = {"df": int(pre["df"]), "stat": fmt(pre["stat"], lang, 2),
+              "p": pvalue(pre["p_value"], lang)}
+    if pre["rejects"]:
+        return ("::: {.callout-warning}\n## " + t("report.ex_post.pretrend.fail_title", lang)
+                + "\n\n" + t("report.ex_post.pretrend.fail", lang, **values) + "\n:::\n")
+    return t("report.ex_post.pretrend.pass", lang, slope=outcome_value(pre.get("slope_80"),
+                                                                       outcome, lang), **values)
+
+
+def fiscal_frame(results: Mapping[str, Any], table: pd.DataFrame) -> pd.DataFrame:
+    """The fiscal metrics in display order, with the MVPF rows' status added."""
+    status = {f"mvpf_{m['view']}": m.get("status") for m in results["fiscal"].get("mvpf", [])}
+    frame = table.copy()
+    frame["status"] = frame["term"].map(status)
+    order = {name: k for k, name in enumerate(METRIC_FORMS)}
+    frame["_order"] = frame["term"].map(order).fillna(len(order))
+    return frame.sort_values("_order", kind="stable").drop(columns="_order").reset_index(drop=True)
+
+
+def fiscal_text(results: Mapping[str, Any], lang: str) -> str:
+    """The paragraph on the subsidy's cost; the amounts are hidden when the recipients fail the
+    disclosure rule (the count of recipients is shown)."""
+    from evalkit.report.suppression import ex_post_plan
+
+    fiscal = results.get("fiscal")
+    if not fiscal:
+        return t("report.ex_post.fiscal.none", lang)
+    cost, plan = fiscal["cost"], ex_post_plan(results)
+    amount = (lambda v: MARK) if plan.cost else (lambda v: money(v, lang))
+    return t("report.ex_post.fiscal.text", lang, cost=amount(cost["total"]),
+             n=number(cost["n_recipients"], lang), nominal=amount(cost["nominal"]),
+             rate=percent(cost["discount_rate"], lang, 1), base=cost["base_year"]) + (
+        "\n\n" + _footnote(plan.rule, [plan.cost], lang) if plan.cost else "")
+
+
+def fiscal_flags(results: Mapping[str, Any], lang: str) -> list[str]:
+    """The notes on the fiscal metrics (one per flag), leaving out a flag on a metric the
+    disclosure rule hides (a note on its interval would tell about it)."""
+    from evalkit.report.suppression import ex_post_plan
+
+    fiscal = results.get("fiscal") or {}
+    flags = fiscal.get("flags") or {}
+    hidden = ex_post_plan(results).fiscal if flags else {}
+    out = []
+    for key in sorted(flags):
+        if hidden.get(key):
+            continue
+        try:
+            text = t(f"report.ex_post.flag.{key}", lang)
+        except KeyError:
+            text = flags[key]
+        out.append(t("report.ex_post.flags", lang, text=text))
+    return out
+
+
+def fiscal_table(results: Mapping[str, Any], table: pd.DataFrame, lang: str) -> str:
+    """The fiscal metrics; a metric is hidden when its recipients (cost) or treated firms
+    (benefit) fail the disclosure rule."""
+    from evalkit.report.suppression import ex_post_plan
+
+    plan = ex_post_plan(results)
+    frame = fiscal_frame(results, table)
+    rows = []
+    for r in frame.itertuples(index=False):
+        key = f"report.metric.{r.term}"
+        try:
+            name = t(key, lang)
+        except KeyError:
+            name = str(r.term)
+        vals = [r.estimate, r.conf_low, r.conf_high]
+        why = plan.fiscal.get(r.term, "few")
+        unit, show = row_formatter([] if why else vals, METRIC_FORMS.get(r.term) == "money",
+                                   lang)
+        rows.append({"metric": with_unit(name, unit, lang),
+                     "estimate": _hide(show(r.estimate), why),
+                     "ci": _hide(t("report.common.range", lang, lo=show(r.conf_low),
+                                   hi=show(r.conf_high)), why),
+                     "p": _hide(pvalue(r.p_value, lang), why)})
+    return _table(pd.DataFrame(rows),
+                  [t("report.ex_post.col.metric", lang), t("report.common.col.estimate", lang),
+                   t("report.common.col.ci", lang), t("report.common.col.p", lang)],
+                  ["left", "right", "right", "right"],
+                  _footnote(plan.rule, list(plan.fiscal.values()), lang))
+
+
+def mvpf_sentences(results: Mapping[str, Any], lang: str) -> list[str]:
+    """One sentence per MVPF view; an infinite MVPF reads 'pays for itself'; a hidden one says
+    it is not published."""
+    from evalkit.report.suppression import ex_post_plan, suppressed_text
+
+    plan = ex_post_plan(results)
+    out = []
+    for m in results["fiscal"].get("mvpf", []):
+        view = t(f"report.ex_post.view.{m['view']}", lang)
+        why = plan.fiscal.get(f"mvpf_{m['view']}", "few")
+        if why:
+            out.append(f"{view}: {suppressed_text(why, plan.rule, lang)}" if lang == "en"
+                       else f"{view}口径：{suppressed_text(why, plan.rule, lang)}")
+        elif m.get("status") == "pays_for_itself" or math.isinf(as_float(m.get("estimate"))):
+            out.append(t("report.ex_post.mvpf.pays", lang, view=view))
+        else:
+            out.append(t("report.ex_post.mvpf.finite", lang, view=view,
+                         value=fmt(m["estimate"], lang), ci=ci(m["conf_low"], m["conf_high"],
+                                                               lang)))
+    return out
+
+
+def fiscal_metric(results: Mapping[str, Any], name: str) -> dict[str, float] | None:
+    """One fiscal metric's estimate and interval from ``results['fiscal']['tidy']``."""
+    fiscal = results.get("fiscal")
+    if not fiscal:
+        return None
+    tidy = fiscal["tidy"]
+    if name not in tidy["term"]:
+        return None
+    k = tidy["term"].index(name)
+    return {c: as_float(tidy[c][k]) for c in ("estimate", "std_error", "conf_low", "conf_high",
+                                              "p_value")}
+
+
+def verdict_key(conf_low: float, conf_high: float) -> str:
+    """Which plain-language verdict a district fiscal return's interval supports."""
+    if conf_low > 1:
+        return "pays"
+    if conf_low <= 0:
+        return "none"
+    if conf_high < 1:
+        return "partial"
+    return "unclear"
+
+
+def ex_post_summary(results: Mapping[str, Any], lang: str,
+                    decision: Mapping[str, Any] | None = None) -> str:
+    """The executive summary: the return per yuan, what it means, the main effect, the grade and
+    recommendation (when the portfolio's decision is passed in) and the pre-trend caution."""
+    from evalkit.report.suppression import ex_post_plan, suppressed_text
+
+    plan = ex_post_plan(results)
+    parts = []
+    fr = fiscal_metric(results, "fiscal_return_district")
+    hidden_fr = plan.fiscal.get("fiscal_return_district", "few") if fr is not None else None
+    if hidden_fr:
+        parts.append(t("report.ex_post.headline_hidden", lang,
+                       why=suppressed_text(hidden_fr, plan.rule, lang)))
+    elif fr is not None:
+        parts.append(t("report.ex_post.headline", lang, ret=fmt(fr["estimate"], lang),
+                       ci=ci(fr["conf_low"], fr["conf_high"], lang)))
+        key = verdict_key(fr["conf_low"], fr["conf_high"])
+        parts.append(t(f"report.ex_post.verdict.{key}", lang,
+                       net=fmt(1 - fr["estimate"], lang)))
+    main = results["main_outcome"]
+    est = results["outcomes"][main]["simple"]["estimates"]
+    k = est["term"].index("overall")
+
+    def show(v: Any) -> str:
+        return outcome_value(v, main, lang)
+
+    if plan.effects.get(main):
+        parts.append(t("report.ex_post.main_effect_hidden", lang,
+                       outcome=outcome_label(main, lang),
+                       why=suppressed_text(plan.effects[main], plan.rule, lang)))
+    else:
+        parts.append(t("report.ex_post.main_effect", lang, outcome=outcome_label(main, lang),
+                       att=show(est["estimate"][k]),
+                       ci=ci(est["conf_low"][k], est["conf_high"][k], lang, show),
+                       p=pvalue(est["p_value"][k], lang)))
+    sep = "" if lang == "zh" else " "
+    text = sep.join(parts) + "\n\n"
+    if decision is not None:
+        text += t("report.ex_post.decision", lang, grade=label("grade", decision["grade"], lang),
+                  score=number(decision["score"], lang, 1),
+                  action=label("action", decision["action"], lang)) + "\n\n"
+    else:
+        text += t("report.ex_post.decision_elsewhere", lang) + "\n\n"
+    pre = pretrend_result(results)
+    if pre is not None and pre["rejects"] and not plan.effects.get(main):
+        text += ("::: {.callout-warning}\n" + t("report.ex_post.pretrend_flag", lang)
+                 + "\n:::\n")
+    return text
+
+
+def portfolio_decision(portfolio_results: Mapping[str, Any], policy_id: str
+                       ) -> dict[str, Any] | None:
+    """The grade, score and action of ``policy_id`` in a portfolio bundle's results."""
+    table = portfolio_results["recommendations"]["table"]
+    if policy_id not in table["policy_id"]:
+        return None
+    k = table["policy_id"].index(policy_id)
+    return {"grade": table["grade"][k], "score": as_float(table["score"][k]),
+            "action": table["action"][k]}
+
+
+
+def technical_note(results: Mapping[str, Any], lang: str) -> str:
+    """The ex-post report's technical note: the outcomes with a note, and the notes in
+    ``lang``; when the only note of every such outcome is the fall-back to the pooled
+    base-period level, that is said in plain words. '' without notes."""
+    outs = [results["outcomes"][name] for name in outcome_order(results)]
+    noted = [o for o in outs if o.get("note")]
+    if not noted:
+        return ""
+    if all(o.get("fallback") == "pooled" and o.get("n_notes") == 1 for o in noted):
+        note = t("report.ex_post.note.singular", lang)
+    else:
+        key = "note_zh" if lang == "zh" else "note"
+        note = ("；" if lang == "zh" else "; ").join(sorted({md(o.get(key) or o["note"])
+                                                             for o in noted}))
+    names = ("、" if lang == "zh" else ", ").join(outcome_label(o["outcome"], lang)
+                                                 for o in noted)
+    return t("report.ex_post.note_covariates", lang, outcome=names, note=note)
+
+
+def design_statement(results: Mapping[str, Any], lang: str) -> str:
+    """The ex-post report's plain-words statement of the main outcome's scale (level or
+    proportional parallel trends), of the inference used and of the Ashenfelter-dip check
+    (its number shown only where the disclosure rule shows the event-time -1 estimate)."""
+    main = results["main_outcome"]
+    ev = results["outcomes"][main]
+    scale = ev.get("scale") or "level"
+    text = t(f"report.ex_post.design.{scale}", lang, outcome=outcome_label(main, lang))
+    opts = (ev.get("simple") or {}).get("options") or {}
+    alp = as_float(opts.get("alp", 0.05))
+    draws = int(opts.get("biters") or 0) if opts.get("bstrap") else 0
+    boot = t("report.ex_post.design.boot", lang, draws=draws) if draws else ""
+    level = f"{100 * (1 - alp):.0f}"
+    sep = "" if lang == "zh" else " "
+    text += sep + t("report.ex_post.design.inference", lang, level=level, boot=boot)
+    dip = ev.get("dip")
+    from evalkit.report.suppression import event_reasons
+
+    if dip and event_reasons(results, [-1], Rule.of(results))[-1] is None:   # disclosure
+        key = "report.ex_post.design.dip" if dip.get("detected") else "report.ex_post.design.no_dip"
+        pv = pvalue(dip["p_value"], lang)
+        text += sep + t(key, lang, outcome=outcome_label(main, lang),
+                        est=outcome_amount(main, as_float(dip["estimate"]), lang),
+                        p=f"p {pv}" if pv.startswith("<") else f"p = {pv}")
+    return text
