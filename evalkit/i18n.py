@@ -544,7 +544,7 @@ STRINGS.update({
     "report.monitor.summary": {
         "zh": "{year} 年执行情况（数据截至 {as_of}，全年已过 {elapsed}）：{n} 项政策中红灯 {red} 项、黄灯 {amber} 项、绿灯 {green} 项。",
         "en": "Execution in {year} (data up to {as_of}, {elapsed} of the year elapsed): of {n} policies, {red} are red, {amber} amber and {green} green."},
-    "report.monitor.red": {"zh": "预算执行红灯：{pids}（处理建议见 @tbl-exec）。", "en": "Red on budget execution: {pids} (actions in @tbl-exec)."},
+    "report.monitor.red": {"zh": "预算执行红灯：{pids}，处理建议见预算执行表。", "en": "Red on budget execution: {pids}; the budget execution table gives the action for each."},
     "report.monitor.anomalies": {"zh": "资金台账核查发现 {n} 项疑点（{checks}），见 @tbl-anomalies。", "en": "Checks of the payment ledger found {n} irregularities ({checks}); see @tbl-anomalies."},
     "report.monitor.exec.title": {"zh": "预算执行", "en": "Budget execution"},
     "report.monitor.exec.text": {

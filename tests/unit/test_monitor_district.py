@@ -275,3 +275,27 @@ def test_kpi_tracking_does_not_import_the_synthetic_generator():
     imported |= {a.name for n in ast.walk(tree) if isinstance(n, ast.Import) for a in n.names}
     assert not any(m and m.startswith("evalkit.synth") for m in imported), imported
     assert "evalkit.reference" in imported
+
+
+def test_a_hidden_target_is_named_by_its_indicator_name_in_the_disclosure_statement(tmp_path):
+    import json
+
+    from evalkit.report.suppression import monitor_hidden
+    from evalkit.stages.monitor import bundle_parts, run_monitor
+    from evalkit.study import MonitorStudy
+
+    path = tmp_path / "indicators.csv"
+    path.write_text(OTHER_INDICATORS, encoding="utf-8")
+    tables = _other_district()
+    tables["policies"] = pd.DataFrame({"policy_id": pd.Series([], dtype=str),
+                                       "start_date": [], "end_date": [], "cap_per_firm": [],
+                                       "kpis": []})
+    tables["firms"] = tables["firms"].assign(year_exited=np.nan)
+    study = MonitorStudy.model_validate({
+        "stage": "monitor", "name": "other", "data": {"store": "x"}, "year": 2024,
+        "as_of": "2024-12-31", "indicators": str(path)})
+    results, frames, _ = bundle_parts(run_monitor(study, tables))
+    results = json.loads(json.dumps(results))
+    # fintech employment rests on 2 firms: hidden, and named as the district's table names it
+    items = [h.item for h in monitor_hidden(results, frames, "zh")]
+    assert "金融科技从业人员 (全区)" in items, items
