@@ -16,6 +16,12 @@ micro as soon as any criterion is below the small lower bound. :func:`classify_s
 the criteria evalkit has (employees 从业人员 and operating revenue 营业收入); where the standard
 uses total assets (资产总额), which evalkit does not hold, only the remaining criterion is applied,
 as each row's ``notes`` states.
+
+``kpi_indicators.csv`` defines the performance indicators monitoring can measure
+(:func:`load_kpi_indicators`): for each indicator key of ``kpi_targets``, its names, level, how it
+is measured (:data:`KPI_MEASURES`), from which firm-year column, over which industry clusters, its
+unit and its direction (higher or lower is better). A district with other clusters or indicators
+gives its own file in the same format (the monitoring study's ``indicators``).
 """
 
 from __future__ import annotations
@@ -35,13 +41,34 @@ DATA_DIR = Path(__file__).resolve().parents[1] / "data"
 SECTIONS_FILE = "gbt4754_sections.csv"
 DIVISIONS_FILE = "gbt4754_divisions.csv"
 SIZE_FILE = "size_thresholds.csv"
+KPI_FILE = "kpi_indicators.csv"
+
+#: How an indicator is measured (``kpi_indicators.csv`` column ``measure``; evalkit.monitor.kpi):
+#: district measures read ``firm_years`` (restricted to the ``clusters``, if any), policy measures
+#: the policy's ledger rows and supported firms.
+KPI_MEASURES = {
+    "count_true": ("district", "firms with the true/false column `source` true in the year"),
+    "sum": ("district", "the column `source` summed over firms in the year"),
+    "new_true": ("district", "firms whose `source` first turned true after the baseline year, "
+                             "cumulative"),
+    "cluster_growth": ("district", "compound annual growth (percent a year) of `source` summed "
+                                   "over the firms, since the baseline year"),
+    "policy_firms": ("policy", "distinct firms the policy has paid, cumulative"),
+    "policy_execution": ("policy", "disbursed / appropriated over the completed years, percent"),
+    "supported_growth": ("policy", "mean year-on-year growth (percent) of `source` summed over "
+                                   "the firms the policy paid, from the year after its first "
+                                   "payment"),
+}
+KPI_DIRECTIONS = ("higher", "lower")
+_KPI_COLUMNS = ("indicator", "name_zh", "name_en", "level", "measure", "source", "clusters",
+                "unit_zh", "unit_en", "direction", "notes")
 
 #: The criteria classify_size applies, in the CSV's column-name stems.
 _CRITERIA = ("employees", "revenue")
 _LARGE, _MEDIUM, _SMALL, _MICRO = SIZE_CLASSES
 
 
-def _path(name: str) -> Path:
+def _path(name: str | Path) -> Path:
     path = DATA_DIR / name
     if not path.is_file():
         raise ConfigError(
@@ -54,7 +81,7 @@ def _path(name: str) -> Path:
     return path
 
 
-def _read(name: str) -> pd.DataFrame:
+def _read(name: str | Path) -> pd.DataFrame:
     return pd.read_csv(_path(name), dtype=str, keep_default_na=False, encoding="utf-8")
 
 
@@ -322,3 +349,60 @@ def classify_size(industry_code, revenue, employees):
             index = None
         return pd.Series(out, index=index, dtype=object, name="size_class")
     return out
+
+
+def load_kpi_indicators(path: str | Path | None = None) -> pd.DataFrame:
+    """The indicator definitions: ``indicator, name_zh, name_en, level, measure, source,
+    clusters, unit_zh, unit_en, direction, notes`` (``clusters`` a tuple of cluster codes, empty
+    for all firms). ``path`` is a district's own table in the format of ``data/kpi_indicators.csv``
+    (default: that file). Returns a copy; a malformed table raises :class:`ConfigError` naming
+    the row and column."""
+    if path is None:
+        return _kpi_default().copy()
+    path = Path(path)
+    if not path.is_file():
+        raise ConfigError(f"indicator table {path} not found",
+                          zh=f"找不到指标定义表 {path}")
+    return _kpi_checked(_read(path.resolve()), path.name)
+
+
+@functools.lru_cache(maxsize=1)
+def _kpi_default() -> pd.DataFrame:
+    return _kpi_checked(_read(KPI_FILE), KPI_FILE)
+
+
+def _kpi_checked(t: pd.DataFrame, name: str) -> pd.DataFrame:
+    missing = [c for c in _KPI_COLUMNS if c not in t.columns]
+    if missing:
+        raise ConfigError(f"{name}: columns {missing} are missing; the columns are "
+                          f"{', '.join(_KPI_COLUMNS)}",
+                          zh=f"{name}：缺少列 {missing}；应有的列为 {', '.join(_KPI_COLUMNS)}")
+    t = t[list(_KPI_COLUMNS)].apply(lambda c: c.str.strip())
+
+    def bad(i: int, col: str, en: str, zh: str) -> ConfigError:
+        return ConfigError(f"{name} row {i + 2}, column {col}: {en}",
+                           zh=f"{name} 第 {i + 2} 行 {col} 列：{zh}")
+
+    seen: set[str] = set()
+    for i, r in enumerate(t.itertuples(index=False)):
+        if not r.indicator or r.indicator in seen:
+            raise bad(i, "indicator", f"empty or repeated indicator {r.indicator!r}",
+                      f"指标 {r.indicator!r} 为空或重复")
+        seen.add(r.indicator)
+        if r.measure not in KPI_MEASURES:
+            raise bad(i, "measure", f"{r.measure!r} is not one of {', '.join(KPI_MEASURES)}",
+                      f"{r.measure!r} 不是 {', '.join(KPI_MEASURES)} 之一")
+        if r.level != KPI_MEASURES[r.measure][0]:
+            raise bad(i, "level", f"measure {r.measure} is a {KPI_MEASURES[r.measure][0]} "
+                                  f"measure, not {r.level!r}",
+                      f"度量 {r.measure} 属于 {KPI_MEASURES[r.measure][0]} 层级，而非 {r.level!r}")
+        if r.direction not in KPI_DIRECTIONS:
+            raise bad(i, "direction", f"{r.direction!r} is not higher or lower",
+                      f"{r.direction!r} 须为 higher 或 lower")
+        if r.measure not in ("policy_firms", "policy_execution") and not r.source:
+            raise bad(i, "source", f"measure {r.measure} needs the firm-year column it reads",
+                      f"度量 {r.measure} 须填写所读取的企业年度数据列")
+        if not (r.unit_zh and r.unit_en and r.name_zh and r.name_en):
+            raise bad(i, "name_zh/name_en/unit_zh/unit_en", "names and units are required",
+                      "名称和单位为必填")
+    return t.assign(clusters=[tuple(c.split()) for c in t["clusters"]])

@@ -230,6 +230,8 @@ class MonitorStudy(_StudyBase):
     red: float = Field(0.20, gt=0, lt=1)
     interim_outcome: str | None = Field(None, description="outcome of the interim event "
                                                           "study; default each policy's first KPI")
+    indicators: Path | None = Field(None, description="the district's indicator definitions "
+                                     "(format of data/kpi_indicators.csv); default that file")
 
     @model_validator(mode="after")
     def _thresholds(self):
@@ -388,4 +390,6 @@ def _resolve_paths(study, base: Path):
             updates["scorecard"] = res(study.scorecard)
     if isinstance(study, ExAnteStudy):
         updates["evidence_bundles"] = tuple(res(b) for b in study.evidence_bundles)
+    if isinstance(study, MonitorStudy) and study.indicators is not None:
+        updates["indicators"] = res(study.indicators)
     return study.model_copy(update=updates)

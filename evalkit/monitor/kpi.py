@@ -1,23 +1,36 @@
 """Performance-target tracking (绩效目标实现程度, the other half of 双监控) and the district KPI tracker.
 
-Every row of ``kpi_targets`` that the firm data can measure gets an **actual** value in the
-monitored year (or the latest year with data) and the value its **trajectory** expects then:
+What each indicator means is reference data, not code: ``data/kpi_indicators.csv`` (read through
+:func:`evalkit.reference.load_kpi_indicators`; a district gives its own table in the same format
+through the monitoring study's ``indicators``) says, per indicator key of ``kpi_targets``, how it
+is measured (``measure``), from which firm-year column (``source``), over which industry clusters
+(``clusters``, empty: all firms), its unit and whether higher or lower is better (``direction``).
+A target whose indicator the table does not define, or whose column the data lack, is listed as
+not measured with the reason.
 
-* level indicators (``high_tech_enterprises`` = certified firms, ``pct_applications`` = PCT
-  applications in the year): the linear path from the baseline (``baseline`` in ``baseline_year``)
-  to the target in ``target_year``;
-* cumulative counts (``new_listed_firms``, ``new_regional_headquarters``: firms first listed /
-  first recognised as headquarters after the baseline year; ``firms_supported`` = distinct firms
-  paid by the policy up to as_of): the linear path from 0 at the baseline (for policies: the year
-  before the policy's first payment) to the target, counting the elapsed share of the current year;
-* growth rates (``percent a year``: cluster revenue growth ``*_growth`` since the baseline year as a
-  compound annual rate; for policies ``<outcome>_growth_supported_firms`` = mean year-on-year growth
-  of the outcome summed over the firms the policy has paid, from the year after its first payment):
-  the target rate itself;
-* ``budget_execution_rate`` (policy): cumulative disbursed / appropriated over completed years.
+Every measurable row of ``kpi_targets`` gets an **actual** value in the monitored year (or the
+latest year with data) and the value its **trajectory** expects then:
 
-Shortfall = ``1 - actual / expected`` (levels, counts, rates); status green / amber / red by the
-study's thresholds; indicators the data cannot measure are listed with the reason.
+* ``count_true`` (firms with a flag true, e.g. certified high-tech firms) and ``sum`` (a column
+  summed over firms, e.g. PCT applications in the year): the linear path from the baseline
+  (``baseline`` in ``baseline_year``) to the target in ``target_year``;
+* cumulative counts (``new_true``: firms whose flag first turned true after the baseline year;
+  ``policy_firms`` = distinct firms paid by the policy up to as_of): the linear path from 0 at the
+  baseline (for policies: the year before the policy's first payment) to the target, counting the
+  elapsed share of the current year;
+* growth rates (``cluster_growth``: the clusters' summed ``source`` since the baseline year as a
+  compound annual rate; ``supported_growth``: mean year-on-year growth of ``source`` summed over
+  the firms the policy has paid, from the year after its first payment): the target rate itself;
+* ``policy_execution``: disbursed / appropriated over the policy's completed budget years.
+
+Shortfall = ``1 - actual / expected`` for indicators where higher is better, ``actual / expected
+- 1`` where lower is better; status green / amber / red by the study's thresholds. Actions follow
+the deviation: a missed performance target is corrected (amber) and then funding is suspended
+(red) (:data:`TARGET_ACTIONS`); the budget execution rate is a spending indicator and takes the
+spending actions of :mod:`evalkit.monitor.execution` (urge, then reduce or recover idle funds), and
+a rate above 100 % (spent more than appropriated) is red with the overspending action. Every row
+names its ``period`` (the year or years its actual covers) and carries the indicator's names and
+units (``name_zh``, ``name_en``, ``unit_zh``, ``unit_en``) from the reference table.
 
 Disclosure basis (for the report, :mod:`evalkit.report.suppression`): an actual summed or averaged
 over firms' amounts (PCT applications, cluster revenue, supported firms' growth, the policy's
@@ -27,8 +40,8 @@ figure.
 
 Projection to the target year (levels and counts): OLS trend of the annual series since the
 baseline year (log-linear for levels, linear for cumulative counts) with its 1 - alpha **prediction**
-interval (statsmodels ``get_prediction(...).summary_frame``); growth indicators project the cluster
-revenue the same way and convert to the implied compound rate since the baseline year.
+interval (statsmodels ``get_prediction(...).summary_frame``); growth indicators project the summed
+series the same way and convert to the implied compound rate since the baseline year.
 """
 
 from __future__ import annotations
@@ -40,18 +53,39 @@ import pandas as pd
 import statsmodels.api as sm
 
 from evalkit.disclosure import firm_basis
-from evalkit.monitor.execution import ACTIONS, parse_as_of, rate_status, year_elapsed
+from evalkit.monitor.execution import parse_as_of, rate_status, spending_action, year_elapsed
 from evalkit.panel.growth import historical_growth
-from evalkit.synth.targets import GROWTH_TARGETS, MODERN_SERVICES
+from evalkit.reference import load_kpi_indicators
 
-__all__ = ["GROWTH_CLUSTERS", "project_series", "track_kpis"]
+__all__ = ["TARGET_ACTIONS", "project_series", "target_action", "track_kpis"]
 
-#: Growth indicators of the seed plan and the clusters whose revenue they measure.
-GROWTH_CLUSTERS = {ind: (MODERN_SERVICES if cl == "modern_services" else (cl,))
-                   for ind, cl, _ in GROWTH_TARGETS}
-LEVEL_FLAGS = {"high_tech_enterprises": ("high_tech", "count"),
-               "pct_applications": ("pct_applications", "sum")}
-NEW_FLAGS = {"new_listed_firms": "listed", "new_regional_headquarters": "headquarters"}
+#: Missed performance targets: (key, zh, en) by status.
+TARGET_ACTIONS = {"green": ("continue", "继续实施", "continue"),
+                  "amber": ("correct", "督促整改", "correct"),
+                  "red": ("suspend", "暂缓拨付并核查", "suspend funding pending review")}
+
+
+def target_action(status: str) -> dict[str, str]:
+    """``action, action_zh, action_en`` for a performance-target status (module doc)."""
+    key, zh, en = TARGET_ACTIONS[status]
+    return {"action": key, "action_zh": zh, "action_en": en}
+
+
+def _shortfall(actual: float, expected: float, direction: str) -> float:
+    """How far ``actual`` falls behind ``expected`` as a share (module doc); NaN if
+    ``expected`` is not positive."""
+    if not expected > 0:
+        return np.nan
+    return actual / expected - 1.0 if direction == "lower" else 1.0 - actual / expected
+
+
+def _years(first: int, last: int) -> str:
+    """The years an actual covers: ``"2024"`` or ``"2021-2024"``."""
+    return str(last) if first == last else f"{first}-{last}"
+
+
+def _meets(value: float, target: float, direction: str) -> bool:
+    return bool(value <= target) if direction == "lower" else bool(value >= target)
 
 
 def project_series(series: pd.Series, target_year: int, log: bool, alpha: float = 0.05
@@ -78,7 +112,8 @@ def _first_year_true(fy: pd.DataFrame, col: str) -> pd.Series:
     return fy.loc[flag].groupby("firm_id")["year"].min()
 
 
-def _row(t, **kw) -> dict:
+def _row(t, d=None, **kw) -> dict:
+    """One output row for target ``t`` and its definition ``d`` (None: not defined)."""
     base = {"indicator": str(t.indicator), "level": str(t.level),
             "policy_id": None if pd.isna(t.policy_id) else str(t.policy_id), "unit": str(t.unit),
             "target": float(t.target), "target_year": int(t.target_year),
@@ -88,7 +123,12 @@ def _row(t, **kw) -> dict:
             "shortfall": np.nan, "status": None, "action_zh": None, "action_en": None,
             "projected": np.nan, "projected_low": np.nan, "projected_high": np.nan,
             "projected_meets_target": None, "note": None, "n_firms": np.nan,
-            "top_share": np.nan}
+            "top_share": np.nan, "period": None, "action": None,
+            "name_zh": str(t.indicator) if d is None else d["name_zh"],
+            "name_en": str(t.indicator) if d is None else d["name_en"],
+            "unit_zh": str(t.unit) if d is None else d["unit_zh"],
+            "unit_en": str(t.unit) if d is None else d["unit_en"],
+            "direction": "higher" if d is None else d["direction"]}
     base.update(kw)
     return base
 
@@ -107,11 +147,15 @@ def _linear_expected(baseline: float, target: float, b_year: float, t_year: int,
 
 
 def track_kpis(tables: dict[str, pd.DataFrame], year: int, as_of: str, amber: float = 0.10,
-               red: float = 0.20, policies: list[str] | None = None, alpha: float = 0.05
+               red: float = 0.20, policies: list[str] | None = None, alpha: float = 0.05,
+               indicators: pd.DataFrame | None = None
                ) -> tuple[pd.DataFrame, dict[str, dict[int, float]]]:
-    """Track every KPI target (module doc). Returns (table, annual series by indicator key)."""
+    """Track every KPI target (module doc). ``indicators``: the definitions
+    (:func:`evalkit.reference.load_kpi_indicators`; default ``data/kpi_indicators.csv``).
+    Returns (table, annual series by indicator key)."""
     cut: date = parse_as_of(as_of)
     frac = year_elapsed(cut)
+    defs = (load_kpi_indicators() if indicators is None else indicators).set_index("indicator")
     fy = tables["firm_years"].loc[tables["firm_years"]["year"] <= int(year)]
     firms = tables["firms"]
     led = tables["disbursements"]
@@ -126,88 +170,106 @@ def track_kpis(tables: dict[str, pd.DataFrame], year: int, as_of: str, amber: fl
     for t in targets.itertuples(index=False):
         ind, pid = str(t.indicator), (None if pd.isna(t.policy_id) else str(t.policy_id))
         key = ind if pid is None else f"{pid}:{ind}"
+        if ind not in defs.index:
+            rows.append(_row(t, measured=False, note="indicator not defined in the indicator "
+                                                     "table (kpi_indicators.csv)"))
+            continue
+        d = defs.loc[ind]
+        measure, src, direction = d["measure"], d["source"], d["direction"]
+        if (d["level"] == "policy") != (pid is not None):
+            rows.append(_row(t, d, measured=False, note=f"a {d['level']} indicator given "
+                                                        f"{'with' if pid else 'without'} a policy"))
+            continue
         kind, s, basis = None, None, {}
-        if pid is None and ind in LEVEL_FLAGS:
-            col, how = LEVEL_FLAGS[ind]
-            g = fy.groupby("year")[col]
-            s = (g.apply(lambda v: int(v.astype("boolean").fillna(False).sum())) if how == "count"
-                 else g.sum()).astype(float)
+        if d["level"] == "district":
+            sub = fy
+            if d["clusters"]:
+                if "cluster" not in firms.columns:
+                    rows.append(_row(t, d, measured=False, note="firms have no cluster column"))
+                    continue
+                sub = fy.merge(firms[["firm_id", "cluster"]], on="firm_id")
+                sub = sub.loc[sub["cluster"].isin(d["clusters"])]
+            if src not in sub.columns:
+                rows.append(_row(t, d, measured=False, note=f"firm_years has no column {src}"))
+                continue
+        if measure in ("count_true", "sum"):
+            g = sub.groupby("year")[src]
+            s = (g.apply(lambda v: int(v.astype("boolean").fillna(False).sum()))
+                 if measure == "count_true" else g.sum()).astype(float)
             kind = "level"
-            if how == "sum":
-                now_rows = fy.loc[fy["year"] == min(int(year), int(s.dropna().index.max()))
-                                  ] if len(s.dropna()) else fy.iloc[:0]
-                basis = _basis(now_rows, col)
-        elif pid is None and ind in NEW_FLAGS:
-            first = _first_year_true(fy, NEW_FLAGS[ind])
+            if measure == "sum":
+                now_rows = sub.loc[sub["year"] == min(int(year), int(s.dropna().index.max()))
+                                   ] if len(s.dropna()) else sub.iloc[:0]
+                basis = _basis(now_rows, src)
+        elif measure == "new_true":
+            first = _first_year_true(sub, src)
             b_year = int(t.baseline_year) if not pd.isna(t.baseline_year) else int(t.target_year) - 5
             years = range(b_year, last_year + 1)
             s = pd.Series({y: float(((first > b_year) & (first <= y)).sum()) for y in years})
             kind = "count"
-        elif pid is None and ind in GROWTH_CLUSTERS:
-            sub = fy.merge(firms[["firm_id", "cluster"]], on="firm_id")
-            sub = sub.loc[sub["cluster"].isin(GROWTH_CLUSTERS[ind])]
-            s = sub.groupby("year")["revenue"].sum().astype(float)
+        elif measure == "cluster_growth":
+            s = sub.groupby("year")[src].sum().astype(float)
             kind = "growth"
-            basis = _basis(sub, "revenue")
-        elif pid is not None and ind == "firms_supported":
+            basis = _basis(sub, src)
+        elif measure == "policy_firms":
             mine = led.loc[led["policy_id"] == pid]
             first = mine.assign(y=led_year[mine.index]).groupby("firm_id")["y"].min()
             if first.empty:
-                rows.append(_row(t, measured=False, note="the policy has no payments yet"))
+                rows.append(_row(t, d, measured=False, note="the policy has no payments yet"))
                 continue
             y0 = int(first.min())
             s = pd.Series({y: float((first <= y).sum()) for y in range(y0, int(year) + 1)})
             kind = "policy_count"
-        elif pid is not None and ind == "budget_execution_rate":
+        elif measure == "policy_execution":
             b = tables["budgets"]
             b = b.loc[(b["policy_id"] == pid) & (b["year"] < int(year))]
-            paid = led.loc[(led["policy_id"] == pid) & (led_year < int(year)), "amount"].sum()
             if b.empty or b["appropriation"].sum() <= 0:
-                rows.append(_row(t, measured=False, note="no completed budget year"))
+                rows.append(_row(t, d, measured=False, note="no completed budget year"))
                 continue
-            actual = 100.0 * float(paid) / float(b["appropriation"].sum())
-            sf = 1.0 - actual / float(t.target)
-            st = rate_status(sf, amber, red)
-            rows.append(_row(t, **_basis(led.loc[(led["policy_id"] == pid)
-                                                 & (led_year < int(year))], "amount"),
-                             actual=actual, actual_year=int(year) - 1, expected=float(t.target),
-                             shortfall=sf, status=st, action_zh=ACTIONS[st][0],
-                             action_en=ACTIONS[st][1], note="completed years up to "
-                             f"{int(year) - 1}"))
+            b_years = b["year"].astype(int)
+            mine = led.loc[(led["policy_id"] == pid) & led_year.isin(set(b_years))]
+            actual = 100.0 * float(mine["amount"].sum()) / float(b["appropriation"].sum())
+            sf = _shortfall(actual, float(t.target), direction)
+            overspent = actual > 100.0
+            st = "red" if overspent else rate_status(sf, amber, red)
+            period = _years(int(b_years.min()), int(b_years.max()))
+            rows.append(_row(t, d, **_basis(mine, "amount"), actual=actual,
+                             actual_year=int(b_years.max()), expected=float(t.target),
+                             shortfall=sf, status=st, **spending_action(st, overspent),
+                             period=period,
+                             note=("disbursed more than appropriated in " if overspent
+                                   else "completed budget years ") + period))
             continue
-        elif pid is not None and ind.endswith("_growth_supported_firms"):
-            outcome = ind.removesuffix("_growth_supported_firms")
+        elif measure == "supported_growth":
             mine = led.loc[led["policy_id"] == pid]
-            if mine.empty or outcome not in fy.columns:
-                rows.append(_row(t, measured=False, note="no supported firms or no such outcome"))
+            if mine.empty or src not in fy.columns:
+                rows.append(_row(t, d, measured=False,
+                                 note="no supported firms or no such outcome"))
                 continue
             y0 = int(led_year[mine.index].min())
-            hist = historical_growth(fy, mine["firm_id"].unique(), outcome)
+            hist = historical_growth(fy, mine["firm_id"].unique(), src)
             hist = hist[hist.index > y0]
             series[key] = {int(k): float(v) for k, v in hist.items()}
             if hist.empty:
-                rows.append(_row(t, measured=False, note="no full year after the first payment"))
+                rows.append(_row(t, d, measured=False,
+                                 note="no full year after the first payment"))
                 continue
             actual = float(hist.mean())
             target = float(t.target)
-            sf = 1.0 - actual / target if target > 0 else np.nan
+            sf = _shortfall(actual, target, direction)
             st = rate_status(sf, amber, red)
             paid = fy.loc[fy["firm_id"].isin(mine["firm_id"].unique())
                           & (fy["year"] >= int(hist.index.min()) - 1)
                           & (fy["year"] <= int(hist.index.max()))]
-            rows.append(_row(t, **_basis(paid, outcome), actual=actual, actual_year=int(hist.index.max()), expected=target,
-                             shortfall=sf, status=st, action_zh=ACTIONS[st][0],
-                             action_en=ACTIONS[st][1],
-                             note=f"mean year-on-year growth {int(hist.index.min())}-"
-                                  f"{int(hist.index.max())}"))
-            continue
-        else:
-            rows.append(_row(t, measured=False, note="not measurable from firm_years and the "
-                                                     "ledger"))
+            period = _years(int(hist.index.min()), int(hist.index.max()))
+            rows.append(_row(t, d, **_basis(paid, src), actual=actual,
+                             actual_year=int(hist.index.max()), expected=target, shortfall=sf,
+                             status=st, **target_action(st), period=period,
+                             note=f"mean year-on-year growth {period}"))
             continue
         s = s.dropna().sort_index()
         if s.empty:
-            rows.append(_row(t, measured=False, note="no data up to the monitoring year"))
+            rows.append(_row(t, d, measured=False, note="no data up to the monitoring year"))
             continue
         series[key] = {int(k): float(v) for k, v in s.items()}
         target, t_year = float(t.target), int(t.target_year)
@@ -215,41 +277,46 @@ def track_kpis(tables: dict[str, pd.DataFrame], year: int, as_of: str, amber: fl
         actual = float(s.loc[now_year])
         if kind == "growth":
             b_year = int(t.baseline_year) if not pd.isna(t.baseline_year) else int(s.index.min())
-            if b_year not in s.index or now_year <= b_year:
-                rows.append(_row(t, measured=False, note="no revenue in the baseline year"))
+            if b_year not in s.index or now_year <= b_year or not s.loc[b_year] > 0:
+                rows.append(_row(t, d, measured=False, note="no data in the baseline year"))
                 continue
             base_rev = float(s.loc[b_year])
             rate = 100.0 * ((actual / base_rev) ** (1.0 / (now_year - b_year)) - 1.0)
-            sf = 1.0 - rate / target if target > 0 else np.nan
+            sf = _shortfall(rate, target, direction)
             proj = project_series(s.loc[s.index >= b_year], t_year, log=True, alpha=alpha)
             p = None if proj is None else tuple(
                 100.0 * ((v / base_rev) ** (1.0 / (t_year - b_year)) - 1.0) for v in proj)
             st = rate_status(sf, amber, red)
-            rows.append(_row(t, **basis, actual=rate, actual_year=now_year, expected=target,
-                             shortfall=sf,
-                             status=st, action_zh=ACTIONS[st][0], action_en=ACTIONS[st][1],
+            rows.append(_row(t, d, **basis, actual=rate, actual_year=now_year, expected=target,
+                             shortfall=sf, status=st, **target_action(st),
+                             period=_years(b_year, now_year),
                              projected=np.nan if p is None else p[0],
                              projected_low=np.nan if p is None else p[1],
                              projected_high=np.nan if p is None else p[2],
-                             projected_meets_target=None if p is None else bool(p[0] >= target),
-                             note=f"compound growth of cluster revenue since {b_year}"))
+                             projected_meets_target=None if p is None
+                             else _meets(p[0], target, direction),
+                             note=f"compound growth of {src} since {b_year}"))
             continue
         if kind == "policy_count":
             b_year, baseline = float(s.index.min()) - 1.0, 0.0
             now = (float(now_year) - 1.0 + frac) if now_year == cut.year else float(now_year)
             expected = _linear_expected(baseline, target, b_year, t_year, now)
+            period = (f"{int(s.index.min())}-01-01/{cut.isoformat()}" if now_year == cut.year
+                      else f"{int(s.index.min())}-{now_year}")
         else:
             b_year = float(t.baseline_year) if not pd.isna(t.baseline_year) else float(s.index.min())
             baseline = float(t.baseline) if not pd.isna(t.baseline) else float(s.loc[int(b_year)])
             expected = _linear_expected(baseline, target, b_year, t_year, float(now_year))
-        sf = 1.0 - actual / expected if expected > 0 else np.nan
+            period = str(now_year) if kind == "level" else _years(int(b_year) + 1, now_year)
+        sf = _shortfall(actual, expected, direction)
         st = rate_status(sf, amber, red)
         fit_from = s.loc[s.index >= (int(b_year) if kind != "policy_count" else s.index.min())]
         proj = project_series(fit_from, t_year, log=(kind == "level"), alpha=alpha)
-        rows.append(_row(t, **basis, actual=actual, actual_year=now_year, expected=expected,
-                         shortfall=sf, status=st, action_zh=ACTIONS[st][0], action_en=ACTIONS[st][1],
+        rows.append(_row(t, d, **basis, actual=actual, actual_year=now_year, expected=expected,
+                         shortfall=sf, status=st, **target_action(st), period=period,
                          projected=np.nan if proj is None else proj[0],
                          projected_low=np.nan if proj is None else proj[1],
                          projected_high=np.nan if proj is None else proj[2],
-                         projected_meets_target=None if proj is None else bool(proj[0] >= target)))
+                         projected_meets_target=None if proj is None
+                         else _meets(proj[0], target, direction)))
     return pd.DataFrame(rows), series

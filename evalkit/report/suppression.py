@@ -275,7 +275,7 @@ def monitor_hidden(results: Mapping[str, Any], tables: Mapping[str, pd.DataFrame
         if why:
             who = t("report.monitor.district", lang) if pd.isna(r.policy_id) else r.policy_id
             out.append(Hidden(t("report.monitor.tbl.kpis", lang),
-                              f"{common.label('indicator', r.indicator, lang)} ({who})", why))
+                              f"{common.md(getattr(r, f'name_{lang}'))} ({who})", why))
     frame = monitor.interim_frame(results)
     if not frame.empty:
         cells = monitor.interim_cells(frame, rule)

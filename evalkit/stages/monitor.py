@@ -4,13 +4,16 @@ Orchestration only: budget execution against time progress (:mod:`evalkit.monito
 performance-target attainment and the district KPI tracker (:mod:`evalkit.monitor.kpi`), interim
 event studies with pre-trend checks (:mod:`evalkit.monitor.interim`) and ledger anomaly checks
 (:mod:`evalkit.monitor.anomalies`). Thresholds come from the study (default amber beyond 10 %,
-red beyond 20 % behind trajectory).
+red beyond 20 % behind trajectory); the indicator definitions from the study's ``indicators``
+table (default ``data/kpi_indicators.csv``), recorded by name and sha256 in the provenance.
 """
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import pandas as pd
@@ -20,6 +23,7 @@ from evalkit.monitor.anomalies import AnomalyResult, ledger_anomalies
 from evalkit.monitor.execution import budget_execution, monthly_execution, parse_as_of
 from evalkit.monitor.interim import InterimEffect, interim_event_study
 from evalkit.monitor.kpi import track_kpis
+from evalkit.reference import DATA_DIR, KPI_FILE, load_kpi_indicators
 from evalkit.results import json_safe
 from evalkit.study import OUTCOMES, MonitorStudy
 
@@ -117,8 +121,9 @@ def run_monitor(study: MonitorStudy, tables: dict[str, pd.DataFrame],
                                  study.as_of, policies, study.amber, study.red)
     monthly = monthly_execution(tables["disbursements"], tables["budgets"], study.year,
                                 study.as_of, list(execution["policy_id"]))
+    indicators = load_kpi_indicators(study.indicators)
     kpis, series = track_kpis(tables, study.year, study.as_of, study.amber, study.red,
-                              policies, study.inference.alpha)
+                              policies, study.inference.alpha, indicators)
     interim = {}
     for i, pid in enumerate(policies):
         if progress:
@@ -131,7 +136,15 @@ def run_monitor(study: MonitorStudy, tables: dict[str, pd.DataFrame],
     anomalies = ledger_anomalies(tables, study.as_of)
     return MonitorResult(study.name, study.year, study.as_of,
                          {"amber": study.amber, "red": study.red}, execution, monthly, kpis,
-                         series, interim, anomalies, {"stage": "monitor"})
+                         series, interim, anomalies,
+                         {"stage": "monitor", "indicators": indicator_source(study.indicators)})
+
+
+def indicator_source(path: Path | None) -> dict[str, str]:
+    """Where the indicator definitions came from: the file's name and sha256 (no machine path)."""
+    file = DATA_DIR / KPI_FILE if path is None else path
+    return {"file": "data/" + KPI_FILE if path is None else file.name,
+            "sha256": hashlib.sha256(file.read_bytes()).hexdigest()}
 
 
 def bundle_parts(result: MonitorResult) -> tuple[dict, dict[str, pd.DataFrame], dict[str, bytes]]:

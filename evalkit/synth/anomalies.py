@@ -10,8 +10,9 @@ modified) with
   ``zero_revenue`` (a firm-year's revenue set to 0 and a payment in that year), ``out_of_window``
   (a payment in a year before the policy's start date);
 * one policy clearly behind on budget execution in the final year (its final-year appropriation
-  raised so that execution is :data:`BEHIND_RATIO` of the time progress at as_of), chosen as the
-  policy with the best execution so that the change is what makes it red;
+  raised so that execution is :data:`BEHIND_RATIO` of the share its own disbursement calendar
+  expects by as_of, :func:`evalkit.monitor.execution.expected_share`), chosen as the policy with
+  the best execution against its calendar so that the change is what makes it red;
 * one district KPI off track (``high_tech_enterprises``: target raised to
   :data:`OFF_TRACK_FACTOR` x the final year's actual count).
 
@@ -33,6 +34,7 @@ import math
 import numpy as np
 import pandas as pd
 
+from evalkit.monitor.execution import MIN_EXPECTED, disbursement_calendar, expected_share
 from evalkit.synth.district import District
 
 __all__ = ["BEHIND_RATIO", "OFF_TRACK_FACTOR", "PER_KIND", "inject_monitoring_cases"]
@@ -162,10 +164,14 @@ def inject_monitoring_cases(district: District, seed: int) -> tuple[District, di
     ytd = new_led.loc[(d.dt.year == end_year) & (d <= as_of)].groupby("policy_id")["amount"].sum()
     budgets = district.budgets.copy()
     fin = budgets.loc[budgets["year"] == end_year].set_index("policy_id")["appropriation"]
-    rate = (ytd.reindex(fin.index).fillna(0.0) / fin).sort_values(ascending=False)
-    behind = str(rate.index[0])
-    elapsed = as_of.day_of_year / (366 if as_of.is_leap_year else 365)
-    new_app = math.ceil(float(ytd.get(behind, 0.0)) / (BEHIND_RATIO * elapsed) / 1e4) * 1e4
+    cut = as_of.date()
+    due = pd.Series({p: expected_share(disbursement_calendar(new_led, p, end_year)[0], cut)
+                          for p in fin.index})
+    rate = ytd.reindex(fin.index).fillna(0.0) / fin
+    rel = (rate / due.where(due >= MIN_EXPECTED)).dropna()
+    behind = str(rel.sort_values(ascending=False, kind="stable").index[0])
+    new_app = math.ceil(float(ytd.get(behind, 0.0)) / (BEHIND_RATIO * float(due[behind]))
+                        / 1e4) * 1e4
     m = (budgets["policy_id"] == behind) & (budgets["year"] == end_year)
     old_app = float(budgets.loc[m, "appropriation"].iloc[0])
     budgets.loc[m, "appropriation"] = max(new_app, old_app)

@@ -19,21 +19,21 @@ from __future__ import annotations
 
 import pandas as pd
 
+from evalkit.reference import load_kpi_indicators
 from evalkit.synth.params import REFERENCE_FIRMS
 from evalkit.synth.policies import POLICIES
 
-#: (indicator, cluster or None, growth target in percent a year), seed section 二.
+#: (indicator, growth target in percent a year), seed section 二. Which clusters each indicator
+#: sums comes from the indicator reference table (``data/kpi_indicators.csv``), as in monitoring.
 GROWTH_TARGETS = (
-    ("modern_services_revenue_growth", "modern_services", 8.0),
-    ("ai_output_growth", "ai", 15.0),
-    ("life_health_output_growth", "life_health", 10.0),
-    ("modern_finance_output_growth", "modern_finance", 10.0),
-    ("information_services_revenue_growth", "information_services", 10.0),
-    ("professional_services_revenue_growth", "professional_services", 5.0),
-    ("rd_services_revenue_growth", "rd_services", 10.0),
+    ("modern_services_revenue_growth", 8.0),
+    ("ai_output_growth", 15.0),
+    ("life_health_output_growth", 10.0),
+    ("modern_finance_output_growth", 10.0),
+    ("information_services_revenue_growth", 10.0),
+    ("professional_services_revenue_growth", 5.0),
+    ("rd_services_revenue_growth", 10.0),
 )
-MODERN_SERVICES = ("culture_creative", "modern_finance", "information_services",
-                   "professional_services", "rd_services", "ai")
 #: Policy KPI growth targets, percent a year for supported firms.
 POLICY_GROWTH_TARGET = {"revenue": 10.0, "tax_paid": 10.0, "rd_expense": 12.0, "employees": 6.0,
                         "invention_patents": 10.0}
@@ -66,10 +66,10 @@ def build_kpi_targets(firms: pd.DataFrame, firm_years: pd.DataFrame, n_firms: in
     add("new_regional_headquarters", "district", None, round(50 * scale),
         f"firms, cumulative {end - 4}-{end}", end, 0, base_year)
     first = max(start, base_year - 4)
-    for indicator, cluster, target in GROWTH_TARGETS:
-        clusters = MODERN_SERVICES if cluster == "modern_services" else (cluster,)
-        sub = fy[fy["cluster"].isin(clusters)]
-        by_year = sub.groupby("year")["revenue"].sum()
+    defs = load_kpi_indicators().set_index("indicator")
+    for indicator, target in GROWTH_TARGETS:
+        sub = fy[fy["cluster"].isin(defs.loc[indicator, "clusters"])]
+        by_year = sub.groupby("year")[defs.loc[indicator, "source"]].sum()
         if first in by_year.index and base_year in by_year.index and base_year > first:
             cagr = 100.0 * ((by_year[base_year] / by_year[first]) ** (1 / (base_year - first)) - 1)
             baseline = round(float(cagr), 2)

@@ -286,7 +286,7 @@ def test_monitor_shows_execution_targets_and_anomalies_from_the_bundle(read_back
     assert [r[0] for r in rows] == execution["policy_id"].tolist()
     for row, e in zip(rows, execution.itertuples(), strict=True):
         assert row[3:] == [percent(e.execution_rate, lang, 0), common.label("status", e.status, lang),
-                           getattr(e, f"action_{lang}")], row
+                           e.period, getattr(e, f"action_{lang}")], row
         _close(row[1], e.appropriation, div, lang)
         _close(row[2], e.disbursed, div, lang)
         if e.appropriation > 0:
@@ -309,15 +309,20 @@ def test_monitor_shows_execution_targets_and_anomalies_from_the_bundle(read_back
         return not pd.isna(k.n_firms) and k.n_firms > 0 and (
             k.n_firms < MIN_FIRMS or k.top_share > DOMINANCE)
 
+    # each row names its unit, target year and the period its status is about (issue 16, item 5)
     expected = sorted(
-        [common.label("indicator", k.indicator, lang), district if pd.isna(k.policy_id) else k.policy_id,
-         number(k.target, lang, 1), MARK if kpi_hidden(k) else number(k.actual, lang, 1),
-         common.label("status", k.status, lang)] for k in kpis.itertuples())
+        [getattr(k, f"name_{lang}"), district if pd.isna(k.policy_id) else k.policy_id,
+         getattr(k, f"unit_{lang}"), f"{number(k.target, lang, 1)} ({k.target_year})",
+         MARK if kpi_hidden(k) else number(k.actual, lang, 1),
+         common.label("status", k.status, lang), k.period if isinstance(k.period, str) else ""]
+        for k in kpis.itertuples())
     assert sorted(rows) == expected
     off = cycle.manifest["off_track_kpi"]
-    assert [common.label("indicator", off["indicator"], lang), district,
-            number(off["target_after"], lang, 1),
-            number(off["actual"], lang, 1), common.label("status", "red", lang)] in rows
+    k = kpis.loc[(kpis["indicator"] == off["indicator"]) & kpis["policy_id"].isna()].iloc[0]
+    assert [k[f"name_{lang}"], district, k[f"unit_{lang}"],
+            f"{number(off['target_after'], lang, 1)} ({k['target_year']})",
+            number(off["actual"], lang, 1), common.label("status", "red", lang),
+            str(k["actual_year"])] in rows
     _assert_rows_in_pdf(report, rows)
 
     # ledger checks: findings and records per check as flagged; an amount resting on fewer than

@@ -60,7 +60,8 @@ def _document(value: str, lang: str) -> str:
     review = {"state": "reviewed", "rows": rows, "intact": True, "bad_seq": None,
               "pending": [value]}
     kpis = pd.DataFrame({"indicator": [value], "policy_id": [value], "target": [1.0],
-                         "actual": [2.0], "status": ["green"]})
+                         "actual": [2.0], "status": ["green"], "target_year": [2025],
+                         "period": [value], f"name_{lang}": [value], f"unit_{lang}": [value]})
     parts = [common.policy_line(policy, lang), portfolio.review_text(review, value, lang),
              monitor.kpi_table(kpis, lang)]
     return fallback.resolve_xrefs("\n\n".join(parts) + "\n", {}, lang)

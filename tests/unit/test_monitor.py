@@ -45,14 +45,25 @@ def test_budget_execution_by_hand(districts):
     d = pd.to_datetime(led["date"])
     elapsed = 212 / 365  # July 31 is day 212 of 2025
     for pid in ("P01", "P04", "P08"):
-        paid = led.loc[(led["policy_id"] == pid) & (d.dt.year == 2025), "amount"].sum()
+        mine = led.loc[led["policy_id"] == pid]
+        dm = d[mine.index]
+        paid = mine.loc[dm.dt.year == 2025, "amount"].sum()
         app = clean.budgets.query("policy_id == @pid and year == 2025")["appropriation"].iloc[0]
+        # the policy's own calendar: mean share of each of its last three paying years' payments
+        # made by July 31 (as_of is a month end)
+        years = sorted(set(dm.dt.year[dm.dt.year < 2025]))[-3:]
+        by_jul = [mine.loc[(dm.dt.year == y) & (dm.dt.month <= 7), "amount"].sum()
+                  / mine.loc[dm.dt.year == y, "amount"].sum() for y in years]
+        expected = float(np.mean(by_jul))
         row = ex.set_index("policy_id").loc[pid]
         assert row["disbursed"] == pytest.approx(paid)
         assert row["execution_rate"] == pytest.approx(paid / app)
         assert row["elapsed"] == pytest.approx(elapsed)
-        assert row["shortfall"] == pytest.approx(1 - paid / app / elapsed)
+        assert row["basis"] == "calendar" and row["calendar_years"] == ";".join(map(str, years))
+        assert row["expected"] == pytest.approx(expected)
+        assert row["shortfall"] == pytest.approx(1 - paid / app / expected)
         assert row["status"] == rate_status(row["shortfall"], 0.10, 0.20)
+        assert row["year"] == 2025 and row["period"] == "2025-01-01/2025-07-31"
 
 
 def test_status_thresholds():
@@ -70,7 +81,8 @@ def test_flags_the_policy_behind_on_execution(districts, results):
     assert r_clean.status(pid) != "red"
     assert r_dirty.status(pid) == "red"
     row = r_dirty.execution.set_index("policy_id").loc[pid]
-    assert row["action_en"] == "suspend funding"
+    assert row["action"] == "reduce_or_recover"
+    assert row["action_en"] == "reduce the appropriation or recover idle funds"
     assert row["execution_rate"] == pytest.approx(
         row["disbursed"] / manifest["behind_execution"]["appropriation_after"])
     others = r_clean.execution["policy_id"] != pid

@@ -82,14 +82,16 @@ def execution_table(execution: pd.DataFrame, lang: str,
         "rate": [_hide(percent(v, lang, 0), w)
                  for v, w in zip(execution["execution_rate"], why, strict=True)],
         "status": [label("status", s, lang) for s in execution["status"]],
+        "period": [md(p) for p in execution["period"]],
         "action": [md(a) for a in execution[f"action_{lang}"]],
     })
     return _table(out, [t("report.common.col.policy", lang),
                         t("report.monitor.col.appropriation", lang, unit=unit),
                         t("report.monitor.col.disbursed", lang, unit=unit),
                         t("report.monitor.col.rate", lang), t("report.monitor.col.status", lang),
+                        t("report.monitor.col.period", lang),
                         t("report.monitor.col.action", lang)],
-                  ["left", "right", "right", "right", "left", "left"],
+                  ["left", "right", "right", "right", "left", "left", "left"],
                   _footnote(rule, why, lang))
 
 
@@ -107,7 +109,8 @@ def burnup_note(monthly: pd.DataFrame, lang: str,
 
 def draw_burnup(ax, monthly: pd.DataFrame, lang: str,
                 results: Mapping[str, Any] | None = None) -> None:
-    """Cumulative execution by month per policy (solid) and the even plan (dashed); a policy
+    """Cumulative execution by month per policy (solid) and its own planned path (dashed, its
+    past years' disbursement calendar or the even plan without history); a policy
     whose cumulative or monthly payments fail the disclosure rule is not drawn
     (:func:`evalkit.report.suppression.burnup_reasons`)."""
     import seaborn as sns
@@ -115,12 +118,12 @@ def draw_burnup(ax, monthly: pd.DataFrame, lang: str,
     from evalkit.report.suppression import burnup_reasons
 
     hidden = {p for p, w in burnup_reasons(monthly, Rule.of(results)).items() if w}
-    plan = monthly.drop_duplicates("month").sort_values("month")
     monthly = monthly[~monthly["policy_id"].astype(str).isin(hidden)]
     monthly = monthly.assign(policy_id=[mpl_text(p) for p in monthly["policy_id"]])
     sns.lineplot(data=monthly, x="month", y="cumulative_rate", hue="policy_id", ax=ax,
                  linewidth=1.4)
-    ax.plot(plan["month"], plan["planned_rate"], color="black", linestyle="--", linewidth=1)
+    sns.lineplot(data=monthly, x="month", y="planned_rate", hue="policy_id", ax=ax,
+                 linewidth=0.9, linestyle="--", legend=False)
     ax.set_xticks(range(1, 13))
     ax.set_xlim(1, 12)
     ax.yaxis.set_major_formatter(lambda v, _: f"{100 * v:.0f}%")
@@ -145,17 +148,23 @@ def kpi_table(kpis: pd.DataFrame, lang: str, results: Mapping[str, Any] | None =
     rows = kpi_rows(kpis)
     why = row_reasons(rows, rule, "n_firms")
     out = pd.DataFrame({
-        "indicator": [label("indicator", k, lang) for k in rows["indicator"].astype(str)],
+        "indicator": [md(k) for k in rows[f"name_{lang}"].astype(str)],
         "policy": [t("report.monitor.district", lang) if pd.isna(p) else md(p)
                    for p in rows["policy_id"]],
-        "target": [fmt(v, lang, 1) for v in rows["target"]],
+        "unit": [md(u) for u in rows[f"unit_{lang}"]],
+        "target": [f"{fmt(v, lang, 1)} ({int(y)})"
+                   for v, y in zip(rows["target"], rows["target_year"], strict=True)],
         "actual": [_hide(fmt(v, lang, 1), w) for v, w in zip(rows["actual"], why, strict=True)],
         "status": [label("status", s, lang) for s in rows["status"]],
+        "period": [md(p) if isinstance(p, str) else "" for p in rows["period"]],
     })
     return _table(out, [t("report.monitor.col.indicator", lang), t("report.common.col.policy", lang),
-                        t("report.monitor.col.target", lang), t("report.monitor.col.actual", lang),
-                        t("report.monitor.col.status", lang)],
-                  ["left", "left", "right", "right", "left"], _footnote(rule, why, lang))
+                        t("report.monitor.col.unit", lang),
+                        t("report.monitor.col.target_year", lang),
+                        t("report.monitor.col.actual", lang),
+                        t("report.monitor.col.status", lang), t("report.monitor.col.period", lang)],
+                  ["left", "left", "left", "right", "right", "left", "left"],
+                  _footnote(rule, why, lang))
 
 
 
