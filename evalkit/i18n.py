@@ -330,6 +330,12 @@ STRINGS.update({
     "report.ex_post.design.inference": {
         "zh": "区间为 {level}% 置信区间，由企业层面的影响函数计算{boot}。",
         "en": "Intervals are {level}% confidence intervals from firm-level influence functions{boot}."},
+    "report.ex_post.design.selection": {
+        "zh": "补贴是按获补前一年的{cols}决定的，这些指标的暂时波动在获补后会自然回落或回升；因此比较只在获补前一年这些指标相近的企业之间进行（以其为协变量）。",
+        "en": "Awards were decided on the year-before-award {cols}, whose temporary swings revert afterwards; so the comparison is made only among firms that looked alike on them in that year (they are covariates)."},
+    "report.ex_post.design.small_sample": {
+        "zh": "受资助企业只有 {n} 家（少于 {threshold} 家），财政指标的区间采用小样本 t 区间（{method}，自由度约 {df}），比大样本区间更宽。",
+        "en": "With only {n} supported firms (fewer than {threshold}), the fiscal metrics' intervals are small-sample t intervals ({method}, about {df} degrees of freedom), wider than the large-sample ones."},
     "report.ex_post.design.boot": {
         "zh": "（乘数自助法 {draws} 次）",
         "en": " (multiplier bootstrap, {draws} draws)"},

@@ -51,6 +51,10 @@ class Inference(_Strict):
     bootstrap: int = Field(999, ge=0, le=100_000)
     alpha: float = Field(0.05, gt=0, lt=0.5)
     bootstrap_kind: Literal["mammen", "rademacher"] = "mammen"
+    #: intervals of the fiscal metrics for few treated firms (evalkit.robust.small_sample):
+    #: ``auto`` is the Welch / Bell-McCaffrey t interval below 60 treated firms and the
+    #: analytic one otherwise; ``none`` always analytic; ``welch`` or ``wild`` always that one
+    small_sample: Literal["auto", "none", "welch", "wild"] = "auto"
 
 
 class Design(_Strict):

@@ -45,6 +45,7 @@ from evalkit.panel.conditioning import (
 from evalkit.reference import sections_of
 from evalkit.results import json_safe
 from evalkit.robust.pretrends import PretrendResult, pretrend_test
+from evalkit.robust.small_sample import SMALL_TREATED, resolve_method, small_sample_interval
 from evalkit.study import ExPostStudy
 
 CATEGORICAL = ("cluster", "area", "size_class", "section")
@@ -118,6 +119,9 @@ class ExPostResult:
     #: what each published number rests on, for the report's disclosure control
     #: (:func:`disclosure_basis`)
     disclosure: dict[str, Any] = field(default_factory=dict)
+    #: the small-sample intervals of the fiscal metrics (:func:`small_sample_intervals`):
+    #: ``{"method", "n_treated", "threshold", "intervals": {metric: interval}}``
+    small_sample: dict[str, Any] = field(default_factory=dict)
 
     @property
     def main(self) -> OutcomeEvaluation:
@@ -158,6 +162,7 @@ class ExPostResult:
             "options": self.options,
             "provenance": self.provenance,
             "disclosure": self.disclosure,
+            "small_sample": self.small_sample,
         })
 
 
@@ -420,6 +425,24 @@ def evaluate_outcome(df: pd.DataFrame, outcome: str, study: ExPostStudy, seed: i
                              dip_check(dynamic, inf.alpha))
 
 
+def small_sample_intervals(fiscal: FiscalResult | None, treated_ids: Any, study: ExPostStudy,
+                           seed: int) -> dict[str, Any]:
+    """The fiscal metrics' intervals for few treated firms (``inference.small_sample``;
+    :mod:`evalkit.robust.small_sample`): empty when the setting resolves to the analytic
+    interval for this many treated firms, else the method, the count, the threshold and one
+    interval per metric with influence contributions."""
+    n_treated = len(treated_ids)
+    method = resolve_method(study.inference.small_sample, n_treated)
+    if fiscal is None or method == "none":
+        return {}
+    intervals = {m.name: small_sample_interval(m, treated_ids, method=method,
+                                               alpha=study.inference.alpha, seed=seed).to_dict()
+                 for m in fiscal.metrics
+                 if m.psi.size and np.isfinite(m.se) and m.se > 0}
+    return {"method": method, "n_treated": n_treated, "threshold": SMALL_TREATED,
+            "intervals": intervals}
+
+
 def run_ex_post(study: ExPostStudy, tables: dict[str, pd.DataFrame],
                 progress: Callable[..., None] | None = None) -> ExPostResult:
     """Run the ex-post evaluation declared by ``study`` on the dataset ``tables``."""
@@ -449,6 +472,7 @@ def run_ex_post(study: ExPostStudy, tables: dict[str, pd.DataFrame],
                            window=window)
         fiscal = fiscal_metrics(study.policy, totals, cost,
                                 rng=np.random.default_rng(rng_seed), alpha=study.inference.alpha)
+    small = small_sample_intervals(fiscal, treated["firm_id"].unique(), study, rng_seed)
     pol = tables["policies"].set_index("policy_id").loc[study.policy]
     policy = {"policy_id": study.policy, "name_zh": pol["name_zh"], "name_en": pol["name_en"],
               "instrument": pol["instrument"], "objective": pol["objective"],
@@ -463,6 +487,7 @@ def run_ex_post(study: ExPostStudy, tables: dict[str, pd.DataFrame],
         options=json_safe(study.design.model_dump()),
         disclosure=disclosure_basis(df, list(study.outcomes), tables["disbursements"],
                                     study.policy, window),
+        small_sample=small,
         provenance={"estimator": "Callaway & Sant'Anna (2021) via evalkit.did.att_gt",
                     "seed": rng_seed,
                     "payments_outside_window": design.n_payments_outside_window},
@@ -485,6 +510,12 @@ def bundle_parts(result: ExPostResult) -> tuple[dict, dict[str, pd.DataFrame], d
                                        if ev.total is not None]
     if result.fiscal is not None:
         tables["fiscal"] = result.fiscal.tidy()
+        # the fiscal metrics' published intervals: the small-sample ones where they apply
+        tables["fiscal"]["interval"] = "analytic"
+        for name, iv in (result.small_sample.get("intervals") or {}).items():
+            row = tables["fiscal"]["term"] == name
+            tables["fiscal"].loc[row, ["conf_low", "conf_high", "interval"]] = [
+                iv["conf_low"], iv["conf_high"], iv["method"]]
         estimates += [m for m in result.fiscal.metrics if m.psi.size]
     if estimates:
         index, psi = stack_psi(estimates)

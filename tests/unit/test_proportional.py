@@ -99,3 +99,98 @@ def test_stage_scales_per_outcome():
     assert pat.total is not None and np.isfinite(pat.total.se)
     assert tax.scale == "proportional" and tax.att_gt.options["scale"] == "proportional"
     assert tax.dip is not None and "detected" in tax.dip
+
+
+def test_selection_covariates_enter_in_logs_with_a_zero_indicator():
+    """design.selection_covariates: logs on the proportional scale (0 where the column is 0,
+    with an indicator), the column itself on the level scale; a missing or negative column is
+    refused naming it."""
+    import pandas as pd
+
+    from evalkit.panel.conditioning import selection_columns
+
+    df = pd.DataFrame({"revenue": [10.0, 100.0, 1000.0], "rd_expense": [0.0, 5.0, 50.0]})
+    out, names = selection_columns(df, ["revenue", "rd_expense"], logs=True)
+    assert names == ["log_revenue", "log_rd_expense", "rd_expense>0"]
+    np.testing.assert_allclose(out["log_revenue"], np.log([10.0, 100.0, 1000.0]))
+    np.testing.assert_allclose(out["log_rd_expense"], [0.0, np.log(5.0), np.log(50.0)])
+    assert out["rd_expense>0"].tolist() == [0.0, 1.0, 1.0]
+    lv, lv_names = selection_columns(df, ["revenue"], logs=False)
+    assert lv_names == ["revenue"] and lv["revenue"].tolist() == [10.0, 100.0, 1000.0]
+    with pytest.raises(DesignError, match="'sales' is not a column"):
+        selection_columns(df, ["sales"], logs=True)
+    with pytest.raises(DesignError, match="negative"):
+        selection_columns(df.assign(revenue=[-1.0, 1.0, 2.0]), ["revenue"], logs=True)
+
+
+def test_stage_conditions_on_the_selection_columns_at_the_base_period():
+    """The stage's covariates hold the selection columns on the outcome's scale, and they
+    change the estimate (the outcome regression uses them)."""
+    from evalkit.stages.ex_post import _covariates, evaluate_outcome
+    from tests.district_helpers import cohort_sizes, demo_study, district_tables, policy_sample
+
+    tabs = district_tables(3000, 7)
+    st = demo_study("P01")
+    with_sel = st.model_copy(update={"design": st.design.model_copy(update={
+        "scale": "auto", "selection_covariates": ("revenue", "employees", "rd_expense")})})
+    without = st.model_copy(update={"design": st.design.model_copy(update={
+        "scale": "auto", "selection_covariates": ()})})
+    df = policy_sample(tabs, with_sel)
+    _, names = _covariates(df, "tax_paid", with_sel, "proportional")
+    assert {"log_revenue", "log_employees", "log_rd_expense"} <= set(names)
+    _, names_lvl = _covariates(df, "tax_paid", with_sel, "level")
+    assert {"revenue", "employees", "rd_expense"} <= set(names_lvl)
+    a = evaluate_outcome(df, "tax_paid", with_sel, 7, cohort_sizes(df))
+    b = evaluate_outcome(df, "tax_paid", without, 7, cohort_sizes(df))
+    assert a.att_gt.options["covariates"] != b.att_gt.options["covariates"]
+    assert abs(a.simple.overall_att - b.simple.overall_att) > 1e-6
+
+
+def test_few_treated_firms_get_the_small_sample_interval_in_the_bundle():
+    """inference.small_sample: auto gives the Welch t interval to a policy with fewer than 60
+    treated firms, recorded in the results and published in the fiscal table; none keeps the
+    analytic interval."""
+    from scipy import stats
+
+    from evalkit.stages.ex_post import bundle_parts, run_ex_post
+    from tests.district_helpers import demo_study, district_tables
+
+    tabs = district_tables(3000, 7)
+    st = demo_study("P03")
+    st = st.model_copy(update={"outcomes": ["tax_paid"], "main_outcome": "tax_paid"})
+    res = run_ex_post(st, tabs)
+    n1 = res.small_sample["n_treated"]
+    assert res.small_sample["method"] == "welch" and 2 <= n1 < 60
+    iv = res.small_sample["intervals"]["fiscal_return_total"]
+    m = res.fiscal.metric("fiscal_return_total")
+    assert iv["crit"] > stats.norm.ppf(0.975)        # a t with finite df
+    assert iv["conf_high"] - iv["conf_low"] > 2 * stats.norm.ppf(0.975) * m.se
+    results, tables, _ = bundle_parts(res)
+    row = tables["fiscal"].set_index("term").loc["fiscal_return_total"]
+    assert row["interval"] == "welch" and row["conf_low"] == pytest.approx(iv["conf_low"])
+    assert results["small_sample"]["method"] == "welch"
+    off = st.model_copy(update={"inference": st.inference.model_copy(
+        update={"small_sample": "none"})})
+    res_off = run_ex_post(off, tabs)
+    assert res_off.small_sample == {}
+    row_off = bundle_parts(res_off)[1]["fiscal"].set_index("term").loc["fiscal_return_total"]
+    assert row_off["interval"] == "analytic"
+    assert row_off["conf_low"] == pytest.approx(m.estimate - stats.norm.ppf(0.975) * m.se)
+
+
+def test_design_statement_says_what_the_comparison_conditions_on_and_the_interval():
+    """The ex-post report's design statement names the selection columns and the small-sample
+    interval in plain words, in both languages."""
+    from evalkit.report.views.ex_post import design_statement
+
+    results = {"main_outcome": "tax_paid",
+               "outcomes": {"tax_paid": {"scale": "proportional", "simple": {"options": {}}}},
+               "options": {"selection_covariates": ["revenue", "rd_expense"]},
+               "small_sample": {"method": "welch", "n_treated": 23, "threshold": 60,
+                                "intervals": {"fiscal_return_total": {"df": 21.7}}}}
+    zh, en = design_statement(results, "zh"), design_statement(results, "en")
+    assert "营业收入" in zh and "23 家" in zh and "Welch" in zh and "自由度约 22" in zh
+    assert "only 23 supported firms" in en and "about 22 degrees of freedom" in en
+    assert "looked alike" in en
+    bare = design_statement({**results, "options": {}, "small_sample": {}}, "en")
+    assert "looked alike" not in bare and "small-sample" not in bare

@@ -485,6 +485,19 @@ def design_statement(results: Mapping[str, Any], lang: str) -> str:
     level = f"{100 * (1 - alp):.0f}"
     sep = "" if lang == "zh" else " "
     text += sep + t("report.ex_post.design.inference", lang, level=level, boot=boot)
+    chosen = (results.get("options") or {}).get("selection_covariates") or []
+    if chosen:
+        joiner = "、" if lang == "zh" else ", "
+        text += sep + t("report.ex_post.design.selection", lang,
+                        cols=joiner.join(outcome_label(c, lang) for c in chosen))
+    small = results.get("small_sample") or {}
+    iv = (small.get("intervals") or {}).get("fiscal_return_total")
+    if iv:
+        method = {"welch": "Welch / Bell-McCaffrey", "wild": "wild bootstrap-t"}[small["method"]]
+        df = as_float(iv.get("df"))
+        text += sep + t("report.ex_post.design.small_sample", lang, n=small["n_treated"],
+                        threshold=small["threshold"], method=method,
+                        df=f"{df:.0f}" if math.isfinite(df) else "-")
     dip = ev.get("dip")
     from evalkit.report.suppression import event_reasons
 
