@@ -87,7 +87,7 @@ _SE_FLOOR = np.sqrt(np.finfo(float).eps) * 10
 _SEPARATION_ROUNDS = 6
 
 
-@dataclass(frozen=True, eq=False)
+@dataclass(frozen=True, eq=False, repr=False)
 class ETWFEResult(ATTgtResult):
     """:class:`~evalkit.did.results.ATTgtResult` of a Poisson ETWFE fit, with the model's extras.
 

@@ -37,7 +37,7 @@ from evalkit.fiscal.cost import PolicyCost
 from evalkit.fiscal.linear import LinearEstimate, ratio
 from evalkit.fiscal.mvpf import MvpfResult, mvpf
 from evalkit.fiscal.tax import TaxSharing
-from evalkit.results import TIDY_COLUMNS, json_safe, tidy_frame
+from evalkit.results import TIDY_COLUMNS, Result, canonical, json_safe, tidy_frame
 
 __all__ = ["OUTCOMES", "VIEWS", "FiscalResult", "fiscal_metrics"]
 
@@ -45,8 +45,8 @@ OUTCOMES = ("tax_paid", "revenue", "rd_expense", "employees", "invention_patents
 VIEWS = ("district", "city", "total")
 
 
-@dataclass(frozen=True, eq=False)
-class FiscalResult:
+@dataclass(frozen=True, eq=False, repr=False)
+class FiscalResult(Result):
     """Fiscal metrics of one policy. ``metrics`` are LinearEstimates named as in the module doc."""
 
     policy_id: str
@@ -73,9 +73,7 @@ class FiscalResult:
             "std_error": np.nan, "conf_low": [r.conf_low for r in self.mvpf],
             "conf_high": [r.conf_high for r in self.mvpf], "p_value": np.nan})
         out = pd.concat([t, rows], ignore_index=True) if len(rows) else t
-        out = out[list(TIDY_COLUMNS)]
-        out.insert(0, "policy_id", self.policy_id)
-        return out
+        return canonical(out[list(TIDY_COLUMNS)], policy_id=self.policy_id)
 
     def summary(self) -> str:
         lines = [f"policy {self.policy_id}: subsidy {self.cost.subsidy:,.0f} yuan "

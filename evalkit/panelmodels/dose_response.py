@@ -38,7 +38,7 @@ import pandas as pd
 import evalkit
 from evalkit.did.twfe import prepare_panel
 from evalkit.errors import ConfigError, DataError, DataWarning, check_choice
-from evalkit.results import json_safe
+from evalkit.results import Result, json_safe
 
 __all__ = [
     "COV_TYPES",
@@ -56,8 +56,8 @@ _NAMES = {"fe": "PanelOLS (firm and year effects)", "re": "RandomEffects (+ year
           "fd": "FirstDifferenceOLS (+ year dummies)", "pooled": "PooledOLS (+ year dummies)"}
 
 
-@dataclass(frozen=True)
-class DoseResponseResult:
+@dataclass(frozen=True, eq=False, repr=False)
+class DoseResponseResult(Result):
     """A dose-response panel regression (see the module docstring).
 
     ``terms`` (k,) regressor names (dose terms first, then covariates, then year dummies and

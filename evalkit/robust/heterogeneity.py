@@ -39,7 +39,7 @@ from evalkit.did.att_gt import att_gt
 from evalkit.did.bootstrap import BOOTSTRAP_WEIGHTS, multiplier_draws
 from evalkit.did.results import AggteResult
 from evalkit.errors import ConfigError, DataError, DesignError, check_choice
-from evalkit.results import json_safe
+from evalkit.results import Result, json_safe
 
 __all__ = ["HeterogeneityResult", "heterogeneity", "holm", "plot_subgroups", "romano_wolf"]
 
@@ -72,8 +72,8 @@ def romano_wolf(t_stat: np.ndarray, t_boot: np.ndarray) -> np.ndarray:
     return out
 
 
-@dataclass(frozen=True)
-class HeterogeneityResult:
+@dataclass(frozen=True, eq=False, repr=False)
+class HeterogeneityResult(Result):
     """Subgroup effects. Arrays (S,): ``subgroup`` labels, ``estimate``, ``std_error``,
     ``n_units``, ``p_value`` (normal, unadjusted), ``p_boot`` (bootstrap, unadjusted),
     ``p_holm``, ``p_romano_wolf``; ``vcov`` (S, S); the equality test ``wald_stat``,

@@ -30,7 +30,7 @@ from evalkit.did.aggte import aggte
 from evalkit.did.att_gt import att_gt
 from evalkit.did.results import AggteResult
 from evalkit.errors import ConfigError, DataError, DataWarning, DesignError
-from evalkit.results import json_safe, tidy_frame
+from evalkit.results import Result, json_safe, tidy_frame
 
 __all__ = ["PlaceboTimeResult", "PlaceboUnitsResult", "placebo_in_time", "placebo_in_units",
            "plot_placebo_units"]
@@ -53,8 +53,8 @@ def _cohorts(data: pd.DataFrame, idname: str, gname: str) -> pd.Series:
     return per["min"].astype(np.int64)
 
 
-@dataclass(frozen=True)
-class PlaceboTimeResult:
+@dataclass(frozen=True, eq=False, repr=False)
+class PlaceboTimeResult(Result):
     """Placebo-in-time estimate. ``estimate``/``std_error`` the overall placebo ATT (fake
     post cells with t < real adoption, cohort-size weighted); ``event`` (k,), ``att_event``,
     ``se_event`` by fake event time; ``shift``; ``dropped_cohorts``."""
@@ -136,8 +136,8 @@ def placebo_in_time(data: pd.DataFrame, yname: str, tname: str, idname: str, gna
                              n_units=res.n_units, alpha=alpha, provenance=prov)
 
 
-@dataclass(frozen=True)
-class PlaceboUnitsResult:
+@dataclass(frozen=True, eq=False, repr=False)
+class PlaceboUnitsResult(Result):
     """Placebo-in-units permutation test. ``estimate``/``std_error`` the real estimate;
     ``placebo`` (R,) the placebo estimates; ``p_value`` the permutation p-value."""
 

@@ -34,7 +34,7 @@ import evalkit
 from evalkit.did.results import AggteResult
 from evalkit.did.twfe import EstimatesResult
 from evalkit.errors import ConfigError, DataError, DesignError, check_choice
-from evalkit.results import json_safe, tidy_frame
+from evalkit.results import Result, json_safe, tidy_frame
 
 __all__ = [
     "PRE_KINDS",
@@ -171,8 +171,8 @@ def event_study_inputs(result: Any, vcov: np.ndarray | None = None,
                             -1 if reference is None else int(reference), "levels", 0, "user")
 
 
-@dataclass(frozen=True)
-class PretrendResult:
+@dataclass(frozen=True, eq=False, repr=False)
+class PretrendResult(Result):
     """Joint Wald pre-trend test and its power against linear violations (Roth 2022).
 
     ``event`` (k,), ``estimate`` (k,), ``vcov`` (k, k) of the pre-treatment coefficients tested;

@@ -40,7 +40,7 @@ from scipy import optimize, stats
 import evalkit
 from evalkit.did.twfe import demean_two_way, prepare_panel
 from evalkit.errors import ConfigError, DesignError, check_choice
-from evalkit.results import json_safe
+from evalkit.results import Result, json_safe
 
 __all__ = ["FIXED_EFFECTS", "WEIGHT_TYPES", "WildBootResult", "draw_weights", "wcr_pvalue",
            "wild_cluster_bootstrap"]
@@ -136,8 +136,8 @@ def wcr_pvalue(y: np.ndarray, X: np.ndarray, cluster: np.ndarray, j: int, null: 
     return float(np.mean(np.abs(tb) > abs(w.t_stat(null)))), float(w.t_stat(null)), tb
 
 
-@dataclass(frozen=True)
-class WildBootResult:
+@dataclass(frozen=True, eq=False, repr=False)
+class WildBootResult(Result):
     """WCR wild cluster bootstrap test and confidence interval for one coefficient.
 
     ``estimate`` the OLS coefficient, ``std_error`` its CR1 cluster-robust SE, ``t_stat`` for

@@ -21,15 +21,15 @@ from evalkit.exante.evaluability import Evaluability, assess_evaluability
 from evalkit.exante.meta import EvidenceProjection, no_evidence_reason, project_from_evidence
 from evalkit.exante.microsim import MicrosimResult, eligibility_records, microsimulate
 from evalkit.report.numbers import outcome_amount, outcome_label
-from evalkit.results import json_safe
+from evalkit.results import Result, json_safe
 from evalkit.rules import parse_rule
 from evalkit.study import OUTCOMES, ExAnteStudy
 
 __all__ = ["ExAnteResult", "computed_checks", "run_ex_ante"]
 
 
-@dataclass(frozen=True, eq=False)
-class ExAnteResult:
+@dataclass(frozen=True, eq=False, repr=False)
+class ExAnteResult(Result):
     study_name: str
     proposal: dict[str, Any]
     microsim: MicrosimResult

@@ -38,7 +38,7 @@ from evalkit.fiscal.metrics import FiscalResult, fiscal_metrics
 from evalkit.panel import Panel, StaggeredDesign, policy_window
 from evalkit.panel.conditioning import base_level_columns, dummy_columns, first_nonsingular
 from evalkit.reference import sections_of
-from evalkit.results import json_safe
+from evalkit.results import Result, canonical, json_safe
 from evalkit.robust.pretrends import PretrendResult, pretrend_test
 from evalkit.study import ExPostStudy
 
@@ -95,8 +95,8 @@ class OutcomeEvaluation:
         })
 
 
-@dataclass(frozen=True, eq=False)
-class ExPostResult:
+@dataclass(frozen=True, eq=False, repr=False)
+class ExPostResult(Result):
     """An ex-post evaluation: design, per-outcome evidence, fiscal metrics."""
 
     study_name: str
@@ -124,8 +124,7 @@ class ExPostResult:
         for name, ev in self.outcomes.items():
             t = ev.simple.tidy().iloc[:1].copy()
             t["term"] = f"att_{name}"
-            t.insert(0, "outcome", name)
-            frames.append(t)
+            frames.append(canonical(t, outcome=name))
         return pd.concat(frames, ignore_index=True)
 
     def summary(self) -> str:

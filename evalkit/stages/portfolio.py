@@ -28,14 +28,14 @@ from evalkit.portfolio.shrinkage import eb_posterior_means
 from evalkit.report.bundle import Bundle, read_bundle
 from evalkit.report.disclosure import max_firm_amount
 from evalkit.report.suppression import policy_basis
-from evalkit.results import json_safe
+from evalkit.results import Result, json_safe
 from evalkit.study import PortfolioStudy
 
 CAUSAL_SOURCES = {"causal:jobs": "total_employees"}
 
 
-@dataclass(frozen=True, eq=False)
-class PortfolioResult:
+@dataclass(frozen=True, eq=False, repr=False)
+class PortfolioResult(Result):
     cycle: str
     metric: str
     policies: pd.DataFrame
