@@ -68,10 +68,10 @@ def small_panel() -> pd.DataFrame:
 def cycle(tmp: str | None = None) -> dict:
     """One small demo cycle: ingest, ex-post P01 and P02 (bundles written), ex-ante, monitor,
     portfolio; returns the result objects."""
+    from evalkit.io import ingest_dir
     from evalkit.stages.demo import write_demo_study
     from evalkit.stages.run import load_tables, run_study
     from evalkit.study import load_study
-    from evalkit.io import ingest_dir
     from evalkit.synth import write_district
     from evalkit.synth.anomalies import inject_monitoring_cases
 
