@@ -256,13 +256,10 @@ def fit_linearmodels(y: pd.Series, exog: pd.DataFrame, model: str, fit_kw: dict[
 def plot_dose_response(results: Sequence[DoseResponseResult] | DoseResponseResult, ax=None):
     """Dose coefficients with confidence intervals, one marker per model / covariance, to
     compare specifications at a glance. Returns the matplotlib Axes."""
-    import matplotlib
-
     if ax is None:
-        matplotlib.use("Agg", force=False)
-        import matplotlib.pyplot as plt
+        from evalkit.plotting import new_axes
 
-        _, ax = plt.subplots(figsize=(7, 4))
+        ax = new_axes((7, 4))
     items = [results] if isinstance(results, DoseResponseResult) else list(results)
     labels, y = [], 0
     for r in items:

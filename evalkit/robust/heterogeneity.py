@@ -240,13 +240,10 @@ def heterogeneity(data: pd.DataFrame, yname: str, tname: str, idname: str, gname
 def plot_subgroups(result: HeterogeneityResult, ax=None):
     """Forest plot: one row per subgroup, estimate with its (1 - alpha) interval, labelled with
     the Romano-Wolf adjusted p-value. Returns the matplotlib Axes."""
-    import matplotlib
-
     if ax is None:
-        matplotlib.use("Agg", force=False)
-        import matplotlib.pyplot as plt
+        from evalkit.plotting import new_axes
 
-        _, ax = plt.subplots(figsize=(6, 0.5 * result.subgroup.size + 1.5))
+        ax = new_axes((6, 0.5 * result.subgroup.size + 1.5))
     tidy = result.tidy()
     y = np.arange(len(tidy))
     ax.errorbar(tidy["estimate"], y, xerr=[tidy["estimate"] - tidy["conf_low"],

@@ -221,13 +221,10 @@ def placebo_in_units(data: pd.DataFrame, yname: str, tname: str, idname: str, gn
 
 def plot_placebo_units(result: PlaceboUnitsResult, ax=None):
     """Histogram of the placebo estimates with the real estimate marked. Returns the Axes."""
-    import matplotlib
-
     if ax is None:
-        matplotlib.use("Agg", force=False)
-        import matplotlib.pyplot as plt
+        from evalkit.plotting import new_axes
 
-        _, ax = plt.subplots(figsize=(6, 4))
+        ax = new_axes((6, 4))
     ax.hist(result.placebo, bins=30, color="#7f7f7f", alpha=0.8, label="placebo assignments")
     ax.axvline(result.estimate, color="#d62728", linewidth=2, label="real estimate")
     ax.set_xlabel("ATT")

@@ -335,13 +335,10 @@ def pretrend_test(event_study: Any, alpha: float = 0.05, vcov: np.ndarray | None
 def plot_pretrend_power(result: PretrendResult, ax=None):
     """Power of the pre-test against the slope of a linear pre-trend (Roth 2022, Fig. 2 style),
     with the 50 % / 80 % slopes marked. Returns the matplotlib Axes."""
-    import matplotlib
-
     if ax is None:
-        matplotlib.use("Agg", force=False)
-        import matplotlib.pyplot as plt
+        from evalkit.plotting import new_axes
 
-        _, ax = plt.subplots(figsize=(6, 4))
+        ax = new_axes((6, 4))
     curve = result.power_curve()
     ax.plot(curve["gamma"], curve["power"], color="#1f77b4")
     ax.axhline(result.alpha, color="grey", linestyle=":", linewidth=0.8)
