@@ -461,10 +461,9 @@ def run_ex_post(study: ExPostStudy, tables: dict[str, pd.DataFrame],
 def bundle_parts(result: ExPostResult) -> tuple[dict, dict[str, pd.DataFrame], dict[str, bytes]]:
     """What an ex-post bundle holds: results JSON, tidy tables (with the per-firm influence
     contributions ``psi`` of every fiscal metric and total effect, which the portfolio stage
-    combines across policies), and the main event-study figure."""
-    from evalkit.did.plot import plot_event_study
+    combines across policies). No figure: the report draws the event study from the
+    ``dynamic_<outcome>`` table."""
     from evalkit.fiscal.linear import stack_psi
-    from evalkit.stages.figures import figure_bytes
 
     tables: dict[str, pd.DataFrame] = {"overall": result.tidy()}
     for name, ev in result.outcomes.items():
@@ -484,7 +483,4 @@ def bundle_parts(result: ExPostResult) -> tuple[dict, dict[str, pd.DataFrame], d
             "name": [e.name for e in estimates],
             "estimate": [e.estimate for e in estimates],
             "std_error": [e.se for e in estimates]})
-    figures = {f"event_study_{result.main_outcome}.png": figure_bytes(
-        lambda ax: plot_event_study(result.main.dynamic, ax=ax,
-                                    title=f"{result.policy['policy_id']}: {result.main_outcome}"))}
-    return result.to_dict(), tables, figures
+    return result.to_dict(), tables, {}
