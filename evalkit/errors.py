@@ -100,6 +100,11 @@ class DataWarning(EvalkitWarning):
     """Suspicious but accepted data (a 万元 value in a 元 column, a gap in a firm's years)."""
 
 
+class EvalkitDeprecationWarning(EvalkitWarning, FutureWarning):
+    """A parameter name that still works but will go (``seed=``: use ``rng=``); a
+    :class:`FutureWarning`, so that analysts see it (the pandas convention)."""
+
+
 class EvalkitInternalWarning(EvalkitWarning):
     """A condition that should never happen; tests turn it into an error."""
 

@@ -32,6 +32,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from evalkit.conventions import pick
 from evalkit.errors import ConfigError, DesignError
 from evalkit.fiscal.cost import PolicyCost
 from evalkit.fiscal.linear import LinearEstimate, ratio
@@ -96,11 +97,12 @@ class FiscalResult(Result):
 def fiscal_metrics(policy_id: str, effects: Mapping[str, LinearEstimate], cost: PolicyCost,
                    rng: np.random.Generator, tax: TaxSharing | None = None,
                    wtp: LinearEstimate | float | None = None, alpha: float = 0.05,
-                   n_sim: int = 10_000) -> FiscalResult:
+                   n_sim: int | None = None, *, n_draws: int | None = None) -> FiscalResult:
     """Fiscal metrics of ``policy_id`` (see the module doc). ``effects`` maps outcome names in
     :data:`OUTCOMES` to total additional effects; missing outcomes give no metric.
     ``wtp`` defaults to the discounted subsidy (cash valued one for one by recipient firms);
-    ``rng`` drives the MVPF simulation."""
+    ``rng`` drives the MVPF simulation of ``n_draws`` (alias ``n_sim``, default 10,000) draws."""
+    n_sim = int(pick("n_draws", n_draws, 10_000, n_sim=n_sim))
     unknown = sorted(set(effects) - set(OUTCOMES))
     if unknown:
         raise ConfigError(f"effects must be keyed by {list(OUTCOMES)}; received {unknown}",

@@ -26,6 +26,7 @@ import numpy as np
 import pandas as pd
 
 import evalkit
+from evalkit.conventions import RngLike, as_rng, pick, seed_of
 from evalkit.did.aggte import aggte
 from evalkit.did.att_gt import att_gt
 from evalkit.did.results import AggteResult
@@ -179,11 +180,17 @@ def _estimate(d, yname, tname, idname, gname, covariates, est_method, aggregatio
 
 
 def placebo_in_units(data: pd.DataFrame, yname: str, tname: str, idname: str, gname: str,
-                     R: int = 199, seed: int | None = 0, covariates: Sequence[str] = (),
-                     est_method: str = "dr", aggregation: str = "simple",
-                     alpha: float = 0.05) -> PlaceboUnitsResult:
+                     R: int | None = None, seed: int | None = None,
+                     covariates: Sequence[str] = (), est_method: str = "dr",
+                     aggregation: str = "simple", alpha: float = 0.05, *,
+                     rng: RngLike = None, n_draws: int | None = None) -> PlaceboUnitsResult:
     """Placebo-in-units permutation test (module docstring). Uses never-treated controls; the
-    pseudo-treated share of never-treated firms equals the treated share of all firms."""
+    pseudo-treated share of never-treated firms equals the treated share of all firms.
+    ``n_draws`` (alias ``R``, default 199) permutations drawn from ``rng`` (a Generator or an
+    int seed, default 0; ``seed`` is its deprecated alias)."""
+    R = int(pick("n_draws", n_draws, 199, R=R))
+    rng = as_rng(rng, seed, default=0)
+    seed = seed_of(rng)
     if R < 19:
         raise ConfigError(f"R must be at least 19; received {R!r}",
                           zh=f"R 须不小于 19；收到的是 {R!r}")
@@ -198,7 +205,7 @@ def placebo_in_units(data: pd.DataFrame, yname: str, tname: str, idname: str, gn
                                   aggregation, alpha)
     m = round(never.size * treated_g.size / g.size)
     m = min(max(m, 2), never.size - 2)
-    rng = np.random.default_rng(seed)
+    rng = np.random.default_rng(rng)
     pool = data.loc[data[idname].isin(never)].copy()
     firm = pool[idname].to_numpy()
     placebo = np.empty(int(R))

@@ -342,15 +342,15 @@ def evaluate_outcome(df: pd.DataFrame, outcome: str, study: ExPostStudy, seed: i
                     control_group=d.control_group, est_method=d.est_method,
                     anticipation=d.anticipation, base_period=d.base_period,
                     clustervars=(cluster,) if cluster else (), bstrap=inf.bootstrap > 0,
-                    biters=max(inf.bootstrap, 1), cband=inf.bootstrap > 0, alp=inf.alpha,
-                    seed=seed, allow_unbalanced_panel=d.balance == "unbalanced",
+                    n_draws=max(inf.bootstrap, 1), cband=inf.bootstrap > 0, alpha=inf.alpha,
+                    rng=seed, allow_unbalanced_panel=d.balance == "unbalanced",
                     bootstrap_weights=inf.bootstrap_kind)
             return att_gt(frame, outcome, "year", "firm_id", "g", covariates=names,
                           control_group=d.control_group, est_method=d.est_method,
                           anticipation=d.anticipation, base_period=d.base_period,
                           clustervars=(cluster,) if cluster else (), bstrap=inf.bootstrap > 0,
-                          biters=max(inf.bootstrap, 1), cband=inf.bootstrap > 0,
-                          alp=inf.alpha, seed=seed,
+                          n_draws=max(inf.bootstrap, 1), cband=inf.bootstrap > 0,
+                          alpha=inf.alpha, rng=seed,
                           allow_unbalanced_panel=d.balance == "unbalanced",
                           bootstrap_weights=inf.bootstrap_kind)
 

@@ -151,13 +151,13 @@ FACTORIES = {
     "evalkit.robust.pretrends.PretrendResult": _quiet(lambda: ek.pretrend_test(mpdta_dynamic())),
     "evalkit.robust.synthdid.SynthDIDResult": _synthdid,
     "evalkit.robust.wildboot.WildBootResult": _quiet(lambda: ek.wild_cluster_bootstrap(
-        small_panel(), "y", ["dose"], "dose", "id", "year", "area", B=99, seed=0)),
+        small_panel(), "y", ["dose"], "dose", "id", "year", "area", n_draws=99, rng=0)),
     "evalkit.robust.placebo.PlaceboTimeResult": _quiet(lambda: ek.placebo_in_time(
         small_panel(), "y", "year", "id", "g", shift=1, est_method="reg")),
     "evalkit.robust.placebo.PlaceboUnitsResult": _quiet(lambda: ek.placebo_in_units(
-        small_panel(), "y", "year", "id", "g", R=19, seed=0, est_method="reg")),
+        small_panel(), "y", "year", "id", "g", n_draws=19, rng=0, est_method="reg")),
     "evalkit.robust.heterogeneity.HeterogeneityResult": _quiet(lambda: ek.heterogeneity(
-        small_panel(), "y", "year", "id", "g", by="size", est_method="reg", biters=99, seed=0)),
+        small_panel(), "y", "year", "id", "g", by="size", est_method="reg", n_draws=99, rng=0)),
     "evalkit.panelmodels.dose_response.DoseResponseResult": _quiet(lambda: ek.dose_response(
         _jobs(), "lscrap", ["grant", "grant_1"], "fcode", "year")),
     "evalkit.panelmodels.hausman.HausmanResult": _quiet(lambda: ek.hausman_test(
