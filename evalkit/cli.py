@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime as _dt
+import os
 import re
 import sys
 import tempfile
@@ -478,6 +479,9 @@ def _help_in_chinese(command, path: str = "") -> None:
 
 def main(argv: list[str] | None = None) -> int:
     """Entry point: run the CLI, map errors to exit codes. Returns the exit code."""
+    # headless figures for this process (reports rendered in-process); library code never
+    # chooses a backend (evalkit.plotting)
+    os.environ.setdefault("MPLBACKEND", "Agg")
     command = typer.main.get_command(app)
     # the language of messages raised before the root option is processed (an unknown command)
     _state["lang"] = _root_lang([str(a) for a in (sys.argv[1:] if argv is None else argv)])

@@ -2,6 +2,10 @@
 
 Every error a user can cause is an :class:`EvalkitError`; the CLI turns it into a one-line message
 and exit code 2. Anything else escaping the library is an internal failure (exit code 1).
+
+As in scikit-learn and pandas, every :class:`EvalkitError` is also a :class:`ValueError` (a bad
+value, table or design), and :class:`ArgumentTypeError` also a :class:`TypeError` (an argument of
+the wrong kind), so ``except ValueError`` in an analyst's code catches them.
 """
 
 from __future__ import annotations
@@ -22,7 +26,7 @@ class _InChinese:
         return self.zh if lang == "zh" and self.zh else str(self)
 
 
-class EvalkitError(_InChinese, Exception):
+class EvalkitError(_InChinese, ValueError):
     """Base class of every error caused by input, configuration or design.
 
     The message is English; ``zh`` is the same message in Chinese, shown by the CLI with
@@ -69,6 +73,11 @@ class ConfigError(EvalkitError):
     """An invalid study file or option."""
 
 
+class ArgumentTypeError(ConfigError, TypeError):
+    """An argument of the wrong kind (a result object where another was expected, ...): both a
+    :class:`ConfigError` (exit code 2 in the CLI) and a :class:`TypeError`."""
+
+
 class DesignError(EvalkitError):
     """A design that cannot be estimated (no pre-period, no controls, ...)."""
 
@@ -89,6 +98,11 @@ class EvalkitWarning(_InChinese, UserWarning):
 
 class DataWarning(EvalkitWarning):
     """Suspicious but accepted data (a 万元 value in a 元 column, a gap in a firm's years)."""
+
+
+class EvalkitDeprecationWarning(EvalkitWarning, FutureWarning):
+    """A parameter name that still works but will go (``seed=``: use ``rng=``); a
+    :class:`FutureWarning`, so that analysts see it (the pandas convention)."""
 
 
 class EvalkitInternalWarning(EvalkitWarning):

@@ -1,9 +1,26 @@
-"""Shared conventions of evalkit's results objects.
+"""The results protocol: what every evalkit result object offers, and the pieces they share.
 
-Results are frozen dataclasses holding arrays (never the raw data). Each offers ``tidy()`` (a
-DataFrame with columns ``term, estimate, std_error, conf_low, conf_high, p_value`` plus
-``group``, ``time``, ``event`` where they apply), ``summary()``, ``to_dict()`` (JSON-safe) and a
-``provenance`` mapping. This module holds the pieces they share.
+A result is a frozen dataclass holding arrays (never the raw data) that subclasses
+:class:`Result`, which registers it in :data:`RESULT_CLASSES`. Every result offers
+
+- ``tidy()``: a DataFrame whose first columns are :data:`TIDY_COLUMNS`, always all six and in
+  this order: ``term`` (str, what the row estimates), ``estimate``, ``std_error``, ``conf_low``,
+  ``conf_high``, ``p_value`` (floats; NaN where the result has no such quantity, e.g. a checklist
+  or a budget-execution rate has no standard error). Columns particular to the result follow
+  (``group``, ``time``, ``event`` for event studies, ``outcome``, ``policy_id``, ...), one row
+  per estimate, in a stable order (the broom convention of R, as in pyfixest and linearmodels);
+- ``summary()``: a plain-text summary (str), what ``repr()`` shows;
+- ``to_dict()``: a JSON-safe dict (:func:`json_safe`);
+- hashing: results are ``@dataclass(frozen=True, eq=False, repr=False)``: arrays have no
+  value equality, so a result compares and hashes by identity (``eq=False``), and ``repr=False``
+  leaves ``__repr__`` to :class:`Result`;
+- display: ``repr()`` is the summary, bounded to :data:`REPR_MAX_LINES` lines (never raw
+  arrays), and ``_repr_html_()`` (Jupyter) the tidy table as escaped HTML
+  (:func:`evalkit.escape.html`).
+
+``tests/contract/test_results_protocol.py`` walks the package, finds every class with a ``tidy``
+or ``summary`` method or a name ending in ``Result``, requires it to subclass :class:`Result` and
+checks the protocol on a real small instance of each (as scikit-learn's ``check_estimator``).
 """
 
 from __future__ import annotations
@@ -11,12 +28,88 @@ from __future__ import annotations
 import dataclasses
 import math
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, ClassVar
 
 import numpy as np
 import pandas as pd
 
 TIDY_COLUMNS = ("term", "estimate", "std_error", "conf_low", "conf_high", "p_value")
+#: Lines of the summary ``repr()`` shows; rows of the tidy table ``_repr_html_()`` shows.
+REPR_MAX_LINES = 40
+HTML_MAX_ROWS = 60
+#: Every result class, in the order they were defined (filled by :class:`Result`).
+RESULT_CLASSES: list[type] = []
+
+
+class Result:
+    """Base class of evalkit's results: registers the class and displays it (module doc).
+
+    Subclasses are ``@dataclass(frozen=True, eq=False, repr=False)`` and define ``tidy()``,
+    ``summary()`` and ``to_dict()``.
+    """
+
+    _protocol: ClassVar[tuple[str, ...]] = ("tidy", "summary", "to_dict")
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        RESULT_CLASSES.append(cls)
+
+    def tidy(self) -> pd.DataFrame:  # pragma: no cover - every subclass defines it
+        raise NotImplementedError
+
+    def summary(self) -> str:  # pragma: no cover - every subclass defines it
+        raise NotImplementedError
+
+    def to_dict(self) -> dict[str, Any]:  # pragma: no cover - every subclass defines it
+        raise NotImplementedError
+
+    def __repr__(self) -> str:
+        lines = self.summary().splitlines() or [""]
+        head = f"<{type(self).__name__}>"
+        if len(lines) > REPR_MAX_LINES:
+            more = len(lines) - REPR_MAX_LINES
+            lines = [*lines[:REPR_MAX_LINES], f"... {more} more lines: .summary() shows all, "
+                                               ".tidy() the table"]
+        return "\n".join([head, *lines])
+
+    def _repr_html_(self) -> str:
+        """The tidy table as HTML for Jupyter; every cell and header escaped."""
+        from evalkit import escape
+
+        table = self.tidy()
+        first = self.summary().splitlines()[:1] or [type(self).__name__]
+        shown = table.head(HTML_MAX_ROWS)
+        head = "".join(f"<th>{escape.html(c)}</th>" for c in shown.columns)
+        body = "".join(
+            "<tr>" + "".join(f"<td>{escape.html(_cell_text(v))}</td>" for v in row) + "</tr>"
+            for row in shown.itertuples(index=False, name=None))
+        note = (f"<p>{len(table) - HTML_MAX_ROWS} more rows: .tidy() has them all</p>"
+                if len(table) > HTML_MAX_ROWS else "")
+        return (f"<div><p><b>{escape.html(type(self).__name__)}</b>: {escape.html(first[0])}</p>"
+                f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>{note}</div>")
+
+
+def _cell_text(value: Any) -> str:
+    if isinstance(value, (float, np.floating)):
+        return "" if math.isnan(value) else f"{value:.6g}"
+    if value is None or value is pd.NA:
+        return ""
+    return str(value)
+
+
+def canonical(frame: pd.DataFrame, **front: Any) -> pd.DataFrame:
+    """``frame`` with the :data:`TIDY_COLUMNS` first (missing ones added as NaN; ``term`` as
+    str), then the ``front`` columns (name=value, inserted), then its other columns."""
+    out = frame.copy()
+    for c in TIDY_COLUMNS:
+        if c not in out.columns:
+            out[c] = np.nan
+    for k, v in front.items():
+        out[k] = v
+    rest = [c for c in out.columns if c not in TIDY_COLUMNS and c not in front]
+    out = out[[*TIDY_COLUMNS, *front, *rest]].reset_index(drop=True)
+    out["term"] = out["term"].astype(str)
+    return out
 
 
 def normal_inference(estimate: np.ndarray, std_error: np.ndarray, alpha: float = 0.05,

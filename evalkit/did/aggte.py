@@ -27,6 +27,7 @@ from typing import Any
 import numpy as np
 
 import evalkit
+from evalkit.conventions import RngLike, as_rng, pick, seed_of
 from evalkit.did.bootstrap import (
     multiplier_draws,
     single_blas_thread,
@@ -126,14 +127,17 @@ def _check_missing(type: str, group: np.ndarray, time: np.ndarray, finite: np.nd
 def aggte(result: ATTgtResult, type: str = "group", min_e: float = -math.inf,
           max_e: float = math.inf, balance_e: int | None = None, na_rm: bool | None = None,
           bstrap: bool | None = None, biters: int | None = None, cband: bool | None = None,
-          alp: float | None = None, seed: int | None = None) -> AggteResult:
+          alp: float | None = None, seed: int | None = None, *, alpha: float | None = None,
+          rng: RngLike = None, n_draws: int | None = None) -> AggteResult:
     """Aggregate ATT(g, t) as R ``did::compute.aggte`` does (see the module docstring).
 
     ``min_e``/``max_e`` restrict event times (``dynamic``) and ``max_e`` the post-treatment
     cells of ``simple`` and ``group``; ``balance_e`` keeps only cohorts observed at least
-    ``balance_e`` periods after treatment (``dynamic``). ``bstrap``, ``biters``, ``cband``, ``alp`` default to att_gt's values.
+    ``balance_e`` periods after treatment (``dynamic``). ``bstrap``, ``n_draws`` (R's
+    ``biters``), ``cband``, ``alpha`` (R's ``alp``) default to att_gt's values.
     Bootstrap: the draws stored by att_gt are reused (same draws for cells and aggregates) when
-    ``biters`` and ``seed`` are unchanged; otherwise new draws from ``seed``. Shapes:
+    ``n_draws`` and ``rng`` are unchanged (``rng`` None or att_gt's int seed); otherwise new
+    draws from ``rng`` (``seed`` is its deprecated alias). Shapes:
     ``inf_func_egt`` (n_units, n_keys), ``inf_func_overall`` (n_units,).
 
     Missing cells (ATT(g,t) that att_gt could not estimate, NaN, e.g. no unit of the cohort
@@ -146,14 +150,19 @@ def aggte(result: ATTgtResult, type: str = "group", min_e: float = -math.inf,
     an overall effect), an error if it is a post-treatment cell.
     """
     check_choice("type", type, AGGTE_TYPES)
+    alp = pick("alpha", alpha, None, alp=alp)
+    biters = pick("n_draws", n_draws, None, biters=biters)
+    rng = as_rng(rng, seed)
+    seed = seed_of(rng)
     opts = result.options
     bstrap = opts.get("bstrap", False) if bstrap is None else bstrap
     biters = opts.get("biters", 999) if biters is None else int(biters)
     cband = opts.get("cband", False) if cband is None else cband
     alp = result.alp if alp is None else alp
     reuse = (result.boot_draws is not None and biters == opts.get("biters")
-             and (seed is None or seed == opts.get("seed")))
-    seed = opts.get("seed") if seed is None else seed
+             and (rng is None or seed == opts.get("seed")))
+    if rng is None:
+        rng = seed = opts.get("seed")
 
     group, time, att, inf = result.group, result.time, result.att, result.inf_func
     glist = np.unique(group)
@@ -241,7 +250,7 @@ def aggte(result: ATTgtResult, type: str = "group", min_e: float = -math.inf,
             bres = d[:, cell_index] @ Wc + d[:, inf.shape[1]:] @ Wa
             n_c = n if result.cluster is None else int(result.cluster.max()) + 1
         else:
-            bres, n_c = multiplier_draws(everything, np.random.default_rng(seed), biters,
+            bres, n_c = multiplier_draws(everything, np.random.default_rng(rng), biters,
                                          result.cluster, opts.get("bootstrap_weights", "mammen"))
         boot = summarise_draws(bres, n, n_c, alp)
         if bstrap:

@@ -29,6 +29,7 @@ import numpy as np
 import pandas as pd
 
 import evalkit
+from evalkit.conventions import RngLike, as_rng, pick, seed_of
 from evalkit.did.bootstrap import (
     BOOTSTRAP_WEIGHTS,
     multiplier_draws,
@@ -529,9 +530,10 @@ def att_gt(data: pd.DataFrame, yname: str, tname: str, idname: str, gname: str,
            covariates: Sequence[str] = (), control_group: str = "nevertreated",
            est_method: str = "dr", anticipation: int = 0, base_period: str = "varying",
            weights: str | None = None, clustervars: Sequence[str] = (), bstrap: bool = False,
-           biters: int = 999, cband: bool = False, alp: float = 0.05, seed: int | None = None,
-           allow_unbalanced_panel: bool = False,
-           bootstrap_weights: str = "mammen") -> ATTgtResult:
+           biters: int | None = None, cband: bool = False, alp: float | None = None,
+           seed: int | None = None, allow_unbalanced_panel: bool = False,
+           bootstrap_weights: str = "mammen", *, alpha: float | None = None,
+           rng: RngLike = None, n_draws: int | None = None) -> ATTgtResult:
     """Group-time average treatment effects ATT(g, t) (Callaway & Sant'Anna 2021; R ``did``).
 
     Parameters follow R ``did::att_gt`` (panel data): ``yname`` outcome, ``tname`` integer
@@ -550,9 +552,11 @@ def att_gt(data: pd.DataFrame, yname: str, tname: str, idname: str, gname: str,
     ``sqrt(sum_c (sum_{i in c} IF_i)^2) / n`` (R's ``sqrt(mean(IF^2)/n)`` with unit clusters;
     R did instead requires the bootstrap for coarser clusters, whose target is this same
     quantity). ``bstrap=True`` replaces them with multiplier-bootstrap standard errors
-    (``biters`` draws, Mammen weights, or ``bootstrap_weights="rademacher"``); ``cband=True``
-    reports uniform sup-t bands (drawing the bootstrap if needed). ``seed`` seeds the one
-    ``numpy.random.Generator``.
+    (``n_draws`` draws, R's ``biters``; Mammen weights, or ``bootstrap_weights="rademacher"``);
+    ``cband=True`` reports uniform sup-t bands (drawing the bootstrap if needed). ``rng`` (a
+    Generator, an int seed or None; ``seed`` is its deprecated alias) drives the one
+    ``numpy.random.Generator``. ``alpha`` is R's ``alp`` (both accepted,
+    :mod:`evalkit.conventions`).
 
     Unbalanced panels: by default, as R ``did``, units not observed in every period are dropped
     (a :class:`DataWarning` gives the counts). With ``allow_unbalanced_panel=True`` every unit is
@@ -581,6 +585,10 @@ def att_gt(data: pd.DataFrame, yname: str, tname: str, idname: str, gname: str,
     Returns :class:`~evalkit.did.results.ATTgtResult`: cells ordered by g then t;
     ``inf_func`` (n_units, n_cells) with rows in the order of ``unit_ids``.
     """
+    alp = pick("alpha", alpha, 0.05, alp=alp)
+    biters = int(pick("n_draws", n_draws, 999, biters=biters))
+    rng = as_rng(rng, seed)
+    seed = seed_of(rng)
     check_choice("control_group", control_group, CONTROL_GROUPS)
     check_choice("est_method", est_method, EST_METHODS)
     check_choice("base_period", base_period, BASE_PERIODS)
@@ -732,7 +740,7 @@ def att_gt(data: pd.DataFrame, yname: str, tname: str, idname: str, gname: str,
         if bstrap or cband:
             # Draw once for the cells and the cohort-share columns aggte needs (see aggte).
             aux = panel.w[:, None] * (G[:, None] == glist[None, :])
-            draws, n_c = multiplier_draws((inf, aux), np.random.default_rng(seed),
+            draws, n_c = multiplier_draws((inf, aux), np.random.default_rng(rng),
                                           biters, panel.cluster, bootstrap_weights)
             boot = summarise_draws(draws[:, :m], n, n_c, alp)
             if bstrap:

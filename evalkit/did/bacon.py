@@ -42,15 +42,15 @@ import pandas as pd
 
 from evalkit.did.twfe import _codes, _provenance, demean_two_way, prepare_panel
 from evalkit.errors import DataError, DataWarning, DesignError
-from evalkit.results import json_safe, tidy_frame
+from evalkit.results import Result, json_safe, tidy_frame
 
 __all__ = ["COMPARISON_TYPES", "BaconResult", "bacon"]
 
 COMPARISON_TYPES = ("treated_vs_never", "earlier_vs_later", "later_vs_earlier")
 
 
-@dataclass(frozen=True)
-class BaconResult:
+@dataclass(frozen=True, eq=False, repr=False)
+class BaconResult(Result):
     """Every 2x2 comparison of the decomposition, arrays of shape (m,).
 
     ``treated`` and ``control`` are the timing groups (first treated period; ``control`` is 0

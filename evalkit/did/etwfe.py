@@ -73,6 +73,7 @@ import pandas as pd
 from scipy.linalg import solve_triangular
 
 import evalkit
+from evalkit.conventions import pick
 from evalkit.did.att_gt import CONTROL_GROUPS, _Panel
 from evalkit.did.bootstrap import single_blas_thread
 from evalkit.did.drdid import _solve_sym
@@ -87,7 +88,7 @@ _SE_FLOOR = np.sqrt(np.finfo(float).eps) * 10
 _SEPARATION_ROUNDS = 6
 
 
-@dataclass(frozen=True, eq=False)
+@dataclass(frozen=True, eq=False, repr=False)
 class ETWFEResult(ATTgtResult):
     """:class:`~evalkit.did.results.ATTgtResult` of a Poisson ETWFE fit, with the model's extras.
 
@@ -413,9 +414,9 @@ def _cells(cohorts, ref, tlist, control_group):
 
 def etwfe(data: pd.DataFrame, yname: str, tname: str, idname: str, gname: str, *,
           family: str = "poisson", covariates: Sequence[str] = (),
-          control_group: str = "notyettreated", cluster: str | None = None, alp: float = 0.05,
-          allow_unbalanced_panel: bool = True, tol: float = 1e-13,
-          max_iter: int = 100) -> ETWFEResult:
+          control_group: str = "notyettreated", cluster: str | None = None,
+          alp: float | None = None, allow_unbalanced_panel: bool = True, tol: float = 1e-13,
+          max_iter: int = 100, alpha: float | None = None) -> ETWFEResult:
     """Poisson QMLE extended TWFE and its level-scale ATT(g, t) (Wooldridge 2023; R ``etwfe``).
 
     Arguments as :func:`~evalkit.did.att_gt.att_gt`: ``yname`` a non-negative outcome,
@@ -441,6 +442,7 @@ def etwfe(data: pd.DataFrame, yname: str, tname: str, idname: str, gname: str, *
     """
     check_choice("family", family, FAMILIES)
     check_choice("control_group", control_group, CONTROL_GROUPS)
+    alp = pick("alpha", alpha, 0.05, alp=alp)
     if not 0 < alp < 1:
         raise DesignError(f"alp must lie in (0, 1); received {alp!r}",
                           zh=f"alp 须位于 (0, 1) 内；收到的是 {alp!r}")

@@ -42,6 +42,7 @@ from statistics import NormalDist
 import numpy as np
 import pandas as pd
 
+from evalkit.conventions import RngLike, as_rng, pick, seed_of
 from evalkit.did.att_gt import att_gt
 from evalkit.did.bootstrap import multiplier_draws, summarise_draws
 from evalkit.did.results import ATTgtResult, se_from_inf_func
@@ -63,9 +64,11 @@ def positive_share(values: pd.Series) -> float:
 def att_gt_proportional(data: pd.DataFrame, yname: str, tname: str, idname: str, gname: str,
                         covariates: Sequence[str] = (), *, strata: str | None = None,
                         pool: str = "post",
-                        bstrap: bool = False, biters: int = 999, cband: bool = False,
-                        alp: float = 0.05, seed: int | None = None,
-                        bootstrap_weights: str = "mammen", **kwargs) -> ATTgtResult:
+                        bstrap: bool = False, biters: int | None = None, cband: bool = False,
+                        alp: float | None = None, seed: int | None = None,
+                        bootstrap_weights: str = "mammen", alpha: float | None = None,
+                        rng: RngLike = None, n_draws: int | None = None,
+                        **kwargs) -> ATTgtResult:
     """ATT(g, t) in the outcome's level under proportional parallel trends (module doc).
 
     Arguments as :func:`evalkit.did.att_gt` (``kwargs`` pass ``control_group``,
@@ -80,6 +83,9 @@ def att_gt_proportional(data: pd.DataFrame, yname: str, tname: str, idname: str,
     ``provenance["log_scale"]`` keeps the log-point cells (after pooling) and their standard
     errors (before pooling).
     """
+    alp = pick("alpha", alpha, 0.05, alp=alp)
+    biters = int(pick("n_draws", n_draws, 999, biters=biters))
+    rng = as_rng(rng, seed)
     check_choice("pool", pool, POOLS)
     if kwargs.get("weights"):
         raise DesignError("sampling weights are not supported on the proportional scale",
@@ -94,7 +100,7 @@ def att_gt_proportional(data: pd.DataFrame, yname: str, tname: str, idname: str,
                "（请对其使用 design.scale: level）")
     frame = data.copy()
     frame[_LOG] = np.log(y.where(y > 0))
-    common = dict(bstrap=False, cband=False, alp=alp, seed=seed, **kwargs)
+    common = dict(bstrap=False, cband=False, alpha=alp, rng=seed_of(rng), **kwargs)
     if strata is None:
         parts = [(None, att_gt(frame, _LOG, tname, idname, gname, covariates, **common))]
     else:
@@ -106,7 +112,7 @@ def att_gt_proportional(data: pd.DataFrame, yname: str, tname: str, idname: str,
             parts.append((s, att_gt(sub, _LOG, tname, idname, gname, covariates, **common)))
     parts = [(s, _pooled(p, pool)) for s, p in parts]
     return _to_levels(frame, yname, tname, idname, gname, parts, strata, bstrap, biters, cband,
-                      alp, seed, bootstrap_weights, pool)
+                      alp, rng, bootstrap_weights, pool)
 
 
 def _pooled(p: ATTgtResult, pool: str) -> ATTgtResult:
@@ -129,7 +135,7 @@ def _pooled(p: ATTgtResult, pool: str) -> ATTgtResult:
 
 
 def _to_levels(frame, yname, tname, idname, gname, parts, strata, bstrap, biters, cband, alp,
-               seed, bootstrap_weights, pool) -> ATTgtResult:
+               rng, bootstrap_weights, pool) -> ATTgtResult:
     """Map each part's log-scale cells to levels and sum the strata of each (g, t) cell."""
     base = parts[0][1]
     ids_all = pd.Index(pd.unique(np.concatenate([p.unit_ids for _, p in parts])))
@@ -187,7 +193,7 @@ def _to_levels(frame, yname, tname, idname, gname, parts, strata, bstrap, biters
     se[~valid] = np.nan
     crit = NormalDist().inv_cdf(1 - alp / 2)
     if bstrap or cband:
-        draws, n_c = multiplier_draws(inf, np.random.default_rng(seed), biters, cluster,
+        draws, n_c = multiplier_draws(inf, np.random.default_rng(rng), biters, cluster,
                                       bootstrap_weights)
         boot = summarise_draws(draws, n, n_c, alp)
         if bstrap:

@@ -20,7 +20,7 @@ from typing import Any, ClassVar
 import numpy as np
 import pandas as pd
 
-from evalkit.results import json_safe, tidy_frame
+from evalkit.results import Result, json_safe, tidy_frame
 
 __all__ = ["ATTgtResult", "AggteResult", "se_from_inf_func"]
 
@@ -52,8 +52,8 @@ def _fmt(x: float) -> str:
     return "NA" if x is None or not np.isfinite(x) else f"{x: .4f}"
 
 
-@dataclass(frozen=True, eq=False)
-class ATTgtResult:
+@dataclass(frozen=True, eq=False, repr=False)
+class ATTgtResult(Result):
     """Group-time average treatment effects ATT(g, t) (Callaway & Sant'Anna 2021).
 
     Arrays (m = number of (g, t) cells, n = number of units):
@@ -131,8 +131,8 @@ class ATTgtResult:
         return json_safe(out)
 
 
-@dataclass(frozen=True, eq=False)
-class AggteResult:
+@dataclass(frozen=True, eq=False, repr=False)
+class AggteResult(Result):
     """An aggregation of ATT(g, t) as R ``did::aggte`` computes it.
 
     ``type`` is ``simple`` / ``group`` / ``dynamic`` / ``calendar``. ``overall_att``,

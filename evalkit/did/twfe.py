@@ -39,7 +39,7 @@ import numpy as np
 import pandas as pd
 
 from evalkit.errors import ConfigError, DataError, DesignError, check_choice
-from evalkit.results import json_safe, tidy_frame
+from evalkit.results import Result, json_safe, tidy_frame
 
 __all__ = [
     "FAST_THRESHOLD",
@@ -61,8 +61,8 @@ _METHODS = ("auto", "panelols", "fast")
 # --------------------------------------------------------------------------------------------
 # Results object shared by the regression-type estimators of evalkit.did
 # --------------------------------------------------------------------------------------------
-@dataclass(frozen=True)
-class EstimatesResult:
+@dataclass(frozen=True, eq=False, repr=False)
+class EstimatesResult(Result):
     """A vector of estimates with its covariance matrix.
 
     ``terms`` (k,), ``estimate`` (k,), ``vcov`` (k, k); ``event`` (k,) holds the relative time

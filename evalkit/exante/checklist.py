@@ -21,7 +21,7 @@ import numpy as np
 import pandas as pd
 
 from evalkit.errors import ConfigError
-from evalkit.results import json_safe
+from evalkit.results import Result, canonical, json_safe
 
 __all__ = ["DIMENSIONS", "Check", "ChecklistResult", "score_checklist"]
 
@@ -51,8 +51,8 @@ class Check:
     value: Any = None
 
 
-@dataclass(frozen=True)
-class ChecklistResult:
+@dataclass(frozen=True, eq=False, repr=False)
+class ChecklistResult(Result):
     checks: tuple[Check, ...]
     evaluator: Mapping[str, Any]
     scores: pd.DataFrame
@@ -61,6 +61,13 @@ class ChecklistResult:
     reasons_zh: tuple[str, ...]
     reasons_en: tuple[str, ...]
     provenance: dict[str, Any] = field(default_factory=dict)
+
+    def tidy(self) -> pd.DataFrame:
+        """One row per dimension (estimate: its points) and ``total``; no sampling error."""
+        dims = self.scores.assign(term=self.scores["dimension"], estimate=self.scores["points"])
+        total = pd.DataFrame({"term": ["total"], "estimate": [self.total],
+                              "weight": [float(self.scores["weight"].sum())]})
+        return canonical(pd.concat([dims, total], ignore_index=True))
 
     def summary(self) -> str:
         lines = [f"Ex-ante checklist: {self.total:.1f} / 100 -> {self.conclusion}"]

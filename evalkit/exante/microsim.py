@@ -32,7 +32,7 @@ import pandas as pd
 
 from evalkit.errors import ConfigError, DataError
 from evalkit.reference import sections_of
-from evalkit.results import json_safe
+from evalkit.results import Result, json_safe
 from evalkit.rules import parse_rule
 
 __all__ = ["MicrosimResult", "ScenarioCost", "eligibility_records", "microsimulate"]
@@ -104,8 +104,8 @@ class ScenarioCost:
     prob_within_budget: float
 
 
-@dataclass(frozen=True)
-class MicrosimResult:
+@dataclass(frozen=True, eq=False, repr=False)
+class MicrosimResult(Result):
     """Eligibility microsimulation: who qualifies, take-up and cost (see the module doc).
 
     ``by_group`` maps cluster / area / size_class to a frame with columns ``group, firms,

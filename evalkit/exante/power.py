@@ -47,7 +47,7 @@ from scipy import stats
 from evalkit.did import aggte, att_gt
 from evalkit.did.twfe import demean_two_way
 from evalkit.errors import ConfigError, DataError, DataWarning, DesignError, check_choice
-from evalkit.results import json_safe
+from evalkit.results import Result, canonical, json_safe
 
 __all__ = ["MdeResult", "NoiseModel", "Rollout", "analytic_se", "estimate_noise", "estimate_once",
            "simulate_mde", "simulate_panel"]
@@ -197,8 +197,8 @@ def analytic_se(rollout: Rollout, noise: NoiseModel) -> float:
     return float(np.sqrt(var))
 
 
-@dataclass(frozen=True)
-class MdeResult:
+@dataclass(frozen=True, eq=False, repr=False)
+class MdeResult(Result):
     """Simulated and analytic MDE of one rollout. ``estimates`` / ``std_errors`` (n_draws,) are
     the null draws; ``power_curve`` columns ``effect, power``."""
 
@@ -229,6 +229,15 @@ class MdeResult:
     def power_at(self, effect: float) -> float:
         z = stats.norm.ppf(1 - self.alpha / 2)
         return float(np.mean(np.abs(self.estimates + effect) > z * self.std_errors))
+
+    def tidy(self) -> pd.DataFrame:
+        """Rows ``mde`` (simulated; std_error the null draws' spread) and ``mde_analytic``."""
+        return canonical(pd.DataFrame({
+            "term": ["mde", "mde_analytic"],
+            "estimate": [self.mde, np.nan if self.mde_analytic is None else self.mde_analytic],
+            "std_error": [self.se_empirical,
+                          np.nan if self.se_analytic is None else self.se_analytic]}),
+            label=self.label, outcome=self.noise.outcome, power=self.power, alpha=self.alpha)
 
     def summary(self) -> str:
         ana = "" if self.mde_analytic is None else f", analytic {self.mde_analytic:,.4g}"

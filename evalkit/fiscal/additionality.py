@@ -19,13 +19,13 @@ import pandas as pd
 
 from evalkit.errors import ConfigError
 from evalkit.fiscal.linear import LinearEstimate
-from evalkit.results import json_safe, tidy_frame
+from evalkit.results import Result, json_safe, tidy_frame
 
 __all__ = ["AdditionalityTable", "additionality_table"]
 
 
-@dataclass(frozen=True)
-class AdditionalityTable:
+@dataclass(frozen=True, eq=False, repr=False)
+class AdditionalityTable(Result):
     """Steps from the causal (deadweight-netted) estimate to the net additional impact."""
 
     steps: tuple[LinearEstimate, ...]

@@ -32,7 +32,7 @@ import numpy as np
 import pandas as pd
 
 from evalkit.errors import DataError, DesignError
-from evalkit.results import normal_inference, tidy_frame
+from evalkit.results import Result, json_safe, normal_inference, tidy_frame
 
 __all__ = [
     "LinearEstimate",
@@ -66,8 +66,8 @@ def _clean_psi(psi: Any, name: str) -> pd.Series:
     return pd.Series(vals, index=idx, name=name, copy=True)
 
 
-@dataclass(frozen=True, eq=False)
-class LinearEstimate:
+@dataclass(frozen=True, eq=False, repr=False)
+class LinearEstimate(Result):
     """A point estimate with its influence function (per-firm contributions).
 
     Attributes
@@ -138,6 +138,16 @@ class LinearEstimate:
 
     def tidy(self, alpha: float = 0.05) -> pd.DataFrame:
         return tidy_frame([self.name], [self.estimate], [self.se], alpha)
+
+    def summary(self) -> str:
+        lo, hi = self.conf_int()
+        return (f"{self.name or 'estimate'}: {self.estimate:,.6g} (SE {self.se:,.6g}, 95% "
+                f"[{lo:,.6g}, {hi:,.6g}]), influence function over {self.n_firms:,} firms")
+
+    def to_dict(self) -> dict[str, Any]:
+        """Name, estimate, standard error, group and time (not the influence function)."""
+        return json_safe({"name": self.name, "estimate": self.estimate, "std_error": self.se,
+                          "group": self.group, "time": self.time, "n_firms": self.n_firms})
 
     def renamed(self, name: str) -> LinearEstimate:
         return replace(self, name=name)

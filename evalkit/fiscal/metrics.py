@@ -32,12 +32,13 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from evalkit.conventions import pick
 from evalkit.errors import ConfigError, DesignError
 from evalkit.fiscal.cost import PolicyCost
 from evalkit.fiscal.linear import LinearEstimate, ratio
 from evalkit.fiscal.mvpf import MvpfResult, mvpf
 from evalkit.fiscal.tax import TaxSharing
-from evalkit.results import TIDY_COLUMNS, json_safe, tidy_frame
+from evalkit.results import TIDY_COLUMNS, Result, canonical, json_safe, tidy_frame
 
 __all__ = ["OUTCOMES", "VIEWS", "FiscalResult", "fiscal_metrics"]
 
@@ -45,8 +46,8 @@ OUTCOMES = ("tax_paid", "revenue", "rd_expense", "employees", "invention_patents
 VIEWS = ("district", "city", "total")
 
 
-@dataclass(frozen=True, eq=False)
-class FiscalResult:
+@dataclass(frozen=True, eq=False, repr=False)
+class FiscalResult(Result):
     """Fiscal metrics of one policy. ``metrics`` are LinearEstimates named as in the module doc."""
 
     policy_id: str
@@ -73,9 +74,7 @@ class FiscalResult:
             "std_error": np.nan, "conf_low": [r.conf_low for r in self.mvpf],
             "conf_high": [r.conf_high for r in self.mvpf], "p_value": np.nan})
         out = pd.concat([t, rows], ignore_index=True) if len(rows) else t
-        out = out[list(TIDY_COLUMNS)]
-        out.insert(0, "policy_id", self.policy_id)
-        return out
+        return canonical(out[list(TIDY_COLUMNS)], policy_id=self.policy_id)
 
     def summary(self) -> str:
         lines = [f"policy {self.policy_id}: subsidy {self.cost.subsidy:,.0f} yuan "
@@ -98,11 +97,12 @@ class FiscalResult:
 def fiscal_metrics(policy_id: str, effects: Mapping[str, LinearEstimate], cost: PolicyCost,
                    rng: np.random.Generator, tax: TaxSharing | None = None,
                    wtp: LinearEstimate | float | None = None, alpha: float = 0.05,
-                   n_sim: int = 10_000) -> FiscalResult:
+                   n_sim: int | None = None, *, n_draws: int | None = None) -> FiscalResult:
     """Fiscal metrics of ``policy_id`` (see the module doc). ``effects`` maps outcome names in
     :data:`OUTCOMES` to total additional effects; missing outcomes give no metric.
     ``wtp`` defaults to the discounted subsidy (cash valued one for one by recipient firms);
-    ``rng`` drives the MVPF simulation."""
+    ``rng`` drives the MVPF simulation of ``n_draws`` (alias ``n_sim``, default 10,000) draws."""
+    n_sim = int(pick("n_draws", n_draws, 10_000, n_sim=n_sim))
     unknown = sorted(set(effects) - set(OUTCOMES))
     if unknown:
         raise ConfigError(f"effects must be keyed by {list(OUTCOMES)}; received {unknown}",

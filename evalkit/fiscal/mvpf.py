@@ -27,9 +27,11 @@ import math
 from dataclasses import dataclass
 
 import numpy as np
+import pandas as pd
 
 from evalkit.errors import ConfigError
 from evalkit.fiscal.linear import LinearEstimate, joint_cov
+from evalkit.results import Result, canonical, json_safe
 
 __all__ = ["MvpfResult", "mvpf", "mvpf_value"]
 
@@ -48,8 +50,8 @@ def mvpf_value(wtp: np.ndarray | float, net_cost: np.ndarray | float) -> np.ndar
     return out
 
 
-@dataclass(frozen=True)
-class MvpfResult:
+@dataclass(frozen=True, repr=False)
+class MvpfResult(Result):
     """MVPF point value and simulated interval for one view ('district', 'city', 'total')."""
 
     view: str
@@ -63,6 +65,22 @@ class MvpfResult:
     dropped_share: float
     n_sim: int
     alpha: float
+
+    def tidy(self) -> pd.DataFrame:
+        """One row ``mvpf_<view>``: the MVPF and its simulated interval (no standard error)."""
+        return canonical(pd.DataFrame({"term": [f"mvpf_{self.view}"],
+                                       "estimate": [float(self.estimate)],
+                                       "conf_low": [float(self.conf_low)],
+                                       "conf_high": [float(self.conf_high)]}),
+                         status=self.status, status_ci=self.status_ci)
+
+    def summary(self) -> str:
+        return (f"MVPF ({self.view}): {self.estimate:.4g} [{self.conf_low:.4g}, "
+                f"{self.conf_high:.4g}], {self.status}; WTP {self.wtp:,.0f} / net cost "
+                f"{self.net_cost:,.0f} yuan")
+
+    def to_dict(self) -> dict:
+        return json_safe(self)
 
 
 def mvpf(wtp: LinearEstimate | float, cost: float, fiscal_externality: LinearEstimate,

@@ -52,6 +52,7 @@ from evalkit.io.convert import Converted, convert_column
 from evalkit.io.readers import SUFFIXES, RawTable, read_table_file
 from evalkit.io.reasons import Bilingual, message
 from evalkit.io.schemas import TABLE_ORDER, TABLES, Column, Table
+from evalkit.results import Result, canonical
 
 Progress = Callable[[str, int, int], None]
 
@@ -101,8 +102,8 @@ class TableReport:
         return int(self.quarantined["row"].nunique())
 
 
-@dataclass(frozen=True)
-class ValidationReport:
+@dataclass(frozen=True, eq=False, repr=False)
+class ValidationReport(Result):
     """The outcome of validating a folder: one :class:`TableReport` per table, in load order."""
 
     directory: str
@@ -147,6 +148,10 @@ class ValidationReport:
         frame.columns = [escape.cell(str(c)) for c in frame.columns]
         safefs.atomic_write_bytes(path, frame.to_csv(index=False).encode("utf-8-sig"))
         return path
+
+    def tidy(self) -> pd.DataFrame:
+        """:meth:`counts` with ``term`` the table name (no estimates: NaN statistics)."""
+        return canonical(self.counts().rename(columns={"table": "term"}))
 
     def summary(self) -> str:
         lines = [f"{k}: read {v.n_read:,} = accepted {v.n_accepted:,} + quarantined "

@@ -50,6 +50,7 @@ from evalkit.io.arrowtext import arrow_strings, float_text
 from evalkit.io.integrity import changed_tables, edited_error, table_checksums
 from evalkit.io.schemas import TABLE_ORDER, TABLES, Table
 from evalkit.io.validate import PROBLEM_COLUMNS, Progress, ValidationReport, validate_dir
+from evalkit.results import Result
 
 SQL_TYPES = {
     "str": "VARCHAR", "uscc": "VARCHAR", "category": "VARCHAR", "tags": "VARCHAR",
@@ -83,8 +84,8 @@ class DatasetVersion:
         }
 
 
-@dataclass(frozen=True)
-class IngestResult:
+@dataclass(frozen=True, eq=False, repr=False)
+class IngestResult(Result):
     """``report``: the validation; ``version``: the stored version (new or already present);
     ``is_new``: whether this ingest added it."""
 
@@ -92,6 +93,14 @@ class IngestResult:
     version: DatasetVersion
     is_new: bool
     store: str
+
+    def tidy(self) -> pd.DataFrame:
+        """The validation's per-table counts (:meth:`ValidationReport.tidy`)."""
+        return self.report.tidy()
+
+    def to_dict(self) -> dict:
+        return {"report": self.report.to_dict(), "version": self.version.to_dict(),
+                "is_new": self.is_new, "store": self.store}
 
     def summary(self) -> str:
         state = "new version" if self.is_new else "identical to the stored version"

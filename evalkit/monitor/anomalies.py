@@ -32,7 +32,7 @@ import numpy as np
 import pandas as pd
 
 from evalkit.errors import DataError
-from evalkit.results import json_safe
+from evalkit.results import Result, canonical, json_safe
 
 __all__ = ["CHECKS", "AnomalyResult", "concentration", "ledger_anomalies"]
 
@@ -49,8 +49,8 @@ TOP10_HIGH = 0.5
 HHI_HIGH = 0.25
 
 
-@dataclass(frozen=True)
-class AnomalyResult:
+@dataclass(frozen=True, eq=False, repr=False)
+class AnomalyResult(Result):
     """``findings``: one row per finding: ``check, finding, policy_ids, year, n_records,
     amount, record_ids`` (record_ids a sorted list). ``concentration``: one row per policy."""
 
@@ -66,6 +66,12 @@ class AnomalyResult:
     def counts(self) -> dict[str, dict[str, int]]:
         return {c: {"findings": int((self.findings["check"] == c).sum()),
                     "records": len(self.flagged(c))} for c in CHECKS}
+
+    def tidy(self) -> pd.DataFrame:
+        """One row per finding: term the check, estimate the amount involved (no sampling
+        error), then the findings' columns."""
+        f = self.findings
+        return canonical(f.assign(term=f["check"], estimate=f["amount"].astype(float)))
 
     def summary(self) -> str:
         lines = ["Ledger anomalies (record ids only):"]

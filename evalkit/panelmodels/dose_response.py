@@ -38,7 +38,7 @@ import pandas as pd
 import evalkit
 from evalkit.did.twfe import prepare_panel
 from evalkit.errors import ConfigError, DataError, DataWarning, check_choice
-from evalkit.results import json_safe
+from evalkit.results import Result, json_safe
 
 __all__ = [
     "COV_TYPES",
@@ -56,8 +56,8 @@ _NAMES = {"fe": "PanelOLS (firm and year effects)", "re": "RandomEffects (+ year
           "fd": "FirstDifferenceOLS (+ year dummies)", "pooled": "PooledOLS (+ year dummies)"}
 
 
-@dataclass(frozen=True)
-class DoseResponseResult:
+@dataclass(frozen=True, eq=False, repr=False)
+class DoseResponseResult(Result):
     """A dose-response panel regression (see the module docstring).
 
     ``terms`` (k,) regressor names (dose terms first, then covariates, then year dummies and
@@ -256,13 +256,10 @@ def fit_linearmodels(y: pd.Series, exog: pd.DataFrame, model: str, fit_kw: dict[
 def plot_dose_response(results: Sequence[DoseResponseResult] | DoseResponseResult, ax=None):
     """Dose coefficients with confidence intervals, one marker per model / covariance, to
     compare specifications at a glance. Returns the matplotlib Axes."""
-    import matplotlib
-
     if ax is None:
-        matplotlib.use("Agg", force=False)
-        import matplotlib.pyplot as plt
+        from evalkit.plotting import new_axes
 
-        _, ax = plt.subplots(figsize=(7, 4))
+        ax = new_axes((7, 4))
     items = [results] if isinstance(results, DoseResponseResult) else list(results)
     labels, y = [], 0
     for r in items:

@@ -36,13 +36,13 @@ from evalkit.panelmodels.dose_response import (
     dose_response,
     fit_linearmodels,
 )
-from evalkit.results import json_safe
+from evalkit.results import Result, json_safe
 
 __all__ = ["HausmanResult", "classic_hausman", "hausman_test"]
 
 
-@dataclass(frozen=True)
-class HausmanResult:
+@dataclass(frozen=True, eq=False, repr=False)
+class HausmanResult(Result):
     """FE vs RE comparison. ``terms`` (k,) compared; ``fe``, ``re`` (k,) coefficients; the
     classic statistic ``stat``, ``df``, ``p_value`` and ``classic_valid`` (False when
     ``V_FE - V_RE`` is not positive semi-definite); the robust Mundlak statistic

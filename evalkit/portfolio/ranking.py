@@ -40,7 +40,7 @@ from scipy import stats
 from evalkit.errors import ConfigError, check_choice
 from evalkit.fiscal.linear import LinearEstimate, joint_cov
 from evalkit.fiscal.multiplier import BootstrapDraws
-from evalkit.results import TIDY_COLUMNS, json_safe
+from evalkit.results import TIDY_COLUMNS, Result, json_safe
 
 __all__ = ["RANK_METHODS", "RankingResult", "rank_confidence_sets"]
 
@@ -49,8 +49,8 @@ RANK_METHODS = ("gaussian", "bootstrap")
 _BLOCK = 2000
 
 
-@dataclass(frozen=True, eq=False)
-class RankingResult:
+@dataclass(frozen=True, eq=False, repr=False)
+class RankingResult(Result):
     """Ranks with marginal and simultaneous confidence sets. Arrays are (p,), in input order."""
 
     names: tuple[str, ...]

@@ -28,15 +28,15 @@ import numpy as np
 import pandas as pd
 
 from evalkit.errors import ConfigError, DataError, check_choice
-from evalkit.results import json_safe
+from evalkit.results import Result, json_safe
 
 __all__ = ["ReallocationResult", "reallocate"]
 
 _FEAS_TOL = 1e-6
 
 
-@dataclass(frozen=True)
-class ReallocationResult:
+@dataclass(frozen=True, eq=False, repr=False)
+class ReallocationResult(Result):
     table: pd.DataFrame
     total: float
     max_change: float

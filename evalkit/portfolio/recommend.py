@@ -33,7 +33,7 @@ import pandas as pd
 from evalkit.errors import ConfigError
 from evalkit.portfolio.ranking import RankingResult
 from evalkit.portfolio.scorecard import ScorecardResult, ScorecardSpec
-from evalkit.results import json_safe
+from evalkit.results import Result, json_safe
 
 __all__ = ["ACTIONS", "Recommendations", "align_with_reallocation", "recommend"]
 
@@ -44,8 +44,8 @@ _DEFAULT_RULES = {"excellent_expand_share": 0.20, "fair_max_cut": 0.30, "poor_cu
                   "suspend_below": 40.0}
 
 
-@dataclass(frozen=True)
-class Recommendations:
+@dataclass(frozen=True, eq=False, repr=False)
+class Recommendations(Result):
     """One row per policy (``table``) with action, proposed budget change share and rationale."""
 
     table: pd.DataFrame

@@ -33,7 +33,7 @@ import pandas as pd
 
 from evalkit.errors import ConfigError, check_choice
 from evalkit.fiscal.linear import LinearEstimate
-from evalkit.results import json_safe
+from evalkit.results import Result, json_safe
 from evalkit.yamlsafe import load_yaml
 
 __all__ = [
@@ -190,8 +190,8 @@ def scorecard_spec_from_dict(raw: Mapping, source: str = "") -> ScorecardSpec:
                          raw.get("levels", {}), str(raw.get("name_en", "")), source)
 
 
-@dataclass(frozen=True)
-class ScorecardResult:
+@dataclass(frozen=True, eq=False, repr=False)
+class ScorecardResult(Result):
     """One policy's scorecard: ``rows`` (one per indicator) and the total and grade."""
 
     policy_id: str

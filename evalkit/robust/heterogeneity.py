@@ -34,12 +34,13 @@ import pandas as pd
 from scipy import stats
 
 import evalkit
+from evalkit.conventions import RngLike, as_rng, pick, seed_of
 from evalkit.did.aggte import AGGTE_TYPES, aggte
 from evalkit.did.att_gt import att_gt
 from evalkit.did.bootstrap import BOOTSTRAP_WEIGHTS, multiplier_draws
 from evalkit.did.results import AggteResult
 from evalkit.errors import ConfigError, DataError, DesignError, check_choice
-from evalkit.results import json_safe
+from evalkit.results import Result, json_safe
 
 __all__ = ["HeterogeneityResult", "heterogeneity", "holm", "plot_subgroups", "romano_wolf"]
 
@@ -72,8 +73,8 @@ def romano_wolf(t_stat: np.ndarray, t_boot: np.ndarray) -> np.ndarray:
     return out
 
 
-@dataclass(frozen=True)
-class HeterogeneityResult:
+@dataclass(frozen=True, eq=False, repr=False)
+class HeterogeneityResult(Result):
     """Subgroup effects. Arrays (S,): ``subgroup`` labels, ``estimate``, ``std_error``,
     ``n_units``, ``p_value`` (normal, unadjusted), ``p_boot`` (bootstrap, unadjusted),
     ``p_holm``, ``p_romano_wolf``; ``vcov`` (S, S); the equality test ``wald_stat``,
@@ -152,10 +153,11 @@ def _firm_attribute(data: pd.DataFrame, idname: str, by: str) -> pd.Series:
 def heterogeneity(data: pd.DataFrame, yname: str, tname: str, idname: str, gname: str,
                   by: str, covariates: Sequence[str] = (), control_group: str = "nevertreated",
                   est_method: str = "dr", aggregation: str = "simple",
-                  clustervars: Sequence[str] = (), alpha: float = 0.05, biters: int = 9999,
-                  bootstrap_weights: str = "mammen", seed: int | None = 0,
-                  estimator: Callable[[pd.DataFrame], AggteResult] | None = None
-                  ) -> HeterogeneityResult:
+                  clustervars: Sequence[str] = (), alpha: float = 0.05,
+                  biters: int | None = None, bootstrap_weights: str = "mammen",
+                  seed: int | None = None,
+                  estimator: Callable[[pd.DataFrame], AggteResult] | None = None, *,
+                  rng: RngLike = None, n_draws: int | None = None) -> HeterogeneityResult:
     """Effects by the firm attribute ``by`` with Holm and Romano-Wolf adjusted p-values and a
     test of equal effects (module docstring).
 
@@ -164,8 +166,12 @@ def heterogeneity(data: pd.DataFrame, yname: str, tname: str, idname: str, gname
     subgroup's rows returning an :class:`~evalkit.did.results.AggteResult` (its
     ``inf_func_overall`` and ``unit_ids`` are used). ``clustervars``: one firm-level column;
     clusters may cut across subgroups (the covariance is then not block-diagonal).
-    ``biters`` draws of the joint multiplier bootstrap from ``numpy.random.default_rng(seed)``.
+    ``n_draws`` (R's ``biters``, default 9999) draws of the joint multiplier bootstrap from
+    ``rng`` (a Generator or an int seed, default 0; ``seed`` is its deprecated alias).
     """
+    biters = int(pick("n_draws", n_draws, 9999, biters=biters))
+    rng = as_rng(rng, seed, default=0)
+    seed = seed_of(rng)
     check_choice("aggregation", aggregation, AGGTE_TYPES)
     check_choice("bootstrap_weights", bootstrap_weights, BOOTSTRAP_WEIGHTS)
     if biters < 99:
@@ -214,7 +220,7 @@ def heterogeneity(data: pd.DataFrame, yname: str, tname: str, idname: str, gname
                           zh=f"{by!r} 的某一子组标准误为零；企业数过少")
     t = est / se
     p = 2 * stats.norm.sf(np.abs(t))
-    bres, n_c = multiplier_draws(inf, np.random.default_rng(seed), biters, cluster,
+    bres, n_c = multiplier_draws(inf, np.random.default_rng(rng), biters, cluster,
                                  bootstrap_weights)
     t_boot = bres * np.sqrt(n_c) / N / se[None, :]
     p_boot = np.mean(np.abs(t_boot) >= np.abs(t)[None, :], axis=0)
@@ -240,13 +246,10 @@ def heterogeneity(data: pd.DataFrame, yname: str, tname: str, idname: str, gname
 def plot_subgroups(result: HeterogeneityResult, ax=None):
     """Forest plot: one row per subgroup, estimate with its (1 - alpha) interval, labelled with
     the Romano-Wolf adjusted p-value. Returns the matplotlib Axes."""
-    import matplotlib
-
     if ax is None:
-        matplotlib.use("Agg", force=False)
-        import matplotlib.pyplot as plt
+        from evalkit.plotting import new_axes
 
-        _, ax = plt.subplots(figsize=(6, 0.5 * result.subgroup.size + 1.5))
+        ax = new_axes((6, 0.5 * result.subgroup.size + 1.5))
     tidy = result.tidy()
     y = np.arange(len(tidy))
     ax.errorbar(tidy["estimate"], y, xerr=[tidy["estimate"] - tidy["conf_low"],

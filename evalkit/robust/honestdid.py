@@ -40,7 +40,7 @@ import pandas as pd
 from scipy import optimize, stats
 
 from evalkit.errors import ConfigError, DataError, DesignError, check_choice
-from evalkit.results import json_safe
+from evalkit.results import Result, json_safe
 
 RM_METHODS = ("C-LF", "Conditional")
 SD_METHODS = ("FLCI", "C-LF", "Conditional")
@@ -549,8 +549,8 @@ def _check_inputs(betahat, sigma, num_pre, num_post, l_vec):
 
 
 # =========================================================================== results
-@dataclass(frozen=True)
-class HonestDiDResult:
+@dataclass(frozen=True, eq=False, repr=False)
+class HonestDiDResult(Result):
     """A sensitivity table: robust confidence sets for ``theta = l_vec' tau_post``.
 
     ``values`` ``(n,)`` the Mbar (relative magnitudes) or M (smoothness) values; ``lb``, ``ub``
@@ -715,18 +715,30 @@ def _result(restriction, method, vals, bounds, betahat, sigma, num_pre, num_post
 
 # =========================================================================== adapter
 def honest_did(event_study, type: str = "relative_magnitudes", values=None, l_vec=None,
-               e: int | None = None, reference: int = -1, vcov=None, alpha: float = 0.05,
-               method: str | None = None, **kwargs) -> HonestDiDResult:
-    """Sensitivity analysis on any event study, duck-typed.
+               e: int | None = None, reference: int | None = None, vcov=None,
+               alpha: float = 0.05, method: str | None = None, **kwargs) -> HonestDiDResult:
+    """Sensitivity analysis on any event study (Rambachan & Roth 2023; R ``HonestDiD``).
 
-    ``event_study`` is an object with attributes ``event`` (relative times), ``estimate`` and
-    ``vcov`` (covariance in the same order), or a tidy DataFrame with columns ``event`` and
-    ``estimate`` together with ``vcov=``. The reference period (``reference``, default -1) is
-    dropped when present (its coefficient is normalised to zero); the other negative events are
-    the pre-periods and events ``>= 0`` the post-periods. ``e`` picks a single
-    post-period (0 = on impact) when ``l_vec`` is not given.
+    ``event_study`` is what an evalkit event study returns, read through the one adapter
+    :func:`evalkit.robust.pretrends.event_study_inputs`: an
+    :class:`~evalkit.did.results.AggteResult` of ``aggte(type="dynamic")`` (as R's
+    ``honest_did(es)`` after ``did::aggte``; covariance from the influence functions), an
+    :class:`~evalkit.did.twfe.EstimatesResult` event study (TWFE, Sun-Abraham, imputation) or an
+    ``(event, estimate, vcov)`` tuple. Also accepted: any object with attributes ``event``
+    (relative times), ``estimate`` and ``vcov`` (covariance in the same order), or a tidy
+    DataFrame with columns ``event`` and ``estimate`` together with ``vcov=`` (which also
+    overrides an object's covariance). The reference period (``reference``; default the event
+    study's, else -1) is dropped when present (its coefficient is normalised to zero); the other
+    negative events are the pre-periods and events ``>= 0`` the post-periods. ``e`` picks a
+    single post-period (0 = on impact) when ``l_vec`` is not given.
     """
     check_choice("type", type, ("relative_magnitudes", "smoothness"))
+    if not isinstance(event_study, pd.DataFrame) and not hasattr(event_study, "event"):
+        from evalkit.robust.pretrends import event_study_inputs
+
+        event_study = event_study_inputs(event_study, vcov=vcov)
+    if reference is None:
+        reference = int(getattr(event_study, "reference", -1))
     if isinstance(event_study, pd.DataFrame):
         for col in ("event", "estimate"):
             if col not in event_study.columns:

@@ -26,11 +26,12 @@ import numpy as np
 import pandas as pd
 
 import evalkit
+from evalkit.conventions import RngLike, as_rng, pick, seed_of
 from evalkit.did.aggte import aggte
 from evalkit.did.att_gt import att_gt
 from evalkit.did.results import AggteResult
 from evalkit.errors import ConfigError, DataError, DataWarning, DesignError
-from evalkit.results import json_safe, tidy_frame
+from evalkit.results import Result, json_safe, tidy_frame
 
 __all__ = ["PlaceboTimeResult", "PlaceboUnitsResult", "placebo_in_time", "placebo_in_units",
            "plot_placebo_units"]
@@ -53,8 +54,8 @@ def _cohorts(data: pd.DataFrame, idname: str, gname: str) -> pd.Series:
     return per["min"].astype(np.int64)
 
 
-@dataclass(frozen=True)
-class PlaceboTimeResult:
+@dataclass(frozen=True, eq=False, repr=False)
+class PlaceboTimeResult(Result):
     """Placebo-in-time estimate. ``estimate``/``std_error`` the overall placebo ATT (fake
     post cells with t < real adoption, cohort-size weighted); ``event`` (k,), ``att_event``,
     ``se_event`` by fake event time; ``shift``; ``dropped_cohorts``."""
@@ -136,8 +137,8 @@ def placebo_in_time(data: pd.DataFrame, yname: str, tname: str, idname: str, gna
                              n_units=res.n_units, alpha=alpha, provenance=prov)
 
 
-@dataclass(frozen=True)
-class PlaceboUnitsResult:
+@dataclass(frozen=True, eq=False, repr=False)
+class PlaceboUnitsResult(Result):
     """Placebo-in-units permutation test. ``estimate``/``std_error`` the real estimate;
     ``placebo`` (R,) the placebo estimates; ``p_value`` the permutation p-value."""
 
@@ -179,11 +180,17 @@ def _estimate(d, yname, tname, idname, gname, covariates, est_method, aggregatio
 
 
 def placebo_in_units(data: pd.DataFrame, yname: str, tname: str, idname: str, gname: str,
-                     R: int = 199, seed: int | None = 0, covariates: Sequence[str] = (),
-                     est_method: str = "dr", aggregation: str = "simple",
-                     alpha: float = 0.05) -> PlaceboUnitsResult:
+                     R: int | None = None, seed: int | None = None,
+                     covariates: Sequence[str] = (), est_method: str = "dr",
+                     aggregation: str = "simple", alpha: float = 0.05, *,
+                     rng: RngLike = None, n_draws: int | None = None) -> PlaceboUnitsResult:
     """Placebo-in-units permutation test (module docstring). Uses never-treated controls; the
-    pseudo-treated share of never-treated firms equals the treated share of all firms."""
+    pseudo-treated share of never-treated firms equals the treated share of all firms.
+    ``n_draws`` (alias ``R``, default 199) permutations drawn from ``rng`` (a Generator or an
+    int seed, default 0; ``seed`` is its deprecated alias)."""
+    R = int(pick("n_draws", n_draws, 199, R=R))
+    rng = as_rng(rng, seed, default=0)
+    seed = seed_of(rng)
     if R < 19:
         raise ConfigError(f"R must be at least 19; received {R!r}",
                           zh=f"R 须不小于 19；收到的是 {R!r}")
@@ -198,7 +205,7 @@ def placebo_in_units(data: pd.DataFrame, yname: str, tname: str, idname: str, gn
                                   aggregation, alpha)
     m = round(never.size * treated_g.size / g.size)
     m = min(max(m, 2), never.size - 2)
-    rng = np.random.default_rng(seed)
+    rng = np.random.default_rng(rng)
     pool = data.loc[data[idname].isin(never)].copy()
     firm = pool[idname].to_numpy()
     placebo = np.empty(int(R))
@@ -221,13 +228,10 @@ def placebo_in_units(data: pd.DataFrame, yname: str, tname: str, idname: str, gn
 
 def plot_placebo_units(result: PlaceboUnitsResult, ax=None):
     """Histogram of the placebo estimates with the real estimate marked. Returns the Axes."""
-    import matplotlib
-
     if ax is None:
-        matplotlib.use("Agg", force=False)
-        import matplotlib.pyplot as plt
+        from evalkit.plotting import new_axes
 
-        _, ax = plt.subplots(figsize=(6, 4))
+        ax = new_axes((6, 4))
     ax.hist(result.placebo, bins=30, color="#7f7f7f", alpha=0.8, label="placebo assignments")
     ax.axvline(result.estimate, color="#d62728", linewidth=2, label="real estimate")
     ax.set_xlabel("ATT")

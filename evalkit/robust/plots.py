@@ -1,22 +1,29 @@
 """Figures for evalkit.robust: the HonestDiD sensitivity plot and the synthetic-DiD trajectories
 and unit-weight plots (after R HonestDiD ``createSensitivityPlot`` and R synthdid ``plot`` /
-``synthdid_units_plot``). Each function returns a matplotlib Figure and never shows it."""
+``synthdid_units_plot``). Each function returns a matplotlib Figure and never shows it; the
+seaborn "whitegrid" style applies to the new axes only (:mod:`evalkit.plotting`)."""
 
 from __future__ import annotations
 
-import matplotlib
-
-matplotlib.use("Agg")
-import matplotlib.pyplot as plt
 import numpy as np
 import seaborn as sns
+
+from evalkit.plotting import new_axes
+
+
+def _axes(ax, figsize):
+    """(figure, axes): the given Axes, or new whitegrid axes on a pyplot-free Figure."""
+    if ax is not None:
+        return ax.figure, ax
+    with sns.axes_style("whitegrid"):
+        ax = new_axes(figsize)
+    return ax.figure, ax
 
 
 def sensitivity_plot(result, ax=None):
     """Robust confidence sets against Mbar / M, with the original interval on the left
     (``result``: :class:`evalkit.robust.honestdid.HonestDiDResult`)."""
-    sns.set_theme(style="whitegrid")
-    fig, ax = (ax.figure, ax) if ax is not None else plt.subplots(figsize=(6, 4))
+    fig, ax = _axes(ax, (6, 4))
     vals = np.asarray(result.values, dtype=float)
     gap = np.min(np.diff(np.sort(vals))) if len(vals) > 1 else 1.0
     x0 = vals.min() - gap
@@ -36,8 +43,7 @@ def sensitivity_plot(result, ax=None):
 def synthdid_trajectories_plot(result, ax=None):
     """Treated mean vs synthetic control (shifted by the pre-period weighted gap, as in R's plot),
     with the time weights lambda shaded under the pre-period."""
-    sns.set_theme(style="whitegrid")
-    fig, ax = (ax.figure, ax) if ax is not None else plt.subplots(figsize=(7, 4))
+    fig, ax = _axes(ax, (7, 4))
     times = np.asarray(result.times)
     T0 = result.T0
     tr, sc = result.treated_trajectory, result.synthetic_trajectory
@@ -59,8 +65,7 @@ def synthdid_trajectories_plot(result, ax=None):
 
 def synthdid_weights_plot(result, top: int = 20, ax=None):
     """Bar chart of the largest unit weights omega."""
-    sns.set_theme(style="whitegrid")
-    fig, ax = (ax.figure, ax) if ax is not None else plt.subplots(figsize=(6, 5))
+    fig, ax = _axes(ax, (6, 5))
     omega = result.weights["omega"].sort_values(ascending=False).head(top)
     omega = omega[omega > 0] if (omega > 0).any() else omega
     sns.barplot(x=omega.to_numpy(), y=[str(u) for u in omega.index], ax=ax, color="#2c7fb8",

@@ -34,7 +34,7 @@ import evalkit
 from evalkit.did.results import AggteResult
 from evalkit.did.twfe import EstimatesResult
 from evalkit.errors import ConfigError, DataError, DesignError, check_choice
-from evalkit.results import json_safe, tidy_frame
+from evalkit.results import Result, json_safe, tidy_frame
 
 __all__ = [
     "PRE_KINDS",
@@ -171,8 +171,8 @@ def event_study_inputs(result: Any, vcov: np.ndarray | None = None,
                             -1 if reference is None else int(reference), "levels", 0, "user")
 
 
-@dataclass(frozen=True)
-class PretrendResult:
+@dataclass(frozen=True, eq=False, repr=False)
+class PretrendResult(Result):
     """Joint Wald pre-trend test and its power against linear violations (Roth 2022).
 
     ``event`` (k,), ``estimate`` (k,), ``vcov`` (k, k) of the pre-treatment coefficients tested;
@@ -335,13 +335,10 @@ def pretrend_test(event_study: Any, alpha: float = 0.05, vcov: np.ndarray | None
 def plot_pretrend_power(result: PretrendResult, ax=None):
     """Power of the pre-test against the slope of a linear pre-trend (Roth 2022, Fig. 2 style),
     with the 50 % / 80 % slopes marked. Returns the matplotlib Axes."""
-    import matplotlib
-
     if ax is None:
-        matplotlib.use("Agg", force=False)
-        import matplotlib.pyplot as plt
+        from evalkit.plotting import new_axes
 
-        _, ax = plt.subplots(figsize=(6, 4))
+        ax = new_axes((6, 4))
     curve = result.power_curve()
     ax.plot(curve["gamma"], curve["power"], color="#1f77b4")
     ax.axhline(result.alpha, color="grey", linestyle=":", linewidth=0.8)

@@ -54,6 +54,7 @@ from typing import Any
 import numpy as np
 from scipy import stats
 
+from evalkit.conventions import RngLike, as_rng, pick, seed_of
 from evalkit.errors import ConfigError, DesignError, check_choice
 from evalkit.fiscal.linear import LinearEstimate
 from evalkit.results import json_safe
@@ -116,15 +117,23 @@ def _group_scaled(psi: np.ndarray, treated: np.ndarray) -> tuple[np.ndarray, flo
 
 
 def small_sample_interval(estimate: LinearEstimate, treated_ids: Iterable, *,
-                          method: str = "welch", alpha: float = 0.05, weights: str = "webb",
-                          B: int = 9999, seed: int | None = 0) -> SmallSampleInterval:
+                          method: str = "welch", alpha: float = 0.05,
+                          weights: str | None = None, B: int | None = None,
+                          seed: int | None = None, bootstrap_weights: str | None = None,
+                          rng: RngLike = None, n_draws: int | None = None
+                          ) -> SmallSampleInterval:
     """Small-sample (1 - alpha) interval of ``estimate`` (module docstring).
 
     ``treated_ids`` are the policy's treated firms (as in ``estimate.psi``'s index, compared as
     strings); every other firm of ``psi`` is a comparison firm. ``method`` is ``welch`` or
-    ``wild``; ``weights`` (``webb`` or ``rademacher``), ``B`` and ``seed`` drive the wild
-    bootstrap.
+    ``wild``; ``bootstrap_weights`` (alias ``weights``: ``webb``, the default, or
+    ``rademacher``), ``n_draws`` (alias ``B``, default 9999) and ``rng`` (int seed or
+    Generator, default 0; ``seed`` is its deprecated alias) drive the wild bootstrap.
     """
+    weights = pick("bootstrap_weights", bootstrap_weights, "webb", weights=weights)
+    B = int(pick("n_draws", n_draws, 9999, B=B))
+    rng = as_rng(rng, seed, default=0)
+    seed = seed_of(rng)
     check_choice("method", method, METHODS)
     if not 0 < alpha < 1:
         raise ConfigError(f"alpha must lie in (0, 1); received {alpha!r}",
@@ -145,7 +154,7 @@ def small_sample_interval(estimate: LinearEstimate, treated_ids: Iterable, *,
         if B < 99:
             raise ConfigError(f"B must be at least 99; received {B!r}",
                               zh=f"B 须不小于 99；收到的是 {B!r}")
-        V, _ = draw_weights(c.size, weights, int(B), np.random.default_rng(seed))
+        V, _ = draw_weights(c.size, weights, int(B), np.random.default_rng(rng))
         cv = c[:, None] * V
         with np.errstate(divide="ignore", invalid="ignore"):
             t = np.abs(cv.sum(axis=0)) / np.sqrt(np.einsum("ib,ib->b", cv, cv))

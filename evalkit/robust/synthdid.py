@@ -26,7 +26,7 @@ import numpy as np
 import pandas as pd
 
 from evalkit.errors import DataError, DesignError, check_choice
-from evalkit.results import json_safe, tidy_frame
+from evalkit.results import Result, json_safe, tidy_frame
 
 METHODS = ("sdid", "sc", "did")
 SE_METHODS = ("placebo", "bootstrap", "jackknife")
@@ -143,8 +143,8 @@ def _sum_normalize(x: np.ndarray) -> np.ndarray:
 
 
 # --------------------------------------------------------------------------- results
-@dataclass(frozen=True)
-class SynthDIDResult:
+@dataclass(frozen=True, eq=False, repr=False)
+class SynthDIDResult(Result):
     """Synthetic DiD / synthetic control / DiD estimate with its weights.
 
     ``omega`` ``(N0,)`` unit weights on ``control_units``; ``lambda_weights`` ``(T0,)`` time

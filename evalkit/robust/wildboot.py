@@ -38,9 +38,10 @@ import pandas as pd
 from scipy import optimize, stats
 
 import evalkit
+from evalkit.conventions import RngLike, as_rng, pick, seed_of
 from evalkit.did.twfe import demean_two_way, prepare_panel
 from evalkit.errors import ConfigError, DesignError, check_choice
-from evalkit.results import json_safe
+from evalkit.results import Result, json_safe
 
 __all__ = ["FIXED_EFFECTS", "WEIGHT_TYPES", "WildBootResult", "draw_weights", "wcr_pvalue",
            "wild_cluster_bootstrap"]
@@ -136,8 +137,8 @@ def wcr_pvalue(y: np.ndarray, X: np.ndarray, cluster: np.ndarray, j: int, null: 
     return float(np.mean(np.abs(tb) > abs(w.t_stat(null)))), float(w.t_stat(null)), tb
 
 
-@dataclass(frozen=True)
-class WildBootResult:
+@dataclass(frozen=True, eq=False, repr=False)
+class WildBootResult(Result):
     """WCR wild cluster bootstrap test and confidence interval for one coefficient.
 
     ``estimate`` the OLS coefficient, ``std_error`` its CR1 cluster-robust SE, ``t_stat`` for
@@ -222,18 +223,25 @@ def _confidence_interval(w: _WCR, V: np.ndarray, alpha: float) -> tuple[float, f
 def wild_cluster_bootstrap(data: pd.DataFrame, yname: str, xnames: str | Sequence[str],
                            term: str, idname: str, tname: str, cluster: str,
                            null: float = 0.0, fixed_effects: str = "two_way",
-                           weights: str = "rademacher", B: int = 9999,
-                           seed: int | None = 0, alpha: float = 0.05,
-                           ci: bool = True) -> WildBootResult:
+                           weights: str | None = None, B: int | None = None,
+                           seed: int | None = None, alpha: float = 0.05,
+                           ci: bool = True, *, bootstrap_weights: str | None = None,
+                           rng: RngLike = None, n_draws: int | None = None) -> WildBootResult:
     """WCR wild cluster bootstrap-t of ``term`` (one of ``xnames``) = ``null`` in
     ``y_it = a_i + l_t + x_it' b + u_it`` clustered by ``cluster`` (module docstring).
 
     ``fixed_effects``: ``"two_way"`` (firm effects partialled out, year dummies), ``"unit"``
     (firm effects only) or ``"none"`` (a constant). Firms must not move between clusters (firm
     effects must be nested in them). ``weights``: ``"rademacher"`` (enumerated when G <= 12)
-    or ``"webb"``; ``B`` draws otherwise, from ``numpy.random.default_rng(seed)``. ``ci``
-    inverts the test for a (1 - alpha) interval.
+    or ``"webb"`` (``bootstrap_weights``, alias ``weights``); ``n_draws`` (alias ``B`` as in R
+    ``fwildclusterboot``, default 9999) draws otherwise, from ``rng`` (a Generator or an int
+    seed, default 0; ``seed`` is its deprecated alias). ``ci`` inverts the test for a
+    (1 - alpha) interval.
     """
+    weights = pick("bootstrap_weights", bootstrap_weights, "rademacher", weights=weights)
+    B = int(pick("n_draws", n_draws, 9999, B=B))
+    rng = as_rng(rng, seed, default=0)
+    seed = seed_of(rng)
     check_choice("fixed_effects", fixed_effects, FIXED_EFFECTS)
     check_choice("weights", weights, WEIGHT_TYPES)
     xs = [xnames] if isinstance(xnames, str) else list(xnames)
@@ -272,8 +280,7 @@ def wild_cluster_bootstrap(data: pd.DataFrame, yname: str, xnames: str | Sequenc
                           zh=f"剔除固定效应后，回归变量 {names} 存在共线")
     j = names.index(term)
     w = _WCR(y, X, cc, j, 0 if fixed_effects == "none" else 1)
-    rng = np.random.default_rng(seed)
-    V, enumerated = draw_weights(w.G, weights, int(B), rng)
+    V, enumerated = draw_weights(w.G, weights, int(B), np.random.default_rng(rng))
     p = w.pvalue(null, V)
     lo, hi = _confidence_interval(w, V, alpha) if ci else (np.nan, np.nan)
     t = w.t_stat(null)

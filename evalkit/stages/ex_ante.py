@@ -22,15 +22,15 @@ from evalkit.exante.meta import EvidenceProjection, no_evidence_reason, project_
 from evalkit.exante.microsim import MicrosimResult, eligibility_records, microsimulate
 from evalkit.numbers import outcome_amount, outcome_label
 from evalkit.panel.growth import historical_growth
-from evalkit.results import json_safe
+from evalkit.results import Result, json_safe
 from evalkit.rules import parse_rule
 from evalkit.study import OUTCOMES, ExAnteStudy
 
 __all__ = ["ExAnteResult", "computed_checks", "run_ex_ante"]
 
 
-@dataclass(frozen=True, eq=False)
-class ExAnteResult:
+@dataclass(frozen=True, eq=False, repr=False)
+class ExAnteResult(Result):
     study_name: str
     proposal: dict[str, Any]
     microsim: MicrosimResult

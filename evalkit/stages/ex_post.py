@@ -43,7 +43,7 @@ from evalkit.panel.conditioning import (
     selection_columns,
 )
 from evalkit.reference import sections_of
-from evalkit.results import json_safe
+from evalkit.results import Result, canonical, json_safe
 from evalkit.robust.pretrends import PretrendResult, pretrend_test
 from evalkit.robust.small_sample import SMALL_TREATED, resolve_method, small_sample_interval
 from evalkit.study import ExPostStudy
@@ -101,8 +101,8 @@ class OutcomeEvaluation:
         })
 
 
-@dataclass(frozen=True, eq=False)
-class ExPostResult:
+@dataclass(frozen=True, eq=False, repr=False)
+class ExPostResult(Result):
     """An ex-post evaluation: design, per-outcome evidence, fiscal metrics."""
 
     study_name: str
@@ -133,8 +133,7 @@ class ExPostResult:
         for name, ev in self.outcomes.items():
             t = ev.simple.tidy().iloc[:1].copy()
             t["term"] = f"att_{name}"
-            t.insert(0, "outcome", name)
-            frames.append(t)
+            frames.append(canonical(t, outcome=name))
         return pd.concat(frames, ignore_index=True)
 
     def summary(self) -> str:
@@ -358,15 +357,15 @@ def evaluate_outcome(df: pd.DataFrame, outcome: str, study: ExPostStudy, seed: i
                     control_group=d.control_group, est_method=d.est_method,
                     anticipation=d.anticipation, base_period=d.base_period,
                     clustervars=(cluster,) if cluster else (), bstrap=inf.bootstrap > 0,
-                    biters=max(inf.bootstrap, 1), cband=inf.bootstrap > 0, alp=inf.alpha,
-                    seed=seed, allow_unbalanced_panel=d.balance == "unbalanced",
+                    n_draws=max(inf.bootstrap, 1), cband=inf.bootstrap > 0, alpha=inf.alpha,
+                    rng=seed, allow_unbalanced_panel=d.balance == "unbalanced",
                     bootstrap_weights=inf.bootstrap_kind)
             return att_gt(frame, outcome, "year", "firm_id", "g", covariates=names,
                           control_group=d.control_group, est_method=d.est_method,
                           anticipation=d.anticipation, base_period=d.base_period,
                           clustervars=(cluster,) if cluster else (), bstrap=inf.bootstrap > 0,
-                          biters=max(inf.bootstrap, 1), cband=inf.bootstrap > 0,
-                          alp=inf.alpha, seed=seed,
+                          n_draws=max(inf.bootstrap, 1), cband=inf.bootstrap > 0,
+                          alpha=inf.alpha, rng=seed,
                           allow_unbalanced_panel=d.balance == "unbalanced",
                           bootstrap_weights=inf.bootstrap_kind)
 
@@ -497,10 +496,9 @@ def run_ex_post(study: ExPostStudy, tables: dict[str, pd.DataFrame],
 def bundle_parts(result: ExPostResult) -> tuple[dict, dict[str, pd.DataFrame], dict[str, bytes]]:
     """What an ex-post bundle holds: results JSON, tidy tables (with the per-firm influence
     contributions ``psi`` of every fiscal metric and total effect, which the portfolio stage
-    combines across policies), and the main event-study figure."""
-    from evalkit.did.plot import plot_event_study
+    combines across policies). No figure: the report draws the event study from the
+    ``dynamic_<outcome>`` table."""
     from evalkit.fiscal.linear import stack_psi
-    from evalkit.stages.figures import figure_bytes
 
     tables: dict[str, pd.DataFrame] = {"overall": result.tidy()}
     for name, ev in result.outcomes.items():
@@ -526,7 +524,4 @@ def bundle_parts(result: ExPostResult) -> tuple[dict, dict[str, pd.DataFrame], d
             "name": [e.name for e in estimates],
             "estimate": [e.estimate for e in estimates],
             "std_error": [e.se for e in estimates]})
-    figures = {f"event_study_{result.main_outcome}.png": figure_bytes(
-        lambda ax: plot_event_study(result.main.dynamic, ax=ax,
-                                    title=f"{result.policy['policy_id']}: {result.main_outcome}"))}
-    return result.to_dict(), tables, figures
+    return result.to_dict(), tables, {}

@@ -24,14 +24,14 @@ from evalkit.monitor.execution import budget_execution, monthly_execution, parse
 from evalkit.monitor.interim import InterimEffect, interim_event_study
 from evalkit.monitor.kpi import track_kpis
 from evalkit.reference import DATA_DIR, KPI_FILE, load_kpi_indicators
-from evalkit.results import json_safe
+from evalkit.results import Result, canonical, json_safe
 from evalkit.study import OUTCOMES, MonitorStudy
 
 __all__ = ["MonitorResult", "run_monitor"]
 
 
-@dataclass(frozen=True, eq=False)
-class MonitorResult:
+@dataclass(frozen=True, eq=False, repr=False)
+class MonitorResult(Result):
     study_name: str
     year: int
     as_of: str
@@ -60,7 +60,11 @@ class MonitorResult:
         return k.loc[m, "status"].iloc[0]
 
     def tidy(self) -> pd.DataFrame:
-        return self.execution
+        """One row per policy: term ``execution_<policy_id>``, estimate its budget-execution
+        rate (no sampling error: NaN interval), then the execution table's columns."""
+        ex = self.execution
+        return canonical(ex.assign(term=[f"execution_{p}" for p in ex["policy_id"]],
+                                   estimate=ex["execution_rate"].astype(float)))
 
     def summary(self) -> str:
         lines = [f"Monitoring {self.year} as of {self.as_of}"]

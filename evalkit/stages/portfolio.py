@@ -28,14 +28,14 @@ from evalkit.portfolio.recommend import Recommendations, align_with_reallocation
 from evalkit.portfolio.review_log import review_status
 from evalkit.portfolio.scorecard import ScorecardResult, load_scorecard_spec, score_policy
 from evalkit.portfolio.shrinkage import eb_posterior_means
-from evalkit.results import json_safe
+from evalkit.results import Result, json_safe
 from evalkit.study import PortfolioStudy
 
 CAUSAL_SOURCES = {"causal:jobs": "total_employees"}
 
 
-@dataclass(frozen=True, eq=False)
-class PortfolioResult:
+@dataclass(frozen=True, eq=False, repr=False)
+class PortfolioResult(Result):
     cycle: str
     metric: str
     policies: pd.DataFrame

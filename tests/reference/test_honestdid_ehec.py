@@ -142,3 +142,48 @@ def test_average_effect_l_vec(es):
     avg = 0.5 * (beta[5] + beta[6])
     assert res.lb[0] < avg < res.ub[0]
     assert res.lb[1] < res.lb[0] and res.ub[1] > res.ub[0]
+
+
+def test_honest_did_takes_an_aggte_result_as_r_does_after_aggte_dynamic(es):
+    """R: ``honest_did(aggte(att_gt(...), type = "dynamic"), e = 0)``. With one cohort (2014),
+    never-treated controls (states adopting after 2015 count as never treated, as in the
+    README's TWFE) and a universal base period, Callaway & Sant'Anna's dynamic effects
+    are the README's TWFE event-study coefficients and their influence-function covariance is
+    the state-clustered one before fixest's small-sample factor; with that factor applied the
+    AggteResult reproduces the README's published bounds."""
+    import warnings
+
+    import evalkit as ek
+    from evalkit.errors import EvalkitWarning
+    from evalkit.robust.pretrends import event_study_inputs
+
+    beta, V = es
+    _, _, df = ehec_event_study()
+    # cohorts adopting after 2015 are never treated within the window (R did recodes them)
+    df = df.assign(g=df["yexp2"].fillna(0).astype(int))
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", EvalkitWarning)
+        gt = ek.att_gt(df, "dins", "year", "stfips", "g", control_group="nevertreated",
+                       base_period="universal", est_method="reg")
+    dyn = ek.aggte(gt, type="dynamic")
+    ins = event_study_inputs(dyn)
+    post_ref = ins.event != -1
+    np.testing.assert_allclose(ins.estimate[post_ref], beta, rtol=0, atol=1e-12)
+    n, G, K = len(df), df["stfips"].nunique(), 7 + 8
+    fixest = G / (G - 1) * (n - 1) / (n - K)
+    np.testing.assert_allclose(ins.vcov[np.ix_(post_ref, post_ref)] * fixest, V, rtol=1e-9)
+
+    grid = sorted(RM_PUBLISHED)
+    r = H.honest_did(dyn, type="relative_magnitudes", values=grid, e=0, vcov=ins.vcov * fixest,
+                     refine=False, breakdown=False)
+    for mbar, lb, ub in zip(grid, r.lb, r.ub, strict=True):
+        lo, hi = RM_PUBLISHED[mbar]
+        assert abs(lb - lo) <= half_unit(lo) and abs(ub - hi) <= half_unit(hi), (mbar, lb, ub)
+    # without the override the covariance is the influence function's (R honest_did.AGGTEobj)
+    plain = H.honest_did(dyn, type="relative_magnitudes", values=grid, e=0, refine=False,
+                         breakdown=False)
+    same = H.honest_did(ins, type="relative_magnitudes", values=grid, e=0, refine=False,
+                        breakdown=False)
+    np.testing.assert_array_equal(plain.lb, same.lb)
+    np.testing.assert_array_equal(plain.ub, same.ub)
+    assert plain.num_pre == 5 and plain.num_post == 2

@@ -67,7 +67,7 @@ def test_the_chinese_message_keeps_the_location_and_the_fix():
     assert "须为" in info.value.text("zh") and "must be one of" in str(info.value)
 
 
-WARNINGS = {"EvalkitWarning", "DataWarning", "EvalkitInternalWarning"}
+WARNINGS = {"EvalkitWarning", "DataWarning", "EvalkitInternalWarning", "EvalkitDeprecationWarning"}
 
 
 def test_every_warning_to_users_is_given_in_chinese():

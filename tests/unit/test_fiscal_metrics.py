@@ -161,8 +161,9 @@ def test_fiscal_metrics_hand_computed():
     assert td.loc["patents_per_million", "estimate"] == pytest.approx(6 / (s / 1e6))
     # MVPF, district view: WTP = subsidy, net cost = 1.1 s - 0.235 * 2e6
     assert td.loc["mvpf_district", "estimate"] == pytest.approx(s / (1.1 * s - 0.235 * 2e6))
-    assert list(res.tidy().columns)[:7] == ["policy_id", "term", "estimate", "std_error",
-                                            "conf_low", "conf_high", "p_value"]
+    # the results protocol: canonical columns first, then the policy
+    assert list(res.tidy().columns)[:7] == ["term", "estimate", "std_error", "conf_low",
+                                            "conf_high", "p_value", "policy_id"]
     assert "cost_per_job" not in res.flags
     d = json.loads(json.dumps(res.to_dict()))
     assert d["policy_id"] == "P1" and "fiscal_return_district" in d["tidy"]["term"]

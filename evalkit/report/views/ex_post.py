@@ -6,9 +6,7 @@ import math
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-import numpy as np
 import pandas as pd
-from scipy import stats
 
 from evalkit.disclosure import MARK, Rule
 from evalkit.escape import markdown as md
@@ -21,6 +19,8 @@ from evalkit.numbers import (
     outcome_label,
     percent,
 )
+from evalkit.plotting import draw_event_study as draw_event_study_frame
+from evalkit.plotting import event_study_frame
 from evalkit.report.views.common import (
     METRIC_FORMS,
     MONEY_OUTCOMES,
@@ -179,20 +179,12 @@ def dynamic_frame(results: Mapping[str, Any], table: pd.DataFrame) -> pd.DataFra
     from evalkit.report.suppression import event_reasons
 
     dyn = results["outcomes"][results["main_outcome"]]["dynamic"]
-    alpha = float(dyn.get("alp", 0.05))
-    z = float(stats.norm.ppf(1 - alpha / 2))
-    crit = max(as_float(dyn.get("crit_val_egt")), z) if dyn.get("crit_val_egt") is not None else z
-    frame = table[table["term"] != "overall"].copy()
-    frame["event"] = pd.to_numeric(frame["event"]).astype(int)
-    counts = event_firm_counts(results, frame["event"].tolist())
-    frame["n_firms"] = frame["event"].map(counts)
+    crit = dyn.get("crit_val_egt")
+    frame = event_study_frame(table, float(dyn.get("alp", 0.05)),
+                              None if crit is None else as_float(crit))
+    frame["n_firms"] = frame["event"].map(event_firm_counts(results, frame["event"].tolist()))
     hidden = event_reasons(results, frame["event"].tolist(), Rule.of(results))
-    frame = frame[[hidden[int(e)] is None for e in frame["event"]]]
-    se = frame["std_error"].astype(float)
-    est = frame["estimate"].astype(float)
-    frame["point_low"], frame["point_high"] = est - z * se, est + z * se
-    frame["band_low"], frame["band_high"] = est - crit * se, est + crit * se
-    return frame.sort_values("event").reset_index(drop=True)
+    return frame[[hidden[int(e)] is None for e in frame["event"]]].reset_index(drop=True)
 
 
 def dynamic_events(data) -> list[int]:
@@ -214,28 +206,12 @@ def draw_event_study(ax, frame: pd.DataFrame, outcome: str, lang: str) -> None:
     is_money = outcome in MONEY_OUTCOMES
     div, unit = (money_unit(frame[["band_low", "band_high"]].abs().to_numpy().ravel(), lang)
                  if is_money else (1.0, ""))
-    e = frame["event"].to_numpy()
-    est = frame["estimate"].to_numpy(float) / div
-    for mask, color, marker, key in ((e < 0, "#7f7f7f", "o", "pre"), (e >= 0, "#1f5fa8", "s",
-                                                                       "post")):
-        if not mask.any():
-            continue
-        band = np.vstack([est[mask] - frame["band_low"].to_numpy(float)[mask] / div,
-                          frame["band_high"].to_numpy(float)[mask] / div - est[mask]])
-        point = np.vstack([est[mask] - frame["point_low"].to_numpy(float)[mask] / div,
-                           frame["point_high"].to_numpy(float)[mask] / div - est[mask]])
-        ax.errorbar(e[mask], est[mask], yerr=band, fmt="none", ecolor=color, elinewidth=1,
-                    capsize=3, alpha=0.7)
-        ax.errorbar(e[mask], est[mask], yerr=point, fmt=marker, color=color, elinewidth=3,
-                    markersize=6, label=t(f"report.ex_post.legend.{key}", lang))
-    ax.axhline(0.0, color="black", linestyle="--", linewidth=0.8)
-    ax.axvline(-0.5, color="black", linestyle=":", linewidth=0.8)
-    ax.set_xticks(e)
     name = outcome_label(outcome, lang)
-    ax.set_xlabel(t("report.ex_post.axis.event", lang))
-    ax.set_ylabel(t("report.ex_post.axis.effect", lang, outcome=name, unit=unit) if is_money
-                  else t("report.ex_post.axis.effect_count", lang, outcome=name))
-    ax.legend(loc="upper left", frameon=False)
+    draw_event_study_frame(ax, frame, {
+        "pre": t("report.ex_post.legend.pre", lang), "post": t("report.ex_post.legend.post", lang),
+        "x": t("report.ex_post.axis.event", lang),
+        "y": (t("report.ex_post.axis.effect", lang, outcome=name, unit=unit) if is_money
+              else t("report.ex_post.axis.effect_count", lang, outcome=name))}, scale=div)
 
 
 def pretrend_result(results: Mapping[str, Any]) -> dict[str, Any] | None:
