@@ -65,8 +65,9 @@ class Design(_Strict):
     #: the scale of parallel trends: ``level`` (yuan), ``proportional`` (logs, mapped back to
     #: levels: evalkit.did.proportional), or ``auto``: proportional for outcomes strictly
     #: positive in every firm-year of the sample, level otherwise. The default stays ``level``:
-    #: ``auto`` doubles the decision value but its intervals under-cover (bench/README.md,
-    #: "Decision quality")
+    #: ``auto`` under-covers unless ``selection_covariates`` names the columns the awards were
+    #: decided on (with them: about 95 % coverage on ten demo districts; bench/README.md,
+    #: "Decision quality"; the demo studies use both)
     scale: Literal["auto", "level", "proportional", "poisson"] = "level"
     #: the scale of single outcomes, overriding ``scale`` (e.g. ``{invention_patents: poisson}``:
     #: ``poisson`` is the Poisson QMLE extended TWFE of evalkit.did.etwfe, for non-negative

@@ -85,8 +85,9 @@ def base_level_columns(df: pd.DataFrame, level_col: str, how: str,
 def selection_columns(df: pd.DataFrame, columns: Sequence[str], logs: bool
                       ) -> tuple[pd.DataFrame, list[str]]:
     """Covariate columns for the selection variables ``columns`` (module doc): each column as it
-    is, or with ``logs`` its logarithm ``"log_{col}"`` where positive and 0 elsewhere, plus the
-    indicator ``"{col}>0"`` when the column has zeros (Chen & Roth 2024 on logs with zeros: the
+    is (``"selection:{col}"``), or with ``logs`` its logarithm ``"selection:log_{col}"`` where
+    positive and 0 elsewhere, plus the indicator ``"selection:{col}>0"`` when the column has
+    zeros (Chen & Roth 2024 on logs with zeros: the
     indicator keeps firms without R&D comparable among themselves). Negative values or a
     missing column raise a :class:`DesignError` naming the column."""
     out = pd.DataFrame(index=df.index)
@@ -99,8 +100,8 @@ def selection_columns(df: pd.DataFrame, columns: Sequence[str], logs: bool
                                  f"{sorted(map(str, df.columns))}")
         x = pd.to_numeric(df[col], errors="coerce").astype(float)
         if not logs:
-            out[col] = x
-            names.append(col)
+            out[f"selection:{col}"] = x
+            names.append(f"selection:{col}")
             continue
         if (x < 0).any():
             raise DesignError(f"design.selection_covariates: {col!r} has negative values; on the "
@@ -108,11 +109,11 @@ def selection_columns(df: pd.DataFrame, columns: Sequence[str], logs: bool
                               zh=f"design.selection_covariates：{col!r} 存在负值；比例尺度下它以"
                                  "对数进入")
         positive = x > 0
-        out[f"log_{col}"] = np.log(x.where(positive, 1.0)).where(x.notna())
-        names.append(f"log_{col}")
+        out[f"selection:log_{col}"] = np.log(x.where(positive, 1.0)).where(x.notna())
+        names.append(f"selection:log_{col}")
         if (~positive & x.notna()).any():
-            out[f"{col}>0"] = positive.astype(float).where(x.notna())
-            names.append(f"{col}>0")
+            out[f"selection:{col}>0"] = positive.astype(float).where(x.notna())
+            names.append(f"selection:{col}>0")
     return out, names
 
 

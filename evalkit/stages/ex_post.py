@@ -283,11 +283,14 @@ def _covariates(df: pd.DataFrame, outcome: str, study: ExPostStudy,
             added = [c]
         parts.append(frame)
         names += added
-    frame, added = selection_columns(df, study.design.selection_covariates,
-                                     logs=scale == "proportional")
+    level_col, level = base_level(df, outcome, study, scale)
+    # the column standing for the outcome's base level is conditioned on already (by cluster)
+    chosen = [c for c in study.design.selection_covariates
+              if study.design.base_outcome == "none"
+              or c != study.design.base_level_of.get(outcome, outcome)]
+    frame, added = selection_columns(df, chosen, logs=scale == "proportional")
     parts.append(frame)
     names += added
-    level_col, level = base_level(df, outcome, study, scale)
     source = df.assign(**{level_col: level}) if level_col not in df.columns else df
     frame, added = base_level_columns(source, level_col, study.design.base_outcome,
                                       cluster_dummies="cluster" not in study.design.covariates)

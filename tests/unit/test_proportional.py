@@ -111,12 +111,14 @@ def test_selection_covariates_enter_in_logs_with_a_zero_indicator():
 
     df = pd.DataFrame({"revenue": [10.0, 100.0, 1000.0], "rd_expense": [0.0, 5.0, 50.0]})
     out, names = selection_columns(df, ["revenue", "rd_expense"], logs=True)
-    assert names == ["log_revenue", "log_rd_expense", "rd_expense>0"]
-    np.testing.assert_allclose(out["log_revenue"], np.log([10.0, 100.0, 1000.0]))
-    np.testing.assert_allclose(out["log_rd_expense"], [0.0, np.log(5.0), np.log(50.0)])
-    assert out["rd_expense>0"].tolist() == [0.0, 1.0, 1.0]
+    assert names == ["selection:log_revenue", "selection:log_rd_expense",
+                     "selection:rd_expense>0"]
+    np.testing.assert_allclose(out["selection:log_revenue"], np.log([10.0, 100.0, 1000.0]))
+    np.testing.assert_allclose(out["selection:log_rd_expense"], [0.0, np.log(5.0), np.log(50.0)])
+    assert out["selection:rd_expense>0"].tolist() == [0.0, 1.0, 1.0]
     lv, lv_names = selection_columns(df, ["revenue"], logs=False)
-    assert lv_names == ["revenue"] and lv["revenue"].tolist() == [10.0, 100.0, 1000.0]
+    assert lv_names == ["selection:revenue"] and lv["selection:revenue"].tolist() == [
+        10.0, 100.0, 1000.0]
     with pytest.raises(DesignError, match="'sales' is not a column"):
         selection_columns(df, ["sales"], logs=True)
     with pytest.raises(DesignError, match="negative"):
@@ -137,9 +139,16 @@ def test_stage_conditions_on_the_selection_columns_at_the_base_period():
         "scale": "auto", "selection_covariates": ()})})
     df = policy_sample(tabs, with_sel)
     _, names = _covariates(df, "tax_paid", with_sel, "proportional")
-    assert {"log_revenue", "log_employees", "log_rd_expense"} <= set(names)
+    assert {"selection:log_revenue", "selection:log_employees",
+            "selection:log_rd_expense"} <= set(names)
     _, names_lvl = _covariates(df, "tax_paid", with_sel, "level")
-    assert {"revenue", "employees", "rd_expense"} <= set(names_lvl)
+    assert {"selection:revenue", "selection:employees", "selection:rd_expense"} <= set(names_lvl)
+    # an outcome's own base level is conditioned on by cluster already: not entered twice
+    _, names_rev = _covariates(df, "revenue", with_sel, "proportional")
+    assert "selection:log_revenue" not in names_rev and "selection:log_employees" in names_rev
+    for outcome in ("revenue", "rd_expense", "employees"):     # every demo outcome estimates
+        ev = evaluate_outcome(df, outcome, with_sel, 7, cohort_sizes(df))
+        assert np.isfinite(ev.simple.overall_att)
     a = evaluate_outcome(df, "tax_paid", with_sel, 7, cohort_sizes(df))
     b = evaluate_outcome(df, "tax_paid", without, 7, cohort_sizes(df))
     assert a.att_gt.options["covariates"] != b.att_gt.options["covariates"]
