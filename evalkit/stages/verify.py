@@ -24,9 +24,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import pandas as pd
+
 from evalkit.contract.bundle import MANIFEST, sha256_file
 from evalkit.errors import ConfigError, DataError
 from evalkit.io.warehouse import content_sha256
+from evalkit.results import Result, canonical
 from evalkit.stages.run import load_tables, run_study
 from evalkit.study import load_study
 
@@ -78,8 +81,8 @@ class ProvenanceCheck:
         return self.bundle == self.recomputed
 
 
-@dataclass(frozen=True)
-class VerifyResult:
+@dataclass(frozen=True, eq=False, repr=False)
+class VerifyResult(Result):
     """The outcome of :func:`verify_report_dir`."""
 
     bundle: Path
@@ -118,6 +121,15 @@ class VerifyResult:
                   for p in self.provenance if not p.ok]
         lines += [f"  note: {n}" for n in self.notes]
         return "\n".join(lines)
+
+    def tidy(self) -> pd.DataFrame:
+        """One row per bundle file (``term`` its path) and per provenance entry
+        (``provenance:<key>``), with ``ok`` and the reason; no estimates (NaN columns)."""
+        rows = [{"term": f.path, "ok": f.ok, "reason": f.reason} for f in self.files]
+        rows += [{"term": f"provenance:{p.key}", "ok": p.ok,
+                  "reason": "" if p.ok else f"bundle {p.bundle!r}, recomputed {p.recomputed!r}"}
+                 for p in self.provenance]
+        return canonical(pd.DataFrame(rows, columns=["term", "ok", "reason"]))
 
     def to_dict(self) -> dict[str, Any]:
         return {"bundle": str(self.bundle), "study_file": str(self.study_file),

@@ -69,8 +69,9 @@ def cycle(tmp: str | None = None) -> dict:
     """One small demo cycle: ingest, ex-post P01 and P02 (bundles written), ex-ante, monitor,
     portfolio; returns the result objects."""
     from evalkit.io import ingest_dir
-    from evalkit.stages.demo import write_demo_study
+    from evalkit.demo import write_demo_study
     from evalkit.stages.run import load_tables, run_study
+    from evalkit.stages.verify import verify_report_dir
     from evalkit.study import load_study
     from evalkit.synth import write_district
     from evalkit.synth.anomalies import inject_monitoring_cases
@@ -86,6 +87,7 @@ def cycle(tmp: str | None = None) -> dict:
     for name in ("ex_post_P01", "ex_post_P02", "ex_post_P06"):
         path = write_demo_study(name, out / "studies", store, bundles, bootstrap=0)
         run_study(path, bundles / name, tables=loaded)
+    res["verify"] = verify_report_dir(bundles / "ex_post_P01")
     res["ex_post"] = ek.run_stage(ek.demo_study("ex_post_P01", bootstrap=0), tables)
     for name in ("ex_ante_N01", "monitor", "portfolio"):
         path = write_demo_study(name, out / "studies", store, bundles)
@@ -173,6 +175,7 @@ FACTORIES = {
     "evalkit.exante.checklist.ChecklistResult": lambda: cycle()["ex_ante"].checklist,
     "evalkit.exante.power.MdeResult": _mde,
     "evalkit.stages.monitor.MonitorResult": lambda: cycle()["monitor"],
+    "evalkit.stages.verify.VerifyResult": lambda: cycle()["verify"],
     "evalkit.monitor.anomalies.AnomalyResult": lambda: cycle()["monitor"].anomalies,
     "evalkit.stages.portfolio.PortfolioResult": lambda: cycle()["portfolio"],
     "evalkit.portfolio.ranking.RankingResult": lambda: cycle()["portfolio"].ranking,

@@ -66,7 +66,7 @@ backend = matplotlib.get_backend()
 import evalkit as ek
 from evalkit.robust.plots import sensitivity_plot, synthdid_trajectories_plot
 from evalkit.robust.pretrends import plot_pretrend_power
-from evalkit.report.theme import theme
+from evalkit.style.theme import theme
 mp = ek.load_dataset("mpdta")
 es = ek.aggte(ek.att_gt(mp, "lemp", "year", "countyreal", "first.treat", est_method="reg"),
               type="dynamic")
