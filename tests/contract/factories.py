@@ -68,8 +68,8 @@ def small_panel() -> pd.DataFrame:
 def cycle(tmp: str | None = None) -> dict:
     """One small demo cycle: ingest, ex-post P01 and P02 (bundles written), ex-ante, monitor,
     portfolio; returns the result objects."""
-    from evalkit.io import ingest_dir
     from evalkit.demo import write_demo_study
+    from evalkit.io import ingest_dir
     from evalkit.stages.run import load_tables, run_study
     from evalkit.stages.verify import verify_report_dir
     from evalkit.study import load_study

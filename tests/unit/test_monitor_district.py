@@ -132,7 +132,8 @@ def test_missed_targets_are_corrected_then_suspended():
 
 
 def test_report_tables_name_year_unit_and_the_period_of_each_status():
-    from evalkit.report.views import common, monitor as views
+    from evalkit.report.views import common
+    from evalkit.report.views import monitor as views
 
     led = _ledger([("P1", "2024-03-01", 95), ("P1", "2025-03-01", 20)])
     bud = _budgets([("P1", 2024, 100), ("P1", 2025, 100)])
