@@ -66,8 +66,8 @@ class Design(_Strict):
     #: levels: evalkit.did.proportional), or ``auto``: proportional for outcomes strictly
     #: positive in every firm-year of the sample, level otherwise. The default stays ``level``:
     #: ``auto`` under-covers unless ``selection_covariates`` names the columns the awards were
-    #: decided on (with them: about 95 % coverage on ten demo districts; bench/README.md,
-    #: "Decision quality"; the demo studies use both)
+    #: decided on (with them: 94 % coverage on eight demo districts; bench/README.md,
+    #: "Decision quality")
     scale: Literal["auto", "level", "proportional", "poisson"] = "level"
     #: the scale of single outcomes, overriding ``scale`` (e.g. ``{invention_patents: poisson}``:
     #: ``poisson`` is the Poisson QMLE extended TWFE of evalkit.did.etwfe, for non-negative
