@@ -289,18 +289,22 @@ _ANCHORS_HELP = "Anchor file of the log's heads (default: STORE.review-anchors b
 
 @review_app.command("record")
 def review_record(
-    store: Annotated[Path, typer.Option("--store", help=_STORE_HELP)],
-    recommendation: Annotated[str, typer.Option("--id", help="Recommendation id, e.g. 2026-P01.")],
+    bundle: Annotated[Path, typer.Option("--bundle", help="The cycle's portfolio bundle; the id must be one of its recommendations.")],
+    recommendation: Annotated[str, typer.Option("--id", help="Recommendation id, e.g. 2026-01.")],
     decision: Annotated[str, typer.Option("--decision", help="accept, modify or reject.")],
     reviewer: Annotated[str, typer.Option("--reviewer", help="Who decides.")],
-    comment: Annotated[str, typer.Option("--comment", help="Why.")] = "",
+    comment: Annotated[str, typer.Option("--comment", help="Why (required for modify and reject).")] = "",
+    amount: Annotated[str | None, typer.Option("--amount", help="modify: the adopted budget in 万元.")] = None,
+    store: Annotated[Path | None, typer.Option("--store", help="Warehouse holding the review log (default: the one the bundle records); it must exist.")] = None,
     anchors: Annotated[Path | None, typer.Option("--anchors", help=_ANCHORS_HELP)] = None,
 ) -> None:
-    """Record a decision on one recommendation; prints the log's new head hash."""
-    from evalkit.portfolio.review_log import record_review
+    """Record a decision on one recommendation of a cycle; prints the log's new head hash."""
+    from evalkit.portfolio.decisions import open_cycle, record_decision
 
-    row = record_review(store, recommendation, decision, comment, reviewer, anchors=anchors)
-    console.print(t("cli.review.recorded", _lang(), seq=row["seq"], id=recommendation,
+    cycle = open_cycle(bundle, store)
+    row = record_decision(cycle, recommendation, decision, comment, reviewer, amount_wan=amount,
+                          anchors=anchors)
+    console.print(t("cli.review.recorded", _lang(), seq=row["seq"], id=row["recommendation_id"],
                     decision=decision), markup=False)
     console.print(t("cli.review.head", _lang(), head=row["hash"]), markup=False, soft_wrap=True)
 

@@ -11,6 +11,7 @@ import shutil
 
 from evalkit.io import validate_dir
 from evalkit.io.warehouse import content_sha256
+from tests.review_cycle import make_cycle
 from tests.hardening.conftest import (
     assert_bad_input,
     dataset_rows,
@@ -40,10 +41,12 @@ def _variants(district, folder, n):
 def test_ten_ingests_and_ten_reviews_racing_lose_nothing(store, district, tmp_path):
     folders = _variants(district, tmp_path / "variants", N)
     expected_sha = {str(d): content_sha256(validate_dir(d).accepted) for d in folders}
+    cycle = make_cycle(store)
     procs = [("ingest", str(d), popen(["ingest", d, "--store", store])) for d in folders]
     procs += [("review", f"2026-R{k:02d}",
-               popen(["review", "record", "--store", store, "--id", f"2026-R{k:02d}",
-                      "--decision", "modify", "--reviewer", "张三", "--comment", f"r{k}"]))
+               popen(["review", "record", "--bundle", cycle, "--store", store,
+                      "--id", f"2026-R{k:02d}", "--decision", "modify", "--amount", f"{k}",
+                      "--reviewer", "张三", "--comment", f"r{k}"]))
               for k in range(N)]
     outputs = []
     for kind, what, p in procs:
