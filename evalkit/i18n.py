@@ -59,6 +59,11 @@ STRINGS: dict[str, dict[str, str]] = {
     "cli.review.ok": {"en": "Review log intact: {n} entries match their hash chain and anchors",
                       "zh": "审核记录完整：{n} 条记录均与哈希链及锚点一致"},
     "cli.review.head": {"en": "Head of the log: {head}", "zh": "审核记录链头：{head}"},
+    "cli.serve.demo": {"en": "Published the demo cycle {name}; demo accounts (passwords shown "
+                              "once):", "zh": "已发布演示年度 {name}；演示账号（密码仅显示一次）："},
+    "cli.serve.listening": {"en": "Review workspace at {url} (Ctrl+C stops it)",
+                            "zh": "审核工作台地址：{url}（按 Ctrl+C 停止）"},
+    "cli.serve.created": {"en": "Account {name} ({role}) created", "zh": "已创建账号 {name}（{role}）"},
     "cli.review.unanchored": {
         "en": "No anchor file beside the store and no --head given: deleted newest entries "
               "cannot be detected",
@@ -669,6 +674,16 @@ CLI_HELP_ZH: dict[str, str] = {
     "review record.reviewer": "决定人。",
     "review record.comment": "理由（修改和否决时必填）。",
     "review record.amount": "修改时采纳的预算金额（万元）。",
+    "serve": "启动财政局审核工作台（中文界面，可切换英文）；除非另行指定，只监听 127.0.0.1。",
+    "serve.store": "各年度所用的数据仓库；应用数据库及其密钥存放在其旁。",
+    "serve.demo": "`evalkit demo` 写出的文件夹：发布其年度并创建演示账号。",
+    "serve.host": "监听地址。",
+    "serve.port": "监听端口。",
+    "serve createuser": "创建带角色的账号；密码通过提示输入（没有默认密码）。",
+    "serve createuser.username": "账号名。",
+    "serve createuser.role": "department（部门）、evaluator（评价组）、reviewer（财政局审核）、auditor（审计）或 admin（管理员）。",
+    "serve createuser.department": "部门账号所属部门，如 区科委。",
+    "serve createuser.password_stdin": "从标准输入读取密码，而不是提示输入。",
     "review list": "显示审核历史（以只读方式打开数据仓库）。",
     "review list.store": "存放审核记录的数据仓库（DuckDB）。",
     "review verify": "校验哈希链、锚点及另行保存的链头：历史记录的任何修改、删除或插入都会被报告"

@@ -149,7 +149,7 @@ def decision_status(cycle: Cycle) -> pd.DataFrame:
                      "timestamp": last["timestamp"], "comment": last["comment"],
                      "amount_wan": last["amount_wan"], "bundle_sha256": last["bundle_sha256"],
                      "superseded": len(entries) - 1})
-    return pd.DataFrame(rows)
+    return pd.DataFrame(rows, dtype=object)      # pending stays None, not NaN
 
 
 def adopted_budget(cycle: Cycle) -> pd.DataFrame:

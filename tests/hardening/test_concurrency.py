@@ -11,7 +11,6 @@ import shutil
 
 from evalkit.io import validate_dir
 from evalkit.io.warehouse import content_sha256
-from tests.review_cycle import make_cycle
 from tests.hardening.conftest import (
     assert_bad_input,
     dataset_rows,
@@ -20,6 +19,7 @@ from tests.hardening.conftest import (
     review_ids,
     run,
 )
+from tests.review_cycle import make_cycle
 
 N = 10
 BOUND = 300   # seconds for the whole race

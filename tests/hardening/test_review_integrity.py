@@ -25,7 +25,6 @@ from evalkit.portfolio.review_log import (
     review_history,
     row_hash,
 )
-
 from tests.review_cycle import make_cycle
 
 EVALKIT = [sys.executable, "-m", "evalkit"]
