@@ -665,7 +665,7 @@ CLI_HELP_ZH: dict[str, str] = {
     "demo.bootstrap": "覆盖研究配置中的自助法抽样次数。",
     "demo.reports": "渲染报告。",
     "review": "财政部门对建议的审核记录（只追加、哈希链）。",
-    "review record": "记录对本轮一条建议的决定；打印审核记录的新链头哈希。",
+    "review record": "记录对一条建议的决定（须为本轮结果包中的建议）；打印审核记录的新链头哈希。",
     "review record.anchors": "审核记录链头的锚点文件（默认：数据仓库旁的 STORE.review-anchors）。",
     "review record.bundle": "本轮的政策组合结果包；建议编号须为其中的建议之一。",
     "review record.store": "存放审核记录的数据仓库（默认：结果包记录的数据仓库）；须已存在。",

@@ -15,7 +15,7 @@ from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy as _l
+from django.utils.translation import gettext_lazy
 
 from evalkit.errors import EvalkitError
 from evalkit.web import logbook
@@ -90,8 +90,8 @@ def cycles(request):
 
 
 class PublishForm(forms.Form):
-    bundle = forms.CharField(label=_l("Portfolio bundle folder"), max_length=1024)
-    reports = forms.CharField(label=_l("Rendered reports folder"), max_length=1024,
+    bundle = forms.CharField(label=gettext_lazy("Portfolio bundle folder"), max_length=1024)
+    reports = forms.CharField(label=gettext_lazy("Rendered reports folder"), max_length=1024,
                               required=False)
 
 
@@ -247,11 +247,11 @@ def policy(request, pk: int, pid: str):
 
 
 class DecisionForm(forms.Form):
-    decision = forms.ChoiceField(label=_l("Decision"), widget=forms.RadioSelect, choices=(
-        ("accept", _l("accept")), ("modify", _l("modify")), ("reject", _l("reject"))))
-    amount_wan = forms.CharField(label=_l("Adopted budget (10,000 yuan)"), required=False,
+    decision = forms.ChoiceField(label=gettext_lazy("Decision"), widget=forms.RadioSelect, choices=(
+        ("accept", gettext_lazy("accept")), ("modify", gettext_lazy("modify")), ("reject", gettext_lazy("reject"))))
+    amount_wan = forms.CharField(label=gettext_lazy("Adopted budget (10,000 yuan)"), required=False,
                                  max_length=32)
-    reason = forms.CharField(label=_l("Reason"), required=False, max_length=2000,
+    reason = forms.CharField(label=gettext_lazy("Reason"), required=False, max_length=2000,
                              widget=forms.Textarea(attrs={"rows": 3}))
 
     def clean(self):
@@ -331,9 +331,9 @@ def verify(request):
 
 class SelfEvaluationForm(forms.Form):
     indicator = forms.CharField(widget=forms.HiddenInput, max_length=64)
-    share = forms.DecimalField(label=_l("Self-score (% of weight)"), min_value=0,
+    share = forms.DecimalField(label=gettext_lazy("Self-score (% of weight)"), min_value=0,
                                max_value=100, decimal_places=2)
-    evidence = forms.CharField(label=_l("Evidence"), max_length=4000,
+    evidence = forms.CharField(label=gettext_lazy("Evidence"), max_length=4000,
                                widget=forms.Textarea(attrs={"rows": 2}))
 
 
