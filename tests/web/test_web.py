@@ -194,3 +194,19 @@ def test_department_self_evaluation_and_differences(web, client_for):
     assert 'id="differences"' in html and "证据 decision.targets" in html
     assert client_for("shangwu").get(url).status_code == 403
     assert client_for("reviewer").get(url).status_code == 403
+
+
+def test_decision_record_pdf_prints_the_head_hash(web, client_for, tmp_path):
+    import shutil
+    import subprocess
+
+    if shutil.which("pdftotext") is None:
+        pytest.skip("pdftotext (poppler-utils) is not installed")
+    r = client_for("auditor").get(f"/cycles/{web['cycle'].pk}/record.pdf")
+    assert r.status_code == 200 and r.content.startswith(b"%PDF")
+    pdf = tmp_path / "record.pdf"
+    pdf.write_bytes(r.content)
+    text = subprocess.run(["pdftotext", str(pdf), "-"], capture_output=True, text=True).stdout
+    head = audit_review_log(_store(web)).head
+    assert head in text.replace("\n", "").replace(" ", "")
+    assert client_for("evaluator").get(f"/cycles/{web['cycle'].pk}/record.pdf").status_code == 403
