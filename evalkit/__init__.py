@@ -75,7 +75,7 @@ _VERBS: dict[str, str] = {
     "load_study": "evalkit.study",
     "run_stage": "evalkit.stages.run",
     "run_study": "evalkit.stages.run",
-    "read_bundle": "evalkit.report.bundle",
+    "read_bundle": "evalkit.contract.bundle",
     "render_report": "evalkit.report.render",
 }
 

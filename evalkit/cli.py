@@ -290,18 +290,22 @@ _ANCHORS_HELP = "Anchor file of the log's heads (default: STORE.review-anchors b
 
 @review_app.command("record")
 def review_record(
-    store: Annotated[Path, typer.Option("--store", help=_STORE_HELP)],
-    recommendation: Annotated[str, typer.Option("--id", help="Recommendation id, e.g. 2026-P01.")],
+    bundle: Annotated[Path, typer.Option("--bundle", help="The cycle's portfolio bundle; the id must be one of its recommendations.")],
+    recommendation: Annotated[str, typer.Option("--id", help="Recommendation id, e.g. 2026-01.")],
     decision: Annotated[str, typer.Option("--decision", help="accept, modify or reject.")],
     reviewer: Annotated[str, typer.Option("--reviewer", help="Who decides.")],
-    comment: Annotated[str, typer.Option("--comment", help="Why.")] = "",
+    comment: Annotated[str, typer.Option("--comment", help="Why (required for modify and reject).")] = "",
+    amount: Annotated[str | None, typer.Option("--amount", help="modify: the adopted budget in 万元.")] = None,
+    store: Annotated[Path | None, typer.Option("--store", help="Warehouse holding the review log (default: the one the bundle records); it must exist.")] = None,
     anchors: Annotated[Path | None, typer.Option("--anchors", help=_ANCHORS_HELP)] = None,
 ) -> None:
-    """Record a decision on one recommendation; prints the log's new head hash."""
-    from evalkit.portfolio.review_log import record_review
+    """Record a decision on one recommendation of a cycle; prints the log's new head hash."""
+    from evalkit.stages.decisions import open_cycle, record_decision
 
-    row = record_review(store, recommendation, decision, comment, reviewer, anchors=anchors)
-    console.print(t("cli.review.recorded", _lang(), seq=row["seq"], id=recommendation,
+    cycle = open_cycle(bundle, store)
+    row = record_decision(cycle, recommendation, decision, comment, reviewer, amount_wan=amount,
+                          anchors=anchors)
+    console.print(t("cli.review.recorded", _lang(), seq=row["seq"], id=row["recommendation_id"],
                     decision=decision), markup=False)
     console.print(t("cli.review.head", _lang(), head=row["hash"]), markup=False, soft_wrap=True)
 
@@ -363,6 +367,78 @@ def review_export(
     doc = export_review_log(store, out, anchors=anchors)
     console.print(t("cli.review.exported", _lang(), n=doc["entries"], out=str(out)), markup=False)
     console.print(t("cli.review.head", _lang(), head=doc["head"]), markup=False, soft_wrap=True)
+
+
+serve_app = typer.Typer(help="The finance bureau's review workspace (a web application).",
+                        invoke_without_command=True)
+app.add_typer(serve_app, name="serve")
+
+
+def _web_home(store: Path | None, demo: Path | None) -> Path:
+    """The folder of the application database: beside the warehouse."""
+    from evalkit.errors import ConfigError
+
+    if demo is not None:
+        store = demo / "warehouse.duckdb"
+    if store is None:
+        raise ConfigError("give --store (the warehouse; the application database is kept "
+                          "beside it) or --demo", zh="请指定 --store（数据仓库；应用数据库存放在其旁）"
+                                                    "或 --demo")
+    if not store.is_file():
+        from evalkit.portfolio.review_log import _missing_store
+
+        raise _missing_store(store)
+    return store.parent
+
+
+@serve_app.callback()
+def serve(
+    ctx: typer.Context,
+    store: Annotated[Path | None, typer.Option("--store", help="Warehouse of the cycles; the application database and its key are kept beside it.")] = None,
+    demo: Annotated[Path | None, typer.Option("--demo", help="A folder written by `evalkit demo`: publish its cycle and make demo accounts.")] = None,
+    host: Annotated[str, typer.Option("--host", help="Address to listen on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option("--port", min=1, max=65535, help="Port to listen on.")] = 8000,
+) -> None:
+    """Serve the review workspace (Chinese, English switch) on 127.0.0.1 unless told."""
+    from evalkit.web import server
+
+    home = _web_home(store, demo)
+    server.setup(home)
+    if ctx.invoked_subcommand is not None:
+        return
+    if demo is not None:
+        from evalkit.web.publish import demo_accounts, publish_cycle
+
+        made = demo_accounts()
+        from django.contrib.auth import get_user_model
+
+        evaluator = get_user_model().objects.get(username="evaluator")
+        reports = demo / "reports"
+        cycle = publish_cycle(demo / "bundles" / "portfolio",
+                              reports if reports.is_dir() else None, evaluator)
+        console.print(t("cli.serve.demo", _lang(), name=cycle.name), markup=False)
+        for name, password in made.items():
+            console.print(f"  {name}  {password}", markup=False)
+    console.print(t("cli.serve.listening", _lang(), url=f"http://{host}:{port}/"), markup=False)
+    server.serve(host, port)
+
+
+@serve_app.command("createuser")
+def serve_createuser(
+    username: Annotated[str, typer.Argument(help="Account name.")],
+    role: Annotated[str, typer.Option("--role", help="department, evaluator, reviewer, auditor or admin.")],
+    department: Annotated[str, typer.Option("--department", help="The department of a department account, e.g. 区科委.")] = "",
+    password_stdin: Annotated[bool, typer.Option("--password-stdin", help="Read the password from standard input instead of prompting.")] = False,
+) -> None:
+    """Make an account with a role; the password is prompted for (never a default)."""
+    from evalkit.web.publish import create_account
+
+    if password_stdin:
+        password = sys.stdin.readline().rstrip("\n")
+    else:
+        password = typer.prompt("Password", hide_input=True, confirmation_prompt=True)
+    create_account(username, role, password, department)
+    console.print(t("cli.serve.created", _lang(), name=username, role=role), markup=False)
 
 
 @app.command()

@@ -2,9 +2,10 @@
 in a second, append-only file.
 
 Table ``review_log(seq, recommendation_id, decision, comment, reviewer, timestamp, prev_hash,
-hash, os_user)``. Row n's ``hash`` is the SHA-256 (hex) of the canonical JSON of its fields
-``seq, recommendation_id, decision, comment, reviewer, timestamp`` (and ``os_user`` when
-recorded; sorted keys, UTF-8, no spaces) followed by ``prev_hash`` (the previous row's hash; 64
+hash, os_user, cycle, amount_wan, bundle_sha256)``. Row n's ``hash`` is the SHA-256 (hex) of the
+canonical JSON of its fields ``seq, recommendation_id, decision, comment, reviewer, timestamp``
+(and each of ``os_user, cycle, amount_wan, bundle_sha256`` that the row records; sorted keys,
+UTF-8, no spaces) followed by ``prev_hash`` (the previous row's hash; 64
 zeros for the first row). Any edit of a stored row, or a deleted / inserted row in the middle,
 breaks the chain, which :func:`verify_review_log` reports with the first bad ``seq``.
 
@@ -50,13 +51,18 @@ __all__ = ["DECISIONS", "GENESIS", "ReviewAudit", "anchor_path", "audit_review_l
 DECISIONS = ("accept", "modify", "reject")
 GENESIS = "0" * 64
 ANCHOR_SUFFIX = ".review-anchors"
+#: Optional fields, hashed when a row records them (older rows lack them): the OS user, and for a
+#: decision taken on a published cycle (:mod:`evalkit.stages.decisions`) the cycle, the
+#: adopted amount (万元, a decimal string) and the SHA-256 of the bundle's manifest.
+_OPTIONAL = ("os_user", "cycle", "amount_wan", "bundle_sha256")
 _COLUMNS = ("seq", "recommendation_id", "decision", "comment", "reviewer", "timestamp",
-            "prev_hash", "hash", "os_user")
+            "prev_hash", "hash", *_OPTIONAL)
 _HASHED = ("seq", "recommendation_id", "decision", "comment", "reviewer", "timestamp")
 _DDL = """CREATE TABLE IF NOT EXISTS review_log (
     seq BIGINT PRIMARY KEY, recommendation_id VARCHAR NOT NULL, decision VARCHAR NOT NULL,
     comment VARCHAR NOT NULL, reviewer VARCHAR NOT NULL, timestamp VARCHAR NOT NULL,
-    prev_hash VARCHAR NOT NULL, hash VARCHAR NOT NULL, os_user VARCHAR)"""
+    prev_hash VARCHAR NOT NULL, hash VARCHAR NOT NULL, os_user VARCHAR, cycle VARCHAR,
+    amount_wan VARCHAR, bundle_sha256 VARCHAR)"""
 #: A reviewer is named, not described: letters (any script), digits, and . · ' - _ @ or spaces
 #: between them, at most 64 characters. Who the person is (accounts, roles) is the workspace's.
 _REVIEWER = re.compile(r"[^\W_](?:[\w .·'@-]{0,62}[^\W_])?")
@@ -107,9 +113,10 @@ def row_hash(row: dict, prev_hash: str) -> str:
     """SHA-256 of the canonical JSON of the row's content fields, then ``prev_hash``."""
     content = {k: row[k] for k in _HASHED}
     content["seq"] = int(content["seq"])
-    user = row.get("os_user")
-    if isinstance(user, str):               # rows written before the OS user was recorded
-        content["os_user"] = user
+    for key in _OPTIONAL:                   # absent from rows written before they were recorded
+        value = row.get(key)
+        if isinstance(value, str):
+            content[key] = value
     text = json.dumps(content, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
     return hashlib.sha256((text + prev_hash).encode("utf-8")).hexdigest()
 
@@ -153,8 +160,14 @@ def _parse_time(ts: str) -> datetime | None:
 
 def record_review(store: Store, recommendation_id: str, decision: str, comment: str,
                   reviewer: str, timestamp: datetime | str | None = None,
-                  anchors: str | Path | None = None) -> dict:
+                  anchors: str | Path | None = None, *, cycle: str | None = None,
+                  amount_wan: str | None = None, bundle_sha256: str | None = None,
+                  must_exist: bool = False) -> dict:
     """Append one review; returns the stored row (its ``hash`` is the new head).
+
+    ``cycle``, ``amount_wan`` and ``bundle_sha256`` are recorded (and hashed) when given; the
+    checks that make them meaningful are :func:`evalkit.stages.decisions.record_decision`'s.
+    With ``must_exist`` a store path that is not a file is refused instead of created.
 
     ``timestamp`` defaults to now (UTC, ISO) and may not precede the latest entry's. The head is
     appended to the anchor file (:func:`anchor_path`; for an open connection only when
@@ -174,9 +187,13 @@ def record_review(store: Store, recommendation_id: str, decision: str, comment: 
                           zh=f"时间戳 {ts!r} 不是 ISO 8601 时间")
     anchor = (anchor_path(store, anchors) if not isinstance(store, duckdb.DuckDBPyConnection)
               else (Path(anchors) if anchors is not None else None))
+    if must_exist and not isinstance(store, duckdb.DuckDBPyConnection) \
+            and not Path(store).is_file():
+        raise _missing_store(Path(store))
     with _connect(store, read_only=False) as con:
         con.execute(_DDL)
-        con.execute("ALTER TABLE review_log ADD COLUMN IF NOT EXISTS os_user VARCHAR")
+        for column in _OPTIONAL:
+            con.execute(f"ALTER TABLE review_log ADD COLUMN IF NOT EXISTS {column} VARCHAR")
         con.execute("BEGIN TRANSACTION")
         try:
             last = con.execute("SELECT seq, hash, timestamp FROM review_log "
@@ -190,7 +207,8 @@ def record_review(store: Store, recommendation_id: str, decision: str, comment: 
                                   zh=f"时间戳 {ts} 早于最近一条记录的时间（{last[2]}）")
             row = {"seq": seq, "recommendation_id": str(recommendation_id),
                    "decision": decision, "comment": str(comment or ""),
-                   "reviewer": name, "timestamp": ts, "prev_hash": prev, "os_user": _os_user()}
+                   "reviewer": name, "timestamp": ts, "prev_hash": prev, "os_user": _os_user(),
+                   "cycle": cycle, "amount_wan": amount_wan, "bundle_sha256": bundle_sha256}
             row["hash"] = row_hash(row, prev)
             con.execute(f"INSERT INTO review_log ({', '.join(_COLUMNS)}) VALUES "
                         f"({', '.join('?' for _ in _COLUMNS)})", [row[c] for c in _COLUMNS])
@@ -218,7 +236,8 @@ def review_history(store: Store) -> pd.DataFrame:
         ).fetchall()}
         cols = ", ".join(c if c in have else f"NULL AS {c}" for c in _COLUMNS)
         df = con.execute(f"SELECT {cols} FROM review_log ORDER BY seq").df()
-    df["os_user"] = df["os_user"].astype(object).where(df["os_user"].notna(), None)
+    for column in _OPTIONAL:
+        df[column] = df[column].astype(object).where(df[column].notna(), None)
     return df
 
 

@@ -431,14 +431,14 @@ def small_sample_intervals(fiscal: FiscalResult | None, treated_ids: Any, study:
                            seed: int) -> dict[str, Any]:
     """The fiscal metrics' intervals for few treated firms (``inference.small_sample``;
     :mod:`evalkit.robust.small_sample`): empty when the setting resolves to the analytic
-    interval for this many treated firms, else the method, the count, the threshold and one
+    interval for this many treated firms (or there is a single one), else the method, the count, the threshold and one
     interval per metric with influence contributions."""
     n_treated = len(treated_ids)
     method = resolve_method(study.inference.small_sample, n_treated)
-    if fiscal is None or method == "none":
-        return {}
+    if fiscal is None or method == "none" or n_treated < 2:
+        return {}     # one treated firm: no interval to correct (the disclosure rule hides it)
     intervals = {m.name: small_sample_interval(m, treated_ids, method=method,
-                                               alpha=study.inference.alpha, seed=seed).to_dict()
+                                               alpha=study.inference.alpha, rng=seed).to_dict()
                  for m in fiscal.metrics
                  if m.psi.size and np.isfinite(m.se) and m.se > 0}
     return {"method": method, "n_treated": n_treated, "threshold": SMALL_TREATED,

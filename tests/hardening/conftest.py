@@ -58,9 +58,15 @@ def store(district, tmp_path) -> Path:
     return s
 
 
-def review(store, rid, reviewer="张三", env=None):
-    return run(["review", "record", "--store", store, "--id", rid, "--decision", "accept",
-                "--reviewer", reviewer, "--comment", f"ok {rid}"], env=env)
+def review(store, rid, reviewer="张三", env=None, bundle=None):
+    """Record an accept on ``rid`` of a cycle (by default a small one, :mod:`tests.review_cycle`,
+    whose warehouse is ``store``)."""
+    from tests.review_cycle import make_cycle
+
+    bundle = bundle if bundle is not None else make_cycle(store)
+    return run(["review", "record", "--bundle", bundle, "--store", store, "--id", rid,
+                "--decision", "accept", "--reviewer", reviewer, "--comment", f"ok {rid}"],
+               env=env)
 
 
 def review_ids(store) -> list[str]:

@@ -19,6 +19,7 @@ from tests.hardening.conftest import (
     review_ids,
     run,
 )
+from tests.review_cycle import make_cycle
 
 N = 10
 BOUND = 300   # seconds for the whole race
@@ -40,10 +41,12 @@ def _variants(district, folder, n):
 def test_ten_ingests_and_ten_reviews_racing_lose_nothing(store, district, tmp_path):
     folders = _variants(district, tmp_path / "variants", N)
     expected_sha = {str(d): content_sha256(validate_dir(d).accepted) for d in folders}
+    cycle = make_cycle(store)
     procs = [("ingest", str(d), popen(["ingest", d, "--store", store])) for d in folders]
     procs += [("review", f"2026-R{k:02d}",
-               popen(["review", "record", "--store", store, "--id", f"2026-R{k:02d}",
-                      "--decision", "modify", "--reviewer", "张三", "--comment", f"r{k}"]))
+               popen(["review", "record", "--bundle", cycle, "--store", store,
+                      "--id", f"2026-R{k:02d}", "--decision", "modify", "--amount", f"{k}",
+                      "--reviewer", "张三", "--comment", f"r{k}"]))
               for k in range(N)]
     outputs = []
     for kind, what, p in procs:

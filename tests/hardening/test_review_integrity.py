@@ -24,6 +24,8 @@ from evalkit.portfolio.review_log import (
     review_history,
     row_hash,
 )
+from evalkit.stages.decisions import open_cycle, record_decision
+from tests.review_cycle import make_cycle
 
 EVALKIT = [sys.executable, "-m", "evalkit"]
 
@@ -128,7 +130,8 @@ def test_head_kept_elsewhere_catches_truncation_when_anchors_are_gone_too(db):
 
 def test_record_prints_the_head_and_export_writes_it(tmp_path):
     store = tmp_path / "w.duckdb"
-    r = run(["review", "record", "--store", str(store), "--id", "2026-P01", "--decision",
+    cycle = make_cycle(store)
+    r = run(["review", "record", "--bundle", str(cycle), "--id", "2026-P01", "--decision",
              "accept", "--reviewer", "张三"])
     assert r.returncode == 0, r.stderr
     head = review_history(store)["hash"].iloc[-1]
@@ -149,8 +152,8 @@ def test_reviewer_must_be_a_name_and_the_os_user_is_recorded(tmp_path):
     assert row["reviewer"] == "欧阳 娜娜"
     import getpass
     assert review_history(store)["os_user"].tolist() == [getpass.getuser()]
-    r = run(["review", "record", "--store", str(store), "--id", "R2", "--decision", "accept",
-             "--reviewer", "<b>x</b>"])
+    r = run(["review", "record", "--bundle", str(make_cycle(store)), "--id", "2026-01",
+             "--decision", "accept", "--reviewer", "<b>x</b>"])
     assert r.returncode == 2 and "Traceback" not in r.stderr
 
 
@@ -210,3 +213,46 @@ def test_review_status_is_json_the_bundle_can_hold(db, tmp_path):
     assert review_status(tmp_path / "absent.duckdb", ids) == {"state": "no_store", "rows": [],
                                                               "pending": ids}
     assert review_status(db, ["2030-P01"])["state"] == "none"
+
+
+# -- issue 15: ids are checked against the cycle, a mistyped store is refused ------------------
+
+def test_record_refuses_an_id_outside_the_cycle_and_records_nothing(tmp_path):
+    store = tmp_path / "w.duckdb"
+    cycle = make_cycle(store, ids=("2026-01", "2026-02"))
+    for rid in ("banana", "2026-P01"):
+        r = run(["review", "record", "--bundle", str(cycle), "--id", rid, "--decision",
+                 "accept", "--reviewer", "张三"])
+        assert r.returncode == 2 and "Traceback" not in r.stderr
+        assert f"'{rid}' is not in cycle 2026" in r.stderr and "2026-01, 2026-02" in r.stderr
+    assert review_history(store).empty
+
+
+def test_record_refuses_a_store_that_does_not_exist_and_creates_none(tmp_path):
+    store = tmp_path / "w.duckdb"
+    cycle = make_cycle(store)
+    typo = tmp_path / "w.duckbd"
+    r = run(["review", "record", "--bundle", str(cycle), "--store", str(typo), "--id",
+             "2026-01", "--decision", "accept", "--reviewer", "张三"])
+    assert r.returncode == 2 and "no such warehouse" in r.stderr and str(typo) in r.stderr
+    assert not typo.exists() and not anchor_path(typo).exists()
+
+
+def test_modify_carries_the_amount_and_every_field_is_in_the_chain(tmp_path):
+    store = tmp_path / "w.duckdb"
+    cycle = open_cycle(make_cycle(store))
+    for bad in ({"amount_wan": None, "reason": "less"}, {"amount_wan": "12", "reason": ""},
+                {"amount_wan": "-1", "reason": "x"}, {"amount_wan": "abc", "reason": "x"}):
+        with pytest.raises(ConfigError):
+            record_decision(cycle, "2026-01", "modify", bad["reason"], "张三", bad["amount_wan"])
+    with pytest.raises(ConfigError, match="reason"):
+        record_decision(cycle, "2026-02", "reject", " ", "张三")
+    with pytest.raises(ConfigError, match="only a modify"):
+        record_decision(cycle, "2026-02", "accept", "", "张三", "5")
+    row = record_decision(cycle, "2026-01", "modify", "少增一些", "张三", "104.50")
+    assert (row["amount_wan"], row["cycle"]) == ("104.5", "2026")
+    assert row["bundle_sha256"] == cycle.manifest_sha256
+    assert row["hash"] == row_hash(row, GENESIS)
+    _sql(store, ("UPDATE review_log SET amount_wan = ? WHERE seq = 1", ["1045"]))
+    audit = audit_review_log(store)
+    assert not audit.ok and "breaks at entry 1" in audit.problems[0][0]

@@ -203,3 +203,12 @@ def test_design_statement_says_what_the_comparison_conditions_on_and_the_interva
     assert "looked alike" in en
     bare = design_statement({**results, "options": {}, "small_sample": {}}, "en")
     assert "looked alike" not in bare and "small-sample" not in bare
+
+
+def test_a_single_treated_firm_gets_no_small_sample_interval():
+    """One treated firm has no spread to correct (and the disclosure rule hides its numbers):
+    the stage publishes no small-sample interval instead of failing."""
+    from evalkit.stages.ex_post import small_sample_intervals
+    from tests.district_helpers import demo_study
+
+    assert small_sample_intervals(object(), ["F1"], demo_study("P03"), 7) == {}

@@ -227,9 +227,12 @@ def test_item8_header_with_markup_is_a_one_line_error(data_dir, capsys):
 
 
 def test_item8_review_id_and_comment_with_markup(tmp_path, capsys):
+    from tests.review_cycle import make_cycle
+
     store = str(tmp_path / "w.duckdb")
+    cycle = str(make_cycle(store, ids=("[/]", "2026-P01", "x"), folder=tmp_path))
     for rid, comment in (("[/]", "[/]"), ("2026-P01", "[bold]x[/bold] [/] :smile:")):
-        assert main(["review", "record", "--store", store, "--id", rid, "--decision", "accept",
+        assert main(["review", "record", "--bundle", cycle, "--id", rid, "--decision", "accept",
                      "--reviewer", "Wang Li", "--comment", comment]) == 0
     out = capsys.readouterr().out
     assert "[/]" in out
@@ -238,7 +241,7 @@ def test_item8_review_id_and_comment_with_markup(tmp_path, capsys):
     assert out.count("[/]") >= 2 and ":smile:" in out
     # a reviewer must look like a name (issue 18, item 11): markup there is refused in one
     # line that shows it literally, never a Rich traceback
-    assert main(["review", "record", "--store", store, "--id", "x", "--decision", "accept",
+    assert main(["review", "record", "--bundle", cycle, "--id", "x", "--decision", "accept",
                  "--reviewer", "[/i]", "--comment", "c"]) == 2
     err = capsys.readouterr().err
     assert "[/i]" in err and "Traceback" not in err and "MarkupError" not in err

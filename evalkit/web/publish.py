@@ -1,0 +1,98 @@
+"""Publishing a cycle and making accounts: what ``evalkit serve`` and the evaluator's page do."""
+
+from __future__ import annotations
+
+import secrets
+from pathlib import Path
+
+from django.contrib.auth import get_user_model
+from django.contrib.auth.password_validation import validate_password
+from django.core.exceptions import ValidationError
+from django.db import transaction
+
+from evalkit.errors import ConfigError, DataError
+from evalkit.web import logbook
+from evalkit.web.models import ROLES, Cycle, Profile
+
+ROLE_NAMES = tuple(r for r, _ in ROLES)
+
+
+def publish_cycle(bundle: str | Path, reports: str | Path | None, user,
+                  recompute: bool = True) -> Cycle:
+    """Publish a portfolio bundle: its SHA-256 manifest and those of its ex-post bundles are
+    checked, then (``recompute``) the bundle is recomputed from its study and warehouse with
+    ``evalkit verify`` and must match. The same manifest is published once."""
+    from evalkit.stages.decisions import open_cycle
+    from evalkit.stages.verify import verify_report_dir
+
+    bundle = Path(bundle).absolute()
+    cyc = open_cycle(bundle)
+    existing = Cycle.objects.filter(manifest_sha256=cyc.manifest_sha256).first()
+    if existing is not None:
+        return existing
+    logbook.evidence_bundles(cyc)            # SHA-checks the ex-post bundles it names
+    if reports and not Path(reports).is_dir():
+        raise DataError("no such reports folder", file=str(reports),
+                        fix="give the folder `evalkit demo` or `evalkit report` rendered into",
+                        zh="报告文件夹不存在", fix_zh="请指定 `evalkit demo` 或 `evalkit report` 的输出文件夹")
+    summary, ok = "", False
+    if recompute:
+        result = verify_report_dir(bundle)
+        summary, ok = result.summary(), result.ok
+        if not ok:
+            raise DataError("the bundle does not match its recomputation (evalkit verify): "
+                            + summary.splitlines()[0], file=str(bundle),
+                            fix="re-run the portfolio study and publish its new bundle",
+                            zh="结果包与重新计算的结果不一致（evalkit verify）",
+                            fix_zh="请重新运行政策组合研究并发布新的结果包")
+    with transaction.atomic():
+        return Cycle.objects.create(name=cyc.name, bundle=str(bundle),
+                                    reports=str(Path(reports).absolute()) if reports else "",
+                                    store=str(cyc.store.absolute()),
+                                    manifest_sha256=cyc.manifest_sha256, verified=ok,
+                                    verify_summary=summary, published_by=user)
+
+
+def create_account(username: str, role: str, password: str, department: str = ""):
+    """An account with ``role``; the password must pass Django's validators (no defaults).
+    An admin account may use Django's admin (account management)."""
+    if role not in ROLE_NAMES:
+        raise ConfigError(f"role must be one of {', '.join(ROLE_NAMES)}; received {role!r}",
+                          zh=f"角色须为 {', '.join(ROLE_NAMES)} 之一；收到的是 {role!r}")
+    if (role == "department") != bool(department.strip()):
+        raise ConfigError("a department account needs --department (and only it)",
+                          zh="部门账号须指定 --department（其他角色不指定）")
+    User = get_user_model()
+    if User.objects.filter(username=username).exists():
+        raise ConfigError(f"account {username!r} exists", zh=f"账号 {username!r} 已存在")
+    user = User(username=username, is_staff=role == "admin", is_superuser=role == "admin")
+    try:
+        validate_password(password, user)
+    except ValidationError as exc:
+        msg = " ".join(exc.messages)
+        raise ConfigError(f"password refused: {msg}", zh=f"密码不符合要求：{msg}") from None
+    with transaction.atomic():
+        user.set_password(password)
+        user.save()
+        Profile.objects.create(user=user, role=role, department=department.strip())
+    return user
+
+
+#: The demo's accounts: name, role, department.
+DEMO_ACCOUNTS = (("reviewer", "reviewer", ""), ("evaluator", "evaluator", ""),
+                 ("auditor", "auditor", ""), ("admin", "admin", ""),
+                 ("kewei", "department", "区科委"), ("shangwu", "department", "区商务委"))
+
+
+def demo_accounts() -> dict[str, str]:
+    """Create the demo accounts that do not exist yet, each with a random password; returns
+    name -> password of those created (printed once by ``evalkit serve --demo``)."""
+    User = get_user_model()
+    made = {}
+    for name, role, dept in DEMO_ACCOUNTS:
+        if User.objects.filter(username=name).exists():
+            continue
+        password = secrets.token_urlsafe(12)
+        create_account(name, role, password, dept)
+        made[name] = password
+    return made
