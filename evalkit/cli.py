@@ -556,8 +556,12 @@ def _help_in_chinese(command, path: str = "") -> None:
 def main(argv: list[str] | None = None) -> int:
     """Entry point: run the CLI, map errors to exit codes. Returns the exit code."""
     # headless figures for this process (reports rendered in-process); library code never
-    # chooses a backend (evalkit.plotting)
-    os.environ.setdefault("MPLBACKEND", "Agg")
+    # chooses a backend (evalkit.plotting). Not through MPLBACKEND: the report kernels inherit
+    # the environment and must keep their inline backend, which displays the figures.
+    if "MPLBACKEND" not in os.environ:
+        import matplotlib
+
+        matplotlib.use("Agg")
     command = typer.main.get_command(app)
     # the language of messages raised before the root option is processed (an unknown command)
     _state["lang"] = _root_lang([str(a) for a in (sys.argv[1:] if argv is None else argv)])

@@ -5,7 +5,8 @@ its ``rcParams`` or pyplot's figure list, so a notebook keeps its own settings.
 registered with pyplot and no backend is chosen; ``savefig`` picks the renderer for the file
 format. In Jupyter, ``ax.figure`` (or the returned Figure) as a cell's value displays it. Styles
 are applied with context managers (``matplotlib.rc_context``, seaborn's ``axes_style``); the CLI
-sets ``MPLBACKEND=Agg`` for its own process only.
+chooses the Agg backend for its own process only (not through the environment, which the report
+kernels inherit).
 
 The event-study adapter (:func:`event_study_frame`) and plotter (:func:`draw_event_study`) are
 here, one of each, for :func:`evalkit.did.plot.plot_event_study` and the ex-post report.

@@ -437,10 +437,15 @@ def small_sample_intervals(fiscal: FiscalResult | None, treated_ids: Any, study:
     method = resolve_method(study.inference.small_sample, n_treated)
     if fiscal is None or method == "none" or n_treated < 2:
         return {}     # one treated firm: no interval to correct (the disclosure rule hides it)
+    ids = {str(i) for i in treated_ids}
+
+    def usable(m: LinearEstimate) -> bool:     # two treated firms among its contributions
+        return (m.psi.size > 0 and np.isfinite(m.se) and m.se > 0
+                and sum(str(i) in ids for i in m.psi.index) >= 2)
+
     intervals = {m.name: small_sample_interval(m, treated_ids, method=method,
                                                alpha=study.inference.alpha, rng=seed).to_dict()
-                 for m in fiscal.metrics
-                 if m.psi.size and np.isfinite(m.se) and m.se > 0}
+                 for m in fiscal.metrics if usable(m)}
     return {"method": method, "n_treated": n_treated, "threshold": SMALL_TREATED,
             "intervals": intervals}
 

@@ -56,7 +56,7 @@ def decision_record_pdf(row, cyc, table: pd.DataFrame, audit, signer: str) -> by
     """The decisions of the cycle with the log's head hash and the audit's verdict, as PDF."""
     import typst
 
-    from evalkit.report.fonts import pdf_fonts
+    from evalkit.style.fonts import pdf_fonts
 
     fonts = pdf_fonts()
     fam = ", ".join(f'"{f}"' for f in fonts.body)
