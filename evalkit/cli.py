@@ -265,12 +265,13 @@ def report(
 @app.command()
 def verify(
     path: Annotated[Path, typer.Argument(help="A results bundle, or a report folder holding one.")],
+    study: Annotated[Path | None, typer.Option("--study", help="The study file, when it is not beside the bundle.")] = None,
 ) -> None:
     """Recompute a bundle from its study and warehouse and confirm every number matches."""
     from evalkit.errors import DataError
     from evalkit.stages.verify import verify_report_dir
 
-    result = verify_report_dir(path)
+    result = verify_report_dir(path, study)
     console.print(result.summary(), markup=False)
     if not result.ok:
         n = len(result.mismatched) + len(result.provenance_mismatches)

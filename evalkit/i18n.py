@@ -649,6 +649,7 @@ CLI_HELP_ZH: dict[str, str] = {
     "report.engine": "auto、quarto 或 fallback。",
     "verify": "依据研究配置和数据仓库重新计算结果包，确认每个数字一致。",
     "verify.path": "结果包，或包含结果包的报告文件夹。",
+    "verify.study": "研究配置文件（不在结果包旁时指定）。",
     "demo": "在模拟区县上运行完整的评价流程，并打印一屏摘要。",
     "demo.out": "存放演示数据、数据仓库、结果包和报告的文件夹。",
     "demo.firms": "演示区县的企业数量。",
