@@ -18,15 +18,18 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+import pandas as pd
 import yaml
 
 from evalkit.contract.bundle import read_bundle
+from evalkit.contract.provenance import relative_path
 from evalkit.io import ingest_dir
 from evalkit.io.safefs import claim_dir
 from evalkit.results import json_safe
 from evalkit.stages.run import load_tables, run_study
 from evalkit.synth import synthesize_district, write_district
 from evalkit.synth.anomalies import inject_monitoring_cases
+from evalkit.yamledit import set_values
 
 DEMO_STUDIES = Path(__file__).resolve().parents[1] / "studies" / "demo"
 POLICIES = ("P01", "P02", "P03", "P04", "P05", "P06", "P07", "P08")
@@ -37,21 +40,24 @@ def write_demo_study(name: str, studies: Path, store: Path, bundles: Path,
                      bootstrap: int | None = None, dataset: str | None = None) -> Path:
     """Copy a demo study into ``studies`` with its warehouse and bundle paths pointed at the
     demo's output (and, if given, its bootstrap draws and dataset version), so every bundle
-    records a study file that `evalkit run` and `evalkit verify` can re-run."""
-    doc = yaml.safe_load((DEMO_STUDIES / f"{name}.yaml").read_text(encoding="utf-8"))
-    doc["data"]["store"] = str(store)
+    records a study file that `evalkit run` and `evalkit verify` can re-run. The copy is the
+    original's bytes (its comments kept) with those values changed in place, the paths relative
+    to the copy (:func:`evalkit.yamledit.set_values`): the output folder can be moved."""
+    text = (DEMO_STUDIES / f"{name}.yaml").read_text(encoding="utf-8")
+    doc = yaml.safe_load(text)
+    changes: dict[tuple[str, ...], Any] = {("data", "store"): relative_path(store, studies)}
     if dataset is not None:
-        doc["data"]["dataset"] = dataset
+        changes[("data", "dataset")] = dataset
     for key in ("bundles", "evidence_bundles"):
         if key in doc:
-            doc[key] = [str(bundles / Path(b).name) for b in doc[key]]
+            changes[(key,)] = [relative_path(bundles / Path(b).name, studies) for b in doc[key]]
     if bootstrap is not None and doc["stage"] == "ex_post":
-        doc.setdefault("inference", {})["bootstrap"] = int(bootstrap)
+        changes[("inference", "bootstrap")] = int(bootstrap)
     studies.mkdir(parents=True, exist_ok=True)
     path = studies / f"{name}.yaml"
-    header = f"# Written by `evalkit demo` from studies/demo/{name}.yaml (paths point at this run).\n"
-    path.write_text(header + yaml.safe_dump(doc, allow_unicode=True, sort_keys=False),
-                    encoding="utf-8")
+    header = (f"# Written by `evalkit demo` from studies/demo/{name}.yaml: its paths point at "
+              "this output folder.\n")
+    path.write_text(header + set_values(text, changes), encoding="utf-8")
     return path
 
 
@@ -122,7 +128,9 @@ def run_demo(out: Path, n_firms: int = 20000, seed: int = 7, start: int = 2016, 
         encoding="utf-8")
     timings["synth"] = time.perf_counter() - t0
     t0 = time.perf_counter()
-    ingest = ingest_dir(data_dir, store=store, progress=progress)
+    # dated at the data's cut-off, not the wall clock: two runs give the same bytes
+    cut = pd.Timestamp(district.meta["as_of"]).to_pydatetime()
+    ingest = ingest_dir(data_dir, store=store, progress=progress, created_at=cut)
     timings["ingest"] = time.perf_counter() - t0
     loaded = load_tables(store, ingest.version.dataset_id)
     tables, info = loaded
