@@ -88,8 +88,9 @@ def render_report(template: Path, bundle_dir: Path, out_dir: Path,
                   timeout: int = 600) -> list[Path]:
     """Render ``template`` over the bundle in ``bundle_dir`` into ``out_dir``.
 
-    Writes ``<stem>.<lang>.html`` / ``<stem>.<lang>.pdf`` and ``<stem>.<lang>.log`` (kernel
-    stderr, pandoc and Typst warnings); returns the report paths in the order of ``formats``.
+    Writes ``<stem>.<lang>.html`` / ``<stem>.<lang>.pdf`` and, when there is something to
+    report, ``<stem>.<lang>.log`` (kernel stderr, pandoc and Typst warnings); returns the report
+    paths in the order of ``formats``.
     """
     formats = tuple(formats)
     if not formats:
@@ -140,5 +141,9 @@ def render_report(template: Path, bundle_dir: Path, out_dir: Path,
                 else:
                     outputs.append(fallback.render_pdf(markdown, meta, out, work, log,
                                                        timestamp=epoch))
-    (out_dir / f"{stem}.log").write_text(log.text(), encoding="utf-8")
+    log_file = out_dir / f"{stem}.log"
+    if log.text().strip():
+        log_file.write_text(log.text(), encoding="utf-8")
+    else:                           # nothing to report: no empty file (nor an earlier run's)
+        log_file.unlink(missing_ok=True)
     return outputs
