@@ -459,19 +459,10 @@ def demo(
     with _progress() as update:
         summary = run_demo(out, n_firms=firms, seed=seed, progress=update, bootstrap=bootstrap,
                            render=reports)
-    table = Table(title=t("cli.demo.summary", lang))
-    table.add_column("")
-    table.add_column("", justify="right")
-    for key, value in summary["rows"].items():
-        table.add_row(key, value)
-    console.print(table)
-    ranking = Table(title=t("cli.demo.ranking", lang))
-    for col in ("policy", "metric", "95% CI", "rank set", "score", "grade", "action"):
-        ranking.add_column(t(f"cli.demo.col.{col}", lang), no_wrap=True)
-    for r in summary["ranking"]:
-        ranking.add_row(r["policy"], f"{r['metric']:.3f}", f"[{r['conf_low']:.3f}, {r['conf_high']:.3f}]",
-                        r["rank"], f"{r['score']:.1f}", r["grade"], r["action"])
-    console.print(ranking)
+    from evalkit.stages.demo_summary import summary_lines
+
+    for line in summary_lines(summary, lang, width=console.width):
+        console.print(line, markup=False, highlight=False, soft_wrap=True)
     console.print(t("cli.demo.seconds", lang, s=time.perf_counter() - t0))
 
 

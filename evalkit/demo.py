@@ -26,6 +26,7 @@ from evalkit.contract.provenance import relative_path
 from evalkit.io import ingest_dir
 from evalkit.io.safefs import claim_dir
 from evalkit.results import json_safe
+from evalkit.stages.demo_index import write_index
 from evalkit.stages.run import load_tables, run_study
 from evalkit.synth import synthesize_district, write_district
 from evalkit.synth.anomalies import inject_monitoring_cases
@@ -107,7 +108,8 @@ def run_demo(out: Path, n_firms: int = 20000, seed: int = 7, start: int = 2016, 
     (it carries :data:`evalkit.io.safefs.MARKER`; a folder holding anything else is refused).
     The demo's warehouse is never deleted: the district is ingested into it (a version already
     there is reused, the studies are pinned to the version used) and reviews recorded in it are
-    kept. Returns the summary: ``rows`` (label -> text), ``ranking`` (one row per policy),
+    kept. Returns the summary: ``rows`` (what was written where, the district's size; printed by
+:func:`evalkit.stages.demo_summary.summary_lines`), ``ranking`` (one row per policy),
     ``timings`` (stage -> seconds) and ``paths``.
 
     Fonts and tools are checked first (:func:`evalkit.report.render.check_render_tools`): a
@@ -148,26 +150,30 @@ def run_demo(out: Path, n_firms: int = 20000, seed: int = 7, start: int = 2016, 
         written = render_bundles(done, reports_dir, langs, formats, progress)
         timings["reports"] = time.perf_counter() - t0
     recs = last.table("recommendations").set_index("policy_id")
+    names = tables["policies"].set_index("policy_id")
     rows = []
     for r in last.table("ranking").itertuples():
         rec = recs.loc[r.term]
-        rows.append({"policy": r.term, "metric": r.estimate, "conf_low": r.conf_low,
-                     "conf_high": r.conf_high,
+        rows.append({"policy": r.term, "name_zh": str(names.loc[r.term, "name_zh"]),
+                     "name_en": str(names.loc[r.term, "name_en"]), "metric": r.estimate,
+                     "conf_low": r.conf_low, "conf_high": r.conf_high,
                      # rank 0: identification failed, not ranked ("re-evaluate")
                      "rank": f"{r.rank_low}-{r.rank_high}" if r.rank > 0 else "not identified",
+                     "rank_order": int(r.rank), "rank_low": int(r.rank_low),
+                     "rank_high": int(r.rank_high),
                      "score": float(rec["score"]), "grade": rec["grade"],
                      "action": rec["action"]})
     ledger = tables["disbursements"]
-    summary_rows = {
+    summary_rows: dict[str, Any] = {
         "dataset": f"{info['dataset_id']} ({info['sha256'][:12]})",
-        "firms": f"{len(tables['firms']):,}",
-        "firm-years": f"{len(tables['firm_years']):,}",
-        "policies": f"{len(tables['policies']):,}",
-        "disbursed (CNY million)": f"{ledger['amount'].sum() / 1e6:,.1f}",
-        "warehouse": str(store),
-        "bundles": str(bundles),
+        "firms": len(tables["firms"]), "firm_years": len(tables["firm_years"]),
+        "policies": len(tables["policies"]),
+        "disbursed": float(ledger["amount"].sum()),       # yuan
+        "warehouse": str(store), "bundles": str(bundles),
     }
     if render:
-        summary_rows["reports"] = f"{len(written)} files in {reports_dir}"
+        summary_rows["reports"] = len(written)
+        summary_rows["reports_dir"] = str(reports_dir)
+    summary_rows["index"] = str(write_index(out))
     return {"rows": summary_rows, "ranking": rows, "timings": timings,
             "paths": {"out": str(out), "store": str(store), "bundles": str(bundles)}}
