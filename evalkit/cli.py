@@ -459,7 +459,7 @@ def demo(
     with _progress() as update:
         summary = run_demo(out, n_firms=firms, seed=seed, progress=update, bootstrap=bootstrap,
                            render=reports)
-    from evalkit.stages.demo_summary import summary_lines
+    from evalkit.cli_summary import summary_lines
 
     for line in summary_lines(summary, lang, width=console.width):
         console.print(line, markup=False, highlight=False, soft_wrap=True)

@@ -25,8 +25,8 @@ from evalkit.contract.bundle import read_bundle
 from evalkit.contract.provenance import relative_path
 from evalkit.io import ingest_dir
 from evalkit.io.safefs import claim_dir
+from evalkit.report.index import write_index
 from evalkit.results import json_safe
-from evalkit.stages.demo_index import write_index
 from evalkit.stages.run import load_tables, run_study
 from evalkit.synth import synthesize_district, write_district
 from evalkit.synth.anomalies import inject_monitoring_cases
@@ -109,7 +109,7 @@ def run_demo(out: Path, n_firms: int = 20000, seed: int = 7, start: int = 2016, 
     The demo's warehouse is never deleted: the district is ingested into it (a version already
     there is reused, the studies are pinned to the version used) and reviews recorded in it are
     kept. Returns the summary: ``rows`` (what was written where, the district's size; printed by
-:func:`evalkit.stages.demo_summary.summary_lines`), ``ranking`` (one row per policy),
+:func:`evalkit.cli_summary.summary_lines`), ``ranking`` (one row per policy),
     ``timings`` (stage -> seconds) and ``paths``.
 
     Fonts and tools are checked first (:func:`evalkit.report.render.check_render_tools`): a

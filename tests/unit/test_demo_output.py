@@ -9,11 +9,11 @@ from pathlib import Path
 
 import pytest
 import yaml
-
 from evalkit.report.bundle import write_bundle
-from evalkit.stages.demo import DEMO_STUDIES, write_demo_study
-from evalkit.stages.demo_index import render_index, write_index
-from evalkit.stages.demo_summary import display_width, ranked, summary_lines, wrap
+
+from evalkit.cli_summary import display_width, ranked, summary_lines, wrap
+from evalkit.demo import DEMO_STUDIES, write_demo_study
+from evalkit.report.index import render_index, write_index
 from evalkit.synth.policies import POLICY_BY_ID
 from evalkit.yamledit import set_values
 
