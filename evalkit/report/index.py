@@ -15,10 +15,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from evalkit.contract.bundle import read_bundle
 from evalkit.escape import html as esc
 from evalkit.i18n import t
 from evalkit.io.safefs import atomic_write_bytes
-from evalkit.report.bundle import read_bundle
 
 #: Stages in the order a reader meets them, and their headings.
 STAGE_ORDER = ("portfolio", "ex_post", "ex_ante", "monitor")

@@ -20,12 +20,12 @@ from pathlib import Path
 from urllib.parse import unquote, urlparse
 
 import pytest
-from evalkit.report.bundle import read_bundle
-from evalkit.report.verify import verify_report_dir
 
+from evalkit.contract.bundle import read_bundle
 from evalkit.demo import render_bundles, run_demo
 from evalkit.io import list_datasets
 from evalkit.report.index import write_index
+from evalkit.stages.verify import verify_report_dir
 from tests.e2e.browser import open_cleanly
 
 FIRMS, BOOTSTRAP = 1500, 49

@@ -9,9 +9,9 @@ from pathlib import Path
 
 import pytest
 import yaml
-from evalkit.report.bundle import write_bundle
 
 from evalkit.cli_summary import display_width, ranked, summary_lines, wrap
+from evalkit.contract.bundle import write_bundle
 from evalkit.demo import DEMO_STUDIES, write_demo_study
 from evalkit.report.index import render_index, write_index
 from evalkit.synth.policies import POLICY_BY_ID
