@@ -116,6 +116,9 @@ def render_report(template: Path, bundle_dir: Path, out_dir: Path,
     describe = fallback.engine_description if which == "fallback" else quarto.engine_description
     all_params = {"bundle": str(bundle.path), "lang": lang, "render_engine": describe(), **extra}
     env = {**os.environ, "SOURCE_DATE_EPOCH": str(epoch), "PYTHONHASHSEED": "0"}
+    # the kernel draws with its inline backend: the CLI's headless MPLBACKEND=Agg would leave
+    # every figure cell without a figure
+    env.pop("MPLBACKEND", None)
     log = fallback.RenderLog()
     outputs: list[Path] = []
     with tempfile.TemporaryDirectory(prefix="evalkit-render-") as tmp:

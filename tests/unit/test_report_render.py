@@ -246,3 +246,14 @@ def test_relative_output_folder_keeps_every_file(bundle, tmp_path, monkeypatch):
     for p in paths:
         assert p.is_absolute() and p.is_file() and p.stat().st_size > 1000
     assert (tmp_path / "rel" / "out" / "example.en.html").is_file()
+
+
+def test_the_clis_headless_backend_does_not_reach_the_kernel(bundle, tmp_path, monkeypatch):
+    """`evalkit.cli.main` sets MPLBACKEND=Agg for its own process; a report it renders must still
+    get its figures from the kernel's inline backend (it got none: 'drew 0')."""
+    monkeypatch.setenv("MPLBACKEND", "Agg")
+    template = _tiny(tmp_path, "```{python}\n#| label: fig-one\n#| fig-cap: One line\n"
+                               "import matplotlib.pyplot as plt\nplt.plot([1, 2])\nplt.show()\n```\n")
+    (html,) = render_report(template, bundle, tmp_path / "o", formats=("html",), lang="en",
+                            engine="fallback")
+    assert "<figure" in html.read_text(encoding="utf-8")
