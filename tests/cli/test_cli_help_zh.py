@@ -34,9 +34,32 @@ def _help(capsys, monkeypatch, args) -> str:
     return capsys.readouterr().out
 
 
+#: Subcommands whose group callback refuses to run without inputs, so that `--help` never reaches
+#: them through the command line (`evalkit serve createuser --help` asks for --store): their help
+#: is printed through Click's contexts with the same localisation.
+BEHIND_A_CALLBACK = {("serve", "createuser")}
+
+
+def _help_through_contexts(capsys, monkeypatch, path) -> str:
+    from evalkit.cli_help import localised_help
+
+    monkeypatch.setenv("COLUMNS", "200")
+    command = typer.main.get_command(cli.app)
+    capsys.readouterr()
+    with localised_help(command, "zh"):
+        ctx = command.make_context("evalkit", ["--lang", "zh"], resilient_parsing=True)
+        cmd = command
+        for name in path:
+            cmd = cmd.commands[name]
+            ctx = cmd.make_context(name, [], parent=ctx, resilient_parsing=True)
+        cmd.format_help(ctx, ctx.make_formatter())
+    return capsys.readouterr().out
+
+
 @pytest.mark.parametrize("path", _command_paths(), ids=lambda p: " ".join(p) or "evalkit")
 def test_chinese_help_has_no_english_click_labels(capsys, monkeypatch, path):
-    out = _help(capsys, monkeypatch, ["--lang", "zh", *path])
+    out = (_help_through_contexts(capsys, monkeypatch, path) if tuple(path) in BEHIND_A_CALLBACK
+           else _help(capsys, monkeypatch, ["--lang", "zh", *path]))
     found = [label for label in ENGLISH_LABELS if label in out]
     assert found == [], out
     assert "用法：" in out and "选项" in out
