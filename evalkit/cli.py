@@ -25,8 +25,9 @@ from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeEl
 from rich.table import Table
 
 from evalkit import escape
+from evalkit.cli_help import localised_help
 from evalkit.errors import EvalkitError, check_choice
-from evalkit.i18n import CLI_HELP_ZH, LANGS, t
+from evalkit.i18n import LANGS, t
 from evalkit.io import safefs
 
 app = typer.Typer(
@@ -264,12 +265,13 @@ def report(
 @app.command()
 def verify(
     path: Annotated[Path, typer.Argument(help="A results bundle, or a report folder holding one.")],
+    study: Annotated[Path | None, typer.Option("--study", help="The study file, when it is not beside the bundle.")] = None,
 ) -> None:
     """Recompute a bundle from its study and warehouse and confirm every number matches."""
     from evalkit.errors import DataError
     from evalkit.stages.verify import verify_report_dir
 
-    result = verify_report_dir(path)
+    result = verify_report_dir(path, study)
     console.print(result.summary(), markup=False)
     if not result.ok:
         n = len(result.mismatched) + len(result.provenance_mismatches)
@@ -457,19 +459,10 @@ def demo(
     with _progress() as update:
         summary = run_demo(out, n_firms=firms, seed=seed, progress=update, bootstrap=bootstrap,
                            render=reports)
-    table = Table(title=t("cli.demo.summary", lang))
-    table.add_column("")
-    table.add_column("", justify="right")
-    for key, value in summary["rows"].items():
-        table.add_row(key, value)
-    console.print(table)
-    ranking = Table(title=t("cli.demo.ranking", lang))
-    for col in ("policy", "metric", "95% CI", "rank set", "score", "grade", "action"):
-        ranking.add_column(t(f"cli.demo.col.{col}", lang), no_wrap=True)
-    for r in summary["ranking"]:
-        ranking.add_row(r["policy"], f"{r['metric']:.3f}", f"[{r['conf_low']:.3f}, {r['conf_high']:.3f}]",
-                        r["rank"], f"{r['score']:.1f}", r["grade"], r["action"])
-    console.print(ranking)
+    from evalkit.cli_summary import summary_lines
+
+    for line in summary_lines(summary, lang, width=console.width):
+        console.print(line, markup=False, highlight=False, soft_wrap=True)
     console.print(t("cli.demo.seconds", lang, s=time.perf_counter() - t0))
 
 
@@ -541,18 +534,6 @@ def _root_lang(args: list[str]) -> str:
     return lang if lang in LANGS else "en"
 
 
-def _help_in_chinese(command, path: str = "") -> None:
-    """Swap the help of ``command``, its options and arguments and its subcommands for the
-    Chinese of :data:`evalkit.i18n.CLI_HELP_ZH` (the objects are built afresh for each run)."""
-    command.help = CLI_HELP_ZH.get(path, command.help)
-    for param in command.params:
-        key = f"{path}.{param.name}" if path else param.name
-        if key in CLI_HELP_ZH and hasattr(param, "help"):
-            param.help = CLI_HELP_ZH[key]
-    for name, sub in getattr(command, "commands", {}).items():
-        _help_in_chinese(sub, f"{path} {name}".strip())
-
-
 def main(argv: list[str] | None = None) -> int:
     """Entry point: run the CLI, map errors to exit codes. Returns the exit code."""
     # headless figures for this process (reports rendered in-process); library code never
@@ -565,11 +546,10 @@ def main(argv: list[str] | None = None) -> int:
     command = typer.main.get_command(app)
     # the language of messages raised before the root option is processed (an unknown command)
     _state["lang"] = _root_lang([str(a) for a in (sys.argv[1:] if argv is None else argv)])
-    if _state["lang"] == "zh":
-        _help_in_chinese(command)
     safefs.waiting_notice = _waiting_notice
     try:
-        with safefs.environment_faults():   # full or read-only disk, permissions, locks: exit 2
+        # full or read-only disk, permissions, locks: exit 2; help in the language of the run
+        with safefs.environment_faults(), localised_help(command, _state["lang"]):
             rv = command.main(args=argv, prog_name="evalkit", standalone_mode=False)
         code = rv if isinstance(rv, int) else 0
     except EvalkitError as exc:

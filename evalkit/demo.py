@@ -18,15 +18,19 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+import pandas as pd
 import yaml
 
 from evalkit.contract.bundle import read_bundle
+from evalkit.contract.provenance import relative_path
 from evalkit.io import ingest_dir
 from evalkit.io.safefs import claim_dir
+from evalkit.report.index import write_index
 from evalkit.results import json_safe
 from evalkit.stages.run import load_tables, run_study
 from evalkit.synth import synthesize_district, write_district
 from evalkit.synth.anomalies import inject_monitoring_cases
+from evalkit.yamledit import set_values
 
 DEMO_STUDIES = Path(__file__).resolve().parents[1] / "studies" / "demo"
 POLICIES = ("P01", "P02", "P03", "P04", "P05", "P06", "P07", "P08")
@@ -37,21 +41,24 @@ def write_demo_study(name: str, studies: Path, store: Path, bundles: Path,
                      bootstrap: int | None = None, dataset: str | None = None) -> Path:
     """Copy a demo study into ``studies`` with its warehouse and bundle paths pointed at the
     demo's output (and, if given, its bootstrap draws and dataset version), so every bundle
-    records a study file that `evalkit run` and `evalkit verify` can re-run."""
-    doc = yaml.safe_load((DEMO_STUDIES / f"{name}.yaml").read_text(encoding="utf-8"))
-    doc["data"]["store"] = str(store)
+    records a study file that `evalkit run` and `evalkit verify` can re-run. The copy is the
+    original's bytes (its comments kept) with those values changed in place, the paths relative
+    to the copy (:func:`evalkit.yamledit.set_values`): the output folder can be moved."""
+    text = (DEMO_STUDIES / f"{name}.yaml").read_text(encoding="utf-8")
+    doc = yaml.safe_load(text)
+    changes: dict[tuple[str, ...], Any] = {("data", "store"): relative_path(store, studies)}
     if dataset is not None:
-        doc["data"]["dataset"] = dataset
+        changes[("data", "dataset")] = dataset
     for key in ("bundles", "evidence_bundles"):
         if key in doc:
-            doc[key] = [str(bundles / Path(b).name) for b in doc[key]]
+            changes[(key,)] = [relative_path(bundles / Path(b).name, studies) for b in doc[key]]
     if bootstrap is not None and doc["stage"] == "ex_post":
-        doc.setdefault("inference", {})["bootstrap"] = int(bootstrap)
+        changes[("inference", "bootstrap")] = int(bootstrap)
     studies.mkdir(parents=True, exist_ok=True)
     path = studies / f"{name}.yaml"
-    header = f"# Written by `evalkit demo` from studies/demo/{name}.yaml (paths point at this run).\n"
-    path.write_text(header + yaml.safe_dump(doc, allow_unicode=True, sort_keys=False),
-                    encoding="utf-8")
+    header = (f"# Written by `evalkit demo` from studies/demo/{name}.yaml: its paths point at "
+              "this output folder.\n")
+    path.write_text(header + set_values(text, changes), encoding="utf-8")
     return path
 
 
@@ -101,7 +108,8 @@ def run_demo(out: Path, n_firms: int = 20000, seed: int = 7, start: int = 2016, 
     (it carries :data:`evalkit.io.safefs.MARKER`; a folder holding anything else is refused).
     The demo's warehouse is never deleted: the district is ingested into it (a version already
     there is reused, the studies are pinned to the version used) and reviews recorded in it are
-    kept. Returns the summary: ``rows`` (label -> text), ``ranking`` (one row per policy),
+    kept. Returns the summary: ``rows`` (what was written where, the district's size; printed by
+:func:`evalkit.cli_summary.summary_lines`), ``ranking`` (one row per policy),
     ``timings`` (stage -> seconds) and ``paths``.
 
     Fonts and tools are checked first (:func:`evalkit.report.render.check_render_tools`): a
@@ -122,7 +130,9 @@ def run_demo(out: Path, n_firms: int = 20000, seed: int = 7, start: int = 2016, 
         encoding="utf-8")
     timings["synth"] = time.perf_counter() - t0
     t0 = time.perf_counter()
-    ingest = ingest_dir(data_dir, store=store, progress=progress)
+    # dated at the data's cut-off, not the wall clock: two runs give the same bytes
+    cut = pd.Timestamp(district.meta["as_of"]).to_pydatetime()
+    ingest = ingest_dir(data_dir, store=store, progress=progress, created_at=cut)
     timings["ingest"] = time.perf_counter() - t0
     loaded = load_tables(store, ingest.version.dataset_id)
     tables, info = loaded
@@ -140,26 +150,30 @@ def run_demo(out: Path, n_firms: int = 20000, seed: int = 7, start: int = 2016, 
         written = render_bundles(done, reports_dir, langs, formats, progress)
         timings["reports"] = time.perf_counter() - t0
     recs = last.table("recommendations").set_index("policy_id")
+    names = tables["policies"].set_index("policy_id")
     rows = []
     for r in last.table("ranking").itertuples():
         rec = recs.loc[r.term]
-        rows.append({"policy": r.term, "metric": r.estimate, "conf_low": r.conf_low,
-                     "conf_high": r.conf_high,
+        rows.append({"policy": r.term, "name_zh": str(names.loc[r.term, "name_zh"]),
+                     "name_en": str(names.loc[r.term, "name_en"]), "metric": r.estimate,
+                     "conf_low": r.conf_low, "conf_high": r.conf_high,
                      # rank 0: identification failed, not ranked ("re-evaluate")
                      "rank": f"{r.rank_low}-{r.rank_high}" if r.rank > 0 else "not identified",
+                     "rank_order": int(r.rank), "rank_low": int(r.rank_low),
+                     "rank_high": int(r.rank_high),
                      "score": float(rec["score"]), "grade": rec["grade"],
                      "action": rec["action"]})
     ledger = tables["disbursements"]
-    summary_rows = {
+    summary_rows: dict[str, Any] = {
         "dataset": f"{info['dataset_id']} ({info['sha256'][:12]})",
-        "firms": f"{len(tables['firms']):,}",
-        "firm-years": f"{len(tables['firm_years']):,}",
-        "policies": f"{len(tables['policies']):,}",
-        "disbursed (CNY million)": f"{ledger['amount'].sum() / 1e6:,.1f}",
-        "warehouse": str(store),
-        "bundles": str(bundles),
+        "firms": len(tables["firms"]), "firm_years": len(tables["firm_years"]),
+        "policies": len(tables["policies"]),
+        "disbursed": float(ledger["amount"].sum()),       # yuan
+        "warehouse": str(store), "bundles": str(bundles),
     }
     if render:
-        summary_rows["reports"] = f"{len(written)} files in {reports_dir}"
+        summary_rows["reports"] = len(written)
+        summary_rows["reports_dir"] = str(reports_dir)
+    summary_rows["index"] = str(write_index(out))
     return {"rows": summary_rows, "ranking": rows, "timings": timings,
             "paths": {"out": str(out), "store": str(store), "bundles": str(bundles)}}

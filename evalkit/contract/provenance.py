@@ -7,6 +7,7 @@ adding the render engine and the bundle manifest's own SHA-256.
 
 from __future__ import annotations
 
+import os
 import platform
 import subprocess
 from collections.abc import Mapping
@@ -45,6 +46,17 @@ def git_commit(repo: Path | None = None) -> dict[str, Any] | None:
     except (OSError, subprocess.SubprocessError):
         return None
     return {"commit": sha, "dirty": bool(status.strip())}
+
+
+def relative_path(target: Path | str, start: Path | str) -> str:
+    """``target`` relative to the folder ``start``, with forward slashes: what a bundle records
+    of a file, so that the bundle and what it names can be copied or moved together and two
+    runs in two folders give the same bytes. Where no relative path exists (another drive on
+    Windows) the absolute path is the only one there is."""
+    try:
+        return Path(os.path.relpath(Path(target).absolute(), Path(start).absolute())).as_posix()
+    except ValueError:
+        return Path(target).absolute().as_posix()
 
 
 def collect(*, dataset_version: str | None, dataset_sha256: str | None,

@@ -344,12 +344,14 @@ def _write_version(con: duckdb.DuckDBPyConnection, report: ValidationReport, sha
     return dataset_id
 
 
-def ingest_dir(path: str | Path, store: str | Path, progress: Progress | None = None
-               ) -> IngestResult:
+def ingest_dir(path: str | Path, store: str | Path, progress: Progress | None = None,
+               created_at: _dt.datetime | None = None) -> IngestResult:
     """Validate the folder ``path`` and load its accepted rows into ``store`` as a new version.
 
     Atomic: the store either gains the whole version or stays byte-for-byte unchanged. Content
-    identical to a stored version adds nothing (``is_new=False``).
+    identical to a stored version adds nothing (``is_new=False``). ``created_at`` (naive UTC)
+    dates the version, default now; the demo dates its synthetic data at their cut-off, so that
+    two runs give the same bundles (their ``created`` is the version's date).
     """
     store = Path(store)
     report = validate_dir(path, progress=progress)
@@ -366,13 +368,13 @@ def ingest_dir(path: str | Path, store: str | Path, progress: Progress | None = 
         existing = _find_version(store, sha)
         if existing is not None:
             return IngestResult(report, existing, False, str(store))
-        dataset_id = _write_copy(store, report, sha, progress, orders)
+        dataset_id = _write_copy(store, report, sha, progress, orders, created_at)
         version = _version(store, dataset_id)
     return IngestResult(report, version, True, str(store))
 
 
 def _write_copy(store: Path, report: ValidationReport, sha: str, progress: Progress | None,
-                orders: dict[str, np.ndarray]) -> str:
+                orders: dict[str, np.ndarray], created_at: _dt.datetime | None = None) -> str:
     """Write the new version into a copy of ``store`` and rename the copy onto it (under the
     store's lock, WAL already folded in). Returns the new version's id."""
     tmp = safefs.temp_name(store)
@@ -384,8 +386,8 @@ def _write_copy(store: Path, report: ValidationReport, sha: str, progress: Progr
             con.execute("BEGIN TRANSACTION")
             try:
                 dataset_id = _write_version(
-                    con, report, sha, _dt.datetime.now(_dt.UTC).replace(tzinfo=None), progress,
-                    orders)
+                    con, report, sha,
+                    created_at or _dt.datetime.now(_dt.UTC).replace(tzinfo=None), progress, orders)
                 con.execute("COMMIT")
             except BaseException:
                 with contextlib.suppress(duckdb.Error):   # a failed COMMIT ended it already

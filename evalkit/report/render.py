@@ -88,8 +88,9 @@ def render_report(template: Path, bundle_dir: Path, out_dir: Path,
                   timeout: int = 600) -> list[Path]:
     """Render ``template`` over the bundle in ``bundle_dir`` into ``out_dir``.
 
-    Writes ``<stem>.<lang>.html`` / ``<stem>.<lang>.pdf`` and ``<stem>.<lang>.log`` (kernel
-    stderr, pandoc and Typst warnings); returns the report paths in the order of ``formats``.
+    Writes ``<stem>.<lang>.html`` / ``<stem>.<lang>.pdf`` and, when there is something to
+    report, ``<stem>.<lang>.log`` (kernel stderr, pandoc and Typst warnings); returns the report
+    paths in the order of ``formats``.
     """
     formats = tuple(formats)
     if not formats:
@@ -115,6 +116,9 @@ def render_report(template: Path, bundle_dir: Path, out_dir: Path,
     describe = fallback.engine_description if which == "fallback" else quarto.engine_description
     all_params = {"bundle": str(bundle.path), "lang": lang, "render_engine": describe(), **extra}
     env = {**os.environ, "SOURCE_DATE_EPOCH": str(epoch), "PYTHONHASHSEED": "0"}
+    # the kernel draws with its inline backend: the CLI's headless MPLBACKEND=Agg would leave
+    # every figure cell without a figure
+    env.pop("MPLBACKEND", None)
     log = fallback.RenderLog()
     outputs: list[Path] = []
     with tempfile.TemporaryDirectory(prefix="evalkit-render-") as tmp:
@@ -140,5 +144,9 @@ def render_report(template: Path, bundle_dir: Path, out_dir: Path,
                 else:
                     outputs.append(fallback.render_pdf(markdown, meta, out, work, log,
                                                        timestamp=epoch))
-    (out_dir / f"{stem}.log").write_text(log.text(), encoding="utf-8")
+    log_file = out_dir / f"{stem}.log"
+    if log.text().strip():
+        log_file.write_text(log.text(), encoding="utf-8")
+    else:                           # nothing to report: no empty file (nor an earlier run's)
+        log_file.unlink(missing_ok=True)
     return outputs

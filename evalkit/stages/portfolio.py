@@ -239,7 +239,8 @@ def run_portfolio(study: PortfolioStudy, tables: dict[str, pd.DataFrame],
         ["policy_id", "name_zh", "name_en", "objective", "instrument", "department"]]
     return PortfolioResult(study.cycle, study.metric, policies.reset_index(drop=True), tuple(cards),
                            ranking, recs, realloc, classes,
-                           provenance={"bundles": [str(b.path) for b in bundles],
+                           # by folder name (the study file says where they are): no path
+                           provenance={"bundles": [b.path.name for b in bundles],
                                        "bundle_manifests": [b.manifest_sha256 for b in bundles]},
                            disclosure={pid: policy_basis(b.results)
                                        for b, pid in zip(bundles, pids, strict=True)},

@@ -1,7 +1,11 @@
 """``evalkit run STUDY``: parse a study, run its stage on its dataset, write the results bundle.
 
 Bundles are reproducible: the manifest's ``created`` time is the dataset version's ingest time
-(not the wall clock), so the same study on the same dataset version gives the same bytes.
+(not the wall clock), so the same study on the same dataset version gives the same bytes. They
+hold no path of the machine: the study is recorded by its file name and the warehouse relative to
+the study file (``evalkit verify`` finds the study beside the bundle, see
+:func:`evalkit.report.verify.find_study`), so a bundle written into another folder, or copied
+elsewhere with its study and warehouse, has the same bytes.
 """
 
 from __future__ import annotations
@@ -14,7 +18,7 @@ from typing import Any
 import pandas as pd
 
 from evalkit.contract.bundle import check_bundle_dir, read_bundle, write_bundle
-from evalkit.contract.provenance import collect
+from evalkit.contract.provenance import collect, relative_path
 from evalkit.errors import ConfigError
 from evalkit.io import list_datasets, load_dataset
 from evalkit.stages import ex_ante, ex_post, monitor, portfolio
@@ -93,8 +97,9 @@ def run_study(path: Path | str, out: Path | str, progress: Callable[..., None] |
                                      "report": study.report.model_dump()}}
     prov = collect(dataset_version=info["dataset_id"], dataset_sha256=info["sha256"],
                    study_sha256=study_sha, seeds={"study": study.inference.seed})
-    prov["store"] = str(study.data.store)
-    prov["study_file"] = str(Path(path).resolve())
+    # the study by its file name, the warehouse relative to the study: no path of this machine
+    prov["store"] = relative_path(study.data.store, Path(path).parent)
+    prov["study_file"] = Path(path).name
     write_bundle(out, stage=study.stage, results=results, tables=frames, figures=figures,
                  provenance=prov, created=info["created"], replace=overwrite)
     return out

@@ -1,9 +1,11 @@
 """``evalkit verify``: recompute a results bundle from the warehouse and confirm every file matches.
 
-A bundle records in its manifest the study file and warehouse it came from (``provenance.study_file``
-and ``provenance.store``, written by :func:`evalkit.stages.run.run_study`) and the SHA-256 of every
-file it holds. :func:`verify_report_dir` re-runs that study with the same code path as
-``evalkit run`` into a temporary folder and compares, file by file:
+A bundle records in its manifest the study file and warehouse it came from (``provenance.study_file``,
+the study's file name, and ``provenance.store``, relative to the study file; written by
+:func:`evalkit.stages.run.run_study`) and the SHA-256 of every file it holds. The study is found
+beside the bundle (:func:`find_study`), so a folder holding studies, bundles and warehouse (the
+demo's output) verifies wherever it is copied. :func:`verify_report_dir` re-runs that study with
+the same code path as ``evalkit run`` into a temporary folder and compares, file by file:
 
 * the file on disk against the manifest (was the bundle edited after it was written?), and
 * the recomputed file against the manifest (does the warehouse still give the same numbers?).
@@ -171,16 +173,42 @@ def _read_json(path: Path) -> dict[str, Any]:
                         zh=f"无法读取 {path.name}：{e}") from None
 
 
-def _sources(bundle: Path, manifest: dict[str, Any]) -> tuple[Path, Path]:
+#: How many folders up from a bundle :func:`find_study` looks (the bundle, ``bundles/``, the
+#: output folder, its parent).
+STUDY_SEARCH_DEPTH = 4
+
+
+def find_study(bundle: Path, name: str, sha256: str | None = None) -> Path | None:
+    """The study file a bundle records by ``name`` (:func:`evalkit.stages.run.run_study` records
+    the file name; older bundles an absolute path, used as it is): the file of that name in the
+    bundle's folder or one of the :data:`STUDY_SEARCH_DEPTH` folders above it, or in a
+    ``studies/`` folder of one of them (the demo's layout). The nearest whose SHA-256 is the
+    recorded one wins; else the nearest of that name (verify then reports the changed study);
+    None if there is none."""
+    if Path(name).is_absolute():
+        return Path(name)
+    found = []
+    for folder in [bundle, *bundle.parents][:STUDY_SEARCH_DEPTH]:
+        for candidate in (folder / name, folder / "studies" / name):
+            if candidate.is_file():
+                found.append(candidate)
+    matching = [c for c in found if sha256 and sha256_file(c) == sha256]
+    return (matching or found or [None])[0]
+
+
+def _sources(bundle: Path, manifest: dict[str, Any],
+             study: Path | None = None) -> tuple[Path, Path]:
+    """The study file (``study`` if given, else :func:`find_study`) and the warehouse (as the
+    bundle recorded it, relative to the study file) a bundle was computed from."""
     prov = manifest.get("provenance") or {}
-    study = prov.get("study_file")
-    if not study:
+    name = prov.get("study_file")
+    if not name:
         results = bundle / "results.json"
         name = (_read_json(results).get("study") or {}).get("file") if results.is_file() else None
-        if name and Path(name).is_absolute():
-            study = name
+        if name and not Path(name).is_absolute():
+            name = None
     store = prov.get("store")
-    if not study or not store:
+    if not name or not store:
         raise DataError("the bundle does not record the study file and warehouse it was computed "
                         "from (provenance.study_file / provenance.store)", file=str(bundle),
                         fix="re-run the study with `evalkit run STUDY --out DIR`, which records "
@@ -189,15 +217,31 @@ def _sources(bundle: Path, manifest: dict[str, Any]) -> tuple[Path, Path]:
                            "（provenance.study_file / provenance.store）",
                         fix_zh="请用 `evalkit run STUDY --out DIR` 重新运行研究配置，"
                                "该命令会同时记录两者")
-    return Path(study), Path(store)
+    if study is None:
+        study = find_study(bundle, name, prov.get("study_sha256"))
+    if study is None:
+        raise DataError(f"the study file the bundle was computed from ({name}) is not beside it",
+                        file=str(bundle),
+                        fix=f"pass it with --study (looked for {name} in the bundle's folder, the "
+                            f"{STUDY_SEARCH_DEPTH - 1} folders above it and their studies/ "
+                            "folders)",
+                        zh=f"在结果包旁未找到其计算所依据的研究配置文件（{name}）",
+                        fix_zh=f"请用 --study 指定该文件（已在结果包所在文件夹、其上 "
+                               f"{STUDY_SEARCH_DEPTH - 1} 层文件夹及其中的 studies/ 文件夹查找 "
+                               f"{name}）")
+    store_path = Path(store)
+    if not store_path.is_absolute():
+        store_path = Path(study).absolute().parent / store_path
+    return Path(study), store_path
 
 
-def verify_report_dir(path: Path | str) -> VerifyResult:
+def verify_report_dir(path: Path | str, study: Path | str | None = None) -> VerifyResult:
     """Recompute the bundle at ``path`` (a bundle, or a folder holding one) from its study and
-    warehouse, and compare every file's SHA-256 with the manifest and the file on disk."""
+    warehouse, and compare every file's SHA-256 with the manifest and the file on disk.
+    ``study`` names the study file when it is not beside the bundle (:func:`find_study`)."""
     bundle = find_bundle(Path(path)).resolve()
     manifest = _read_json(bundle / MANIFEST)
-    study_file, store = _sources(bundle, manifest)
+    study_file, store = _sources(bundle, manifest, None if study is None else Path(study))
     if not study_file.is_file():
         raise DataError("the study file the bundle was computed from is missing",
                         file=str(study_file), fix="restore it (its SHA-256 is in the manifest)",
@@ -205,9 +249,9 @@ def verify_report_dir(path: Path | str) -> VerifyResult:
                         fix_zh="请恢复该文件（其 SHA-256 记录在 manifest 中）")
     prov = manifest.get("provenance") or {}
     notes: list[str] = []
-    study, _ = load_study(study_file)
-    if Path(study.data.store).resolve() != store.resolve():
-        notes.append(f"the study now reads the warehouse {study.data.store}; the bundle came "
+    parsed, _ = load_study(study_file)
+    if Path(parsed.data.store).resolve() != store.resolve():
+        notes.append(f"the study now reads the warehouse {parsed.data.store}; the bundle came "
                      f"from {store}")
     if not prov.get("dataset_version"):
         raise DataError("the bundle does not record its dataset version (provenance."
@@ -215,7 +259,7 @@ def verify_report_dir(path: Path | str) -> VerifyResult:
                         fix="re-run the study with `evalkit run STUDY --out DIR`",
                         zh="结果包未记录其数据集版本（provenance.dataset_version）",
                         fix_zh="请用 `evalkit run STUDY --out DIR` 重新运行研究配置")
-    tables, info = load_tables(study.data.store, str(prov["dataset_version"]))
+    tables, info = load_tables(parsed.data.store, str(prov["dataset_version"]))
     rows_sha = content_sha256(tables)      # the rows as stored now, not the recorded hash
     with tempfile.TemporaryDirectory(prefix="evalkit-verify-") as tmp:
         out = run_study(study_file, Path(tmp) / "bundle", tables=(tables, info))

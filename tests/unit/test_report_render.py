@@ -47,7 +47,10 @@ def test_outputs_and_clean_log(rendered):
     for lang, (html, pdf) in rendered.items():
         assert html.name == f"example.{lang}.html" and pdf.name == f"example.{lang}.pdf"
         assert pdf.read_bytes().startswith(b"%PDF")
-        log = (html.parent / f"example.{lang}.log").read_text()
+        log_file = html.parent / f"example.{lang}.log"
+        # nothing logged, no log file (an empty one was left before)
+        log = log_file.read_text() if log_file.exists() else ""
+        assert log_file.exists() == bool(log.strip())
         assert not re.search(r"glyph|missing|unknown font|warning", log, re.I), log
 
 
@@ -243,3 +246,14 @@ def test_relative_output_folder_keeps_every_file(bundle, tmp_path, monkeypatch):
     for p in paths:
         assert p.is_absolute() and p.is_file() and p.stat().st_size > 1000
     assert (tmp_path / "rel" / "out" / "example.en.html").is_file()
+
+
+def test_the_clis_headless_backend_does_not_reach_the_kernel(bundle, tmp_path, monkeypatch):
+    """`evalkit.cli.main` sets MPLBACKEND=Agg for its own process; a report it renders must still
+    get its figures from the kernel's inline backend (it got none: 'drew 0')."""
+    monkeypatch.setenv("MPLBACKEND", "Agg")
+    template = _tiny(tmp_path, "```{python}\n#| label: fig-one\n#| fig-cap: One line\n"
+                               "import matplotlib.pyplot as plt\nplt.plot([1, 2])\nplt.show()\n```\n")
+    (html,) = render_report(template, bundle, tmp_path / "o", formats=("html",), lang="en",
+                            engine="fallback")
+    assert "<figure" in html.read_text(encoding="utf-8")

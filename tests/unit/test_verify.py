@@ -3,6 +3,7 @@ byte changed in one table is reported for that file only; a bundle that does not
 came from gets a clear error."""
 
 import json
+import shutil
 from pathlib import Path
 
 import pytest
@@ -46,7 +47,9 @@ def study_file(tmp_path_factory):
 
 @pytest.fixture()
 def bundle(study_file, tmp_path):
-    return run_study(study_file, tmp_path / "bundle")
+    study = tmp_path / study_file.name          # beside the bundle, where verify finds it
+    shutil.copy(study_file, study)
+    return run_study(study, tmp_path / "bundle")
 
 
 def test_fresh_bundle_matches_every_file(bundle):
@@ -74,11 +77,68 @@ def test_one_changed_byte_in_a_table_is_reported(bundle):
     assert "tables/overall.parquet" in result.summary()
 
 
-def test_a_folder_holding_the_bundle_is_accepted(bundle, tmp_path):
+def test_a_folder_holding_the_bundle_is_accepted(bundle, study_file, tmp_path):
     report_dir = tmp_path / "report"
     report_dir.mkdir()
     bundle.rename(report_dir / "bundle")
-    assert verify_report_dir(report_dir).ok
+    # the study is not beside the bundle here (another test folder): named with study=
+    assert verify_report_dir(report_dir, study=study_file).ok
+
+
+def test_the_manifest_holds_no_path_of_the_machine(bundle, study_file):
+    text = (bundle / "manifest.json").read_text(encoding="utf-8")
+    prov = json.loads(text)["provenance"]
+    assert prov["study_file"] == "ex_post_P01.yaml"            # found beside the bundle
+    assert not Path(prov["store"]).is_absolute()                # relative to the study file
+    assert (bundle.parent / prov["store"]).resolve() == study_file.parent / "warehouse.duckdb"
+    assert str(study_file.parent) not in text and str(bundle) not in text
+    assert str(Path.home()) not in text and "/tmp" not in text
+
+
+def test_a_bundle_written_anywhere_has_the_same_bytes(study_file, tmp_path):
+    one = run_study(study_file, tmp_path / "a" / "bundle")
+    two = run_study(study_file, tmp_path / "b" / "c" / "other")
+    files = sorted(p.relative_to(one) for p in one.rglob("*") if p.is_file())
+    assert files == sorted(p.relative_to(two) for p in two.rglob("*") if p.is_file())
+    assert all((one / f).read_bytes() == (two / f).read_bytes() for f in files)
+
+
+def test_a_copied_folder_of_study_warehouse_and_bundle_verifies(study_file, tmp_path):
+    """The auditor's case: study, warehouse and bundle copied to another folder (the original
+    removed, so nothing can be read from where they were)."""
+    src = tmp_path / "src"
+    (src / "studies").mkdir(parents=True)
+    shutil.copy(study_file.parent / "warehouse.duckdb", src / "warehouse.duckdb")
+    text = study_file.read_text(encoding="utf-8").replace(
+        str(study_file.parent / "warehouse.duckdb"), "../warehouse.duckdb")
+    (src / "studies" / "ex_post_P01.yaml").write_text(text, encoding="utf-8")
+    run_study(src / "studies" / "ex_post_P01.yaml", src / "bundles" / "ex_post_P01")
+    moved = shutil.move(src, tmp_path / "elsewhere")
+    result = verify_report_dir(Path(moved) / "bundles" / "ex_post_P01")
+    assert result.ok, result.summary()
+    assert result.study_file == Path(moved) / "studies" / "ex_post_P01.yaml"
+    assert result.store.resolve() == (Path(moved) / "warehouse.duckdb").resolve()
+
+
+def test_the_study_with_the_recorded_hash_is_preferred(tmp_path):
+    from evalkit.contract.bundle import sha256_file
+    from evalkit.stages.verify import find_study
+
+    bundle = tmp_path / "out" / "bundles" / "b"
+    bundle.mkdir(parents=True)
+    near, far = bundle / "s.yaml", tmp_path / "out" / "studies" / "s.yaml"
+    far.parent.mkdir()
+    near.write_text("stage: ex_post  # edited\n")
+    far.write_text("stage: ex_post\n")
+    assert find_study(bundle, "s.yaml", sha256_file(far)) == far
+    assert find_study(bundle, "s.yaml", "0" * 64) == near        # the nearest otherwise
+    assert find_study(bundle, "t.yaml", None) is None
+
+
+def test_a_study_not_beside_the_bundle_is_a_clear_error(bundle):
+    (bundle.parent / "ex_post_P01.yaml").unlink()
+    with pytest.raises(DataError, match="--study"):
+        verify_report_dir(bundle)
 
 
 def test_changed_warehouse_numbers_are_reported(bundle):
