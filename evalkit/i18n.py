@@ -349,6 +349,12 @@ STRINGS.update({
     "report.ex_post.design.selection": {
         "zh": "补贴是按获补前一年的{cols}决定的，这些指标的暂时波动在获补后会自然回落或回升；因此比较只在获补前一年这些指标相近的企业之间进行（以其为协变量）。",
         "en": "Awards were decided on the year-before-award {cols}, whose temporary swings revert afterwards; so the comparison is made only among firms that looked alike on them in that year (they are covariates)."},
+    "report.ex_post.design.balance_ok": {
+        "zh": "识别检验：在获补前一年上述指标相同的企业中，受资助企业此前一年{outcome}的变化与对照企业无明显差别（{p}），与“补贴只按这些指标发放”的假定相符。",
+        "en": "Identification check: among firms alike on those columns in the year before the award, the supported firms' change in {outcome} into that year does not differ markedly from the comparison firms' ({p}), as the assumption that awards followed only those columns implies."},
+    "report.ex_post.design.balance_fail": {
+        "zh": "识别检验：即使在获补前一年上述指标相同的企业中，受资助企业此前一年{outcome}的变化也与对照企业明显不同（{p}）：补贴还取决于这些指标以外的历史，估计的效应可能包含本会自然出现的回归，因此组合评价不对本政策排名、不增加其预算，建议重新评估。",
+        "en": "Identification check: even among firms alike on those columns in the year before the award, the supported firms' change in {outcome} into that year differs markedly from the comparison firms' ({p}): awards followed history beyond those columns, and the effect may count a reversion that would have happened anyway, so the portfolio review neither ranks this policy nor raises its budget, and recommends re-evaluating it."},
     "report.ex_post.design.small_sample": {
         "zh": "受资助企业只有 {n} 家（少于 {threshold} 家），财政指标的区间采用小样本 t 区间（{method}，自由度约 {df}），比大样本区间更宽。",
         "en": "With only {n} supported firms (fewer than {threshold}), the fiscal metrics' intervals are small-sample t intervals ({method}, about {df} degrees of freedom), wider than the large-sample ones."},

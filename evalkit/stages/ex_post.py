@@ -45,6 +45,7 @@ from evalkit.panel.conditioning import (
 from evalkit.reference import sections_of
 from evalkit.results import Result, canonical, json_safe
 from evalkit.robust.pretrends import PretrendResult, pretrend_test
+from evalkit.robust.selection_balance import selection_balance
 from evalkit.robust.small_sample import SMALL_TREATED, resolve_method, small_sample_interval
 from evalkit.study import ExPostStudy
 
@@ -77,6 +78,9 @@ class OutcomeEvaluation:
     strata: str | None = None
     #: the Ashenfelter-dip check (:func:`dip_check`), or None without an event time -1
     dip: dict[str, Any] | None = None
+    #: with ``design.selection_covariates``: the pseudo-outcome test of selection on them
+    #: (:func:`evalkit.robust.selection_balance.selection_balance`), else None
+    balance: dict[str, Any] | None = None
 
     def to_dict(self) -> dict[str, Any]:
         return json_safe({
@@ -89,6 +93,7 @@ class OutcomeEvaluation:
             "scale": self.scale,
             "strata": self.strata,
             "dip": self.dip,
+            "balance": self.balance,
             "att_gt": self.att_gt.tidy(),
             "simple": self.simple.to_dict(),
             "dynamic": self.dynamic.to_dict(),
@@ -416,6 +421,10 @@ def evaluate_outcome(df: pd.DataFrame, outcome: str, study: ExPostStudy, seed: i
                              discount=study.fiscal.discount_rate,
                              base_year=study.fiscal.base_year or window[0], per_year=per_year,
                              name=f"total_{outcome}")
+    balance = None
+    if d.selection_covariates and scale in ("level", "proportional"):
+        balance = selection_balance(frame, outcome, "year", "firm_id", "g", covs,
+                                    log=scale == "proportional", alpha=inf.alpha)
     tw_est = tw_se = None
     try:
         tw = twfe(frame, outcome, "year", "firm_id", gname="g", method="fast")
@@ -424,15 +433,15 @@ def evaluate_outcome(df: pd.DataFrame, outcome: str, study: ExPostStudy, seed: i
         pass
     return OutcomeEvaluation(outcome, res, simple, dynamic, group, total, pre, tw_est, tw_se,
                              tuple(covs), note, note_zh, fallback, len(notes), scale, strata,
-                             dip_check(dynamic, inf.alpha))
+                             dip_check(dynamic, inf.alpha), balance)
 
 
 def small_sample_intervals(fiscal: FiscalResult | None, treated_ids: Any, study: ExPostStudy,
                            seed: int) -> dict[str, Any]:
     """The fiscal metrics' intervals for few treated firms (``inference.small_sample``;
     :mod:`evalkit.robust.small_sample`): empty when the setting resolves to the analytic
-    interval for this many treated firms (or there is a single one), else the method, the count, the threshold and one
-    interval per metric with influence contributions."""
+    interval for this many treated firms (or there is a single one), else the method, the
+    count, the threshold and one interval per metric with influence contributions."""
     n_treated = len(treated_ids)
     method = resolve_method(study.inference.small_sample, n_treated)
     if fiscal is None or method == "none" or n_treated < 2:

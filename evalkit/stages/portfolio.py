@@ -125,8 +125,13 @@ def _inputs(study: PortfolioStudy, spec, pid: str, bundle: Bundle, tables: dict[
 def evidence_flags(bundles: list[Bundle], pids: list[str], alpha: float) -> dict[str, tuple[str, str]]:
     """Policies whose main-outcome identification check fails, with the reason (en, zh).
 
-    - an Ashenfelter dip (``dip`` of the ex-post bundle: the outcome fell significantly in the
-      year before the award): the effect counts a recovery that would have happened anyway;
+    - with ``design.selection_covariates``: the pseudo-outcome test of selection on them
+      (``balance`` of the ex-post bundle, :mod:`evalkit.robust.selection_balance`) rejects --
+      the awards followed the outcome's history beyond those columns; the dip and pre-trend
+      checks are then reported but do not gate;
+    - otherwise an Ashenfelter dip (``dip`` of the ex-post bundle: the outcome fell
+      significantly in the year before the award): the effect counts a recovery that would
+      have happened anyway;
     - on the level scale, a rejected joint pre-trend test (as before). On the proportional
       scale the joint test is reported but does not gate: with thousands of firms it rejects
       the small, steady pre-award growth differences that selection on the base-year level
@@ -138,7 +143,18 @@ def evidence_flags(bundles: list[Bundle], pids: list[str], alpha: float) -> dict
         ev = b.results["outcomes"][main]
         dip = ev.get("dip")
         pre = ev.get("pretrend")
-        if dip and dip.get("detected"):
+        bal = ev.get("balance")
+        if bal is not None:
+            # the design conditions on the award's selection columns: its own test decides
+            # (a dip those columns explain does not gate)
+            if bal.get("detected"):
+                e, p = bal["estimate"], bal["p_value"]
+                flags[pid] = (f"the awards followed {main}'s change before the award beyond the "
+                              f"selection covariates (pseudo-outcome test {e:.3g}, p = {p:.3g}); "
+                              "the effect may count a reversion",
+                              f"获补与 {main} 在获补前的变化有关，且不能由选择协变量解释（伪结果检验 "
+                              f"{e:.3g}，p = {p:.3g}）；估计的效应可能包含本会自然出现的回归")
+        elif dip and dip.get("detected"):
             e, p = dip["estimate"], dip["p_value"]
             flags[pid] = (f"{main} fell before the award (Ashenfelter dip: event time -1 "
                           f"{e:.3g}, p = {p:.3g}); the effect may count a recovery",

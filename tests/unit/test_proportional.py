@@ -212,3 +212,22 @@ def test_a_single_treated_firm_gets_no_small_sample_interval():
     from tests.district_helpers import demo_study
 
     assert small_sample_intervals(object(), ["F1"], demo_study("P03"), 7) == {}
+
+
+def test_design_statement_reports_the_balance_test_instead_of_the_dip():
+    """With selection covariates, the design statement gives the pseudo-outcome test's verdict
+    (which gates) and not the dip check (which does not)."""
+    from evalkit.report.views.ex_post import design_statement
+
+    ev = {"scale": "proportional", "simple": {"options": {}},
+          "dip": {"detected": True, "estimate": -1.0, "p_value": 1e-6},
+          "balance": {"detected": False, "estimate": -0.01, "p_value": 0.42, "n_treated": 40}}
+    results = {"main_outcome": "tax_paid", "outcomes": {"tax_paid": ev},
+               "options": {"selection_covariates": ["revenue"]}}
+    en = design_statement(results, "en")
+    assert "does not differ markedly" in en and "p = 0.42" in en and "Ashenfelter" not in en
+    ev["balance"] = {"detected": True, "estimate": -0.1, "p_value": 1e-9, "n_treated": 40}
+    zh = design_statement(results, "zh")
+    assert "明显不同" in zh and "不对本政策排名" in zh
+    ev["balance"]["n_treated"] = 2            # fewer firms than the disclosure rule allows
+    assert "明显不同" not in design_statement(results, "zh")

@@ -477,6 +477,16 @@ def design_statement(results: Mapping[str, Any], lang: str) -> str:
     dip = ev.get("dip")
     from evalkit.report.suppression import event_reasons
 
+    bal = ev.get("balance")
+    if bal is not None:
+        # the design's own test of selection on its covariates gates instead of the dip check
+        if int(bal.get("n_treated") or 0) >= Rule.of(results).min_firms:    # disclosure
+            key = ("report.ex_post.design.balance_fail" if bal.get("detected")
+                   else "report.ex_post.design.balance_ok")
+            pv = pvalue(bal["p_value"], lang)
+            text += sep + t(key, lang, outcome=outcome_label(main, lang),
+                            p=f"p {pv}" if pv.startswith("<") else f"p = {pv}")
+        return text
     if dip and event_reasons(results, [-1], Rule.of(results))[-1] is None:   # disclosure
         key = "report.ex_post.design.dip" if dip.get("detected") else "report.ex_post.design.no_dip"
         pv = pvalue(dip["p_value"], lang)

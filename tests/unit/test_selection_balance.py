@@ -1,0 +1,62 @@
+"""The pseudo-outcome test of selection on the design's covariates
+(evalkit.robust.selection_balance) and the portfolio gate that reads it."""
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from evalkit.robust.selection_balance import selection_balance
+
+
+def _panel(select_on: str, seed: int = 3, n: int = 6000) -> pd.DataFrame:
+    """log y = permanent random walk + transitory noise; one cohort awarded in 2014 on the
+    year-2013 values: its level (``level``) or a fall into 2013 (``dip``)."""
+    rng = np.random.default_rng(seed)
+    years = np.arange(2010, 2017)
+    perm = np.cumsum(rng.normal(0, 0.1, (n, years.size)), axis=1) + rng.normal(0, 1, (n, 1))
+    y = perm + rng.normal(0, 0.08, (n, years.size))
+    k = list(years).index(2013)
+    if select_on == "level":
+        score = 1.5 * (y[:, k] - y[:, k].mean())
+    else:
+        score = np.where(y[:, k] - y[:, k - 1] < -0.1, 3.0, 0.0)
+    p = 1 / (1 + np.exp(-(score - 3.0)))
+    g = np.where(rng.random(n) < p, 2014, 0)
+    return pd.DataFrame({"id": np.repeat(np.arange(n), years.size),
+                         "year": np.tile(years, n), "g": np.repeat(g, years.size),
+                         "y": np.exp(y).ravel(), "x": y.ravel()})
+
+
+def test_selection_on_the_covariate_passes_and_on_the_history_is_detected():
+    ok = selection_balance(_panel("level"), "y", "year", "id", "g", ["x"], log=True)
+    assert ok is not None and ok["cohorts"] == 1 and ok["n_treated"] > 100
+    assert not ok["detected"] and abs(ok["z"]) < 2.5
+    # without the covariate the selected firms' rise into 2013 shows
+    raw = selection_balance(_panel("level"), "y", "year", "id", "g", [], log=True)
+    assert raw["detected"] and raw["estimate"] > 0
+    dip = selection_balance(_panel("dip"), "y", "year", "id", "g", ["x"], log=True)
+    assert dip["detected"] and dip["estimate"] < -0.05
+
+
+def test_no_cohort_with_two_earlier_years_gives_none():
+    df = _panel("level")
+    assert selection_balance(df[df["year"] >= 2013], "y", "year", "id", "g", ["x"]) is None
+
+
+@pytest.mark.parametrize(("balance", "dip", "flagged"), [
+    ({"detected": True, "estimate": -0.1, "p_value": 1e-9}, None, True),
+    ({"detected": False, "estimate": -0.01, "p_value": 0.4},
+     {"detected": True, "estimate": -0.2, "p_value": 1e-6}, False),
+    (None, {"detected": True, "estimate": -0.2, "p_value": 1e-6}, True),
+])
+def test_the_portfolio_gate_reads_the_balance_test_when_the_design_has_one(balance, dip, flagged):
+    from types import SimpleNamespace
+
+    from evalkit.stages.portfolio import evidence_flags
+
+    ev = {"scale": "proportional", "dip": dip, "balance": balance, "pretrend": None}
+    bundle = SimpleNamespace(results={"main_outcome": "tax_paid", "outcomes": {"tax_paid": ev}})
+    flags = evidence_flags([bundle], ["P01"], 0.05)
+    assert ("P01" in flags) is flagged
+    if balance is not None and flagged:
+        assert "pseudo-outcome" in flags["P01"][0] and "伪结果检验" in flags["P01"][1]
