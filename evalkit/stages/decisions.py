@@ -62,7 +62,7 @@ def open_cycle(bundle: str | Path | Bundle, store: str | Path | None = None) -> 
                         fix_zh="请传入本轮的政策组合（portfolio）结果包")
     where = store if store is not None else b.provenance.get("store")
     if store is None and where and not Path(where).is_absolute():
-        from evalkit.stages.verify import recorded_store    # relative to the study file
+        from evalkit.stages.verify import recorded_store  # relative to the study file
 
         where = recorded_store(b.path)
     if not where:
