@@ -404,10 +404,9 @@ def serve(
     """Serve the review workspace (Chinese, English switch) on 127.0.0.1 unless told."""
     from evalkit.web import server
 
-    home = _web_home(store, demo)
-    server.setup(home)
     if ctx.invoked_subcommand is not None:
-        return
+        return                 # the subcommand sets up (so that its --help needs no --store)
+    server.setup(_web_home(store, demo))
     if demo is not None:
         from evalkit.web.publish import demo_accounts, publish_cycle
 
@@ -427,12 +426,17 @@ def serve(
 
 @serve_app.command("createuser")
 def serve_createuser(
+    ctx: typer.Context,
     username: Annotated[str, typer.Argument(help="Account name.")],
     role: Annotated[str, typer.Option("--role", help="department, evaluator, reviewer, auditor or admin.")],
     department: Annotated[str, typer.Option("--department", help="The department of a department account, e.g. 区科委.")] = "",
     password_stdin: Annotated[bool, typer.Option("--password-stdin", help="Read the password from standard input instead of prompting.")] = False,
 ) -> None:
     """Make an account with a role; the password is prompted for (never a default)."""
+    from evalkit.web import server
+
+    group = ctx.parent.params
+    server.setup(_web_home(group["store"], group["demo"]))
     from evalkit.web.publish import create_account
 
     if password_stdin:
@@ -464,6 +468,8 @@ def demo(
     for line in summary_lines(summary, lang, width=console.width):
         console.print(line, markup=False, highlight=False, soft_wrap=True)
     console.print(t("cli.demo.seconds", lang, s=time.perf_counter() - t0))
+    console.print(t("cli.demo.serve", lang, out=str(out)), markup=False, highlight=False,
+                  soft_wrap=True)
 
 
 def _waiting_notice(en: str, zh: str) -> None:

@@ -63,6 +63,11 @@ STRINGS: dict[str, dict[str, str]] = {
                               "once):", "zh": "已发布演示年度 {name}；演示账号（密码仅显示一次）："},
     "cli.serve.listening": {"en": "Review workspace at {url} (Ctrl+C stops it)",
                             "zh": "审核工作台地址：{url}（按 Ctrl+C 停止）"},
+    "cli.demo.serve": {
+        "en": "Review workspace: evalkit serve --demo {out}  (prints the demo accounts' passwords; "
+              "more accounts: evalkit serve --demo {out} createuser NAME --role reviewer)",
+        "zh": "审核工作台：evalkit serve --demo {out}（启动时显示演示账号密码；"
+              "新增账号：evalkit serve --demo {out} createuser 账号名 --role reviewer）"},
     "cli.serve.created": {"en": "Account {name} ({role}) created", "zh": "已创建账号 {name}（{role}）"},
     "cli.review.unanchored": {
         "en": "No anchor file beside the store and no --head given: deleted newest entries "

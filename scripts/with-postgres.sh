@@ -37,11 +37,17 @@ else
   user=$(id -un)
 fi
 
+# the server is stopped and the folder deleted however this script ends: COMMAND's failure,
+# a failed set-up step (set -e), Ctrl+C or a TERM
 stop() {
-  as "'$bindir/pg_ctl' -D '$dir/data' -m fast -w stop" >/dev/null 2>&1 || true
+  if [ -f "$dir/data/postmaster.pid" ]; then
+    as "'$bindir/pg_ctl' -D '$dir/data' -m fast -w stop" >/dev/null 2>&1 || true
+  fi
   rm -rf "$dir"
 }
-trap stop EXIT INT TERM
+trap stop EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
 
 as "'$bindir/initdb' -D '$dir/data' -A trust -U '$user' -E UTF8 --locale=C.UTF-8" >"$dir/initdb.log" 2>&1 \
   || { cat "$dir/initdb.log" >&2; exit 2; }
@@ -50,8 +56,14 @@ as "'$bindir/pg_ctl' -D '$dir/data' -l '$dir/server.log' -w -o \"-k '$dir' -c li
 as "'$bindir/createdb' -h '$dir' -U '$user' evalkit_test"
 
 export EVALKIT_TEST_PG_URL="postgresql://$user@/evalkit_test?host=$dir"
+# COMMAND runs as a child the traps can stop: a TERM or Ctrl+C ends it, then the server
+child=""
+trap '[ -z "$child" ] || kill -TERM "$child" 2>/dev/null; exit 130' INT
+trap '[ -z "$child" ] || kill -TERM "$child" 2>/dev/null; exit 143' TERM
 set +e
-"$@"
+"$@" <&0 &
+child=$!
+wait "$child"
 rc=$?
 set -e
 exit "$rc"

@@ -61,6 +61,10 @@ def open_cycle(bundle: str | Path | Bundle, store: str | Path | None = None) -> 
                         zh=f"该结果包属于 {b.stage} 阶段；审核决定须针对政策组合结果包",
                         fix_zh="请传入本轮的政策组合（portfolio）结果包")
     where = store if store is not None else b.provenance.get("store")
+    if store is None and where and not Path(where).is_absolute():
+        from evalkit.stages.verify import recorded_store  # relative to the study file
+
+        where = recorded_store(b.path)
     if not where:
         raise DataError("the bundle does not record its warehouse (provenance.store)",
                         file=str(b.path), fix="pass --store",

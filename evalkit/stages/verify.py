@@ -235,6 +235,13 @@ def _sources(bundle: Path, manifest: dict[str, Any],
     return Path(study), store_path
 
 
+def recorded_store(bundle: Path) -> Path:
+    """The warehouse a bundle was computed from, as its manifest records it: an absolute path as
+    it is, a relative one (:func:`evalkit.stages.run.run_study`) relative to the study file found
+    beside the bundle (:func:`find_study`)."""
+    return _sources(Path(bundle), _read_json(Path(bundle) / MANIFEST))[1]
+
+
 def verify_report_dir(path: Path | str, study: Path | str | None = None) -> VerifyResult:
     """Recompute the bundle at ``path`` (a bundle, or a folder holding one) from its study and
     warehouse, and compare every file's SHA-256 with the manifest and the file on disk.

@@ -58,11 +58,13 @@ def evidence_bundles(cycle: decisions.Cycle) -> dict[str, Bundle]:
     recorded = set(cycle.bundle.results.get("provenance", {}).get("bundle_manifests", [])
                    or prov.get("bundle_manifests", []) or [])
     out = {}
-    for path in cycle.bundle.results.get("provenance", {}).get("bundles", []) \
+    for name in cycle.bundle.results.get("provenance", {}).get("bundles", []) \
             or prov.get("bundles", []) or []:
-        if not Path(path).is_dir():
+        # a folder name (bundles written since they became relocatable): beside the portfolio's
+        path = Path(name) if Path(name).is_absolute() else cycle.bundle.path.parent / name
+        if not path.is_dir():
             continue
-        b = read_bundle(Path(path))
+        b = read_bundle(path)
         if recorded and b.manifest_sha256 not in recorded:
             continue
         pid = (b.results.get("policy") or {}).get("policy_id")

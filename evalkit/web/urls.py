@@ -1,10 +1,16 @@
 """URLs of the review workspace."""
 
+from pathlib import Path
+
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
+from django.views.static import serve
 
 from evalkit.web import views
+
+#: The admin's stylesheets, scripts and images as Django ships them (no collectstatic, no CDN).
+ADMIN_STATIC = Path(admin.__file__).parent / "static" / "admin"
 
 urlpatterns = [
     path("", views.cycles, name="cycles"),
@@ -22,4 +28,5 @@ urlpatterns = [
     path("cycles/<int:pk>/record.pdf", views.decision_record, name="record_pdf"),
     path("log/verify/", views.verify, name="verify"),
     path("admin/", admin.site.urls),
+    path("static/admin/<path:path>", serve, {"document_root": ADMIN_STATIC}, name="admin_static"),
 ]

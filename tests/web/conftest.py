@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import os
 import secrets
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -29,10 +30,20 @@ def demo_source(tmp_path_factory) -> Path:
     out = tmp_path_factory.mktemp("webdemo") / "demo"
     r = run_evalkit("demo", "--out", out, *DEMO)
     assert r.returncode == 0, r.stderr
+    # the demo ends by saying how to open it in the workspace, and how to add an account
+    assert f"evalkit serve --demo {out}" in r.stdout and "createuser" in r.stdout, r.stdout[-500:]
     r = run_evalkit("report", out / "bundles" / "portfolio", "--out",
                     out / "reports" / "portfolio", "--format", "html", "--lang", "zh")
     assert r.returncode == 0, r.stderr
+    shutil.copytree(out, out.parent / "pristine")         # before any decision is recorded
     return out
+
+
+def copy_demo(demo_source: Path, dest: Path) -> Path:
+    """A copy of the demo cycle as it was made, without the decisions tests recorded since
+    (the portfolio bundle holds the review log's state, so publication, which recomputes the
+    bundle, needs the warehouse as the bundle saw it). The demo's output is relocatable."""
+    return Path(shutil.copytree(demo_source.parent / "pristine", dest))
 
 
 @pytest.fixture(scope="session")

@@ -210,3 +210,22 @@ def test_decision_record_pdf_prints_the_head_hash(web, client_for, tmp_path):
     head = audit_review_log(_store(web)).head
     assert head in text.replace("\n", "").replace(" ", "")
     assert client_for("evaluator").get(f"/cycles/{web['cycle'].pk}/record.pdf").status_code == 403
+
+
+def test_admin_static_files_are_served_from_django(web):
+    from django.test import Client
+
+    r = Client().get("/static/admin/css/base.css")
+    assert r.status_code == 200 and r["Content-Type"].startswith("text/css")
+    assert b"body" in b"".join(r.streaming_content)
+    assert Client().get("/static/admin/../../settings.py").status_code in (400, 404)
+
+
+def test_createuser_help_needs_no_store():
+    from tests.web.conftest import run_evalkit
+
+    r = run_evalkit("serve", "createuser", "--help", timeout=120)
+    assert r.returncode == 0 and "--role" in r.stdout, r.stderr
+    r = run_evalkit("serve", "createuser", "x", "--role", "reviewer", "--password-stdin",
+                    timeout=120)
+    assert r.returncode == 2 and "--store" in r.stderr
