@@ -237,8 +237,8 @@ STRINGS.update({
         "zh": "回报与零在统计上无显著差别：没有证据表明补贴提高了区级税收。",
         "en": "The return is not distinguishable from zero: there is no evidence the subsidy raised district tax."},
     "report.ex_post.main_effect": {
-        "zh": "受助企业的{outcome}平均提高 {att}（每家企业每年，{ci}，p = {p}）。",
-        "en": "Subsidised firms' {outcome} rose by {att} per firm and year ({ci}, p = {p})."},
+        "zh": "受助企业的{outcome}平均提高 {att}（每家企业每年，{ci}，{p}）。",
+        "en": "Subsidised firms' {outcome} rose by {att} per firm and year ({ci}, {p})."},
     "report.ex_post.headline_hidden": {
         "zh": "区级财政回报：{why}",
         "en": "The district's fiscal return: {why}"},
@@ -255,11 +255,68 @@ STRINGS.update({
         "zh": "注意：事前趋势检验拒绝了平行趋势假设（见下文），上述效应可能有偏。",
         "en": "Caution: the pre-trend test rejects parallel trends (see below); the effects above may be biased."},
     "report.ex_post.design.title": {"zh": "评价设计与样本", "en": "Design and sample"},
-    "report.ex_post.design.text": {
-        "zh": "采用 Callaway 与 Sant'Anna（2021）的交错双重差分：按首次获得补贴的年份将受助企业分为批次（队列），每一批次与同期{controls}的企业比较，再按批次规模加权汇总。对照企业为未获得任何政策补贴的企业；因同时获得其他政策补贴而排除 {n_excluded} 家企业。各批次规模及其对主要指标的平均效应见 @tbl-cohorts。",
-        "en": "The evaluation uses the staggered difference-in-differences of Callaway and Sant'Anna (2021): subsidised firms are grouped into cohorts by the year of their first payment, each cohort is compared with {controls} firms over the same years, and the cohort effects are averaged with cohort-size weights. Comparison firms received no subsidy from any policy; {n_excluded} firms were left out because they received other policies' subsidies. @tbl-cohorts lists the cohorts and their average effect on the main outcome."},
-    "report.ex_post.controls.notyettreated": {"zh": "尚未受助", "en": "not-yet-subsidised"},
-    "report.ex_post.controls.nevertreated": {"zh": "从未受助", "en": "never-subsidised"},
+    "report.ex_post.design.method": {
+        "zh": "采用 Callaway 与 Sant'Anna（2021）的交错双重差分（{est_method}）：按首次获得补贴的年份将受助企业分为批次（队列），每一批次与同期的对照企业比较，再按批次规模加权汇总。",
+        "en": "The evaluation uses the staggered difference-in-differences of Callaway and Sant'Anna (2021), {est_method}: subsidised firms are grouped into cohorts by the year of their first payment, each cohort is compared with the comparison firms over the same years, and the cohort effects are averaged with cohort-size weights."},
+    "report.ex_post.est_method.dr": {"zh": "双重稳健估计，Sant'Anna 与 Zhao 2020", "en": "doubly robust (Sant'Anna and Zhao 2020)"},
+    "report.ex_post.est_method.ipw": {"zh": "逆概率加权估计", "en": "inverse probability weighting"},
+    "report.ex_post.est_method.reg": {"zh": "结果回归估计", "en": "outcome regression"},
+    "report.ex_post.design.comparison": {
+        "zh": "对照企业为{group}。", "en": "Comparison firms are {group}."},
+    "report.ex_post.design.excluded": {
+        "zh": "因获得其他政策补贴而排除 {n} 家企业。",
+        "en": "{n} firms were left out because other policies paid them."},
+    "report.ex_post.comparison.never_any.nevertreated": {
+        "zh": "从未获得任何政策补贴的企业", "en": "firms never paid by any policy"},
+    "report.ex_post.comparison.never_any.notyettreated": {
+        "zh": "未获得任何其他政策补贴、且当年尚未获得本政策补贴的企业（含从未获得的企业）",
+        "en": "firms paid by no other policy and not yet paid by this one (including firms never paid)"},
+    "report.ex_post.comparison.never_policy.nevertreated": {
+        "zh": "从未获得本政策补贴的企业（可能获得过其他政策的补贴）",
+        "en": "firms never paid by this policy (they may have received other policies' subsidies)"},
+    "report.ex_post.comparison.never_policy.notyettreated": {
+        "zh": "当年尚未获得本政策补贴的企业（含从未获得的企业，可能获得过其他政策的补贴）",
+        "en": "firms not yet paid by this policy (including firms never paid; they may have received other policies' subsidies)"},
+    "report.ex_post.subtitle.comparison": {"zh": "对照组：{group}", "en": "Comparison group: {group}"},
+    "report.ex_post.design.window": {
+        "zh": "评价期为 {start}—{end} 年（{source}）；事件研究覆盖获补前 {pre} 年至获补后 {post} 年。",
+        "en": "The evaluation period is {start}-{end} ({source}); the event study covers {pre} years before to {post} years after the first payment."},
+    "report.ex_post.window.study": {"zh": "研究配置 design.window 指定", "en": "set by the study's design.window"},
+    "report.ex_post.window.data": {"zh": "数据覆盖的全部年份", "en": "all years of the data"},
+    "report.ex_post.design.anticipation": {
+        "zh": "假定企业在获补前 {k} 年已预期到补贴，比较的基期相应提前。",
+        "en": "Firms are assumed to anticipate the award {k} year(s) ahead, and the base period is moved back accordingly."},
+    "report.ex_post.design.covariates": {
+        "zh": "协变量（取各比较单元基期的值）：{cols}。",
+        "en": "Covariates (at each comparison's base period): {cols}."},
+    "report.ex_post.design.no_covariates": {
+        "zh": "未使用协变量（无条件平行趋势）。", "en": "No covariates (unconditional parallel trends)."},
+    "report.ex_post.cov.selection": {"zh": "{col}（获补决定依据）", "en": "{col} (the award criterion)"},
+    "report.ex_post.cov.level": {"zh": "各指标自身的基期水平", "en": "each outcome's own base-period level"},
+    "report.ex_post.cov.level_by_cluster": {
+        "zh": "各指标自身的基期水平与产业集群的交互项及产业集群",
+        "en": "each outcome's own base-period level by industry cluster, and the clusters"},
+    "report.ex_post.cov.level_of": {"zh": "{outcome}以{col}的基期水平代表", "en": "{outcome} represented by the base-period {col}"},
+    "report.ex_post.design.scales": {
+        "zh": "各指标的估计尺度：{items}。", "en": "Scale of each outcome: {items}."},
+    "report.ex_post.scale.level": {"zh": "水平值（金额）", "en": "levels"},
+    "report.ex_post.scale.proportional": {"zh": "比例（比例平行趋势）", "en": "proportional (proportional parallel trends)"},
+    "report.ex_post.scale.poisson": {"zh": "泊松准极大似然", "en": "Poisson QMLE"},
+    "report.ex_post.design.cluster": {
+        "zh": "标准误在{cluster}层面聚类。", "en": "Standard errors are clustered by {cluster}."},
+    "report.ex_post.cluster.firm": {"zh": "企业", "en": "firm"},
+    "report.ex_post.cluster.area": {"zh": "街道（区域）", "en": "area"},
+    "report.ex_post.cluster.industry_section": {"zh": "行业门类", "en": "industry section"},
+    "report.ex_post.design.cohorts_ref": {
+        "zh": "各批次规模及其对主要指标的平均效应见 @tbl-cohorts。",
+        "en": "@tbl-cohorts lists the cohorts and their average effect on the main outcome."},
+    "report.ex_post.fiscal.sharing": {
+        "zh": "行政成本按补贴的 {admin} 计入；区级财政留成新增税收的 {share}（{source}）。",
+        "en": "Administration costs are counted at {admin} of the subsidy; the district keeps {share} of the additional tax ({source})."},
+    "report.ex_post.sharing.study": {"zh": "研究配置 fiscal.district_share 指定", "en": "set by the study's fiscal.district_share"},
+    "report.ex_post.sharing.default": {
+        "zh": "税种构成为增值税 {vat}、企业所得税 {cit}、其他税 {other}，区级分别留成 {d_vat}、{d_cit}、{d_other}",
+        "en": "a tax mix of VAT {vat}, corporate income tax {cit} and other taxes {other}, of which the district keeps {d_vat}, {d_cit} and {d_other}"},
     "report.ex_post.tbl.cohorts": {"zh": "受助批次及其对主要指标的平均效应", "en": "Cohorts and their average effect on the main outcome"},
     "report.ex_post.col.cohort": {"zh": "批次（首次受助年份）", "en": "Cohort (first year paid)"},
     "report.ex_post.col.cohort_att": {"zh": "平均效应（{unit}）", "en": "Average effect ({unit})"},
@@ -282,12 +339,12 @@ STRINGS.update({
         "en": "The estimates before payment (e < 0) should be close to zero: they check whether subsidised and comparison firms moved alike before the subsidy."},
     "report.ex_post.pretrend.title": {"zh": "平行趋势检验", "en": "Parallel-trends test"},
     "report.ex_post.pretrend.pass": {
-        "zh": "受助前各期效应的联合检验未拒绝平行趋势（χ²({df}) = {stat}，p = {p}）。这不能证明趋势平行：以本样本的精度，检验能以 80% 的概率发现每年 {slope} 的线性趋势差异，更小的差异可能未被发现。",
-        "en": "The joint test of the pre-payment effects does not reject parallel trends (χ²({df}) = {stat}, p = {p}). This does not prove the trends are parallel: with this sample's precision the test detects a linear trend difference of {slope} a year with 80% probability, and smaller ones may go unnoticed."},
+        "zh": "受助前各期效应的联合检验未拒绝平行趋势（χ²({df}) = {stat}，{p}）。这不能证明趋势平行：以本样本的精度，检验能以 80% 的概率发现每年 {slope} 的线性趋势差异，更小的差异可能未被发现。",
+        "en": "The joint test of the pre-payment effects does not reject parallel trends (χ²({df}) = {stat}, {p}). This does not prove the trends are parallel: with this sample's precision the test detects a linear trend difference of {slope} a year with 80% probability, and smaller ones may go unnoticed."},
     "report.ex_post.pretrend.fail_title": {"zh": "事前趋势检验拒绝平行趋势", "en": "The pre-trend test rejects parallel trends"},
     "report.ex_post.pretrend.fail": {
-        "zh": "受助前各期效应联合显著（χ²({df}) = {stat}，p = {p}）：受助企业在获得补贴之前的走势已与对照企业不同，例如申请补贴前业绩暂时下滑（Ashenfelter 下沉）。此时受助后的差异不能全部归因于补贴，本报告的效应与财政回报可能有偏，应结合敏感性分析（如 HonestDiD）审慎使用。",
-        "en": "The pre-payment effects are jointly significant (χ²({df}) = {stat}, p = {p}): subsidised firms were already moving differently from comparison firms before the subsidy, for example a temporary dip in performance just before applying (an Ashenfelter dip). The difference after payment cannot then be attributed wholly to the subsidy; the effects and fiscal returns in this report may be biased and should be used with a sensitivity analysis (e.g. HonestDiD)."},
+        "zh": "受助前各期效应联合显著（χ²({df}) = {stat}，{p}）：受助企业在获得补贴之前的走势已与对照企业不同，例如申请补贴前业绩暂时下滑（Ashenfelter 下沉）。此时受助后的差异不能全部归因于补贴，本报告的效应与财政回报可能有偏，应结合敏感性分析（如 HonestDiD）审慎使用。",
+        "en": "The pre-payment effects are jointly significant (χ²({df}) = {stat}, {p}): subsidised firms were already moving differently from comparison firms before the subsidy, for example a temporary dip in performance just before applying (an Ashenfelter dip). The difference after payment cannot then be attributed wholly to the subsidy; the effects and fiscal returns in this report may be biased and should be used with a sensitivity analysis (e.g. HonestDiD)."},
     "report.ex_post.pretrend.none": {
         "zh": "样本中没有受助前的期数，无法进行平行趋势检验。",
         "en": "The sample has no periods before payment, so parallel trends cannot be tested."},

@@ -54,10 +54,17 @@ def fmt(x: Any, lang: str, digits: int = 2) -> str:
 
 
 def pvalue(p: Any, lang: str) -> str:
+    """A p-value for a table cell: '0.012' or '< 0.001'."""
     v = as_float(p)
     if math.isnan(v):
         return t("report.missing", lang)
     return "<\u00a00.001" if v < 0.001 else f"{v:.3f}"
+
+
+def p_text(p: Any, lang: str) -> str:
+    """A p-value in a sentence: 'p = 0.012' or 'p < 0.001' (never 'p = < 0.001')."""
+    shown = pvalue(p, lang)
+    return f"p {shown}" if shown.startswith("<") else f"p = {shown}"
 
 
 def ci(lo: Any, hi: Any, lang: str, show=None) -> str:

@@ -34,6 +34,7 @@ from evalkit.report.views.common import (
     label,
     outcome_order,
     outcome_value,
+    p_text,
     pvalue,
 )
 
@@ -235,7 +236,7 @@ def pretrend_text(results: Mapping[str, Any], lang: str) -> str:
     if plan.effects.get(outcome):
         return suppressed_text(plan.effects[outcome], plan.rule, lang)
     values = {"df": int(pre["df"]), "stat": fmt(pre["stat"], lang, 2),
-              "p": pvalue(pre["p_value"], lang)}
+              "p": p_text(pre["p_value"], lang)}
     if pre["rejects"]:
         return ("::: {.callout-warning}\n## " + t("report.ex_post.pretrend.fail_title", lang)
                 + "\n\n" + t("report.ex_post.pretrend.fail", lang, **values) + "\n:::\n")
@@ -263,9 +264,12 @@ def fiscal_text(results: Mapping[str, Any], lang: str) -> str:
         return t("report.ex_post.fiscal.none", lang)
     cost, plan = fiscal["cost"], ex_post_plan(results)
     amount = (lambda v: MARK) if plan.cost else (lambda v: money(v, lang))
+    sep = "" if lang == "zh" else " "
+    sharing = sharing_text(results, lang)
     return t("report.ex_post.fiscal.text", lang, cost=amount(cost["total"]),
              n=number(cost["n_recipients"], lang), nominal=amount(cost["nominal"]),
              rate=percent(cost["discount_rate"], lang, 1), base=cost["base_year"]) + (
+        sep + sharing if sharing else "") + (
         "\n\n" + _footnote(plan.rule, [plan.cost], lang) if plan.cost else "")
 
 
@@ -399,7 +403,7 @@ def ex_post_summary(results: Mapping[str, Any], lang: str,
         parts.append(t("report.ex_post.main_effect", lang, outcome=outcome_label(main, lang),
                        att=show(est["estimate"][k]),
                        ci=ci(est["conf_low"][k], est["conf_high"][k], lang, show),
-                       p=pvalue(est["p_value"][k], lang)))
+                       p=p_text(est["p_value"][k], lang)))
     sep = "" if lang == "zh" else " "
     text = sep.join(parts) + "\n\n"
     if decision is not None:
@@ -446,6 +450,88 @@ def technical_note(results: Mapping[str, Any], lang: str) -> str:
     return t("report.ex_post.note_covariates", lang, outcome=names, note=note)
 
 
+def _joined(items: Sequence[str], lang: str) -> str:
+    return ("、" if lang == "zh" else ", ").join(items)
+
+
+def covariate_words(results: Mapping[str, Any], lang: str) -> list[str]:
+    """The study's covariates in words: ``design.covariates``, the ``selection_covariates``
+    (marked as the award criteria), the base-period level of ``design.base_outcome`` and the
+    columns standing for it (``design.base_level_of``)."""
+    opts = results.get("options") or {}
+    words = [outcome_label(c, lang) for c in opts.get("covariates") or []]
+    words += [t("report.ex_post.cov.selection", lang, col=outcome_label(c, lang))
+              for c in opts.get("selection_covariates") or []]
+    base = opts.get("base_outcome") or "none"
+    if base != "none":
+        words.append(t(f"report.ex_post.cov.{base}", lang))
+        for outcome, col in sorted((opts.get("base_level_of") or {}).items()):
+            if outcome in results["outcomes"]:
+                words.append(t("report.ex_post.cov.level_of", lang,
+                               outcome=outcome_label(outcome, lang),
+                               col=outcome_label(col, lang)))
+    return words
+
+
+def design_text(results: Mapping[str, Any], lang: str) -> str:
+    """The design section's paragraph, every sentence from the study as the bundle records it
+    (``options``: the study's ``design``): the estimator and its estimation method, the
+    comparison group (``controls`` and ``control_group``) and the firms it left out, the window
+    and event-study range, the anticipation, the covariates, each outcome's scale and the
+    clustering of the standard errors."""
+    from evalkit.report.identity import comparison_words
+
+    opts = results.get("options") or {}
+    sep = "" if lang == "zh" else " "
+    parts = [t("report.ex_post.design.method", lang,
+               est_method=t(f"report.ex_post.est_method.{opts.get('est_method', 'dr')}", lang)),
+             t("report.ex_post.design.comparison", lang, group=comparison_words(results, lang))]
+    excluded = int(results.get("n_excluded_other_policy") or 0)
+    if opts.get("controls", "never_any") == "never_any":
+        parts.append(t("report.ex_post.design.excluded", lang, n=number(excluded, lang)))
+    start, end = results["window"]
+    source = "study" if opts.get("window") else "data"
+    parts.append(t("report.ex_post.design.window", lang, start=start, end=end,
+                   source=t(f"report.ex_post.window.{source}", lang),
+                   pre=abs(int(opts.get("min_e", -5))), post=int(opts.get("max_e", 5))))
+    if int(opts.get("anticipation") or 0) > 0:
+        parts.append(t("report.ex_post.design.anticipation", lang, k=int(opts["anticipation"])))
+    covs = covariate_words(results, lang)
+    parts.append(t("report.ex_post.design.covariates", lang, cols=_joined(covs, lang))
+                 if covs else t("report.ex_post.design.no_covariates", lang))
+    colon = "：" if lang == "zh" else ": "
+    items = [outcome_label(name, lang) + colon
+             + t(f"report.ex_post.scale.{results['outcomes'][name].get('scale') or 'level'}",
+                 lang) for name in outcome_order(results)]
+    parts.append(t("report.ex_post.design.scales", lang,
+                   items=("；" if lang == "zh" else "; ").join(items)))
+    parts.append(t("report.ex_post.design.cluster", lang,
+                   cluster=t(f"report.ex_post.cluster.{opts.get('cluster', 'firm')}", lang)))
+    parts.append(t("report.ex_post.design.cohorts_ref", lang))
+    return sep.join(parts)
+
+
+def sharing_text(results: Mapping[str, Any], lang: str) -> str:
+    """The sentence on the administration cost and the district's share of the additional tax:
+    the study's ``fiscal.district_share`` when it set one, else the default tax mix and
+    retention shares the fiscal metrics used (:class:`evalkit.fiscal.tax.TaxSharing`)."""
+    fiscal = results.get("fiscal") or {}
+    tax = fiscal.get("tax") or {}
+    mix, district = tax.get("composition") or {}, tax.get("district") or {}
+    if not mix or not district:
+        return ""
+    share = sum(float(mix[k]) * float(district[k]) for k in mix)
+    if "district_share" in ((results.get("options") or {}).get("fiscal") or {}):
+        source = t("report.ex_post.sharing.study", lang)
+    else:
+        source = t("report.ex_post.sharing.default", lang,
+                   **{k: percent(mix[k], lang, 0) for k in ("vat", "cit", "other")},
+                   **{f"d_{k}": percent(district[k], lang, 0) for k in ("vat", "cit", "other")})
+    admin = as_float((fiscal.get("cost") or {}).get("admin_share", 0.0))
+    return t("report.ex_post.fiscal.sharing", lang, admin=percent(admin, lang, 0),
+             share=percent(share, lang, 1), source=source)
+
+
 def design_statement(results: Mapping[str, Any], lang: str) -> str:
     """The ex-post report's plain-words statement of the main outcome's scale (level or
     proportional parallel trends), of the inference used and of the Ashenfelter-dip check
@@ -479,8 +565,7 @@ def design_statement(results: Mapping[str, Any], lang: str) -> str:
 
     if dip and event_reasons(results, [-1], Rule.of(results))[-1] is None:   # disclosure
         key = "report.ex_post.design.dip" if dip.get("detected") else "report.ex_post.design.no_dip"
-        pv = pvalue(dip["p_value"], lang)
         text += sep + t(key, lang, outcome=outcome_label(main, lang),
                         est=outcome_amount(main, as_float(dip["estimate"]), lang),
-                        p=f"p {pv}" if pv.startswith("<") else f"p = {pv}")
+                        p=p_text(dip["p_value"], lang))
     return text

@@ -30,7 +30,7 @@ from evalkit.report.views.common import (
     column_digits,
     fmt,
     label,
-    pvalue,
+    p_text,
 )
 
 # ----------------------------------------------------------------------------- monitoring
@@ -228,13 +228,9 @@ def interim_table(results: Mapping[str, Any], lang: str) -> str:
             interval.append(t("report.common.range", lang,
                               lo=outcome_amount(row["outcome"], row["conf_low"], lang),
                               hi=outcome_amount(row["outcome"], row["conf_high"], lang)))
-    def p_text(p: float) -> str:
-        shown = pvalue(p, lang)
-        return f"p {shown}" if shown.startswith("<") else f"p = {shown}"
-
     verdict = [MARK if hidden else missing if math.isnan(p) else
                t("report.monitor.interim.rejects" if r else "report.monitor.interim.passes", lang,
-                 p=p_text(p))
+                 p=p_text(p, lang))
                for p, r, hidden in zip(frame["p_value"], frame["rejects"], cells.suppressed,
                                        strict=True)]
     out = pd.DataFrame({
