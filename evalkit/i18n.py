@@ -212,6 +212,7 @@ STRINGS.update({
     "report.common.col.p": {"zh": "p 值", "en": "p-value"},
     "report.common.col.firms": {"zh": "企业数", "en": "Firms"},
     "report.common.range": {"zh": "{lo} 至 {hi}", "en": "{lo} to {hi}"},
+    "report.common.amounts_in": {"zh": "{text}（金额单位：{unit}）", "en": "{text} (amounts in {unit})"},
     "report.common.per_yuan": {"zh": "{x} 元", "en": "{x} yuan"},
     "report.common.est_note": {
         "zh": "本报告只呈现结果包中的数字，不重新估计；结果包由 evalkit run 按研究配置文件生成。",

@@ -94,13 +94,15 @@ def with_unit(text: str, unit: str, lang: str) -> str:
     return f"{text}（{unit}）" if lang == "zh" else f"{text} ({unit})"
 
 
-def row_formatter(values: Sequence[Any], is_money: bool, lang: str):
-    """(unit, formatter) for one table row of amounts shown in a single unit (money: the unit
-    fitting the row's largest value, with enough decimals; counts: two decimals, no unit)."""
+def row_formatter(values: Sequence[Any], is_money: bool, lang: str,
+                  scale: tuple[float, str] | None = None):
+    """(unit, formatter) for one table row of amounts (money: in the table's unit ``scale`` =
+    (divisor, unit) from :func:`table_scale`, else the unit fitting the row's largest value,
+    with enough decimals for the row; counts: two decimals, no unit)."""
     if not is_money:
         return "", (lambda v: fmt(v, lang, 2))
     finite = [abs(as_float(v)) for v in values if math.isfinite(as_float(v))]
-    div, unit = money_unit(finite, lang)
+    div, unit = scale or money_unit(finite, lang)
     digits = column_digits(finite, div)
 
     def show(v: Any) -> str:
@@ -110,6 +112,20 @@ def row_formatter(values: Sequence[Any], is_money: bool, lang: str):
     return unit, show
 
 
+def table_scale(rows: Sequence[tuple[Sequence[Any], bool]], lang: str) -> tuple[float, str]:
+    """The one money unit of a table: (divisor, unit) fitting the largest published amount of
+    its money rows (``rows``: (values, is_money), hidden rows passed with no values)."""
+    values = [abs(as_float(v)) for vals, is_money in rows if is_money for v in vals
+              if math.isfinite(as_float(v))]
+    return money_unit(values, lang)
+
+
+def unit_header(text: str, unit: str, lang: str) -> str:
+    """'指标（金额单位：万元）' / 'Outcome (amounts in CNY million)': a table's money unit in its
+    first column's header."""
+    return t("report.common.amounts_in", lang, text=text, unit=unit)
+
+
 def overall_table(results: Mapping[str, Any], lang: str) -> str:
     """Overall ATT (simple aggregation) per outcome with SE, interval and p-value; money
     outcomes carry their unit in the outcome column; an outcome whose treated firms fail the
@@ -117,20 +133,25 @@ def overall_table(results: Mapping[str, Any], lang: str) -> str:
     from evalkit.report.suppression import ex_post_plan
 
     plan = ex_post_plan(results)
-    rows = []
+    cells = {}
     for name in outcome_order(results):
         est = results["outcomes"][name]["simple"]["estimates"]
         k = est["term"].index("overall")
         vals = [est[c][k] for c in ("estimate", "std_error", "conf_low", "conf_high")]
-        why = plan.effects.get(name)
-        unit, show = row_formatter([] if why else vals, name in MONEY_OUTCOMES, lang)
-        rows.append({"outcome": with_unit(outcome_label(name, lang), unit, lang),
+        cells[name] = (est, k, vals, plan.effects.get(name))
+    scale = table_scale([([] if why else vals, name in MONEY_OUTCOMES)
+                         for name, (_, _, vals, why) in cells.items()], lang)
+    rows = []
+    for name, (est, k, vals, why) in cells.items():
+        _, show = row_formatter([] if why else vals, name in MONEY_OUTCOMES, lang, scale)
+        rows.append({"outcome": outcome_label(name, lang),
                      "att": _hide(show(vals[0]), why), "se": _hide(show(vals[1]), why),
                      "ci": _hide(t("report.common.range", lang, lo=show(vals[2]),
                                    hi=show(vals[3])), why),
                      "p": _hide(pvalue(est["p_value"][k], lang), why)})
     frame = pd.DataFrame(rows)
-    return _table(frame, [t("report.ex_post.col.outcome", lang), t("report.ex_post.col.att", lang),
+    return _table(frame, [unit_header(t("report.ex_post.col.outcome", lang), scale[1], lang),
+                          t("report.ex_post.col.att", lang),
                           t("report.common.col.se", lang), t("report.common.col.ci", lang),
                           t("report.common.col.p", lang)],
                   ["left", "right", "right", "right", "right"],
@@ -143,19 +164,24 @@ def twfe_table(results: Mapping[str, Any], lang: str) -> str:
     from evalkit.report.suppression import ex_post_plan
 
     plan = ex_post_plan(results)
-    rows = []
+    cells = {}
     for name in outcome_order(results):
         ev = results["outcomes"][name]
         cs = as_float(ev["simple"]["overall_att"])
         tw = as_float((ev.get("twfe") or {}).get("estimate"))
-        why = plan.effects.get(name)
-        unit, show = row_formatter([] if why else [cs, tw, tw - cs], name in MONEY_OUTCOMES,
-                                   lang)
-        rows.append({"outcome": with_unit(outcome_label(name, lang), unit, lang),
+        cells[name] = (cs, tw, plan.effects.get(name))
+    scale = table_scale([([] if why else [cs, tw, tw - cs], name in MONEY_OUTCOMES)
+                         for name, (cs, tw, why) in cells.items()], lang)
+    rows = []
+    for name, (cs, tw, why) in cells.items():
+        _, show = row_formatter([] if why else [cs, tw, tw - cs], name in MONEY_OUTCOMES,
+                                lang, scale)
+        rows.append({"outcome": outcome_label(name, lang),
                      "cs": _hide(show(cs), why), "twfe": _hide(show(tw), why),
                      "diff": _hide(show(tw - cs), why)})
     return _table(pd.DataFrame(rows),
-                  [t("report.ex_post.col.outcome", lang), t("report.ex_post.col.cs", lang),
+                  [unit_header(t("report.ex_post.col.outcome", lang), scale[1], lang),
+                   t("report.ex_post.col.cs", lang),
                    t("report.ex_post.col.twfe", lang), t("report.ex_post.col.diff", lang)],
                   ["left", "right", "right", "right"],
                   _footnote(plan.rule, list(plan.effects.values()), lang))
