@@ -178,6 +178,105 @@ def scorecard_table(results: Mapping[str, Any], lang: str) -> str:
                   ["left", "right", "right", "right", "right", "right", "left"])
 
 
+def _origin(row: Mapping[str, Any]) -> str:
+    """A scorecard row's origin ('entered' or 'measured'); bundles written before rows recorded
+    it: qualitative indicators are entered, the others measured."""
+    origin = row.get("origin")
+    if origin in ("entered", "measured"):
+        return str(origin)
+    return "entered" if row.get("type") == "qualitative" else "measured"
+
+
+def _source_words(source: str, lang: str) -> str:
+    kind = str(source).split(":", 1)[0]
+    try:
+        return t(f"report.portfolio.source.{kind}", lang)
+    except KeyError:
+        return md(source)
+
+
+def indicator_origins(results: Mapping[str, Any]) -> pd.DataFrame:
+    """One row per scorecard indicator: ``indicator, level, weight, zh, en, source`` and
+    ``entered``, the policies whose value evaluators entered (sorted), ``n`` policies scored."""
+    rows: dict[str, dict[str, Any]] = {}
+    for card in results["scorecards"]:
+        for r in pd.DataFrame(card["rows"]).to_dict(orient="records"):
+            row = rows.setdefault(r["indicator"], {
+                "indicator": r["indicator"], "level": r["level"], "weight": float(r["weight"]),
+                "zh": r.get("zh", r["indicator"]), "en": r.get("en", r["indicator"]),
+                "source": str(r.get("source") or ("manual" if r.get("type") == "qualitative"
+                                                  else "")),
+                "entered": [], "n": 0})
+            row["n"] += 1
+            if _origin(r) == "entered":
+                row["entered"].append(str(card["policy_id"]))
+    return pd.DataFrame(list(rows.values()))
+
+
+def scorecard_origin_table(results: Mapping[str, Any], lang: str) -> str:
+    """The scorecard's indicators with their points and where their values come from: measured
+    from data (the payment ledger, the ex-post evaluations) or entered by evaluators (named
+    policies when only some were entered)."""
+    frame = indicator_origins(results)
+    names = policy_names(results, lang)
+    join = "、" if lang == "zh" else ", "
+    origin = []
+    for r in frame.itertuples(index=False):
+        if len(r.entered) == r.n:
+            origin.append(t("report.portfolio.origin.entered", lang))
+        elif not r.entered:
+            origin.append(t("report.portfolio.origin.measured", lang,
+                            source=_source_words(r.source, lang)))
+        else:
+            origin.append(t("report.portfolio.origin.mixed", lang,
+                            source=_source_words(r.source, lang),
+                            pids=join.join(policy_cell(p, names) for p in r.entered)))
+    out = pd.DataFrame({"indicator": [md(v) for v in frame[lang if lang in frame else "en"]],
+                        "level": [t(f"report.portfolio.col.{lv}", lang) for lv in frame["level"]],
+                        "weight": [number(w, lang, 0) for w in frame["weight"]],
+                        "origin": origin})
+    return _table(out, [t("report.portfolio.col.indicator", lang),
+                        t("report.portfolio.col.level", lang),
+                        t("report.portfolio.col.weight", lang),
+                        t("report.portfolio.col.origin", lang)],
+                  ["left", "left", "right", "left"])
+
+
+def scorecard_origin_text(results: Mapping[str, Any], lang: str) -> str:
+    """The points measured from data and entered by evaluators (out of the full score), then
+    the evidence evaluators gave for each entered indicator: once when every policy has the
+    same, else per policy ('no evidence given' where an entry has none)."""
+    frame = indicator_origins(results)
+    entered = float(frame.loc[[len(e) == n for e, n in zip(frame["entered"], frame["n"],
+                                                           strict=True)], "weight"].sum())
+    total = float(frame["weight"].sum())
+    text = t("report.portfolio.origin.points", lang, measured=number(total - entered, lang, 0),
+             entered=number(entered, lang, 0), total=number(total, lang, 0)) + "\n\n"
+    names = policy_names(results, lang)
+    colon = "：" if lang == "zh" else ": "
+    lines = []
+    for r in frame.itertuples(index=False):
+        if not r.entered:
+            continue
+        found: dict[str, str] = {}
+        for card in results["scorecards"]:
+            if str(card["policy_id"]) in r.entered:
+                rows = pd.DataFrame(card["rows"])
+                row = rows.loc[rows["indicator"] == r.indicator].iloc[0]
+                found[str(card["policy_id"])] = str(row.get("evidence") or "").strip()
+        title = md(getattr(r, lang) if lang in frame else r.en)
+        shown = {p: md(e) if e else t("report.portfolio.origin.no_evidence", lang)
+                 for p, e in found.items()}
+        if len(set(shown.values())) == 1 and len(found) == r.n:
+            lines.append(f"- **{title}**{colon}{next(iter(shown.values()))}")
+        else:
+            lines.append(f"- **{title}**")
+            lines += [f"    - {policy_cell(p, names)}{colon}{e}" for p, e in sorted(shown.items())]
+    if lines:
+        text += t("report.portfolio.origin.evidence", lang) + "\n\n" + "\n".join(lines) + "\n"
+    return text
+
+
 def draw_scorecard_heatmap(ax, results: Mapping[str, Any], lang: str) -> None:
     """Share of each indicator's points earned (rows: indicators, columns: policies)."""
     import seaborn as sns
