@@ -85,6 +85,8 @@ def report_identity(template_stem: str, results: Mapping[str, Any], lang: str
     if not slug:
         return ReportIdentity(template_stem)
     code = safe_name(policy_code(results), 20)
+    if code and (slug == code or slug.startswith((f"{code}-", f"{code}_"))):
+        code = ""                                   # the name starts with the code already
     stem = "_".join(p for p in (template_stem, code, slug) if p)
     parts = []
     with contextlib.suppress(KeyError):       # a template without a stage title

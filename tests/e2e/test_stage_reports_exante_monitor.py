@@ -288,7 +288,9 @@ def test_monitor_shows_execution_targets_and_anomalies_from_the_bundle(read_back
     # budget execution: each policy's rate and status; amounts to the precision shown
     rows = html_table_rows(report.page, "tbl-exec")
     div, _ = money_unit(execution[["appropriation", "disbursed"]].abs().to_numpy().ravel(), lang)
-    assert [r[0] for r in rows] == execution["policy_id"].tolist()
+    # each policy by its code beside its name (the bundle records the names)
+    names = common.policy_names(res, lang)
+    assert [r[0] for r in rows] == [f"{p} {names[p]}" for p in execution["policy_id"]]
     for row, e in zip(rows, execution.itertuples(), strict=True):
         assert row[3:] == [percent(e.execution_rate, lang, 0), common.label("status", e.status, lang),
                            e.period, getattr(e, f"action_{lang}")], row
@@ -316,7 +318,8 @@ def test_monitor_shows_execution_targets_and_anomalies_from_the_bundle(read_back
 
     # each row names its unit, target year and the period its status is about (issue 16, item 5)
     expected = sorted(
-        [getattr(k, f"name_{lang}"), district if pd.isna(k.policy_id) else k.policy_id,
+        [getattr(k, f"name_{lang}"),
+         district if pd.isna(k.policy_id) else f"{k.policy_id} {names[k.policy_id]}",
          getattr(k, f"unit_{lang}"), f"{number(k.target, lang, 1)} ({k.target_year})",
          MARK if kpi_hidden(k) else number(k.actual, lang, 1),
          common.label("status", k.status, lang), k.period if isinstance(k.period, str) else ""]
@@ -377,7 +380,8 @@ def test_monitor_shows_the_interim_effects_from_the_bundle(read_back, cycle, lan
     frame = monitor.interim_frame(res)
     assert len(frame) == len(res["interim"]) == 8
     rows = html_table_rows(report.page, "tbl-interim")
-    assert [r[0] for r in rows] == frame["policy"].tolist()
+    names = common.policy_names(res, lang)
+    assert [r[0] for r in rows] == [f"{p} {names[p]}" for p in frame["policy"]]
     for row, f in zip(rows, frame.itertuples(), strict=True):
         v = res["interim"][f.policy]
         assert row[1] == outcome_label(v["outcome"], lang) and row[2] == str(f.n_firms)

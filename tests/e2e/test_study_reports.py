@@ -63,7 +63,7 @@ def test_two_studies_in_one_folder_do_not_overwrite(rendered):
     assert demo_html.parent == mine_html.parent
     assert len({demo_html, demo_pdf, mine_html, mine_pdf}) == 4
     assert all(p.is_file() for p in (demo_html, demo_pdf, mine_html, mine_pdf))
-    assert mine_html.name == f"ex_post_P01_{safe_name(ANALYST)}.zh.html"
+    assert mine_html.name == f"ex_post_{safe_name(ANALYST)}.zh.html"     # starts with P01
     assert "对照组改为未获本政策补贴的企业" in mine_html.name and "/" not in mine_html.name
     assert demo_html.name.startswith("ex_post_P01_研发投入补助事后评价")
     # each file still holds its own study's report

@@ -86,6 +86,9 @@ def test_identity_from_the_study_and_the_template_without_one():
     en = report_identity("ex_post", results, "en")
     assert en.stem == zh.stem and "R\\&D grant" in en.subtitle
     assert "Comparison group: firms never paid by this policy" in en.subtitle
+    named = {**results, "study": {"name": "P01 with never_policy controls"}}
+    assert report_identity("ex_post", named, "zh").stem == \
+        "ex_post_P01-with-never_policy-controls"
     assert report_identity("example", {}, "zh").stem == "example"
     assert report_identity("example", {}, "zh").title is None
     assert report_identity("portfolio", {"study": {"name": "2026 组合"}}, "en").stem == \
@@ -144,3 +147,75 @@ def test_sharing_text_names_its_source():
 def test_p_values_in_sentences():
     assert p_text(0.0001, "zh") == "p <\u00a00.001"
     assert p_text(0.0123, "en") == "p = 0.012"
+
+
+def test_glossary_explains_each_reports_terms_in_both_languages():
+    from evalkit.report.views.glossary import TERMS, glossary
+
+    assert {"rank_set", "eb"} <= set(TERMS["portfolio"])
+    assert {"uniform_band", "mvpf", "honestdid", "twfe", "proportional", "small_sample"} <= \
+        set(TERMS["ex_post"])
+    for stage, terms in TERMS.items():
+        for lang in ("zh", "en"):
+            text = glossary(stage, lang)
+            assert text.count("\n- **") + 1 == len(terms), (stage, lang)
+    zh, en = glossary("portfolio", "zh"), glossary("portfolio", "en")
+    assert "**排名置信集**：" in zh and "**rank confidence set**: " in en
+    assert r"—\*" in zh                       # the disclosure mark printed, not emphasis
+    assert glossary("example", "zh") == ""
+
+
+def test_policy_cells_and_department_names():
+    from evalkit.reference import department_name
+    from evalkit.report.views.common import policy_cell, policy_line, policy_names
+
+    res = {"policies": {"policy_id": ["P01", "P02"], "name_zh": ["研发<补助>", "P02"],
+                        "name_en": ["R&D grant", "x"]}}
+    names = policy_names(res, "zh")
+    assert policy_cell("P01", names) == r"P01 研发\<补助\>"
+    assert policy_cell("P02", names) == "P02" and policy_cell("P09", names) == "P09"
+    assert policy_names({}, "en") == {}
+    assert department_name("区科委", "en") == "District Science and Technology Commission"
+    assert department_name("区科学技术委员会", "en") == department_name("区科委", "en")
+    assert department_name("区科委", "zh") == "区科委"
+    assert department_name("某某办", "en") == "某某办"               # unknown: as recorded
+    line = policy_line({"policy_id": "P01", "name_en": "R&D grant", "department": "区商务委",
+                        "instrument": "grant", "objective": "innovation"}, "en")
+    assert "District Commerce Commission" in line and "区商务委" not in line
+
+
+def _card(pid, evidence, origin_exec="measured"):
+    rows = [{"indicator": "decision.basis", "level": "decision", "type": "qualitative",
+             "zh": "立项依据", "en": "Basis", "weight": 3.0, "source": "manual",
+             "origin": "entered", "evidence": evidence},
+            {"indicator": "process.execution_rate", "level": "process", "type": "quantitative",
+             "zh": "预算执行率", "en": "Execution rate", "weight": 10.0,
+             "source": "ledger:budget_execution_rate", "origin": origin_exec, "evidence": ""}]
+    return {"policy_id": pid, "rows": rows}
+
+
+def test_scorecard_marks_entered_indicators_and_prints_their_evidence():
+    from evalkit.report.views.portfolio import scorecard_origin_table, scorecard_origin_text
+
+    res = {"scorecards": [_card("P01", "审计 *通过*"), _card("P02", "审计 *通过*")],
+           "policies": {"policy_id": ["P01", "P02"], "name_zh": ["甲", "乙"],
+                        "name_en": ["A", "B"]}}
+    table = scorecard_origin_table(res, "zh")
+    assert "评价人员填报" in table and "数据测算（拨付台账与预算）" in table
+    text = scorecard_origin_text(res, "zh")
+    assert "10 分的指标由数据测算，3 分的指标由评价人员依据证据填报" in text
+    assert r"**立项依据**：审计 \*通过\*" in text                   # once, escaped
+    res["scorecards"][1] = _card("P02", "", origin_exec="entered")
+    en = scorecard_origin_text(res, "en")
+    assert "P01 A: audit" not in en and r"P01 A: 审计 \*通过\*" in en
+    assert "P02 B: (no evidence given)" in en
+    assert "entered by evaluators for P02 B" in scorecard_origin_table(res, "en")
+
+
+def test_effect_tables_use_one_money_unit_named_in_the_header():
+    from evalkit.report.views.ex_post import table_scale, unit_header
+
+    assert table_scale([([3e8, 1e8], True), ([2e4], True), ([5.0], False)], "zh") == \
+        (1e8, "亿元")
+    assert unit_header("指标", "万元", "zh") == "指标（金额单位：万元）"
+    assert unit_header("Outcome", "CNY million", "en") == "Outcome (amounts in CNY million)"
