@@ -217,6 +217,144 @@ STRINGS.update({
     "report.common.col.p": {"zh": "p 值", "en": "p-value"},
     "report.common.col.firms": {"zh": "企业数", "en": "Firms"},
     "report.common.range": {"zh": "{lo} 至 {hi}", "en": "{lo} to {hi}"},
+    "report.glossary.title": {"zh": "术语解释", "en": "Glossary"},
+    "report.glossary.did.name": {"zh": "交错双重差分", "en": "staggered difference-in-differences"},
+    "report.glossary.did.text": {
+        "zh": "比较受助企业在受助前后的变化与同期对照企业的变化，两者之差即补贴的效应；企业在不同年份开始受助时，逐批次分别比较再汇总（Callaway 与 Sant'Anna 2021）。",
+        "en": "compares how subsidised firms changed after their first payment with how comparison firms changed over the same years; the difference is the subsidy's effect. When firms start in different years, each cohort is compared separately and the results are averaged (Callaway and Sant'Anna 2021)."},
+    "report.glossary.comparison.name": {"zh": "对照企业", "en": "comparison firms"},
+    "report.glossary.comparison.text": {
+        "zh": "用来代表“若无补贴会怎样”的企业；本报告对照企业的范围见“评价设计与样本”一节。",
+        "en": "the firms that stand for what would have happened without the subsidy; which firms they are is stated in the design section."},
+    "report.glossary.cohort.name": {"zh": "批次（队列）", "en": "cohort"},
+    "report.glossary.cohort.text": {
+        "zh": "同一年首次获得补贴的受助企业。",
+        "en": "the subsidised firms first paid in the same year."},
+    "report.glossary.parallel_trends.name": {"zh": "平行趋势", "en": "parallel trends"},
+    "report.glossary.parallel_trends.text": {
+        "zh": "评价的关键假设：若无补贴，受助企业与对照企业的指标会同步变化。该假设无法直接证明，只能用受助前的走势检验。",
+        "en": "the key assumption: without the subsidy, subsidised and comparison firms would have moved alike. It cannot be proved, only checked on the years before payment."},
+    "report.glossary.proportional.name": {"zh": "比例平行趋势", "en": "proportional parallel trends"},
+    "report.glossary.proportional.text": {
+        "zh": "平行趋势的一种形式：假定若无补贴两组企业按相同的百分比增长，而不是增减相同的金额；企业规模差异大时更合理、更精确。",
+        "en": "a form of parallel trends in which the two groups would have grown by the same percentage rather than the same amount; more plausible and more precise when firm sizes differ a lot."},
+    "report.glossary.ci.name": {"zh": "置信区间", "en": "confidence interval"},
+    "report.glossary.ci.text": {
+        "zh": "在给定的可信程度（通常 95%）下，真实效应可能所在的范围；区间越窄，估计越精确；区间包含 0 表示无法排除没有效应。",
+        "en": "the range in which the true effect plausibly lies, at a stated confidence (usually 95%); a narrower interval is a more precise estimate, and one containing 0 cannot rule out no effect."},
+    "report.glossary.pvalue.name": {"zh": "p 值", "en": "p-value"},
+    "report.glossary.pvalue.text": {
+        "zh": "若实际上没有效应，仅凭偶然得到至少这么大差异的概率；p 值小于 0.05 通常视为统计上显著。p < 0.001 表示该概率小于千分之一。",
+        "en": "the chance of a difference at least this large arising by luck alone if there were no effect; below 0.05 is usually called statistically significant. p < 0.001 means less than one in a thousand."},
+    "report.glossary.event_study.name": {"zh": "事件研究", "en": "event study"},
+    "report.glossary.event_study.text": {
+        "zh": "按距首次受助的年数逐年列出效应：受助前的年份检验平行趋势，受助后的年份显示效应如何随时间变化。",
+        "en": "the effect year by year, counted from the first payment: the years before check parallel trends, the years after show how the effect evolves."},
+    "report.glossary.uniform_band.name": {"zh": "联合置信带", "en": "simultaneous (uniform) band"},
+    "report.glossary.uniform_band.text": {
+        "zh": "同时覆盖事件研究所有年份的置信带，比逐年区间宽；判断“整条曲线”时应看它，而不是逐年区间。",
+        "en": "a band that covers every year of the event study at once; wider than the year-by-year intervals, and the one to read when judging the whole curve."},
+    "report.glossary.pretrend.name": {"zh": "事前趋势检验", "en": "pre-trend test"},
+    "report.glossary.pretrend.text": {
+        "zh": "检验受助前各年的效应是否都接近零；被拒绝说明两组企业在受助前已走势不同，效应可能有偏。未被拒绝不等于证明了平行趋势。",
+        "en": "tests whether the effects in the years before payment are all close to zero; a rejection means the groups already moved differently and the effects may be biased. Not rejecting does not prove parallel trends."},
+    "report.glossary.dip.name": {"zh": "阿申费尔特下沉", "en": "Ashenfelter dip"},
+    "report.glossary.dip.text": {
+        "zh": "企业在申请补贴前业绩暂时下滑、之后自然回升；若不加以区分，会把自然回升误算为补贴的效果。",
+        "en": "a temporary fall in performance just before applying, followed by a natural recovery that would otherwise be counted as the subsidy's effect."},
+    "report.glossary.honestdid.name": {"zh": "HonestDiD 敏感性分析", "en": "HonestDiD sensitivity analysis"},
+    "report.glossary.honestdid.text": {
+        "zh": "在平行趋势只近似成立时，给出效应可能的范围（Rambachan 与 Roth 2023）。",
+        "en": "gives the range of effects consistent with parallel trends holding only approximately (Rambachan and Roth 2023)."},
+    "report.glossary.twfe.name": {"zh": "双向固定效应（TWFE）", "en": "two-way fixed effects (TWFE)"},
+    "report.glossary.twfe.text": {
+        "zh": "传统的回归做法：控制企业和年份后估计一个平均效应；补贴分批发放且效应随时间变化时可能有偏，本报告仅作比较。",
+        "en": "the conventional regression with firm and year effects; it can be biased when payments start in different years and effects change over time, so it is shown only for comparison."},
+    "report.glossary.fiscal_return.name": {"zh": "财政回报", "en": "fiscal return"},
+    "report.glossary.fiscal_return.text": {
+        "zh": "每 1 元补贴带来的新增税收（元）；区级口径只计区级财政留成的部分。大于 1 表示税收超过补贴。",
+        "en": "the additional tax per yuan of subsidy; the district view counts only the share the district keeps. Above 1 means the tax exceeds the subsidy."},
+    "report.glossary.mvpf.name": {"zh": "公共资金边际价值（MVPF）", "en": "marginal value of public funds (MVPF)"},
+    "report.glossary.mvpf.text": {
+        "zh": "受助企业获得的价值除以政府的净成本（补贴减去新增税收）；净成本为负时政策自我融资，记为 ∞（Hendren 与 Sprung-Keyser 2020）。",
+        "en": "the value to recipients divided by the government's net cost (subsidy minus extra tax); when the net cost is negative the policy pays for itself, shown as ∞ (Hendren and Sprung-Keyser 2020)."},
+    "report.glossary.small_sample.name": {"zh": "小样本区间", "en": "small-sample interval"},
+    "report.glossary.small_sample.text": {
+        "zh": "受助企业很少时采用的更宽、更稳妥的区间（t 分布，自由度按样本调整），避免大样本公式夸大精度。",
+        "en": "a wider, safer interval used when there are few subsidised firms (a t distribution with adjusted degrees of freedom), so that the large-sample formula does not overstate precision."},
+    "report.glossary.bootstrap.name": {"zh": "乘数自助法", "en": "multiplier bootstrap"},
+    "report.glossary.bootstrap.text": {
+        "zh": "对每家企业的贡献随机加权、重复计算数百次，以得到区间和联合置信带。",
+        "en": "reweights each firm's contribution at random and recomputes hundreds of times to obtain the intervals and the simultaneous band."},
+    "report.glossary.disclosure.name": {"zh": "数据保密规则（—*）", "en": "disclosure rule (—*)"},
+    "report.glossary.disclosure.text": {
+        "zh": "依据过少企业或由单一企业主导的数字不予公布，以 —* 表示，以免推算出个别企业的数据。",
+        "en": "numbers resting on too few firms, or dominated by one firm, are not published and show as —*, so that no single firm's data can be worked out."},
+    "report.glossary.eb.name": {"zh": "经验贝叶斯收缩", "en": "empirical-Bayes shrinkage"},
+    "report.glossary.eb.text": {
+        "zh": "把估计不精确的政策的回报向全部政策的平均值拉近，避免因偶然的高估而奖励最不确定的政策。",
+        "en": "pulls the return of an imprecisely estimated policy toward the average of all policies, so a lucky high estimate is not rewarded."},
+    "report.glossary.rank_set.name": {"zh": "排名置信集", "en": "rank confidence set"},
+    "report.glossary.rank_set.text": {
+        "zh": "考虑估计误差后，一项政策的真实排名可能落在的名次范围（例如第 2 至第 5 名）；范围重叠的政策无法可靠地区分先后。",
+        "en": "the range of places a policy's true rank may take once estimation error is counted (e.g. 2nd to 5th); policies whose ranges overlap cannot be told apart reliably."},
+    "report.glossary.scorecard.name": {"zh": "绩效评分", "en": "scorecard"},
+    "report.glossary.scorecard.text": {
+        "zh": "按决策、过程、产出、效果四个层次的指标打分（满分 100）；部分指标由数据测算，部分由评价人员依据证据填报。",
+        "en": "scores on decision, process, output and effect indicators (100 points in all); some indicators are measured from data, others entered by evaluators with their evidence."},
+    "report.glossary.grade.name": {"zh": "绩效等级", "en": "grade"},
+    "report.glossary.grade.text": {
+        "zh": "按总分划分的等级（优、良、中、差），用于预算结果运用。",
+        "en": "the band of the total score (优 excellent, 良 good, 中 fair, 差 poor) that budget decisions use."},
+    "report.glossary.reallocation.name": {"zh": "预算再分配", "en": "reallocation"},
+    "report.glossary.reallocation.text": {
+        "zh": "在每项政策预算变动不超过上限的前提下，把资金从回报低的政策移向回报高的政策；总额不变。",
+        "en": "moves money from lower- to higher-return policies, each budget changing by no more than the cap; the total stays the same."},
+    "report.glossary.eligible.name": {"zh": "符合条件的企业", "en": "eligible firms"},
+    "report.glossary.eligible.text": {
+        "zh": "按申报条件，用最近一年的企业数据判断可以申请的企业。",
+        "en": "the firms that meet the eligibility rule on the latest year of firm data."},
+    "report.glossary.take_up.name": {"zh": "申领率", "en": "take-up"},
+    "report.glossary.take_up.text": {
+        "zh": "符合条件的企业中实际申请并获得补贴的比例；按低、中、高情景测算。",
+        "en": "the share of eligible firms that apply and are paid; projected under low, central and high scenarios."},
+    "report.glossary.microsim.name": {"zh": "微观模拟", "en": "microsimulation"},
+    "report.glossary.microsim.text": {
+        "zh": "逐家企业套用申报条件和补贴标准，加总得到资金需求。",
+        "en": "applies the eligibility rule and award schedule firm by firm and adds up the cost."},
+    "report.glossary.evidence.name": {"zh": "已有评价证据", "en": "evidence from past evaluations"},
+    "report.glossary.evidence.text": {
+        "zh": "同类已评价政策的效应，按精度加权合并，用来预测新政策可能的效果。",
+        "en": "the effects of similar policies already evaluated, pooled with weights by precision, used to project the new policy's likely effect."},
+    "report.glossary.mde.name": {"zh": "最小可检测效应", "en": "minimum detectable effect"},
+    "report.glossary.mde.text": {
+        "zh": "以给定样本量，事后评价有较大把握（统计功效）发现的最小效应；比它小的效应很可能测不出来。",
+        "en": "the smallest effect a later evaluation with this many firms would find with good probability (power); smaller effects would likely go unnoticed."},
+    "report.glossary.power.name": {"zh": "统计功效", "en": "power"},
+    "report.glossary.power.text": {
+        "zh": "若效应确实存在，评价能够发现它的概率（通常要求 80%）。",
+        "en": "the probability that an evaluation finds an effect that is really there (usually 80% is required)."},
+    "report.glossary.execution.name": {"zh": "执行率", "en": "execution rate"},
+    "report.glossary.execution.text": {
+        "zh": "截至数据日期已拨付金额占年度预算的比例，与按往年拨付节奏应达到的进度比较。",
+        "en": "the share of the year's appropriation paid so far, compared with the progress the policy's usual payment calendar implies."},
+    "report.glossary.traffic_light.name": {"zh": "红黄绿灯", "en": "red / amber / green"},
+    "report.glossary.traffic_light.text": {
+        "zh": "偏离预期进度或目标的程度：绿为正常，黄需关注，红需采取措施（措施见表中“处理建议”）。",
+        "en": "how far a policy is from its expected progress or target: green on track, amber to watch, red to act on (the table gives the action)."},
+    "report.glossary.kpi.name": {"zh": "绩效指标", "en": "performance indicator"},
+    "report.glossary.kpi.text": {
+        "zh": "政策或全区的目标值及其实际值，按年度和单位列出。",
+        "en": "a target of the policy or the district and its actual value, with year and unit."},
+    "report.glossary.interim.name": {"zh": "中期估计", "en": "interim estimate"},
+    "report.glossary.interim.text": {
+        "zh": "政策执行期间、数据尚不完整时的初步效应估计，不是最终评价结论。",
+        "en": "a preliminary effect estimated while the policy is running and data are incomplete; not the final evaluation."},
+    "report.glossary.anomaly.name": {"zh": "拨付异常", "en": "payment irregularity"},
+    "report.glossary.anomaly.text": {
+        "zh": "拨付记录中的可疑情况，如超出政策期限、超过单户上限或重复拨付，需要核查。",
+        "en": "a questionable entry in the payment records, such as a payment outside the policy's dates, above the per-firm cap or made twice; to be checked."},
+    "report.common.amounts_in": {"zh": "{text}（金额单位：{unit}）", "en": "{text} (amounts in {unit})"},
     "report.common.per_yuan": {"zh": "{x} 元", "en": "{x} yuan"},
     "report.common.est_note": {
         "zh": "本报告只呈现结果包中的数字，不重新估计；结果包由 evalkit run 按研究配置文件生成。",
@@ -242,8 +380,8 @@ STRINGS.update({
         "zh": "回报与零在统计上无显著差别：没有证据表明补贴提高了区级税收。",
         "en": "The return is not distinguishable from zero: there is no evidence the subsidy raised district tax."},
     "report.ex_post.main_effect": {
-        "zh": "受助企业的{outcome}平均提高 {att}（每家企业每年，{ci}，p = {p}）。",
-        "en": "Subsidised firms' {outcome} rose by {att} per firm and year ({ci}, p = {p})."},
+        "zh": "受助企业的{outcome}平均提高 {att}（每家企业每年，{ci}，{p}）。",
+        "en": "Subsidised firms' {outcome} rose by {att} per firm and year ({ci}, {p})."},
     "report.ex_post.headline_hidden": {
         "zh": "区级财政回报：{why}",
         "en": "The district's fiscal return: {why}"},
@@ -260,11 +398,68 @@ STRINGS.update({
         "zh": "注意：事前趋势检验拒绝了平行趋势假设（见下文），上述效应可能有偏。",
         "en": "Caution: the pre-trend test rejects parallel trends (see below); the effects above may be biased."},
     "report.ex_post.design.title": {"zh": "评价设计与样本", "en": "Design and sample"},
-    "report.ex_post.design.text": {
-        "zh": "采用 Callaway 与 Sant'Anna（2021）的交错双重差分：按首次获得补贴的年份将受助企业分为批次（队列），每一批次与同期{controls}的企业比较，再按批次规模加权汇总。对照企业为未获得任何政策补贴的企业；因同时获得其他政策补贴而排除 {n_excluded} 家企业。各批次规模及其对主要指标的平均效应见 @tbl-cohorts。",
-        "en": "The evaluation uses the staggered difference-in-differences of Callaway and Sant'Anna (2021): subsidised firms are grouped into cohorts by the year of their first payment, each cohort is compared with {controls} firms over the same years, and the cohort effects are averaged with cohort-size weights. Comparison firms received no subsidy from any policy; {n_excluded} firms were left out because they received other policies' subsidies. @tbl-cohorts lists the cohorts and their average effect on the main outcome."},
-    "report.ex_post.controls.notyettreated": {"zh": "尚未受助", "en": "not-yet-subsidised"},
-    "report.ex_post.controls.nevertreated": {"zh": "从未受助", "en": "never-subsidised"},
+    "report.ex_post.design.method": {
+        "zh": "采用 Callaway 与 Sant'Anna（2021）的交错双重差分（{est_method}）：按首次获得补贴的年份将受助企业分为批次（队列），每一批次与同期的对照企业比较，再按批次规模加权汇总。",
+        "en": "The evaluation uses the staggered difference-in-differences of Callaway and Sant'Anna (2021), {est_method}: subsidised firms are grouped into cohorts by the year of their first payment, each cohort is compared with the comparison firms over the same years, and the cohort effects are averaged with cohort-size weights."},
+    "report.ex_post.est_method.dr": {"zh": "双重稳健估计，Sant'Anna 与 Zhao 2020", "en": "doubly robust (Sant'Anna and Zhao 2020)"},
+    "report.ex_post.est_method.ipw": {"zh": "逆概率加权估计", "en": "inverse probability weighting"},
+    "report.ex_post.est_method.reg": {"zh": "结果回归估计", "en": "outcome regression"},
+    "report.ex_post.design.comparison": {
+        "zh": "对照企业为{group}。", "en": "Comparison firms are {group}."},
+    "report.ex_post.design.excluded": {
+        "zh": "因获得其他政策补贴而排除 {n} 家企业。",
+        "en": "{n} firms were left out because other policies paid them."},
+    "report.ex_post.comparison.never_any.nevertreated": {
+        "zh": "从未获得任何政策补贴的企业", "en": "firms never paid by any policy"},
+    "report.ex_post.comparison.never_any.notyettreated": {
+        "zh": "未获得任何其他政策补贴、且当年尚未获得本政策补贴的企业（含从未获得的企业）",
+        "en": "firms paid by no other policy and not yet paid by this one (including firms never paid)"},
+    "report.ex_post.comparison.never_policy.nevertreated": {
+        "zh": "从未获得本政策补贴的企业（可能获得过其他政策的补贴）",
+        "en": "firms never paid by this policy (they may have received other policies' subsidies)"},
+    "report.ex_post.comparison.never_policy.notyettreated": {
+        "zh": "当年尚未获得本政策补贴的企业（含从未获得的企业，可能获得过其他政策的补贴）",
+        "en": "firms not yet paid by this policy (including firms never paid; they may have received other policies' subsidies)"},
+    "report.ex_post.subtitle.comparison": {"zh": "对照组：{group}", "en": "Comparison group: {group}"},
+    "report.ex_post.design.window": {
+        "zh": "评价期为 {start}—{end} 年（{source}）；事件研究覆盖获补前 {pre} 年至获补后 {post} 年。",
+        "en": "The evaluation period is {start}-{end} ({source}); the event study covers {pre} years before to {post} years after the first payment."},
+    "report.ex_post.window.study": {"zh": "研究配置 design.window 指定", "en": "set by the study's design.window"},
+    "report.ex_post.window.data": {"zh": "数据覆盖的全部年份", "en": "all years of the data"},
+    "report.ex_post.design.anticipation": {
+        "zh": "假定企业在获补前 {k} 年已预期到补贴，比较的基期相应提前。",
+        "en": "Firms are assumed to anticipate the award {k} year(s) ahead, and the base period is moved back accordingly."},
+    "report.ex_post.design.covariates": {
+        "zh": "协变量（取各比较单元基期的值）：{cols}。",
+        "en": "Covariates (at each comparison's base period): {cols}."},
+    "report.ex_post.design.no_covariates": {
+        "zh": "未使用协变量（无条件平行趋势）。", "en": "No covariates (unconditional parallel trends)."},
+    "report.ex_post.cov.selection": {"zh": "{col}（获补决定依据）", "en": "{col} (the award criterion)"},
+    "report.ex_post.cov.level": {"zh": "各指标自身的基期水平", "en": "each outcome's own base-period level"},
+    "report.ex_post.cov.level_by_cluster": {
+        "zh": "各指标自身的基期水平与产业集群的交互项及产业集群",
+        "en": "each outcome's own base-period level by industry cluster, and the clusters"},
+    "report.ex_post.cov.level_of": {"zh": "{outcome}以{col}的基期水平代表", "en": "{outcome} represented by the base-period {col}"},
+    "report.ex_post.design.scales": {
+        "zh": "各指标的估计尺度：{items}。", "en": "Scale of each outcome: {items}."},
+    "report.ex_post.scale.level": {"zh": "水平值（金额）", "en": "levels"},
+    "report.ex_post.scale.proportional": {"zh": "比例（比例平行趋势）", "en": "proportional (proportional parallel trends)"},
+    "report.ex_post.scale.poisson": {"zh": "泊松准极大似然", "en": "Poisson QMLE"},
+    "report.ex_post.design.cluster": {
+        "zh": "标准误在{cluster}层面聚类。", "en": "Standard errors are clustered by {cluster}."},
+    "report.ex_post.cluster.firm": {"zh": "企业", "en": "firm"},
+    "report.ex_post.cluster.area": {"zh": "街道（区域）", "en": "area"},
+    "report.ex_post.cluster.industry_section": {"zh": "行业门类", "en": "industry section"},
+    "report.ex_post.design.cohorts_ref": {
+        "zh": "各批次规模及其对主要指标的平均效应见 @tbl-cohorts。",
+        "en": "@tbl-cohorts lists the cohorts and their average effect on the main outcome."},
+    "report.ex_post.fiscal.sharing": {
+        "zh": "行政成本按补贴的 {admin} 计入；区级财政留成新增税收的 {share}（{source}）。",
+        "en": "Administration costs are counted at {admin} of the subsidy; the district keeps {share} of the additional tax ({source})."},
+    "report.ex_post.sharing.study": {"zh": "研究配置 fiscal.district_share 指定", "en": "set by the study's fiscal.district_share"},
+    "report.ex_post.sharing.default": {
+        "zh": "税种构成为增值税 {vat}、企业所得税 {cit}、其他税 {other}，区级分别留成 {d_vat}、{d_cit}、{d_other}",
+        "en": "a tax mix of VAT {vat}, corporate income tax {cit} and other taxes {other}, of which the district keeps {d_vat}, {d_cit} and {d_other}"},
     "report.ex_post.tbl.cohorts": {"zh": "受助批次及其对主要指标的平均效应", "en": "Cohorts and their average effect on the main outcome"},
     "report.ex_post.col.cohort": {"zh": "批次（首次受助年份）", "en": "Cohort (first year paid)"},
     "report.ex_post.col.cohort_att": {"zh": "平均效应（{unit}）", "en": "Average effect ({unit})"},
@@ -287,12 +482,12 @@ STRINGS.update({
         "en": "The estimates before payment (e < 0) should be close to zero: they check whether subsidised and comparison firms moved alike before the subsidy."},
     "report.ex_post.pretrend.title": {"zh": "平行趋势检验", "en": "Parallel-trends test"},
     "report.ex_post.pretrend.pass": {
-        "zh": "受助前各期效应的联合检验未拒绝平行趋势（χ²({df}) = {stat}，p = {p}）。这不能证明趋势平行：以本样本的精度，检验能以 80% 的概率发现每年 {slope} 的线性趋势差异，更小的差异可能未被发现。",
-        "en": "The joint test of the pre-payment effects does not reject parallel trends (χ²({df}) = {stat}, p = {p}). This does not prove the trends are parallel: with this sample's precision the test detects a linear trend difference of {slope} a year with 80% probability, and smaller ones may go unnoticed."},
+        "zh": "受助前各期效应的联合检验未拒绝平行趋势（χ²({df}) = {stat}，{p}）。这不能证明趋势平行：以本样本的精度，检验能以 80% 的概率发现每年 {slope} 的线性趋势差异，更小的差异可能未被发现。",
+        "en": "The joint test of the pre-payment effects does not reject parallel trends (χ²({df}) = {stat}, {p}). This does not prove the trends are parallel: with this sample's precision the test detects a linear trend difference of {slope} a year with 80% probability, and smaller ones may go unnoticed."},
     "report.ex_post.pretrend.fail_title": {"zh": "事前趋势检验拒绝平行趋势", "en": "The pre-trend test rejects parallel trends"},
     "report.ex_post.pretrend.fail": {
-        "zh": "受助前各期效应联合显著（χ²({df}) = {stat}，p = {p}）：受助企业在获得补贴之前的走势已与对照企业不同，例如申请补贴前业绩暂时下滑（Ashenfelter 下沉）。此时受助后的差异不能全部归因于补贴，本报告的效应与财政回报可能有偏，应结合敏感性分析（如 HonestDiD）审慎使用。",
-        "en": "The pre-payment effects are jointly significant (χ²({df}) = {stat}, p = {p}): subsidised firms were already moving differently from comparison firms before the subsidy, for example a temporary dip in performance just before applying (an Ashenfelter dip). The difference after payment cannot then be attributed wholly to the subsidy; the effects and fiscal returns in this report may be biased and should be used with a sensitivity analysis (e.g. HonestDiD)."},
+        "zh": "受助前各期效应联合显著（χ²({df}) = {stat}，{p}）：受助企业在获得补贴之前的走势已与对照企业不同，例如申请补贴前业绩暂时下滑（Ashenfelter 下沉）。此时受助后的差异不能全部归因于补贴，本报告的效应与财政回报可能有偏，应结合敏感性分析（如 HonestDiD）审慎使用。",
+        "en": "The pre-payment effects are jointly significant (χ²({df}) = {stat}, {p}): subsidised firms were already moving differently from comparison firms before the subsidy, for example a temporary dip in performance just before applying (an Ashenfelter dip). The difference after payment cannot then be attributed wholly to the subsidy; the effects and fiscal returns in this report may be biased and should be used with a sensitivity analysis (e.g. HonestDiD)."},
     "report.ex_post.pretrend.none": {
         "zh": "样本中没有受助前的期数，无法进行平行趋势检验。",
         "en": "The sample has no periods before payment, so parallel trends cannot be tested."},
@@ -411,6 +606,22 @@ STRINGS.update({
         "en": "Scored on the Ministry of Finance's project-expenditure framework (decision, process, output and effect; 100 points): 90 and above is excellent (优), 80-90 good (良), 60-80 fair (中) and below 60 poor (差) (@tbl-scorecards). @fig-scoreheat shows the share of each indicator's points earned."},
     "report.portfolio.tbl.scorecards": {"zh": "绩效评分（分项得分/满分）", "en": "Scorecards (points earned / available)"},
     "report.portfolio.col.decision": {"zh": "决策", "en": "Decision"},
+    "report.portfolio.col.indicator": {"zh": "指标", "en": "Indicator"},
+    "report.portfolio.col.level": {"zh": "层次", "en": "Level"},
+    "report.portfolio.col.weight": {"zh": "分值", "en": "Points"},
+    "report.portfolio.col.origin": {"zh": "数据来源", "en": "Where the value comes from"},
+    "report.portfolio.tbl.origins": {"zh": "评分指标：由数据测算或由评价人员填报", "en": "Scorecard indicators: measured from data or entered by evaluators"},
+    "report.portfolio.origin.measured": {"zh": "数据测算（{source}）", "en": "measured ({source})"},
+    "report.portfolio.origin.entered": {"zh": "评价人员填报", "en": "entered by evaluators"},
+    "report.portfolio.origin.mixed": {"zh": "数据测算（{source}）；{pids} 为评价人员填报", "en": "measured ({source}); entered by evaluators for {pids}"},
+    "report.portfolio.origin.points": {
+        "zh": "满分 {total} 分中，{measured} 分的指标由数据测算，{entered} 分的指标由评价人员依据证据填报（见 @tbl-origins）；填报的分数反映评价人员的判断，不是数据的测量结果。",
+        "en": "Of the {total} points, indicators worth {measured} are measured from data and indicators worth {entered} are entered by evaluators with their evidence (@tbl-origins); entered scores are the evaluators' judgement, not measurements."},
+    "report.portfolio.origin.evidence": {"zh": "评价人员填报指标的依据：", "en": "The evidence evaluators gave for the entered indicators:"},
+    "report.portfolio.origin.no_evidence": {"zh": "（未提供依据）", "en": "(no evidence given)"},
+    "report.portfolio.source.ledger": {"zh": "拨付台账与预算", "en": "payment ledger and budgets"},
+    "report.portfolio.source.causal": {"zh": "事后评价的因果估计", "en": "ex-post causal estimate"},
+    "report.portfolio.source.manual": {"zh": "事后评价结果包", "en": "the ex-post results bundle"},
     "report.portfolio.col.process": {"zh": "过程", "en": "Process"},
     "report.portfolio.col.output": {"zh": "产出", "en": "Output"},
     "report.portfolio.col.effect": {"zh": "效益", "en": "Effect"},

@@ -22,6 +22,9 @@ as each row's ``notes`` states.
 is measured (:data:`KPI_MEASURES`), from which firm-year column, over which industry clusters, its
 unit and its direction (higher or lower is better). A district with other clusters or indicators
 gives its own file in the same format (the monitoring study's ``indicators``).
+
+``departments.csv`` names the district's departments in English (:func:`department_name`), by their
+short name as the ``policies`` table records it (区科委) or their full name (区科学技术委员会).
 """
 
 from __future__ import annotations
@@ -406,3 +409,28 @@ def _kpi_checked(t: pd.DataFrame, name: str) -> pd.DataFrame:
             raise bad(i, "name_zh/name_en/unit_zh/unit_en", "names and units are required",
                       "名称和单位为必填")
     return t.assign(clusters=[tuple(c.split()) for c in t["clusters"]])
+
+
+# ----------------------------------------------------------------------------- departments
+
+DEPARTMENTS_FILE = "departments.csv"
+
+
+@functools.lru_cache(maxsize=1)
+def _departments() -> dict[str, str]:
+    table = _read(DEPARTMENTS_FILE)
+    out = {}
+    for row in table.itertuples(index=False):
+        out[row.name_zh.strip()] = row.name_en.strip()
+        out[row.full_zh.strip()] = row.name_en.strip()
+    return out
+
+
+def department_name(name: object, lang: str) -> str:
+    """A department's name in ``lang``: as recorded for Chinese; for English, its name in
+    ``departments.csv`` (short ``name_zh`` such as 区科委 or full ``full_zh``), else the name as
+    recorded (a department the table does not know)."""
+    text = "" if name is None else str(name)
+    if lang != "en":
+        return text
+    return _departments().get(text.strip(), text)

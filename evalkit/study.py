@@ -102,6 +102,23 @@ class Design(_Strict):
     min_e: int = -5
     max_e: int = 5
 
+    @field_validator("estimator")
+    @classmethod
+    def _estimator_runs(cls, v):
+        # sunab, twfe and imputation are in evalkit.did, but the ex-post stage's fiscal metrics
+        # and the portfolio's joint ranking need per-firm influence contributions of every
+        # (cohort, year) effect, which only the Callaway-Sant'Anna engine gives
+        if v != "cs":
+            raise _StudyValueError(
+                f"the ex-post stage runs estimator 'cs' (Callaway & Sant'Anna 2021) only: its "
+                f"fiscal metrics need per-firm influence contributions, which {v!r} does not "
+                "give; set design.estimator: cs (the report already compares it with TWFE), or "
+                f"call evalkit.did's {v} estimator from Python for the effects alone",
+                f"事后评价阶段只运行 'cs' 估计量（Callaway 与 Sant'Anna 2021）：财政指标需要逐企业"
+                f"的影响函数贡献，{v!r} 不提供；请设置 design.estimator: cs（报告已与 TWFE 比较），"
+                f"或在 Python 中调用 evalkit.did 的 {v} 估计量仅估计效应")
+        return v
+
     @field_validator("window")
     @classmethod
     def _window_order(cls, v):
@@ -112,14 +129,35 @@ class Design(_Strict):
 
 
 class Fiscal(_Strict):
-    """Fiscal settings (see evalkit.fiscal): discounting, administration cost and tax sharing."""
+    """Fiscal settings (see evalkit.fiscal): discounting, administration cost and tax sharing.
+
+    Each stage reads some of them (:data:`FISCAL_READ`); a study that sets one its stage does
+    not read is refused, so that no setting is silently ignored."""
 
     discount_rate: float = Field(0.035, ge=0, le=0.5)
     base_year: int | None = None
     admin_cost_share: float = Field(0.0, ge=0, le=1)
+    #: the district's share of all additional tax (default: evalkit.fiscal.tax's tax mix and
+    #: retention shares, 0.235); the district's share of each tax is scaled to give it
     district_share: float | None = Field(None, ge=0, le=1)
     leakage: float = Field(0.0, ge=0, le=1)
     displacement: float = Field(0.0, ge=0, le=1)
+
+
+#: The fiscal settings each stage reads (ex ante: the projection from evidence bundles; ex post:
+#: the cost, its discounting and the district's tax share).
+FISCAL_READ = {"ex_ante": ("admin_cost_share", "leakage", "displacement"),
+               "ex_post": ("discount_rate", "base_year", "admin_cost_share", "district_share")}
+
+
+def _fiscal_read(stage: str, fiscal: Fiscal) -> None:
+    unread = sorted(set(fiscal.model_fields_set) - set(FISCAL_READ[stage]))
+    if unread:
+        keys = ", ".join(f"fiscal.{k}" for k in unread)
+        read = ", ".join(FISCAL_READ[stage])
+        raise _StudyValueError(
+            f"{keys}: not used by the {stage} stage (it reads {read}); remove the key",
+            f"{keys}：{stage} 阶段不使用该设置（该阶段读取 {read}）；请删除该键")
 
 
 class DisclosureSettings(_Strict):
@@ -173,6 +211,7 @@ class ExPostStudy(_StudyBase):
                 f"main_outcome {self.main_outcome!r} must be one of outcomes "
                 f"{list(self.outcomes)}",
                 f"main_outcome {self.main_outcome!r} 须为 outcomes {list(self.outcomes)} 之一")
+        _fiscal_read("ex_post", self.fiscal)
         return self
 
 
@@ -224,6 +263,11 @@ class ExAnteStudy(_StudyBase):
                                                     "policy in the ledger")
     power_draws: int = Field(200, ge=20, le=10_000)
     power: float = Field(0.8, gt=0.5, lt=1)
+
+    @model_validator(mode="after")
+    def _fiscal_used(self):
+        _fiscal_read("ex_ante", self.fiscal)
+        return self
 
 
 class MonitorStudy(_StudyBase):

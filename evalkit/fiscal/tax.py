@@ -52,6 +52,21 @@ class TaxSharing:
                                   zh=f"区留成的 {k} 比例（{self.district[k]}）不得高于"
                                      f"市、区合计留成比例（{self.city[k]}）")
 
+    def with_district_share(self, share: float) -> TaxSharing:
+        """This sharing with the district keeping ``share`` of all additional tax (a study's
+        ``fiscal.district_share``): the district's share of each tax is the local (city and
+        district) share scaled by ``share / retained('city')``, so the tax-by-tax pattern is
+        kept. The district cannot keep more than the local government does."""
+        local = self.retained("city")
+        if not 0.0 <= float(share) <= local + 1e-12:
+            raise ConfigError(f"fiscal.district_share {share} must lie between 0 and the share "
+                              f"the city and district keep together ({local:.3f})",
+                              zh=f"fiscal.district_share {share} 须介于 0 与市、区合计留成比例"
+                                 f"（{local:.3f}）之间")
+        scale = float(share) / local if local > 0 else 0.0
+        return TaxSharing(dict(self.composition), {k: self.city[k] * scale for k in _TAXES},
+                          dict(self.city))
+
     def retained(self, view: str) -> float:
         """Share of total additional tax kept by ``view`` ('total', 'city' or 'district')."""
         if view == "total":

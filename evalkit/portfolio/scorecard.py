@@ -316,6 +316,15 @@ def _effect(ind: IndicatorSpec, entry: Mapping, spec: ScorecardSpec, alpha: floa
     return value, target, share, note
 
 
+def _origin(ind: IndicatorSpec, entry: Mapping) -> str:
+    """'entered' (by evaluators: a qualitative score, a manual indicator, or an entry that says
+    so with ``origin``) or 'measured' (from the data: the payment ledger or a causal estimate)."""
+    origin = entry.get("origin")
+    if origin in ("entered", "measured"):
+        return str(origin)
+    return "entered" if ind.type == "qualitative" or ind.source == "manual" else "measured"
+
+
 def score_policy(spec: ScorecardSpec, policy_id: str, inputs: Mapping[str, Mapping],
                  alpha: float = 0.05) -> ScorecardResult:
     """Score one policy. ``inputs`` maps every indicator id of ``spec`` to its entry:
@@ -324,6 +333,10 @@ def score_policy(spec: ScorecardSpec, policy_id: str, inputs: Mapping[str, Mappi
     * qualitative: ``{"share": s, "evidence": "..."}`` or ``{"band": "mid", "evidence": ...}``;
     * effect: ``{"estimate": LinearEstimate, "target": t}`` or ``{"estimate": x,
       "conf_low": l, "conf_high": h, "target": t}``.
+
+    Any entry may say where its value came from (``"origin": "entered"`` or ``"measured"``); by
+    default qualitative and ``manual`` indicators are entered, the others measured. Each row
+    records its ``source``, ``origin`` and ``evidence`` text (the report prints them).
 
     Every indicator must have an entry (a missing one is an error, not a zero).
     """
@@ -348,7 +361,9 @@ def score_policy(spec: ScorecardSpec, policy_id: str, inputs: Mapping[str, Mappi
             actual, target, share, note = _effect(ind, entry, spec, alpha)
         rows.append({"indicator": ind.id, "level": ind.level, "type": ind.type, "zh": ind.zh,
                      "en": ind.en, "weight": ind.weight, "actual": actual, "target": target,
-                     "share": share, "points": ind.weight * share, "note": note})
+                     "share": share, "points": ind.weight * share, "note": note,
+                     "source": ind.source, "origin": _origin(ind, entry),
+                     "evidence": str(entry.get("evidence") or "").strip()})
     df = pd.DataFrame(rows)
     score = round(float(df["points"].sum()), spec.score_decimals)
     grade, grade_en = spec.grade(score)

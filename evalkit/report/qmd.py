@@ -131,6 +131,24 @@ def expand(path: Path, lang: str, *, _stack: tuple[Path, ...] = ()) -> str:
     return "".join(out)
 
 
+def retitle(text: str, title: str | None, subtitle: str | None = None,
+            *, source: str = "<string>") -> str:
+    """``text`` (an expanded template) with its front matter's ``title`` and ``subtitle``
+    replaced (None keeps the template's; both are pandoc Markdown, escaped by the caller), so
+    that Quarto and the fallback both print them."""
+    if title is None and subtitle is None:
+        return text
+    lines = text.splitlines(keepends=True)
+    front, end = _front_matter([ln.rstrip("\n") for ln in lines], source)
+    front = dict(front)
+    if title is not None:
+        front["title"] = title
+    if subtitle is not None:
+        front["subtitle"] = subtitle
+    head = yaml.safe_dump(front, allow_unicode=True, sort_keys=False, width=10_000)
+    return "---\n" + head + "---\n" + "".join(lines[end:])
+
+
 def _shortcode(m: re.Match[str], path: Path, lineno: int, lang: str) -> str:
     name, args = m.group(1), m.group(2).split()
     if name == "include":

@@ -17,7 +17,8 @@ from evalkit.contract.bundle import read_bundle
 from evalkit.errors import ConfigError, EvalkitError, check_choice
 from evalkit.i18n import LANGS
 from evalkit.report import fallback, quarto
-from evalkit.report.qmd import expand, parse_qmd
+from evalkit.report.identity import report_identity
+from evalkit.report.qmd import expand, parse_qmd, retitle
 from evalkit.style.fonts import figure_fonts, pdf_fonts
 
 FORMATS = ("html", "pdf")
@@ -90,7 +91,10 @@ def render_report(template: Path, bundle_dir: Path, out_dir: Path,
 
     Writes ``<stem>.<lang>.html`` / ``<stem>.<lang>.pdf`` and, when there is something to
     report, ``<stem>.<lang>.log`` (kernel stderr, pandoc and Typst warnings); returns the report
-    paths in the order of ``formats``.
+    paths in the order of ``formats``. ``<stem>`` and the title come from the bundle's study
+    (:func:`evalkit.report.identity.report_identity`): the stage, the policy code and the
+    study's name, so that two studies rendered into one folder never overwrite each other; a
+    bundle without a study keeps the template's name.
     """
     formats = tuple(formats)
     if not formats:
@@ -110,8 +114,9 @@ def render_report(template: Path, bundle_dir: Path, out_dir: Path,
     epoch = resolve_epoch(source_date_epoch, bundle.created)
     out_dir = Path(out_dir).resolve()  # pandoc runs in a temporary folder
     out_dir.mkdir(parents=True, exist_ok=True)
-    stem = f"{template.stem}.{lang}"
-    text = expand(template, lang)
+    ident = report_identity(template.stem, bundle.results, lang)
+    stem = f"{ident.stem}.{lang}"
+    text = retitle(expand(template, lang), ident.title, ident.subtitle, source=str(template))
     doc = parse_qmd(text, source=str(template))
     describe = fallback.engine_description if which == "fallback" else quarto.engine_description
     all_params = {"bundle": str(bundle.path), "lang": lang, "render_engine": describe(), **extra}

@@ -35,6 +35,7 @@ from evalkit.fiscal.effects import total_effect
 from evalkit.fiscal.linear import LinearEstimate
 from evalkit.fiscal.metrics import OUTCOMES as FISCAL_OUTCOMES
 from evalkit.fiscal.metrics import FiscalResult, fiscal_metrics
+from evalkit.fiscal.tax import TaxSharing
 from evalkit.panel import Panel, StaggeredDesign, policy_window
 from evalkit.panel.conditioning import (
     base_level_columns,
@@ -459,6 +460,13 @@ def small_sample_intervals(fiscal: FiscalResult | None, treated_ids: Any, study:
             "intervals": intervals}
 
 
+def tax_sharing(study: ExPostStudy) -> TaxSharing:
+    """The tax sharing of the fiscal metrics: :class:`TaxSharing`'s defaults, with the district
+    keeping the study's ``fiscal.district_share`` of all additional tax when it is set."""
+    share = study.fiscal.district_share
+    return TaxSharing() if share is None else TaxSharing().with_district_share(share)
+
+
 def run_ex_post(study: ExPostStudy, tables: dict[str, pd.DataFrame],
                 progress: Callable[..., None] | None = None) -> ExPostResult:
     """Run the ex-post evaluation declared by ``study`` on the dataset ``tables``."""
@@ -487,7 +495,8 @@ def run_ex_post(study: ExPostStudy, tables: dict[str, pd.DataFrame],
                            rate=study.fiscal.discount_rate, admin_share=study.fiscal.admin_cost_share,
                            window=window)
         fiscal = fiscal_metrics(study.policy, totals, cost,
-                                rng=np.random.default_rng(rng_seed), alpha=study.inference.alpha)
+                                rng=np.random.default_rng(rng_seed), tax=tax_sharing(study),
+                                alpha=study.inference.alpha)
     small = small_sample_intervals(fiscal, treated["firm_id"].unique(), study, rng_seed)
     pol = tables["policies"].set_index("policy_id").loc[study.policy]
     policy = {"policy_id": study.policy, "name_zh": pol["name_zh"], "name_en": pol["name_en"],
@@ -500,7 +509,8 @@ def run_ex_post(study: ExPostStudy, tables: dict[str, pd.DataFrame],
         cohort_sizes=sizes, n_firms=int(df["firm_id"].nunique()),
         n_excluded_other_policy=design.n_excluded_other_policy, window=window,
         outcomes=outcomes, fiscal=fiscal,
-        options=json_safe(study.design.model_dump()),
+        options=json_safe({**study.design.model_dump(),
+                           "fiscal": study.fiscal.model_dump(exclude_unset=True)}),
         disclosure=disclosure_basis(df, list(study.outcomes), tables["disbursements"],
                                     study.policy, window),
         small_sample=small,

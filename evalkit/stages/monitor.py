@@ -43,6 +43,8 @@ class MonitorResult(Result):
     interim: dict[str, InterimEffect]
     anomalies: AnomalyResult
     provenance: dict[str, Any] = field(default_factory=dict)
+    #: the monitored policies' codes, names and departments (the report names them)
+    policies: list[dict[str, Any]] = field(default_factory=list)
 
     def status(self, policy_id: str) -> str:
         """Budget-execution status of one policy."""
@@ -88,7 +90,8 @@ class MonitorResult(Result):
             "kpis": self.kpis.to_dict(orient="records"),
             "kpi_series": {k: {str(y): v for y, v in s.items()} for k, s in self.kpi_series.items()},
             "interim": {k: v.to_dict() for k, v in self.interim.items()},
-            "anomalies": self.anomalies.to_dict(), "provenance": self.provenance})
+            "anomalies": self.anomalies.to_dict(), "provenance": self.provenance,
+            "policies": self.policies})
 
 
 def run_monitor(study: MonitorStudy, tables: dict[str, pd.DataFrame],
@@ -141,7 +144,11 @@ def run_monitor(study: MonitorStudy, tables: dict[str, pd.DataFrame],
     return MonitorResult(study.name, study.year, study.as_of,
                          {"amber": study.amber, "red": study.red}, execution, monthly, kpis,
                          series, interim, anomalies,
-                         {"stage": "monitor", "indicators": indicator_source(study.indicators)})
+                         {"stage": "monitor", "indicators": indicator_source(study.indicators)},
+                         [{"policy_id": str(pid), "name_zh": str(pol.loc[pid, "name_zh"]),
+                           "name_en": str(pol.loc[pid, "name_en"]),
+                           "department": str(pol.loc[pid, "department"])}
+                          for pid in policies])
 
 
 def indicator_source(path: Path | None) -> dict[str, str]:

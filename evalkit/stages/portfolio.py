@@ -118,6 +118,10 @@ def _inputs(study: PortfolioStudy, spec, pid: str, bundle: Bundle, tables: dict[
             entry["estimate"] = metric_estimate(bundle, metric)
             if flag is not None:
                 entry["identified"], entry["why"] = False, flag[0]
+        # a value the study's entries give is the evaluators' (the scorecard marks it)
+        given = entries.get(ind.id, {})
+        entry["origin"] = ("entered" if ind.type == "qualitative" or "actual" in given
+                           or "estimate" in given else "measured")
         out[ind.id] = entry
     return out
 

@@ -28,7 +28,7 @@ def render_at_epoch(template: Path, bundle: Path, out: Path, lang: str
         html, pdf = render_report(template, bundle, out, formats=("html", "pdf"), lang=lang,
                                   engine="fallback")
         seconds = time.perf_counter() - t0
-    log_file = Path(out) / f"{Path(template).stem}.{lang}.log"     # written if not empty
+    log_file = html.with_suffix(".log")     # <stem>.<lang>.log, written if not empty
     log = log_file.read_text(encoding="utf-8") if log_file.exists() else ""
     return html, pdf, log, seconds
 

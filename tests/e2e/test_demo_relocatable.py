@@ -24,6 +24,7 @@ import pytest
 from evalkit.contract.bundle import read_bundle
 from evalkit.demo import render_bundles, run_demo
 from evalkit.io import list_datasets
+from evalkit.report.identity import report_identity
 from evalkit.report.index import write_index
 from evalkit.stages.verify import verify_report_dir
 from tests.e2e.browser import open_cleanly
@@ -69,8 +70,11 @@ def test_two_folders_give_the_same_bytes(runs):
     _, first, moved = runs
     files = _files(first)
     assert files == _files(moved)
-    assert {f"reports/{b}/{s}.{lang}.{fmt}" for b, s in (("portfolio", "portfolio"),
-                                                         ("ex_post_P01", "ex_post"))
+    # reports are named after their study (evalkit.report.identity)
+    stems = {b: report_identity(stage, read_bundle(first / "bundles" / b).results, "zh").stem
+             for b, stage in (("portfolio", "portfolio"), ("ex_post_P01", "ex_post"))}
+    assert stems["ex_post_P01"].startswith("ex_post_P01_")
+    assert {f"reports/{b}/{s}.{lang}.{fmt}" for b, s in stems.items()
             for lang in ("zh", "en") for fmt in ("html", "pdf")} <= set(files)
     assert {"index.html", "index.en.html"} <= set(files)
     differ = [f for f in files if (first / f).read_bytes() != (moved / f).read_bytes()]

@@ -217,7 +217,7 @@ def test_html_opens_cleanly_in_chromium(rendered, browser, case):
     expected = ({"#tbl-cohorts", "#tbl-overall", "#fig-event", "#tbl-twfe", "#tbl-fiscal"}
                 if case[0] == "ex_post" else
                 {"#fig-ranking", "#tbl-scorecards", "#fig-scoreheat", "#tbl-recs",
-                 "#tbl-realloc", "#tbl-class"})
+                 "#tbl-origins", "#tbl-realloc", "#tbl-class"})
     assert set(targets) == expected
     assert all(tag == ("FIGURE" if href.startswith("#fig-") else "TABLE")
                for href, tag in targets.items()), targets

@@ -162,18 +162,23 @@ def test_templates_have_the_expected_sections():
     assert template_heading_keys(_template("ex_ante_N01")) == [
         "report.ex_ante.title", "report.common.summary", "report.ex_ante.cost.title",
         "report.ex_ante.eligible.title", "report.ex_ante.checklist.title",
-        "report.ex_ante.power.title", "report.disclosure.title", "report.provenance.title"]
+        "report.ex_ante.power.title", "report.glossary.title", "report.disclosure.title",
+        "report.provenance.title"]
     assert template_heading_keys(_template(MONITOR)) == [
         "report.monitor.title", "report.common.summary", "report.monitor.exec.title",
         "report.monitor.kpi.title", "report.monitor.interim.title", "report.monitor.anom.title",
-        "report.disclosure.title",
+        "report.glossary.title", "report.disclosure.title",
         "report.provenance.title"]
 
 
 @pytest.mark.parametrize("case", CASES, ids=_ids)
-def test_every_heading_of_the_template_is_in_the_pdf_and_html(read_back, case):
+def test_every_heading_of_the_template_is_in_the_pdf_and_html(read_back, cycle, case):
     name, lang = case
-    headings = [t(key, lang) for key in template_heading_keys(_template(name))]
+    keys = template_heading_keys(_template(name))
+    # the title is the study's name (the template's title is the subtitle's first words)
+    study = read_bundle(cycle.bundles / name).results["study"]["name"]
+    headings = [" ".join(study.split())] + [t(key, lang) for key in keys[1:]]
+    assert _shows(read_back(case), t(keys[0], lang))
     report = read_back(case)
     assert html_headings(report.page) == headings
     for heading in headings:
@@ -283,7 +288,9 @@ def test_monitor_shows_execution_targets_and_anomalies_from_the_bundle(read_back
     # budget execution: each policy's rate and status; amounts to the precision shown
     rows = html_table_rows(report.page, "tbl-exec")
     div, _ = money_unit(execution[["appropriation", "disbursed"]].abs().to_numpy().ravel(), lang)
-    assert [r[0] for r in rows] == execution["policy_id"].tolist()
+    # each policy by its code beside its name (the bundle records the names)
+    names = common.policy_names(res, lang)
+    assert [r[0] for r in rows] == [f"{p} {names[p]}" for p in execution["policy_id"]]
     for row, e in zip(rows, execution.itertuples(), strict=True):
         assert row[3:] == [percent(e.execution_rate, lang, 0), common.label("status", e.status, lang),
                            e.period, getattr(e, f"action_{lang}")], row
@@ -311,7 +318,8 @@ def test_monitor_shows_execution_targets_and_anomalies_from_the_bundle(read_back
 
     # each row names its unit, target year and the period its status is about (issue 16, item 5)
     expected = sorted(
-        [getattr(k, f"name_{lang}"), district if pd.isna(k.policy_id) else k.policy_id,
+        [getattr(k, f"name_{lang}"),
+         district if pd.isna(k.policy_id) else f"{k.policy_id} {names[k.policy_id]}",
          getattr(k, f"unit_{lang}"), f"{number(k.target, lang, 1)} ({k.target_year})",
          MARK if kpi_hidden(k) else number(k.actual, lang, 1),
          common.label("status", k.status, lang), k.period if isinstance(k.period, str) else ""]
@@ -372,7 +380,8 @@ def test_monitor_shows_the_interim_effects_from_the_bundle(read_back, cycle, lan
     frame = monitor.interim_frame(res)
     assert len(frame) == len(res["interim"]) == 8
     rows = html_table_rows(report.page, "tbl-interim")
-    assert [r[0] for r in rows] == frame["policy"].tolist()
+    names = common.policy_names(res, lang)
+    assert [r[0] for r in rows] == [f"{p} {names[p]}" for p in frame["policy"]]
     for row, f in zip(rows, frame.itertuples(), strict=True):
         v = res["interim"][f.policy]
         assert row[1] == outcome_label(v["outcome"], lang) and row[2] == str(f.n_firms)

@@ -101,7 +101,7 @@ def test_a_reviewer_decides_and_exports_in_the_browser(served, tmp_path):
     page.wait_for_selector("#decision-form")
     assert "审核建议" in page.content()
     with page.expect_popup() as pop:
-        page.click("a[href$='portfolio.zh.html']")
+        page.click("a[href*='portfolio/portfolio_'][href$='.zh.html']")
     assert pop.value.title()
     pop.value.close()
     # modify without a reason is refused on the page, then recorded with one

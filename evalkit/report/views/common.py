@@ -20,6 +20,7 @@ from evalkit.numbers import (
     number,
     percent,
 )
+from evalkit.reference import department_name
 from evalkit.report.tables import markdown_table
 
 #: Outcomes (firm-year columns) measured in yuan; the others are counts.
@@ -54,10 +55,17 @@ def fmt(x: Any, lang: str, digits: int = 2) -> str:
 
 
 def pvalue(p: Any, lang: str) -> str:
+    """A p-value for a table cell: '0.012' or '< 0.001'."""
     v = as_float(p)
     if math.isnan(v):
         return t("report.missing", lang)
     return "<\u00a00.001" if v < 0.001 else f"{v:.3f}"
+
+
+def p_text(p: Any, lang: str) -> str:
+    """A p-value in a sentence: 'p = 0.012' or 'p < 0.001' (never 'p = < 0.001')."""
+    shown = pvalue(p, lang)
+    return f"p {shown}" if shown.startswith("<") else f"p = {shown}"
 
 
 def ci(lo: Any, hi: Any, lang: str, show=None) -> str:
@@ -123,9 +131,26 @@ def policy_name(policy: Mapping[str, Any], lang: str) -> str:
     return str(policy.get(f"name_{lang}") or policy.get("name_en") or policy["policy_id"])
 
 
+def policy_names(results: Mapping[str, Any] | None, lang: str) -> dict[str, str]:
+    """Policy code -> name in ``lang``, from a bundle's ``policies`` records (a portfolio's, a
+    monitoring bundle's); {} when it records none."""
+    rows = (results or {}).get("policies")
+    if rows is None or len(rows) == 0:
+        return {}
+    return {str(r["policy_id"]): policy_name(r, lang)
+            for r in pd.DataFrame(rows).to_dict(orient="records")}
+
+
+def policy_cell(pid: Any, names: Mapping[str, str]) -> str:
+    """A table cell naming a policy: its code beside its name ('P01 研发投入补助'), escaped;
+    the code alone when the name is not known."""
+    name = names.get(str(pid), "")
+    return md(pid) if not name or name == str(pid) else f"{md(pid)} {md(name)}"
+
+
 def policy_line(policy: Mapping[str, Any], lang: str) -> str:
     return t("report.common.policy_line", lang, pid=md(policy["policy_id"]),
-             name=md(policy_name(policy, lang)), department=md(policy.get("department", "")),
+             name=md(policy_name(policy, lang)), department=md(department_name(policy.get("department", ""), lang)),
              instrument=label("instrument", policy.get("instrument"), lang),
              objective=label("objective", policy.get("objective"), lang))
 

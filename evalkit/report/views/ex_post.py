@@ -34,6 +34,7 @@ from evalkit.report.views.common import (
     label,
     outcome_order,
     outcome_value,
+    p_text,
     pvalue,
 )
 
@@ -93,13 +94,15 @@ def with_unit(text: str, unit: str, lang: str) -> str:
     return f"{text}（{unit}）" if lang == "zh" else f"{text} ({unit})"
 
 
-def row_formatter(values: Sequence[Any], is_money: bool, lang: str):
-    """(unit, formatter) for one table row of amounts shown in a single unit (money: the unit
-    fitting the row's largest value, with enough decimals; counts: two decimals, no unit)."""
+def row_formatter(values: Sequence[Any], is_money: bool, lang: str,
+                  scale: tuple[float, str] | None = None):
+    """(unit, formatter) for one table row of amounts (money: in the table's unit ``scale`` =
+    (divisor, unit) from :func:`table_scale`, else the unit fitting the row's largest value,
+    with enough decimals for the row; counts: two decimals, no unit)."""
     if not is_money:
         return "", (lambda v: fmt(v, lang, 2))
     finite = [abs(as_float(v)) for v in values if math.isfinite(as_float(v))]
-    div, unit = money_unit(finite, lang)
+    div, unit = scale or money_unit(finite, lang)
     digits = column_digits(finite, div)
 
     def show(v: Any) -> str:
@@ -109,6 +112,20 @@ def row_formatter(values: Sequence[Any], is_money: bool, lang: str):
     return unit, show
 
 
+def table_scale(rows: Sequence[tuple[Sequence[Any], bool]], lang: str) -> tuple[float, str]:
+    """The one money unit of a table: (divisor, unit) fitting the largest published amount of
+    its money rows (``rows``: (values, is_money), hidden rows passed with no values)."""
+    values = [abs(as_float(v)) for vals, is_money in rows if is_money for v in vals
+              if math.isfinite(as_float(v))]
+    return money_unit(values, lang)
+
+
+def unit_header(text: str, unit: str, lang: str) -> str:
+    """'指标（金额单位：万元）' / 'Outcome (amounts in CNY million)': a table's money unit in its
+    first column's header."""
+    return t("report.common.amounts_in", lang, text=text, unit=unit)
+
+
 def overall_table(results: Mapping[str, Any], lang: str) -> str:
     """Overall ATT (simple aggregation) per outcome with SE, interval and p-value; money
     outcomes carry their unit in the outcome column; an outcome whose treated firms fail the
@@ -116,20 +133,25 @@ def overall_table(results: Mapping[str, Any], lang: str) -> str:
     from evalkit.report.suppression import ex_post_plan
 
     plan = ex_post_plan(results)
-    rows = []
+    cells = {}
     for name in outcome_order(results):
         est = results["outcomes"][name]["simple"]["estimates"]
         k = est["term"].index("overall")
         vals = [est[c][k] for c in ("estimate", "std_error", "conf_low", "conf_high")]
-        why = plan.effects.get(name)
-        unit, show = row_formatter([] if why else vals, name in MONEY_OUTCOMES, lang)
-        rows.append({"outcome": with_unit(outcome_label(name, lang), unit, lang),
+        cells[name] = (est, k, vals, plan.effects.get(name))
+    scale = table_scale([([] if why else vals, name in MONEY_OUTCOMES)
+                         for name, (_, _, vals, why) in cells.items()], lang)
+    rows = []
+    for name, (est, k, vals, why) in cells.items():
+        _, show = row_formatter([] if why else vals, name in MONEY_OUTCOMES, lang, scale)
+        rows.append({"outcome": outcome_label(name, lang),
                      "att": _hide(show(vals[0]), why), "se": _hide(show(vals[1]), why),
                      "ci": _hide(t("report.common.range", lang, lo=show(vals[2]),
                                    hi=show(vals[3])), why),
                      "p": _hide(pvalue(est["p_value"][k], lang), why)})
     frame = pd.DataFrame(rows)
-    return _table(frame, [t("report.ex_post.col.outcome", lang), t("report.ex_post.col.att", lang),
+    return _table(frame, [unit_header(t("report.ex_post.col.outcome", lang), scale[1], lang),
+                          t("report.ex_post.col.att", lang),
                           t("report.common.col.se", lang), t("report.common.col.ci", lang),
                           t("report.common.col.p", lang)],
                   ["left", "right", "right", "right", "right"],
@@ -142,19 +164,24 @@ def twfe_table(results: Mapping[str, Any], lang: str) -> str:
     from evalkit.report.suppression import ex_post_plan
 
     plan = ex_post_plan(results)
-    rows = []
+    cells = {}
     for name in outcome_order(results):
         ev = results["outcomes"][name]
         cs = as_float(ev["simple"]["overall_att"])
         tw = as_float((ev.get("twfe") or {}).get("estimate"))
-        why = plan.effects.get(name)
-        unit, show = row_formatter([] if why else [cs, tw, tw - cs], name in MONEY_OUTCOMES,
-                                   lang)
-        rows.append({"outcome": with_unit(outcome_label(name, lang), unit, lang),
+        cells[name] = (cs, tw, plan.effects.get(name))
+    scale = table_scale([([] if why else [cs, tw, tw - cs], name in MONEY_OUTCOMES)
+                         for name, (cs, tw, why) in cells.items()], lang)
+    rows = []
+    for name, (cs, tw, why) in cells.items():
+        _, show = row_formatter([] if why else [cs, tw, tw - cs], name in MONEY_OUTCOMES,
+                                lang, scale)
+        rows.append({"outcome": outcome_label(name, lang),
                      "cs": _hide(show(cs), why), "twfe": _hide(show(tw), why),
                      "diff": _hide(show(tw - cs), why)})
     return _table(pd.DataFrame(rows),
-                  [t("report.ex_post.col.outcome", lang), t("report.ex_post.col.cs", lang),
+                  [unit_header(t("report.ex_post.col.outcome", lang), scale[1], lang),
+                   t("report.ex_post.col.cs", lang),
                    t("report.ex_post.col.twfe", lang), t("report.ex_post.col.diff", lang)],
                   ["left", "right", "right", "right"],
                   _footnote(plan.rule, list(plan.effects.values()), lang))
@@ -235,7 +262,7 @@ def pretrend_text(results: Mapping[str, Any], lang: str) -> str:
     if plan.effects.get(outcome):
         return suppressed_text(plan.effects[outcome], plan.rule, lang)
     values = {"df": int(pre["df"]), "stat": fmt(pre["stat"], lang, 2),
-              "p": pvalue(pre["p_value"], lang)}
+              "p": p_text(pre["p_value"], lang)}
     if pre["rejects"]:
         return ("::: {.callout-warning}\n## " + t("report.ex_post.pretrend.fail_title", lang)
                 + "\n\n" + t("report.ex_post.pretrend.fail", lang, **values) + "\n:::\n")
@@ -263,9 +290,12 @@ def fiscal_text(results: Mapping[str, Any], lang: str) -> str:
         return t("report.ex_post.fiscal.none", lang)
     cost, plan = fiscal["cost"], ex_post_plan(results)
     amount = (lambda v: MARK) if plan.cost else (lambda v: money(v, lang))
+    sep = "" if lang == "zh" else " "
+    sharing = sharing_text(results, lang)
     return t("report.ex_post.fiscal.text", lang, cost=amount(cost["total"]),
              n=number(cost["n_recipients"], lang), nominal=amount(cost["nominal"]),
              rate=percent(cost["discount_rate"], lang, 1), base=cost["base_year"]) + (
+        sep + sharing if sharing else "") + (
         "\n\n" + _footnote(plan.rule, [plan.cost], lang) if plan.cost else "")
 
 
@@ -399,7 +429,7 @@ def ex_post_summary(results: Mapping[str, Any], lang: str,
         parts.append(t("report.ex_post.main_effect", lang, outcome=outcome_label(main, lang),
                        att=show(est["estimate"][k]),
                        ci=ci(est["conf_low"][k], est["conf_high"][k], lang, show),
-                       p=pvalue(est["p_value"][k], lang)))
+                       p=p_text(est["p_value"][k], lang)))
     sep = "" if lang == "zh" else " "
     text = sep.join(parts) + "\n\n"
     if decision is not None:
@@ -446,6 +476,88 @@ def technical_note(results: Mapping[str, Any], lang: str) -> str:
     return t("report.ex_post.note_covariates", lang, outcome=names, note=note)
 
 
+def _joined(items: Sequence[str], lang: str) -> str:
+    return ("、" if lang == "zh" else ", ").join(items)
+
+
+def covariate_words(results: Mapping[str, Any], lang: str) -> list[str]:
+    """The study's covariates in words: ``design.covariates``, the ``selection_covariates``
+    (marked as the award criteria), the base-period level of ``design.base_outcome`` and the
+    columns standing for it (``design.base_level_of``)."""
+    opts = results.get("options") or {}
+    words = [outcome_label(c, lang) for c in opts.get("covariates") or []]
+    words += [t("report.ex_post.cov.selection", lang, col=outcome_label(c, lang))
+              for c in opts.get("selection_covariates") or []]
+    base = opts.get("base_outcome") or "none"
+    if base != "none":
+        words.append(t(f"report.ex_post.cov.{base}", lang))
+        for outcome, col in sorted((opts.get("base_level_of") or {}).items()):
+            if outcome in results["outcomes"]:
+                words.append(t("report.ex_post.cov.level_of", lang,
+                               outcome=outcome_label(outcome, lang),
+                               col=outcome_label(col, lang)))
+    return words
+
+
+def design_text(results: Mapping[str, Any], lang: str) -> str:
+    """The design section's paragraph, every sentence from the study as the bundle records it
+    (``options``: the study's ``design``): the estimator and its estimation method, the
+    comparison group (``controls`` and ``control_group``) and the firms it left out, the window
+    and event-study range, the anticipation, the covariates, each outcome's scale and the
+    clustering of the standard errors."""
+    from evalkit.report.identity import comparison_words
+
+    opts = results.get("options") or {}
+    sep = "" if lang == "zh" else " "
+    parts = [t("report.ex_post.design.method", lang,
+               est_method=t(f"report.ex_post.est_method.{opts.get('est_method', 'dr')}", lang)),
+             t("report.ex_post.design.comparison", lang, group=comparison_words(results, lang))]
+    excluded = int(results.get("n_excluded_other_policy") or 0)
+    if opts.get("controls", "never_any") == "never_any":
+        parts.append(t("report.ex_post.design.excluded", lang, n=number(excluded, lang)))
+    start, end = results["window"]
+    source = "study" if opts.get("window") else "data"
+    parts.append(t("report.ex_post.design.window", lang, start=start, end=end,
+                   source=t(f"report.ex_post.window.{source}", lang),
+                   pre=abs(int(opts.get("min_e", -5))), post=int(opts.get("max_e", 5))))
+    if int(opts.get("anticipation") or 0) > 0:
+        parts.append(t("report.ex_post.design.anticipation", lang, k=int(opts["anticipation"])))
+    covs = covariate_words(results, lang)
+    parts.append(t("report.ex_post.design.covariates", lang, cols=_joined(covs, lang))
+                 if covs else t("report.ex_post.design.no_covariates", lang))
+    colon = "：" if lang == "zh" else ": "
+    items = [outcome_label(name, lang) + colon
+             + t(f"report.ex_post.scale.{results['outcomes'][name].get('scale') or 'level'}",
+                 lang) for name in outcome_order(results)]
+    parts.append(t("report.ex_post.design.scales", lang,
+                   items=("；" if lang == "zh" else "; ").join(items)))
+    parts.append(t("report.ex_post.design.cluster", lang,
+                   cluster=t(f"report.ex_post.cluster.{opts.get('cluster', 'firm')}", lang)))
+    parts.append(t("report.ex_post.design.cohorts_ref", lang))
+    return sep.join(parts)
+
+
+def sharing_text(results: Mapping[str, Any], lang: str) -> str:
+    """The sentence on the administration cost and the district's share of the additional tax:
+    the study's ``fiscal.district_share`` when it set one, else the default tax mix and
+    retention shares the fiscal metrics used (:class:`evalkit.fiscal.tax.TaxSharing`)."""
+    fiscal = results.get("fiscal") or {}
+    tax = fiscal.get("tax") or {}
+    mix, district = tax.get("composition") or {}, tax.get("district") or {}
+    if not mix or not district:
+        return ""
+    share = sum(float(mix[k]) * float(district[k]) for k in mix)
+    if "district_share" in ((results.get("options") or {}).get("fiscal") or {}):
+        source = t("report.ex_post.sharing.study", lang)
+    else:
+        source = t("report.ex_post.sharing.default", lang,
+                   **{k: percent(mix[k], lang, 0) for k in ("vat", "cit", "other")},
+                   **{f"d_{k}": percent(district[k], lang, 0) for k in ("vat", "cit", "other")})
+    admin = as_float((fiscal.get("cost") or {}).get("admin_share", 0.0))
+    return t("report.ex_post.fiscal.sharing", lang, admin=percent(admin, lang, 0),
+             share=percent(share, lang, 1), source=source)
+
+
 def design_statement(results: Mapping[str, Any], lang: str) -> str:
     """The ex-post report's plain-words statement of the main outcome's scale (level or
     proportional parallel trends), of the inference used and of the Ashenfelter-dip check
@@ -489,8 +601,7 @@ def design_statement(results: Mapping[str, Any], lang: str) -> str:
         return text
     if dip and event_reasons(results, [-1], Rule.of(results))[-1] is None:   # disclosure
         key = "report.ex_post.design.dip" if dip.get("detected") else "report.ex_post.design.no_dip"
-        pv = pvalue(dip["p_value"], lang)
         text += sep + t(key, lang, outcome=outcome_label(main, lang),
                         est=outcome_amount(main, as_float(dip["estimate"]), lang),
-                        p=f"p {pv}" if pv.startswith("<") else f"p = {pv}")
+                        p=p_text(dip["p_value"], lang))
     return text

@@ -30,7 +30,9 @@ from evalkit.report.views.common import (
     column_digits,
     fmt,
     label,
-    pvalue,
+    p_text,
+    policy_cell,
+    policy_names,
 )
 
 # ----------------------------------------------------------------------------- monitoring
@@ -75,7 +77,7 @@ def execution_table(execution: pd.DataFrame, lang: str,
     div, unit = money_unit(shown_amounts, lang)
     digits = column_digits(shown_amounts, div)
     out = pd.DataFrame({
-        "policy": [md(p) for p in execution["policy_id"]],
+        "policy": [policy_cell(p, policy_names(results, lang)) for p in execution["policy_id"]],
         "appropriation": [number(v / div, lang, digits) for v in execution["appropriation"]],
         "disbursed": [_hide(number(v / div, lang, digits), w)
                       for v, w in zip(execution["disbursed"], why, strict=True)],
@@ -149,8 +151,8 @@ def kpi_table(kpis: pd.DataFrame, lang: str, results: Mapping[str, Any] | None =
     why = row_reasons(rows, rule, "n_firms")
     out = pd.DataFrame({
         "indicator": [md(k) for k in rows[f"name_{lang}"].astype(str)],
-        "policy": [t("report.monitor.district", lang) if pd.isna(p) else md(p)
-                   for p in rows["policy_id"]],
+        "policy": [t("report.monitor.district", lang) if pd.isna(p)
+                   else policy_cell(p, policy_names(results, lang)) for p in rows["policy_id"]],
         "unit": [md(u) for u in rows[f"unit_{lang}"]],
         "target": [f"{fmt(v, lang, 1)} ({int(y)})"
                    for v, y in zip(rows["target"], rows["target_year"], strict=True)],
@@ -228,17 +230,13 @@ def interim_table(results: Mapping[str, Any], lang: str) -> str:
             interval.append(t("report.common.range", lang,
                               lo=outcome_amount(row["outcome"], row["conf_low"], lang),
                               hi=outcome_amount(row["outcome"], row["conf_high"], lang)))
-    def p_text(p: float) -> str:
-        shown = pvalue(p, lang)
-        return f"p {shown}" if shown.startswith("<") else f"p = {shown}"
-
     verdict = [MARK if hidden else missing if math.isnan(p) else
                t("report.monitor.interim.rejects" if r else "report.monitor.interim.passes", lang,
-                 p=p_text(p))
+                 p=p_text(p, lang))
                for p, r, hidden in zip(frame["p_value"], frame["rejects"], cells.suppressed,
                                        strict=True)]
     out = pd.DataFrame({
-        "policy": [md(p) for p in frame["policy"]],
+        "policy": [policy_cell(p, policy_names(results, lang)) for p in frame["policy"]],
         "outcome": [md(outcome_label(o, lang)) for o in frame["outcome"]],
         "firms": frame["n_firms"].astype(str),
         "effect": effect, "interval": interval, "pretrend": verdict,

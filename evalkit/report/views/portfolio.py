@@ -30,15 +30,11 @@ from evalkit.report.views.common import (
     column_digits,
     fmt,
     label,
-    policy_name,
+    policy_cell,
+    policy_names,
 )
 
 # ----------------------------------------------------------------------------- portfolio
-
-def policy_names(results: Mapping[str, Any], lang: str) -> dict[str, str]:
-    pol = pd.DataFrame(results["policies"])
-    return {r["policy_id"]: policy_name(r, lang) for r in pol.to_dict(orient="records")}
-
 
 def metric_name(metric: str, lang: str, unit: bool = True) -> str:
     """The metric's label; ``unit=False`` drops a trailing '（元）' / ' (yuan)' for use in a
@@ -66,11 +62,12 @@ def portfolio_summary(results: Mapping[str, Any], ranking: pd.DataFrame,
     top = (ranked if len(ranked) else ranking).sort_values("rank").iloc[0]
     hidden = policy_metric_reason(results, str(top["term"]), rule)
     join = "、" if lang == "zh" else ", "
-    best = join.join(md(p) for p in ranking.loc[ranking["plausibly_best"], "term"])
-    worst = join.join(md(p) for p in ranking.loc[ranking["plausibly_worst"], "term"])
+    names = policy_names(results, lang)
+    best = join.join(policy_cell(p, names) for p in ranking.loc[ranking["plausibly_best"], "term"])
+    worst = join.join(policy_cell(p, names) for p in ranking.loc[ranking["plausibly_worst"], "term"])
     lines = [t("report.portfolio.cycle", lang, cycle=md(results["cycle"]), n=len(ranking))]
     lines.append(t("report.portfolio.summary.top", lang, metric=metric_name(metric, lang, False),
-                   top=md(top["term"]), est=_hide(fmt(top["estimate"], lang), hidden),
+                   top=policy_cell(top["term"], names), est=_hide(fmt(top["estimate"], lang), hidden),
                    ci=_hide(ci(top["conf_low"], top["conf_high"], lang), hidden),
                    lo=int(top["rank_low"]), hi=int(top["rank_high"]), best=best or "—",
                    worst=worst or "—"))
@@ -80,7 +77,7 @@ def portfolio_summary(results: Mapping[str, Any], ranking: pd.DataFrame,
         if pids:
             items.append(t("report.portfolio.summary.action_item", lang,
                            action=label("action", action, lang),
-                           pids=join.join(md(p) for p in pids)))
+                           pids=join.join(policy_cell(p, names) for p in pids)))
     lines.append(t("report.portfolio.summary.actions", lang,
                    actions=t("report.portfolio.summary.sep", lang).join(items)))
     table = pd.DataFrame(reallocation["table"])
@@ -92,7 +89,7 @@ def portfolio_summary(results: Mapping[str, Any], ranking: pd.DataFrame,
                                  results["classification"]["large_fund_high_activity"],
                                  strict=True) if f]
     lines.append(t("report.portfolio.summary.flagged", lang,
-                   pids=join.join(md(p) for p in flagged)) if flagged
+                   pids=join.join(policy_cell(p, names) for p in flagged)) if flagged
                  else t("report.portfolio.summary.no_flag", lang))
     return "\n\n".join(lines) + "\n"
 
@@ -168,7 +165,8 @@ def scorecard_frame(results: Mapping[str, Any]) -> pd.DataFrame:
 
 def scorecard_table(results: Mapping[str, Any], lang: str) -> str:
     frame = scorecard_frame(results)
-    out = pd.DataFrame({"policy": [md(p) for p in frame["policy_id"]]})
+    names = policy_names(results, lang)
+    out = pd.DataFrame({"policy": [policy_cell(p, names) for p in frame["policy_id"]]})
     for lv in LEVELS:
         out[lv] = [f"{number(v, lang, 1)} / {number(m, lang, 0)}"
                    for v, m in zip(frame[lv], frame[f"{lv}_max"], strict=True)]
@@ -178,6 +176,105 @@ def scorecard_table(results: Mapping[str, Any], lang: str) -> str:
                   + [t(f"report.portfolio.col.{lv}", lang) for lv in LEVELS]
                   + [t("report.portfolio.col.score", lang), t("report.portfolio.col.grade", lang)],
                   ["left", "right", "right", "right", "right", "right", "left"])
+
+
+def _origin(row: Mapping[str, Any]) -> str:
+    """A scorecard row's origin ('entered' or 'measured'); bundles written before rows recorded
+    it: qualitative indicators are entered, the others measured."""
+    origin = row.get("origin")
+    if origin in ("entered", "measured"):
+        return str(origin)
+    return "entered" if row.get("type") == "qualitative" else "measured"
+
+
+def _source_words(source: str, lang: str) -> str:
+    kind = str(source).split(":", 1)[0]
+    try:
+        return t(f"report.portfolio.source.{kind}", lang)
+    except KeyError:
+        return md(source)
+
+
+def indicator_origins(results: Mapping[str, Any]) -> pd.DataFrame:
+    """One row per scorecard indicator: ``indicator, level, weight, zh, en, source`` and
+    ``entered``, the policies whose value evaluators entered (sorted), ``n`` policies scored."""
+    rows: dict[str, dict[str, Any]] = {}
+    for card in results["scorecards"]:
+        for r in pd.DataFrame(card["rows"]).to_dict(orient="records"):
+            row = rows.setdefault(r["indicator"], {
+                "indicator": r["indicator"], "level": r["level"], "weight": float(r["weight"]),
+                "zh": r.get("zh", r["indicator"]), "en": r.get("en", r["indicator"]),
+                "source": str(r.get("source") or ("manual" if r.get("type") == "qualitative"
+                                                  else "")),
+                "entered": [], "n": 0})
+            row["n"] += 1
+            if _origin(r) == "entered":
+                row["entered"].append(str(card["policy_id"]))
+    return pd.DataFrame(list(rows.values()))
+
+
+def scorecard_origin_table(results: Mapping[str, Any], lang: str) -> str:
+    """The scorecard's indicators with their points and where their values come from: measured
+    from data (the payment ledger, the ex-post evaluations) or entered by evaluators (named
+    policies when only some were entered)."""
+    frame = indicator_origins(results)
+    names = policy_names(results, lang)
+    join = "、" if lang == "zh" else ", "
+    origin = []
+    for r in frame.itertuples(index=False):
+        if len(r.entered) == r.n:
+            origin.append(t("report.portfolio.origin.entered", lang))
+        elif not r.entered:
+            origin.append(t("report.portfolio.origin.measured", lang,
+                            source=_source_words(r.source, lang)))
+        else:
+            origin.append(t("report.portfolio.origin.mixed", lang,
+                            source=_source_words(r.source, lang),
+                            pids=join.join(policy_cell(p, names) for p in r.entered)))
+    out = pd.DataFrame({"indicator": [md(v) for v in frame[lang if lang in frame else "en"]],
+                        "level": [t(f"report.portfolio.col.{lv}", lang) for lv in frame["level"]],
+                        "weight": [number(w, lang, 0) for w in frame["weight"]],
+                        "origin": origin})
+    return _table(out, [t("report.portfolio.col.indicator", lang),
+                        t("report.portfolio.col.level", lang),
+                        t("report.portfolio.col.weight", lang),
+                        t("report.portfolio.col.origin", lang)],
+                  ["left", "left", "right", "left"])
+
+
+def scorecard_origin_text(results: Mapping[str, Any], lang: str) -> str:
+    """The points measured from data and entered by evaluators (out of the full score), then
+    the evidence evaluators gave for each entered indicator: once when every policy has the
+    same, else per policy ('no evidence given' where an entry has none)."""
+    frame = indicator_origins(results)
+    entered = float(frame.loc[[len(e) == n for e, n in zip(frame["entered"], frame["n"],
+                                                           strict=True)], "weight"].sum())
+    total = float(frame["weight"].sum())
+    text = t("report.portfolio.origin.points", lang, measured=number(total - entered, lang, 0),
+             entered=number(entered, lang, 0), total=number(total, lang, 0)) + "\n\n"
+    names = policy_names(results, lang)
+    colon = "：" if lang == "zh" else ": "
+    lines = []
+    for r in frame.itertuples(index=False):
+        if not r.entered:
+            continue
+        found: dict[str, str] = {}
+        for card in results["scorecards"]:
+            if str(card["policy_id"]) in r.entered:
+                rows = pd.DataFrame(card["rows"])
+                row = rows.loc[rows["indicator"] == r.indicator].iloc[0]
+                found[str(card["policy_id"])] = str(row.get("evidence") or "").strip()
+        title = md(getattr(r, lang) if lang in frame else r.en)
+        shown = {p: md(e) if e else t("report.portfolio.origin.no_evidence", lang)
+                 for p, e in found.items()}
+        if len(set(shown.values())) == 1 and len(found) == r.n:
+            lines.append(f"- **{title}**{colon}{next(iter(shown.values()))}")
+        else:
+            lines.append(f"- **{title}**")
+            lines += [f"    - {policy_cell(p, names)}{colon}{e}" for p, e in sorted(shown.items())]
+    if lines:
+        text += t("report.portfolio.origin.evidence", lang) + "\n\n" + "\n".join(lines) + "\n"
+    return text
 
 
 def draw_scorecard_heatmap(ax, results: Mapping[str, Any], lang: str) -> None:
@@ -205,6 +302,7 @@ def recommendation_table(recommendations: pd.DataFrame, metric: str, lang: str,
     from evalkit.report.suppression import policy_metric_reason
 
     rule = Rule.of(results)
+    names = policy_names(results, lang)
     rows = []
     for r in recommendations.itertuples(index=False):
         flags = ((t("report.portfolio.flag.best", lang) if r.plausibly_best else "")
@@ -218,7 +316,7 @@ def recommendation_table(recommendations: pd.DataFrame, metric: str, lang: str,
                 ci=_hide(ci(r.metric_conf_low, r.metric_conf_high, lang), hidden),
                 rank=int(r.rank),
                 lo=int(r.rank_low), hi=int(r.rank_high), flags=flags)
-        rows.append({"id": md(r.recommendation_id), "policy": md(r.policy_id),
+        rows.append({"id": md(r.recommendation_id), "policy": policy_cell(r.policy_id, names),
                      "action": label("action", r.action, lang),
                      "change": f"{100 * float(r.budget_change):+.0f}%", "why": why})
     return _table(pd.DataFrame(rows),
@@ -228,14 +326,18 @@ def recommendation_table(recommendations: pd.DataFrame, metric: str, lang: str,
                   ["left", "left", "left", "right", "left"])
 
 
-def reallocation_table(reallocation: Mapping[str, Any], lang: str) -> str:
+def reallocation_table(reallocation: Mapping[str, Any], lang: str,
+                       names: Mapping[str, str] | None = None) -> str:
+    """Current and proposed budgets per policy in one money unit (named in the headers), with
+    the policies' names beside their codes (``names``: :func:`policy_names`)."""
+    names = names or {}
     table = pd.DataFrame(reallocation["table"])
     cols = ["current", "proposed", "change"]
     div, unit = money_unit(table[cols].abs().to_numpy().ravel(), lang)
     digits = column_digits(table[cols].abs().to_numpy().ravel().tolist(), div)
     # the changes sum to zero up to rounding: show 0, not -0
     total = {c: float(np.round(table[c].sum(), 2)) + 0.0 for c in cols}
-    out = pd.DataFrame({"policy": [md(p) for p in table["policy_id"]]})
+    out = pd.DataFrame({"policy": [policy_cell(p, names) for p in table["policy_id"]]})
     for c in cols:
         out[c] = [number(v / div, lang, digits) for v in table[c]]
     out["share"] = [f"{100 * as_float(v):+.0f}%" for v in table["change_share"]]
@@ -277,7 +379,7 @@ def classification_table(classification: pd.DataFrame, lang: str,
                            "main_cluster_share": lambda v: percent(v, lang, 0),
                            "recipients": lambda v: number(v, lang)})
     out = pd.DataFrame({
-        "policy": [md(p) for p in frame["policy_id"]],
+        "policy": [policy_cell(p, policy_names(results, lang)) for p in frame["policy_id"]],
         "objective": [label("objective", v, lang) for v in frame["objective"]],
         "cluster": [f"{label('cluster', c, lang)} ({s})" if lang == "en" else
                     f"{label('cluster', c, lang)}（{s}）"
