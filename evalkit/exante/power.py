@@ -1,7 +1,7 @@
 """Evaluability: minimum detectable effect (MDE) of the staggered DiD the ex-post stage will run.
 
 Noise model. The outcome is residualised on firm and year fixed effects
-(:func:`evalkit.did.twfe.demean_two_way`) on a balanced panel of firms that no policy has funded.
+(:func:`evalkit.fe.within.demean_two_way`) on a balanced panel of firms that no policy has funded.
 The residual is modelled as a stationary AR(1), ``e_t = rho e_{t-1} + u_t`` with ``Var(e_t) =
 sigma^2``. Because a DiD only uses within-firm changes, ``rho`` and ``sigma`` are estimated from the
 variances of one- and two-year changes, which firm effects do not bias (unlike the AR coefficient of
@@ -45,8 +45,8 @@ import pandas as pd
 from scipy import stats
 
 from evalkit.did import aggte, att_gt
-from evalkit.did.twfe import demean_two_way
 from evalkit.errors import ConfigError, DataError, DataWarning, DesignError, check_choice
+from evalkit.fe import demean_two_way
 from evalkit.results import Result, canonical, json_safe
 
 __all__ = ["MdeResult", "NoiseModel", "Rollout", "analytic_se", "estimate_noise", "estimate_once",

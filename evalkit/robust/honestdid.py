@@ -723,7 +723,7 @@ def honest_did(event_study, type: str = "relative_magnitudes", values=None, l_ve
     :func:`evalkit.robust.pretrends.event_study_inputs`: an
     :class:`~evalkit.did.results.AggteResult` of ``aggte(type="dynamic")`` (as R's
     ``honest_did(es)`` after ``did::aggte``; covariance from the influence functions), an
-    :class:`~evalkit.did.twfe.EstimatesResult` event study (TWFE, Sun-Abraham, imputation) or an
+    :class:`~evalkit.did.results.EstimatesResult` event study (TWFE, Sun-Abraham, imputation) or an
     ``(event, estimate, vcov)`` tuple. Also accepted: any object with attributes ``event``
     (relative times), ``estimate`` and ``vcov`` (covariance in the same order), or a tidy
     DataFrame with columns ``event`` and ``estimate`` together with ``vcov=`` (which also

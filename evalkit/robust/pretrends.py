@@ -31,8 +31,7 @@ import pandas as pd
 from scipy import optimize, stats
 
 import evalkit
-from evalkit.did.results import AggteResult
-from evalkit.did.twfe import EstimatesResult
+from evalkit.did.results import AggteResult, EstimatesResult
 from evalkit.errors import ConfigError, DataError, DesignError, check_choice
 from evalkit.results import Result, json_safe, tidy_frame
 
@@ -106,7 +105,7 @@ def event_study_inputs(result: Any, vcov: np.ndarray | None = None,
     Accepts an :class:`~evalkit.did.results.AggteResult` of ``type="dynamic"`` (Callaway &
     Sant'Anna; covariance from its influence functions, see :func:`_vcov_from_inf_func`;
     ``cluster`` (n_units,) codes give the exact clustered covariance), an
-    :class:`~evalkit.did.twfe.EstimatesResult` with event-study terms (TWFE event study,
+    :class:`~evalkit.did.results.EstimatesResult` with event-study terms (TWFE event study,
     Sun-Abraham, imputation), a tidy frame with columns ``event`` and ``estimate`` plus
     ``vcov=``, or a tuple ``(event, estimate, vcov)``. ``reference`` overrides the period
     normalised to zero (default: the estimator's, else -1).
