@@ -74,9 +74,9 @@ from scipy.linalg import solve_triangular
 
 import evalkit
 from evalkit.conventions import pick
-from evalkit.did.att_gt import CONTROL_GROUPS, _Panel
 from evalkit.did.bootstrap import single_blas_thread
 from evalkit.did.drdid import _solve_sym
+from evalkit.did.pre_process import CONTROL_GROUPS, PivotedPanel
 from evalkit.did.results import ATTgtResult, se_from_inf_func
 from evalkit.errors import DataError, DataWarning, DesignError, EvalkitError, check_choice
 from evalkit.results import json_safe
@@ -250,7 +250,7 @@ def _independent_columns(gram: np.ndarray, tol: float = 1e-9) -> np.ndarray:
     return keep
 
 
-def _cohort_blocks(panel: _Panel, cohorts: np.ndarray):
+def _cohort_blocks(panel: PivotedPanel, cohorts: np.ndarray):
     """Per cohort code c: (member rows, Y (n_c, T) with 0 where unobserved, observed mask,
     Z (n_c, T, q) view), one tuple per cohort in ``cohorts`` order."""
     code = np.searchsorted(cohorts, panel.G)
@@ -385,7 +385,7 @@ def _separation_error():
            "估计仍不收敛；请删除或重新编码协变量（例如结果从不为正的企业的虚拟变量）")
 
 
-def _check_outcome(panel: _Panel, yname: str) -> None:
+def _check_outcome(panel: PivotedPanel, yname: str) -> None:
     y = panel.Y[np.asarray(panel.observed, dtype=bool)]
     if np.any(y < 0):
         raise DataError(f"outcome {yname!r} has negative values; the Poisson QMLE needs a "
@@ -449,7 +449,7 @@ def etwfe(data: pd.DataFrame, yname: str, tname: str, idname: str, gname: str, *
     covariates = [covariates] if isinstance(covariates, str) else list(covariates)
     clustervars = [cluster] if cluster and cluster != idname else []
     with single_blas_thread():
-        panel = _Panel(data, yname, tname, idname, gname, covariates, None, clustervars, 0,
+        panel = PivotedPanel(data, yname, tname, idname, gname, covariates, None, clustervars, 0,
                        allow_unbalanced_panel=allow_unbalanced_panel)
         if panel.time_varying_x:
             raise DataError(f"covariates {covariates} must be constant within each firm (e.g. "
