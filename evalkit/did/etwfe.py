@@ -156,7 +156,6 @@ class ETWFEResult(ATTgtResult):
         return out
 
 
-
 def _check_outcome(panel: PivotedPanel, yname: str) -> None:
     y = panel.Y[np.asarray(panel.observed, dtype=bool)]
     if np.any(y < 0):

@@ -287,7 +287,6 @@ class EstimatesResult(Result):
         return json_safe(dataclasses.asdict(self))
 
 
-
 def estimator_provenance(estimator: str, paper: str, **options) -> dict:
     """The provenance of a regression-type estimate: estimator, paper, evalkit version, options."""
     from evalkit import __version__ as version

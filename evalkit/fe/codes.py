@@ -17,7 +17,6 @@ def factor_codes(values: pd.Series | np.ndarray) -> tuple[np.ndarray, int]:
     return codes.astype(np.int64), len(uniques)
 
 
-
 def cluster_codes(df: pd.DataFrame, clustervars: Sequence[str] | str | None) -> np.ndarray:
     if isinstance(clustervars, str):
         clustervars = (clustervars,)
@@ -28,7 +27,6 @@ def cluster_codes(df: pd.DataFrame, clustervars: Sequence[str] | str | None) -> 
                           zh="clustervars 须恰好指定一列（企业，或更粗的层级，如区域）；"
                              f"收到的是 {clustervars!r}")
     return factor_codes(df[clustervars[0]])[0]
-
 
 
 def dense_codes(codes: np.ndarray) -> tuple[np.ndarray, int]:

@@ -64,7 +64,6 @@ def fit_ols_fe(df: pd.DataFrame, yname: str, xnames: Sequence[str], idname: str,
     return beta, res.cov.to_numpy() * factor, g, method
 
 
-
 def event_study_ols(rel: np.ndarray, k: int, y: np.ndarray, uc: np.ndarray, tc: np.ndarray,
                       clusters: np.ndarray, names: Sequence[str]) -> tuple[np.ndarray,
                                                                            np.ndarray, int]:

@@ -76,7 +76,6 @@ def prepare_panel(data: pd.DataFrame, yname: str, tname: str, idname: str,
     return out.sort_values([idname, tname], kind="stable").reset_index(drop=True)
 
 
-
 def panel_arrays(data: pd.DataFrame, yname: str, tname: str, idname: str, gname: str,
                   other: Sequence[str]) -> dict[str, np.ndarray]:
     """The checks of :func:`prepare_panel` on (n,) arrays, in the row order of ``data``.

@@ -40,7 +40,6 @@ def cluster_vcov(x: np.ndarray, resid: np.ndarray, cluster_codes: np.ndarray,
     return cr1(xtx_inv, scores, n, k_absorbed), g
 
 
-
 def cr1(xtx_inv: np.ndarray, scores: np.ndarray, n: int, k_absorbed: int) -> np.ndarray:
     """CR1 sandwich from the (k, k) bread and the (G, k) cluster scores."""
     g, k = scores.shape
@@ -52,7 +51,6 @@ def cr1(xtx_inv: np.ndarray, scores: np.ndarray, n: int, k_absorbed: int) -> np.
     factor = g / (g - 1) * (n - 1) / (n - k_tot)
     v = factor * xtx_inv @ (scores.T @ scores) @ xtx_inv
     return (v + v.T) / 2
-
 
 
 def check_rank(xd: np.ndarray, names: Sequence[str]) -> None:

@@ -54,7 +54,6 @@ def demean_two_way(values: np.ndarray, unit_codes: np.ndarray, time_codes: np.nd
     return (x[:, 0] if one_dim else x), sweeps
 
 
-
 def demean_column(x: np.ndarray, codes: Sequence[np.ndarray], counts: Sequence[np.ndarray],
                    tol: float = 1e-13, max_iter: int = 10_000) -> list[np.ndarray]:
     """Alternating projections on one (n,) float64 column, **in place**.
@@ -82,7 +81,6 @@ def demean_column(x: np.ndarray, codes: Sequence[np.ndarray], counts: Sequence[n
                               "panel may be split into disconnected unit-period components",
                           zh=f"双向去均值在 {max_iter} 轮迭代内未收敛；"
                              "面板可能分裂为互不连通的个体-时期子集")
-
 
 
 def fe_k_increment(unit_codes: np.ndarray, time_codes: np.ndarray,
