@@ -22,10 +22,8 @@ from pydantic import (
 )
 
 from evalkit.errors import ConfigError
+from evalkit.io.schemas import OUTCOMES  # the outcome registry
 from evalkit.yamlsafe import loads_yaml, read_yaml_bytes
-
-OUTCOMES = ("revenue", "tax_paid", "rd_expense", "employees", "invention_patents", "pct_applications")
-
 
 
 class _StudyValueError(ValueError):
