@@ -22,7 +22,7 @@ import pandas as pd
 
 from evalkit.conventions import RngLike, as_rng, pick, seed_of
 from evalkit.did.bootstrap import BOOTSTRAP_WEIGHTS
-from evalkit.errors import DataError, DataWarning, DesignError, check_choice
+from evalkit.errors import DataError, DataWarning, DesignError, check_choice, require_columns
 
 __all__ = ["BASE_PERIODS", "CONTROL_GROUPS", "EST_METHODS", "DIDParams", "PivotedPanel",
            "pre_process_did"]
@@ -40,13 +40,7 @@ def _check_columns(data: pd.DataFrame, names: Sequence[str]) -> None:
     if not isinstance(data, pd.DataFrame):
         raise DataError(f"data must be a pandas DataFrame; received {type(data).__name__}",
                         zh=f"data 须为 pandas DataFrame；收到的是 {type(data).__name__}")
-    for name in names:
-        if name not in data.columns:
-            shown = ", ".join(map(str, data.columns[:12]))
-            raise DataError(f"column {name!r} not found in the data (columns: {shown})",
-                            column=str(name), fix="check the column name",
-                            zh=f"数据中未找到列 {name!r}（现有列：{shown}）",
-                            fix_zh="请检查列名")
+    require_columns(data, names)
 
 
 def _integer_column(values: pd.Series, name: str) -> np.ndarray:

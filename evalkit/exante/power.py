@@ -45,7 +45,13 @@ import pandas as pd
 from scipy import stats
 
 from evalkit.did import aggte, att_gt
-from evalkit.errors import ConfigError, DataError, DataWarning, DesignError, check_choice
+from evalkit.errors import (
+    ConfigError,
+    DataWarning,
+    DesignError,
+    check_choice,
+    require_columns,
+)
 from evalkit.fe import demean_two_way
 from evalkit.results import Result, canonical, json_safe
 
@@ -124,10 +130,7 @@ def estimate_noise(panel: pd.DataFrame, outcome: str, scale: str = "level",
     ``last_years`` years (default all). ``scale="log"`` models ``log(outcome)`` (firms with a
     non-positive value in any year are left out)."""
     check_choice("scale", scale, SCALES)
-    for col in ("firm_id", "year", outcome):
-        if col not in panel.columns:
-            raise DataError(f"the panel has no column {col!r}", column=col,
-                            zh=f"面板中没有列 {col!r}")
+    require_columns(panel, ("firm_id", "year", outcome), "the panel", "面板")
     df = panel.loc[~panel["firm_id"].isin(set(exclude)), ["firm_id", "year", outcome]]
     if last_years is not None:
         df = df.loc[df["year"] > df["year"].max() - int(last_years)]

@@ -12,7 +12,7 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
-from evalkit.errors import DataError
+from evalkit.errors import DataError, require_columns
 
 __all__ = ["panel_arrays", "prepare_panel"]
 
@@ -31,12 +31,7 @@ def prepare_panel(data: pd.DataFrame, yname: str, tname: str, idname: str,
                         zh=f"data 须为 pandas DataFrame；收到的是 {type(data).__name__}")
     cols = [c for c in dict.fromkeys([idname, tname, yname, *( [gname] if gname else []),
                                       *other])]
-    for c in cols:
-        if c not in data.columns:
-            raise DataError(f"column {c!r} is not in the data (columns: {list(data.columns)})",
-                            column=c, fix="pass the right column name",
-                            zh=f"数据中没有列 {c!r}（现有列：{list(data.columns)}）",
-                            fix_zh="请传入正确的列名")
+    require_columns(data, cols)
     out = data[cols].copy()
     for c in cols:
         if c == idname:
@@ -88,12 +83,7 @@ def panel_arrays(data: pd.DataFrame, yname: str, tname: str, idname: str, gname:
         raise DataError(f"data must be a pandas DataFrame; received {type(data).__name__}",
                         zh=f"data 须为 pandas DataFrame；收到的是 {type(data).__name__}")
     cols = list(dict.fromkeys([idname, tname, yname, gname, *other]))
-    for c in cols:
-        if c not in data.columns:
-            raise DataError(f"column {c!r} is not in the data (columns: {list(data.columns)})",
-                            column=c, fix="pass the right column name",
-                            zh=f"数据中没有列 {c!r}（现有列：{list(data.columns)}）",
-                            fix_zh="请传入正确的列名")
+    require_columns(data, cols)
     out: dict[str, np.ndarray] = {}
     for c in cols:
         if c == idname:

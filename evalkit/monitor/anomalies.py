@@ -31,7 +31,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from evalkit.errors import DataError
+from evalkit.errors import DataError, require_columns
 from evalkit.results import Result, canonical, json_safe
 
 __all__ = ["CHECKS", "AnomalyResult", "concentration", "ledger_anomalies"]
@@ -112,11 +112,8 @@ def concentration(ledger: pd.DataFrame) -> pd.DataFrame:
 def ledger_anomalies(tables: dict[str, pd.DataFrame], as_of: str | None = None) -> AnomalyResult:
     """Run every check on the ledger (records dated up to ``as_of`` if given)."""
     led = tables["disbursements"]
-    for col in ("record_id", "policy_id", "firm_id", "date", "amount"):
-        if col not in led.columns:
-            raise DataError(f"the disbursement ledger has no column {col!r}",
-                            file="disbursements", column=col,
-                            zh=f"拨付台账中没有列 {col!r}")
+    require_columns(led, ("record_id", "policy_id", "firm_id", "date", "amount"),
+                    "the disbursement ledger", "拨付台账", file="disbursements")
     dates = pd.to_datetime(led["date"], errors="coerce")
     if dates.isna().any():
         i = int(np.flatnonzero(dates.isna().to_numpy())[0])

@@ -32,7 +32,7 @@ from scipy import optimize, stats
 
 import evalkit
 from evalkit.did.results import AggteResult, EstimatesResult
-from evalkit.errors import ConfigError, DataError, DesignError, check_choice
+from evalkit.errors import ConfigError, DataError, DesignError, check_choice, require_columns
 from evalkit.results import Result, json_safe, tidy_frame
 
 __all__ = [
@@ -137,10 +137,7 @@ def event_study_inputs(result: Any, vcov: np.ndarray | None = None,
         return EventStudyInputs(np.asarray(ev, dtype=int), est, v, int(ref), "levels", 0,
                                 result.method)
     if isinstance(result, pd.DataFrame):
-        for col in ("event", "estimate"):
-            if col not in result.columns:
-                raise DataError(f"event-study frame lacks column {col!r}", column=col,
-                                zh=f"事件研究数据表缺少列 {col!r}")
+        require_columns(result, ("event", "estimate"), "the event-study frame", "事件研究数据表")
         if vcov is None:
             raise DataError("pass vcov= with a tidy event-study frame",
                             zh="使用整洁事件研究数据表时须同时传入 vcov=")

@@ -13,7 +13,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from evalkit.errors import ConfigError, DataError, check_choice
+from evalkit.errors import ConfigError, DataError, check_choice, require_columns
 from evalkit.robust.honestdid.sensitivity import HonestDiDResult, sensitivity_rm, sensitivity_sd
 
 __all__ = ["honest_did"]
@@ -45,10 +45,8 @@ def honest_did(event_study, type: str = "relative_magnitudes", values=None, l_ve
     if reference is None:
         reference = int(getattr(event_study, "reference", -1))
     if isinstance(event_study, pd.DataFrame):
-        for col in ("event", "estimate"):
-            if col not in event_study.columns:
-                raise DataError(f"event-study frame lacks column {col!r}", column=col,
-                                zh=f"事件研究数据表缺少列 {col!r}")
+        require_columns(event_study, ("event", "estimate"), "the event-study frame",
+                        "事件研究数据表")
         ev = event_study["event"].to_numpy()
         est = event_study["estimate"].to_numpy(dtype=float)
         V = vcov
