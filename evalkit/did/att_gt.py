@@ -33,13 +33,10 @@ from evalkit.did.pre_process import (
     DIDParams,
     pre_process_did,
 )
-from evalkit.did.results import ATTgtResult, se_from_inf_func
+from evalkit.did.results import SE_FLOOR, ATTgtResult, se_from_inf_func
 from evalkit.errors import DataWarning
 
 __all__ = ["BASE_PERIODS", "CONTROL_GROUPS", "EST_METHODS", "att_gt"]
-
-# R did reports a standard error at or below this as missing (degenerate influence function).
-_SE_FLOOR = np.sqrt(np.finfo(float).eps) * 10
 
 
 def att_gt(data: pd.DataFrame, yname: str, tname: str, idname: str, gname: str,
@@ -132,7 +129,7 @@ def _mp(dp: DIDParams, cells: list[tuple], att: np.ndarray, inf: np.ndarray,
     group = np.array([c[0] for c in cells], dtype=np.int64)
     time = np.array([c[1] for c in cells], dtype=np.int64)
     se = se_from_inf_func(inf, panel.cluster)
-    se[se <= _SE_FLOOR] = np.nan
+    se[se <= SE_FLOOR] = np.nan
     crit = NormalDist().inv_cdf(1 - alp / 2)
     draws = None
     if bstrap or cband:

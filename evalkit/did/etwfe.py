@@ -88,14 +88,13 @@ from evalkit.did.etwfe_model import (
     treatment_cells,
 )
 from evalkit.did.pre_process import CONTROL_GROUPS, PivotedPanel
-from evalkit.did.results import ATTgtResult, se_from_inf_func
+from evalkit.did.results import SE_FLOOR, ATTgtResult, se_from_inf_func
 from evalkit.errors import DataError, DataWarning, DesignError, check_choice
 from evalkit.results import json_safe
 
 __all__ = ["FAMILIES", "ETWFEResult", "etwfe"]
 
 FAMILIES = ("poisson",)
-_SE_FLOOR = np.sqrt(np.finfo(float).eps) * 10
 
 
 @dataclass(frozen=True, eq=False, repr=False)
@@ -401,14 +400,14 @@ def _fit(panel, yname, tname, idname, gname, covariates, control_group, clusterv
         np.add.at(sums, cl, phi)
         vcov = sums.T @ sums
     se = se_from_inf_func(inf, cl)
-    se[se <= _SE_FLOOR] = np.nan
+    se[se <= SE_FLOOR] = np.nan
     est = design.delta_index >= 0
     delta = np.where(est, beta[np.maximum(design.delta_index, 0)], -np.inf)
     prop = np.expm1(delta)
     prop_inf = np.zeros((n, m))
     prop_inf[:, est] = inf_param[:, design.delta_index[est]] * np.exp(delta[est])[None, :]
     prop_se = se_from_inf_func(prop_inf, cl)
-    prop_se[prop_se <= _SE_FLOOR] = np.nan
+    prop_se[prop_se <= SE_FLOOR] = np.nan
     missing = [j for j, cell in enumerate(cells) if cell in empty]
     null_cells = [j for j, cell in enumerate(cells) if cell[0] in null_cohorts]
     prop[null_cells] = np.nan

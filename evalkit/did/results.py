@@ -25,8 +25,12 @@ import pandas as pd
 from evalkit.errors import ConfigError
 from evalkit.results import Result, json_safe, tidy_frame
 
-__all__ = ["ATTgtResult", "AggteResult", "EstimatesResult", "estimator_provenance",
+__all__ = ["SE_FLOOR", "ATTgtResult", "AggteResult", "EstimatesResult", "estimator_provenance",
            "se_from_inf_func"]
+
+#: R did reports a standard error at or below this as missing (a degenerate influence function)
+#: and treats bootstrap columns with ``sum(bres^2)`` at or below it as degenerate.
+SE_FLOOR = np.sqrt(np.finfo(float).eps) * 10
 
 
 def se_from_inf_func(inf_func: np.ndarray, cluster: np.ndarray | None = None) -> np.ndarray:
