@@ -87,6 +87,15 @@ class IdentificationError(DesignError):
     """The estimand is not identified from this data (e.g. propensity scores at 0 or 1)."""
 
 
+class FontError(EvalkitError):
+    """No usable CJK font is installed (:mod:`evalkit.style.fonts`)."""
+
+
+class RenderError(EvalkitError):
+    """A template cell failed, a cross-reference is unresolved, or pandoc/Typst failed
+    (:mod:`evalkit.report.fallback`, :mod:`evalkit.report.quarto`)."""
+
+
 class ConvergenceError(DesignError):
     """An iterative fit (e.g. the propensity-score logit) stopped before it converged, so its
     result would not be the estimator's."""

@@ -26,13 +26,6 @@ from evalkit.io.schemas import OUTCOMES  # the outcome registry
 from evalkit.yamlsafe import loads_yaml, read_yaml_bytes
 
 
-class _StudyValueError(ValueError):
-    """A study check's complaint in English (the message pydantic shows) and Chinese (``zh``)."""
-
-    def __init__(self, message: str, zh: str) -> None:
-        super().__init__(message)
-        self.zh = zh
-
 class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
@@ -104,8 +97,8 @@ class Design(_Strict):
     @classmethod
     def _window_order(cls, v):
         if v is not None and v[0] >= v[1]:
-            raise _StudyValueError(f"window start {v[0]} must be before its end {v[1]}",
-                                   f"窗口起点 {v[0]} 须早于终点 {v[1]}")
+            raise ConfigError(f"window start {v[0]} must be before its end {v[1]}",
+                              zh=f"窗口起点 {v[0]} 须早于终点 {v[1]}")
         return v
 
 
@@ -163,14 +156,14 @@ class ExPostStudy(_StudyBase):
     def _main_in_outcomes(self):
         for o in self.outcomes:
             if o not in OUTCOMES:
-                raise _StudyValueError(
+                raise ConfigError(
                     f"outcome {o!r} is not a firm-year outcome; allowed: {', '.join(OUTCOMES)}",
-                    f"结果变量 {o!r} 不是企业年度指标；可选：{', '.join(OUTCOMES)}")
+                    zh=f"结果变量 {o!r} 不是企业年度指标；可选：{', '.join(OUTCOMES)}")
         if self.main_outcome not in self.outcomes:
-            raise _StudyValueError(
+            raise ConfigError(
                 f"main_outcome {self.main_outcome!r} must be one of outcomes "
                 f"{list(self.outcomes)}",
-                f"main_outcome {self.main_outcome!r} 须为 outcomes {list(self.outcomes)} 之一")
+                zh=f"main_outcome {self.main_outcome!r} 须为 outcomes {list(self.outcomes)} 之一")
         return self
 
 
@@ -239,8 +232,8 @@ class MonitorStudy(_StudyBase):
     @model_validator(mode="after")
     def _thresholds(self):
         if self.red <= self.amber:
-            raise _StudyValueError(f"red ({self.red}) must exceed amber ({self.amber})",
-                                   f"red（{self.red}）须大于 amber（{self.amber}）")
+            raise ConfigError(f"red ({self.red}) must exceed amber ({self.amber})",
+                              zh=f"red（{self.red}）须大于 amber（{self.amber}）")
         return self
 
 
@@ -333,8 +326,8 @@ def _format_errors(exc: ValidationError, path: Path, model: type[BaseModel] | No
                    lang: str = "en") -> str:
     """The validation errors as one line, in English or (``lang="zh"``) Chinese; pydantic's own
     complaints about a value's type or range are translated by error type (:func:`_pydantic_zh`,
-    others stay as pydantic gives them) and the study's own checks (:class:`_StudyValueError`)
-    carry their Chinese."""
+    others stay as pydantic gives them) and the study's own checks (a :class:`ConfigError`, a ``ValueError``
+    pydantic wraps) carry their Chinese."""
     zh = lang == "zh"
     lines = []
     for err in exc.errors():
