@@ -102,7 +102,7 @@ def att_gt(data: pd.DataFrame, yname: str, tname: str, idname: str, gname: str,
         dp = pre_process_did(data, yname, tname, idname, gname, covariates, control_group,
                              est_method, anticipation, base_period, weights, clustervars,
                              bstrap, biters, cband, alp, seed, allow_unbalanced_panel,
-                             bootstrap_weights, alpha=alpha, rng=rng, n_draws=n_draws)
+                             bootstrap_weights, alpha, rng, n_draws)
         cells, att, inf, missing = compute_att_gt(dp)
         return _mp(dp, cells, att, inf, missing)
 

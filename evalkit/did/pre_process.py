@@ -20,7 +20,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from evalkit.conventions import RngLike, as_rng, pick, seed_of
+from evalkit.conventions import as_rng, pick, seed_of
 from evalkit.did.bootstrap import BOOTSTRAP_WEIGHTS
 from evalkit.errors import DataError, DataWarning, DesignError, check_choice, require_columns
 
@@ -387,17 +387,14 @@ class DIDParams:
     last_cohort_as_control: int | None
 
 
-def pre_process_did(data: pd.DataFrame, yname: str, tname: str, idname: str, gname: str,
-                    covariates: Sequence[str] = (), control_group: str = "nevertreated",
-                    est_method: str = "dr", anticipation: int = 0, base_period: str = "varying",
-                    weights: str | None = None, clustervars: Sequence[str] = (), bstrap: bool = False,
-                    biters: int | None = None, cband: bool = False, alp: float | None = None,
-                    seed: int | None = None, allow_unbalanced_panel: bool = False,
-                    bootstrap_weights: str = "mammen", *, alpha: float | None = None,
-                    rng: RngLike = None, n_draws: int | None = None) -> DIDParams:
+def pre_process_did(data, yname, tname, idname, gname, covariates, control_group, est_method,
+                    anticipation, base_period, weights, clustervars, bstrap, biters, cband, alp,
+                    seed, allow_unbalanced_panel, bootstrap_weights, alpha, rng,
+                    n_draws) -> DIDParams:
     """Check att_gt's arguments and pivot its data (R ``did``'s ``pre_process_did``).
 
-    Arguments as :func:`evalkit.did.att_gt.att_gt`. Resolves the aliases (``alp``/``alpha``,
+    Arguments as :func:`evalkit.did.att_gt.att_gt`, every one given (att_gt holds the
+    defaults and the types). Resolves the aliases (``alp``/``alpha``,
     ``biters``/``n_draws``, ``seed``/``rng``), pivots the panel (:class:`PivotedPanel`), finds
     the treated cohorts, refuses cohorts without a pre-treatment period, lets the last cohort
     serve as comparison group when no unit is never treated (dropping the periods from its

@@ -20,11 +20,11 @@ and no result object lives here (the role of pyfixest's and fixest's internals).
 from evalkit.fe.codes import cluster_codes, dense_codes, factor_codes
 from evalkit.fe.ols import FAST_THRESHOLD, METHODS, event_study_ols, fit_ols_fe
 from evalkit.fe.panel import panel_arrays, prepare_panel
-from evalkit.fe.vcov import check_rank, cluster_vcov, cr1
+from evalkit.fe.vcov import check_rank, cluster_vcov, cr1, rank_deficient
 from evalkit.fe.within import demean_column, demean_two_way, fe_k_increment
 
 __all__ = [
     "FAST_THRESHOLD", "METHODS", "check_rank", "cluster_codes", "cluster_vcov", "cr1",
     "demean_column", "demean_two_way", "dense_codes", "event_study_ols", "factor_codes",
-    "fe_k_increment", "fit_ols_fe", "panel_arrays", "prepare_panel",
+    "fe_k_increment", "fit_ols_fe", "panel_arrays", "prepare_panel", "rank_deficient",
 ]

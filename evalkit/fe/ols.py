@@ -15,9 +15,9 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
-from evalkit.errors import DesignError, check_choice
+from evalkit.errors import check_choice
 from evalkit.fe.codes import factor_codes
-from evalkit.fe.vcov import check_rank, cluster_vcov, cr1
+from evalkit.fe.vcov import check_rank, cluster_vcov, cr1, rank_deficient
 from evalkit.fe.within import demean_column, demean_two_way, fe_k_increment
 
 __all__ = ["FAST_THRESHOLD", "METHODS", "event_study_ols", "fit_ols_fe"]
@@ -108,14 +108,7 @@ def event_study_ols(rel: np.ndarray, k: int, y: np.ndarray, uc: np.ndarray, tc: 
     eig = (np.linalg.eigvalsh(xtx / np.outer(scale, scale)) if scale.min() > 0
            else np.zeros(1))
     if flat or eig[0] <= 1e-12 * max(eig[-1], 1.0):
-        hint = (f"{flat} do not vary once unit and period effects are removed"
-                if flat else "the regressors are collinear with the unit and period effects")
-        hint_zh = (f"{flat} 在剔除个体效应和时期效应后不再变化"
-                   if flat else "回归变量与个体效应和时期效应共线")
-        raise DesignError(f"the design is rank deficient: {hint}. Bin the event-time endpoints, "
-                          "omit another reference period, or add never-treated units",
-                          zh=f"设计矩阵秩亏：{hint_zh}。请对事件时间端点分箱、"
-                             "另选一个省略的参照期，或加入从未受资助的个体")
+        raise rank_deficient(flat)
     beta = np.linalg.solve(xtx, xty)
     # residual u = M y - M X beta, with M X beta = X beta - (A' beta)[uc] - (L' beta)[tc]
     u = yd

@@ -21,7 +21,7 @@ import numpy as np
 
 from evalkit.errors import DesignError
 
-__all__ = ["check_rank", "cluster_vcov", "cr1"]
+__all__ = ["check_rank", "cluster_vcov", "cr1", "rank_deficient"]
 
 
 def cluster_vcov(x: np.ndarray, resid: np.ndarray, cluster_codes: np.ndarray,
@@ -54,17 +54,24 @@ def cr1(xtx_inv: np.ndarray, scores: np.ndarray, n: int, k_absorbed: int) -> np.
 
 
 def check_rank(xd: np.ndarray, names: Sequence[str]) -> None:
+    """Refuse a demeaned design ``xd`` (n, k) with no column or not of full column rank."""
     if xd.shape[1] == 0:
         raise DesignError("no regressors left to estimate", zh="没有剩余的回归变量可供估计")
     s = np.linalg.svd(xd, compute_uv=False)
     if s[-1] <= 1e-9 * max(s[0], 1.0):
         zero = [nm for nm, col in zip(names, xd.T, strict=True) if np.abs(col).max() < 1e-10]
-        hint = (f"{zero} do not vary once unit and period effects are removed"
-                if zero else "the regressors are collinear with the unit and period effects")
-        hint_zh = (f"{zero} 在剔除个体效应和时期效应后不再变化"
-                   if zero else "回归变量与个体效应和时期效应共线")
-        raise DesignError(f"the design is rank deficient: {hint}. Bin the event-time endpoints, "
-                          "omit another reference period, or add never-treated units",
-                          zh=f"设计矩阵秩亏：{hint_zh}。请对事件时间端点分箱、"
-                             "另选一个省略的参照期，或加入从未受资助的个体")
+        raise rank_deficient(zero)
+
+
+def rank_deficient(flat: Sequence[str]) -> DesignError:
+    """The error of a rank-deficient demeaned design; ``flat`` the regressors that do not vary
+    once the effects are removed (empty: they are collinear)."""
+    hint = (f"{flat} do not vary once unit and period effects are removed"
+            if flat else "the regressors are collinear with the unit and period effects")
+    hint_zh = (f"{flat} 在剔除个体效应和时期效应后不再变化"
+               if flat else "回归变量与个体效应和时期效应共线")
+    return DesignError(f"the design is rank deficient: {hint}. Bin the event-time endpoints, "
+                       "omit another reference period, or add never-treated units",
+                       zh=f"设计矩阵秩亏：{hint_zh}。请对事件时间端点分箱、"
+                          "另选一个省略的参照期，或加入从未受资助的个体")
 

@@ -45,40 +45,14 @@ import numpy as np
 import pandas as pd
 
 from evalkit.errors import ConfigError
+from evalkit.rules import nodes
 from evalkit.rules.evaluate import _Evaluator
-from evalkit.rules.nodes import (
-    ARITHMETIC,
-    COMPARISONS,
-    CONDITION_NODES,
-    KEYWORDS,
-    MAX_DEPTH,
-    MAX_RULE_LENGTH,
-    NUMERIC_NODES,
-    VALUE_NODES,
-    And,
-    Arith,
-    Bool,
-    Compare,
-    Field,
-    InList,
-    Literal,
-    Neg,
-    Node,
-    Not,
-    Num,
-    Or,
-    Str,
-    to_text,
-)
+from evalkit.rules.nodes import *  # noqa: F403  (the syntax tree is public API)
+from evalkit.rules.nodes import MAX_DEPTH, MAX_RULE_LENGTH, Field, Node, to_text
 from evalkit.rules.parser import _depth, _Parser, _walk
 from evalkit.rules.tokens import Token, tokenize
 
-__all__ = [
-    "ARITHMETIC", "COMPARISONS", "CONDITION_NODES", "KEYWORDS", "MAX_DEPTH", "MAX_RULE_LENGTH",
-    "NUMERIC_NODES", "VALUE_NODES", "And", "Arith", "Bool", "Compare", "Field", "InList",
-    "Literal", "Neg", "Node", "Not", "Num", "Or", "Rule", "Str", "Token", "parse_rule",
-    "rule_from_node", "to_text", "tokenize",
-]
+__all__ = [*nodes.__all__, "Rule", "Token", "parse_rule", "rule_from_node", "tokenize"]
 
 
 @dataclass(frozen=True)

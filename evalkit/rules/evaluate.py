@@ -13,21 +13,7 @@ import numpy as np
 import pandas as pd
 
 from evalkit.errors import ConfigError
-from evalkit.rules.nodes import (
-    And,
-    Arith,
-    Bool,
-    Compare,
-    Field,
-    InList,
-    Literal,
-    Neg,
-    Node,
-    Not,
-    Num,
-    Or,
-    Str,
-)
+from evalkit.rules import nodes
 from evalkit.rules.parser import _describe
 
 __all__: list[str] = []
@@ -100,11 +86,11 @@ def _py_kind(v: object) -> str:
     return type(v).__name__
 
 
-def _literal_val(node: Literal, n: int) -> _Val:
+def _literal_val(node: nodes.Literal, n: int) -> _Val:
     label, label_zh = _describe(node), _describe(node, "zh")
-    if isinstance(node, Bool):
+    if isinstance(node, nodes.Bool):
         return _Val("bool", np.full(n, node.value), np.zeros(n, dtype=bool), label, label_zh)
-    if isinstance(node, Str):
+    if isinstance(node, nodes.Str):
         return _Val("text", np.full(n, node.value, dtype=object), np.zeros(n, dtype=bool), label,
                     label_zh)
     return _Val("num", np.full(n, float(node.value)), np.zeros(n, dtype=bool), label, label_zh)
@@ -131,17 +117,17 @@ class _Evaluator:
         self.n = len(df)
         self.cache: dict[str, _Val] = {}
 
-    def value(self, node: Node) -> _Val:
-        if isinstance(node, Field):
+    def value(self, node: nodes.Node) -> _Val:
+        if isinstance(node, nodes.Field):
             if node.name not in self.cache:
                 self.cache[node.name] = _column(self.df, node.name)
             return self.cache[node.name]
-        if isinstance(node, Num | Str | Bool):
+        if isinstance(node, nodes.Num | nodes.Str | nodes.Bool):
             return _literal_val(node, self.n)
-        if isinstance(node, Neg):
+        if isinstance(node, nodes.Neg):
             x = _as_number(self.value(node.operand), "-")
             return _Val("num", -x, np.isnan(x), _describe(node), _describe(node, "zh"))
-        if isinstance(node, Arith):
+        if isinstance(node, nodes.Arith):
             a = _as_number(self.value(node.left), node.op)
             b = _as_number(self.value(node.right), node.op)
             with np.errstate(all="ignore"):
@@ -158,16 +144,16 @@ class _Evaluator:
         raise ConfigError(f"{_describe(node)} is not a value",  # pragma: no cover
                           zh=f"{_describe(node, 'zh')} 不是值")
 
-    def condition(self, node: Node) -> np.ndarray:
-        if isinstance(node, And):
+    def condition(self, node: nodes.Node) -> np.ndarray:
+        if isinstance(node, nodes.And):
             return self.condition(node.left) & self.condition(node.right)
-        if isinstance(node, Or):
+        if isinstance(node, nodes.Or):
             return self.condition(node.left) | self.condition(node.right)
-        if isinstance(node, Not):
+        if isinstance(node, nodes.Not):
             return ~self.condition(node.operand)
-        if isinstance(node, Bool):
+        if isinstance(node, nodes.Bool):
             return np.full(self.n, node.value)
-        if isinstance(node, Field):
+        if isinstance(node, nodes.Field):
             v = self.value(node)
             if v.kind == "null":
                 return np.zeros(self.n, dtype=bool)
@@ -182,14 +168,14 @@ class _Evaluator:
                        f"请改用比较式，例如 {node.name} {example}",
                 )
             return v.data & ~v.missing
-        if isinstance(node, Compare):
+        if isinstance(node, nodes.Compare):
             return self.compare(node)
-        if isinstance(node, InList):
+        if isinstance(node, nodes.InList):
             return self.in_list(node)
         raise ConfigError(f"{_describe(node)} is not a condition",  # pragma: no cover
                           zh=f"{_describe(node, 'zh')} 不是条件")
 
-    def compare(self, node: Compare) -> np.ndarray:
+    def compare(self, node: nodes.Compare) -> np.ndarray:
         a, b = self.value(node.left), self.value(node.right)
         fn = _CMP_FUNCS[node.op]
         out = np.zeros(self.n, dtype=bool)
@@ -213,13 +199,13 @@ class _Evaluator:
             out = fn(x, y)
         return np.asarray(out, dtype=bool) & ok
 
-    def in_list(self, node: InList) -> np.ndarray:
+    def in_list(self, node: nodes.InList) -> np.ndarray:
         v = self.value(node.operand)
         ok = ~v.missing
         if v.kind == "null":
             return np.zeros(self.n, dtype=bool)
         if node.values:
-            item_kind = "text" if isinstance(node.values[0], Str) else "num"
+            item_kind = "text" if isinstance(node.values[0], nodes.Str) else "num"
             if (v.kind == "text") != (item_kind == "text"):
                 raise ConfigError(f"'in' tests {v.label} ({_kind_name(v)}) against a list of "
                                   f"{'text' if item_kind == 'text' else 'numbers/true/false'}; "
