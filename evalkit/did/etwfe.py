@@ -87,7 +87,7 @@ from evalkit.did.etwfe_model import (
     separation_error,
     treatment_cells,
 )
-from evalkit.did.pre_process import CONTROL_GROUPS, PivotedPanel
+from evalkit.did.pre_process import CONTROL_GROUPS, PivotedPanel, last_cohort_as_control
 from evalkit.did.results import SE_FLOOR, ATTgtResult, se_from_inf_func
 from evalkit.errors import DataError, DataWarning, DesignError, check_choice
 from evalkit.results import json_safe
@@ -233,20 +233,12 @@ def _fit(panel, yname, tname, idname, gname, covariates, control_group, clusterv
                           "firms or add earlier periods",
                           zh=f"{gname!r} 的批次 {shown} 在首期 {tlist[0]} 或更早即受资助，"
                              "因而没有政策前时期；请删除这些企业或在数据中补充更早的时期")
-    coerced = None
-    if not (panel.G == 0).any():
-        if control_group == "nevertreated":
-            raise DesignError("no never-treated units, so control_group='nevertreated' has no "
-                              "comparison group; use control_group='notyettreated'",
-                              zh="没有从未受资助的个体，control_group='nevertreated' 没有对照组；"
-                                 "请使用 control_group='notyettreated'")
-        coerced = int(glist.max())
-        warnings.warn(DataWarning(
-            f"no never-treated units: the last cohort ({coerced}) is the reference cohort and "
-            f"periods from {coerced} on are dropped, as R etwfe does",
-            zh=f"没有从未受资助的个体：与 R etwfe 一致，以最后一个批次（{coerced}）为参照批次，"
-               f"删除 {coerced} 期及以后的时期"), stacklevel=3)
-        panel.drop_periods_from(coerced)
+    coerced = last_cohort_as_control(panel, glist, control_group, 0, lambda latest: DataWarning(
+        f"no never-treated units: the last cohort ({latest}) is the reference cohort and "
+        f"periods from {latest} on are dropped, as R etwfe does",
+        zh=f"没有从未受资助的个体：与 R etwfe 一致，以最后一个批次（{latest}）为参照批次，"
+           f"删除 {latest} 期及以后的时期"))
+    if coerced is not None:
         tlist = panel.tlist
         if tlist.size < 2 or glist.size < 2:
             raise DesignError("too few cohorts or periods remain once the last cohort serves "
