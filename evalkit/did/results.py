@@ -124,19 +124,9 @@ class ATTgtResult(Result):
         return "\n".join(lines)
 
     def to_dict(self, include_inf_func: bool = False) -> dict[str, Any]:
-        out = {
-            "kind": "att_gt",
-            "estimates": self.tidy(),
-            "crit_val": self.crit_val,
-            "alp": self.alp,
-            "n_units": self.n_units,
-            "options": self.options,
-            "provenance": self.provenance,
-        }
-        if include_inf_func:
-            out["unit_ids"] = self.unit_ids
-            out["inf_func"] = self.inf_func
-        return json_safe(out)
+        return _did_dict(self, {"kind": "att_gt", "estimates": self.tidy(),
+                                "crit_val": self.crit_val},
+                         {"inf_func": self.inf_func} if include_inf_func else None)
 
 
 @dataclass(frozen=True, eq=False, repr=False)
@@ -201,24 +191,24 @@ class AggteResult(Result):
         return "\n".join(lines)
 
     def to_dict(self, include_inf_func: bool = False) -> dict[str, Any]:
-        out = {
-            "kind": "aggte",
-            "type": self.type,
-            "overall_att": self.overall_att,
-            "overall_se": self.overall_se,
-            "estimates": self.tidy(),
-            "crit_val_egt": self.crit_val_egt,
-            "alp": self.alp,
-            "n_units": self.n_units,
-            "options": self.options,
-            "provenance": self.provenance,
-        }
-        if include_inf_func:
-            out["unit_ids"] = self.unit_ids
-            out["inf_func_overall"] = self.inf_func_overall
-            out["inf_func_egt"] = self.inf_func_egt
-        return json_safe(out)
+        return _did_dict(self, {"kind": "aggte", "type": self.type,
+                                "overall_att": self.overall_att, "overall_se": self.overall_se,
+                                "estimates": self.tidy(), "crit_val_egt": self.crit_val_egt},
+                         {"inf_func_overall": self.inf_func_overall,
+                          "inf_func_egt": self.inf_func_egt} if include_inf_func else None)
 
+
+
+def _did_dict(res: ATTgtResult | AggteResult, head: dict[str, Any],
+              inf: dict[str, Any] | None) -> dict[str, Any]:
+    """``to_dict`` of the did results: ``head``, then alp, n_units, options and provenance, and
+    with ``inf`` the unit ids and those influence functions; JSON-safe."""
+    out = {**head, "alp": res.alp, "n_units": res.n_units, "options": res.options,
+           "provenance": res.provenance}
+    if inf is not None:
+        out["unit_ids"] = res.unit_ids
+        out.update(inf)
+    return json_safe(out)
 
 # Results object shared by the regression-type estimators of evalkit.did (TWFE, Sun & Abraham,
 # imputation)
