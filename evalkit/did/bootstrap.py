@@ -32,7 +32,7 @@ from evalkit.errors import check_choice
 
 __all__ = [
     "BOOTSTRAP_WEIGHTS",
-    "MbootResult",
+    "MbootSummary",
     "cluster_sums",
     "mboot",
     "multiplier_draws",
@@ -51,7 +51,7 @@ _IQR_SCALE = NormalDist().inv_cdf(0.75) - NormalDist().inv_cdf(0.25)
 
 
 @dataclass(frozen=True, eq=False)
-class MbootResult:
+class MbootSummary:
     """Result of :func:`mboot`: ``bres`` (B, k) draws, ``se`` (k,) (NaN for degenerate
     columns), ``crit_val`` uniform sup-t critical value over the non-degenerate columns."""
 
@@ -311,17 +311,17 @@ def single_blas_thread():
     return ctrl.limit(limits=1, user_api="blas")
 
 
-def summarise_draws(bres: np.ndarray, n: int, n_c: int, alp: float) -> MbootResult:
+def summarise_draws(bres: np.ndarray, n: int, n_c: int, alp: float) -> MbootSummary:
     """Standard errors (IQR scale x sqrt(n_c)/n) and sup-t critical value from draws."""
     ok = _non_degenerate(bres)
     se = np.full(bres.shape[1], np.nan)
     se[ok] = _iqr_sigma(bres[:, ok]) * np.sqrt(n_c) / n
-    return MbootResult(bres=bres, se=se, crit_val=sup_t_crit(bres, alp))
+    return MbootSummary(bres=bres, se=se, crit_val=sup_t_crit(bres, alp))
 
 
 def mboot(inf_func: np.ndarray, rng: np.random.Generator, biters: int = 999,
           alp: float = 0.05, cluster: np.ndarray | None = None,
-          weight_type: str = "mammen", block_elems: int = 1 << 19) -> MbootResult:
+          weight_type: str = "mammen", block_elems: int = 1 << 19) -> MbootSummary:
     """Multiplier bootstrap of an (n, k) influence function (see module docstring).
 
     ``cluster`` is an (n,) array of integer codes 0..n_c-1 or None (units are clusters).
