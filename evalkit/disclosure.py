@@ -34,7 +34,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from evalkit.errors import ConfigError, DataError
+from evalkit.errors import ConfigError, DataError, require_columns
 from evalkit.i18n import t
 from evalkit.numbers import percent
 
@@ -197,11 +197,7 @@ def suppress(table: pd.DataFrame, count_col: str, value_col: str | Sequence[str]
         raise ConfigError("value_col must name at least one column",
                           zh="value_col 须至少指定一列")
     total_col = total_col or value_cols[0]
-    missing = [c for c in dict.fromkeys((count_col, *value_cols, total_col, max_col))
-               if c not in table.columns]
-    if missing:
-        raise DataError(f"table has no column(s) {missing}; columns are {list(table.columns)}",
-                        zh=f"表中没有列 {missing}；现有列为 {list(table.columns)}")
+    require_columns(table, (count_col, *value_cols, total_col, max_col), "the table", "表")
     if not (isinstance(min_firms, int) and min_firms >= 1):
         raise ConfigError(f"min_firms must be a positive integer; received {min_firms!r}",
                           zh=f"min_firms 须为正整数；收到的是 {min_firms!r}")

@@ -10,6 +10,7 @@ the wrong kind), so ``except ValueError`` in an analyst's code catches them.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 
@@ -86,6 +87,15 @@ class IdentificationError(DesignError):
     """The estimand is not identified from this data (e.g. propensity scores at 0 or 1)."""
 
 
+class FontError(EvalkitError):
+    """No usable CJK font is installed (:mod:`evalkit.style.fonts`)."""
+
+
+class RenderError(EvalkitError):
+    """A template cell failed, a cross-reference is unresolved, or pandoc/Typst failed
+    (:mod:`evalkit.report.fallback`, :mod:`evalkit.report.quarto`)."""
+
+
 class ConvergenceError(DesignError):
     """An iterative fit (e.g. the propensity-score logit) stopped before it converged, so its
     result would not be the estimator's."""
@@ -118,3 +128,26 @@ def check_choice(name: str, value: object, allowed: tuple | list | frozenset) ->
         shown = ", ".join(repr(a) for a in allowed)
         raise ConfigError(f"{name} must be one of {shown}; received {value!r}",
                           zh=f"{name} 须为 {shown} 之一；收到的是 {value!r}")
+
+
+def require_columns(table: object, columns: Iterable[object], what: str = "the data",
+                    what_zh: str = "数据", *, file: str | None = None) -> None:
+    """Check that ``table`` (anything with ``.columns``, e.g. a pandas DataFrame) has every
+    column in ``columns``; the one place "table has no column" checks are made.
+
+    Raises :class:`DataError` naming every missing column, the table (``what``, ``what_zh``;
+    ``file`` for a data table, so the CLI names it) and the columns the table has.
+    """
+    have = list(table.columns)
+    present = set(have)
+    missing = [c for c in dict.fromkeys(columns) if c not in present]
+    if not missing:
+        return
+    shown = ", ".join(map(str, have[:20])) + (", ..." if len(have) > 20 else "")
+    names = ", ".join(repr(c) for c in missing)
+    plural = "s" if len(missing) > 1 else ""
+    raise DataError(f"{what} has no column{plural} {names}: missing from its columns {shown}",
+                    file=file, column=str(missing[0]),
+                    fix="pass the right column name, or rename the table's column",
+                    zh=f"{what_zh}缺少列 {names}（现有列：{shown}）",
+                    fix_zh="请传入正确的列名，或重命名表中的列")

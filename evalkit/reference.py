@@ -36,7 +36,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from evalkit.errors import ConfigError, DataError
+from evalkit.errors import ConfigError, DataError, require_columns
 from evalkit.io.schemas import SIZE_CLASSES
 
 DATA_DIR = Path(__file__).resolve().parents[1] / "data"
@@ -375,11 +375,7 @@ def _kpi_default() -> pd.DataFrame:
 
 
 def _kpi_checked(t: pd.DataFrame, name: str) -> pd.DataFrame:
-    missing = [c for c in _KPI_COLUMNS if c not in t.columns]
-    if missing:
-        raise ConfigError(f"{name}: columns {missing} are missing; the columns are "
-                          f"{', '.join(_KPI_COLUMNS)}",
-                          zh=f"{name}：缺少列 {missing}；应有的列为 {', '.join(_KPI_COLUMNS)}")
+    require_columns(t, _KPI_COLUMNS, "the indicator table", "指标表", file=name)
     t = t[list(_KPI_COLUMNS)].apply(lambda c: c.str.strip())
 
     def bad(i: int, col: str, en: str, zh: str) -> ConfigError:

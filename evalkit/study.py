@@ -22,18 +22,9 @@ from pydantic import (
 )
 
 from evalkit.errors import ConfigError
+from evalkit.io.schemas import OUTCOMES  # the outcome registry
 from evalkit.yamlsafe import loads_yaml, read_yaml_bytes
 
-OUTCOMES = ("revenue", "tax_paid", "rd_expense", "employees", "invention_patents", "pct_applications")
-
-
-
-class _StudyValueError(ValueError):
-    """A study check's complaint in English (the message pydantic shows) and Chinese (``zh``)."""
-
-    def __init__(self, message: str, zh: str) -> None:
-        super().__init__(message)
-        self.zh = zh
 
 class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
@@ -109,12 +100,12 @@ class Design(_Strict):
         # and the portfolio's joint ranking need per-firm influence contributions of every
         # (cohort, year) effect, which only the Callaway-Sant'Anna engine gives
         if v != "cs":
-            raise _StudyValueError(
+            raise ConfigError(
                 f"the ex-post stage runs estimator 'cs' (Callaway & Sant'Anna 2021) only: its "
                 f"fiscal metrics need per-firm influence contributions, which {v!r} does not "
                 "give; set design.estimator: cs (the report already compares it with TWFE), or "
                 f"call evalkit.did's {v} estimator from Python for the effects alone",
-                f"事后评价阶段只运行 'cs' 估计量（Callaway 与 Sant'Anna 2021）：财政指标需要逐企业"
+                zh=f"事后评价阶段只运行 'cs' 估计量（Callaway 与 Sant'Anna 2021）：财政指标需要逐企业"
                 f"的影响函数贡献，{v!r} 不提供；请设置 design.estimator: cs（报告已与 TWFE 比较），"
                 f"或在 Python 中调用 evalkit.did 的 {v} 估计量仅估计效应")
         return v
@@ -123,8 +114,8 @@ class Design(_Strict):
     @classmethod
     def _window_order(cls, v):
         if v is not None and v[0] >= v[1]:
-            raise _StudyValueError(f"window start {v[0]} must be before its end {v[1]}",
-                                   f"窗口起点 {v[0]} 须早于终点 {v[1]}")
+            raise ConfigError(f"window start {v[0]} must be before its end {v[1]}",
+                              zh=f"窗口起点 {v[0]} 须早于终点 {v[1]}")
         return v
 
 
@@ -155,9 +146,9 @@ def _fiscal_read(stage: str, fiscal: Fiscal) -> None:
     if unread:
         keys = ", ".join(f"fiscal.{k}" for k in unread)
         read = ", ".join(FISCAL_READ[stage])
-        raise _StudyValueError(
+        raise ConfigError(
             f"{keys}: not used by the {stage} stage (it reads {read}); remove the key",
-            f"{keys}：{stage} 阶段不使用该设置（该阶段读取 {read}）；请删除该键")
+            zh=f"{keys}：{stage} 阶段不使用该设置（该阶段读取 {read}）；请删除该键")
 
 
 class DisclosureSettings(_Strict):
@@ -203,14 +194,14 @@ class ExPostStudy(_StudyBase):
     def _main_in_outcomes(self):
         for o in self.outcomes:
             if o not in OUTCOMES:
-                raise _StudyValueError(
+                raise ConfigError(
                     f"outcome {o!r} is not a firm-year outcome; allowed: {', '.join(OUTCOMES)}",
-                    f"结果变量 {o!r} 不是企业年度指标；可选：{', '.join(OUTCOMES)}")
+                    zh=f"结果变量 {o!r} 不是企业年度指标；可选：{', '.join(OUTCOMES)}")
         if self.main_outcome not in self.outcomes:
-            raise _StudyValueError(
+            raise ConfigError(
                 f"main_outcome {self.main_outcome!r} must be one of outcomes "
                 f"{list(self.outcomes)}",
-                f"main_outcome {self.main_outcome!r} 须为 outcomes {list(self.outcomes)} 之一")
+                zh=f"main_outcome {self.main_outcome!r} 须为 outcomes {list(self.outcomes)} 之一")
         _fiscal_read("ex_post", self.fiscal)
         return self
 
@@ -285,8 +276,8 @@ class MonitorStudy(_StudyBase):
     @model_validator(mode="after")
     def _thresholds(self):
         if self.red <= self.amber:
-            raise _StudyValueError(f"red ({self.red}) must exceed amber ({self.amber})",
-                                   f"red（{self.red}）须大于 amber（{self.amber}）")
+            raise ConfigError(f"red ({self.red}) must exceed amber ({self.amber})",
+                              zh=f"red（{self.red}）须大于 amber（{self.amber}）")
         return self
 
 
@@ -379,8 +370,8 @@ def _format_errors(exc: ValidationError, path: Path, model: type[BaseModel] | No
                    lang: str = "en") -> str:
     """The validation errors as one line, in English or (``lang="zh"``) Chinese; pydantic's own
     complaints about a value's type or range are translated by error type (:func:`_pydantic_zh`,
-    others stay as pydantic gives them) and the study's own checks (:class:`_StudyValueError`)
-    carry their Chinese."""
+    others stay as pydantic gives them) and the study's own checks (a :class:`ConfigError`, a ``ValueError``
+    pydantic wraps) carry their Chinese."""
     zh = lang == "zh"
     lines = []
     for err in exc.errors():

@@ -34,13 +34,12 @@ from evalkit.did.bootstrap import (
     summarise_draws,
     sup_t_crit,
 )
-from evalkit.did.results import AggteResult, ATTgtResult, se_from_inf_func
+from evalkit.did.results import SE_FLOOR, AggteResult, ATTgtResult, se_from_inf_func
 from evalkit.errors import DataWarning, DesignError, EvalkitWarning, check_choice
 
 __all__ = ["AGGTE_TYPES", "aggte"]
 
 AGGTE_TYPES = ("simple", "group", "dynamic", "calendar")
-_SE_FLOOR = np.sqrt(np.finfo(float).eps) * 10
 
 
 def _weighted(sel: np.ndarray, pg: np.ndarray, att: np.ndarray, group: np.ndarray,
@@ -265,7 +264,7 @@ def aggte(result: ATTgtResult, type: str = "group", min_e: float = -math.inf,
                     stacklevel=2)
             else:
                 crit = sub
-    se_all = np.where(se_all <= _SE_FLOOR, np.nan, se_all)
+    se_all = np.where(se_all <= SE_FLOOR, np.nan, se_all)
 
     options: dict[str, Any] = {
         "type": type, "min_e": min_e, "max_e": max_e, "balance_e": balance_e, "na_rm": na_rm,

@@ -40,8 +40,9 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from evalkit.did.twfe import _codes, _provenance, demean_two_way, prepare_panel
+from evalkit.did.results import estimator_provenance
 from evalkit.errors import DataError, DataWarning, DesignError
+from evalkit.fe import demean_two_way, factor_codes, prepare_panel
 from evalkit.results import Result, json_safe, tidy_frame
 
 __all__ = ["COMPARISON_TYPES", "BaconResult", "bacon"]
@@ -116,8 +117,8 @@ def bacon(data: pd.DataFrame, yname: str, tname: str, idname: str, gname: str) -
     :class:`DesignError` when there is no variation in treatment timing to decompose.
     """
     df = prepare_panel(data, yname, tname, idname, gname)
-    uc, n_units = _codes(df[idname])
-    tc, n_periods = _codes(df[tname])
+    uc, n_units = factor_codes(df[idname])
+    tc, n_periods = factor_codes(df[tname])
     if len(df) != n_units * n_periods:
         counts = np.bincount(uc, minlength=n_units)
         short = df[idname].to_numpy()[np.searchsorted(uc, np.flatnonzero(counts < n_periods)[0])]
@@ -191,6 +192,6 @@ def bacon(data: pd.DataFrame, yname: str, tname: str, idname: str, gname: str) -
         weight=weight.astype(float), estimate=est.astype(float), twfe=beta,
         n_units=n_units, n_periods=n_periods, n_never=int(never.sum()),
         n_always_treated=int(always.sum()),
-        provenance=_provenance("bacon", "Goodman-Bacon (2021), J. Econometrics 225(2) 254-277, "
+        provenance=estimator_provenance("bacon", "Goodman-Bacon (2021), J. Econometrics 225(2) 254-277, "
                                "Theorem 1", yname=yname, tname=tname, idname=idname,
                                gname=gname))

@@ -27,11 +27,12 @@ from statistics import NormalDist
 
 import numpy as np
 
+from evalkit.did.results import SE_FLOOR
 from evalkit.errors import check_choice
 
 __all__ = [
     "BOOTSTRAP_WEIGHTS",
-    "BootstrapDraws",
+    "MbootSummary",
     "cluster_sums",
     "mboot",
     "multiplier_draws",
@@ -47,12 +48,10 @@ _KAPPA = 0.5 * (_SQ5 + 1.0)
 _MAMMEN_P = _KAPPA / _SQ5
 _MAMMEN_LO, _MAMMEN_HI = 1.0 - _KAPPA, _KAPPA
 _IQR_SCALE = NormalDist().inv_cdf(0.75) - NormalDist().inv_cdf(0.25)
-# R did treats bootstrap columns with sum(bres^2) below this as degenerate.
-_DEGENERATE = np.sqrt(np.finfo(float).eps) * 10
 
 
 @dataclass(frozen=True, eq=False)
-class BootstrapDraws:
+class MbootSummary:
     """Result of :func:`mboot`: ``bres`` (B, k) draws, ``se`` (k,) (NaN for degenerate
     columns), ``crit_val`` uniform sup-t critical value over the non-degenerate columns."""
 
@@ -312,17 +311,17 @@ def single_blas_thread():
     return ctrl.limit(limits=1, user_api="blas")
 
 
-def summarise_draws(bres: np.ndarray, n: int, n_c: int, alp: float) -> BootstrapDraws:
+def summarise_draws(bres: np.ndarray, n: int, n_c: int, alp: float) -> MbootSummary:
     """Standard errors (IQR scale x sqrt(n_c)/n) and sup-t critical value from draws."""
     ok = _non_degenerate(bres)
     se = np.full(bres.shape[1], np.nan)
     se[ok] = _iqr_sigma(bres[:, ok]) * np.sqrt(n_c) / n
-    return BootstrapDraws(bres=bres, se=se, crit_val=sup_t_crit(bres, alp))
+    return MbootSummary(bres=bres, se=se, crit_val=sup_t_crit(bres, alp))
 
 
 def mboot(inf_func: np.ndarray, rng: np.random.Generator, biters: int = 999,
           alp: float = 0.05, cluster: np.ndarray | None = None,
-          weight_type: str = "mammen", block_elems: int = 1 << 19) -> BootstrapDraws:
+          weight_type: str = "mammen", block_elems: int = 1 << 19) -> MbootSummary:
     """Multiplier bootstrap of an (n, k) influence function (see module docstring).
 
     ``cluster`` is an (n,) array of integer codes 0..n_c-1 or None (units are clusters).
@@ -333,7 +332,7 @@ def mboot(inf_func: np.ndarray, rng: np.random.Generator, biters: int = 999,
 
 
 def _non_degenerate(bres: np.ndarray) -> np.ndarray:
-    return np.isfinite(bres).all(axis=0) & ((bres ** 2).sum(axis=0) > _DEGENERATE)
+    return np.isfinite(bres).all(axis=0) & ((bres ** 2).sum(axis=0) > SE_FLOOR)
 
 
 def _iqr_sigma(bres: np.ndarray) -> np.ndarray:

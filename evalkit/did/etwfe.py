@@ -70,22 +70,31 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from scipy.linalg import solve_triangular
 
 import evalkit
 from evalkit.conventions import pick
-from evalkit.did.att_gt import CONTROL_GROUPS, _Panel
 from evalkit.did.bootstrap import single_blas_thread
-from evalkit.did.drdid import _solve_sym
-from evalkit.did.results import ATTgtResult, se_from_inf_func
-from evalkit.errors import DataError, DataWarning, DesignError, EvalkitError, check_choice
+from evalkit.did.etwfe_model import (
+    SEPARATION_ROUNDS,
+    Design,
+    cell_index,
+    cohort_blocks,
+    independent_columns,
+    newton,
+    nonnegative_separation,
+    score_hessian,
+    separated_rows,
+    separation_error,
+    treatment_cells,
+)
+from evalkit.did.pre_process import CONTROL_GROUPS, PivotedPanel, last_cohort_as_control
+from evalkit.did.results import SE_FLOOR, ATTgtResult, se_from_inf_func
+from evalkit.errors import DataError, DataWarning, DesignError, check_choice
 from evalkit.results import json_safe
 
 __all__ = ["FAMILIES", "ETWFEResult", "etwfe"]
 
 FAMILIES = ("poisson",)
-_SE_FLOOR = np.sqrt(np.finfo(float).eps) * 10
-_SEPARATION_ROUNDS = 6
 
 
 @dataclass(frozen=True, eq=False, repr=False)
@@ -146,246 +155,7 @@ class ETWFEResult(ATTgtResult):
         return out
 
 
-# --------------------------------------------------------------------------------------------
-# The design: a (cohorts, periods, q, p) map from coefficients to each cell's index on [1, x]
-# --------------------------------------------------------------------------------------------
-
-class _Design:
-    """Coefficient layout and the selection arrays ``L`` (C, T, q, p) (full index) and ``LD``
-    (C, T, q, p) (treatment part only) with index_it = Z_it' L[c_i, t] beta."""
-
-    def __init__(self, cohorts: np.ndarray, ref: int, tlist: np.ndarray, cells: list,
-                 cov_names: list[str], means: np.ndarray, gname: str, tname: str):
-        C, T, k = cohorts.size, tlist.size, len(cov_names)
-        q = 1 + k
-        names: list[str] = ["(Intercept)"]
-        cidx = {c: len(names) + j for j, c in enumerate(c for c in range(C) if c != ref)}
-        names += [f"{gname}::{cohorts[c]}" for c in cidx]
-        tidx = {s: len(names) + j for j, s in enumerate(range(1, T))}
-        names += [f"{tname}::{tlist[s]}" for s in tidx]
-        didx = {cell: len(names) + j for j, cell in enumerate(cells)}
-        names += [f".Dtreat:{gname}::{cohorts[c]}:{tname}::{tlist[s]}" for c, s in cells]
-        xmain, xc, xt, xd = [], [], [], []
-        for x in cov_names:
-            xmain.append(len(names))
-            names.append(x)
-            xc.append({c: len(names) + j for j, c in enumerate(cidx)})
-            names += [f"{gname}::{cohorts[c]}:{x}" for c in cidx]
-            xt.append({s: len(names) + j for j, s in enumerate(tidx)})
-            names += [f"{tname}::{tlist[s]}:{x}" for s in tidx]
-            xd.append({cell: len(names) + j for j, cell in enumerate(cells)})
-            names += [f".Dtreat:{gname}::{cohorts[c]}:{tname}::{tlist[s]}:{x}_dm"
-                      for c, s in cells]
-        p = len(names)
-        L = np.zeros((C, T, q, p))
-        LD = np.zeros((C, T, q, p))
-        L[:, :, 0, 0] = 1.0
-        for c, j in cidx.items():
-            L[c, :, 0, j] = 1.0
-        for s, j in tidx.items():
-            L[:, s, 0, j] = 1.0
-        for cell, j in didx.items():
-            LD[cell[0], cell[1], 0, j] = 1.0
-        for v in range(k):
-            L[:, :, 1 + v, xmain[v]] = 1.0
-            for c, j in xc[v].items():
-                L[c, :, 1 + v, j] = 1.0
-            for s, j in xt[v].items():
-                L[:, s, 1 + v, j] = 1.0
-            for (c, s), j in xd[v].items():
-                # x_dm gamma = x gamma - mean_c(x) gamma
-                LD[c, s, 1 + v, j] = 1.0
-                LD[c, s, 0, j] = -means[c, v]
-        L += LD
-        self.names, self.p, self.q = names, p, q
-        self.L, self.LD = L, LD
-        self.delta_index = np.array([didx[cell] for cell in cells], dtype=np.int64)
-        self.dropped: list[str] = []
-
-    def restrict(self, keep: np.ndarray, no_delta: list[int]) -> None:
-        """Keep only the coefficients ``keep`` (boolean (p,)). Cells ``no_delta`` (positions)
-        may lose their dummy (no row in the fit); every other cell keeps it. A dropped cell's
-        ``delta_index`` becomes -1."""
-        lost = ~keep[self.delta_index]
-        lost[no_delta] = False
-        if lost.any():
-            raise DesignError("a treatment cell's dummy is collinear with the cohort and year "
-                              "dummies",
-                              zh="某处理单元的虚拟变量与批次、年份虚拟变量共线")
-        self.dropped = [nm for nm, k in zip(self.names, keep, strict=True) if not k]
-        new_pos = np.cumsum(keep) - 1
-        self.delta_index = np.where(keep[self.delta_index], new_pos[self.delta_index], -1)
-        self.names = [nm for nm, k in zip(self.names, keep, strict=True) if k]
-        self.L, self.LD = self.L[..., keep], self.LD[..., keep]
-        self.p = int(keep.sum())
-
-
-def _independent_columns(gram: np.ndarray, tol: float = 1e-9) -> np.ndarray:
-    """(p,) True for a maximal set of linearly independent regressors, chosen in order (an
-    incremental Cholesky factorisation of the Jacobi-scaled Gram matrix): a regressor that is
-    zero on every row used, or a combination of earlier ones, is left out, as fixest removes
-    collinear variables (e.g. a covariate x cohort interaction where the cohort's firms all
-    share one value)."""
-    d = np.diag(gram).copy()
-    p = d.size
-    keep = np.zeros(p, dtype=bool)
-    scale = np.where(d > 0, 1.0 / np.sqrt(np.where(d > 0, d, 1.0)), 0.0)
-    A = gram * scale[:, None] * scale[None, :]
-    R = np.zeros((p, p))                 # upper Cholesky factor of the kept block, R'R = A_KK
-    kept: list[int] = []
-    for j in range(p):
-        if d[j] <= 0:
-            continue
-        if kept:
-            r = solve_triangular(R[:len(kept), :len(kept)], A[kept, j], trans="T")
-            resid = A[j, j] - r @ r
-        else:
-            r, resid = np.zeros(0), A[j, j]
-        if resid > tol:
-            k = len(kept)
-            R[:k, k] = r
-            R[k, k] = np.sqrt(resid)
-            kept.append(j)
-            keep[j] = True
-    return keep
-
-
-def _cohort_blocks(panel: _Panel, cohorts: np.ndarray):
-    """Per cohort code c: (member rows, Y (n_c, T) with 0 where unobserved, observed mask,
-    Z (n_c, T, q) view), one tuple per cohort in ``cohorts`` order."""
-    code = np.searchsorted(cohorts, panel.G)
-    blocks = []
-    for c in range(cohorts.size):
-        rows = np.flatnonzero(code == c)
-        obs = np.asarray(panel.observed[rows], dtype=bool)
-        Y = np.where(obs, panel.Y[rows], 0.0)
-        if panel.X.shape[0] == 1:
-            Z = np.broadcast_to(panel.X[0][rows][:, None, :], (rows.size, obs.shape[1],
-                                                                panel.X.shape[2]))
-        else:
-            Z = np.transpose(panel.X[:, rows], (1, 0, 2))
-        blocks.append((rows, Y, obs, Z))
-    return blocks
-
-
-def _index(block, Lc: np.ndarray, beta: np.ndarray) -> np.ndarray:
-    """(n_c, T) linear index of one cohort's rows."""
-    _rows, _Y, _obs, Z = block
-    theta = Lc @ beta                                               # (T, q)
-    return np.einsum("itq,tq->it", Z, theta)
-
-
-def _objective(blocks, L, beta) -> float:
-    """Poisson quasi-log-likelihood sum(y eta - exp(eta)) over observed rows."""
-    total = 0.0
-    with np.errstate(over="ignore", invalid="ignore"):
-        for c, b in enumerate(blocks):
-            eta = _index(b, L[c], beta)
-            total += float(np.sum(np.where(b[2], b[1] * eta - np.exp(eta), 0.0)))
-    return total if np.isfinite(total) else -np.inf
-
-
-def _score_hessian(blocks, L, beta):
-    """Gradient (p,) and Hessian sum mu x x' (p, p) of the quasi-log-likelihood."""
-    C, T, q, p = L.shape
-    S = np.zeros((C, T, q))
-    Hc = np.zeros((C, T, q, q))
-    for c, b in enumerate(blocks):
-        _rows, Y, obs, Z = b
-        mu = np.where(obs, np.exp(_index(b, L[c], beta)), 0.0)
-        S[c] = np.einsum("it,itq->tq", Y - mu, Z)
-        Hc[c] = np.einsum("it,itq,itr->tqr", mu, Z, Z)
-    Lf = L.reshape(C * T * q, p)
-    grad = Lf.T @ S.reshape(-1)
-    HL = np.einsum("ctqr,ctrp->ctqp", Hc, L).reshape(C * T * q, p)
-    return grad, Lf.T @ HL
-
-
-def _newton(blocks, L, p: int, tol: float, max_iter: int) -> tuple[np.ndarray, int]:
-    """Maximise the concave quasi-log-likelihood by Newton-Raphson with step halving."""
-    beta = np.zeros(p)                          # outcomes are scaled to mean 1: log(1) = 0
-    ll = _objective(blocks, L, beta)
-    for it in range(1, max_iter + 1):
-        grad, H = _score_hessian(blocks, L, beta)
-        step = _solve_sym(H, grad, "poisson-qmle")
-        decrement = float(grad @ step)          # Newton decrement^2 ~ 2 (ll_max - ll)
-        if decrement <= tol * (abs(ll) + 1.0):
-            return beta + step, it              # the last, tiny step: quadratic accuracy
-        a = 1.0
-        for _ in range(40):
-            new = beta + a * step
-            ll_new = _objective(blocks, L, new)
-            if ll_new >= ll - 1e-12 * (abs(ll) + 1.0):
-                break
-            a /= 2
-        else:
-            break
-        beta, ll = new, ll_new
-    raise EvalkitError(
-        f"the Poisson QMLE did not converge in {max_iter} Newton steps; the fit may not exist "
-        "(e.g. a cell, cohort or year whose outcome is zero for every firm, or a covariate "
-        "that separates zeros from positive outcomes): drop or recode such covariates",
-        zh=f"泊松准极大似然估计在 {max_iter} 步牛顿迭代内未收敛；估计值可能不存在"
-           "（例如某单元、批次或年份的结果变量对所有企业均为 0，或某协变量将零值与正值完全分开）："
-           "请删除或重新编码此类协变量")
-
-
-def _separated_rows(blocks, L, beta, floor: float = 1e-9) -> list[np.ndarray]:
-    """Per cohort block, the fitted rows whose mean was driven towards 0 (outcomes scaled to
-    mean 1) while their outcome is 0: the quasi-likelihood has no finite maximum there
-    (separation; Santos Silva & Tenreyro 2010; Correia, Guimaraes & Zylkin 2021 drop such
-    rows, as fixest does)."""
-    out = []
-    for c, b in enumerate(blocks):
-        with np.errstate(over="ignore"):
-            mu = np.exp(_index(b, L[c], beta))
-        out.append(b[2] & (mu < floor) & (b[1] == 0))
-    return out
-
-
-def _nonnegative_separation(blocks, L) -> list[np.ndarray]:
-    """Rows separated by a non-negative regressor (a dummy or a dummy times a non-negative
-    covariate, such as a cohort x cluster interaction): when the regressor's rows all have a
-    zero outcome its coefficient diverges to -inf and their fitted means to 0. This is the
-    simple rule of Correia, Guimaraes & Zylkin (2021, Section 4.1), applied until no regressor
-    is left with that pattern; :func:`_separated_rows` catches the remaining cases after a fit."""
-    C, T, q, _p = L.shape
-    out = [np.zeros_like(b[2]) for b in blocks]
-    while True:
-        zmin = np.full((C, T, q), np.inf)
-        sxy = np.zeros((C, T, q))
-        sx = np.zeros((C, T, q))
-        for c, (_r, Y, obs, Z) in enumerate(blocks):
-            live = obs & ~out[c]
-            for t in np.flatnonzero(live.any(axis=0)):
-                Zt = Z[live[:, t], t]
-                zmin[c, t] = Zt.min(axis=0)
-                sx[c, t] = Zt.sum(axis=0)
-                sxy[c, t] = Y[live[:, t], t] @ Zt
-        has = np.isfinite(zmin)
-        active = (L != 0) & has[..., None]
-        ok = np.all(~active | ((L == 1) & (zmin[..., None] >= 0)), axis=(0, 1, 2))
-        sum_x = np.einsum("ctq,ctqj->j", np.where(has, sx, 0.0), L)
-        sum_xy = np.einsum("ctq,ctqj->j", np.where(has, sxy, 0.0), L)
-        bad = np.flatnonzero(ok & (sum_x > 0) & (sum_xy <= 0))
-        if bad.size == 0:
-            return out
-        for j in bad:
-            for c, t, qq in zip(*np.nonzero(active[..., j]), strict=True):
-                _r, _Y, obs, Z = blocks[c]
-                out[c][:, t] |= obs[:, t] & (Z[:, t, qq] > 0)
-
-
-def _separation_error():
-    raise DesignError(
-        "the Poisson QMLE does not exist: dropping the firm-years whose outcome is zero and "
-        "that the covariates single out (separation) did not settle the fit; drop or recode "
-        "the covariates (e.g. a dummy for firms that never report a positive outcome)",
-        zh="泊松准极大似然估计不存在：剔除结果变量为 0 且被协变量完全分离的企业-年份后，"
-           "估计仍不收敛；请删除或重新编码协变量（例如结果从不为正的企业的虚拟变量）")
-
-
-def _check_outcome(panel: _Panel, yname: str) -> None:
+def _check_outcome(panel: PivotedPanel, yname: str) -> None:
     y = panel.Y[np.asarray(panel.observed, dtype=bool)]
     if np.any(y < 0):
         raise DataError(f"outcome {yname!r} has negative values; the Poisson QMLE needs a "
@@ -396,20 +166,6 @@ def _check_outcome(panel: _Panel, yname: str) -> None:
     if not np.any(y > 0):
         raise DataError(f"outcome {yname!r} is zero for every row", column=yname,
                         zh=f"结果变量 {yname!r} 在所有行均为 0")
-
-
-def _cells(cohorts, ref, tlist, control_group):
-    """(cohort code, period code) of the treatment cells, by cohort then period."""
-    cells = []
-    for c in range(cohorts.size):
-        if c == ref or cohorts[c] == 0:
-            continue
-        g = cohorts[c]
-        for s, t in enumerate(tlist):
-            if (control_group == "notyettreated" and t >= g) or \
-                    (control_group == "nevertreated" and t != g - 1):
-                cells.append((c, s))
-    return cells
 
 
 def etwfe(data: pd.DataFrame, yname: str, tname: str, idname: str, gname: str, *,
@@ -449,7 +205,7 @@ def etwfe(data: pd.DataFrame, yname: str, tname: str, idname: str, gname: str, *
     covariates = [covariates] if isinstance(covariates, str) else list(covariates)
     clustervars = [cluster] if cluster and cluster != idname else []
     with single_blas_thread():
-        panel = _Panel(data, yname, tname, idname, gname, covariates, None, clustervars, 0,
+        panel = PivotedPanel(data, yname, tname, idname, gname, covariates, None, clustervars, 0,
                        allow_unbalanced_panel=allow_unbalanced_panel)
         if panel.time_varying_x:
             raise DataError(f"covariates {covariates} must be constant within each firm (e.g. "
@@ -477,20 +233,12 @@ def _fit(panel, yname, tname, idname, gname, covariates, control_group, clusterv
                           "firms or add earlier periods",
                           zh=f"{gname!r} 的批次 {shown} 在首期 {tlist[0]} 或更早即受资助，"
                              "因而没有政策前时期；请删除这些企业或在数据中补充更早的时期")
-    coerced = None
-    if not (panel.G == 0).any():
-        if control_group == "nevertreated":
-            raise DesignError("no never-treated units, so control_group='nevertreated' has no "
-                              "comparison group; use control_group='notyettreated'",
-                              zh="没有从未受资助的个体，control_group='nevertreated' 没有对照组；"
-                                 "请使用 control_group='notyettreated'")
-        coerced = int(glist.max())
-        warnings.warn(DataWarning(
-            f"no never-treated units: the last cohort ({coerced}) is the reference cohort and "
-            f"periods from {coerced} on are dropped, as R etwfe does",
-            zh=f"没有从未受资助的个体：与 R etwfe 一致，以最后一个批次（{coerced}）为参照批次，"
-               f"删除 {coerced} 期及以后的时期"), stacklevel=3)
-        panel.drop_periods_from(coerced)
+    coerced = last_cohort_as_control(panel, glist, control_group, 0, lambda latest: DataWarning(
+        f"no never-treated units: the last cohort ({latest}) is the reference cohort and "
+        f"periods from {latest} on are dropped, as R etwfe does",
+        zh=f"没有从未受资助的个体：与 R etwfe 一致，以最后一个批次（{latest}）为参照批次，"
+           f"删除 {latest} 期及以后的时期"))
+    if coerced is not None:
         tlist = panel.tlist
         if tlist.size < 2 or glist.size < 2:
             raise DesignError("too few cohorts or periods remain once the last cohort serves "
@@ -498,8 +246,8 @@ def _fit(panel, yname, tname, idname, gname, covariates, control_group, clusterv
                               zh="以最后一个批次作为对照组后，剩余的批次或时期过少")
     cohorts = np.unique(panel.G)
     ref = 0 if coerced is None else int(np.searchsorted(cohorts, coerced))
-    cells = _cells(cohorts, ref, tlist, control_group)
-    blocks = _cohort_blocks(panel, cohorts)
+    cells = treatment_cells(cohorts, ref, tlist, control_group)
+    blocks = cohort_blocks(panel, cohorts)
 
     # Outcomes scaled to mean 1 (conditioning; the coefficients other than the intercept and
     # the effects' ratios do not depend on the scale).
@@ -553,27 +301,27 @@ def _fit(panel, yname, tname, idname, gname, covariates, control_group, clusterv
                    "变量，或将该批次与相邻批次合并")
     # Fit; rows whose fitted mean is driven to 0 (separation) leave the fit, their regressors
     # are dropped when zero or collinear on the remaining rows, and the model is refitted.
-    full = _Design(cohorts, ref, tlist, cells, covariates, means, gname, tname)
-    separated = _nonnegative_separation(fit_blocks, full.L)
+    full = Design(cohorts, ref, tlist, cells, covariates, means, gname, tname)
+    separated = nonnegative_separation(fit_blocks, full.L)
     for c, m_ in enumerate(separated):
         rows, Y, obs, Z = fit_blocks[c]
         fit_blocks[c] = (rows, Y, obs & ~m_, Z)
-    for _round in range(_SEPARATION_ROUNDS):
-        design = _Design(cohorts, ref, tlist, cells, covariates, means, gname, tname)
-        keep = _independent_columns(_score_hessian(fit_blocks, design.L,
+    for _round in range(SEPARATION_ROUNDS):
+        design = Design(cohorts, ref, tlist, cells, covariates, means, gname, tname)
+        keep = independent_columns(score_hessian(fit_blocks, design.L,
                                                    np.zeros(design.p))[1])
         if not keep.all():
             design.restrict(keep, [j for j, (c, s_) in enumerate(cells)
                                    if not fit_blocks[c][2][:, s_].any()])
         L, LD, p = design.L, design.LD, design.p
         try:
-            beta, iters = _newton(fit_blocks, L, p, tol, max_iter)
+            beta, iters = newton(fit_blocks, L, p, tol, max_iter)
         except DesignError as exc:
             raise DesignError(f"Poisson ETWFE: {exc}; remove covariates that are collinear with "
                               "the cohort and year dummies",
                               zh=f"泊松 ETWFE：{exc.text('zh')}；请删除与批次、年份虚拟变量共线的"
                                  "协变量") from exc
-        newly = _separated_rows(fit_blocks, L, beta)
+        newly = separated_rows(fit_blocks, L, beta)
         if not any(m_.any() for m_ in newly):
             break
         for c, m_ in enumerate(newly):
@@ -581,9 +329,9 @@ def _fit(panel, yname, tname, idname, gname, covariates, control_group, clusterv
             rows, Y, obs, Z = fit_blocks[c]
             fit_blocks[c] = (rows, Y, obs & ~m_, Z)
     else:
-        _separation_error()
+        separation_error()
     n_obs = int(sum(int(b_[2].sum()) for b_ in fit_blocks))
-    grad, H = _score_hessian(fit_blocks, L, beta)
+    grad, H = score_hessian(fit_blocks, L, beta)
 
     # Per-firm scores and the coefficients' influence functions (n, p).
     n = panel.Y.shape[0]
@@ -602,7 +350,7 @@ def _fit(panel, yname, tname, idname, gname, covariates, control_group, clusterv
         # a separated firm-year of a treated cell: fitted 0; its counterfactual is 0 too
         # unless the firm has untreated years left in the fit (then the effect took it to 0)
         anchored = (fit_obs & ~treated_cell[c][None, :]).any(axis=1)
-        eta = _index(b, L[c], beta)
+        eta = cell_index(b, L[c], beta)
         mu = np.where(fit_obs, np.exp(eta), 0.0)
         resid = ((Y - mu) * fit_obs)[..., None] * Z
         scores[rows] = resid.reshape(rows.size, -1) @ L[c].reshape(-1, p)
@@ -644,14 +392,14 @@ def _fit(panel, yname, tname, idname, gname, covariates, control_group, clusterv
         np.add.at(sums, cl, phi)
         vcov = sums.T @ sums
     se = se_from_inf_func(inf, cl)
-    se[se <= _SE_FLOOR] = np.nan
+    se[se <= SE_FLOOR] = np.nan
     est = design.delta_index >= 0
     delta = np.where(est, beta[np.maximum(design.delta_index, 0)], -np.inf)
     prop = np.expm1(delta)
     prop_inf = np.zeros((n, m))
     prop_inf[:, est] = inf_param[:, design.delta_index[est]] * np.exp(delta[est])[None, :]
     prop_se = se_from_inf_func(prop_inf, cl)
-    prop_se[prop_se <= _SE_FLOOR] = np.nan
+    prop_se[prop_se <= SE_FLOOR] = np.nan
     missing = [j for j, cell in enumerate(cells) if cell in empty]
     null_cells = [j for j, cell in enumerate(cells) if cell[0] in null_cohorts]
     prop[null_cells] = np.nan

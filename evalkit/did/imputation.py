@@ -48,15 +48,9 @@ import pandas as pd
 from scipy import sparse, stats
 from scipy.sparse.linalg import splu
 
-from evalkit.did.twfe import (
-    EstimatesResult,
-    _clusters,
-    _codes,
-    _fit_ols_fe,
-    _provenance,
-    prepare_panel,
-)
+from evalkit.did.results import EstimatesResult, estimator_provenance
 from evalkit.errors import ConfigError, DataWarning, DesignError, check_choice
+from evalkit.fe import cluster_codes, factor_codes, fit_ols_fe, prepare_panel
 
 __all__ = ["did_imputation"]
 
@@ -119,7 +113,7 @@ def did_imputation(data: pd.DataFrame, yname: str, tname: str, idname: str, gnam
     ``data``: long panel (balanced or not; ``gname`` first treated period, 0 = never).
     ``horizons``: the event times h >= 0 to report (default: every horizon observed).
     ``pretrends``: number K of leads for the Test-1 pre-trend regression (default none).
-    Returns an :class:`~evalkit.did.twfe.EstimatesResult` with terms ``"att"`` (every treated
+    Returns an :class:`~evalkit.did.results.EstimatesResult` with terms ``"att"`` (every treated
     observation) and ``"e=<h>"``, their (m, m) Theorem-3 covariance, and in ``details`` the
     imputed effects ``tau`` (n1,) with their ``unit``/``time`` and the Step-1 coefficients.
     Treated observations whose unit or period has no untreated observation cannot be imputed;
@@ -141,8 +135,8 @@ def did_imputation(data: pd.DataFrame, yname: str, tname: str, idname: str, gnam
     if treated.all():
         raise DesignError("did_imputation: no untreated observations to fit the model of Y(0)",
                           zh="did_imputation：没有未受资助的观测可用于拟合 Y(0) 模型")
-    uc, n_units = _codes(df[idname])
-    tc, n_times = _codes(df[tname])
+    uc, n_units = factor_codes(df[idname])
+    tc, n_times = factor_codes(df[tname])
     has0_u = np.bincount(uc[~treated], minlength=n_units) > 0
     has0_t = np.bincount(tc[~treated], minlength=n_times) > 0
     imputable = has0_u[uc] & has0_t[tc]
@@ -156,8 +150,8 @@ def did_imputation(data: pd.DataFrame, yname: str, tname: str, idname: str, gnam
                "无法插补 Y(0)，不纳入任何估计量"), stacklevel=2)
     keep = ~lost
     df, t, g, treated = (df.loc[keep].reset_index(drop=True), t[keep], g[keep], treated[keep])
-    uc, n_units = _codes(df[idname])
-    tc, n_times = _codes(df[tname])
+    uc, n_units = factor_codes(df[idname])
+    tc, n_times = factor_codes(df[tname])
     y = df[yname].to_numpy(dtype=float)
     cov = df[covariates].to_numpy(dtype=float) if covariates else np.zeros((len(df), 0))
     i0, i1 = np.flatnonzero(~treated), np.flatnonzero(treated)
@@ -209,7 +203,7 @@ def did_imputation(data: pd.DataFrame, yname: str, tname: str, idname: str, gnam
         group = pd.factorize(g[i1])[0]
     else:
         group = pd.factorize(e1)[0]
-    clusters = _clusters(df, cl)
+    clusters = cluster_codes(df, cl)
     n_cl = int(clusters.max()) + 1
     psi = np.zeros((n_cl, w1.shape[1]))
     n_single = 0
@@ -238,7 +232,7 @@ def did_imputation(data: pd.DataFrame, yname: str, tname: str, idname: str, gnam
         method="did_imputation", terms=("att", *(f"e={h}" for h in hs)), estimate=est,
         vcov=(vcov + vcov.T) / 2, event=np.r_[np.nan, np.array(hs, dtype=float)],
         n_obs=len(df), n_units=n_units, n_clusters=n_cl, alpha=alpha, details=details,
-        provenance=_provenance("did_imputation", "Borusyak, Jaravel & Spiess (2024), Review "
+        provenance=estimator_provenance("did_imputation", "Borusyak, Jaravel & Spiess (2024), Review "
                                "of Economic Studies 91(6) 3253-3285, Theorems 2-3, App. A.9",
                                yname=yname, tname=tname, idname=idname, gname=gname,
                                horizons=horizons, pretrends=pretrends, covariates=covariates,
@@ -262,8 +256,8 @@ def _pretrend_test(df0: pd.DataFrame, yname: str, tname: str, idname: str, gname
     names = [f"__lead{j}" for j in leads]
     for j, nm in zip(leads, names, strict=True):
         df0[nm] = (rel == -j).astype(float)
-    clusters = _clusters(df0, cl)
-    beta, v, n_cl, used = _fit_ols_fe(df0, yname, [*names, *covariates], idname, tname,
+    clusters = cluster_codes(df0, cl)
+    beta, v, n_cl, used = fit_ols_fe(df0, yname, [*names, *covariates], idname, tname,
                                       clusters, "auto")
     m = len(leads)
     b, vv = beta[:m], v[:m, :m]
@@ -275,6 +269,6 @@ def _pretrend_test(df0: pd.DataFrame, yname: str, tname: str, idname: str, gname
         vcov=vv, event=-np.array(leads, dtype=float), n_obs=len(df0),
         n_units=int(df0[idname].nunique()), n_clusters=n_cl, alpha=alpha,
         details={"fit": used, "wald": test},
-        provenance=_provenance("did_imputation_pretrends", "Borusyak, Jaravel & Spiess (2024), "
+        provenance=estimator_provenance("did_imputation_pretrends", "Borusyak, Jaravel & Spiess (2024), "
                                "Section 4.4, Test 1", leads=leads))
     return res, test

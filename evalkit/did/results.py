@@ -13,6 +13,8 @@ combination of the columns.
 
 from __future__ import annotations
 
+import dataclasses
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from statistics import NormalDist
 from typing import Any, ClassVar
@@ -20,9 +22,15 @@ from typing import Any, ClassVar
 import numpy as np
 import pandas as pd
 
+from evalkit.errors import ConfigError
 from evalkit.results import Result, json_safe, tidy_frame
 
-__all__ = ["ATTgtResult", "AggteResult", "se_from_inf_func"]
+__all__ = ["SE_FLOOR", "ATTgtResult", "AggteResult", "EstimatesResult", "estimator_provenance",
+           "se_from_inf_func"]
+
+#: R did reports a standard error at or below this as missing (a degenerate influence function)
+#: and treats bootstrap columns with ``sum(bres^2)`` at or below it as degenerate.
+SE_FLOOR = np.sqrt(np.finfo(float).eps) * 10
 
 
 def se_from_inf_func(inf_func: np.ndarray, cluster: np.ndarray | None = None) -> np.ndarray:
@@ -116,19 +124,9 @@ class ATTgtResult(Result):
         return "\n".join(lines)
 
     def to_dict(self, include_inf_func: bool = False) -> dict[str, Any]:
-        out = {
-            "kind": "att_gt",
-            "estimates": self.tidy(),
-            "crit_val": self.crit_val,
-            "alp": self.alp,
-            "n_units": self.n_units,
-            "options": self.options,
-            "provenance": self.provenance,
-        }
-        if include_inf_func:
-            out["unit_ids"] = self.unit_ids
-            out["inf_func"] = self.inf_func
-        return json_safe(out)
+        return _did_dict(self, {"kind": "att_gt", "estimates": self.tidy(),
+                                "crit_val": self.crit_val},
+                         {"inf_func": self.inf_func} if include_inf_func else None)
 
 
 @dataclass(frozen=True, eq=False, repr=False)
@@ -193,20 +191,100 @@ class AggteResult(Result):
         return "\n".join(lines)
 
     def to_dict(self, include_inf_func: bool = False) -> dict[str, Any]:
-        out = {
-            "kind": "aggte",
-            "type": self.type,
-            "overall_att": self.overall_att,
-            "overall_se": self.overall_se,
-            "estimates": self.tidy(),
-            "crit_val_egt": self.crit_val_egt,
-            "alp": self.alp,
-            "n_units": self.n_units,
-            "options": self.options,
-            "provenance": self.provenance,
-        }
-        if include_inf_func:
-            out["unit_ids"] = self.unit_ids
-            out["inf_func_overall"] = self.inf_func_overall
-            out["inf_func_egt"] = self.inf_func_egt
-        return json_safe(out)
+        return _did_dict(self, {"kind": "aggte", "type": self.type,
+                                "overall_att": self.overall_att, "overall_se": self.overall_se,
+                                "estimates": self.tidy(), "crit_val_egt": self.crit_val_egt},
+                         {"inf_func_overall": self.inf_func_overall,
+                          "inf_func_egt": self.inf_func_egt} if include_inf_func else None)
+
+
+
+def _did_dict(res: ATTgtResult | AggteResult, head: dict[str, Any],
+              inf: dict[str, Any] | None) -> dict[str, Any]:
+    """``to_dict`` of the did results: ``head``, then alp, n_units, options and provenance, and
+    with ``inf`` the unit ids and those influence functions; JSON-safe."""
+    out = {**head, "alp": res.alp, "n_units": res.n_units, "options": res.options,
+           "provenance": res.provenance}
+    if inf is not None:
+        out["unit_ids"] = res.unit_ids
+        out.update(inf)
+    return json_safe(out)
+
+# Results object shared by the regression-type estimators of evalkit.did (TWFE, Sun & Abraham,
+# imputation)
+@dataclass(frozen=True, eq=False, repr=False)
+class EstimatesResult(Result):
+    """A vector of estimates with its covariance matrix.
+
+    ``terms`` (k,), ``estimate`` (k,), ``vcov`` (k, k); ``event`` (k,) holds the relative time
+    of event-study terms (NaN for others). ``details`` holds estimator-specific arrays (cohort
+    effects, weights, ...). Used by :func:`evalkit.did.twfe.twfe`, :func:`evalkit.did.twfe.twfe_event_study`,
+    :func:`evalkit.did.sunab.sunab` and :func:`evalkit.did.imputation.did_imputation`.
+    """
+
+    method: str
+    terms: tuple[str, ...]
+    estimate: np.ndarray
+    vcov: np.ndarray
+    event: np.ndarray
+    n_obs: int
+    n_units: int
+    n_clusters: int
+    alpha: float = 0.05
+    details: Mapping[str, Any] = field(default_factory=dict)
+    provenance: Mapping[str, Any] = field(default_factory=dict)
+
+    @property
+    def std_error(self) -> np.ndarray:
+        """(k,) standard errors, the square roots of the diagonal of ``vcov``."""
+        return np.sqrt(np.clip(np.diag(self.vcov), 0.0, None))
+
+    def coef(self, term: str) -> float:
+        """The estimate of one term, by name."""
+        return float(self.estimate[self._index(term)])
+
+    def se(self, term: str) -> float:
+        """The standard error of one term, by name."""
+        return float(self.std_error[self._index(term)])
+
+    def _index(self, term: str) -> int:
+        try:
+            return self.terms.index(term)
+        except ValueError:
+            raise ConfigError(f"term must be one of {list(self.terms)!r}; received {term!r}",
+                              zh=f"term 须为 {list(self.terms)!r} 之一；收到的是 {term!r}"
+                              ) from None
+
+    def event_study(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """(events (m,), estimates (m,), vcov (m, m)) of the event-study terms, sorted by event.
+
+        This is the input HonestDiD-type sensitivity analysis needs.
+        """
+        idx = np.flatnonzero(np.isfinite(self.event))
+        idx = idx[np.argsort(self.event[idx])]
+        return self.event[idx].astype(int), self.estimate[idx], self.vcov[np.ix_(idx, idx)]
+
+    def tidy(self) -> pd.DataFrame:
+        """Columns term, estimate, std_error, conf_low, conf_high, p_value, event."""
+        ev = pd.array([int(e) if np.isfinite(e) else None for e in self.event], dtype="Int64")
+        return tidy_frame(self.terms, self.estimate, self.std_error, self.alpha, event=ev)
+
+    def summary(self) -> str:
+        """A plain-text table of the estimates."""
+        head = (f"{self.method}: {self.n_obs} observations, {self.n_units} units, "
+                f"{self.n_clusters} clusters")
+        body = self.tidy().drop(columns="event").to_string(index=False, float_format="%.6g")
+        return f"{head}\n{body}"
+
+    def to_dict(self) -> dict:
+        """JSON-safe dictionary of every field."""
+        return json_safe(dataclasses.asdict(self))
+
+
+def estimator_provenance(estimator: str, paper: str, **options) -> dict:
+    """The provenance of a regression-type estimate: estimator, paper, evalkit version, options."""
+    from evalkit import __version__ as version
+
+    return {"estimator": estimator, "reference": paper, "evalkit_version": version,
+            "options": json_safe(options)}
+

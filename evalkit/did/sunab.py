@@ -33,14 +33,9 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
-from evalkit.did.twfe import (
-    EstimatesResult,
-    _clusters,
-    _fit_ols_fe,
-    _provenance,
-    prepare_panel,
-)
+from evalkit.did.results import EstimatesResult, estimator_provenance
 from evalkit.errors import ConfigError, DataWarning, DesignError, check_choice
+from evalkit.fe import cluster_codes, fit_ols_fe, prepare_panel
 
 __all__ = ["sunab"]
 
@@ -54,7 +49,7 @@ def sunab(data: pd.DataFrame, yname: str, tname: str, idname: str, gname: str,
     """Sun & Abraham (2021) interaction-weighted event study and overall ATT.
 
     ``data`` is a long panel (``gname``: first treated period, 0 = never). Returns an
-    :class:`~evalkit.did.twfe.EstimatesResult` with terms ``"att"`` (overall, every post cell)
+    :class:`~evalkit.did.results.EstimatesResult` with terms ``"att"`` (overall, every post cell)
     and ``"e=<e>"`` for each relative time in [min_e, max_e] except ``ref_e`` (event set), their
     (m, m) covariance, and in ``details`` the cohort effects (``cohort``, ``rel_time``,
     ``catt``, ``catt_se`` of shape (p,)) and the aggregation weights ``weights`` (m, p).
@@ -117,8 +112,8 @@ def sunab(data: pd.DataFrame, yname: str, tname: str, idname: str, gname: str,
     x[rows[col >= 0], col[col >= 0]] = 1.0
     for j, nm in enumerate(names):
         df[nm] = x[:, j]
-    clusters = _clusters(df, cl)
-    delta, v, n_cl, used = _fit_ols_fe(df, yname, names, idname, tname, clusters, method)
+    clusters = cluster_codes(df, cl)
+    delta, v, n_cl, used = fit_ols_fe(df, yname, names, idname, tname, clusters, method)
 
     lo = int(ce.min()) if min_e is None else int(min_e)
     hi = int(ce.max()) if max_e is None else int(max_e)
@@ -145,7 +140,7 @@ def sunab(data: pd.DataFrame, yname: str, tname: str, idname: str, gname: str,
         details={"cohort": cg, "rel_time": ce, "n_obs_cell": n_ge, "catt": delta,
                  "catt_se": np.sqrt(np.clip(np.diag(v), 0, None)), "catt_vcov": v,
                  "weights": w, "control": control, "fit": used},
-        provenance=_provenance("sunab", "Sun & Abraham (2021), J. Econometrics 225(2) 175-199",
+        provenance=estimator_provenance("sunab", "Sun & Abraham (2021), J. Econometrics 225(2) 175-199",
                                yname=yname, tname=tname, idname=idname, gname=gname,
                                control=control, min_e=min_e, max_e=max_e, ref_e=ref_e,
                                clustervars=list(cl), method=used))

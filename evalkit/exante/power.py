@@ -1,7 +1,7 @@
 """Evaluability: minimum detectable effect (MDE) of the staggered DiD the ex-post stage will run.
 
 Noise model. The outcome is residualised on firm and year fixed effects
-(:func:`evalkit.did.twfe.demean_two_way`) on a balanced panel of firms that no policy has funded.
+(:func:`evalkit.fe.within.demean_two_way`) on a balanced panel of firms that no policy has funded.
 The residual is modelled as a stationary AR(1), ``e_t = rho e_{t-1} + u_t`` with ``Var(e_t) =
 sigma^2``. Because a DiD only uses within-firm changes, ``rho`` and ``sigma`` are estimated from the
 variances of one- and two-year changes, which firm effects do not bias (unlike the AR coefficient of
@@ -45,8 +45,14 @@ import pandas as pd
 from scipy import stats
 
 from evalkit.did import aggte, att_gt
-from evalkit.did.twfe import demean_two_way
-from evalkit.errors import ConfigError, DataError, DataWarning, DesignError, check_choice
+from evalkit.errors import (
+    ConfigError,
+    DataWarning,
+    DesignError,
+    check_choice,
+    require_columns,
+)
+from evalkit.fe import demean_two_way
 from evalkit.results import Result, canonical, json_safe
 
 __all__ = ["MdeResult", "NoiseModel", "Rollout", "analytic_se", "estimate_noise", "estimate_once",
@@ -124,10 +130,7 @@ def estimate_noise(panel: pd.DataFrame, outcome: str, scale: str = "level",
     ``last_years`` years (default all). ``scale="log"`` models ``log(outcome)`` (firms with a
     non-positive value in any year are left out)."""
     check_choice("scale", scale, SCALES)
-    for col in ("firm_id", "year", outcome):
-        if col not in panel.columns:
-            raise DataError(f"the panel has no column {col!r}", column=col,
-                            zh=f"面板中没有列 {col!r}")
+    require_columns(panel, ("firm_id", "year", outcome), "the panel", "面板")
     df = panel.loc[~panel["firm_id"].isin(set(exclude)), ["firm_id", "year", outcome]]
     if last_years is not None:
         df = df.loc[df["year"] > df["year"].max() - int(last_years)]

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from evalkit.errors import ConfigError, DataError
+from evalkit.errors import ConfigError, DataError, require_columns
 from evalkit.results import json_safe
 
 __all__ = ["DEFAULT_DISCOUNT_RATE", "PolicyCost", "discount_factors", "policy_cost"]
@@ -60,10 +60,8 @@ def policy_cost(ledger: pd.DataFrame, policy_id: str, base_year: int,
                 window: tuple[int, int] | None = None) -> PolicyCost:
     """Cost of ``policy_id`` from the disbursement ledger (columns ``policy_id, firm_id, date,
     amount``; amounts in yuan). ``window`` = (first, last) calendar year, inclusive."""
-    for col in ("policy_id", "firm_id", "date", "amount"):
-        if col not in ledger.columns:
-            raise DataError(f"the disbursement ledger has no column {col!r}", column=col,
-                            zh=f"拨付台账缺少列 {col!r}")
+    require_columns(ledger, ("policy_id", "firm_id", "date", "amount"), "the disbursement ledger",
+                    "拨付台账")
     if not 0.0 <= float(admin_share) < 1.0:
         raise ConfigError(f"admin_share must lie in [0, 1); received {admin_share!r}",
                           zh=f"admin_share 须位于 [0, 1) 内；收到的是 {admin_share!r}")

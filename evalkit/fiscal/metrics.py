@@ -38,11 +38,11 @@ from evalkit.fiscal.cost import PolicyCost
 from evalkit.fiscal.linear import LinearEstimate, ratio
 from evalkit.fiscal.mvpf import MvpfResult, mvpf
 from evalkit.fiscal.tax import TaxSharing
+from evalkit.io.schemas import FISCAL_OUTCOMES as OUTCOMES
 from evalkit.results import TIDY_COLUMNS, Result, canonical, json_safe, tidy_frame
 
 __all__ = ["OUTCOMES", "VIEWS", "FiscalResult", "fiscal_metrics"]
 
-OUTCOMES = ("tax_paid", "revenue", "rd_expense", "employees", "invention_patents")
 VIEWS = ("district", "city", "total")
 
 

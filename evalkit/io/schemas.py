@@ -41,6 +41,10 @@ class Column:
     allowed: tuple[str, ...] = ()
     #: plausible (low, high) of a number, inclusive (calendar years: :data:`YEAR_RANGE`)
     bounds: tuple[float, float] | None = None
+    #: a firm-year outcome a policy is evaluated on (:data:`OUTCOMES`)
+    outcome: bool = False
+    #: an outcome a fiscal metric is built on (:data:`FISCAL_OUTCOMES`)
+    fiscal: bool = False
 
 
 @dataclass(frozen=True)
@@ -86,13 +90,18 @@ FIRM_YEARS = Table(
     (
         Column("firm_id", "uscc", "统一社会信用代码", "unified social credit code"),
         Column("year", "int", "年份", "year", bounds=YEAR_RANGE),
-        Column("revenue", "money", "营业收入", "operating revenue", nonnegative=True),
-        Column("tax_paid", "money", "纳税总额", "tax paid", nonnegative=True),
-        Column("rd_expense", "money", "研发费用", "R&D expense", nonnegative=True),
-        Column("employees", "int", "从业人员", "employees", nonnegative=True),
+        Column("revenue", "money", "营业收入", "operating revenue", nonnegative=True,
+               outcome=True, fiscal=True),
+        Column("tax_paid", "money", "纳税总额", "tax paid", nonnegative=True, outcome=True,
+               fiscal=True),
+        Column("rd_expense", "money", "研发费用", "R&D expense", nonnegative=True, outcome=True,
+               fiscal=True),
+        Column("employees", "int", "从业人员", "employees", nonnegative=True, outcome=True,
+               fiscal=True),
         Column("invention_patents", "int", "发明专利授权数", "invention patents granted",
-               nonnegative=True),
-        Column("pct_applications", "int", "PCT专利申请数", "PCT applications", nonnegative=True),
+               nonnegative=True, outcome=True, fiscal=True),
+        Column("pct_applications", "int", "PCT专利申请数", "PCT applications", nonnegative=True,
+               outcome=True),
         Column("high_tech", "bool", "高新技术企业", "high-tech enterprise"),
         Column("listed", "bool", "上市企业", "listed"),
         Column("headquarters", "bool", "总部企业", "headquarters"),
@@ -100,6 +109,15 @@ FIRM_YEARS = Table(
     key=("firm_id", "year"),
     references=(("firm_id", "firms", "firm_id"),),
 )
+
+#: The outcome registry: the firm-year columns a study may evaluate a policy on, in column
+#: order. Their labels and units are the columns' own (``zh``, ``en``, ``kind``; see
+#: :func:`evalkit.numbers.outcome_label`).
+OUTCOMES = tuple(c.name for c in FIRM_YEARS.columns if c.outcome)
+#: The outcomes a fiscal metric is built on (:mod:`evalkit.fiscal.metrics`: tax, revenue, R&D,
+#: jobs, patents), which are also those the synthetic district simulates policy effects on:
+#: every outcome but PCT applications.
+FISCAL_OUTCOMES = tuple(c.name for c in FIRM_YEARS.columns if c.fiscal)
 
 POLICIES = Table(
     "policies", "政策", "policies",

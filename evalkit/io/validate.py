@@ -13,11 +13,12 @@
    ``unknown_policy``).
 
 A row failing any check is quarantined; the quarantine lists every problem of the row, one line
-each (``file, row, column, value, reason, message``). Accepted rows then get warnings (accepted,
-listed): ``unit_jump`` (a firm's money value 3,000-30,000 times above or below the firm's
-median: 万元 typed into a 元 column), ``outside_policy_window`` (a payment dated outside its
-policy's start and end dates: the money was paid, so the row is kept and the monitoring stage
-reports it as a ledger anomaly), ``cap_exceeded`` (a firm's total from a policy above the
+each (``file, row, column, value, reason, message``; :mod:`evalkit.io.problems`). Accepted
+rows then get warnings (accepted, listed; :mod:`evalkit.io.plausibility`): ``unit_jump`` (a
+firm's money value 3,000-30,000 times above or below the firm's median: 万元 typed into a 元
+column), ``outside_policy_window`` (a payment dated outside its policy's start and end dates:
+the money was paid, so the row is kept and the monitoring stage reports it as a ledger
+anomaly), ``cap_exceeded`` (a firm's total from a policy above the
 policy's per-firm cap) and ``year_gap`` (a firm missing a year inside its observed span).
 
 For every table ``read == accepted + quarantined`` (checked here; a failure is a bug).
@@ -49,27 +50,25 @@ from evalkit.errors import DataError, EvalkitError
 from evalkit.io import safefs
 from evalkit.io.arrowtext import arrow_strings, str_series
 from evalkit.io.convert import Converted, convert_column
+from evalkit.io.plausibility import plausibility_warnings
+from evalkit.io.problems import (
+    PROBLEM_COLUMNS,
+    cell_text,
+    empty_problems,
+    group_codes,
+    problem_messages,
+    value_at,
+)
 from evalkit.io.readers import SUFFIXES, RawTable, read_table_file
-from evalkit.io.reasons import Bilingual, message
+from evalkit.io.reasons import Bilingual
 from evalkit.io.schemas import TABLE_ORDER, TABLES, Column, Table
 from evalkit.results import Result, canonical
 
 Progress = Callable[[str, int, int], None]
 
-PROBLEM_COLUMNS = ("file", "row", "column", "value", "reason", "message", "message_zh")
 #: File stems in a data folder that are evalkit's own output, not tables.
 OWN_OUTPUT_STEMS = ("quarantine",)
-UNIT_JUMP_RANGE = (3e3, 3e4)
 _REFERENCE_REASON = {"firms": "unknown_firm", "policies": "unknown_policy"}
-
-
-def _empty_problems() -> pd.DataFrame:
-    return pd.DataFrame({
-        "file": pd.Series(dtype="str"), "row": pd.Series(dtype="Int64"),
-        "column": pd.Series(dtype="str"), "value": pd.Series(dtype="str"),
-        "reason": pd.Series(dtype="str"), "message": pd.Series(dtype="str"),
-        "message_zh": pd.Series(dtype="str"),
-    })
 
 
 @dataclass(frozen=True)
@@ -188,7 +187,7 @@ def check_quarantine_path(path: Path, protect: tuple[Path, ...] = ()) -> None:
 def _stack(frames: dict[str, pd.DataFrame]) -> pd.DataFrame:
     parts = [f.assign(table_name=k) for k, f in frames.items() if len(f)]
     if not parts:
-        return _empty_problems().assign(table_name=pd.Series(dtype="str"))[
+        return empty_problems().assign(table_name=pd.Series(dtype="str"))[
             ["table_name", *PROBLEM_COLUMNS]]
     out = pd.concat(parts, ignore_index=True)
     return out[["table_name", *PROBLEM_COLUMNS]]
@@ -286,10 +285,10 @@ class _Found:
             cols["pos"].extend(pos.tolist())
             cols["row"].extend(raw.rows[pos].tolist())
             cols["column"].extend([column] * len(pos))
-            cols["value"].extend(_at(value, pos) if value is not None
+            cols["value"].extend(value_at(value, pos) if value is not None
                                  else cell_text(raw, column, pos))
             cols["reason"].extend([reason] * len(pos))
-            cols["detail"].extend(_at(detail, pos))
+            cols["detail"].extend(value_at(detail, pos))
         for row, nfields in raw.bad_rows:
             for k, v in (("pos", -1), ("row", row), ("column", None),
                          ("value", str(raw.n_header_fields)), ("reason", "wrong_field_count"),
@@ -297,38 +296,14 @@ class _Found:
                 cols[k].append(v)
         df = pd.DataFrame(cols)
         if df.empty:
-            return _empty_problems()
-        df = df.assign(**_messages(raw, df["reason"], df["row"], df["column"], df["value"],
+            return empty_problems()
+        df = df.assign(**problem_messages(raw, df["reason"], df["row"], df["column"], df["value"],
                                    df["detail"]))
         df["file"] = file
         df = df.sort_values(["row", "pos"], kind="stable")
         out = df[list(PROBLEM_COLUMNS)].reset_index(drop=True)
         return out.astype({"file": "str", "row": "Int64", "column": "str", "value": "str",
                            "reason": "str", "message": "str", "message_zh": "str"})
-
-
-def _messages(raw: RawTable, reasons, rows, columns, values, details) -> dict[str, list[str]]:
-    """Each problem's one-line message in English and in Chinese (``message``,
-    ``message_zh``), naming the column by the file's own header."""
-    headers = raw.header_map.headers
-    parts = [(r, None if pd.isna(row) else int(row), headers.get(c, c) if c else None, v, d)
-             for r, row, c, v, d in zip(reasons, rows, columns, values, details, strict=True)]
-    return {key: [message(r, raw.file, row, c, v, d, lang) for r, row, c, v, d in parts]
-            for key, lang in (("message", "en"), ("message_zh", "zh"))}
-
-
-def _at(detail: object, pos: np.ndarray) -> list:
-    """A detail or value at the bad positions: a function of them, a Series, or one value."""
-    if callable(detail):
-        return list(detail(pos))
-    if isinstance(detail, pd.Series):
-        return detail.to_numpy(dtype=object)[pos].tolist()
-    return [detail] * len(pos)
-
-
-def cell_text(raw: RawTable, column: str, pos: np.ndarray) -> list[str]:
-    """The cells of ``column`` at row positions ``pos``, as read."""
-    return arrow_strings(raw.frame[column]).take(pa.array(pos, pa.int64())).to_pylist()
 
 
 def check_table(raw: RawTable, accepted: Mapping[str, pd.DataFrame],
@@ -380,7 +355,7 @@ def check_table(raw: RawTable, accepted: Mapping[str, pd.DataFrame],
             acc[col.name] = acc[col.name].astype(bool)
     quarantined = found.frame()
     del conv, found
-    warnings = _warnings(schema, raw, acc, keep, accepted)
+    warnings = plausibility_warnings(schema, raw, acc, keep, accepted)
     n_quarantined = int(quarantined["row"].nunique())
     if raw.n_read != len(acc) + n_quarantined:
         raise RuntimeError(f"internal: {raw.file}: read {raw.n_read} != accepted {len(acc)} + "
@@ -440,16 +415,6 @@ def _check_policies(raw: RawTable, conv: dict[str, Converted], found: _Found,
         found.add(mask, "eligibility_rule", "bad_rule", rules.map(problems).astype(object))
 
 
-def group_codes(columns: list[pd.Series]) -> np.ndarray:
-    """One int64 code per row for the combination of ``columns`` (missing values are a value
-    of their own), numbered in order of first appearance."""
-    code = np.zeros(len(columns[0]) if columns else 0, dtype=np.int64)
-    for i, s in enumerate(columns):
-        c, uniq = pd.factorize(s, use_na_sentinel=False)
-        code = c.astype(np.int64) if i == 0 else pd.factorize(code * (len(uniq) + 1) + c)[0]
-    return code.astype(np.int64, copy=False)
-
-
 def _key_text(conv: dict[str, Converted], key: list[str], raw: RawTable
               ) -> Callable[[np.ndarray], list[str]]:
     def text(pos: np.ndarray) -> list[str]:
@@ -490,118 +455,3 @@ def _check_keys(schema: Table, raw: RawTable, conv: dict[str, Converted], found:
     found.add(mask, "+".join(key), "duplicate_key", detail, value=_key_text(conv, key, raw))
 
 
-# ---------------------------------------------------------------------------------- warnings
-
-
-def _warning_frame(raw: RawTable, rows, columns, values, reasons, details) -> pd.DataFrame:
-    if len(reasons) == 0:
-        return _empty_problems()
-    df = pd.DataFrame({"file": raw.file, "row": pd.array(rows, dtype="Int64"),
-                       "column": columns, "value": values, "reason": reasons})
-    df = df.assign(**_messages(raw, reasons, df["row"], columns, values, details))
-    return df.astype({"file": "str", "column": "str", "value": "str", "reason": "str",
-                      "message": "str", "message_zh": "str"})
-
-
-def _warnings(schema: Table, raw: RawTable, acc: pd.DataFrame, keep: np.ndarray,
-              accepted: Mapping[str, pd.DataFrame]) -> pd.DataFrame:
-    parts = []
-    if schema.name == "firm_years" and len(acc):
-        firm = group_codes([acc["firm_id"]])
-        parts.append(_unit_jumps(schema, raw, acc, keep, firm))
-        parts.append(_year_gaps(raw, acc, firm))
-    if schema.name == "disbursements" and len(acc):
-        parts.append(_window(raw, acc, keep, accepted["policies"]))
-        parts.append(_caps(raw, acc, keep, accepted["policies"]))
-    parts = [p for p in parts if len(p)]
-    if not parts:
-        return _empty_problems()
-    return pd.concat(parts, ignore_index=True)
-
-
-def _unit_jumps(schema: Table, raw: RawTable, acc: pd.DataFrame, keep: np.ndarray,
-                firm: np.ndarray) -> pd.DataFrame:
-    lo, hi = UNIT_JUMP_RANGE
-    rows, cols, vals, dets = [], [], [], []
-    for col in schema.columns:
-        if col.kind != "money":
-            continue
-        v = acc[col.name].to_numpy(dtype=np.float64, na_value=np.nan)
-        positive = v > 0
-        med = (pd.Series(np.where(positive, v, np.nan)).groupby(firm).median()
-               .to_numpy()[firm])
-        with np.errstate(divide="ignore", invalid="ignore"):
-            ratio = v / med
-            inv = med / v
-        jump = positive & (((ratio >= lo) & (ratio <= hi)) | ((inv >= lo) & (inv <= hi)))
-        pos = np.flatnonzero(jump)
-        if len(pos) == 0:
-            continue
-        rows.extend(raw.rows[keep[pos]].tolist())
-        cols.extend([col.name] * len(pos))
-        vals.extend(cell_text(raw, col.name, keep[pos]))
-        dets.extend(f"{m:,.0f}" for m in med[pos])
-    return _warning_frame(raw, rows, cols, vals, ["unit_jump"] * len(rows), dets)
-
-
-def _year_gaps(raw: RawTable, acc: pd.DataFrame, firm: np.ndarray) -> pd.DataFrame:
-    year = acc["year"].to_numpy(dtype=np.float64, na_value=np.nan)
-    g = pd.Series(year).groupby(firm).agg(["min", "max", "nunique"])
-    gap = ((g["max"] - g["min"] + 1) > g["nunique"]).to_numpy()
-    if not gap.any():
-        return _empty_problems()
-    codes = np.flatnonzero(gap)
-    names = acc["firm_id"].iloc[np.flatnonzero(np.isin(firm, codes))]
-    in_gap = firm[np.isin(firm, codes)]
-    ids = dict(zip(in_gap.tolist(), names.tolist(), strict=True))
-    seen: dict[int, set] = {}
-    for c, y in zip(in_gap.tolist(), year[np.isin(firm, codes)].tolist(), strict=True):
-        seen.setdefault(c, set()).add(int(y))
-    firms, dets = [], []
-    for c in sorted(codes.tolist(), key=ids.__getitem__):   # by firm id, as text
-        lo, hi = int(g["min"].iloc[c]), int(g["max"].iloc[c])
-        firms.append(ids[c])
-        dets.append(", ".join(str(y) for y in sorted(set(range(lo, hi + 1)) - seen[c])))
-    return _warning_frame(raw, [None] * len(firms), ["year"] * len(firms), firms,
-                          ["year_gap"] * len(firms), dets)
-
-
-def _window(raw: RawTable, acc: pd.DataFrame, keep: np.ndarray,
-            policies: pd.DataFrame) -> pd.DataFrame:
-    """Payments dated outside their policy's window: accepted (the money was paid, and the
-    monitoring stage reports them as ledger anomalies) and listed as warnings."""
-    pol = policies.set_index("policy_id")
-    start = acc["policy_id"].map(pol["start_date"])
-    end = acc["policy_id"].map(pol["end_date"])
-    date = acc["date"]
-    outside = (date.notna() & ((start.notna() & (date < start))
-                               | (end.notna() & (date > end)))).to_numpy()   # open if missing
-    pos = np.flatnonzero(outside)
-    if len(pos) == 0:
-        return _empty_problems()
-    detail = (start.iloc[pos].dt.strftime("%Y-%m-%d").fillna("") + ".."
-              + end.iloc[pos].dt.strftime("%Y-%m-%d").fillna("")).astype("str")
-    return _warning_frame(raw, raw.rows[keep[pos]].tolist(), ["date"] * len(pos),
-                          cell_text(raw, "date", keep[pos]),
-                          ["outside_policy_window"] * len(pos), detail.tolist())
-
-
-def _caps(raw: RawTable, acc: pd.DataFrame, keep: np.ndarray,
-          policies: pd.DataFrame) -> pd.DataFrame:
-    cap = acc["policy_id"].map(policies.set_index("policy_id")["cap_per_firm"])
-    led = pd.DataFrame({"firm_id": acc["firm_id"], "policy_id": acc["policy_id"],
-                        "date": acc["date"], "amount": acc["amount"], "cap": cap,
-                        "row": raw.rows[keep]})
-    led = led.sort_values(["firm_id", "policy_id", "date", "row"], kind="stable")
-    grp = led.groupby(["firm_id", "policy_id"], sort=False)["amount"]
-    led["cum"] = grp.cumsum()
-    led["total"] = grp.transform("sum")
-    over = led[led["total"] > led["cap"]]
-    if over.empty:
-        return _empty_problems()
-    first = over[over["cum"] > over["cap"]].groupby(["firm_id", "policy_id"], sort=False).head(1)
-    return _warning_frame(
-        raw, first["row"].tolist(), ["amount"] * len(first),
-        [f"{t:,.2f}" for t in first["total"]], ["cap_exceeded"] * len(first),
-        [Bilingual(f"{c:,.2f} (policy {p})", f"{c:,.2f}（政策 {p}）")
-         for c, p in zip(first["cap"], first["policy_id"], strict=True)])

@@ -31,7 +31,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from evalkit.errors import DataError
+from evalkit.errors import require_columns
+from evalkit.monitor.execution import ledger_dates
 from evalkit.results import Result, canonical, json_safe
 
 __all__ = ["CHECKS", "AnomalyResult", "concentration", "ledger_anomalies"]
@@ -112,17 +113,9 @@ def concentration(ledger: pd.DataFrame) -> pd.DataFrame:
 def ledger_anomalies(tables: dict[str, pd.DataFrame], as_of: str | None = None) -> AnomalyResult:
     """Run every check on the ledger (records dated up to ``as_of`` if given)."""
     led = tables["disbursements"]
-    for col in ("record_id", "policy_id", "firm_id", "date", "amount"):
-        if col not in led.columns:
-            raise DataError(f"the disbursement ledger has no column {col!r}",
-                            file="disbursements", column=col,
-                            zh=f"拨付台账中没有列 {col!r}")
-    dates = pd.to_datetime(led["date"], errors="coerce")
-    if dates.isna().any():
-        i = int(np.flatnonzero(dates.isna().to_numpy())[0])
-        raise DataError("unreadable disbursement date", file="disbursements", row=i + 2,
-                        column="date", fix="use ISO dates YYYY-MM-DD",
-                        zh="拨付日期无法识别", fix_zh="请使用 ISO 日期格式 YYYY-MM-DD")
+    require_columns(led, ("record_id", "policy_id", "firm_id", "date", "amount"),
+                    "the disbursement ledger", "拨付台账", file="disbursements")
+    dates = ledger_dates(led)
     led = led.assign(_date=dates, _year=dates.dt.year.astype("int64"),
                      amount=pd.to_numeric(led["amount"], errors="coerce").astype(float))
     if as_of is not None:

@@ -51,9 +51,20 @@ import pandas as pd
 from evalkit.disclosure import firm_basis
 from evalkit.errors import ConfigError, DataError
 
-__all__ = ["HISTORY_YEARS", "MIN_EXPECTED", "OVERSPEND_ACTION", "SPENDING_ACTIONS",
-           "budget_execution", "disbursement_calendar", "expected_share", "monthly_execution",
-           "rate_status", "spending_action", "year_elapsed"]
+__all__ = [
+    "HISTORY_YEARS",
+    "MIN_EXPECTED",
+    "OVERSPEND_ACTION",
+    "SPENDING_ACTIONS",
+    "budget_execution",
+    "disbursement_calendar",
+    "expected_share",
+    "ledger_dates",
+    "monthly_execution",
+    "rate_status",
+    "spending_action",
+    "year_elapsed",
+]
 
 #: Completed years with payments the disbursement calendar rests on (the most recent ones).
 HISTORY_YEARS = 3
@@ -96,7 +107,8 @@ def rate_status(shortfall: float, amber: float, red: float) -> str:
     return "red" if shortfall > red else ("amber" if shortfall > amber else "green")
 
 
-def _ledger_dates(ledger: pd.DataFrame) -> pd.Series:
+def ledger_dates(ledger: pd.DataFrame) -> pd.Series:
+    """The ledger's payment dates as datetimes; an unreadable date is a DataError naming its row."""
     d = pd.to_datetime(ledger["date"], errors="coerce")
     if d.isna().any():
         i = int(np.flatnonzero(d.isna().to_numpy())[0])
@@ -111,7 +123,7 @@ def disbursement_calendar(ledger: pd.DataFrame, policy_id: str, year: int,
     """The policy's disbursement calendar before ``year`` (module doc): the mean over its last
     ``history`` years with payments of the cumulative share of the year's payments made by each
     month end, shape (12,), and those years; ``(None, [])`` without such a year."""
-    d = _ledger_dates(ledger)
+    d = ledger_dates(ledger)
     mine = (ledger["policy_id"].astype(str) == str(policy_id)) & (d.dt.year < int(year))
     amount = pd.to_numeric(ledger.loc[mine, "amount"], errors="coerce").astype(float)
     by = pd.DataFrame({"y": d[mine].dt.year, "m": d[mine].dt.month, "a": amount})
@@ -148,7 +160,7 @@ def budget_execution(ledger: pd.DataFrame, budgets: pd.DataFrame, year: int, as_
         raise ConfigError(f"as_of {as_of} is not in the monitored year {year}",
                           zh=f"as_of {as_of} 不在监测年度 {year} 内")
     elapsed = year_elapsed(cut)
-    d = _ledger_dates(ledger)
+    d = ledger_dates(ledger)
     in_year = (d.dt.year == int(year)) & (d <= pd.Timestamp(cut))
     paid = ledger.loc[in_year].groupby("policy_id")["amount"].sum()
     paid_rows = ledger.loc[in_year]
@@ -206,7 +218,7 @@ def monthly_execution(ledger: pd.DataFrame, budgets: pd.DataFrame, year: int, as
     end, ``month / 12`` without history) and the firms behind the amounts: ``recipients,
     top_share`` (cumulative), ``month_recipients, month_top_share`` (the month)."""
     cut = parse_as_of(as_of)
-    d = _ledger_dates(ledger)
+    d = ledger_dates(ledger)
     m = (d.dt.year == int(year)) & (d <= pd.Timestamp(cut))
     sub = pd.DataFrame({"policy_id": ledger.loc[m, "policy_id"].astype(str),
                         "month": d[m].dt.month, "amount": ledger.loc[m, "amount"].astype(float),

@@ -36,8 +36,8 @@ import numpy as np
 import pandas as pd
 
 import evalkit
-from evalkit.did.twfe import prepare_panel
 from evalkit.errors import ConfigError, DataError, DataWarning, check_choice
+from evalkit.fe import prepare_panel
 from evalkit.results import Result, json_safe
 
 __all__ = [

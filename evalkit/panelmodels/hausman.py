@@ -28,8 +28,8 @@ import pandas as pd
 from scipy import stats
 
 import evalkit
-from evalkit.did.twfe import prepare_panel
 from evalkit.errors import DesignError
+from evalkit.fe import prepare_panel
 from evalkit.panelmodels.dose_response import (
     DoseResponseResult,
     build_doses,

@@ -13,7 +13,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from evalkit.errors import ConfigError, DataError
+from evalkit.errors import ConfigError, DataError, require_columns
 
 __all__ = ["classify_policies"]
 
@@ -27,10 +27,7 @@ def classify_policies(policies: pd.DataFrame, ledger: pd.DataFrame, firms: pd.Da
     for df, name, cols in ((policies, "policies", ("policy_id", "objective")),
                            (ledger, "disbursements", ("policy_id", "firm_id", "date", "amount")),
                            (firms, "firms", ("firm_id", "cluster"))):
-        for c in cols:
-            if c not in df.columns:
-                raise DataError(f"the {name} table has no column {c!r}", file=name, column=c,
-                                zh=f"{name} 表缺少列 {c!r}")
+        require_columns(df, cols, f"the {name} table", f"{name} 表", file=name)
     for nm, q in (("spend_quantile", spend_quantile), ("recipients_quantile", recipients_quantile)):
         if not 0.0 <= q <= 1.0:
             raise ConfigError(f"{nm} must lie in [0, 1]; received {q!r}",

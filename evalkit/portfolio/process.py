@@ -10,16 +10,13 @@ from __future__ import annotations
 
 import pandas as pd
 
-from evalkit.errors import DataError
+from evalkit.errors import DataError, require_columns
 
 __all__ = ["budget_execution_rate", "disbursement_timeliness"]
 
 
 def _require(df: pd.DataFrame, cols: tuple[str, ...], table: str) -> None:
-    for c in cols:
-        if c not in df.columns:
-            raise DataError(f"the {table} table has no column {c!r}", file=table, column=c,
-                            zh=f"{table} 表缺少列 {c!r}")
+    require_columns(df, cols, f"the {table} table", f"{table} 表", file=table)
 
 
 def _dates(s: pd.Series, table: str, column: str) -> pd.Series:

@@ -27,7 +27,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from evalkit.errors import ConfigError, DataError, check_choice
+from evalkit.errors import ConfigError, DataError, check_choice, require_columns
 from evalkit.results import Result, json_safe
 
 __all__ = ["ReallocationResult", "reallocate"]
@@ -83,11 +83,9 @@ def reallocate(policies: pd.DataFrame, total: float | None = None, max_change: f
     """``policies`` columns: ``policy_id, current`` (yuan), ``estimate`` (fiscal return),
     ``capacity`` (yuan; NaN = unlimited), optionally ``conf_low``, ``lower``, ``upper``."""
     check_choice("reallocation objective", use, ("estimate", "conf_low", "posterior_mean"))
-    for c in ("policy_id", "current", "estimate", "capacity", *([use] if use != "estimate"
-                                                                else [])):
-        if c not in policies.columns:
-            raise DataError(f"reallocation input has no column {c!r}", column=c,
-                            zh=f"预算调整输入缺少列 {c!r}")
+    require_columns(policies, ("policy_id", "current", "estimate", "capacity",
+                               *([use] if use != "estimate" else [])),
+                    "the reallocation input", "预算调整输入")
     if not 0.0 <= float(max_change) <= 1.0:
         raise ConfigError(f"max_change must lie in [0, 1]; received {max_change!r}",
                           zh=f"max_change 须位于 [0, 1] 内；收到的是 {max_change!r}")

@@ -22,7 +22,7 @@ from typing import Any
 
 import yaml
 
-from evalkit.errors import ConfigError, EvalkitError
+from evalkit.errors import ConfigError, RenderError
 from evalkit.i18n import t
 from evalkit.report.qmd import Cell, Markdown, QmdDocument
 from evalkit.style.fonts import PdfFonts, pdf_fonts
@@ -34,10 +34,6 @@ CALLOUT_KINDS = ("note", "tip", "important", "warning", "caution")
 
 
 _ANSI = re.compile(r"\x1b\[[0-9;]*m")
-
-
-class RenderError(EvalkitError):
-    """A template cell failed, a cross-reference is unresolved, or pandoc/Typst failed."""
 
 
 SETUP_CELL = """\

@@ -31,9 +31,8 @@ import pandas as pd
 from scipy import optimize, stats
 
 import evalkit
-from evalkit.did.results import AggteResult
-from evalkit.did.twfe import EstimatesResult
-from evalkit.errors import ConfigError, DataError, DesignError, check_choice
+from evalkit.did.results import AggteResult, EstimatesResult
+from evalkit.errors import ConfigError, DataError, DesignError, check_choice, require_columns
 from evalkit.results import Result, json_safe, tidy_frame
 
 __all__ = [
@@ -106,7 +105,7 @@ def event_study_inputs(result: Any, vcov: np.ndarray | None = None,
     Accepts an :class:`~evalkit.did.results.AggteResult` of ``type="dynamic"`` (Callaway &
     Sant'Anna; covariance from its influence functions, see :func:`_vcov_from_inf_func`;
     ``cluster`` (n_units,) codes give the exact clustered covariance), an
-    :class:`~evalkit.did.twfe.EstimatesResult` with event-study terms (TWFE event study,
+    :class:`~evalkit.did.results.EstimatesResult` with event-study terms (TWFE event study,
     Sun-Abraham, imputation), a tidy frame with columns ``event`` and ``estimate`` plus
     ``vcov=``, or a tuple ``(event, estimate, vcov)``. ``reference`` overrides the period
     normalised to zero (default: the estimator's, else -1).
@@ -138,10 +137,7 @@ def event_study_inputs(result: Any, vcov: np.ndarray | None = None,
         return EventStudyInputs(np.asarray(ev, dtype=int), est, v, int(ref), "levels", 0,
                                 result.method)
     if isinstance(result, pd.DataFrame):
-        for col in ("event", "estimate"):
-            if col not in result.columns:
-                raise DataError(f"event-study frame lacks column {col!r}", column=col,
-                                zh=f"事件研究数据表缺少列 {col!r}")
+        require_columns(result, ("event", "estimate"), "the event-study frame", "事件研究数据表")
         if vcov is None:
             raise DataError("pass vcov= with a tidy event-study frame",
                             zh="使用整洁事件研究数据表时须同时传入 vcov=")

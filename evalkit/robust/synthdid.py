@@ -25,7 +25,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from evalkit.errors import DataError, DesignError, check_choice
+from evalkit.errors import DataError, DesignError, check_choice, require_columns
 from evalkit.results import Result, json_safe, tidy_frame
 
 METHODS = ("sdid", "sc", "did")
@@ -202,10 +202,7 @@ class SynthDIDResult(Result):
 
 # --------------------------------------------------------------------------- inputs
 def _long_to_matrix(df: pd.DataFrame, unit: str, time: str, outcome: str, treated: str):
-    for col in (unit, time, outcome, treated):
-        if col not in df.columns:
-            raise DataError(f"column {col!r} is missing; columns are {list(df.columns)}",
-                            column=col, zh=f"缺少列 {col!r}；现有列为 {list(df.columns)}")
+    require_columns(df, (unit, time, outcome, treated))
     if df[[unit, time]].duplicated().any():
         row = int(np.flatnonzero(df[[unit, time]].duplicated().to_numpy())[0]) + 2
         raise DataError("duplicate (unit, time) pair", row=row, column=unit,

@@ -11,7 +11,7 @@ the six-point weights of Webb (2023), "Reworking wild bootstrap-based inference 
 errors", Canadian Journal of Economics 56(3) 839-858, which are better with very few clusters.
 
 Model and algebra. ``y = X b + u`` on data from which firm effects have been removed (within-firm
-demeaning through :func:`evalkit.did.twfe.demean_two_way`); year effects enter ``X`` as
+demeaning through :func:`evalkit.fe.within.demean_two_way`); year effects enter ``X`` as
 (demeaned) dummies, because they are not nested in the clusters and must be re-estimated in each
 bootstrap sample (Roodman et al. 2019, Section 3.5). Firm effects are nested in the clusters,
 so partialling them out is exact: the bootstrap errors ``v_g u~_i`` stay within-firm demeaned.
@@ -39,8 +39,8 @@ from scipy import optimize, stats
 
 import evalkit
 from evalkit.conventions import RngLike, as_rng, pick, seed_of
-from evalkit.did.twfe import demean_two_way, prepare_panel
 from evalkit.errors import ConfigError, DesignError, check_choice
+from evalkit.fe import demean_two_way, prepare_panel
 from evalkit.results import Result, json_safe
 
 __all__ = ["FIXED_EFFECTS", "WEIGHT_TYPES", "WildBootResult", "draw_weights", "wcr_pvalue",

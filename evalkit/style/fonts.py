@@ -17,7 +17,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from functools import cache
 
-from evalkit.errors import EvalkitError
+from evalkit.errors import FontError
 
 CJK_SERIF = ("Noto Serif CJK SC", "Source Han Serif SC", "Source Han Serif CN", "Noto Serif SC",
              "SimSun", "Songti SC")
@@ -30,10 +30,6 @@ LATIN_SANS = ("DejaVu Sans",)
 LATIN_MONO = ("DejaVu Sans Mono",)
 INSTALL_HINT = "install a CJK font, e.g. Debian/Ubuntu: apt-get install fonts-noto-cjk"
 INSTALL_HINT_ZH = "请安装中日韩（CJK）字体，例如 Debian/Ubuntu：apt-get install fonts-noto-cjk"
-
-
-class FontError(EvalkitError):
-    """No usable CJK font is installed."""
 
 
 @dataclass(frozen=True)

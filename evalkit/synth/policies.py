@@ -19,8 +19,10 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-#: Outcomes with a true effect (tax_paid follows revenue).
-OUTCOMES = ("revenue", "tax_paid", "rd_expense", "employees", "invention_patents")
+from evalkit.io.schemas import FISCAL_OUTCOMES
+
+#: Outcomes with a true effect (tax_paid follows revenue): the schema's fiscal outcomes.
+OUTCOMES = FISCAL_OUTCOMES
 
 
 @dataclass(frozen=True)

@@ -147,9 +147,9 @@ FACTORIES = {
     "evalkit.did.results.AggteResult": mpdta_dynamic,
     "evalkit.did.etwfe.ETWFEResult": _etwfe,
     "evalkit.did.bacon.BaconResult": _bacon,
-    "evalkit.did.twfe.EstimatesResult": _quiet(lambda: ek.twfe_event_study(
+    "evalkit.did.results.EstimatesResult": _quiet(lambda: ek.twfe_event_study(
         mpdta(), "lemp", "year", "countyreal", "first.treat")),
-    "evalkit.robust.honestdid.HonestDiDResult": _honest,
+    "evalkit.robust.honestdid.sensitivity.HonestDiDResult": _honest,
     "evalkit.robust.pretrends.PretrendResult": _quiet(lambda: ek.pretrend_test(mpdta_dynamic())),
     "evalkit.robust.synthdid.SynthDIDResult": _synthdid,
     "evalkit.robust.wildboot.WildBootResult": _quiet(lambda: ek.wild_cluster_bootstrap(

@@ -50,7 +50,7 @@ def test_bootstrap_bands_do_not_depend_on_row_order(panels):
 def test_fast_path_is_taken_only_for_the_sorted_integer_layout(panels, monkeypatch):
     import importlib
 
-    mod = importlib.import_module("evalkit.did.att_gt")     # the module, not the function
+    mod = importlib.import_module("evalkit.did.pre_process")   # where the pivot lives
 
     taken = []
     real = mod._blocked_pivot

@@ -183,7 +183,7 @@ def test_not_yet_treated_late_entrants(panels):
 def test_reg_from_cohort_grams_equals_cell_by_cell(monkeypatch, control_group, base_period):
     import sys
 
-    engine = sys.modules["evalkit.did.att_gt"]
+    engine = sys.modules["evalkit.did.compute_att_gt"]
     data, _ = simulate_staggered(n_units=1500, seed=21)
     data["wt"] = 0.5 + (data.id % 5) / 4
     data["area"] = data.id % 30

@@ -7,11 +7,12 @@ import pytest
 
 from evalkit.errors import ConfigError, DataError
 from evalkit.robust import honestdid as H
+from evalkit.robust.honestdid.draws import _r_rnorm
 
 
 def test_r_rnorm_matches_r_set_seed_0():
     # R: set.seed(0); rnorm(3) -> 1.2629543 -0.3262334  1.3297993
-    np.testing.assert_allclose(H._r_rnorm(3, 0), [1.2629543, -0.3262334, 1.3297993], atol=5e-8)
+    np.testing.assert_allclose(_r_rnorm(3, 0), [1.2629543, -0.3262334, 1.3297993], atol=5e-8)
 
 
 def test_create_A_RM_shapes_and_zero_row_removal():

@@ -9,8 +9,9 @@ import pandas as pd
 import pytest
 from linearmodels import PanelOLS
 
-from evalkit.did.twfe import demean_two_way, twfe, twfe_event_study
+from evalkit.did.twfe import twfe, twfe_event_study
 from evalkit.errors import ConfigError, DataError, DesignError
+from evalkit.fe import demean_two_way
 from evalkit.synth.dgp import simulate_staggered
 
 # Copy of ../shared/reference/mpdta.csv (see tests/reference/PROVENANCE.md).
@@ -123,7 +124,7 @@ def test_errors_name_the_problem(mpdta):
 
 
 def test_auto_switches_to_fast_path_above_threshold(mpdta, monkeypatch):
-    import evalkit.did.twfe as mod
+    import evalkit.fe.ols as mod
 
     small = twfe(mpdta, "lemp", "year", "countyreal", gname="first.treat")
     monkeypatch.setattr(mod, "FAST_THRESHOLD", 1000)

@@ -6,8 +6,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from evalkit.did.twfe import _fit_ols_fe, prepare_panel
 from evalkit.errors import ConfigError, DesignError
+from evalkit.fe import fit_ols_fe, prepare_panel
 from evalkit.robust.wildboot import draw_weights, wcr_pvalue, wild_cluster_bootstrap
 
 # Two implementations of the same finite computation (full enumeration): rounding only.
@@ -71,7 +71,7 @@ def test_fixed_effects_by_partialling_equal_the_full_dummy_regression():
     assert r.p_value == pytest.approx(p_ref, abs=SAME)
     # Estimate and CR1 SE equal evalkit's TWFE regression (K = k + T with nested firm FE).
     df = prepare_panel(d, "y", "year", "id", None, ["x", "z", "area"])
-    beta, vcov, g, _ = _fit_ols_fe(df, "y", ["x", "z"], "id", "year",
+    beta, vcov, g, _ = fit_ols_fe(df, "y", ["x", "z"], "id", "year",
                                    pd.factorize(df["area"], sort=True)[0], "fast")
     assert r.estimate == pytest.approx(beta[0], rel=1e-9)
     assert r.std_error == pytest.approx(np.sqrt(vcov[0, 0]), rel=1e-9)
