@@ -20,6 +20,7 @@ came from and are reported as notes; a changed number shows in the files.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import tempfile
 from dataclasses import dataclass
@@ -242,6 +243,19 @@ def recorded_store(bundle: Path) -> Path:
     return _sources(Path(bundle), _read_json(Path(bundle) / MANIFEST))[1]
 
 
+def _without_review(path: Path) -> str | None:
+    """SHA-256 of a portfolio bundle's results without its review-state snapshot (``review``),
+    or None when the file is absent or holds no review state."""
+    if not path.is_file():
+        return None
+    data = _read_json(path)
+    if not isinstance(data, dict) or "review" not in data:
+        return None
+    data = {k: v for k, v in data.items() if k != "review"}
+    text = json.dumps(data, sort_keys=True, ensure_ascii=False, allow_nan=True)
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
 def verify_report_dir(path: Path | str, study: Path | str | None = None) -> VerifyResult:
     """Recompute the bundle at ``path`` (a bundle, or a folder holding one) from its study and
     warehouse, and compare every file's SHA-256 with the manifest and the file on disk.
@@ -272,7 +286,18 @@ def verify_report_dir(path: Path | str, study: Path | str | None = None) -> Veri
         out = run_study(study_file, Path(tmp) / "bundle", tables=(tables, info))
         again = _read_json(out / MANIFEST)
         recomputed = {rel: sha256_file(out / rel) for rel in again.get("files", {})}
+        review_free = _without_review(out / "results.json")
     listed = {rel: meta.get("sha256") for rel, meta in manifest.get("files", {}).items()}
+    # a portfolio bundle's review state is a snapshot of the review log when the stage ran;
+    # decisions recorded since change it, not the computation (the log is verified by
+    # `evalkit review verify`): the rest of results.json must match
+    rel = "results.json"
+    if (review_free is not None and recomputed.get(rel) != listed.get(rel)
+            and review_free == _without_review(bundle / rel)):
+        recomputed[rel] = listed.get(rel)
+        notes.append("results.json: the review state differs from the recomputation's (decisions "
+                     "recorded since the portfolio stage ran; `evalkit review verify` checks the "
+                     "log); everything else matches")
     checks = []
     for rel in sorted(set(listed) | set(recomputed)):
         disk = bundle / rel

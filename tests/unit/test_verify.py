@@ -168,3 +168,32 @@ def test_bundle_without_its_sources_is_a_clear_error(bundle):
 def test_not_a_bundle(tmp_path):
     with pytest.raises(DataError, match="no results bundle"):
         verify_report_dir(Path(tmp_path))
+
+
+def test_a_portfolio_bundle_verifies_after_a_decision_is_recorded(tmp_path):
+    """The portfolio bundle keeps a snapshot of the review log; a decision recorded after the
+    stage ran changes the recomputation's snapshot, not the computation: verify passes and
+    says so (it failed before, and the workspace refused to publish such a cycle). A changed
+    number elsewhere in results.json is still reported."""
+    import subprocess
+    import sys
+
+    out = tmp_path / "demo"
+    run = [sys.executable, "-m", "evalkit"]
+    r = subprocess.run([*run, "demo", "--firms", "1500", "--seed", "7", "--no-reports",
+                        "--out", str(out)], capture_output=True, text=True, timeout=600)
+    assert r.returncode == 0, r.stderr
+    portfolio = out / "bundles" / "portfolio"
+    r = subprocess.run([*run, "review", "record", "--bundle", str(portfolio), "--id", "2026-01",
+                        "--decision", "accept", "--reviewer", "张三"],
+                       capture_output=True, text=True, timeout=300)
+    assert r.returncode == 0, r.stderr
+    res = verify_report_dir(portfolio)
+    assert res.ok, res.summary()
+    assert any("review state" in n for n in res.notes)
+    # a changed number outside the review snapshot is still a mismatch
+    path = portfolio / "results.json"
+    data = json.loads(path.read_text(encoding="utf-8"))
+    data["metric"] = "changed"
+    path.write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
+    assert "results.json" in verify_report_dir(portfolio).mismatched
