@@ -233,12 +233,14 @@ def _fit(panel, yname, tname, idname, gname, covariates, control_group, clusterv
                           "firms or add earlier periods",
                           zh=f"{gname!r} 的批次 {shown} 在首期 {tlist[0]} 或更早即受资助，"
                              "因而没有政策前时期；请删除这些企业或在数据中补充更早的时期")
-    coerced = last_cohort_as_control(panel, glist, control_group, 0, lambda latest: DataWarning(
-        f"no never-treated units: the last cohort ({latest}) is the reference cohort and "
-        f"periods from {latest} on are dropped, as R etwfe does",
-        zh=f"没有从未受资助的个体：与 R etwfe 一致，以最后一个批次（{latest}）为参照批次，"
-           f"删除 {latest} 期及以后的时期"))
+    coerced = last_cohort_as_control(panel, glist, control_group, 0)
     if coerced is not None:
+        latest = coerced
+        warnings.warn(DataWarning(
+            f"no never-treated units: the last cohort ({latest}) is the reference cohort and "
+            f"periods from {latest} on are dropped, as R etwfe does",
+            zh=f"没有从未受资助的个体：与 R etwfe 一致，以最后一个批次（{latest}）为参照批次，"
+               f"删除 {latest} 期及以后的时期"), stacklevel=3)
         tlist = panel.tlist
         if tlist.size < 2 or glist.size < 2:
             raise DesignError("too few cohorts or periods remain once the last cohort serves "

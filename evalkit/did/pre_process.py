@@ -443,13 +443,14 @@ def pre_process_did(data, yname, tname, idname, gname, covariates, control_group
             zh=f"{gname!r} 的批次 {shown} 在首期 {tlist[0]} 或更早即受资助"
                f"（anticipation 为 {anticipation}），因而没有政策前时期；"
                "请删除这些个体或在数据中补充更早的时期")
-    coerced = last_cohort_as_control(panel, glist, control_group, anticipation, lambda latest:
-        DataWarning(
+    coerced = last_cohort_as_control(panel, glist, control_group, anticipation)
+    if coerced is not None:
+        latest = coerced
+        warnings.warn(DataWarning(
             f"no never-treated units: the last cohort ({latest}) serves only as not-yet-treated "
             f"comparison and periods from {latest - anticipation} on are dropped",
             zh=f"没有从未受资助的个体：最后一个批次（{latest}）仅作为尚未受资助的对照组，"
-               f"{latest - anticipation} 期及以后的时期被删除"))
-    if coerced is not None:
+               f"{latest - anticipation} 期及以后的时期被删除"), stacklevel=3)
         tlist = panel.tlist
         glist = glist[glist < coerced]
         if glist.size == 0 or tlist.size < 2:
@@ -470,12 +471,11 @@ def pre_process_did(data, yname, tname, idname, gname, covariates, control_group
 
 
 def last_cohort_as_control(panel: PivotedPanel, glist: np.ndarray, control_group: str,
-                           anticipation: int, warning) -> int | None:
+                           anticipation: int) -> int | None:
     """Without never-treated units the last cohort serves as comparison group, as R ``did`` and
-    R ``etwfe`` do: refuses ``control_group="nevertreated"``, warns (``warning(latest)``, a
-    :class:`DataWarning` naming the caller's caller) and drops the periods from
-    ``latest - anticipation`` on. Returns the last cohort, or None when some unit is never
-    treated (nothing changes)."""
+    R ``etwfe`` do: refuses ``control_group="nevertreated"`` and drops the periods from
+    ``latest - anticipation`` on. Returns the last cohort (the caller warns, in its own words),
+    or None when some unit is never treated (nothing changes)."""
     if (panel.G == 0).any():
         return None
     if control_group == "nevertreated":
@@ -485,6 +485,5 @@ def last_cohort_as_control(panel: PivotedPanel, glist: np.ndarray, control_group
             zh="没有从未受资助的个体，control_group='nevertreated' 没有对照组；"
                "请使用 control_group='notyettreated'")
     latest = int(glist.max())
-    warnings.warn(warning(latest), stacklevel=4)
     panel.drop_periods_from(latest - anticipation)
     return latest

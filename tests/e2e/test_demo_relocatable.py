@@ -126,5 +126,11 @@ def test_chromium_opens_the_index_and_every_link_resolves(runs, browser, index):
     assert ("请先打开" if zh else "Open first") in text
     assert "evalkit review record --store warehouse.duckdb" in text
     first_link = page.eval_on_selector(".first a", "e => e.getAttribute('href')")
-    assert first_link == f"reports/portfolio/portfolio.{'zh' if zh else 'en'}.html"
+    from evalkit.contract.bundle import read_bundle
+    from evalkit.report.identity import report_identity
+
+    lang = "zh" if zh else "en"
+    stem = report_identity("portfolio", read_bundle(moved / "bundles" / "portfolio").results,
+                           lang).stem
+    assert first_link == f"reports/portfolio/{stem}.{lang}.html"
     page.close()

@@ -118,7 +118,9 @@ def test_a_91_percent_firm_hides_the_total_and_everything_built_on_it(bundles, r
 def test_monitor_hides_small_or_dominated_disbursements(bundles, rendered):
     html, pdf = rendered[("monitor", "en")]
     execution = read_bundle(bundles["monitor"]).table("execution").set_index("policy_id")
-    rows = {r[0]: r for r in html_table_rows(html, "tbl-exec")}
+    # policy cells read "<code> <name>" (issue 16: names beside codes)
+    rows = {r[0].split()[0]: r for r in html_table_rows(html, "tbl-exec")}
+    assert any(r[0].startswith("P01 ") and len(r[0]) > 4 for r in html_table_rows(html, "tbl-exec"))
     rule = Rule()
     for pid, row in rows.items():
         basis = {"n": int(execution.loc[pid, "recipients"]),
@@ -135,7 +137,7 @@ def test_monitor_hides_small_or_dominated_disbursements(bundles, rendered):
 
 def test_portfolio_hides_the_metric_and_spending_of_small_policies(bundles, rendered):
     html, pdf = rendered[("portfolio", "en")]
-    recs = {r[1]: r[4] for r in html_table_rows(html, "tbl-recs")}
+    recs = {r[1].split()[0]: r[4] for r in html_table_rows(html, "tbl-recs")}
     for pid in ("P01", "P02", "P04", "P05"):
         assert f"return {MARK} ({MARK})" in recs[pid], recs[pid]
     assert MARK not in recs["P03"]
@@ -145,6 +147,6 @@ def test_portfolio_hides_the_metric_and_spending_of_small_policies(bundles, rend
         lo, hi = (common.fmt(ranking.loc[pid, c], "en") for c in ("conf_low", "conf_high"))
         assert f"{lo} to {hi}" not in pdf, pid
         assert not math.isnan(ranking.loc[pid, "estimate"]) and est
-    spend = {r[0]: r[3] for r in html_table_rows(html, "tbl-class")}
+    spend = {r[0].split()[0]: r[3] for r in html_table_rows(html, "tbl-class")}
     assert spend["P01"] == spend["P02"] == spend["P04"] == MARK
     assert spend["P08"] != MARK
