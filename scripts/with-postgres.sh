@@ -27,7 +27,7 @@ if [ -z "$bindir" ] || [ ! -x "$bindir/initdb" ]; then
   bindir=$(ls -d /usr/lib/postgresql/*/bin | sort -V | tail -n 1)
 fi
 
-dir=$(mktemp -d /tmp/evalkit-pg.XXXXXX)
+dir=$(mktemp -d "${TMPDIR:-/tmp}/evalkit-pg.XXXXXX")
 if [ "$(id -u)" -eq 0 ]; then
   chown postgres "$dir"
   as() { su postgres -s /bin/sh -c "$*"; }

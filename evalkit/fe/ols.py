@@ -23,7 +23,7 @@ from evalkit.fe.within import demean_column, demean_two_way, fe_k_increment
 __all__ = ["FAST_THRESHOLD", "METHODS", "event_study_ols", "fit_ols_fe"]
 
 #: Above this many rows ``method="auto"`` uses the demeaning fast path instead of PanelOLS
-#: (PanelOLS needs ~13 GB at 10M rows, see /work/shared/notes/peers.md).
+#: (PanelOLS needs ~13 GB at 10M rows, see ../shared/notes/peers.md beside the project).
 FAST_THRESHOLD = 200_000
 
 METHODS = ("auto", "panelols", "fast")

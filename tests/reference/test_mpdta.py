@@ -12,7 +12,7 @@ import pytest
 from evalkit.did import aggte, att_gt
 
 HERE = Path(__file__).parent
-# Absolute tolerance for points and standard errors: /work/shared/reference/README.md says
+# Absolute tolerance for points and standard errors: ../shared/reference/README.md (beside the project) says
 # 1e-6 ("a larger difference means a different estimator, not rounding"); see PROVENANCE.md.
 TOLERANCE = 1e-6
 
