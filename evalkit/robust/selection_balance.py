@@ -34,6 +34,8 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from evalkit.fe.vcov import cluster_vcov
+
 __all__ = ["selection_balance"]
 
 
@@ -46,11 +48,9 @@ def _award_coefficient(dy: np.ndarray, d: np.ndarray, x: np.ndarray) -> tuple[fl
     n, k = X.shape
     if n <= k + 1 or np.linalg.matrix_rank(X) < k:
         return None
-    xtx_inv = np.linalg.inv(X.T @ X)
-    beta = xtx_inv @ (X.T @ dy)
-    e = dy - X @ beta
-    meat = (X * (e ** 2)[:, None]).T @ X
-    v = xtx_inv @ meat @ xtx_inv * n / (n - k)
+    beta = np.linalg.lstsq(X, dy, rcond=None)[0]
+    # one firm per row: the firm-clustered CR1 covariance is HC1
+    v, _ = cluster_vcov(X, dy - X @ beta, np.arange(n), 0)
     return float(beta[1]), float(np.sqrt(max(v[1, 1], 0.0)))
 
 

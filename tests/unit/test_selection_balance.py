@@ -60,3 +60,19 @@ def test_the_portfolio_gate_reads_the_balance_test_when_the_design_has_one(balan
     assert ("P01" in flags) is flagged
     if balance is not None and flagged:
         assert "pseudo-outcome" in flags["P01"][0] and "伪结果检验" in flags["P01"][1]
+
+
+def test_the_award_coefficient_and_its_hc1_error_match_statsmodels():
+    import statsmodels.api as sm
+
+    from evalkit.robust.selection_balance import _award_coefficient
+
+    rng = np.random.default_rng(1)
+    n = 500
+    x = rng.normal(size=(n, 3))
+    d = (rng.random(n) < 0.2).astype(float)
+    y = 0.3 * d + x @ [1.0, 2.0, 3.0] + rng.normal(size=n) * (1 + d)
+    b, se = _award_coefficient(y, d, x)
+    ref = sm.OLS(y, np.column_stack([np.ones(n), d, x])).fit(cov_type="HC1")
+    assert b == pytest.approx(ref.params[1], abs=1e-12)
+    assert se == pytest.approx(ref.bse[1], rel=1e-10)
