@@ -57,7 +57,7 @@ class Design(_Strict):
     #: levels: evalkit.did.proportional), or ``auto``: proportional for outcomes strictly
     #: positive in every firm-year of the sample, level otherwise. The default stays ``level``:
     #: ``auto`` under-covers unless ``selection_covariates`` names the columns the awards were
-    #: decided on (with them: 94 % coverage on eight demo districts; bench/README.md,
+    #: decided on (with them: 94 % coverage on seven demo districts; bench/README.md,
     #: "Decision quality")
     scale: Literal["auto", "level", "proportional", "poisson"] = "level"
     #: the scale of single outcomes, overriding ``scale`` (e.g. ``{invention_patents: poisson}``:
