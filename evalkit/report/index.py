@@ -209,7 +209,7 @@ def render_index(out: Path, lang: str) -> str:
     recs = _recommendations(out)
     parts.append(f"<h2>{esc(_t('next', lang))}</h2>\n<p>{esc(_t('next_text', lang))}</p>\n")
     example = recs[0]["id"] if recs else "2026-01"
-    command = (f"evalkit review record --store warehouse.duckdb --id {example} "
+    command = (f"evalkit review record --bundle bundles/portfolio --id {example} "
                f"--decision accept --reviewer {_t('reviewer', lang)} "
                f"--comment \"{_t('comment', lang)}\"")
     parts.append(f"<pre>{esc(command)}</pre>\n")

@@ -124,7 +124,9 @@ def test_chromium_opens_the_index_and_every_link_resolves(runs, browser, index):
                                                              "Digital-transformation voucher")
     assert all(n in text for n in names)
     assert ("请先打开" if zh else "Open first") in text
-    assert "evalkit review record --store warehouse.duckdb" in text
+    # the command `evalkit review record` takes today: the cycle's bundle (its store is the
+    # one the bundle records)
+    assert "evalkit review record --bundle bundles/portfolio --id 2026-01" in text
     first_link = page.eval_on_selector(".first a", "e => e.getAttribute('href')")
     from evalkit.contract.bundle import read_bundle
     from evalkit.report.identity import report_identity
