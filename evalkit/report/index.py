@@ -26,77 +26,10 @@ LANGS = ("zh", "en")
 FORMATS = ("html", "pdf")
 INDEX = {"zh": "index.html", "en": "index.en.html"}
 
-TEXT = {
-    "title": {"zh": "政策评价演示结果", "en": "Policy evaluation demo: results"},
-    "switch": {"zh": "English", "en": "中文"},
-    "intro": {
-        "zh": "本文件夹是 evalkit 在模拟区县上完成的一轮完整评价：事后评价、事前评估、事中监控和"
-              "政策组合（预算建议）。所有报告均有中文和英文版，HTML 可在浏览器中阅读，PDF 可打印。",
-        "en": "This folder holds one full evaluation cycle evalkit ran on a synthetic district: "
-              "ex-post evaluations, ex-ante appraisals, in-progress monitoring and the portfolio "
-              "(budget proposal). Every report is in Chinese and English: HTML to read in a "
-              "browser, PDF to print."},
-    "first": {"zh": "请先打开", "en": "Open first"},
-    "first_text": {
-        "zh": "政策组合报告：各项政策的评分、排名（含不确定性）及下一预算年度的建议。"
-              "其余报告是这些建议的依据。",
-        "en": "The portfolio report: every policy's score, its rank (with its uncertainty) and "
-              "the recommendations for the next budget year. The other reports are the evidence "
-              "behind them."},
-    "reports": {"zh": "全部报告", "en": "All reports"},
-    "col_stage": {"zh": "阶段", "en": "Stage"},
-    "col_subject": {"zh": "政策 / 内容", "en": "Policy / subject"},
-    "col_zh": {"zh": "中文", "en": "Chinese"},
-    "col_en": {"zh": "英文", "en": "English"},
-    "none": {"zh": "报告尚未生成（演示以 --no-reports 运行）；可用 evalkit report 生成。",
-             "en": "No reports were rendered (the demo ran with --no-reports); render them with "
-                   "evalkit report."},
-    "next": {"zh": "财政局下一步决定什么", "en": "What the finance bureau decides next"},
-    "next_text": {
-        "zh": "对政策组合报告中的每条建议作出决定：采纳（accept）、修改（modify）或不采纳"
-              "（reject）。决定记录在数据仓库的审核记录中（只追加、哈希链，可事后核验）。"
-              "在本文件夹中运行：",
-        "en": "Decide on each recommendation of the portfolio report: accept, modify or reject. "
-              "A decision is recorded in the warehouse's review log (append-only, hash-chained, "
-              "verifiable later). Run in this folder:"},
-    "recs": {"zh": "待决定的建议", "en": "Recommendations to decide"},
-    "col_id": {"zh": "建议编号", "en": "Recommendation"},
-    "col_action": {"zh": "建议", "en": "Proposed action"},
-    "then": {"zh": "记录后可查看和核验审核记录：",
-             "en": "Then list and check the review log:"},
-    "audit": {"zh": "核验与复算", "en": "Checking the numbers"},
-    "audit_text": {
-        "zh": "每份报告都来自 bundles/ 中的一个结果包；任何人都可以用研究配置（studies/）和数据仓库"
-              "重新计算并核对每个文件（本文件夹复制到别处后同样可以）：",
-        "en": "Every report comes from a results bundle in bundles/; anyone can recompute it from "
-              "its study (studies/) and the warehouse and compare every file (also after this "
-              "folder is copied elsewhere):"},
-    "folders": {"zh": "文件夹", "en": "Folders"},
-    "folder.data": {"zh": "模拟区县的六张数据表、已知真值（truth.json）",
-                    "en": "the synthetic district's six tables and its known truth (truth.json)"},
-    "folder.studies": {"zh": "本次运行的研究配置（可复制修改后用 evalkit run 运行）",
-                       "en": "the studies of this run (copy one, edit it, run it with evalkit run)"},
-    "folder.bundles": {"zh": "结果包（报告所依据的数字、表格和图）",
-                       "en": "results bundles (the numbers, tables and figures reports show)"},
-    "folder.reports": {"zh": "报告（HTML 与 PDF）", "en": "reports (HTML and PDF)"},
-    "folder.warehouse": {"zh": "数据仓库（数据集版本与审核记录）",
-                         "en": "the warehouse (dataset versions and the review log)"},
-    "stage.portfolio": {"zh": "政策组合与预算建议", "en": "Portfolio and budget proposal"},
-    "stage.ex_post": {"zh": "事后评价", "en": "Ex-post evaluation"},
-    "stage.ex_ante": {"zh": "事前绩效评估", "en": "Ex-ante appraisal"},
-    "stage.monitor": {"zh": "事中绩效运行监控", "en": "In-progress monitoring"},
-    "subject.portfolio": {"zh": "{cycle} 年度预算：全部政策", "en": "{cycle} budget: all policies"},
-    "subject.monitor": {"zh": "{year} 年执行情况（截至 {as_of}）",
-                        "en": "{year} execution (data to {as_of})"},
-    "subject.proposal": {"zh": "拟出台：{name}", "en": "Proposed: {name}"},
-    "reviewer": {"zh": "姓名", "en": "your-name"},
-    "comment": {"zh": "理由", "en": "why"},
-}
 
 
 def _t(key: str, lang: str, **fmt: Any) -> str:
-    text = TEXT[key][lang]
-    return text.format(**fmt) if fmt else text
+    return t(f"report.index.{key}", lang, **fmt)
 
 
 @dataclass(frozen=True)
