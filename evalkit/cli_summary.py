@@ -1,27 +1,20 @@
 """The one-screen summary ``evalkit demo`` prints: the district, where everything was written and
 the policies in the order of their rank, in the language of the CLI, within the terminal's width
-(80 columns by default; a Chinese character takes two, :func:`display_width`). Long cells (policy
-names, paths) wrap inside their column instead of being cut.
+(80 columns by default; a Chinese character takes two: :func:`evalkit.numbers.display_width`).
+Long cells (policy names, paths) wrap inside their column instead of being cut.
 """
 
 from __future__ import annotations
 
 import os
-import unicodedata
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
 from evalkit.i18n import t
+from evalkit.numbers import display_width
 
 GAP = "  "
-
-
-def display_width(text: str) -> int:
-    """Columns ``text`` takes on a terminal: East Asian wide and full-width characters take two
-    (Unicode Standard Annex #11), combining marks none."""
-    return sum(0 if unicodedata.combining(c) else
-               2 if unicodedata.east_asian_width(c) in ("W", "F") else 1 for c in text)
 
 
 def wrap(text: str, width: int) -> list[str]:

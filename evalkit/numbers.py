@@ -8,6 +8,7 @@ Money is held in yuan. Chinese reports show 万元 (10^4 yuan), switching to 亿
 from __future__ import annotations
 
 import math
+import unicodedata
 from collections.abc import Iterable
 
 from evalkit.errors import check_choice
@@ -82,3 +83,10 @@ def outcome_amount(outcome: str, value: float | None, lang: str) -> str:
     if kind == "money":
         return money(value, lang, digits=2)
     return number(value, lang, 2)
+
+
+def display_width(text: str) -> int:
+    """Columns ``text`` takes on a terminal: East Asian wide and full-width characters take two
+    (Unicode Standard Annex #11), combining marks none."""
+    return sum(0 if unicodedata.combining(c) else
+               2 if unicodedata.east_asian_width(c) in ("W", "F") else 1 for c in str(text))

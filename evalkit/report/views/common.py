@@ -4,7 +4,6 @@ sized for both renderers."""
 from __future__ import annotations
 
 import math
-import unicodedata
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -15,6 +14,7 @@ from evalkit.escape import markdown as md
 from evalkit.i18n import t
 from evalkit.io.schemas import FIRM_YEARS
 from evalkit.numbers import (
+    display_width,
     money,
     money_unit,
     number,
@@ -153,11 +153,6 @@ def policy_line(policy: Mapping[str, Any], lang: str) -> str:
              name=md(policy_name(policy, lang)), department=md(department_name(policy.get("department", ""), lang)),
              instrument=label("instrument", policy.get("instrument"), lang),
              objective=label("objective", policy.get("objective"), lang))
-
-
-def display_width(text: str) -> int:
-    """Width of ``text`` in monospace columns (CJK and full-width characters count two)."""
-    return sum(2 if unicodedata.east_asian_width(ch) in ("W", "F") else 1 for ch in str(text))
 
 
 #: Text width of the PDF page in monospace columns (A4, 2.3 cm margins, 10.5 pt): the budget
