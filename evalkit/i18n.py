@@ -562,8 +562,17 @@ STRINGS.update({
         "zh": "（乘数自助法 {draws} 次）",
         "en": " (multiplier bootstrap, {draws} draws)"},
     "report.portfolio.proposal.criterion": {
-        "zh": "预算方案：按各政策财政回报的经验贝叶斯后验均值排序（估计越不精确，越向全部政策的平均值收缩，避免奖励最不确定的估计），在每项政策 ±{cap} 的范围内把资金从回报最低的政策移向最高的政策。识别检验未通过的政策（获补前一年结果明显下降，即阿申费尔特下沉；按金额估计时还包括处理前趋势检验未通过）不参与排名、不增加预算；绩效等级为“中”“差”的政策也不增加预算。建议表中的预算变动即为该方案的变动。",
-        "en": "Budget proposal: policies are ordered by the empirical-Bayes posterior mean of their fiscal return (a less precise estimate is pulled further toward the average of all policies, so the most uncertain estimate is not rewarded), and money moves, within ±{cap} of each budget, from the lowest to the highest. A policy that failed its identification check (its outcome fell markedly in the year before the award, an Ashenfelter dip; on the level scale also a failed pre-trend test) is not ranked and gets no increase, nor does a policy graded 中 or 差. The recommendation table's budget changes are this proposal's."},
+        "zh": "预算方案：按各政策财政回报的经验贝叶斯后验均值排序（估计越不精确，越向全部政策的平均值收缩，避免奖励最不确定的估计），在每项政策 ±{cap} 的范围内把资金从回报最低的政策移向最高的政策。识别检验未通过的政策（补贴还取决于选择协变量以外的历史，或获补前一年结果明显下降，即阿申费尔特下沉；按金额估计时还包括处理前趋势检验未通过）不参与排名，在重新评估前维持现有预算（既不按其估计值增加，也不按其削减）。{grades}建议表中的预算变动即为该方案的变动。",
+        "en": "Budget proposal: policies are ordered by the empirical-Bayes posterior mean of their fiscal return (a less precise estimate is pulled further toward the average of all policies, so the most uncertain estimate is not rewarded), and money moves, within ±{cap} of each budget, from the lowest to the highest. A policy that failed its identification check (awards followed history beyond the selection covariates, or its outcome fell markedly in the year before the award, an Ashenfelter dip; on the level scale also a failed pre-trend test) is not ranked and keeps its current budget until it is re-evaluated: neither raised nor cut on its estimate. {grades}The recommendation table's budget changes are this proposal's."},
+    "report.portfolio.proposal.grades.poor": {
+        "zh": "绩效等级为“差”或财政回报区间整体低于零的政策不增加预算；等级为“中”的政策若证据显示其回报较高，可以增加预算，但仍须按等级整改（其等级主要反映产出数量、执行率等对照自身目标的完成情况，而非财政回报）。",
+        "en": "A policy graded 差, or whose return interval lies below zero, gets no increase; a policy graded 中 may be raised where the evidence puts its return high, and is still to be improved as its grade says (the grade mostly reflects delivery against its own targets, such as output quantity and execution, not its return). "},
+    "report.portfolio.proposal.grades.fair": {
+        "zh": "绩效等级为“中”“差”的政策不增加预算。",
+        "en": "A policy graded 中 or 差 gets no increase. "},
+    "report.portfolio.proposal.grades.none": {
+        "zh": "绩效等级不限制预算增加（仅作为整改依据）。",
+        "en": "Grades do not limit increases (they direct improvement only). "},
     "report.ex_post.note.singular": {
         "zh": "按产业集群区分的基期水平协变量在部分批次中共线，改用统一的基期水平作为协变量",
         "en": "the base-period level by cluster was collinear in some cohorts, so the pooled base-period level was used as the covariate"},

@@ -305,10 +305,18 @@ class PortfolioStudy(_StudyBase):
     entries: dict[str, dict[str, ScoreEntry]] = {}
     next_year_total: float | None = Field(None, gt=0)
     max_change: float = Field(0.3, gt=0, le=1)
-    #: the MoF use-of-results rule in the proposal: a policy graded 中 or 差 is never raised
-    #: (False: only a failed identification check holds a policy; the grade still labels it)
-    hold_by_grade: bool = True
+    #: the MoF use-of-results rule in the proposal: which grades are never raised. ``poor``
+    #: (default): a policy the rules reduce or suspend (差, or its metric's interval below 0);
+    #: ``fair``: also 中 (the strict reading; true is accepted for it); ``none``: only a failed
+    #: identification check holds a policy (false). The grade labels the policy either way.
+    hold_by_grade: Literal["poor", "fair", "none"] = "poor"
     rank_method: Literal["gaussian", "bootstrap"] = "gaussian"
+
+    @field_validator("hold_by_grade", mode="before")
+    @classmethod
+    def _hold_from_bool(cls, v: Any) -> Any:
+        """``true`` / ``false`` (the earlier yes/no switch) read as ``fair`` / ``none``."""
+        return {True: "fair", False: "none"}.get(v, v) if isinstance(v, bool) else v
     #: combine ex-post bundles computed from different dataset versions (refused by default:
     #: their estimates would rest on different data)
     allow_mixed_datasets: bool = False

@@ -10,7 +10,7 @@ the rank sets).
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import numpy as np
@@ -174,23 +174,34 @@ def evidence_flags(bundles: list[Bundle], pids: list[str], alpha: float) -> dict
 
 def proposal_inputs(pids: list[str], est: pd.DataFrame, current: pd.Series,
                     flags: dict[str, tuple[str, str]], rules: pd.DataFrame,
-                    hold_by_grade: bool = True) -> pd.DataFrame:
+                    hold_by_grade: str = "poor") -> pd.DataFrame:
     """The reallocation's inputs: each policy's current budget, its metric's empirical-Bayes
     posterior mean (the criterion: :mod:`evalkit.portfolio.shrinkage`), and an upper bound of
     the current budget (never raised) for a policy whose identification failed or whose grade
-    rule does not support more money (优/良 only may grow; ``hold_by_grade``)."""
+    rule does not support more money (``hold_by_grade``: ``poor`` holds the policies the rules
+    reduce or suspend -- 差, or a metric interval below 0 --, ``fair`` also 中, ``none`` none).
+
+    Why ``poor`` is the default: the scorecard's grade is mostly what the policy delivered
+    against its own targets (output quantity, execution, entered indicators), not its return, so
+    holding every 中 policy sends the freed money to whichever 优/良 policy is left; on the
+    known-truth districts that costs a third of the decision value (bench/README.md, "Decision
+    quality"). A 中 policy the evidence raises keeps its grade and its "revise" reason."""
     b = [float(est.loc[p, "estimate"]) for p in pids]
     se = [float(est.loc[p, "std_error"]) for p in pids]
     post = eb_posterior_means(b, se)
     rule = rules.set_index("policy_id")
     cur = np.array([float(current.get(p, 0.0)) for p in pids])
-    held = np.array([p in flags or (hold_by_grade and rule.loc[p, "action"]
-                                    not in ("expand", "maintain")) for p in pids])
+    holds = {"poor": ("reduce", "suspend"), "fair": ("revise", "reduce", "suspend"),
+             "none": ()}[hold_by_grade]
+    held = np.array([p in flags or rule.loc[p, "action"] in holds for p in pids])
     return pd.DataFrame({
         "policy_id": pids, "current": cur, "estimate": b,
         "posterior_mean": post.posterior, "shrinkage_weight": post.weight,
         "conf_low": [float(est.loc[p, "conf_low"]) for p in pids],
         "capacity": np.nan, "upper": np.where(held, cur, np.nan),
+        # not identified: kept at its current budget until re-evaluated (issue 14 item 3: never
+        # funded on its point estimate, so its estimate neither raises nor protects it)
+        "lower": np.where([p in flags for p in pids], cur, np.nan),
     })
 
 
@@ -249,6 +260,8 @@ def run_portfolio(study: PortfolioStudy, tables: dict[str, pd.DataFrame],
                                  hold_by_grade=study.hold_by_grade)
     realloc = reallocate(realloc_in, total=study.next_year_total, max_change=study.max_change,
                          use="posterior_mean")
+    realloc = replace(realloc, provenance={**realloc.provenance,
+                                                       "hold_by_grade": study.hold_by_grade})
     recs = align_with_reallocation(rule_recs, realloc.table)
     classes = classify_policies(tables["policies"], tables["disbursements"], tables["firms"])
     # the largest recipient's spend per policy, for the report's dominance rule
