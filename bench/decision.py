@@ -71,10 +71,11 @@ def run_district(seed: int, n_firms: int, scale: str, scenario: bool, work: Path
         cfg["outcomes"] = ["tax_paid", "employees"]
         cfg["inference"]["bootstrap"] = 0
         for part in scale.split(","):
-            if part in ("default", "hold_by_grade=false"):
+            if part == "default" or part.startswith("hold_by_grade="):
                 continue
             key, _, value = part.partition("=") if "=" in part else ("scale", "=", part)
-            cfg["design"][key] = value
+            # a list value is written with "+": selection_covariates=revenue+employees
+            cfg["design"][key] = value.split("+") if "+" in value else value
         study = ExPostStudy(**cfg)
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
@@ -86,9 +87,11 @@ def run_district(seed: int, n_firms: int, scale: str, scenario: bool, work: Path
         bundles.append(out)
     pcfg = yaml.safe_load((STUDIES / "portfolio.yaml").read_text(encoding="utf-8"))
     pcfg["bundles"] = [str(b) for b in bundles]
-    if "hold_by_grade=false" in scale.split(","):
-        pcfg["hold_by_grade"] = False
-    port = pf.run_portfolio(PortfolioStudy(**pcfg), tables)
+    for part in scale.split(","):
+        if part.startswith("hold_by_grade="):
+            pcfg["hold_by_grade"] = yaml.safe_load(part.partition("=")[2])
+    study = PortfolioStudy(**pcfg)
+    port = pf.run_portfolio(study, tables)
     realloc = port.reallocation.table.set_index("policy_id")
     rec = port.recommendations.table.set_index("policy_id")
     rank = port.ranking.tidy().set_index("term")
@@ -125,7 +128,7 @@ def run_district(seed: int, n_firms: int, scale: str, scenario: bool, work: Path
                              realloc["current"], {p: ("", "") for p in flags},
                              port.recommendations.table.assign(
                                  action=port.recommendations.table["rule_action"]),
-                             hold_by_grade=pcfg.get("hold_by_grade", True))
+                             hold_by_grade=study.hold_by_grade)
     fed_change = reallocate(fed, max_change=mc, use="posterior_mean").table.set_index(
         "policy_id").loc[pids, "change"].to_numpy(dtype=float)
     best = pids[int(np.argmax(r))]
@@ -149,6 +152,7 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--scale", nargs="+", default=["default"])
     ap.add_argument("--scenario", action="store_true")
     ap.add_argument("--json", type=Path)
+    ap.add_argument("--keep", type=Path, help="keep the districts' bundles in this folder")
     args = ap.parse_args(argv)
     seeds = args.seeds or list(range(args.first_seed, args.first_seed + args.districts))
     out = {}
@@ -156,8 +160,10 @@ def main(argv: list[str] | None = None) -> None:
         rows, scores = [], []
         t0 = time.perf_counter()
         with tempfile.TemporaryDirectory() as tmp:
+            work = Path(tmp) if args.keep is None else args.keep / scale.replace("/", "_")
+            work.mkdir(parents=True, exist_ok=True)
             for s in seeds:
-                res = run_district(s, args.firms, scale, args.scenario, Path(tmp))
+                res = run_district(s, args.firms, scale, args.scenario, work)
                 rows += res["rows"]
                 scores.append(res["score"])
                 sc = res["score"]
