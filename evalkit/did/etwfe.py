@@ -93,13 +93,17 @@ from evalkit.did.pre_process import (
     last_cohort_as_control,
     treated_cohorts,
 )
-from evalkit.did.results import SE_FLOOR, ATTgtResult, se_from_inf_func
+from evalkit.did.results import SE_FLOOR, ATTgtResult, gt_table, se_from_inf_func
 from evalkit.errors import DataError, DataWarning, DesignError, check_choice
 from evalkit.results import json_safe
 
 __all__ = ["FAMILIES", "ETWFEResult", "etwfe"]
 
 FAMILIES = ("poisson",)
+
+
+def _f4(x: float) -> str:
+    return f"{x:.4f}"
 
 
 @dataclass(frozen=True, eq=False, repr=False)
@@ -146,11 +150,10 @@ class ETWFEResult(ATTgtResult):
             "Poisson QMLE extended TWFE (Wooldridge 2023; R etwfe family = 'poisson')",
             f"  control group: {self.options.get('control_group')}, units: {self.n_units}, "
             f"rows: {self.n_obs}, Newton steps: {self.iterations}",
-            f"  {'group':>6} {'time':>6} {'ATT':>12} {'SE':>12} {'exp(d)-1':>9} {'SE':>8}",
+            *gt_table(self.tidy(), [("ATT", "estimate", 12, _f4), ("SE", "std_error", 12, _f4),
+                                    ("exp(d)-1", "proportional", 9, _f4),
+                                    ("SE", "proportional_se", 8, _f4)]),
         ]
-        for r in self.tidy().itertuples():
-            lines.append(f"  {r.group:>6} {r.time:>6} {r.estimate:>12.4f} {r.std_error:>12.4f}"
-                         f" {r.proportional:>9.4f} {r.proportional_se:>8.4f}")
         return "\n".join(lines)
 
     def to_dict(self, include_inf_func: bool = False) -> dict[str, Any]:
