@@ -228,13 +228,7 @@ def etwfe(data: pd.DataFrame, yname: str, tname: str, idname: str, gname: str, *
 def _fit(panel, yname, tname, idname, gname, covariates, control_group, clustervars, alp,
          allow_unbalanced_panel, tol, max_iter) -> ETWFEResult:
     glist = treated_cohorts(panel, gname, 0)
-    coerced = last_cohort_as_control(panel, glist, control_group, 0)
-    if coerced is not None:
-        warnings.warn(DataWarning(
-            f"no never-treated units: the last cohort ({coerced}) is the reference cohort and "
-            f"periods from {coerced} on are dropped, as R etwfe does",
-            zh=f"没有从未受资助的个体：与 R etwfe 一致，以最后一个批次（{coerced}）为参照批次，"
-               f"删除 {coerced} 期及以后的时期"), stacklevel=3)
+    coerced = last_cohort_as_control(panel, glist, control_group, 0)   # the reference cohort
     tlist = panel.tlist
     cohorts = np.unique(panel.G)
     ref = 0 if coerced is None else int(np.searchsorted(cohorts, coerced))

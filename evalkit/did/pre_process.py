@@ -429,11 +429,6 @@ def pre_process_did(data, yname, tname, idname, gname, covariates, control_group
     glist = treated_cohorts(panel, gname, anticipation)
     coerced = last_cohort_as_control(panel, glist, control_group, anticipation)
     if coerced is not None:
-        warnings.warn(DataWarning(
-            f"no never-treated units: the last cohort ({coerced}) serves only as not-yet-treated "
-            f"comparison and periods from {coerced - anticipation} on are dropped",
-            zh=f"没有从未受资助的个体：最后一个批次（{coerced}）仅作为尚未受资助的对照组，"
-               f"{coerced - anticipation} 期及以后的时期被删除"), stacklevel=3)
         glist = glist[glist < coerced]
 
     panel.w = panel.w / panel.w.mean()
@@ -476,10 +471,11 @@ def treated_cohorts(panel: PivotedPanel, gname: str, anticipation: int) -> np.nd
 def last_cohort_as_control(panel: PivotedPanel, glist: np.ndarray, control_group: str,
                            anticipation: int) -> int | None:
     """Without never-treated units the last cohort serves as comparison group, as R ``did`` and
-    R ``etwfe`` do: refuses ``control_group="nevertreated"`` and drops the periods from
-    ``latest - anticipation`` on, and refuses a panel left without two periods or with no
-    other cohort. Returns the last cohort (the caller warns, in its own words), or None when
-    some unit is never treated (nothing changes)."""
+    R ``etwfe`` do: refuses ``control_group="nevertreated"``, drops the periods from
+    ``latest - anticipation`` on and says so in a :class:`DataWarning` (naming the caller of
+    ``att_gt`` or ``etwfe``), and refuses a panel left without two periods or with no other
+    cohort. Returns the last cohort, which is not estimated, or None when some unit is never
+    treated (nothing changes)."""
     if (panel.G == 0).any():
         return None
     if control_group == "nevertreated":
@@ -490,6 +486,12 @@ def last_cohort_as_control(panel: PivotedPanel, glist: np.ndarray, control_group
                "请使用 control_group='notyettreated'")
     latest = int(glist.max())
     panel.drop_periods_from(latest - anticipation)
+    warnings.warn(DataWarning(
+        f"no never-treated units: the last cohort ({latest}) serves only as not-yet-treated "
+        f"comparison and periods from {latest - anticipation} on are dropped, as R did and "
+        "etwfe do",
+        zh=f"没有从未受资助的个体：与 R did 和 etwfe 一致，最后一个批次（{latest}）仅作为尚未受资助"
+           f"的对照组，{latest - anticipation} 期及以后的时期被删除"), stacklevel=4)
     if glist.size < 2 or panel.tlist.size < 2:
         raise DesignError("too few cohorts or periods remain once the last cohort serves "
                           "as comparison group",
