@@ -19,8 +19,7 @@ so ``import evalkit`` stays fast)::
 
 from __future__ import annotations
 
-import importlib
-from typing import Any
+from evalkit.lazy import lazy_exports
 
 __version__ = "0.1.0"
 
@@ -79,18 +78,4 @@ _VERBS: dict[str, str] = {
     "render_report": "evalkit.report.render",
 }
 
-__all__ = sorted(_VERBS)
-
-
-def __getattr__(name: str) -> Any:
-    """Load a verb of :data:`_VERBS` from its module on first use (PEP 562)."""
-    module = _VERBS.get(name)
-    if module is None:
-        raise AttributeError(f"module 'evalkit' has no attribute {name!r}")
-    value = getattr(importlib.import_module(module), name)
-    globals()[name] = value
-    return value
-
-
-def __dir__() -> list[str]:
-    return sorted({*globals(), *__all__})
+__all__, __getattr__, __dir__ = lazy_exports(globals(), _VERBS)

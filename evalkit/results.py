@@ -27,8 +27,8 @@ from __future__ import annotations
 
 import dataclasses
 import math
-from collections.abc import Mapping
-from typing import Any, ClassVar
+from collections.abc import Iterable, Mapping
+from typing import Any, ClassVar, Protocol, TypeVar
 
 import numpy as np
 import pandas as pd
@@ -95,6 +95,23 @@ def _cell_text(value: Any) -> str:
     if value is None or value is pd.NA:
         return ""
     return str(value)
+
+
+class _HasName(Protocol):
+    name: str
+
+
+_Named = TypeVar("_Named", bound=_HasName)
+
+
+def by_name(items: Iterable[_Named], name: str, what: str) -> _Named:
+    """The first of ``items`` whose ``.name`` is ``name`` (a result's scenario, metric, ...);
+    ``KeyError`` listing the ``what`` there are when none is."""
+    items = tuple(items)
+    for item in items:
+        if item.name == name:
+            return item
+    raise KeyError(f"{name!r}; {what}: {[item.name for item in items]}")
 
 
 def canonical(frame: pd.DataFrame, **front: Any) -> pd.DataFrame:

@@ -87,14 +87,23 @@ from evalkit.did.etwfe_model import (
     separation_error,
     treatment_cells,
 )
-from evalkit.did.pre_process import CONTROL_GROUPS, PivotedPanel, last_cohort_as_control
-from evalkit.did.results import SE_FLOOR, ATTgtResult, se_from_inf_func
+from evalkit.did.pre_process import (
+    CONTROL_GROUPS,
+    PivotedPanel,
+    last_cohort_as_control,
+    treated_cohorts,
+)
+from evalkit.did.results import SE_FLOOR, ATTgtResult, gt_table, se_from_inf_func
 from evalkit.errors import DataError, DataWarning, DesignError, check_choice
 from evalkit.results import json_safe
 
 __all__ = ["FAMILIES", "ETWFEResult", "etwfe"]
 
 FAMILIES = ("poisson",)
+
+
+def _f4(x: float) -> str:
+    return f"{x:.4f}"
 
 
 @dataclass(frozen=True, eq=False, repr=False)
@@ -141,11 +150,10 @@ class ETWFEResult(ATTgtResult):
             "Poisson QMLE extended TWFE (Wooldridge 2023; R etwfe family = 'poisson')",
             f"  control group: {self.options.get('control_group')}, units: {self.n_units}, "
             f"rows: {self.n_obs}, Newton steps: {self.iterations}",
-            f"  {'group':>6} {'time':>6} {'ATT':>12} {'SE':>12} {'exp(d)-1':>9} {'SE':>8}",
+            *gt_table(self.tidy(), [("ATT", "estimate", 12, _f4), ("SE", "std_error", 12, _f4),
+                                    ("exp(d)-1", "proportional", 9, _f4),
+                                    ("SE", "proportional_se", 8, _f4)]),
         ]
-        for r in self.tidy().itertuples():
-            lines.append(f"  {r.group:>6} {r.time:>6} {r.estimate:>12.4f} {r.std_error:>12.4f}"
-                         f" {r.proportional:>9.4f} {r.proportional_se:>8.4f}")
         return "\n".join(lines)
 
     def to_dict(self, include_inf_func: bool = False) -> dict[str, Any]:
@@ -219,33 +227,9 @@ def etwfe(data: pd.DataFrame, yname: str, tname: str, idname: str, gname: str, *
 
 def _fit(panel, yname, tname, idname, gname, covariates, control_group, clustervars, alp,
          allow_unbalanced_panel, tol, max_iter) -> ETWFEResult:
+    glist = treated_cohorts(panel, gname, 0)
+    coerced = last_cohort_as_control(panel, glist, control_group, 0)   # the reference cohort
     tlist = panel.tlist
-    glist = np.unique(panel.G[panel.G > 0])
-    if glist.size == 0:
-        raise DesignError(f"no treated cohort: every unit has {gname} = 0 (or is first treated "
-                          "after the last period)",
-                          zh=f"没有受资助批次：所有个体的 {gname} 均为 0（或首次受资助时间晚于最后一期）")
-    early = glist[glist <= tlist[0]]
-    if early.size:
-        shown = ", ".join(map(str, early.tolist()))
-        raise DesignError(f"cohort(s) {shown} of {gname!r} are treated in or before the first "
-                          f"period {tlist[0]}, so they have no pre-treatment period; drop these "
-                          "firms or add earlier periods",
-                          zh=f"{gname!r} 的批次 {shown} 在首期 {tlist[0]} 或更早即受资助，"
-                             "因而没有政策前时期；请删除这些企业或在数据中补充更早的时期")
-    coerced = last_cohort_as_control(panel, glist, control_group, 0)
-    if coerced is not None:
-        latest = coerced
-        warnings.warn(DataWarning(
-            f"no never-treated units: the last cohort ({latest}) is the reference cohort and "
-            f"periods from {latest} on are dropped, as R etwfe does",
-            zh=f"没有从未受资助的个体：与 R etwfe 一致，以最后一个批次（{latest}）为参照批次，"
-               f"删除 {latest} 期及以后的时期"), stacklevel=3)
-        tlist = panel.tlist
-        if tlist.size < 2 or glist.size < 2:
-            raise DesignError("too few cohorts or periods remain once the last cohort serves "
-                              "as comparison group",
-                              zh="以最后一个批次作为对照组后，剩余的批次或时期过少")
     cohorts = np.unique(panel.G)
     ref = 0 if coerced is None else int(np.searchsorted(cohorts, coerced))
     cells = treatment_cells(cohorts, ref, tlist, control_group)

@@ -25,7 +25,7 @@ from evalkit.did.bootstrap import BOOTSTRAP_WEIGHTS
 from evalkit.errors import DataError, DataWarning, DesignError, check_choice, require_columns
 
 __all__ = ["BASE_PERIODS", "CONTROL_GROUPS", "EST_METHODS", "DIDParams", "PivotedPanel",
-           "last_cohort_as_control", "pre_process_did"]
+           "last_cohort_as_control", "pre_process_did", "treated_cohorts"]
 
 CONTROL_GROUPS = ("nevertreated", "notyettreated")
 EST_METHODS = ("dr", "ipw", "reg")
@@ -426,37 +426,10 @@ def pre_process_did(data, yname, tname, idname, gname, covariates, control_group
 
     panel = PivotedPanel(data, yname, tname, idname, gname, covariates, weights, clustervars,
                          anticipation, allow_unbalanced_panel, stacklevel=5)
-    tlist = panel.tlist
-    glist = np.unique(panel.G[panel.G > 0])
-    if glist.size == 0:
-        raise DesignError(f"no treated cohort: every unit has {gname} = 0 (or is first "
-                          "treated after the last period)",
-                          zh=f"没有受资助批次：所有个体的 {gname} 均为 0"
-                             "（或首次受资助时间晚于最后一期）")
-    early = glist[glist <= tlist[0] + anticipation]
-    if early.size:
-        shown = ", ".join(map(str, early.tolist()))
-        raise DesignError(
-            f"cohort(s) {shown} of {gname!r} are treated in or "
-            f"before the first period {tlist[0]} (anticipation {anticipation}), so they have no "
-            "pre-treatment period; drop these units or add earlier periods to the data",
-            zh=f"{gname!r} 的批次 {shown} 在首期 {tlist[0]} 或更早即受资助"
-               f"（anticipation 为 {anticipation}），因而没有政策前时期；"
-               "请删除这些个体或在数据中补充更早的时期")
+    glist = treated_cohorts(panel, gname, anticipation)
     coerced = last_cohort_as_control(panel, glist, control_group, anticipation)
     if coerced is not None:
-        latest = coerced
-        warnings.warn(DataWarning(
-            f"no never-treated units: the last cohort ({latest}) serves only as not-yet-treated "
-            f"comparison and periods from {latest - anticipation} on are dropped",
-            zh=f"没有从未受资助的个体：最后一个批次（{latest}）仅作为尚未受资助的对照组，"
-               f"{latest - anticipation} 期及以后的时期被删除"), stacklevel=3)
-        tlist = panel.tlist
         glist = glist[glist < coerced]
-        if glist.size == 0 or tlist.size < 2:
-            raise DesignError("too few cohorts or periods remain once the last cohort serves "
-                              "as comparison group",
-                              zh="以最后一个批次作为对照组后，剩余的批次或时期过少")
 
     panel.w = panel.w / panel.w.mean()
     return DIDParams(
@@ -470,12 +443,39 @@ def pre_process_did(data, yname, tname, idname, gname, covariates, control_group
 
 
 
+def treated_cohorts(panel: PivotedPanel, gname: str, anticipation: int) -> np.ndarray:
+    """The treated cohorts (first-treatment periods above 0), sorted. Refuses a panel without
+    one, and cohorts treated in or before the first period plus ``anticipation``, which have no
+    pre-treatment period (R ``did`` and R ``etwfe`` refuse them likewise)."""
+    tlist = panel.tlist
+    glist = np.unique(panel.G[panel.G > 0])
+    if glist.size == 0:
+        raise DesignError(f"no treated cohort: every unit has {gname} = 0 (or is first "
+                          "treated after the last period)",
+                          zh=f"没有受资助批次：所有个体的 {gname} 均为 0"
+                             "（或首次受资助时间晚于最后一期）")
+    early = glist[glist <= tlist[0] + anticipation]
+    if early.size:
+        shown = ", ".join(map(str, early.tolist()))
+        ant = f" (anticipation {anticipation})" if anticipation else ""
+        ant_zh = f"（anticipation 为 {anticipation}）" if anticipation else ""
+        raise DesignError(
+            f"cohort(s) {shown} of {gname!r} are treated in or before the first period "
+            f"{tlist[0]}{ant}, so they have no pre-treatment period; drop these units or add "
+            "earlier periods to the data",
+            zh=f"{gname!r} 的批次 {shown} 在首期 {tlist[0]} 或更早即受资助{ant_zh}，"
+               "因而没有政策前时期；请删除这些个体或在数据中补充更早的时期")
+    return glist
+
+
 def last_cohort_as_control(panel: PivotedPanel, glist: np.ndarray, control_group: str,
                            anticipation: int) -> int | None:
     """Without never-treated units the last cohort serves as comparison group, as R ``did`` and
-    R ``etwfe`` do: refuses ``control_group="nevertreated"`` and drops the periods from
-    ``latest - anticipation`` on. Returns the last cohort (the caller warns, in its own words),
-    or None when some unit is never treated (nothing changes)."""
+    R ``etwfe`` do: refuses ``control_group="nevertreated"``, drops the periods from
+    ``latest - anticipation`` on and says so in a :class:`DataWarning` (naming the caller of
+    ``att_gt`` or ``etwfe``), and refuses a panel left without two periods or with no other
+    cohort. Returns the last cohort, which is not estimated, or None when some unit is never
+    treated (nothing changes)."""
     if (panel.G == 0).any():
         return None
     if control_group == "nevertreated":
@@ -486,4 +486,14 @@ def last_cohort_as_control(panel: PivotedPanel, glist: np.ndarray, control_group
                "请使用 control_group='notyettreated'")
     latest = int(glist.max())
     panel.drop_periods_from(latest - anticipation)
+    warnings.warn(DataWarning(
+        f"no never-treated units: the last cohort ({latest}) serves only as not-yet-treated "
+        f"comparison and periods from {latest - anticipation} on are dropped, as R did and "
+        "etwfe do",
+        zh=f"没有从未受资助的个体：与 R did 和 etwfe 一致，最后一个批次（{latest}）仅作为尚未受资助"
+           f"的对照组，{latest - anticipation} 期及以后的时期被删除"), stacklevel=4)
+    if glist.size < 2 or panel.tlist.size < 2:
+        raise DesignError("too few cohorts or periods remain once the last cohort serves "
+                          "as comparison group",
+                          zh="以最后一个批次作为对照组后，剩余的批次或时期过少")
     return latest

@@ -14,7 +14,7 @@ combination of the columns.
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from statistics import NormalDist
 from typing import Any, ClassVar
@@ -26,7 +26,7 @@ from evalkit.errors import ConfigError
 from evalkit.results import Result, json_safe, tidy_frame
 
 __all__ = ["SE_FLOOR", "ATTgtResult", "AggteResult", "EstimatesResult", "estimator_provenance",
-           "se_from_inf_func"]
+           "gt_table", "se_from_inf_func"]
 
 #: R did reports a standard error at or below this as missing (a degenerate influence function)
 #: and treats bootstrap columns with ``sum(bres^2)`` at or below it as degenerate.
@@ -58,6 +58,19 @@ def se_from_inf_func(inf_func: np.ndarray, cluster: np.ndarray | None = None) ->
 
 def _fmt(x: float) -> str:
     return "NA" if x is None or not np.isfinite(x) else f"{x: .4f}"
+
+
+def gt_table(cells: pd.DataFrame, columns: Sequence[tuple[str, str, int, Callable[[Any], str]]]
+             ) -> list[str]:
+    """A summary's table of group-time cells: a header line, then a line per row of ``cells``
+    (a tidy frame with ``group`` and ``time``) giving group, time and each of ``columns``
+    ``(title, tidy column, width, format)``."""
+    head = "".join(f" {title:>{width}}" for title, _, width, _ in columns)
+    lines = [f"  {'group':>6} {'time':>6}{head}"]
+    for r in cells.itertuples():
+        values = "".join(f" {fmt(getattr(r, col)):>{width}}" for _, col, width, fmt in columns)
+        lines.append(f"  {r.group:>6} {r.time:>6}{values}")
+    return lines
 
 
 @dataclass(frozen=True, eq=False, repr=False)
@@ -116,11 +129,9 @@ class ATTgtResult(Result):
             f"{self.options.get('control_group')}, base period: {self.options.get('base_period')}"
             f", units: {self.n_units}",
             f"  {int((1 - self.alp) * 100)}% {band} bands, critical value {self.crit_val:.3f}",
-            f"  {'group':>6} {'time':>6} {'ATT':>9} {'SE':>9} {'low':>9} {'high':>9}",
+            *gt_table(self.tidy(), [("ATT", "estimate", 9, _fmt), ("SE", "std_error", 9, _fmt),
+                                    ("low", "conf_low", 9, _fmt), ("high", "conf_high", 9, _fmt)]),
         ]
-        for r in self.tidy().itertuples():
-            lines.append(f"  {r.group:>6} {r.time:>6} {_fmt(r.estimate):>9} {_fmt(r.std_error):>9}"
-                         f" {_fmt(r.conf_low):>9} {_fmt(r.conf_high):>9}")
         return "\n".join(lines)
 
     def to_dict(self, include_inf_func: bool = False) -> dict[str, Any]:

@@ -32,7 +32,7 @@ import pandas as pd
 
 from evalkit.errors import ConfigError, DataError
 from evalkit.reference import sections_of
-from evalkit.results import Result, json_safe
+from evalkit.results import Result, by_name, json_safe
 from evalkit.rules import parse_rule
 
 __all__ = ["MicrosimResult", "ScenarioCost", "eligibility_records", "microsimulate"]
@@ -138,10 +138,7 @@ class MicrosimResult(Result):
     award_top_share: float = 0.0
 
     def scenario(self, name: str) -> ScenarioCost:
-        for s in self.scenarios:
-            if s.name == name:
-                return s
-        raise KeyError(f"{name!r}; scenarios: {[s.name for s in self.scenarios]}")
+        return by_name(self.scenarios, name, "scenarios")
 
     def tidy(self) -> pd.DataFrame:
         return pd.DataFrame([{"term": f"cost_{s.name}", "estimate": s.cost, "std_error": s.cost_sd,

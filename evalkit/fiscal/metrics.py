@@ -39,7 +39,7 @@ from evalkit.fiscal.linear import LinearEstimate, ratio
 from evalkit.fiscal.mvpf import MvpfResult, mvpf
 from evalkit.fiscal.tax import TaxSharing
 from evalkit.io.schemas import FISCAL_OUTCOMES as OUTCOMES
-from evalkit.results import TIDY_COLUMNS, Result, canonical, json_safe, tidy_frame
+from evalkit.results import TIDY_COLUMNS, Result, by_name, canonical, json_safe, tidy_frame
 
 __all__ = ["OUTCOMES", "VIEWS", "FiscalResult", "fiscal_metrics"]
 
@@ -60,10 +60,7 @@ class FiscalResult(Result):
     provenance: dict = field(default_factory=dict)
 
     def metric(self, name: str) -> LinearEstimate:
-        for m in self.metrics:
-            if m.name == name:
-                return m
-        raise KeyError(f"{name!r}; metrics: {[m.name for m in self.metrics]}")
+        return by_name(self.metrics, name, "metrics")
 
     def tidy(self) -> pd.DataFrame:
         t = tidy_frame([m.name for m in self.metrics], [m.estimate for m in self.metrics],

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import re
 import string
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import MappingProxyType
@@ -184,15 +184,7 @@ def parse_qmd(text: str, *, source: str = "<string>") -> QmdDocument:
     if not isinstance(execute, dict):
         raise ConfigError(f"{source}: 'execute' in the front matter must be a mapping",
                           zh=f"{source}：前置元数据中的 'execute' 须为映射")
-    for key, value in execute.items():
-        if key not in EXECUTE_OPTIONS:
-            allowed = ", ".join(repr(k) for k in EXECUTE_OPTIONS)
-            raise ConfigError(
-                f"{source}: execute option {key!r} is not in the supported subset; "
-                f"allowed: {allowed}",
-                zh=f"{source}：execute 选项 {key!r} 不在支持的子集内；允许的有：{allowed}",
-            )
-        _check_value(key, value, f"{source}: execute")
+    _check_options(execute, EXECUTE_OPTIONS, source, "execute option", "execute 选项")
 
     blocks: list[Cell | Markdown] = []
     md: list[str] = []
@@ -249,17 +241,25 @@ def _front_matter(lines: list[str], source: str) -> tuple[dict[str, Any], int]:
         return {}, 0
     for j in range(1, len(lines)):
         if lines[j].strip() in ("---", "..."):
-            try:
-                data = yaml.safe_load("\n".join(lines[1:j])) or {}
-            except yaml.YAMLError as e:
-                raise ConfigError(f"{source}: front matter is not valid YAML: {e}",
-                                  zh=f"{source}：前置元数据不是有效的 YAML：{e}") from None
-            if not isinstance(data, dict):
-                raise ConfigError(f"{source}: front matter must be a YAML mapping",
-                                  zh=f"{source}：前置元数据须为 YAML 映射")
-            return data, j + 1
+            return _yaml_mapping("\n".join(lines[1:j]), source, "front matter", "前置元数据"), j + 1
     raise ConfigError(f"{source}:1: front matter is never closed (no '---' line)",
                       zh=f"{source}:1：前置元数据未闭合（缺少 '---' 行）")
+
+
+def _yaml_mapping(text: str, where: str, what: str, what_zh: str) -> dict[str, Any]:
+    """``text`` (front matter or a cell's ``#|`` lines) read as a YAML mapping, ``{}`` when
+    empty; ``what`` names it in the error."""
+    try:
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as e:
+        raise ConfigError(f"{where}: {what} is not valid YAML: {e}",
+                          zh=f"{where}：{what_zh}不是有效的 YAML：{e}") from None
+    if data is None:
+        return {}
+    if not isinstance(data, dict):
+        raise ConfigError(f"{where}: {what} must be 'key: value' lines",
+                          zh=f"{where}：{what_zh}须为 'key: value' 形式的行")
+    return data
 
 
 def _closing(lines: list[str], start: int, fence: str) -> int | None:
@@ -277,22 +277,8 @@ def _cell(body: list[str], fence_line: int, where: str) -> Cell:
     while k < len(body) and (m := _OPTION_LINE.match(body[k])):
         opt_lines.append(m.group(1))
         k += 1
-    try:
-        options = yaml.safe_load("\n".join(opt_lines)) if opt_lines else {}
-    except yaml.YAMLError as e:
-        raise ConfigError(f"{where}: cell options are not valid YAML: {e}",
-                          zh=f"{where}：单元格选项不是有效的 YAML：{e}") from None
-    if not isinstance(options, dict):
-        raise ConfigError(f"{where}: cell options must be 'key: value' lines",
-                          zh=f"{where}：单元格选项须为 'key: value' 形式的行")
-    for key, value in options.items():
-        if key not in CELL_OPTIONS:
-            allowed = ", ".join(repr(o) for o in CELL_OPTIONS)
-            raise ConfigError(
-                f"{where}: cell option {key!r} is not in the supported subset; allowed: {allowed}",
-                zh=f"{where}：单元格选项 {key!r} 不在支持的子集内；允许的有：{allowed}",
-            )
-        _check_value(key, value, where)
+    options = _yaml_mapping("\n".join(opt_lines), where, "the cell's option block", "单元格选项")
+    _check_options(options, CELL_OPTIONS, where, "cell option", "单元格选项")
     label = options.get("label")
     if "fig-cap" in options and not (label and label.startswith("fig-")):
         raise ConfigError(f"{where}: a cell with fig-cap needs a label starting with 'fig-'",
@@ -306,7 +292,21 @@ def _cell(body: list[str], fence_line: int, where: str) -> Cell:
     return Cell(source, MappingProxyType(options), fence_line)
 
 
-def _check_value(key: str, value: Any, where: str) -> None:
+def _check_options(options: Mapping[str, Any], allowed: Sequence[str], where: str, kind: str,
+                   kind_zh: str) -> None:
+    """Each key of ``options`` (a cell's or the front matter's ``execute:``) is one of the
+    ``allowed`` subset and has a value of the type Quarto gives it."""
+    for key, value in options.items():
+        if key not in allowed:
+            names = ", ".join(repr(k) for k in allowed)
+            raise ConfigError(
+                f"{where}: {kind} {key!r} is not in the supported subset; allowed: {names}",
+                zh=f"{where}：{kind_zh} {key!r} 不在支持的子集内；允许的有：{names}",
+            )
+        _check_value(key, value, where, kind, kind_zh)
+
+
+def _check_value(key: str, value: Any, where: str, kind: str, kind_zh: str) -> None:
     ok = {
         "label": isinstance(value, str) and bool(_LABEL.match(value)),
         "fig-cap": isinstance(value, str) and bool(value.strip()),
@@ -332,5 +332,5 @@ def _check_value(key: str, value: Any, where: str) -> None:
             "output": "true、false 或 asis",
             "tags": "字符串列表",
         }.get(key, "true 或 false")
-        raise ConfigError(f"{where}: option {key!r} must be {expected}; received {value!r}",
-                          zh=f"{where}：选项 {key!r} 须为{expected_zh}；收到的是 {value!r}")
+        raise ConfigError(f"{where}: {kind} {key!r} must be {expected}; received {value!r}",
+                          zh=f"{where}：{kind_zh} {key!r} 须为{expected_zh}；收到的是 {value!r}")

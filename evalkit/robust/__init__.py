@@ -7,8 +7,7 @@ synthetic DiD (Arkhangelsky et al. 2021), the wild cluster bootstrap (Cameron, G
 
 from __future__ import annotations
 
-import importlib
-from typing import Any
+from evalkit.lazy import lazy_exports
 
 _NAMES: dict[str, str] = {
     "honest_did": "evalkit.robust.honestdid",
@@ -34,17 +33,4 @@ _NAMES: dict[str, str] = {
     "synthdid_weights_plot": "evalkit.robust.plots",
 }
 
-__all__ = sorted(_NAMES)
-
-
-def __getattr__(name: str) -> Any:
-    module = _NAMES.get(name)
-    if module is None:
-        raise AttributeError(f"module 'evalkit.robust' has no attribute {name!r}")
-    value = getattr(importlib.import_module(module), name)
-    globals()[name] = value
-    return value
-
-
-def __dir__() -> list[str]:
-    return sorted({*globals(), *__all__})
+__all__, __getattr__, __dir__ = lazy_exports(globals(), _NAMES)

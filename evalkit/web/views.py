@@ -83,6 +83,18 @@ def _cycle(pk: int):
     return row, logbook.cycle_of(row)
 
 
+def _own_policy(request, pk: int, pid: str):
+    """The cycle, its bundle and policy ``pid``'s row; 404 when the bundle has no such policy,
+    403 when the account may not see it (:func:`_own`)."""
+    row, cyc = _cycle(pk)
+    pol = _policies(cyc).get(pid)
+    if pol is None:
+        raise Http404
+    if not _own(request, pol):
+        raise PermissionDenied
+    return row, cyc, pol
+
+
 @need(*ALL)
 def cycles(request):
     return render(request, "web/cycles.html", {"cycles": Cycle.objects.all()})
@@ -206,12 +218,7 @@ def _self_differences(row: Cycle, cyc, request) -> list[dict]:
 
 @need(*ALL)
 def policy(request, pk: int, pid: str):
-    row, cyc = _cycle(pk)
-    pol = _policies(cyc).get(pid)
-    if pol is None:
-        raise Http404
-    if not _own(request, pol):
-        raise PermissionDenied
+    row, cyc, pol = _own_policy(request, pk, pid)
     zh = (get_language() or "").startswith("zh")
     recs = cyc.recommendations
     rec = recs[recs["policy_id"] == pid].to_dict(orient="records")
@@ -338,12 +345,7 @@ class SelfEvaluationForm(forms.Form):
 
 @need("department")
 def self_evaluation(request, pk: int, pid: str):
-    row, cyc = _cycle(pk)
-    pol = _policies(cyc).get(pid)
-    if pol is None:
-        raise Http404
-    if not _own(request, pol):
-        raise PermissionDenied
+    row, cyc, pol = _own_policy(request, pk, pid)
     entered = [i for i in _scorecard(cyc, pid) if i["type"] in ENTERED]
     names = {i["indicator"] for i in entered}
     mine = _latest_self(row, pid)
