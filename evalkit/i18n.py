@@ -555,6 +555,9 @@ STRINGS.update({
     "report.ex_post.design.balance_fail": {
         "zh": "识别检验：即使在获补前一年上述指标相同的企业中，受资助企业此前一年{outcome}的变化也与对照企业明显不同（{p}）：补贴还取决于这些指标以外的历史，估计的效应可能包含本会自然出现的回归，因此组合评价不对本政策排名、不增加其预算，建议重新评估。",
         "en": "Identification check: even among firms alike on those columns in the year before the award, the supported firms' change in {outcome} into that year differs markedly from the comparison firms' ({p}): awards followed history beyond those columns, and the effect may count a reversion that would have happened anyway, so the portfolio review neither ranks this policy nor raises its budget, and recommends re-evaluating it."},
+    "report.ex_post.design.balance_shift": {
+        "zh": "识别检验：在获补前一年上述指标相同的企业中，受资助企业此前一年{outcome}的变化与对照企业不同（{p}），但这些指标本身此前的变化并无差别：补贴并非追随这些指标的暂时波动，{outcome}的变化来自补贴决定之外的持久变动（例如高新技术企业认定后所得税率降低），以获补前一年为基期的比较已将其扣除，因此不作为识别失败处理。",
+        "en": "Identification check: among firms alike on those columns in the year before the award, the supported firms' change in {outcome} into that year differs from the comparison firms' ({p}), but the columns' own earlier change does not: the awards did not follow a temporary swing in them, and the change in {outcome} is a lasting shift from outside the award decision (such as the lower income-tax rate that comes with high-tech certification), which the comparison from the year before the award removes; so it is not treated as a failed identification."},
     "report.ex_post.design.small_sample": {
         "zh": "受资助企业只有 {n} 家（少于 {threshold} 家），财政指标的区间采用小样本 t 区间（{method}，自由度约 {df}），比大样本区间更宽。",
         "en": "With only {n} supported firms (fewer than {threshold}), the fiscal metrics' intervals are small-sample t intervals ({method}, about {df} degrees of freedom), wider than the large-sample ones."},

@@ -130,9 +130,12 @@ def evidence_flags(bundles: list[Bundle], pids: list[str], alpha: float) -> dict
     """Policies whose main-outcome identification check fails, with the reason (en, zh).
 
     - with ``design.selection_covariates``: the pseudo-outcome test of selection on them
-      (``balance`` of the ex-post bundle, :mod:`evalkit.robust.selection_balance`) rejects --
-      the awards followed the outcome's history beyond those columns; the dip and pre-trend
-      checks are then reported but do not gate;
+      (``balance`` of the ex-post bundle, :mod:`evalkit.robust.selection_balance`) rejects for
+      the main outcome and for at least one of the selection covariates' own histories
+      (``balance.gates``, written by the ex-post stage) -- the awards followed a swing of what
+      they were decided on, which the post-award comparison counts as an effect as it
+      reverts; a rejection for the outcome alone is a shift from outside the decision and does
+      not gate; the dip and pre-trend checks are then reported but do not gate;
     - otherwise an Ashenfelter dip (``dip`` of the ex-post bundle: the outcome fell
       significantly in the year before the award): the effect counts a recovery that would
       have happened anyway;
@@ -151,7 +154,7 @@ def evidence_flags(bundles: list[Bundle], pids: list[str], alpha: float) -> dict
         if bal is not None:
             # the design conditions on the award's selection columns: its own test decides
             # (a dip those columns explain does not gate)
-            if bal.get("detected"):
+            if bal.get("gates", bal.get("detected")):
                 e, p = bal["estimate"], bal["p_value"]
                 flags[pid] = (f"the awards followed {main}'s change before the award beyond the "
                               f"selection covariates (pseudo-outcome test {e:.3g}, p = {p:.3g}); "

@@ -593,7 +593,8 @@ def design_statement(results: Mapping[str, Any], lang: str) -> str:
     if bal is not None:
         # the design's own test of selection on its covariates gates instead of the dip check
         if int(bal.get("n_treated") or 0) >= Rule.of(results).min_firms:    # disclosure
-            key = ("report.ex_post.design.balance_fail" if bal.get("detected")
+            key = ("report.ex_post.design.balance_fail" if bal.get("gates", bal.get("detected"))
+                   else "report.ex_post.design.balance_shift" if bal.get("detected")
                    else "report.ex_post.design.balance_ok")
             pv = pvalue(bal["p_value"], lang)
             text += sep + t(key, lang, outcome=outcome_label(main, lang),
