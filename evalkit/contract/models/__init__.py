@@ -20,6 +20,7 @@ from evalkit.contract.models.base import (
     StageResults,
     StudyRecord,
     as_float,
+    as_model,
     dump_results,
     validate_results,
 )
@@ -31,7 +32,7 @@ from evalkit.errors import DataError
 
 __all__ = ["MODELS", "ExAnteResults", "ExPostResults", "MonitorResults", "Number",
            "OutcomeEvidence", "PortfolioResults", "Section", "StageResults", "StudyRecord",
-           "as_float", "dump_results", "model_for", "parse_results", "validate_results"]
+           "as_float", "as_model", "dump_results", "model_for", "parse_results", "validate_results"]
 
 #: stage name -> its results model
 MODELS: dict[str, type[StageResults]] = {

@@ -13,7 +13,7 @@ writes). A results file read into its model and written again has the same bytes
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any, ClassVar, Literal
+from typing import Any, ClassVar, Literal, TypeVar
 
 from pydantic import BaseModel, ConfigDict, StrictFloat, StrictInt, ValidationError
 
@@ -45,6 +45,21 @@ class StageResults(Section):
     #: a stage's own ``to_dict()`` has the study's name here.
     study: StudyRecord | str | None = None
     provenance: dict[str, Any] | None = None
+
+    @property
+    def report_settings(self) -> dict[str, Any]:
+        """The study's ``report`` settings as ``run_study`` recorded them ({} where none)."""
+        report = self.study.report if isinstance(self.study, StudyRecord) else None
+        return dict(report or {})
+
+    @property
+    def disclosure_settings(self) -> dict[str, Any]:
+        """The study's ``report.disclosure`` settings ({} where the study set none)."""
+        return dict(self.report_settings.get("disclosure") or {})
+
+    def study_note(self, lang: str) -> str | None:
+        """The study's note for the report in ``lang`` (``report.notes``), if any."""
+        return (self.report_settings.get("notes") or {}).get(lang)
 
 
 class StudyRecord(Section):
@@ -88,6 +103,19 @@ def validate_results(model: type[StageResults], data: Mapping[str, Any] | StageR
                         fix="re-run the stage with this evalkit version (evalkit run STUDY)",
                         zh=zh, fix_zh="请用当前版本的 evalkit 重新运行该阶段（evalkit run STUDY）"
                         ) from None
+
+
+M = TypeVar("M", bound="Section")
+
+
+def as_model(data: M | Mapping[str, Any], model: type[M]) -> M:
+    """``data`` as ``model``: returned as it is when it is one, else validated (a results
+    mapping as ``to_dict()`` gives it, for callers holding one)."""
+    if isinstance(data, model):
+        return data
+    if issubclass(model, StageResults):
+        return validate_results(model, data, f"{model.STAGE} results")
+    return model.model_validate(dict(data))
 
 
 def dump_results(model: StageResults) -> dict[str, Any]:

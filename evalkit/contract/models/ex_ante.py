@@ -27,6 +27,7 @@ class Microsim(Section):
     scenarios: list[dict[str, Any]] = Field(default_factory=list)
     award_top_share: Number = None
     budget: Number = None
+    budget_covers_central: bool | None = None
 
 
 class Evaluability(Section):
@@ -42,6 +43,8 @@ class Checklist(Section):
     conclusion_zh: str | None = None
     conclusion_en: str | None = None
     total: Number = None
+    reasons_zh: list[str] = Field(default_factory=list)
+    reasons_en: list[str] = Field(default_factory=list)
     checks: list[dict[str, Any]] = Field(default_factory=list)
     #: column-oriented dimension scores (dimension, name_zh, name_en, points, weight, share)
     scores: dict[str, list[Any]] = Field(default_factory=dict)

@@ -116,6 +116,16 @@ class Fiscal(Section):
         return {k: v[i] for k, v in tidy.items()}
 
 
+class Disclosure(Section):
+    """The firms behind the report's numbers (:func:`evalkit.stages.ex_post.disclosure_basis`):
+    ``treated`` ({n, outcomes: {outcome: basis}}), ``cohorts`` (cohort year as a string ->
+    the same), ``payments`` (the recipients' basis)."""
+
+    treated: dict[str, Any] | None = None
+    cohorts: dict[str, dict[str, Any]] | None = None
+    payments: dict[str, Any] | None = None
+
+
 class ExPostResults(StageResults):
     STAGE: ClassVar[str] = "ex_post"
 
@@ -131,7 +141,7 @@ class ExPostResults(StageResults):
     fiscal: Fiscal | None = None
     options: dict[str, Any] | None = None
     #: the firms each number rests on (:func:`evalkit.stages.ex_post.disclosure_basis`)
-    disclosure: dict[str, Any] | None = None
+    disclosure: Disclosure | None = None
     small_sample: dict[str, Any] | None = None
 
     @property

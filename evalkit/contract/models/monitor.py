@@ -16,6 +16,8 @@ class Anomalies(Section):
     counts: dict[str, Any] = Field(default_factory=dict)
     findings: list[dict[str, Any]] = Field(default_factory=list)
     concentration: dict[str, Any] | None = None
+    #: as_of, definitions, n_records and ``basis`` (per check: the firms behind its amount)
+    provenance: dict[str, Any] | None = None
 
 
 class Interim(Section):
@@ -26,6 +28,8 @@ class Interim(Section):
     dynamic: dict[str, Any] | None = None
     pretrend: dict[str, Any] | None = None
     pretrend_rejects: bool | None = None
+    last_year: int | None = None
+    cohort_sizes: dict[str, int] = Field(default_factory=dict)
     conditioning: Any = None
     reason: str | None = None
     reason_zh: str | None = None

@@ -10,6 +10,7 @@ from typing import Any, ClassVar, Literal
 from pydantic import Field
 
 from evalkit.contract.models.base import Number, Section, StageResults
+from evalkit.contract.models.ex_post import Disclosure
 
 
 class Ranking(Section):
@@ -39,6 +40,10 @@ class Review(Section):
     (:func:`evalkit.portfolio.review_log.review_status`)."""
 
     state: str | None = None
+    #: whether the log's hash chain checks out; the first broken entry; the chain's head
+    intact: bool | None = None
+    bad_seq: int | None = None
+    head: Any = None
     pending: list[str] = Field(default_factory=list)
     rows: list[dict[str, Any]] = Field(default_factory=list)
 
@@ -48,14 +53,31 @@ class Scorecard(Section):
     score: Number = None
     grade: str | None = None
     grade_en: str | None = None
-    #: column-oriented indicator rows (indicator, level, points, origin, ...)
-    rows: dict[str, list[Any]] = Field(default_factory=dict)
+    #: points earned per level (decision, process, output, effect)
+    by_level: dict[str, Any] = Field(default_factory=dict)
+    #: the indicator rows (indicator, level, points, origin, ...): column-oriented as a stage
+    #: writes them, or one record per indicator
+    rows: dict[str, list[Any]] | list[dict[str, Any]] = Field(default_factory=dict)
 
 
 class PortfolioProvenance(Section):
     #: the ex-post bundles by folder name, and their manifests' SHA-256
     bundles: list[str] = Field(default_factory=list)
     bundle_manifests: list[str | None] = Field(default_factory=list)
+
+
+class BasisFiscal(Section):
+    cost: dict[str, Any] | None = None
+
+
+class PolicyBasis(Section):
+    """What one policy's ex-post numbers rest on (``evalkit.stages.portfolio.policy_basis``):
+    the fields of :class:`~evalkit.contract.models.ex_post.ExPostResults` the disclosure rule
+    reads, under the same names."""
+
+    disclosure: Disclosure | None = None
+    cohort_sizes: dict[str, int]
+    fiscal: BasisFiscal | None = None
 
 
 class PortfolioResults(StageResults):
@@ -72,5 +94,5 @@ class PortfolioResults(StageResults):
     classification: dict[str, list[Any]] = Field(default_factory=dict)
     provenance: PortfolioProvenance | None = None      # type: ignore[assignment]
     #: per policy, what its ex-post numbers rest on (``evalkit.stages.portfolio.policy_basis``)
-    disclosure: dict[str, dict[str, Any]] = Field(default_factory=dict)
+    disclosure: dict[str, PolicyBasis] = Field(default_factory=dict)
     review: Review | None = None
