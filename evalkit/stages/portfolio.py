@@ -95,7 +95,9 @@ def policy_basis(results: ExPostResults) -> dict[str, Any]:
     """The part of an ex-post bundle's results the portfolio report decides disclosure on
     (stored per policy in the portfolio bundle as ``results['disclosure']``)."""
     cost = results.fiscal.cost if results.fiscal is not None else None
-    return {"disclosure": results.disclosure, "cohort_sizes": dict(results.cohort_sizes),
+    disclosure = results.disclosure
+    return {"disclosure": None if disclosure is None else disclosure.model_dump(exclude_unset=True),
+            "cohort_sizes": dict(results.cohort_sizes),
             "fiscal": {"cost": cost} if cost else None}
 
 
