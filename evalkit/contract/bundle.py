@@ -21,7 +21,7 @@ import io
 import json
 import time
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
 from types import MappingProxyType
@@ -263,7 +263,7 @@ def read_bundle(path: Path) -> Bundle:
                   sha256_bytes(raw))
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class MemoryBundle:
     """A stage's results held in memory, read as a :class:`Bundle` is (``model``, ``table``,
     ``provenance``): what a later stage takes instead of a bundle folder, so that a notebook can
@@ -271,9 +271,9 @@ class MemoryBundle:
     manifest (``manifest_sha256`` is None)."""
 
     name: str
-    model: StageResults
-    tables: Mapping[str, pd.DataFrame]
-    provenance: Mapping[str, Any]
+    model: StageResults = field(repr=False)
+    tables: Mapping[str, pd.DataFrame] = field(repr=False)
+    provenance: Mapping[str, Any] = field(repr=False)
     manifest_sha256: None = None
 
     @property
