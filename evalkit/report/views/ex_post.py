@@ -85,8 +85,6 @@ def cohort_table(results: ExPostResults, lang: str) -> str:
                   ["left", "right", "right", "right"], cells.footnote(lang))
 
 
-
-
 def with_unit(text: str, unit: str, lang: str) -> str:
     """'纳税总额（万元）' / 'tax paid (CNY million)'; ``text`` alone when ``unit`` is empty."""
     if not unit:
@@ -451,7 +449,6 @@ def portfolio_decision(portfolio_results: PortfolioResults, policy_id: str
     k = table["policy_id"].index(policy_id)
     return {"grade": table["grade"][k], "score": as_float(table["score"][k]),
             "action": table["action"][k]}
-
 
 
 def technical_note(results: ExPostResults, lang: str) -> str:
