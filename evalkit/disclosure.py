@@ -66,7 +66,12 @@ class Rule:
         """The rule a bundle's study set (``report.disclosure``), else the defaults."""
         study = (results or {}).get("study")
         report = (study.get("report") if isinstance(study, Mapping) else None) or {}
-        settings = report.get("disclosure") or {}
+        return cls.of_settings(report.get("disclosure"))
+
+    @classmethod
+    def of_settings(cls, settings: Mapping[str, Any] | None) -> Rule:
+        """The rule of a study's ``report.disclosure`` settings, the defaults where unset."""
+        settings = settings or {}
         return cls(int(settings.get("min_firms", MIN_FIRMS)),
                    float(settings.get("dominance", DOMINANCE)))
 

@@ -3,7 +3,8 @@
 Layout of a bundle directory::
 
     manifest.json        format, stage, created (Unix seconds), provenance, files -> sha256 and size
-    results.json         JSON-safe results (numbers, labels, small arrays)
+    results.json         JSON-safe results (numbers, labels, small arrays): the stage's
+                         results model (:mod:`evalkit.contract.models`) as JSON
     tables/NAME.parquet  tidy tables
     figures/NAME.png|svg pre-drawn figures
 
@@ -20,7 +21,8 @@ import io
 import json
 import time
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 from types import MappingProxyType
 from typing import Any
@@ -29,6 +31,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from evalkit.contract.models import StageResults, dump_results, parse_results
 from evalkit.errors import ConfigError, DataError
 from evalkit.io.safefs import replace_dir
 
@@ -71,7 +74,7 @@ def _check_name(kind: str, name: str) -> None:
                           zh=f"{_KIND_ZH.get(kind, kind)}名称须为普通文件名；收到的是 {name!r}")
 
 
-def write_bundle(out_dir: Path, *, stage: str, results: Mapping[str, Any],
+def write_bundle(out_dir: Path, *, stage: str, results: Mapping[str, Any] | StageResults,
                  tables: Mapping[str, pd.DataFrame] | None = None,
                  figures: Mapping[str, bytes | Path] | None = None,
                  provenance: Mapping[str, Any] | None = None,
@@ -83,7 +86,8 @@ def write_bundle(out_dir: Path, *, stage: str, results: Mapping[str, Any],
     not write is ever deleted. The bundle is written into a sibling temporary folder and renamed
     into place, so a failure leaves ``out_dir`` as it was.
 
-    ``results`` must be JSON-safe (see :func:`evalkit.results.json_safe`); ``tables`` maps a name
+    ``results`` is the stage's results model (:mod:`evalkit.contract.models`) or a JSON-safe
+    mapping (see :func:`evalkit.results.json_safe`); ``tables`` maps a name
     to a DataFrame; ``figures`` maps a file name ending in .png/.svg to bytes or a file;
     ``provenance`` is what :func:`evalkit.contract.provenance.collect` returns; ``created`` is Unix
     seconds (pass the study's SOURCE_DATE_EPOCH for reproducible bytes; default: now).
@@ -91,6 +95,8 @@ def write_bundle(out_dir: Path, *, stage: str, results: Mapping[str, Any],
     out_dir = Path(out_dir)
     check_bundle_dir(out_dir, replace)
     payload: dict[str, bytes] = {}
+    if isinstance(results, StageResults):
+        results = dump_results(results)
     try:
         payload[RESULTS] = _json_bytes(results)
     except (TypeError, ValueError) as e:
@@ -165,7 +171,9 @@ def is_bundle_dir(path: Path) -> bool:
 
 @dataclass(frozen=True)
 class Bundle:
-    """A verified bundle. ``table(name)`` reads a Parquet table; ``figure(name)`` is a file path."""
+    """A verified bundle. ``model`` is its results as the stage's typed model (validated when
+    first read); ``results`` the same as the raw mapping; ``table(name)`` reads a Parquet table;
+    ``figure(name)`` is a file path."""
 
     path: Path
     manifest: Mapping[str, Any]
@@ -175,6 +183,17 @@ class Bundle:
     @property
     def stage(self) -> str:
         return self.manifest["stage"]
+
+    @cached_property
+    def model(self) -> StageResults:
+        """The results as the stage's model (:mod:`evalkit.contract.models`); a
+        :class:`~evalkit.errors.DataError` names the file and the field that does not fit."""
+        return parse_results(self.stage, self.results, str(self.path / RESULTS))
+
+    @property
+    def name(self) -> str:
+        """The bundle's folder name (how a later stage records it)."""
+        return self.path.name
 
     @property
     def created(self) -> int:
@@ -242,3 +261,53 @@ def read_bundle(path: Path) -> Bundle:
     results = json.loads((path / RESULTS).read_bytes()) if RESULTS in files else {}
     return Bundle(path.resolve(), MappingProxyType(manifest), MappingProxyType(results),
                   sha256_bytes(raw))
+
+
+@dataclass(frozen=True, eq=False)
+class MemoryBundle:
+    """A stage's results held in memory, read as a :class:`Bundle` is (``model``, ``table``,
+    ``provenance``): what a later stage takes instead of a bundle folder, so that a notebook can
+    chain stages without writing files. ``name`` stands for the folder name; there is no
+    manifest (``manifest_sha256`` is None)."""
+
+    name: str
+    model: StageResults = field(repr=False)
+    tables: Mapping[str, pd.DataFrame] = field(repr=False)
+    provenance: Mapping[str, Any] = field(repr=False)
+    manifest_sha256: None = None
+
+    @property
+    def stage(self) -> str:
+        return self.model.STAGE
+
+    @property
+    def path(self) -> Path:
+        return Path(self.name)
+
+    def table_names(self) -> list[str]:
+        return sorted(self.tables)
+
+    def table(self, name: str) -> pd.DataFrame:
+        if name not in self.tables:
+            raise DataError(f"results {self.name} have no table {name!r}; they have "
+                            f"{self.table_names()}",
+                            zh=f"结果 {self.name} 中没有表格 {name!r}；现有表格：{self.table_names()}")
+        return self.tables[name]
+
+
+def memory_bundle(stage: str, results: Mapping[str, Any] | StageResults,
+                  tables: Mapping[str, pd.DataFrame] | None = None, *, name: str,
+                  provenance: Mapping[str, Any] | None = None) -> MemoryBundle:
+    """A :class:`MemoryBundle` of ``stage``'s results (validated by its model)."""
+    return MemoryBundle(name, parse_results(stage, results, f"{stage} results {name}"),
+                        dict(tables or {}), dict(provenance or {}))
+
+
+def read_results(path: Path, stage: str | None = None) -> StageResults:
+    """The typed results of the bundle at ``path`` (verified as :func:`read_bundle` does);
+    with ``stage``, refuse a bundle of another stage."""
+    b = read_bundle(path)
+    if stage is not None and b.stage != stage:
+        raise DataError(f"this is a {b.stage} bundle; a {stage} bundle was expected",
+                        file=str(b.path), zh=f"这是 {b.stage} 结果包；此处需要 {stage} 结果包")
+    return b.model

@@ -1,6 +1,7 @@
 """Effect and fiscal-return projection for a proposal from the district's own ex-post evidence.
 
-Evidence is the list of ex-post results (``ExPostResult.to_dict()``) of past policies. Those of the
+Evidence is the list of past policies' ex-post results (:class:`PolicyEvidence`, or
+``ExPostResult.to_dict()`` outputs). Those of the
 same instrument or the same objective as the proposal are pooled by random-effects meta-analysis
 (DerSimonian & Laird 1986, "Meta-analysis in clinical trials", Controlled Clinical Trials 7(3);
 :func:`statsmodels.stats.meta_analysis.combine_effects` with ``method_re="dl"``), reporting the
@@ -34,7 +35,8 @@ from evalkit.errors import DataError
 from evalkit.fiscal.mvpf import mvpf_value
 from evalkit.results import json_safe
 
-__all__ = ["EvidenceProjection", "PooledEstimate", "evidence_rows", "pool", "project_from_evidence"]
+__all__ = ["EvidenceProjection", "PolicyEvidence", "PooledEstimate", "evidence_rows", "pool",
+           "project_from_evidence"]
 
 DEFAULT_METRIC = "fiscal_return_district"
 
@@ -69,46 +71,65 @@ class PooledEstimate:
         return json_safe(self)
 
 
-def _tidy_lookup(tidy: dict, term: str) -> tuple[float, float] | None:
-    terms = list(tidy.get("term", []))
-    if term not in terms:
-        return None
-    i = terms.index(term)
-    est, se = tidy["estimate"][i], tidy["std_error"][i]
-    if est is None or se is None or not np.isfinite(est) or not np.isfinite(se) or se <= 0:
-        return None
-    return float(est), float(se)
+@dataclass(frozen=True)
+class PolicyEvidence:
+    """What the projection takes from one past ex-post evaluation: the policy's instrument and
+    objective, its fiscal metrics and its overall effects, each as (estimate, standard error).
+    The ex-ante stage builds it from a typed ex-post results model; :meth:`from_dict` from an
+    ``ExPostResult.to_dict()`` output."""
 
+    policy_id: str
+    instrument: str | None
+    objective: str | None
+    metrics: dict[str, tuple[Any, Any]] = field(default_factory=dict)
+    effects: dict[str, tuple[Any, Any]] = field(default_factory=dict)
 
-def evidence_rows(evidence: Sequence[dict], instrument: str, objective: str, outcome: str,
-                  metric: str = DEFAULT_METRIC) -> pd.DataFrame:
-    """One row per evidence dict matching the instrument or the objective: ``policy_id,
-    instrument, objective, match, metric, metric_se, effect, effect_se`` (NaN where absent)."""
-    rows = []
-    for i, ev in enumerate(evidence):
+    @classmethod
+    def from_dict(cls, ev: Any, i: int = 0) -> PolicyEvidence:
         pol = ev.get("policy") if isinstance(ev, dict) else None
         if not isinstance(pol, dict) or "policy_id" not in pol:
             raise DataError(f"evidence item {i} is not an ex-post result (no 'policy' with a "
                             "'policy_id'); pass ExPostResult.to_dict() outputs",
                             zh=f"证据第 {i} 项不是事后评估结果（缺少带 'policy_id' 的 'policy'）；"
                                "请传入 ExPostResult.to_dict() 的输出")
-        same_i = pol.get("instrument") == instrument
-        same_o = pol.get("objective") == objective
-        if not (same_i or same_o):
-            continue
-        fr = None
+        metrics = {}
         fiscal = ev.get("fiscal")
         if isinstance(fiscal, dict) and isinstance(fiscal.get("tidy"), dict):
-            fr = _tidy_lookup(fiscal["tidy"], metric)
-        eff = None
-        out = (ev.get("outcomes") or {}).get(outcome)
-        if isinstance(out, dict) and isinstance(out.get("simple"), dict):
-            s = out["simple"]
-            est, se = s.get("overall_att"), s.get("overall_se")
-            if est is not None and se is not None and np.isfinite(est) and np.isfinite(se) and se > 0:
-                eff = (float(est), float(se))
-        rows.append({"policy_id": str(pol["policy_id"]), "instrument": pol.get("instrument"),
-                     "objective": pol.get("objective"),
+            tidy = fiscal["tidy"]
+            metrics = dict(zip(tidy.get("term", []),
+                               zip(tidy["estimate"], tidy["std_error"], strict=True), strict=True))
+        effects = {name: (out["simple"].get("overall_att"), out["simple"].get("overall_se"))
+                   for name, out in (ev.get("outcomes") or {}).items()
+                   if isinstance(out, dict) and isinstance(out.get("simple"), dict)}
+        return cls(str(pol["policy_id"]), pol.get("instrument"), pol.get("objective"),
+                   metrics, effects)
+
+
+def _usable(pair: tuple[Any, Any] | None) -> tuple[float, float] | None:
+    """(estimate, se) when both are finite and se > 0."""
+    if pair is None:
+        return None
+    est, se = pair
+    if est is None or se is None or not np.isfinite(est) or not np.isfinite(se) or se <= 0:
+        return None
+    return float(est), float(se)
+
+
+def evidence_rows(evidence: Sequence[PolicyEvidence | dict], instrument: str, objective: str,
+                  outcome: str, metric: str = DEFAULT_METRIC) -> pd.DataFrame:
+    """One row per evidence item matching the instrument or the objective: ``policy_id,
+    instrument, objective, match, metric, metric_se, effect, effect_se`` (NaN where absent)."""
+    rows = []
+    for i, item in enumerate(evidence):
+        ev = item if isinstance(item, PolicyEvidence) else PolicyEvidence.from_dict(item, i)
+        same_i = ev.instrument == instrument
+        same_o = ev.objective == objective
+        if not (same_i or same_o):
+            continue
+        fr = _usable(ev.metrics.get(metric))
+        eff = _usable(ev.effects.get(outcome))
+        rows.append({"policy_id": ev.policy_id, "instrument": ev.instrument,
+                     "objective": ev.objective,
                      "match": "instrument and objective" if same_i and same_o
                      else ("instrument" if same_i else "objective"),
                      "metric": np.nan if fr is None else fr[0],
@@ -186,7 +207,7 @@ class EvidenceProjection:
             "reason": self.reason, "provenance": self.provenance})
 
 
-def project_from_evidence(evidence: Sequence[dict], instrument: str, objective: str,
+def project_from_evidence(evidence: Sequence[PolicyEvidence | dict], instrument: str, objective: str,
                           outcome: str, annual_cost: float, rng: np.random.Generator,
                           leakage: float = 0.0, displacement: float = 0.0,
                           admin_share: float = 0.0, alpha: float = 0.05,
@@ -226,7 +247,7 @@ def project_from_evidence(evidence: Sequence[dict], instrument: str, objective: 
                     "n_sim": int(n_sim), "alpha": alpha})
 
 
-def no_evidence_reason(evidence: Sequence[dict], instrument: str, objective: str) -> str:
+def no_evidence_reason(evidence: Sequence[PolicyEvidence | dict], instrument: str, objective: str) -> str:
     if not evidence:
         return ("no ex-post evaluations were supplied (evidence_bundles is empty), so no effect "
                 "or fiscal return is projected")

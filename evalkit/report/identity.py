@@ -67,10 +67,10 @@ class ReportIdentity:
     subtitle: str | None = None
 
 
-def comparison_words(results: Mapping[str, Any], lang: str) -> str:
+def comparison_words(options: Mapping[str, Any] | None, lang: str) -> str:
     """The ex-post comparison group in words, from the study's ``design.controls`` and
-    ``design.control_group`` as the bundle records them."""
-    options = results.get("options") or {}
+    ``design.control_group`` as the bundle records them (its ``options``)."""
+    options = options or {}
     controls = options.get("controls", "never_any")
     group = options.get("control_group", "nevertreated")
     return t(f"report.ex_post.comparison.{controls}.{group}", lang)
@@ -96,5 +96,5 @@ def report_identity(template_stem: str, results: Mapping[str, Any], lang: str
         parts.append(md(words))
     if template_stem == "ex_post":
         parts.append(t("report.ex_post.subtitle.comparison", lang,
-                       group=comparison_words(results, lang)))
+                       group=comparison_words(results.get("options"), lang)))
     return ReportIdentity(stem, md(name), " · ".join(parts) or None)

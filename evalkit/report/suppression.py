@@ -6,7 +6,7 @@ bundle (:func:`evalkit.disclosure.firm_basis`; fields documented where the stage
 them), under the study's :class:`~evalkit.disclosure.Rule` (fewer than ``min_firms`` firms
 or one firm above ``dominance`` of the magnitude: not published):
 
-* ex post (``results['disclosure']``, :func:`evalkit.stages.ex_post.disclosure_basis`): overall
+* ex post (``results.disclosure``, :func:`evalkit.stages.ex_post.disclosure_basis`): overall
   effects, TWFE and the pre-trend test on the treated firms and their share of the outcome;
   cohort effects on each cohort, with complementary suppression against the overall effect;
   event-study points on the cohorts observed at that event time; the cost on the recipients and
@@ -15,7 +15,7 @@ or one firm above ``dominance`` of the magnitude: not published):
   (``recipients``/``top_share`` columns of the execution and monthly tables), KPI actuals on the
   firms they sum or average (``n_firms``/``top_share``), anomaly amounts per check on the firms
   concerned (``anomalies.provenance.basis``), interim effects on the subsidised firms;
-* portfolio: each policy's ranked metric on its ex-post basis (``results['disclosure']``),
+* portfolio: each policy's ranked metric on its ex-post basis (``results.disclosure``),
   spending per policy on its recipients (``max_firm_spend``);
 * ex ante: the projected cost on the eligible firms.
 
@@ -33,6 +33,15 @@ from typing import Any
 
 import pandas as pd
 
+from evalkit.contract.models import (
+    ExAnteResults,
+    ExPostResults,
+    MonitorResults,
+    PortfolioResults,
+    StageResults,
+    as_model,
+)
+from evalkit.contract.models.portfolio import PolicyBasis
 from evalkit.disclosure import MARK, Rule, SuppressedTable, suppress, union_basis
 from evalkit.i18n import t
 from evalkit.numbers import percent
@@ -84,43 +93,54 @@ def suppressed_text(reason: str, rule: Rule, lang: str) -> str:
 
 # ----------------------------------------------------------------------------- ex post
 
-def _treated_basis(results: Mapping[str, Any], outcome: str) -> dict[str, Any]:
+#: What the ex-post disclosure functions read: an ex-post bundle's results, or the part of them
+#: the portfolio bundle keeps per policy (same field names: ``disclosure``, ``cohort_sizes``,
+#: ``fiscal.cost``).
+Basis = ExPostResults | PolicyBasis
+
+
+def rule_of(results: StageResults | Mapping[str, Any] | None) -> Rule:
+    """The disclosure rule a bundle's study set (typed results or a raw mapping)."""
+    if isinstance(results, StageResults):
+        return Rule.of_settings(results.disclosure_settings)
+    return Rule.of(results)
+
+
+def _treated_basis(results: Basis, outcome: str) -> dict[str, Any]:
     """The treated firms behind an overall effect on ``outcome``; bundles written before the
     basis was recorded fall back to the cohort sizes (count rule only)."""
-    disc = results.get("disclosure") or {}
-    treated = disc.get("treated")
-    n = sum(int(v) for k, v in results["cohort_sizes"].items() if str(k) != "0")
+    treated = results.disclosure.treated if results.disclosure is not None else None
+    n = sum(int(v) for k, v in results.cohort_sizes.items() if str(k) != "0")
     if treated:  # the smaller count of the two the bundle records, to be safe
         return {**{k: v for k, v in (treated["outcomes"].get(outcome) or {}).items()},
                 "n": min(n, int(treated["n"]))}
     return {"n": n, "top_share": None}
 
 
-def _cohort_basis(results: Mapping[str, Any], cohort: int, outcome: str) -> dict[str, Any]:
-    cohorts = (results.get("disclosure") or {}).get("cohorts") or {}
+def _cohort_basis(results: Basis, cohort: int, outcome: str) -> dict[str, Any]:
+    cohorts = (results.disclosure.cohorts if results.disclosure is not None else None) or {}
     c = cohorts.get(str(int(cohort)))
-    n = int(results["cohort_sizes"].get(str(int(cohort)), 0))
+    n = int(results.cohort_sizes.get(str(int(cohort)), 0))
     if c:
         return {**{k: v for k, v in (c["outcomes"].get(outcome) or {}).items()},
                 "n": min(n, int(c["n"]))}
     return {"n": n, "top_share": None, "magnitude": 0.0}
 
 
-def payments_basis(results: Mapping[str, Any]) -> dict[str, Any] | None:
+def payments_basis(results: Basis) -> dict[str, Any] | None:
     """The recipients behind the cost (and so every fiscal metric)."""
-    disc = results.get("disclosure") or {}
-    if disc.get("payments"):
-        return disc["payments"]
-    cost = (results.get("fiscal") or {}).get("cost")
+    if results.disclosure is not None and results.disclosure.payments:
+        return results.disclosure.payments
+    cost = results.fiscal.cost if results.fiscal is not None else None
     return {"n": int(cost["n_recipients"]), "top_share": None} if cost else None
 
 
-def cohort_cells(results: Mapping[str, Any], frame: pd.DataFrame, rule: Rule
+def cohort_cells(results: ExPostResults, frame: pd.DataFrame, rule: Rule
                  ) -> SuppressedTable:
     """The cohort table's cells (``frame``: one row per cohort with ``cohort, n_firms, att,
     conf_low, conf_high``) under the rule, with complementary suppression against the published
     overall effect (a size-weighted average of the cohort effects)."""
-    main = results["main_outcome"]
+    main = results.main_outcome
     bases = [_cohort_basis(results, g, main) for g in frame["cohort"]]
     cells = frame.assign(
         _magnitude=[float(b.get("magnitude") or 0.0) for b in bases],
@@ -131,22 +151,22 @@ def cohort_cells(results: Mapping[str, Any], frame: pd.DataFrame, rule: Rule
                     dominance=rule.dominance)
 
 
-def effect_reason(results: Mapping[str, Any], outcome: str, rule: Rule,
+def effect_reason(results: ExPostResults, outcome: str, rule: Rule,
                   cohort_total_hidden: bool = False) -> str | None:
     """Why the overall effect on ``outcome`` (and its TWFE counterpart) is hidden, or None."""
     why = rule.reason(_treated_basis(results, outcome))
-    if why is None and cohort_total_hidden and outcome == results["main_outcome"]:
+    if why is None and cohort_total_hidden and outcome == results.main_outcome:
         return "complementary"
     return why
 
 
-def event_reasons(results: Mapping[str, Any], events: Sequence[int], rule: Rule
+def event_reasons(results: ExPostResults, events: Sequence[int], rule: Rule
                   ) -> dict[int, str | None]:
     """Why each event-time estimate of the main outcome is hidden (None: shown): it rests on
     the cohorts g observed at g + e inside the window (with a base year in it for e < 0)."""
-    lo, hi = (int(y) for y in results["window"])
-    cohorts = [int(k) for k in results["cohort_sizes"] if int(k) != 0]
-    main = results["main_outcome"]
+    lo, hi = (int(y) for y in results.window)
+    cohorts = [int(k) for k in results.cohort_sizes if int(k) != 0]
+    main = results.main_outcome
     out = {}
     for e in events:
         gs = [g for g in cohorts if lo <= g + e <= hi and (e >= 0 or lo <= g + e - 1)]
@@ -155,7 +175,7 @@ def event_reasons(results: Mapping[str, Any], events: Sequence[int], rule: Rule
     return out
 
 
-def fiscal_reason(results: Mapping[str, Any], metric: str, rule: Rule) -> str | None:
+def fiscal_reason(results: Basis, metric: str, rule: Rule) -> str | None:
     """Why a fiscal metric is hidden: it rests on the recipients' payments (cost) and on the
     treated firms' outcome (benefit)."""
     outcome = METRIC_OUTCOME.get(metric, "tax_paid")
@@ -173,7 +193,7 @@ class ExPostPlan:
     fiscal: dict[str, str | None]
     cost: str | None
 
-    def hidden(self, results: Mapping[str, Any], lang: str,
+    def hidden(self, results: ExPostResults, lang: str,
                events: Sequence[int] = ()) -> list[Hidden]:
         from evalkit.numbers import outcome_label
 
@@ -204,19 +224,18 @@ class ExPostPlan:
         return out
 
 
-def ex_post_plan(results: Mapping[str, Any]) -> ExPostPlan:
+def ex_post_plan(results: ExPostResults | Mapping[str, Any]) -> ExPostPlan:
     from evalkit.report.views.ex_post import cohort_frame
 
-    rule = Rule.of(results)
+    results = as_model(results, ExPostResults)
+    rule = rule_of(results)
     cohorts = cohort_cells(results, cohort_frame(results), rule)
     effects = {o: effect_reason(results, o, rule, cohort_total_hidden=cohorts.total_hidden)
-               for o in results["outcomes"]}
-    fiscal_terms: list[str] = []
-    if results.get("fiscal"):
-        fiscal_terms = list(results["fiscal"]["tidy"]["term"])
-    fiscal = {m: fiscal_reason(results, m, rule) for m in fiscal_terms}
-    cost = rule.reason(payments_basis(results)) if results.get("fiscal") else None
-    return ExPostPlan(rule, cohorts, effects, fiscal, cost)
+               for o in results.outcomes}
+    fiscal = results.fiscal
+    terms = list((fiscal.tidy or {}).get("term", [])) if fiscal is not None else []
+    return ExPostPlan(rule, cohorts, effects, {m: fiscal_reason(results, m, rule) for m in terms},
+                      rule.reason(payments_basis(results)) if fiscal is not None else None)
 
 
 # ----------------------------------------------------------------------------- monitoring
@@ -255,11 +274,12 @@ def burnup_reasons(monthly: pd.DataFrame, rule: Rule) -> dict[str, str | None]:
     return out
 
 
-def monitor_hidden(results: Mapping[str, Any], tables: Mapping[str, pd.DataFrame],
+def monitor_hidden(results: MonitorResults | Mapping[str, Any], tables: Mapping[str, pd.DataFrame],
                    lang: str) -> list[Hidden]:
     from evalkit.report.views import common, monitor
 
-    rule = Rule.of(results)
+    results = as_model(results, MonitorResults)
+    rule = rule_of(results)
     out = []
     execution = tables["execution"]
     for pid, why in zip(execution["policy_id"], row_reasons(execution, rule), strict=True):
@@ -291,21 +311,22 @@ def monitor_hidden(results: Mapping[str, Any], tables: Mapping[str, pd.DataFrame
 
 # ----------------------------------------------------------------------------- portfolio
 
-def policy_metric_reason(results: Mapping[str, Any], pid: str, rule: Rule) -> str | None:
+def policy_metric_reason(results: PortfolioResults, pid: str, rule: Rule) -> str | None:
     """Why the ranked metric of ``pid`` is hidden in the portfolio report (its ex-post basis,
-    recorded by the portfolio stage as ``results['disclosure'][pid]``; a policy without one is
+    recorded by the portfolio stage as ``results.disclosure[pid]``; a policy without one is
     not known to be safe and is hidden)."""
-    basis = (results.get("disclosure") or {}).get(pid)
+    basis = results.disclosure.get(pid)
     if basis is None:
         return "few"
-    return fiscal_reason(basis, results["metric"], rule)
+    return fiscal_reason(basis, results.metric, rule)
 
 
-def portfolio_hidden(results: Mapping[str, Any], tables: Mapping[str, pd.DataFrame],
+def portfolio_hidden(results: PortfolioResults | Mapping[str, Any], tables: Mapping[str, pd.DataFrame],
                      lang: str) -> list[Hidden]:
     from evalkit.report.views import portfolio
 
-    rule = Rule.of(results)
+    results = as_model(results, PortfolioResults)
+    rule = rule_of(results)
     out = []
     for pid in sorted(tables["ranking"]["term"]):
         why = policy_metric_reason(results, pid, rule)
@@ -321,18 +342,19 @@ def portfolio_hidden(results: Mapping[str, Any], tables: Mapping[str, pd.DataFra
 
 # ----------------------------------------------------------------------------- ex ante
 
-def ex_ante_cost_reason(results: Mapping[str, Any], rule: Rule) -> str | None:
+def ex_ante_cost_reason(results: ExAnteResults, rule: Rule) -> str | None:
     """The projected cost rests on the eligible firms (their awards under the proposal's rule);
     ``microsim.award_top_share`` is the largest award's share of the total where recorded."""
-    sim = results["microsim"]
-    return rule.reason({"n": int(sim["n_eligible"]), "top_share": sim.get("award_top_share")})
+    sim = results.microsim
+    return rule.reason({"n": int(sim.n_eligible), "top_share": sim.award_top_share})
 
 
-def ex_ante_hidden(results: Mapping[str, Any], tables: Mapping[str, pd.DataFrame],
+def ex_ante_hidden(results: ExAnteResults | Mapping[str, Any], tables: Mapping[str, pd.DataFrame],
                    lang: str) -> list[Hidden]:
     from evalkit.report.views import common, ex_ante
 
-    rule = Rule.of(results)
+    results = as_model(results, ExAnteResults)
+    rule = rule_of(results)
     out = []
     why = ex_ante_cost_reason(results, rule)
     if why:
@@ -349,8 +371,8 @@ def ex_ante_hidden(results: Mapping[str, Any], tables: Mapping[str, pd.DataFrame
 
 def disclosure_statement(data, lang: str) -> str:
     """The disclosure section of any stage report, from its bundle ``data``."""
-    res = data.results
-    rule = Rule.of(res)
+    res = data.model if data.stage != "example" else data.results
+    rule = rule_of(res)
     if data.stage == "ex_post":
         from evalkit.report.views.ex_post import dynamic_events
 

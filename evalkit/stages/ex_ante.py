@@ -8,25 +8,61 @@ evaluability (:mod:`evalkit.exante.evaluability`, :mod:`evalkit.exante.power`) a
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
+from evalkit.contract.bundle import Bundle, MemoryBundle, read_results
+from evalkit.contract.models import ExPostResults, as_float, parse_results
 from evalkit.errors import ConfigError
 from evalkit.exante.checklist import Check, ChecklistResult, score_checklist
 from evalkit.exante.evaluability import Evaluability, assess_evaluability
-from evalkit.exante.meta import EvidenceProjection, no_evidence_reason, project_from_evidence
+from evalkit.exante.meta import (
+    EvidenceProjection,
+    PolicyEvidence,
+    no_evidence_reason,
+    project_from_evidence,
+)
 from evalkit.exante.microsim import MicrosimResult, eligibility_records, microsimulate
 from evalkit.numbers import outcome_amount, outcome_label
 from evalkit.panel.growth import historical_growth
 from evalkit.results import Result, json_safe
 from evalkit.rules import parse_rule
+from evalkit.stages.ex_post import ExPostResult
 from evalkit.study import OUTCOMES, ExAnteStudy
 
-__all__ = ["ExAnteResult", "computed_checks", "run_ex_ante"]
+__all__ = ["EvidenceSource", "ExAnteResult", "computed_checks", "policy_evidence", "run_ex_ante"]
+
+#: One past ex-post evaluation as the appraisal takes it: a bundle folder, an open bundle, its
+#: typed results, an ex-post stage result in memory, or its ``to_dict()`` output.
+EvidenceSource = (str | Path | Bundle | MemoryBundle | ExPostResults | ExPostResult
+                  | Mapping[str, Any])
+
+
+def policy_evidence(source: EvidenceSource, i: int = 0) -> PolicyEvidence:
+    """What the projection (:mod:`evalkit.exante.meta`) takes from one ex-post evaluation."""
+    if isinstance(source, ExPostResult):
+        source = source.to_dict()
+    if isinstance(source, (Bundle, MemoryBundle)):
+        model = source.model
+    elif isinstance(source, (str, Path)):
+        model = read_results(Path(source), stage="ex_post")
+    else:
+        model = parse_results("ex_post", source, f"evidence item {i}")
+    fiscal = model.fiscal
+    terms = [] if fiscal is None or fiscal.tidy is None else fiscal.tidy.get("term", [])
+    metrics = {}
+    for term in terms:
+        row = fiscal.metric(term)
+        metrics[term] = (as_float(row["estimate"]), as_float(row["std_error"]))
+    effects = {name: (as_float(o.simple.overall_att), as_float(o.simple.overall_se))
+               for name, o in model.outcomes.items()}
+    return PolicyEvidence(model.policy_id, model.policy.instrument, model.policy.objective,
+                          metrics, effects)
 
 
 @dataclass(frozen=True, eq=False, repr=False)
@@ -190,15 +226,17 @@ def computed_checks(study: ExAnteStudy, tables: dict[str, pd.DataFrame], eligibl
 
 
 def run_ex_ante(study: ExAnteStudy, tables: dict[str, pd.DataFrame],
-                evidence: Sequence[dict] = ()) -> ExAnteResult:
+                evidence: Sequence[EvidenceSource] = ()) -> ExAnteResult:
     """Run the ex-ante appraisal declared by ``study`` on ``tables`` with past ex-post results
-    ``evidence`` (``ExPostResult.to_dict()`` outputs; may be empty)."""
+    ``evidence`` (:data:`EvidenceSource`: bundle folders or results in memory; may be
+    empty)."""
     p = study.proposal
     if p.main_outcome not in OUTCOMES:
         raise ConfigError(f"proposal.main_outcome {p.main_outcome!r} is not a firm-year outcome; "
                           f"allowed: {', '.join(OUTCOMES)}",
                           zh=f"proposal.main_outcome {p.main_outcome!r} 不是企业-年度结果变量；"
                              f"可用：{', '.join(OUTCOMES)}")
+    evidence = [policy_evidence(e, i) for i, e in enumerate(evidence)]
     seed = int(study.inference.seed)
     r_sim, r_meta, r_pow = np.random.default_rng(seed).spawn(3)
     alpha = study.inference.alpha

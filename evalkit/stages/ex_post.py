@@ -24,6 +24,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from evalkit.contract.bundle import MemoryBundle, memory_bundle
 from evalkit.did import aggte, att_gt
 from evalkit.did.etwfe import etwfe
 from evalkit.did.proportional import att_gt_proportional, positive_share
@@ -583,3 +584,14 @@ def bundle_parts(result: ExPostResult) -> tuple[dict, dict[str, pd.DataFrame], d
             "estimate": [e.estimate for e in estimates],
             "std_error": [e.se for e in estimates]})
     return result.to_dict(), tables, {}
+
+
+def in_memory(result: ExPostResult, name: str | None = None,
+              provenance: dict[str, Any] | None = None) -> MemoryBundle:
+    """``result`` as a later stage reads an ex-post bundle (the same results and tables
+    :func:`bundle_parts` writes), without writing one; ``name`` defaults to ``ex_post_<policy>``
+    and stands for the bundle's folder name."""
+    results, tables, _ = bundle_parts(result)
+    pid = result.policy.get("policy_id", "")
+    return memory_bundle("ex_post", results, tables, name=name or f"ex_post_{pid}",
+                         provenance=provenance)

@@ -9,14 +9,16 @@ the rank sets).
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
+from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
-from evalkit.contract.bundle import Bundle, read_bundle
+from evalkit.contract.bundle import Bundle, MemoryBundle, read_bundle
+from evalkit.contract.models import ExPostResults, as_float
 from evalkit.disclosure import max_firm_amount
 from evalkit.errors import ConfigError
 from evalkit.fiscal.linear import LinearEstimate
@@ -29,6 +31,7 @@ from evalkit.portfolio.review_log import review_status
 from evalkit.portfolio.scorecard import ScorecardResult, load_scorecard_spec, score_policy
 from evalkit.portfolio.shrinkage import eb_posterior_means
 from evalkit.results import Result, json_safe
+from evalkit.stages.ex_post import ExPostResult, in_memory
 from evalkit.study import PortfolioStudy
 
 CAUSAL_SOURCES = {"causal:jobs": "total_employees"}
@@ -73,15 +76,32 @@ class PortfolioResult(Result):
         })
 
 
-def policy_basis(results: Mapping[str, Any]) -> dict[str, Any]:
+#: What the portfolio takes as a policy's ex-post results: a bundle folder, an open bundle, an
+#: ex-post stage result in memory (``run_ex_post``'s), or one already wrapped by
+#: :func:`evalkit.stages.ex_post.in_memory`.
+ExPostSource = str | Path | Bundle | MemoryBundle | ExPostResult
+
+
+def open_ex_post(source: ExPostSource) -> Bundle | MemoryBundle:
+    """One ex-post source (:data:`ExPostSource`) as something read like a bundle."""
+    if isinstance(source, (Bundle, MemoryBundle)):
+        return source
+    if isinstance(source, ExPostResult):
+        return in_memory(source)
+    return read_bundle(Path(source))
+
+
+def policy_basis(results: ExPostResults) -> dict[str, Any]:
     """The part of an ex-post bundle's results the portfolio report decides disclosure on
     (stored per policy in the portfolio bundle as ``results['disclosure']``)."""
-    fiscal = results.get("fiscal") or {}
-    return {"disclosure": results.get("disclosure"), "cohort_sizes": results["cohort_sizes"],
-            "fiscal": {"cost": fiscal["cost"]} if fiscal.get("cost") else None}
+    cost = results.fiscal.cost if results.fiscal is not None else None
+    disclosure = results.disclosure
+    return {"disclosure": None if disclosure is None else disclosure.model_dump(exclude_unset=True),
+            "cohort_sizes": dict(results.cohort_sizes),
+            "fiscal": {"cost": cost} if cost else None}
 
 
-def metric_estimate(bundle: Bundle, name: str) -> LinearEstimate:
+def metric_estimate(bundle: Bundle | MemoryBundle, name: str) -> LinearEstimate:
     """A metric of an ex-post bundle as a LinearEstimate with its per-firm contributions."""
     metrics = bundle.table("metrics")
     if name not in set(metrics["name"]):
@@ -95,7 +115,8 @@ def metric_estimate(bundle: Bundle, name: str) -> LinearEstimate:
     return LinearEstimate(est, series[series != 0.0], name)
 
 
-def _inputs(study: PortfolioStudy, spec, pid: str, bundle: Bundle, tables: dict[str, pd.DataFrame],
+def _inputs(study: PortfolioStudy, spec, pid: str, bundle: Bundle | MemoryBundle,
+            tables: dict[str, pd.DataFrame],
             exec_year: int, flag: tuple[str, str] | None = None) -> dict[str, dict]:
     entries = {k: v.as_input() for k, v in study.entries.get("*", {}).items()}
     entries.update({k: v.as_input() for k, v in study.entries.get(pid, {}).items()})
@@ -107,8 +128,7 @@ def _inputs(study: PortfolioStudy, spec, pid: str, bundle: Bundle, tables: dict[
             entry["actual"] = budget_execution_rate(tables["disbursements"], tables["budgets"],
                                                     pid, exec_year)
         elif ind.id == "output.quantity" and "actual" not in entry:
-            entry["actual"] = float(bundle.results["cohort_sizes"] and sum(
-                v for k, v in bundle.results["cohort_sizes"].items() if k != "0"))
+            entry["actual"] = float(bundle.model.n_treated)
             t = kpi[(kpi["indicator"] == "firms_supported") & (kpi["policy_id"] == pid)]
             if "target" not in entry and len(t):
                 entry["target"] = float(t["target"].iloc[0])
@@ -126,7 +146,8 @@ def _inputs(study: PortfolioStudy, spec, pid: str, bundle: Bundle, tables: dict[
     return out
 
 
-def evidence_flags(bundles: list[Bundle], pids: list[str], alpha: float) -> dict[str, tuple[str, str]]:
+def evidence_flags(results: Sequence[ExPostResults], alpha: float
+                   ) -> dict[str, tuple[str, str]]:
     """Policies whose main-outcome identification check fails, with the reason (en, zh).
 
     - with ``design.selection_covariates``: the pseudo-outcome test of selection on them
@@ -145,31 +166,28 @@ def evidence_flags(bundles: list[Bundle], pids: list[str], alpha: float) -> dict
       produces while post-award trends stay parallel (every demo policy, the null one
       included, on 20,000 firms; bench/README.md, "Decision quality")."""
     flags = {}
-    for b, pid in zip(bundles, pids, strict=True):
-        main = b.results["main_outcome"]
-        ev = b.results["outcomes"][main]
-        dip = ev.get("dip")
-        pre = ev.get("pretrend")
-        bal = ev.get("balance")
+    for r in results:
+        pid, main, ev = r.policy_id, r.main_outcome, r.main
+        dip, pre, bal = ev.dip, ev.pretrend, ev.balance
         if bal is not None:
             # the design conditions on the award's selection columns: its own test decides
             # (a dip those columns explain does not gate)
-            if bal.get("gates", bal.get("detected")):
-                e, p = bal["estimate"], bal["p_value"]
+            if bal.fails:
+                e, p = as_float(bal.estimate), as_float(bal.p_value)
                 flags[pid] = (f"the awards followed {main}'s change before the award beyond the "
                               f"selection covariates (pseudo-outcome test {e:.3g}, p = {p:.3g}); "
                               "the effect may count a reversion",
                               f"获补与 {main} 在获补前的变化有关，且不能由选择协变量解释（伪结果检验 "
                               f"{e:.3g}，p = {p:.3g}）；估计的效应可能包含本会自然出现的回归")
-        elif dip and dip.get("detected"):
-            e, p = dip["estimate"], dip["p_value"]
+        elif dip is not None and dip.detected:
+            e, p = as_float(dip.estimate), as_float(dip.p_value)
             flags[pid] = (f"{main} fell before the award (Ashenfelter dip: event time -1 "
                           f"{e:.3g}, p = {p:.3g}); the effect may count a recovery",
                           f"{main} 在获补前一年下降（阿申费尔特下沉：事件时间 -1 为 {e:.3g}，"
                           f"p = {p:.3g}）；估计的效应可能包含本会自然出现的回升")
-        elif (ev.get("scale") or "level") == "level" and pre \
-                and pre.get("p_value") is not None and pre["p_value"] < alpha:
-            p = pre["p_value"]
+        elif (ev.scale or "level") == "level" and pre is not None \
+                and pre.p_value is not None and as_float(pre.p_value) < alpha:
+            p = as_float(pre.p_value)
             flags[pid] = (f"pre-treatment trends of {main} differ (joint Wald test p = {p:.3g})",
                           f"{main} 处理前趋势不平行（联合 Wald 检验 p = {p:.3g}）")
     return flags
@@ -208,7 +226,7 @@ def proposal_inputs(pids: list[str], est: pd.DataFrame, current: pd.Series,
     })
 
 
-def check_same_dataset(bundles: list[Bundle]) -> None:
+def check_same_dataset(bundles: Sequence[Bundle | MemoryBundle]) -> None:
     """Refuse bundles computed from different dataset versions (by the dataset SHA-256 each
     bundle's provenance records; the version id where no SHA-256 was recorded)."""
     seen: dict[str, list[str]] = {}
@@ -216,7 +234,7 @@ def check_same_dataset(bundles: list[Bundle]) -> None:
         prov = b.provenance
         key = prov.get("dataset_sha256") or prov.get("dataset_version") or "unrecorded"
         label = f"{prov.get('dataset_version') or '?'} ({str(key)[:12]})"
-        seen.setdefault(label, []).append(str(b.path))
+        seen.setdefault(label, []).append(str(b.path if isinstance(b, Bundle) else b.name))
     if len(seen) > 1:
         listing = "; ".join(f"{k}: {', '.join(v)}" for k, v in seen.items())
         raise ConfigError(
@@ -227,23 +245,27 @@ def check_same_dataset(bundles: list[Bundle]) -> None:
 
 
 def run_portfolio(study: PortfolioStudy, tables: dict[str, pd.DataFrame],
-                  progress: Callable[..., None] | None = None) -> PortfolioResult:
-    """Score, rank and recommend for the policies whose ex-post bundles the study lists."""
+                  progress: Callable[..., None] | None = None,
+                  ex_post: Sequence[ExPostSource] | None = None) -> PortfolioResult:
+    """Score, rank and recommend for the policies whose ex-post bundles the study lists, or
+    for ``ex_post`` (:data:`ExPostSource`: bundle folders or results in memory) in their
+    place."""
     spec = load_scorecard_spec(study.scorecard)
-    bundles = [read_bundle(p) for p in study.bundles]
+    bundles = [open_ex_post(p) for p in (study.bundles if ex_post is None else ex_post)]
     for b in bundles:
         if b.stage != "ex_post":
             raise ConfigError(f"{b.path} is a {b.stage} bundle; a portfolio reads ex_post bundles",
                               zh=f"{b.path} 是 {b.stage} 结果包；政策组合评价只读取 ex_post 结果包")
     if not study.allow_mixed_datasets:
         check_same_dataset(bundles)
-    pids = [b.results["policy"]["policy_id"] for b in bundles]
+    models: list[ExPostResults] = [b.model for b in bundles]
+    pids = [m.policy_id for m in models]
     if len(set(pids)) != len(pids):
         raise ConfigError(f"two bundles evaluate the same policy: {sorted(pids)}",
                           zh=f"有两个结果包评价的是同一政策：{sorted(pids)}")
     rng = np.random.default_rng(study.inference.seed)
     estimates = [metric_estimate(b, study.metric).renamed(pid) for b, pid in zip(bundles, pids, strict=True)]
-    flags = evidence_flags(bundles, pids, study.inference.alpha)
+    flags = evidence_flags(models, study.inference.alpha)
     ranking = rank_confidence_sets(estimates, alpha=study.inference.alpha, method="gaussian",
                                    rng=rng, metric=study.metric,
                                    identified=[p not in flags for p in pids])
@@ -276,10 +298,9 @@ def run_portfolio(study: PortfolioStudy, tables: dict[str, pd.DataFrame],
     return PortfolioResult(study.cycle, study.metric, policies.reset_index(drop=True), tuple(cards),
                            ranking, recs, realloc, classes,
                            # by folder name (the study file says where they are): no path
-                           provenance={"bundles": [b.path.name for b in bundles],
+                           provenance={"bundles": [b.name for b in bundles],
                                        "bundle_manifests": [b.manifest_sha256 for b in bundles]},
-                           disclosure={pid: policy_basis(b.results)
-                                       for b, pid in zip(bundles, pids, strict=True)},
+                           disclosure={m.policy_id: policy_basis(m) for m in models},
                            review=review_status(study.data.store,
                                                 recs.table["recommendation_id"].tolist()))
 

@@ -17,7 +17,8 @@ from typing import Any
 
 import pandas as pd
 
-from evalkit.contract.bundle import check_bundle_dir, read_bundle, write_bundle
+from evalkit.contract.bundle import check_bundle_dir, write_bundle
+from evalkit.contract.models import parse_results
 from evalkit.contract.provenance import collect, relative_path
 from evalkit.errors import ConfigError
 from evalkit.io import list_datasets, load_dataset
@@ -26,8 +27,7 @@ from evalkit.study import load_study
 
 
 def _run_ex_ante(study, tables, progress):
-    evidence = [dict(read_bundle(p).results) for p in study.evidence_bundles]
-    return ex_ante.run_ex_ante(study, tables, evidence)
+    return ex_ante.run_ex_ante(study, tables, study.evidence_bundles)
 
 
 def _run_monitor(study, tables, progress):
@@ -92,9 +92,11 @@ def run_study(path: Path | str, out: Path | str, progress: Callable[..., None] |
     tables, info = tables
     result = run_stage(study, tables, progress)
     results, frames, figures = STAGES[study.stage].bundle_parts(result)
-    results = {**results, "study": {"name": study.name, "stage": study.stage,
-                                     "file": Path(path).name, "sha256": study_sha,
-                                     "report": study.report.model_dump()}}
+    # written through the stage's results model: what the bundle holds is what readers expect
+    results = parse_results(study.stage, {
+        **results, "study": {"name": study.name, "stage": study.stage, "file": Path(path).name,
+                             "sha256": study_sha, "report": study.report.model_dump()}},
+        f"{study.stage} results of {Path(path).name}")
     prov = collect(dataset_version=info["dataset_id"], dataset_sha256=info["sha256"],
                    study_sha256=study_sha, seeds={"study": study.inference.seed})
     # the study by its file name, the warehouse relative to the study: no path of this machine

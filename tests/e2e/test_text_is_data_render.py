@@ -57,7 +57,7 @@ def _document(value: str, lang: str) -> str:
               "instrument": value, "objective": "innovation"}
     rows = pd.DataFrame({"recommendation_id": [value], "decision": [value], "reviewer": [value],
                          "timestamp": ["2026-01-01"], "comment": [value]})
-    review = {"state": "reviewed", "rows": rows, "intact": True, "bad_seq": None,
+    review = {"state": "reviewed", "rows": rows.to_dict("records"), "intact": True, "bad_seq": None,
               "pending": [value]}
     kpis = pd.DataFrame({"indicator": [value], "policy_id": [value], "target": [1.0],
                          "actual": [2.0], "status": ["green"], "target_year": [2025],

@@ -21,8 +21,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from evalkit.contract.bundle import read_bundle
 from bench.decision import decision_value
+from evalkit.contract.bundle import read_bundle
 from evalkit.demo import POLICIES, run_demo
 
 pytestmark = pytest.mark.slow
@@ -124,7 +124,7 @@ def test_proposal_follows_the_truth(demo):
     current = realloc.loc[pids, "current"].to_numpy(dtype=float)
     change = realloc.loc[pids, "change"].to_numpy(dtype=float)
     dv = decision_value(change, r, current, 0.3)
-    assert dv > 0.5, (dv, dict(zip(pids, change)))
+    assert dv > 0.5, (dv, dict(zip(pids, change, strict=True)))
     assert realloc.loc["P07", "change"] <= 0 and ranking.loc["P07", "rank"] != 1
     np.testing.assert_allclose(recs.loc[pids, "budget_change_amount"].to_numpy(dtype=float),
                                change, atol=1e-6)

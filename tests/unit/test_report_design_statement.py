@@ -1,13 +1,14 @@
 """The ex-post report states its scale, inference and dip check in plain words (issue 14)."""
 
 from evalkit.report.views.ex_post import design_statement
+from tests import results_models
 
 
 def _results(scale, dip, n_treated=50):
-    return {"main_outcome": "tax_paid", "window": [2016, 2025], "cohort_sizes": {"0": 900,
+    return results_models.ex_post({"main_outcome": "tax_paid", "window": [2016, 2025], "cohort_sizes": {"0": 900,
             "2019": n_treated}, "outcomes": {"tax_paid": {
                 "scale": scale, "dip": dip,
-                "simple": {"options": {"alp": 0.1, "bstrap": True, "biters": 199}}}}}
+                "simple": {"options": {"alp": 0.1, "bstrap": True, "biters": 199}}}}})
 
 
 DIP = {"estimate": -300000.0, "p_value": 1e-5, "detected": True}

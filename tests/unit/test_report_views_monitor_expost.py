@@ -8,6 +8,7 @@ from evalkit.disclosure import MARK
 from evalkit.i18n import t
 from evalkit.numbers import outcome_label
 from evalkit.report.views import ex_post, monitor
+from tests import results_models
 
 
 def _interim(n_firms: int, att: float | None, p: float | None, conditioning: str | None,
@@ -19,12 +20,12 @@ def _interim(n_firms: int, att: float | None, p: float | None, conditioning: str
             "conditioning": conditioning, "reason": reason, "reason_zh": reason and "原因"}
 
 
-RESULTS = {"interim": {
+RESULTS = results_models.monitor({"interim": {
     "P01": _interim(10, 2.0, 0.50, "level_by_cluster"),
     "P02": _interim(0, None, None, None, "policy 'P02' has no disbursements"),
     "P05": _interim(1, 7.0, 0.001, "level"),          # one firm: hidden, not named
     "P07": _interim(40, 3.0, 0.001, "level_by_cluster"),
-}}
+}})
 
 
 def _rows(text: str) -> dict[str, list[str]]:
@@ -50,10 +51,10 @@ def test_interim_table_hides_only_small_policies_and_names_missing_conditioning(
 
 def test_interim_views_without_policies():
     for lang in ("zh", "en"):
-        assert monitor.interim_table({"interim": {}}, lang).strip() == t(
+        empty = results_models.monitor({"interim": {}})
+        assert monitor.interim_table(empty, lang).strip() == t(
             "report.monitor.interim.none", lang)
-        assert monitor.interim_summary({"interim": {}}, lang) == t("report.monitor.interim.none",
-                                                                 lang)
+        assert monitor.interim_summary(empty, lang) == t("report.monitor.interim.none", lang)
 
 
 def _outcome(name: str, note: str | None, note_zh: str | None = None,
@@ -68,16 +69,17 @@ def test_ex_post_technical_note_in_plain_words_or_in_the_report_language():
         "tax_paid": _outcome("tax_paid", None),
         "rd_expense": _outcome("rd_expense", fallback, "协变量……奇异", "pooled", 1)}}
     for lang in ("zh", "en"):
-        assert ex_post.technical_note(res, lang) == t(
+        assert ex_post.technical_note(results_models.ex_post(res), lang) == t(
             "report.ex_post.note_covariates", lang,
             outcome=outcome_label("rd_expense", lang),
             note=t("report.ex_post.note.singular", lang))
     res["outcomes"]["rd_expense"] = _outcome("rd_expense", fallback + "; warning", "协变量；警告",
                                              "pooled", 2)
-    assert "协变量；警告" in ex_post.technical_note(res, "zh")
-    assert escape.markdown("; warning") in ex_post.technical_note(res, "en")
+    assert "协变量；警告" in ex_post.technical_note(results_models.ex_post(res), "zh")
+    assert escape.markdown("; warning") in ex_post.technical_note(results_models.ex_post(res),
+                                                                  "en")
     res["outcomes"]["rd_expense"] = _outcome("rd_expense", None)
-    assert ex_post.technical_note(res, "zh") == ""
+    assert ex_post.technical_note(results_models.ex_post(res), "zh") == ""
 
 
 def test_a_real_fall_back_to_the_pooled_level_is_said_in_plain_words():
@@ -100,4 +102,5 @@ def test_a_real_fall_back_to_the_pooled_level_is_said_in_plain_words():
     assert set(noted) == {"rd_expense", "invention_patents"}
     assert all(v["fallback"] == "pooled" and v["n_notes"] == 1 for v in noted.values())
     assert all("奇异" in v["note_zh"] and "singular" in v["note"] for v in noted.values())
-    assert t("report.ex_post.note.singular", "zh") in ex_post.technical_note(res, "zh")
+    assert t("report.ex_post.note.singular", "zh") in ex_post.technical_note(
+        results_models.ex_post(res), "zh")

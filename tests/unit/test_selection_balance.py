@@ -50,13 +50,15 @@ def test_no_cohort_with_two_earlier_years_gives_none():
     (None, {"detected": True, "estimate": -0.2, "p_value": 1e-6}, True),
 ])
 def test_the_portfolio_gate_reads_the_balance_test_when_the_design_has_one(balance, dip, flagged):
-    from types import SimpleNamespace
-
+    from evalkit.contract.models import ExPostResults
     from evalkit.stages.portfolio import evidence_flags
 
-    ev = {"scale": "proportional", "dip": dip, "balance": balance, "pretrend": None}
-    bundle = SimpleNamespace(results={"main_outcome": "tax_paid", "outcomes": {"tax_paid": ev}})
-    flags = evidence_flags([bundle], ["P01"], 0.05)
+    ev = {"outcome": "tax_paid", "simple": {}, "scale": "proportional", "dip": dip,
+          "balance": balance, "pretrend": None}
+    results = ExPostResults.model_validate({
+        "policy": {"policy_id": "P01"}, "main_outcome": "tax_paid", "cohort_sizes": {},
+        "outcomes": {"tax_paid": ev}})
+    flags = evidence_flags([results], 0.05)
     assert ("P01" in flags) is flagged
     if balance is not None and flagged:
         assert "pseudo-outcome" in flags["P01"][0] and "伪结果检验" in flags["P01"][1]

@@ -11,6 +11,7 @@ from evalkit.report.qmd import parse_qmd, retitle
 from evalkit.report.views.common import p_text
 from evalkit.report.views.ex_post import design_text, sharing_text
 from evalkit.study import load_study
+from tests import results_models
 
 STUDY = {"stage": "ex_post", "name": "x", "data": {"store": "w.duckdb"}, "policy": "P01"}
 
@@ -109,9 +110,10 @@ def _results(**options):
             "covariates": [], "selection_covariates": [], "base_outcome": "none",
             "base_level_of": {}, "anticipation": 0, "window": None, "cluster": "firm",
             "min_e": -4, "max_e": 3}
-    return {"options": {**base, **options}, "window": [2017, 2024], "main_outcome": "tax_paid",
-            "n_excluded_other_policy": 321,
-            "outcomes": {"tax_paid": {"scale": "proportional"}, "employees": {"scale": "level"}}}
+    return results_models.ex_post({
+        "options": {**base, **options}, "window": [2017, 2024], "main_outcome": "tax_paid",
+        "n_excluded_other_policy": 321,
+        "outcomes": {"tax_paid": {"scale": "proportional"}, "employees": {"scale": "level"}}})
 
 
 def test_design_text_follows_the_study():
@@ -138,10 +140,10 @@ def test_sharing_text_names_its_source():
     tax = {"composition": {"vat": 0.5, "cit": 0.3, "other": 0.2},
            "district": {"vat": 0.25, "cit": 0.2, "other": 0.25}}
     res = {"options": {"fiscal": {}}, "fiscal": {"tax": tax, "cost": {"admin_share": 0.05}}}
-    zh = sharing_text(res, "zh")
+    zh = sharing_text(results_models.ex_post(res), "zh")
     assert "区级财政留成新增税收的 23.5%" in zh and "增值税 50%" in zh and "补贴的 5%" in zh
     res["options"]["fiscal"] = {"district_share": 0.235}
-    assert "fiscal.district_share" in sharing_text(res, "en")
+    assert "fiscal.district_share" in sharing_text(results_models.ex_post(res), "en")
 
 
 def test_p_values_in_sentences():
@@ -169,12 +171,14 @@ def test_policy_cells_and_department_names():
     from evalkit.reference import department_name
     from evalkit.report.views.common import policy_cell, policy_line, policy_names
 
-    res = {"policies": {"policy_id": ["P01", "P02"], "name_zh": ["研发<补助>", "P02"],
-                        "name_en": ["R&D grant", "x"]}}
+    res = results_models.portfolio({"policies": {"policy_id": ["P01", "P02"],
+                                                 "name_zh": ["研发<补助>", "P02"],
+                                                 "name_en": ["R&D grant", "x"]}})
     names = policy_names(res, "zh")
     assert policy_cell("P01", names) == r"P01 研发\<补助\>"
     assert policy_cell("P02", names) == "P02" and policy_cell("P09", names) == "P09"
-    assert policy_names({}, "en") == {}
+    assert policy_names(None, "en") == {} and policy_names(results_models.portfolio({}),
+                                                           "en") == {}
     assert department_name("区科委", "en") == "District Science and Technology Commission"
     assert department_name("区科学技术委员会", "en") == department_name("区科委", "en")
     assert department_name("区科委", "zh") == "区科委"
@@ -197,15 +201,17 @@ def _card(pid, evidence, origin_exec="measured"):
 def test_scorecard_marks_entered_indicators_and_prints_their_evidence():
     from evalkit.report.views.portfolio import scorecard_origin_table, scorecard_origin_text
 
-    res = {"scorecards": [_card("P01", "审计 *通过*"), _card("P02", "审计 *通过*")],
+    raw = {"scorecards": [_card("P01", "审计 *通过*"), _card("P02", "审计 *通过*")],
            "policies": {"policy_id": ["P01", "P02"], "name_zh": ["甲", "乙"],
                         "name_en": ["A", "B"]}}
+    res = results_models.portfolio(raw)
     table = scorecard_origin_table(res, "zh")
     assert "评价人员填报" in table and "数据测算（拨付台账与预算）" in table
     text = scorecard_origin_text(res, "zh")
     assert "10 分的指标由数据测算，3 分的指标由评价人员依据证据填报" in text
     assert r"**立项依据**：审计 \*通过\*" in text                   # once, escaped
-    res["scorecards"][1] = _card("P02", "", origin_exec="entered")
+    raw["scorecards"][1] = _card("P02", "", origin_exec="entered")
+    res = results_models.portfolio(raw)
     en = scorecard_origin_text(res, "en")
     assert "P01 A: audit" not in en and r"P01 A: 审计 \*通过\*" in en
     assert "P02 B: (no evidence given)" in en

@@ -9,6 +9,7 @@ from typing import Any
 
 import pandas as pd
 
+from evalkit.contract.models import ExPostResults, MonitorResults, PortfolioResults, Section
 from evalkit.disclosure import MARK, Rule, suppress
 from evalkit.escape import markdown as md
 from evalkit.i18n import t
@@ -131,10 +132,11 @@ def policy_name(policy: Mapping[str, Any], lang: str) -> str:
     return str(policy.get(f"name_{lang}") or policy.get("name_en") or policy["policy_id"])
 
 
-def policy_names(results: Mapping[str, Any] | None, lang: str) -> dict[str, str]:
+def policy_names(results: PortfolioResults | MonitorResults | None, lang: str
+                 ) -> dict[str, str]:
     """Policy code -> name in ``lang``, from a bundle's ``policies`` records (a portfolio's, a
     monitoring bundle's); {} when it records none."""
-    rows = (results or {}).get("policies")
+    rows = getattr(results, "policies", None)
     if rows is None or len(rows) == 0:
         return {}
     return {str(r["policy_id"]): policy_name(r, lang)
@@ -148,7 +150,9 @@ def policy_cell(pid: Any, names: Mapping[str, str]) -> str:
     return md(pid) if not name or name == str(pid) else f"{md(pid)} {md(name)}"
 
 
-def policy_line(policy: Mapping[str, Any], lang: str) -> str:
+def policy_line(policy: Mapping[str, Any] | Section, lang: str) -> str:
+    if isinstance(policy, Section):
+        policy = policy.model_dump()
     return t("report.common.policy_line", lang, pid=md(policy["policy_id"]),
              name=md(policy_name(policy, lang)), department=md(department_name(policy.get("department", ""), lang)),
              instrument=label("instrument", policy.get("instrument"), lang),
@@ -221,9 +225,9 @@ def _footnote(rule: Rule, reasons: Sequence[str | None], lang: str) -> str:
              share=percent(rule.dominance, lang, 0))
 
 
-def outcome_order(results: Mapping[str, Any]) -> list[str]:
+def outcome_order(results: ExPostResults) -> list[str]:
     """The evaluated outcomes, main outcome first, then in the data schema's column order."""
     schema = [c.name for c in FIRM_YEARS.columns]
-    rest = sorted((o for o in results["outcomes"] if o != results["main_outcome"]),
+    rest = sorted((o for o in results.outcomes if o != results.main_outcome),
                   key=lambda o: (schema.index(o) if o in schema else len(schema), o))
-    return [results["main_outcome"], *rest]
+    return [results.main_outcome, *rest]

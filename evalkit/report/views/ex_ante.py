@@ -7,6 +7,7 @@ from typing import Any
 
 import pandas as pd
 
+from evalkit.contract.models import ExAnteResults
 from evalkit.disclosure import Rule, suppress
 from evalkit.escape import markdown as md
 from evalkit.i18n import t
@@ -17,6 +18,7 @@ from evalkit.numbers import (
     outcome_label,
     percent,
 )
+from evalkit.report.suppression import ex_ante_cost_reason, rule_of
 from evalkit.report.views.common import (
     MONEY_OUTCOMES,
     _footnote,
@@ -33,37 +35,35 @@ from evalkit.report.views.common import (
 
 # ----------------------------------------------------------------------------- ex-ante
 
-def ex_ante_summary(results: Mapping[str, Any], lang: str) -> str:
+def ex_ante_summary(results: ExAnteResults, lang: str) -> str:
     """The appraisal's conclusion, the eligible population and cost against budget, the
     evidence from similar policies and the evaluability of the policy."""
-    checklist = results["checklist"]
-    conclusion = results["conclusion"]
-    zh_en = (checklist.get("conclusion_zh", md(conclusion)),
-             checklist.get("conclusion_en", md(conclusion)))
-    score = checklist.get("score", checklist.get("total"))
+    checklist = results.checklist
+    conclusion = results.conclusion
+    zh_en = (checklist.conclusion_zh or md(conclusion), checklist.conclusion_en or md(conclusion))
+    score = getattr(checklist, "score", None)
+    score = checklist.total if score is None else score
     lines = [t("report.ex_ante.conclusion", lang, conclusion=zh_en[0 if lang == "zh" else 1],
                score=fmt(score, lang, 1))]
-    reasons = checklist.get(f"reasons_{lang}") or []
+    reasons = checklist.reasons_zh if lang == "zh" else checklist.reasons_en
     if reasons:
         lines.append("\n".join(f"- {md(r)}" for r in reasons))
-    from evalkit.report.suppression import ex_ante_cost_reason
-
-    sim = results["microsim"]
-    hidden = ex_ante_cost_reason(results, Rule.of(results))
-    central = next(s for s in sim["scenarios"] if s["name"] == sim.get("central", "central"))
-    lines.append(t("report.ex_ante.summary", lang, eligible=number(sim["n_eligible"], lang),
-                   share=percent(sim["n_eligible"] / max(sim["n_firms"], 1), lang),
+    sim = results.microsim
+    hidden = ex_ante_cost_reason(results, rule_of(results))
+    central = next(s for s in sim.scenarios if s["name"] == sim.central)
+    lines.append(t("report.ex_ante.summary", lang, eligible=number(sim.n_eligible, lang),
+                   share=percent(sim.n_eligible / max(sim.n_firms or 0, 1), lang),
                    take_up=percent(central["take_up"], lang, 0),
                    cost=_hide(money(central["cost"], lang), hidden),
                    ci=_hide(ci(central["cost_low"], central["cost_high"], lang,
                                lambda v: money(as_float(v), lang)), hidden),
-                   budget=money(sim["budget"], lang),
-                   covers=t("report.ex_ante.covers." + ("yes" if sim["budget_covers_central"]
+                   budget=money(as_float(sim.budget), lang),
+                   covers=t("report.ex_ante.covers." + ("yes" if sim.budget_covers_central
                                                         else "no"), lang)))
-    ev = results.get("evidence")
+    ev = results.evidence
     if ev:
         eff = ev["effect"]
-        outcome = results["proposal"].get("main_outcome", "tax_paid")
+        outcome = results.proposal.main_outcome or "tax_paid"
 
         def show(v: Any) -> str:
             return outcome_value(v, outcome, lang)
@@ -75,7 +75,7 @@ def ex_ante_summary(results: Mapping[str, Any], lang: str) -> str:
                                                        show)))
     else:
         lines.append(t("report.ex_ante.no_evidence", lang))
-    designs = results["evaluability"]["designs"]
+    designs = results.evaluability.designs
     if designs:
         d = designs[0]
         lines.append(t("report.ex_ante.mde", lang, design=label_design(d["label"], lang),
@@ -91,13 +91,11 @@ def label_design(name: str, lang: str) -> str:
 
 
 def cost_table(cost_by_year: pd.DataFrame, lang: str,
-               results: Mapping[str, Any] | None = None) -> str:
+               results: ExAnteResults | None = None) -> str:
     """Projected cost per year and scenario against the budget; the projections rest on the
     eligible firms' awards and are hidden when those fail the disclosure rule (``results``
     given; the budget is a public figure)."""
-    from evalkit.report.suppression import ex_ante_cost_reason
-
-    rule = Rule.of(results)
+    rule = rule_of(results)
     hidden = ex_ante_cost_reason(results, rule) if results is not None else None
     cols = ["budget"] if hidden else ["cost", "cost_low", "cost_high", "budget"]
     div, unit = money_unit(cost_by_year[cols].abs().to_numpy().ravel(), lang)
@@ -132,10 +130,10 @@ def eligible_cells(frame: pd.DataFrame, rule: Rule | None = None):
 
 
 def eligible_table(frame: pd.DataFrame, lang: str, kind: str = "size_class",
-                   results: Mapping[str, Any] | None = None) -> str:
+                   results: ExAnteResults | None = None) -> str:
     """Eligible firms per group and their awards (:func:`eligible_cells` decides what is
     hidden)."""
-    cells = eligible_cells(frame, Rule.of(results))
+    cells = eligible_cells(frame, rule_of(results))
     div, unit = money_unit(cells.frame["award_total"].tolist(), lang)
     digits = column_digits(cells.frame["award_total"].tolist(), div)
     shown = cells.display({"award_total": lambda v: number(v / div, lang, digits)})

@@ -8,7 +8,8 @@ from typing import Any
 
 import pandas as pd
 
-from evalkit.disclosure import MARK, Rule
+from evalkit.contract.models import ExPostResults, PortfolioResults
+from evalkit.disclosure import MARK
 from evalkit.escape import markdown as md
 from evalkit.i18n import t
 from evalkit.numbers import (
@@ -40,27 +41,26 @@ from evalkit.report.views.common import (
 
 # ----------------------------------------------------------------------------- ex-post
 
-def cohort_frame(results: Mapping[str, Any]) -> pd.DataFrame:
+def cohort_frame(results: ExPostResults) -> pd.DataFrame:
     """One row per treated cohort: ``cohort, n_firms`` and the main outcome's group ATT with its
     interval (``att, conf_low, conf_high``)."""
-    main = results["outcomes"][results["main_outcome"]]
-    est = pd.DataFrame(main["group"]["estimates"])
+    est = pd.DataFrame(results.main.group.estimates)
     est = est[est["term"] != "overall"].copy()
     est["cohort"] = pd.to_numeric(est["group"]).astype(int)
-    sizes = {int(k): int(v) for k, v in results["cohort_sizes"].items() if int(k) != 0}
+    sizes = {int(k): int(v) for k, v in results.cohort_sizes.items() if int(k) != 0}
     frame = pd.DataFrame({"cohort": sorted(sizes), "n_firms": [sizes[g] for g in sorted(sizes)]})
     frame = frame.merge(est[["cohort", "estimate", "conf_low", "conf_high"]], on="cohort",
                         how="left").rename(columns={"estimate": "att"})
     return frame
 
 
-def cohort_table(results: Mapping[str, Any], lang: str) -> str:
+def cohort_table(results: ExPostResults, lang: str) -> str:
     """Cohorts, their firm counts and average effects; effects of cohorts failing the disclosure
     rule are hidden (and more, so they cannot be backed out of the overall effect:
     :func:`evalkit.report.suppression.cohort_cells`)."""
     from evalkit.report.suppression import ex_post_plan
 
-    outcome = results["main_outcome"]
+    outcome = results.main_outcome
     cells = ex_post_plan(results).cohorts
     is_money = outcome in MONEY_OUTCOMES
     # units and decimals from the published cells only (a hidden one must not steer them)
@@ -73,7 +73,7 @@ def cohort_table(results: Mapping[str, Any], lang: str) -> str:
     shown["ci"] = [s_lo if s_lo == s_hi and s_lo.startswith("—") else
                    t("report.common.range", lang, lo=s_lo, hi=s_hi)
                    for s_lo, s_hi in zip(shown["conf_low"], shown["conf_high"], strict=True)]
-    n_control = int(results["cohort_sizes"].get("0", 0))
+    n_control = int(results.cohort_sizes.get("0", 0))
     control = pd.DataFrame({"cohort": [t("report.ex_post.never", lang)],
                             "n_firms": [number(n_control, lang)], "att": [""], "ci": [""]})
     out = pd.concat([shown[["cohort", "n_firms", "att", "ci"]], control], ignore_index=True)
@@ -83,8 +83,6 @@ def cohort_table(results: Mapping[str, Any], lang: str) -> str:
     return _table(out, [t("report.ex_post.col.cohort", lang), t("report.common.col.firms", lang),
                         att_head, t("report.common.col.ci", lang)],
                   ["left", "right", "right", "right"], cells.footnote(lang))
-
-
 
 
 def with_unit(text: str, unit: str, lang: str) -> str:
@@ -126,7 +124,7 @@ def unit_header(text: str, unit: str, lang: str) -> str:
     return t("report.common.amounts_in", lang, text=text, unit=unit)
 
 
-def overall_table(results: Mapping[str, Any], lang: str) -> str:
+def overall_table(results: ExPostResults, lang: str) -> str:
     """Overall ATT (simple aggregation) per outcome with SE, interval and p-value; money
     outcomes carry their unit in the outcome column; an outcome whose treated firms fail the
     disclosure rule has every number hidden."""
@@ -135,7 +133,7 @@ def overall_table(results: Mapping[str, Any], lang: str) -> str:
     plan = ex_post_plan(results)
     cells = {}
     for name in outcome_order(results):
-        est = results["outcomes"][name]["simple"]["estimates"]
+        est = results.outcomes[name].simple.estimates
         k = est["term"].index("overall")
         vals = [est[c][k] for c in ("estimate", "std_error", "conf_low", "conf_high")]
         cells[name] = (est, k, vals, plan.effects.get(name))
@@ -158,7 +156,7 @@ def overall_table(results: Mapping[str, Any], lang: str) -> str:
                   _footnote(plan.rule, list(plan.effects.values()), lang))
 
 
-def twfe_table(results: Mapping[str, Any], lang: str) -> str:
+def twfe_table(results: ExPostResults, lang: str) -> str:
     """Both estimates per outcome; TWFE uses the same treated firms as the overall effect, so
     it is hidden with it."""
     from evalkit.report.suppression import ex_post_plan
@@ -166,9 +164,9 @@ def twfe_table(results: Mapping[str, Any], lang: str) -> str:
     plan = ex_post_plan(results)
     cells = {}
     for name in outcome_order(results):
-        ev = results["outcomes"][name]
-        cs = as_float(ev["simple"]["overall_att"])
-        tw = as_float((ev.get("twfe") or {}).get("estimate"))
+        ev = results.outcomes[name]
+        cs = as_float(ev.simple.overall_att)
+        tw = as_float(ev.twfe.estimate if ev.twfe is not None else None)
         cells[name] = (cs, tw, plan.effects.get(name))
     scale = table_scale([([] if why else [cs, tw, tw - cs], name in MONEY_OUTCOMES)
                          for name, (cs, tw, why) in cells.items()], lang)
@@ -187,11 +185,11 @@ def twfe_table(results: Mapping[str, Any], lang: str) -> str:
                   _footnote(plan.rule, list(plan.effects.values()), lang))
 
 
-def event_firm_counts(results: Mapping[str, Any], events: Sequence[int]) -> dict[int, int]:
+def event_firm_counts(results: ExPostResults, events: Sequence[int]) -> dict[int, int]:
     """Number of treated firms behind each event-time estimate: firms of the cohorts g observed
     at year g + e inside the evaluation window (and with a base year in it for e < 0)."""
-    lo, hi = (int(y) for y in results["window"])
-    sizes = {int(k): int(v) for k, v in results["cohort_sizes"].items() if int(k) != 0}
+    lo, hi = (int(y) for y in results.window)
+    sizes = {int(k): int(v) for k, v in results.cohort_sizes.items() if int(k) != 0}
     out = {}
     for e in events:
         out[int(e)] = sum(n for g, n in sizes.items()
@@ -199,24 +197,24 @@ def event_firm_counts(results: Mapping[str, Any], events: Sequence[int]) -> dict
     return out
 
 
-def dynamic_frame(results: Mapping[str, Any], table: pd.DataFrame) -> pd.DataFrame:
+def dynamic_frame(results: ExPostResults, table: pd.DataFrame) -> pd.DataFrame:
     """The main outcome's event-study estimates with pointwise and uniform bands and the number
     of firms behind each; estimates failing the disclosure rule are dropped
     (:func:`evalkit.report.suppression.event_reasons`)."""
-    from evalkit.report.suppression import event_reasons
+    from evalkit.report.suppression import event_reasons, rule_of
 
-    dyn = results["outcomes"][results["main_outcome"]]["dynamic"]
-    crit = dyn.get("crit_val_egt")
-    frame = event_study_frame(table, float(dyn.get("alp", 0.05)),
+    dyn = results.main.dynamic
+    crit = dyn.crit_val_egt
+    frame = event_study_frame(table, 0.05 if dyn.alp is None else as_float(dyn.alp),
                               None if crit is None else as_float(crit))
     frame["n_firms"] = frame["event"].map(event_firm_counts(results, frame["event"].tolist()))
-    hidden = event_reasons(results, frame["event"].tolist(), Rule.of(results))
+    hidden = event_reasons(results, frame["event"].tolist(), rule_of(results))
     return frame[[hidden[int(e)] is None for e in frame["event"]]].reset_index(drop=True)
 
 
 def dynamic_events(data) -> list[int]:
     """The event times of a bundle's main-outcome event study (for the disclosure statement)."""
-    table = data.table(f"dynamic_{data.results['main_outcome']}")
+    table = data.table(f"dynamic_{data.model.main_outcome}")
     return sorted(int(e) for e in pd.to_numeric(table.loc[table["term"] != "overall", "event"]))
 
 
@@ -241,23 +239,25 @@ def draw_event_study(ax, frame: pd.DataFrame, outcome: str, lang: str) -> None:
               else t("report.ex_post.axis.effect_count", lang, outcome=name))}, scale=div)
 
 
-def pretrend_result(results: Mapping[str, Any]) -> dict[str, Any] | None:
-    """The main outcome's pre-trend test with ``rejects`` added, or None when there is none."""
-    pre = results["outcomes"][results["main_outcome"]].get("pretrend")
-    if not pre:
+def pretrend_result(results: ExPostResults) -> dict[str, Any] | None:
+    """The main outcome's pre-trend test (its fields as the bundle holds them) with ``rejects``
+    added, or None when there is none."""
+    pre = results.main.pretrend
+    if pre is None:
         return None
-    p = as_float(pre.get("p_value"))
-    return {**pre, "rejects": bool(p < float(pre.get("alpha", 0.05)))}
+    alpha = 0.05 if pre.alpha is None else as_float(pre.alpha)
+    return {**pre.model_dump(exclude_unset=True),
+            "rejects": bool(as_float(pre.p_value) < alpha)}
 
 
-def pretrend_text(results: Mapping[str, Any], lang: str) -> str:
+def pretrend_text(results: ExPostResults, lang: str) -> str:
     """The paragraph on the pre-trend test, as a warning callout when it rejects."""
     from evalkit.report.suppression import ex_post_plan, suppressed_text
 
     pre = pretrend_result(results)
     if pre is None:
         return t("report.ex_post.pretrend.none", lang)
-    outcome = results["main_outcome"]
+    outcome = results.main_outcome
     plan = ex_post_plan(results)
     if plan.effects.get(outcome):
         return suppressed_text(plan.effects[outcome], plan.rule, lang)
@@ -270,9 +270,9 @@ def pretrend_text(results: Mapping[str, Any], lang: str) -> str:
                                                                        outcome, lang), **values)
 
 
-def fiscal_frame(results: Mapping[str, Any], table: pd.DataFrame) -> pd.DataFrame:
+def fiscal_frame(results: ExPostResults, table: pd.DataFrame) -> pd.DataFrame:
     """The fiscal metrics in display order, with the MVPF rows' status added."""
-    status = {f"mvpf_{m['view']}": m.get("status") for m in results["fiscal"].get("mvpf", [])}
+    status = {f"mvpf_{m['view']}": m.get("status") for m in results.fiscal.mvpf}
     frame = table.copy()
     frame["status"] = frame["term"].map(status)
     order = {name: k for k, name in enumerate(METRIC_FORMS)}
@@ -280,15 +280,15 @@ def fiscal_frame(results: Mapping[str, Any], table: pd.DataFrame) -> pd.DataFram
     return frame.sort_values("_order", kind="stable").drop(columns="_order").reset_index(drop=True)
 
 
-def fiscal_text(results: Mapping[str, Any], lang: str) -> str:
+def fiscal_text(results: ExPostResults, lang: str) -> str:
     """The paragraph on the subsidy's cost; the amounts are hidden when the recipients fail the
     disclosure rule (the count of recipients is shown)."""
     from evalkit.report.suppression import ex_post_plan
 
-    fiscal = results.get("fiscal")
-    if not fiscal:
+    fiscal = results.fiscal
+    if fiscal is None:
         return t("report.ex_post.fiscal.none", lang)
-    cost, plan = fiscal["cost"], ex_post_plan(results)
+    cost, plan = fiscal.cost, ex_post_plan(results)
     amount = (lambda v: MARK) if plan.cost else (lambda v: money(v, lang))
     sep = "" if lang == "zh" else " "
     sharing = sharing_text(results, lang)
@@ -299,13 +299,12 @@ def fiscal_text(results: Mapping[str, Any], lang: str) -> str:
         "\n\n" + _footnote(plan.rule, [plan.cost], lang) if plan.cost else "")
 
 
-def fiscal_flags(results: Mapping[str, Any], lang: str) -> list[str]:
+def fiscal_flags(results: ExPostResults, lang: str) -> list[str]:
     """The notes on the fiscal metrics (one per flag), leaving out a flag on a metric the
     disclosure rule hides (a note on its interval would tell about it)."""
     from evalkit.report.suppression import ex_post_plan
 
-    fiscal = results.get("fiscal") or {}
-    flags = fiscal.get("flags") or {}
+    flags = (results.fiscal.flags if results.fiscal is not None else None) or {}
     hidden = ex_post_plan(results).fiscal if flags else {}
     out = []
     for key in sorted(flags):
@@ -319,7 +318,7 @@ def fiscal_flags(results: Mapping[str, Any], lang: str) -> list[str]:
     return out
 
 
-def fiscal_table(results: Mapping[str, Any], table: pd.DataFrame, lang: str) -> str:
+def fiscal_table(results: ExPostResults, table: pd.DataFrame, lang: str) -> str:
     """The fiscal metrics; a metric is hidden when its recipients (cost) or treated firms
     (benefit) fail the disclosure rule."""
     from evalkit.report.suppression import ex_post_plan
@@ -349,14 +348,14 @@ def fiscal_table(results: Mapping[str, Any], table: pd.DataFrame, lang: str) -> 
                   _footnote(plan.rule, list(plan.fiscal.values()), lang))
 
 
-def mvpf_sentences(results: Mapping[str, Any], lang: str) -> list[str]:
+def mvpf_sentences(results: ExPostResults, lang: str) -> list[str]:
     """One sentence per MVPF view; an infinite MVPF reads 'pays for itself'; a hidden one says
     it is not published."""
     from evalkit.report.suppression import ex_post_plan, suppressed_text
 
     plan = ex_post_plan(results)
     out = []
-    for m in results["fiscal"].get("mvpf", []):
+    for m in results.fiscal.mvpf:
         view = t(f"report.ex_post.view.{m['view']}", lang)
         why = plan.fiscal.get(f"mvpf_{m['view']}", "few")
         if why:
@@ -371,17 +370,13 @@ def mvpf_sentences(results: Mapping[str, Any], lang: str) -> list[str]:
     return out
 
 
-def fiscal_metric(results: Mapping[str, Any], name: str) -> dict[str, float] | None:
-    """One fiscal metric's estimate and interval from ``results['fiscal']['tidy']``."""
-    fiscal = results.get("fiscal")
-    if not fiscal:
+def fiscal_metric(results: ExPostResults, name: str) -> dict[str, float] | None:
+    """One fiscal metric's estimate and interval from ``results.fiscal.tidy``."""
+    row = results.fiscal.metric(name) if results.fiscal is not None else None
+    if row is None:
         return None
-    tidy = fiscal["tidy"]
-    if name not in tidy["term"]:
-        return None
-    k = tidy["term"].index(name)
-    return {c: as_float(tidy[c][k]) for c in ("estimate", "std_error", "conf_low", "conf_high",
-                                              "p_value")}
+    return {c: as_float(row[c]) for c in ("estimate", "std_error", "conf_low", "conf_high",
+                                          "p_value")}
 
 
 def verdict_key(conf_low: float, conf_high: float) -> str:
@@ -395,7 +390,7 @@ def verdict_key(conf_low: float, conf_high: float) -> str:
     return "unclear"
 
 
-def ex_post_summary(results: Mapping[str, Any], lang: str,
+def ex_post_summary(results: ExPostResults, lang: str,
                     decision: Mapping[str, Any] | None = None) -> str:
     """The executive summary: the return per yuan, what it means, the main effect, the grade and
     recommendation (when the portfolio's decision is passed in) and the pre-trend caution."""
@@ -414,8 +409,8 @@ def ex_post_summary(results: Mapping[str, Any], lang: str,
         key = verdict_key(fr["conf_low"], fr["conf_high"])
         parts.append(t(f"report.ex_post.verdict.{key}", lang,
                        net=fmt(1 - fr["estimate"], lang)))
-    main = results["main_outcome"]
-    est = results["outcomes"][main]["simple"]["estimates"]
+    main = results.main_outcome
+    est = results.main.simple.estimates
     k = est["term"].index("overall")
 
     def show(v: Any) -> str:
@@ -445,10 +440,10 @@ def ex_post_summary(results: Mapping[str, Any], lang: str,
     return text
 
 
-def portfolio_decision(portfolio_results: Mapping[str, Any], policy_id: str
+def portfolio_decision(portfolio_results: PortfolioResults, policy_id: str
                        ) -> dict[str, Any] | None:
     """The grade, score and action of ``policy_id`` in a portfolio bundle's results."""
-    table = portfolio_results["recommendations"]["table"]
+    table = portfolio_results.recommendations.table
     if policy_id not in table["policy_id"]:
         return None
     k = table["policy_id"].index(policy_id)
@@ -456,22 +451,20 @@ def portfolio_decision(portfolio_results: Mapping[str, Any], policy_id: str
             "action": table["action"][k]}
 
 
-
-def technical_note(results: Mapping[str, Any], lang: str) -> str:
+def technical_note(results: ExPostResults, lang: str) -> str:
     """The ex-post report's technical note: the outcomes with a note, and the notes in
     ``lang``; when the only note of every such outcome is the fall-back to the pooled
     base-period level, that is said in plain words. '' without notes."""
-    outs = [results["outcomes"][name] for name in outcome_order(results)]
-    noted = [o for o in outs if o.get("note")]
+    outs = [results.outcomes[name] for name in outcome_order(results)]
+    noted = [o for o in outs if o.note]
     if not noted:
         return ""
-    if all(o.get("fallback") == "pooled" and o.get("n_notes") == 1 for o in noted):
+    if all(o.fallback == "pooled" and o.n_notes == 1 for o in noted):
         note = t("report.ex_post.note.singular", lang)
     else:
-        key = "note_zh" if lang == "zh" else "note"
-        note = ("；" if lang == "zh" else "; ").join(sorted({md(o.get(key) or o["note"])
-                                                             for o in noted}))
-    names = ("、" if lang == "zh" else ", ").join(outcome_label(o["outcome"], lang)
+        note = ("；" if lang == "zh" else "; ").join(sorted({
+            md((o.note_zh if lang == "zh" else None) or o.note) for o in noted}))
+    names = ("、" if lang == "zh" else ", ").join(outcome_label(o.outcome, lang)
                                                  for o in noted)
     return t("report.ex_post.note_covariates", lang, outcome=names, note=note)
 
@@ -480,11 +473,11 @@ def _joined(items: Sequence[str], lang: str) -> str:
     return ("、" if lang == "zh" else ", ").join(items)
 
 
-def covariate_words(results: Mapping[str, Any], lang: str) -> list[str]:
+def covariate_words(results: ExPostResults, lang: str) -> list[str]:
     """The study's covariates in words: ``design.covariates``, the ``selection_covariates``
     (marked as the award criteria), the base-period level of ``design.base_outcome`` and the
     columns standing for it (``design.base_level_of``)."""
-    opts = results.get("options") or {}
+    opts = results.options or {}
     words = [outcome_label(c, lang) for c in opts.get("covariates") or []]
     words += [t("report.ex_post.cov.selection", lang, col=outcome_label(c, lang))
               for c in opts.get("selection_covariates") or []]
@@ -492,14 +485,14 @@ def covariate_words(results: Mapping[str, Any], lang: str) -> list[str]:
     if base != "none":
         words.append(t(f"report.ex_post.cov.{base}", lang))
         for outcome, col in sorted((opts.get("base_level_of") or {}).items()):
-            if outcome in results["outcomes"]:
+            if outcome in results.outcomes:
                 words.append(t("report.ex_post.cov.level_of", lang,
                                outcome=outcome_label(outcome, lang),
                                col=outcome_label(col, lang)))
     return words
 
 
-def design_text(results: Mapping[str, Any], lang: str) -> str:
+def design_text(results: ExPostResults, lang: str) -> str:
     """The design section's paragraph, every sentence from the study as the bundle records it
     (``options``: the study's ``design``): the estimator and its estimation method, the
     comparison group (``controls`` and ``control_group``) and the firms it left out, the window
@@ -507,15 +500,15 @@ def design_text(results: Mapping[str, Any], lang: str) -> str:
     clustering of the standard errors."""
     from evalkit.report.identity import comparison_words
 
-    opts = results.get("options") or {}
+    opts = results.options or {}
     sep = "" if lang == "zh" else " "
     parts = [t("report.ex_post.design.method", lang,
                est_method=t(f"report.ex_post.est_method.{opts.get('est_method', 'dr')}", lang)),
-             t("report.ex_post.design.comparison", lang, group=comparison_words(results, lang))]
-    excluded = int(results.get("n_excluded_other_policy") or 0)
+             t("report.ex_post.design.comparison", lang, group=comparison_words(opts, lang))]
+    excluded = int(results.n_excluded_other_policy or 0)
     if opts.get("controls", "never_any") == "never_any":
         parts.append(t("report.ex_post.design.excluded", lang, n=number(excluded, lang)))
-    start, end = results["window"]
+    start, end = results.window
     source = "study" if opts.get("window") else "data"
     parts.append(t("report.ex_post.design.window", lang, start=start, end=end,
                    source=t(f"report.ex_post.window.{source}", lang),
@@ -527,8 +520,8 @@ def design_text(results: Mapping[str, Any], lang: str) -> str:
                  if covs else t("report.ex_post.design.no_covariates", lang))
     colon = "：" if lang == "zh" else ": "
     items = [outcome_label(name, lang) + colon
-             + t(f"report.ex_post.scale.{results['outcomes'][name].get('scale') or 'level'}",
-                 lang) for name in outcome_order(results)]
+             + t(f"report.ex_post.scale.{results.outcomes[name].scale or 'level'}", lang)
+             for name in outcome_order(results)]
     parts.append(t("report.ex_post.design.scales", lang,
                    items=("；" if lang == "zh" else "; ").join(items)))
     parts.append(t("report.ex_post.design.cluster", lang,
@@ -537,48 +530,47 @@ def design_text(results: Mapping[str, Any], lang: str) -> str:
     return sep.join(parts)
 
 
-def sharing_text(results: Mapping[str, Any], lang: str) -> str:
+def sharing_text(results: ExPostResults, lang: str) -> str:
     """The sentence on the administration cost and the district's share of the additional tax:
     the study's ``fiscal.district_share`` when it set one, else the default tax mix and
     retention shares the fiscal metrics used (:class:`evalkit.fiscal.tax.TaxSharing`)."""
-    fiscal = results.get("fiscal") or {}
-    tax = fiscal.get("tax") or {}
+    fiscal = results.fiscal
+    tax = (fiscal.tax if fiscal is not None else None) or {}
     mix, district = tax.get("composition") or {}, tax.get("district") or {}
     if not mix or not district:
         return ""
     share = sum(float(mix[k]) * float(district[k]) for k in mix)
-    if "district_share" in ((results.get("options") or {}).get("fiscal") or {}):
+    if "district_share" in ((results.options or {}).get("fiscal") or {}):
         source = t("report.ex_post.sharing.study", lang)
     else:
         source = t("report.ex_post.sharing.default", lang,
                    **{k: percent(mix[k], lang, 0) for k in ("vat", "cit", "other")},
                    **{f"d_{k}": percent(district[k], lang, 0) for k in ("vat", "cit", "other")})
-    admin = as_float((fiscal.get("cost") or {}).get("admin_share", 0.0))
+    admin = as_float((fiscal.cost or {}).get("admin_share", 0.0))
     return t("report.ex_post.fiscal.sharing", lang, admin=percent(admin, lang, 0),
              share=percent(share, lang, 1), source=source)
 
 
-def design_statement(results: Mapping[str, Any], lang: str) -> str:
+def design_statement(results: ExPostResults, lang: str) -> str:
     """The ex-post report's plain-words statement of the main outcome's scale (level or
     proportional parallel trends), of the inference used and of the Ashenfelter-dip check
     (its number shown only where the disclosure rule shows the event-time -1 estimate)."""
-    main = results["main_outcome"]
-    ev = results["outcomes"][main]
-    scale = ev.get("scale") or "level"
+    main, ev = results.main_outcome, results.main
+    scale = ev.scale or "level"
     text = t(f"report.ex_post.design.{scale}", lang, outcome=outcome_label(main, lang))
-    opts = (ev.get("simple") or {}).get("options") or {}
+    opts = getattr(ev.simple, "options", None) or {}
     alp = as_float(opts.get("alp", 0.05))
     draws = int(opts.get("biters") or 0) if opts.get("bstrap") else 0
     boot = t("report.ex_post.design.boot", lang, draws=draws) if draws else ""
     level = f"{100 * (1 - alp):.0f}"
     sep = "" if lang == "zh" else " "
     text += sep + t("report.ex_post.design.inference", lang, level=level, boot=boot)
-    chosen = (results.get("options") or {}).get("selection_covariates") or []
+    chosen = (results.options or {}).get("selection_covariates") or []
     if chosen:
         joiner = "、" if lang == "zh" else ", "
         text += sep + t("report.ex_post.design.selection", lang,
                         cols=joiner.join(outcome_label(c, lang) for c in chosen))
-    small = results.get("small_sample") or {}
+    small = results.small_sample or {}
     iv = (small.get("intervals") or {}).get("fiscal_return_total")
     if iv:
         method = {"welch": "Welch / Bell-McCaffrey", "wild": "wild bootstrap-t"}[small["method"]]
@@ -586,23 +578,22 @@ def design_statement(results: Mapping[str, Any], lang: str) -> str:
         text += sep + t("report.ex_post.design.small_sample", lang, n=small["n_treated"],
                         threshold=small["threshold"], method=method,
                         df=f"{df:.0f}" if math.isfinite(df) else "-")
-    dip = ev.get("dip")
-    from evalkit.report.suppression import event_reasons
+    from evalkit.report.suppression import event_reasons, rule_of
 
-    bal = ev.get("balance")
+    dip, bal = ev.dip, ev.balance
     if bal is not None:
         # the design's own test of selection on its covariates gates instead of the dip check
-        if int(bal.get("n_treated") or 0) >= Rule.of(results).min_firms:    # disclosure
-            key = ("report.ex_post.design.balance_fail" if bal.get("gates", bal.get("detected"))
-                   else "report.ex_post.design.balance_shift" if bal.get("detected")
+        if int(bal.n_treated or 0) >= rule_of(results).min_firms:    # disclosure
+            key = ("report.ex_post.design.balance_fail" if bal.fails
+                   else "report.ex_post.design.balance_shift" if bal.detected
                    else "report.ex_post.design.balance_ok")
-            pv = pvalue(bal["p_value"], lang)
+            pv = pvalue(bal.p_value, lang)
             text += sep + t(key, lang, outcome=outcome_label(main, lang),
                             p=f"p {pv}" if pv.startswith("<") else f"p = {pv}")
         return text
-    if dip and event_reasons(results, [-1], Rule.of(results))[-1] is None:   # disclosure
-        key = "report.ex_post.design.dip" if dip.get("detected") else "report.ex_post.design.no_dip"
+    if dip is not None and event_reasons(results, [-1], rule_of(results))[-1] is None:
+        key = "report.ex_post.design.dip" if dip.detected else "report.ex_post.design.no_dip"
         text += sep + t(key, lang, outcome=outcome_label(main, lang),
-                        est=outcome_amount(main, as_float(dip["estimate"]), lang),
-                        p=p_text(dip["p_value"], lang))
+                        est=outcome_amount(main, as_float(dip.estimate), lang),
+                        p=p_text(dip.p_value, lang))
     return text

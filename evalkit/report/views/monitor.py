@@ -10,6 +10,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from evalkit.contract.models import MonitorResults, as_model
 from evalkit.disclosure import MARK, Rule, suppress
 from evalkit.escape import markdown as md
 from evalkit.escape import matplotlib as mpl_text
@@ -21,6 +22,7 @@ from evalkit.numbers import (
     outcome_label,
     percent,
 )
+from evalkit.report.suppression import rule_of
 from evalkit.report.views.common import (
     _footnote,
     _hide,
@@ -37,12 +39,12 @@ from evalkit.report.views.common import (
 
 # ----------------------------------------------------------------------------- monitoring
 
-def monitor_summary(results: Mapping[str, Any], anomalies: pd.DataFrame, lang: str) -> str:
-    execution = pd.DataFrame(results["execution"])
+def monitor_summary(results: MonitorResults, anomalies: pd.DataFrame, lang: str) -> str:
+    execution = pd.DataFrame(results.execution)
     counts = execution["status"].value_counts()
     join = "、" if lang == "zh" else ", "
-    lines = [t("report.monitor.summary", lang, year=md(results["year"]),
-               as_of=md(results["as_of"]),
+    lines = [t("report.monitor.summary", lang, year=md(results.year),
+               as_of=md(results.as_of),
                elapsed=percent(float(execution["elapsed"].iloc[0]), lang, 0),
                n=len(execution), red=int(counts.get("red", 0)),
                amber=int(counts.get("amber", 0)), green=int(counts.get("green", 0)))]
@@ -50,26 +52,26 @@ def monitor_summary(results: Mapping[str, Any], anomalies: pd.DataFrame, lang: s
     if red:
         lines.append(t("report.monitor.red", lang, pids=join.join(md(p) for p in red)))
     if len(anomalies):
-        names = results["anomalies"]["checks"]
+        names = results.anomalies.checks
         checks = join.join(md(names.get(c, {}).get(lang, c)) for c in
                            sorted(set(anomalies["check"])))
         lines.append(t("report.monitor.anomalies", lang, n=len(anomalies), checks=checks))
     else:
         lines.append(t("report.monitor.no_anomalies", lang))
-    if results.get("interim"):
+    if results.interim:
         lines.append(interim_summary(results, lang))
     return "\n\n".join(lines) + "\n"
 
 
 def execution_table(execution: pd.DataFrame, lang: str,
-                    results: Mapping[str, Any] | None = None) -> str:
+                    results: MonitorResults | None = None) -> str:
     """Appropriation (a budget figure, always shown), amount disbursed and execution rate per
     policy; the last two are hidden when that year's recipients fail the disclosure rule
     (``results`` gives the study's rule). Status and action stay: they are the monitoring
     decision, a band of the rate rather than a firm's figure."""
     from evalkit.report.suppression import row_reasons
 
-    rule = Rule.of(results)
+    rule = rule_of(results)
     why = row_reasons(execution, rule)
     shown_amounts = (execution["appropriation"].abs().tolist()
                      + [abs(v) for v, w in zip(execution["disbursed"], why, strict=True)
@@ -98,19 +100,19 @@ def execution_table(execution: pd.DataFrame, lang: str,
 
 
 def burnup_note(monthly: pd.DataFrame, lang: str,
-                results: Mapping[str, Any] | None = None) -> str:
+                results: MonitorResults | None = None) -> str:
     """The sentence under the burn-up chart naming the policies left out by the disclosure
     rule ('' when none)."""
     from evalkit.report.suppression import burnup_reasons
 
-    hidden = [p for p, w in burnup_reasons(monthly, Rule.of(results)).items() if w]
+    hidden = [p for p, w in burnup_reasons(monthly, rule_of(results)).items() if w]
     if not hidden:
         return ""
     return t("report.disclosure.fig_note", lang, pids=("、" if lang == "zh" else ", ").join(md(p) for p in hidden))
 
 
 def draw_burnup(ax, monthly: pd.DataFrame, lang: str,
-                results: Mapping[str, Any] | None = None) -> None:
+                results: MonitorResults | None = None) -> None:
     """Cumulative execution by month per policy (solid) and its own planned path (dashed, its
     past years' disbursement calendar or the even plan without history); a policy
     whose cumulative or monthly payments fail the disclosure rule is not drawn
@@ -119,7 +121,7 @@ def draw_burnup(ax, monthly: pd.DataFrame, lang: str,
 
     from evalkit.report.suppression import burnup_reasons
 
-    hidden = {p for p, w in burnup_reasons(monthly, Rule.of(results)).items() if w}
+    hidden = {p for p, w in burnup_reasons(monthly, rule_of(results)).items() if w}
     monthly = monthly[~monthly["policy_id"].astype(str).isin(hidden)]
     monthly = monthly.assign(policy_id=[mpl_text(p) for p in monthly["policy_id"]])
     sns.lineplot(data=monthly, x="month", y="cumulative_rate", hue="policy_id", ax=ax,
@@ -140,13 +142,13 @@ def kpi_rows(kpis: pd.DataFrame) -> pd.DataFrame:
         {"red": 0, "amber": 1, "green": 2}).fillna(3) if s.name == "status" else s)
 
 
-def kpi_table(kpis: pd.DataFrame, lang: str, results: Mapping[str, Any] | None = None) -> str:
+def kpi_table(kpis: pd.DataFrame, lang: str, results: MonitorResults | None = None) -> str:
     """Targets (public) and actuals; an actual summed or averaged over firms' amounts is hidden
     when those firms fail the disclosure rule (``n_firms``/``top_share`` columns); the status
     stays (a band, and the monitoring decision)."""
     from evalkit.report.suppression import row_reasons
 
-    rule = Rule.of(results)
+    rule = rule_of(results)
     rows = kpi_rows(kpis)
     why = row_reasons(rows, rule, "n_firms")
     out = pd.DataFrame({
@@ -171,7 +173,7 @@ def kpi_table(kpis: pd.DataFrame, lang: str, results: Mapping[str, Any] | None =
 
 
 
-def interim_frame(results: Mapping[str, Any]) -> pd.DataFrame:
+def interim_frame(results: MonitorResults) -> pd.DataFrame:
     """One row per monitored policy: ``policy, outcome, last_year, n_firms`` (subsidised firms in
     the interim sample), the interim average effect after payment (``att``, ``conf_low``,
     ``conf_high``: the dynamic aggregation's overall effect, pointwise 95 %), the pre-trend
@@ -179,9 +181,9 @@ def interim_frame(results: Mapping[str, Any]) -> pd.DataFrame:
     effect is missing or what was left out)."""
     rows = []
     level = 95.0
-    for pid in sorted(results["interim"]):
-        v = results["interim"][pid]
-        d, pre = v.get("dynamic"), v.get("pretrend")
+    for pid in sorted(results.interim):
+        v = results.interim[pid]
+        d, pre = v.dynamic, v.pretrend
         att = se = np.nan
         crit = 1.96
         if d is not None:
@@ -189,13 +191,13 @@ def interim_frame(results: Mapping[str, Any]) -> pd.DataFrame:
             alp = as_float(d.get("alp", 0.05))
             crit = float(stats.norm.ppf(1 - alp / 2))
             level = 100 * (1 - alp)
-        rows.append({"policy": pid, "outcome": v["outcome"], "last_year": v["last_year"],
-                     "n_firms": int(sum(v["cohort_sizes"].values())), "att": att,
+        rows.append({"policy": pid, "outcome": v.outcome, "last_year": v.last_year,
+                     "n_firms": int(sum(v.cohort_sizes.values())), "att": att,
                      "conf_low": att - crit * se, "conf_high": att + crit * se,
                      "p_value": np.nan if pre is None else as_float(pre["p_value"]),
-                     "rejects": bool(v.get("pretrend_rejects")),
-                     "conditioning": v.get("conditioning"),
-                     "reason_en": v.get("reason"), "reason_zh": v.get("reason_zh")})
+                     "rejects": bool(v.pretrend_rejects),
+                     "conditioning": v.conditioning,
+                     "reason_en": v.reason, "reason_zh": v.reason_zh})
     columns = ["policy", "outcome", "last_year", "n_firms", "att", "conf_low", "conf_high",
                "p_value", "rejects", "conditioning", "reason_en", "reason_zh"]
     return pd.DataFrame(rows, columns=columns).assign(level=level)
@@ -209,13 +211,14 @@ def interim_cells(frame: pd.DataFrame, rule: Rule | None = None):
                            secondary=False, rule=rule)
 
 
-def interim_table(results: Mapping[str, Any], lang: str) -> str:
+def interim_table(results: MonitorResults | Mapping[str, Any], lang: str) -> str:
     """The interim effects (:func:`interim_frame`), labelled interim; effects of policies with
     fewer than 3 subsidised firms in the sample are suppressed; reasons as footnotes."""
+    results = as_model(results, MonitorResults)
     frame = interim_frame(results)
     if frame.empty:
         return t("report.monitor.interim.none", lang) + "\n"
-    cells = interim_cells(frame, Rule.of(results))
+    cells = interim_cells(frame, rule_of(results))
     missing = t("report.missing", lang)
     effect, interval = [], []
     for k, row in frame.iterrows():
@@ -259,26 +262,27 @@ def interim_table(results: Mapping[str, Any], lang: str) -> str:
                   ["left", "left", "right", "right", "left", "left", "left"], footnote)
 
 
-def interim_summary(results: Mapping[str, Any], lang: str) -> str:
+def interim_summary(results: MonitorResults | Mapping[str, Any], lang: str) -> str:
     """The interim label and the policies whose pre-trend test rejects."""
+    results = as_model(results, MonitorResults)
     frame = interim_frame(results)
     if frame.empty:
         return t("report.monitor.interim.none", lang)
-    hidden = interim_cells(frame, Rule.of(results)).suppressed.to_numpy()   # suppressed policies are not named
+    hidden = interim_cells(frame, rule_of(results)).suppressed.to_numpy()   # suppressed policies are not named
     bad = [md(p) for p in frame.loc[frame["rejects"].to_numpy() & ~hidden, "policy"]]
     join = "、" if lang == "zh" else ", "
     key = "report.monitor.interim.flag" if bad else "report.monitor.interim.no_flag"
     return t(key, lang, pids=join.join(bad), n=len(frame))
 
 
-def anomaly_cells(results: Mapping[str, Any], anomalies: pd.DataFrame, lang: str,
+def anomaly_cells(results: MonitorResults, anomalies: pd.DataFrame, lang: str,
                   rule: Rule | None = None):
     """Per check: findings, records and the flagged amount, under the disclosure rule on the
     firms behind the amount (``anomalies.provenance.basis``; bundles without it fall back to
     the records, at least as many as the firms). The checks add up to no published total."""
-    rule = rule or Rule.of(results)
-    checks = results["anomalies"]["checks"]
-    basis = ((results["anomalies"].get("provenance") or {}).get("basis")) or {}
+    rule = rule or rule_of(results)
+    checks = results.anomalies.checks
+    basis = ((results.anomalies.provenance or {}).get("basis")) or {}
     rows = []
     for key in sorted(checks):
         sub = anomalies[anomalies["check"] == key]
@@ -293,7 +297,7 @@ def anomaly_cells(results: Mapping[str, Any], anomalies: pd.DataFrame, lang: str
                     dominance=rule.dominance)
 
 
-def anomaly_table(results: Mapping[str, Any], anomalies: pd.DataFrame, lang: str) -> str:
+def anomaly_table(results: MonitorResults, anomalies: pd.DataFrame, lang: str) -> str:
     """Irregularities per check (no record ids): findings, records and amount; the amount is
     hidden when its firms fail the disclosure rule (:func:`anomaly_cells`)."""
     cells = anomaly_cells(results, anomalies, lang)

@@ -9,6 +9,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from evalkit.contract.models import PortfolioResults, as_model
+from evalkit.contract.models.portfolio import Reallocation, Review
 from evalkit.disclosure import Rule, suppress
 from evalkit.escape import markdown as md
 from evalkit.escape import matplotlib as mpl_text
@@ -51,13 +53,13 @@ def metric_name(metric: str, lang: str, unit: bool = True) -> str:
     return text
 
 
-def portfolio_summary(results: Mapping[str, Any], ranking: pd.DataFrame,
-                      recommendations: pd.DataFrame, reallocation: Mapping[str, Any],
+def portfolio_summary(results: PortfolioResults, ranking: pd.DataFrame,
+                      recommendations: pd.DataFrame, reallocation: Reallocation,
                       lang: str) -> str:
-    from evalkit.report.suppression import policy_metric_reason
+    from evalkit.report.suppression import policy_metric_reason, rule_of
 
-    metric = results["metric"]
-    rule = Rule.of(results)
+    metric = results.metric
+    rule = rule_of(results)
     ranked = ranking[ranking["rank"] > 0]    # rank 0: identification failed, not ranked
     top = (ranked if len(ranked) else ranking).sort_values("rank").iloc[0]
     hidden = policy_metric_reason(results, str(top["term"]), rule)
@@ -65,7 +67,7 @@ def portfolio_summary(results: Mapping[str, Any], ranking: pd.DataFrame,
     names = policy_names(results, lang)
     best = join.join(policy_cell(p, names) for p in ranking.loc[ranking["plausibly_best"], "term"])
     worst = join.join(policy_cell(p, names) for p in ranking.loc[ranking["plausibly_worst"], "term"])
-    lines = [t("report.portfolio.cycle", lang, cycle=md(results["cycle"]), n=len(ranking))]
+    lines = [t("report.portfolio.cycle", lang, cycle=md(results.cycle), n=len(ranking))]
     lines.append(t("report.portfolio.summary.top", lang, metric=metric_name(metric, lang, False),
                    top=policy_cell(top["term"], names), est=_hide(fmt(top["estimate"], lang), hidden),
                    ci=_hide(ci(top["conf_low"], top["conf_high"], lang), hidden),
@@ -80,13 +82,13 @@ def portfolio_summary(results: Mapping[str, Any], ranking: pd.DataFrame,
                            pids=join.join(policy_cell(p, names) for p in pids)))
     lines.append(t("report.portfolio.summary.actions", lang,
                    actions=t("report.portfolio.summary.sep", lang).join(items)))
-    table = pd.DataFrame(reallocation["table"])
+    table = pd.DataFrame(reallocation.table)
     moved = float(table["change"].clip(lower=0).sum())
     lines.append(t("report.portfolio.summary.realloc", lang,
                    total=money(float(table["current"].sum()), lang), moved=money(moved, lang),
-                   cap=percent(as_float(reallocation["max_change"]), lang, 0)))
-    flagged = [p for p, f in zip(results["classification"]["policy_id"],
-                                 results["classification"]["large_fund_high_activity"],
+                   cap=percent(as_float(reallocation.max_change), lang, 0)))
+    classes = results.classification
+    flagged = [p for p, f in zip(classes["policy_id"], classes["large_fund_high_activity"],
                                  strict=True) if f]
     lines.append(t("report.portfolio.summary.flagged", lang,
                    pids=join.join(policy_cell(p, names) for p in flagged)) if flagged
@@ -94,12 +96,12 @@ def portfolio_summary(results: Mapping[str, Any], ranking: pd.DataFrame,
     return "\n\n".join(lines) + "\n"
 
 
-def grades_of(results: Mapping[str, Any]) -> dict[str, str]:
-    return {s["policy_id"]: s["grade"] for s in results["scorecards"]}
+def grades_of(results: PortfolioResults) -> dict[str, str]:
+    return {s.policy_id: s.grade for s in results.scorecards}
 
 
 def draw_ranking(ax, ranking: pd.DataFrame, grades: Mapping[str, str], names: Mapping[str, str],
-                 metric: str, lang: str, results: Mapping[str, Any] | None = None) -> None:
+                 metric: str, lang: str, results: PortfolioResults | None = None) -> None:
     """Forest plot: each policy's metric with its 95% interval (thick) and the simultaneous band
     (thin, light; when the ranking table has it), best at the top, colour by grade, the rank
     confidence set written at the right. A policy whose metric the disclosure rule hides
@@ -107,10 +109,10 @@ def draw_ranking(ax, ranking: pd.DataFrame, grades: Mapping[str, str], names: Ma
     and rank set, without point or interval."""
     import seaborn as sns
 
-    from evalkit.report.suppression import policy_metric_reason
+    from evalkit.report.suppression import policy_metric_reason, rule_of
 
     if results is not None:
-        rule = Rule.of(results)
+        rule = rule_of(results)
         hide = [policy_metric_reason(results, str(p), rule) is not None for p in ranking["term"]]
         cols = [c for c in ranking.columns if c.startswith(("estimate", "conf_"))]
         ranking = ranking.copy()
@@ -149,21 +151,21 @@ def draw_ranking(ax, ranking: pd.DataFrame, grades: Mapping[str, str], names: Ma
               bbox_to_anchor=(0.5, 1.0), ncol=4, frameon=False, fontsize=8, title_fontsize=8)
 
 
-def scorecard_frame(results: Mapping[str, Any]) -> pd.DataFrame:
+def scorecard_frame(results: PortfolioResults) -> pd.DataFrame:
     """One row per policy: points per level, level maxima, score and grade."""
     rows = []
-    for s in results["scorecards"]:
-        r = pd.DataFrame(s["rows"])
+    for s in results.scorecards:
+        r = pd.DataFrame(s.rows)
         avail = r.groupby("level")["weight"].sum()
-        row = {"policy_id": s["policy_id"], "score": float(s["score"]), "grade": s["grade"]}
+        row = {"policy_id": s.policy_id, "score": as_float(s.score), "grade": s.grade}
         for lv in LEVELS:
-            row[lv] = float(s["by_level"].get(lv, 0.0))
+            row[lv] = float(s.by_level.get(lv, 0.0))
             row[f"{lv}_max"] = float(avail.get(lv, 0.0))
         rows.append(row)
     return pd.DataFrame(rows)
 
 
-def scorecard_table(results: Mapping[str, Any], lang: str) -> str:
+def scorecard_table(results: PortfolioResults, lang: str) -> str:
     frame = scorecard_frame(results)
     names = policy_names(results, lang)
     out = pd.DataFrame({"policy": [policy_cell(p, names) for p in frame["policy_id"]]})
@@ -195,12 +197,12 @@ def _source_words(source: str, lang: str) -> str:
         return md(source)
 
 
-def indicator_origins(results: Mapping[str, Any]) -> pd.DataFrame:
+def indicator_origins(results: PortfolioResults) -> pd.DataFrame:
     """One row per scorecard indicator: ``indicator, level, weight, zh, en, source`` and
     ``entered``, the policies whose value evaluators entered (sorted), ``n`` policies scored."""
     rows: dict[str, dict[str, Any]] = {}
-    for card in results["scorecards"]:
-        for r in pd.DataFrame(card["rows"]).to_dict(orient="records"):
+    for card in results.scorecards:
+        for r in pd.DataFrame(card.rows).to_dict(orient="records"):
             row = rows.setdefault(r["indicator"], {
                 "indicator": r["indicator"], "level": r["level"], "weight": float(r["weight"]),
                 "zh": r.get("zh", r["indicator"]), "en": r.get("en", r["indicator"]),
@@ -209,11 +211,11 @@ def indicator_origins(results: Mapping[str, Any]) -> pd.DataFrame:
                 "entered": [], "n": 0})
             row["n"] += 1
             if _origin(r) == "entered":
-                row["entered"].append(str(card["policy_id"]))
+                row["entered"].append(str(card.policy_id))
     return pd.DataFrame(list(rows.values()))
 
 
-def scorecard_origin_table(results: Mapping[str, Any], lang: str) -> str:
+def scorecard_origin_table(results: PortfolioResults, lang: str) -> str:
     """The scorecard's indicators with their points and where their values come from: measured
     from data (the payment ledger, the ex-post evaluations) or entered by evaluators (named
     policies when only some were entered)."""
@@ -242,7 +244,7 @@ def scorecard_origin_table(results: Mapping[str, Any], lang: str) -> str:
                   ["left", "left", "right", "left"])
 
 
-def scorecard_origin_text(results: Mapping[str, Any], lang: str) -> str:
+def scorecard_origin_text(results: PortfolioResults, lang: str) -> str:
     """The points measured from data and entered by evaluators (out of the full score), then
     the evidence evaluators gave for each entered indicator: once when every policy has the
     same, else per policy ('no evidence given' where an entry has none)."""
@@ -259,11 +261,11 @@ def scorecard_origin_text(results: Mapping[str, Any], lang: str) -> str:
         if not r.entered:
             continue
         found: dict[str, str] = {}
-        for card in results["scorecards"]:
-            if str(card["policy_id"]) in r.entered:
-                rows = pd.DataFrame(card["rows"])
+        for card in results.scorecards:
+            if str(card.policy_id) in r.entered:
+                rows = pd.DataFrame(card.rows)
                 row = rows.loc[rows["indicator"] == r.indicator].iloc[0]
-                found[str(card["policy_id"])] = str(row.get("evidence") or "").strip()
+                found[str(card.policy_id)] = str(row.get("evidence") or "").strip()
         title = md(getattr(r, lang) if lang in frame else r.en)
         shown = {p: md(e) if e else t("report.portfolio.origin.no_evidence", lang)
                  for p, e in found.items()}
@@ -277,14 +279,14 @@ def scorecard_origin_text(results: Mapping[str, Any], lang: str) -> str:
     return text
 
 
-def draw_scorecard_heatmap(ax, results: Mapping[str, Any], lang: str) -> None:
+def draw_scorecard_heatmap(ax, results: PortfolioResults, lang: str) -> None:
     """Share of each indicator's points earned (rows: indicators, columns: policies)."""
     import seaborn as sns
 
     shares, names = {}, None
-    for s in results["scorecards"]:
-        r = pd.DataFrame(s["rows"])
-        shares[mpl_text(s["policy_id"])] = r["share"].astype(float).to_numpy()
+    for s in results.scorecards:
+        r = pd.DataFrame(s.rows)
+        shares[mpl_text(s.policy_id)] = r["share"].astype(float).to_numpy()
         names = [mpl_text(x) for x in (r[lang] if lang in r.columns else r["indicator"])]
     frame = pd.DataFrame(shares, index=names)
     sns.heatmap(frame, ax=ax, vmin=0, vmax=1, cmap="RdYlGn", annot=True, fmt=".0%",
@@ -296,12 +298,12 @@ def draw_scorecard_heatmap(ax, results: Mapping[str, Any], lang: str) -> None:
 
 
 def recommendation_table(recommendations: pd.DataFrame, metric: str, lang: str,
-                         results: Mapping[str, Any] | None = None) -> str:
+                         results: PortfolioResults | None = None) -> str:
     """Recommendations with their rationale; the metric's estimate and interval read ``—*`` for
     a policy whose metric the disclosure rule hides (``results`` given)."""
-    from evalkit.report.suppression import policy_metric_reason
+    from evalkit.report.suppression import policy_metric_reason, rule_of
 
-    rule = Rule.of(results)
+    rule = rule_of(results)
     names = policy_names(results, lang)
     rows = []
     for r in recommendations.itertuples(index=False):
@@ -326,12 +328,12 @@ def recommendation_table(recommendations: pd.DataFrame, metric: str, lang: str,
                   ["left", "left", "left", "right", "left"])
 
 
-def reallocation_table(reallocation: Mapping[str, Any], lang: str,
+def reallocation_table(reallocation: Reallocation, lang: str,
                        names: Mapping[str, str] | None = None) -> str:
     """Current and proposed budgets per policy in one money unit (named in the headers), with
     the policies' names beside their codes (``names``: :func:`policy_names`)."""
     names = names or {}
-    table = pd.DataFrame(reallocation["table"])
+    table = pd.DataFrame(reallocation.table)
     cols = ["current", "proposed", "change"]
     div, unit = money_unit(table[cols].abs().to_numpy().ravel(), lang)
     digits = column_digits(table[cols].abs().to_numpy().ravel().tolist(), div)
@@ -368,11 +370,13 @@ def classification_cells(classification: pd.DataFrame, rule: Rule | None = None)
 
 
 def classification_table(classification: pd.DataFrame, lang: str,
-                         results: Mapping[str, Any] | None = None) -> str:
+                         results: PortfolioResults | None = None) -> str:
     """Objective, main cluster, spending and recipients per policy (:func:`classification_cells`
     decides what is hidden)."""
+    from evalkit.report.suppression import rule_of
+
     frame = classification.copy()
-    cells = classification_cells(frame, Rule.of(results))
+    cells = classification_cells(frame, rule_of(results))
     div, unit = money_unit(cells.frame["spend"].tolist(), lang)
     digits = column_digits(cells.frame["spend"].tolist(), div)
     shown = cells.display({"spend": lambda v: number(v / div, lang, digits),
@@ -418,27 +422,28 @@ def review_table(rows: pd.DataFrame | Sequence[Mapping[str, Any]], lang: str) ->
                   ["left", "left", "left", "left", "left"])
 
 
-def review_text(review: Mapping[str, Any], cycle: str, lang: str) -> str:
+def review_text(review: Review | Mapping[str, Any], cycle: str, lang: str) -> str:
     """The review-status section: 'not yet reviewed', or the decisions taken so far (a plain
     table: reviewers are officials, not firms) and the recommendations still pending.
-    ``review`` is the portfolio bundle's ``results['review']``
+    ``review`` is the portfolio bundle's ``results.review``
     (:func:`evalkit.portfolio.review_log.review_status`, read by the stage)."""
-    if review["state"] == "no_store":
+    review = as_model(review, Review)
+    if review.state == "no_store":
         return t("report.portfolio.review.no_store", lang) + "\n"
-    if review["state"] == "none":
+    if review.state == "none":
         return t("report.portfolio.review.none", lang, cycle=md(cycle)) + "\n"
-    if review["intact"]:
+    if review.intact:
         chain = t("report.portfolio.review.intact", lang)
-    elif review.get("bad_seq") is not None:
-        chain = t("report.portfolio.review.broken", lang, seq=review["bad_seq"])
+    elif review.bad_seq is not None:
+        chain = t("report.portfolio.review.broken", lang, seq=review.bad_seq)
     else:
         chain = t("report.portfolio.review.unanchored_broken", lang)
-    text = t("report.portfolio.review.text", lang, chain=chain, n=len(review["rows"]))
-    text += "\n\n" + review_table(review["rows"], lang)
-    if review.get("head"):
-        text += "\n" + t("report.portfolio.review.head", lang, head=review["head"]) + "\n"
-    if review["pending"]:
+    text = t("report.portfolio.review.text", lang, chain=chain, n=len(review.rows))
+    text += "\n\n" + review_table(review.rows, lang)
+    if review.head:
+        text += "\n" + t("report.portfolio.review.head", lang, head=review.head) + "\n"
+    if review.pending:
         join = "、" if lang == "zh" else ", "
-        text += "\n" + t("report.portfolio.pending", lang, n=len(review["pending"]),
-                         ids=join.join(md(i) for i in review["pending"])) + "\n"
+        text += "\n" + t("report.portfolio.pending", lang, n=len(review.pending),
+                         ids=join.join(md(i) for i in review.pending)) + "\n"
     return text
