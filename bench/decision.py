@@ -132,11 +132,18 @@ def run_district(seed: int, n_firms: int, scale: str, scenario: bool, work: Path
     fed_change = reallocate(fed, max_change=mc, use="posterior_mean").table.set_index(
         "policy_id").loc[pids, "change"].to_numpy(dtype=float)
     best = pids[int(np.argmax(r))]
+    # the truly best of the policies whose identification holds (a flagged policy is never
+    # ranked, so never plausibly best)
+    ident = [i for i, p in enumerate(pids) if p not in flags]
+    best_ident = pids[ident[int(np.argmax(r[ident]))]] if ident else None
     first = rank[rank["rank"] > 0]["rank"].idxmin() if (rank["rank"] > 0).any() else None
     score = {"seed": seed, "dv_realloc": decision_value(change, r, current, mc),
              "dv_recommend": decision_value(rec_change, r, current, mc),
              "dv_truth_fed": decision_value(fed_change, r, current, mc),
              "best_in_set": bool(rank.loc[best, "plausibly_best"]),
+             "best_identified_in_set": best_ident is None
+             or bool(rank.loc[best_ident, "plausibly_best"]),
+             "best_flagged": best in flags,
              "flagged_first": first is not None and first in flags,
              "flagged_raised": bool(any(change[i] > 1e-6 and p in flags
                                         for i, p in enumerate(pids)))}
@@ -183,6 +190,8 @@ def main(argv: list[str] | None = None) -> None:
             "dv_recommend_mean": float(sc_df["dv_recommend"].mean()),
             "dv_truth_fed_mean": float(sc_df["dv_truth_fed"].mean()),
             "best_in_set": float(sc_df["best_in_set"].mean()),
+            "best_identified_in_set": float(sc_df["best_identified_in_set"].mean()),
+            "best_flagged": int(sc_df["best_flagged"].sum()),
             "flagged_first": int(sc_df["flagged_first"].sum()),
             "flagged_raised": int(sc_df["flagged_raised"].sum()),
             "seconds": time.perf_counter() - t0,
