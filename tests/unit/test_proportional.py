@@ -190,7 +190,11 @@ def test_few_treated_firms_get_the_small_sample_interval_in_the_bundle():
 def test_design_statement_says_what_the_comparison_conditions_on_and_the_interval():
     """The ex-post report's design statement names the selection columns and the small-sample
     interval in plain words, in both languages."""
-    from evalkit.report.views.ex_post import design_statement
+    from evalkit.report.views.ex_post import design_statement as view
+    from tests import results_models
+
+    def design_statement(res, lang):
+        return view(results_models.ex_post(res), lang)
 
     results = {"main_outcome": "tax_paid",
                "outcomes": {"tax_paid": {"scale": "proportional", "simple": {"options": {}}}},
@@ -217,7 +221,11 @@ def test_a_single_treated_firm_gets_no_small_sample_interval():
 def test_design_statement_reports_the_balance_test_instead_of_the_dip():
     """With selection covariates, the design statement gives the pseudo-outcome test's verdict
     (which gates) and not the dip check (which does not)."""
-    from evalkit.report.views.ex_post import design_statement
+    from evalkit.report.views.ex_post import design_statement as view
+    from tests import results_models
+
+    def design_statement(res, lang):
+        return view(results_models.ex_post(res), lang)
 
     ev = {"scale": "proportional", "simple": {"options": {}},
           "dip": {"detected": True, "estimate": -1.0, "p_value": 1e-6},
@@ -229,5 +237,13 @@ def test_design_statement_reports_the_balance_test_instead_of_the_dip():
     ev["balance"] = {"detected": True, "estimate": -0.1, "p_value": 1e-9, "n_treated": 40}
     zh = design_statement(results, "zh")
     assert "明显不同" in zh and "不对本政策排名" in zh
+    # the outcome alone differs, the decision columns' histories do not: a shift from outside
+    # the award decision, reported as such and not as a failed check
+    ev["balance"]["gates"] = False
+    en = design_statement(results, "en")
+    assert "lasting shift" in en and "not treated as a failed identification" in en
+    assert "neither ranks" not in en
+    ev["balance"]["gates"] = True
+    assert "neither ranks this policy" in design_statement(results, "en")
     ev["balance"]["n_treated"] = 2            # fewer firms than the disclosure rule allows
     assert "明显不同" not in design_statement(results, "zh")
