@@ -80,8 +80,9 @@ def test_one_or_two_firms_publish_no_effect_cost_or_fiscal_figure(bundles, rende
     shown = common.outcome_value(main["estimate"][k], res["main_outcome"], "en")
     assert squash(shown) not in squash(_section(pdf, "Executive summary").split("Design")[0])
     # the event study has no point left
-    assert ex_post.dynamic_frame(res, read_bundle(bundles[f"ex_post_{pid}"])
-                               .table(f"dynamic_{res['main_outcome']}")).empty
+    bundle = read_bundle(bundles[f"ex_post_{pid}"])
+    assert ex_post.dynamic_frame(bundle.model,
+                                 bundle.table(f"dynamic_{res['main_outcome']}")).empty
     statement = _section(pdf, "Disclosure control").split("Appendix")[0]
     assert "This report shows no single firm" not in pdf
     assert "fewer than 3 firms" in statement and "the amount paid" in statement
