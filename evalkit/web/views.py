@@ -17,11 +17,19 @@ from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
 
 from evalkit.errors import EvalkitError
-from evalkit.web import logbook
 from evalkit.web.models import Cycle, SelfEvaluation
 
 #: Scorecard indicators whose score an evaluator enters with evidence (not measured from data).
 ENTERED = ("qualitative",)
+
+
+def _logbook():
+    """:mod:`evalkit.web.logbook`, imported on first use: it brings the analysis stack (pandas,
+    scipy), which the login page does not need; ``evalkit serve`` imports it once listening
+    (:func:`evalkit.web.server.warm`)."""
+    from evalkit.web import logbook
+
+    return logbook
 
 
 def role_of(user) -> str | None:
@@ -80,7 +88,7 @@ def _own(request, policy: dict) -> bool:
 
 def _cycle(pk: int):
     row = get_object_or_404(Cycle, pk=pk)
-    return row, logbook.cycle_of(row)
+    return row, _logbook().cycle_of(row)
 
 
 @need(*ALL)
@@ -128,7 +136,7 @@ def _reports(row: Cycle) -> list[dict]:
 def cycle(request, pk: int):
     row, cyc = _cycle(pk)
     policies = _policies(cyc)
-    status = logbook.status(cyc).set_index("recommendation_id")
+    status = _logbook().status(cyc).set_index("recommendation_id")
     zh = (get_language() or "").startswith("zh")
     rows = []
     for rec in cyc.recommendations.to_dict(orient="records"):
@@ -215,7 +223,7 @@ def policy(request, pk: int, pid: str):
     zh = (get_language() or "").startswith("zh")
     recs = cyc.recommendations
     rec = recs[recs["policy_id"] == pid].to_dict(orient="records")
-    evidence = logbook.evidence_bundles(cyc).get(pid)
+    evidence = _logbook().evidence_bundles(cyc).get(pid)
     checks = []
     if evidence is not None:
         for name, out in sorted((evidence.results.get("outcomes") or {}).items()):
@@ -276,7 +284,7 @@ def decide(request, pk: int, rid: str):
     if request.method == "POST" and form.is_valid():
         d = form.cleaned_data
         try:
-            entry = logbook.record(cyc, rid, d["decision"], d["reason"],
+            entry = _logbook().record(cyc, rid, d["decision"], d["reason"],
                                    request.user.get_username(), d["amount_wan"] or None)
         except EvalkitError as exc:
             form.add_error(None, _err(exc))
@@ -287,7 +295,7 @@ def decide(request, pk: int, rid: str):
             return redirect("cycle", pk=row.pk)
     pol = _policies(cyc).get(rec["policy_id"], {})
     zh = (get_language() or "").startswith("zh")
-    current = logbook.status(cyc).set_index("recommendation_id").loc[rid]
+    current = _logbook().status(cyc).set_index("recommendation_id").loc[rid]
     return render(request, "web/decide.html", {
         "row": row, "rec": rec, "form": form, "current": current,
         "name": pol.get("name_zh" if zh else "name_en", ""),
@@ -317,14 +325,14 @@ def verify(request):
     results = []
     for store in stores:
         try:
-            a = logbook.audit(store)
+            a = _logbook().audit(store)
         except EvalkitError as exc:
             results.append({"store": store, "error": _err(exc)})
             continue
         zh = (get_language() or "").startswith("zh")
         results.append({"store": store, "audit": a,
                         "problems": [p[1] if zh else p[0] for p in a.problems],
-                        "entries": logbook.history(store).to_dict(orient="records")})
+                        "entries": _logbook().history(store).to_dict(orient="records")})
     return render(request, "web/verify.html", {"results": results})
 
 
@@ -379,7 +387,7 @@ def budget_xlsx(request, pk: int):
     from evalkit.web.exports import budget_workbook
 
     row, cyc = _cycle(pk)
-    data = budget_workbook(row, logbook.budget(cyc))
+    data = budget_workbook(row, _logbook().budget(cyc))
     resp = HttpResponse(data, content_type="application/vnd.openxmlformats-officedocument."
                                            "spreadsheetml.sheet")
     resp["Content-Disposition"] = f'attachment; filename="budget-{row.name}.xlsx"'
@@ -391,8 +399,8 @@ def decision_record(request, pk: int):
     from evalkit.web.exports import decision_record_pdf
 
     row, cyc = _cycle(pk)
-    audit = logbook.audit(cyc.store)
-    data = decision_record_pdf(row, cyc, logbook.budget(cyc), audit, request.user.get_username())
+    audit = _logbook().audit(cyc.store)
+    data = decision_record_pdf(row, cyc, _logbook().budget(cyc), audit, request.user.get_username())
     resp = HttpResponse(data, content_type="application/pdf")
     resp["Content-Disposition"] = f'attachment; filename="decisions-{row.name}.pdf"'
     return resp

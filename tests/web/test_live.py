@@ -18,6 +18,7 @@ import os
 import re
 import subprocess
 import threading
+import time
 from types import SimpleNamespace
 
 import duckdb
@@ -26,10 +27,12 @@ import pytest
 from evalkit.portfolio.review_log import audit_review_log, review_history
 from tests.e2e.browser import CHROMIUM, CHROMIUM_ARGS, require_browser, require_tool
 from tests.web.conftest import copy_demo
-from tests.web.live import REQUEST_S, Session, live_server, seed
+from tests.web.live import REQUEST_S, START_S, Session, live_server, seed, started
 
 ACCOUNTS = (("reviewer", "reviewer", ""), ("evaluator", "evaluator", ""),
             ("auditor", "auditor", ""), ("kewei", "department", "区科委"))
+#: Issue 15: `evalkit serve` answers its first page within this many seconds of its start.
+FIRST_PAGE_S = 5.0
 #: Playwright's limit for one action or navigation (publication recomputes the bundle).
 TIMEOUT_MS = 240_000
 
@@ -91,7 +94,7 @@ def test_a_reviewer_decides_and_exports_in_the_browser(served, tmp_path):
     require_tool("pdftotext")
     s = served
     print(f"evalkit serve answered its first page after {s.first_page:.2f} s")
-    assert s.first_page < 10.0, s.first_page          # issue 15 asks < 5 s; see web README
+    assert s.first_page < FIRST_PAGE_S, s.first_page
     before = len(review_history(s.store))
     ctx, page, outside = _login(s.browser, s.base, "reviewer", s.pw["reviewer"])
     assert "退出" in page.inner_text("header")                    # Chinese by default
@@ -163,6 +166,30 @@ def test_a_reviewer_decides_and_exports_in_the_browser(served, tmp_path):
     assert set(new["reviewer"]) == {"reviewer"}
     assert new.iloc[0]["decision"] == "modify" and new.iloc[0]["amount_wan"] == "512.5"
     assert audit_review_log(s.store).ok
+
+
+def test_serve_demo_answers_its_first_page_within_5_s(demo_source, tmp_path):
+    """`evalkit serve --demo` on a fresh copy of the demo (no application database yet): from
+    the process's start to the first page's 200 in under FIRST_PAGE_S. The demo's accounts and
+    the cycle's publication (recomputed with `evalkit verify`) follow once it listens: the
+    passwords are printed when the cycle is published, verified, and opens."""
+    demo = copy_demo(demo_source, tmp_path / "demo")
+    env = {**os.environ, "EVALKIT_WEB_DATABASE_URL": f"sqlite:///{tmp_path / 'app.sqlite3'}",
+           "PYTHONUNBUFFERED": "1"}
+    with started(["serve", "--demo", demo], env) as (base, first, output):
+        print(f"evalkit serve --demo answered its first page after {first:.2f} s")
+        assert first < FIRST_PAGE_S, first
+        t0 = time.monotonic()
+        while not (m := re.search(r"^  reviewer  (\S+)$", output(), re.M)):
+            assert "error" not in output().lower(), output()[-3000:]
+            assert time.monotonic() - t0 < START_S, output()[-3000:]
+            time.sleep(0.1)
+        print(f"... and published the demo cycle {first + time.monotonic() - t0:.2f} s after start")
+        s = Session(base, "reviewer", m.group(1))
+        cycles = s.get("/").read().decode()
+        link = re.search(r'href="(/cycles/\d+/)"', cycles)
+        assert link and '<span class="ok">' in cycles, cycles        # recomputed and matched
+        assert 'id="recommendations"' in s.get(link.group(1)).read().decode()
 
 
 def test_a_department_submits_its_self_evaluation(served):
