@@ -212,6 +212,38 @@ def _self_differences(row: Cycle, cyc, request) -> list[dict]:
     return out
 
 
+#: The Mbar at which the policy page shows HonestDiD's robust interval: post-award violations
+#: of parallel trends as large as the largest pre-award one (Rambachan & Roth 2023).
+HONEST_MBAR = 1.0
+
+
+def _honest(h: dict | None, zh: bool) -> dict | None:
+    """What the policy page shows of an outcome's HonestDiD result in the ex-post bundle
+    (:mod:`evalkit.stages.ex_post_honestdid`): the breakdown value of Mbar and the robust
+    interval at :data:`HONEST_MBAR` with the usual one; an interval end at the edge of the
+    search grid is shown open (the set reaches at least that far)."""
+    if not h:
+        return None
+    if "lb" not in h:
+        return {"note": h.get("note_zh" if zh else "note") or ""}
+    mbar = [float(m) for m in h["mbar"]]
+    edge = max(abs(float(g)) for g in h["grid"])
+
+    def end(x, upper: bool) -> str:
+        if x is None:
+            return ""
+        if abs(float(x)) >= edge * (1 - 1e-9):
+            return ("≥ " if upper else "≤ ") + _num(x, 1)
+        return _num(x, 1)
+    k = mbar.index(HONEST_MBAR) if HONEST_MBAR in mbar else None
+    bd = h.get("breakdown")
+    return {"mbar": _num(HONEST_MBAR, 1),
+            "robust": f"[{end(h['lb'][k], False)}, {end(h['ub'][k], True)}]"
+            if k is not None else "",
+            "original": f"[{_num(h['original'][0], 1)}, {_num(h['original'][1], 1)}]",
+            "breakdown": _num(bd, 2) if bd is not None else f"> {_num(max(mbar), 1)}"}
+
+
 @need(*ALL)
 def policy(request, pk: int, pid: str):
     row, cyc = _cycle(pk)
@@ -230,7 +262,7 @@ def policy(request, pk: int, pid: str):
             pre = out.get("pretrend") or {}
             dip = out.get("dip") or {}
             simple = ((out.get("simple") or {}).get("estimates") or {})
-            honest = out.get("honestdid") or out.get("honest_did")
+            honest = _honest(out.get("honestdid"), zh)
             checks.append({
                 "outcome": name, "main": name == evidence.results.get("main_outcome"),
                 "att": _num((simple.get("estimate") or [None])[0], 1),
@@ -248,6 +280,7 @@ def policy(request, pk: int, pid: str):
     return render(request, "web/policy.html", {
         "row": row, "pid": pid, "pol": pol, "name": pol.get("name_zh" if zh else "name_en"),
         "rec": rec[0] if rec else None, "checks": checks, "card": card,
+        "honest_shown": any(c["honest"] and "note" not in c["honest"] for c in checks),
         "evidence": evidence, "reports": [r for r in _reports(row) if pid in r["folder"]]
         if role_of(request.user) != "department" else [],
     })
