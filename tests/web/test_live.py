@@ -292,12 +292,19 @@ DOWNLOADS = ("budget_xlsx", "record_pdf")
 
 def test_markup_in_names_shows_as_text_on_every_page(browser, tmp_path):
     """A cycle whose policy name, department, rationale, flag, grade, metric, scorecard and
-    self-evaluation carry ``<script>`` and attribute-breaking markup; every named URL of the URL
-    conf, visited as every role in Chromium: no script of it runs (``window.__xss`` stays
-    unset), no element is made of it, and where the page shows the text it shows it literally."""
+    self-evaluation carry ``<script>`` and attribute-breaking markup, with an ex-post bundle
+    whose outcome name and HonestDiD note carry it; every named URL of the URL conf, visited as
+    every role in Chromium: no script of it runs (``window.__xss`` stays unset), no element is
+    made of it, and where the page shows the text it shows it literally.
+
+    A firm named ``<script>alert(1)</script>`` in the warehouse's firm register, a recipient of
+    Q00 with per-firm contributions in its ex-post bundle: no page shows firm names (the
+    workspace reads the bundles, which carry firms by code only, and never the register; see
+    evalkit/web/README.md), and on no page does the name appear as markup or text, open an
+    alert or make an element."""
     from playwright.sync_api import Error as PlaywrightError
 
-    from tests.web.seed import ATTR, SCRIPT
+    from tests.web.seed import ATTR, FIRM, FIRM_ID, SCRIPT
 
     text = {"SCRIPT": SCRIPT, "ATTR": ATTR}
     store = tmp_path / "warehouse.duckdb"
@@ -311,12 +318,23 @@ def test_markup_in_names_shows_as_text_on_every_page(browser, tmp_path):
                                           "evaluator": "evaluator", "department": "dept",
                                           "reviewer": "reviewer", "admin": "admin"})
         assert all(u.startswith("admin/") for u in site["unnamed"]), site["unnamed"]
+        con = duckdb.connect(str(store), read_only=True)      # the hostile name is in the data
+        assert con.execute("SELECT name FROM firms WHERE firm_id = ?", [FIRM_ID]).fetchone() \
+            == (FIRM,)
+        con.close()
+        dialogs: list[str] = []
+
+        def watch(p):
+            """A page whose alert/confirm/prompt dialogs are recorded (and dismissed)."""
+            p.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
+            return p
         urls = site["urls"]
         assert {"cycles", "cycle", "policy", "self", "decide", "verify", "publish", "report",
                 "budget_xlsx", "record_pdf", "admin:index"} <= {u["name"] for u in urls}
         visited = 0
         for name, role, _ in roles:
             ctx, page, outside = _login(browser, base, name, pw[name])
+            watch(page)
             for u in urls:
                 if u["name"].startswith("admin:") and role != "admin" and u["name"] != "admin:index":
                     continue                       # Django's admin: staff only (checked once)
@@ -333,21 +351,22 @@ def test_markup_in_names_shows_as_text_on_every_page(browser, tmp_path):
                     r = ctx.request.get(base + u["url"], max_redirects=0)
                     assert r.status in (204, 405) and not r.body(), (role, u, r.status, exc)
                     page.close()
-                    page = ctx.new_page()
+                    page = watch(ctx.new_page())
                     continue
                 visited += 1
                 where = (role, u["name"], r.status)
                 assert r.status in (200, 403, 404, 405), where
-                assert page.evaluate("window.__xss") is None, where
+                assert page.evaluate("window.__xss") is None and dialogs == [], (where, dialogs)
                 made = page.evaluate("""() => [...document.querySelectorAll('script,img')]
                     .filter(e => (e.textContent + (e.getAttribute('onerror') || ''))
-                    .includes('__xss')).length""")
+                    .match(/__xss|alert\\(1\\)/)).length""")
                 assert made == 0, where
                 if "html" not in r.headers.get("content-type", "") or r.status != 200:
                     continue
                 body = r.text()
                 assert SCRIPT not in body and '<img src=x onerror="window.__xss=2">' not in body, \
                     where
+                assert FIRM not in body and FIRM not in page.inner_text("body"), where
                 if u["name"] == "admin:index" and role == "admin":   # with its stylesheet
                     assert page.evaluate("""() => [...document.styleSheets].some(s =>
                         (s.href || '').endsWith('/static/admin/css/base.css')
