@@ -407,21 +407,37 @@ def serve(
     if ctx.invoked_subcommand is not None:
         return                 # the subcommand sets up (so that its --help needs no --store)
     server.setup(_web_home(store, demo))
+    publish_demo = None
     if demo is not None:
-        from evalkit.web.publish import demo_accounts, publish_cycle
+        from evalkit.contract.bundle import read_bundle
 
-        made = demo_accounts()
-        from django.contrib.auth import get_user_model
-
-        evaluator = get_user_model().objects.get(username="evaluator")
+        bundle = demo / "bundles" / "portfolio"
+        read_bundle(bundle)           # before listening: the demo's bundle is there and intact
         reports = demo / "reports"
-        cycle = publish_cycle(demo / "bundles" / "portfolio",
-                              reports if reports.is_dir() else None, evaluator)
-        console.print(t("cli.serve.demo", _lang(), name=cycle.name), markup=False)
-        for name, password in made.items():
-            console.print(f"  {name}  {password}", markup=False)
+
+        def publish_demo() -> None:
+            """Once listening: the demo accounts, then the cycle published (recomputed with
+            `evalkit verify`); the passwords are printed when the cycle can be opened."""
+            from django.contrib.auth import get_user_model
+
+            from evalkit.web.publish import demo_accounts, publish_cycle
+
+            made = demo_accounts()
+            User = get_user_model()
+            try:
+                cycle = publish_cycle(bundle, reports if reports.is_dir() else None,
+                                      User.objects.get(username="evaluator"))
+            except BaseException:
+                # no account whose password was never shown: the next start makes them anew
+                User.objects.filter(username__in=list(made)).delete()
+                raise
+            console.print(t("cli.serve.demo", _lang(), name=cycle.name), markup=False)
+            for name, password in made.items():
+                console.print(f"  {name}  {password}", markup=False)
     console.print(t("cli.serve.listening", _lang(), url=f"http://{host}:{port}/"), markup=False)
-    server.serve(host, port)
+    if demo is not None:
+        console.print(t("cli.serve.publishing", _lang()), markup=False)
+    server.serve(host, port, after_listening=publish_demo)
 
 
 @serve_app.command("createuser")

@@ -61,6 +61,10 @@ STRINGS: dict[str, dict[str, str]] = {
     "cli.review.head": {"en": "Head of the log: {head}", "zh": "审核记录链头：{head}"},
     "cli.serve.demo": {"en": "Published the demo cycle {name}; demo accounts (passwords shown "
                               "once):", "zh": "已发布演示年度 {name}；演示账号（密码仅显示一次）："},
+    "cli.serve.publishing": {
+        "en": "Publishing the demo cycle (recomputed with evalkit verify); the demo accounts "
+              "follow once it is published",
+        "zh": "正在发布演示年度（用 evalkit verify 重新计算核对）；发布后显示演示账号"},
     "cli.serve.listening": {"en": "Review workspace at {url} (Ctrl+C stops it)",
                             "zh": "审核工作台地址：{url}（按 Ctrl+C 停止）"},
     "cli.demo.serve": {

@@ -182,6 +182,30 @@ class _StudyBase(_Strict):
     report: ReportSettings = ReportSettings()
 
 
+class HonestDiD(_Strict):
+    """HonestDiD sensitivity of outcomes' event studies (Rambachan & Roth 2023, relative
+    magnitudes; evalkit.robust.honestdid): robust intervals for the average post-award effect
+    when post-award violations of parallel trends may be up to ``mbar`` times the largest
+    pre-award one, and the breakdown value of ``mbar``."""
+
+    outcomes: tuple[str, ...] = Field(min_length=1)
+    mbar: tuple[float, ...] = (0.0, 0.5, 1.0, 1.5, 2.0)
+
+    @field_validator("mbar")
+    @classmethod
+    def _mbar(cls, v):
+        if not v or any(m < 0 for m in v) or 1.0 not in v:
+            raise ConfigError(f"mbar must be values >= 0 that include 1; received {list(v)}",
+                              zh=f"mbar 须为不小于 0 且包含 1 的取值；收到的是 {list(v)}")
+        return tuple(sorted(set(v)))
+
+
+class Robustness(_Strict):
+    """Optional robustness analyses of an ex-post study (off unless set)."""
+
+    honestdid: HonestDiD | None = None
+
+
 class ExPostStudy(_StudyBase):
     stage: Literal["ex_post"]
     policy: str
@@ -189,6 +213,7 @@ class ExPostStudy(_StudyBase):
     main_outcome: str = "tax_paid"
     design: Design = Design()
     fiscal: Fiscal = Fiscal()
+    robustness: Robustness = Robustness()
 
     @model_validator(mode="after")
     def _main_in_outcomes(self):
@@ -203,6 +228,19 @@ class ExPostStudy(_StudyBase):
                 f"{list(self.outcomes)}",
                 zh=f"main_outcome {self.main_outcome!r} 须为 outcomes {list(self.outcomes)} 之一")
         _fiscal_read("ex_post", self.fiscal)
+        honest = self.robustness.honestdid
+        for o in honest.outcomes if honest else ():
+            if o not in self.outcomes:
+                raise ConfigError(
+                    f"robustness.honestdid.outcomes: {o!r} is not one of outcomes "
+                    f"{list(self.outcomes)}",
+                    zh=f"robustness.honestdid.outcomes：{o!r} 不在 outcomes {list(self.outcomes)} 中")
+            if self.design.scale_of.get(o, self.design.scale) == "poisson":
+                raise ConfigError(
+                    f"robustness.honestdid.outcomes: {o!r} is estimated on the poisson scale, "
+                    "which has no pre-award coefficients for HonestDiD; remove it",
+                    zh=f"robustness.honestdid.outcomes：{o!r} 按 poisson 尺度估计，没有可供 "
+                       "HonestDiD 使用的政策前系数；请删除")
         return self
 
 

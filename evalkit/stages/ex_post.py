@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import warnings
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import numpy as np
@@ -83,6 +83,10 @@ class OutcomeEvaluation:
     #: with ``design.selection_covariates``: the pseudo-outcome test of selection on them
     #: (:func:`evalkit.robust.selection_balance.selection_balance`), else None
     balance: dict[str, Any] | None = None
+    #: with ``robustness.honestdid`` naming the outcome: the HonestDiD sensitivity
+    #: (:func:`evalkit.stages.ex_post_honestdid.honestdid_evidence`), else None (and not in the
+    #: bundle)
+    honestdid: dict[str, Any] | None = None
 
     def to_dict(self) -> dict[str, Any]:
         return json_safe({
@@ -105,6 +109,7 @@ class OutcomeEvaluation:
                 "conf_int": list(self.total.conf_int(self.simple.alp))},
             "pretrend": None if self.pretrend is None else self.pretrend.to_dict(),
             "twfe": {"estimate": self.twfe_estimate, "std_error": self.twfe_se},
+            **({"honestdid": self.honestdid} if self.honestdid is not None else {}),
         })
 
 
@@ -335,8 +340,10 @@ def dip_check(dynamic: AggteResult, alpha: float) -> dict[str, Any] | None:
 
 
 def evaluate_outcome(df: pd.DataFrame, outcome: str, study: ExPostStudy, seed: int,
-                     cohort_sizes: dict[Any, int]) -> OutcomeEvaluation:
-    """Callaway-Sant'Anna ATT(g,t), its aggregations, the pre-trend test and TWFE for one outcome."""
+                     cohort_sizes: dict[Any, int], effects_only: bool = False) -> OutcomeEvaluation:
+    """Callaway-Sant'Anna ATT(g,t), its aggregations, the pre-trend test and TWFE for one outcome
+    (``effects_only``: without the total effect, the selection balance and TWFE, as a
+    re-estimation for a sensitivity analysis needs)."""
     d, inf = study.design, study.inference
     scale = outcome_scale(df, outcome, study)
     cov_frame, covs = _covariates(df, outcome, study, scale)
@@ -415,7 +422,7 @@ def evaluate_outcome(df: pd.DataFrame, outcome: str, study: ExPostStudy, seed: i
     note = "; ".join(en for en, _ in notes) or None
     note_zh = "；".join(zh for _, zh in notes) or None
     total = None
-    if outcome in FISCAL_OUTCOMES:
+    if outcome in FISCAL_OUTCOMES and not effects_only:
         cells = [LinearEstimate.from_did(res, index=k) for k in range(len(res.att))]
         window = (int(df["year"].min()), int(df["year"].max()))
         per_year = outcome == "employees"
@@ -424,7 +431,7 @@ def evaluate_outcome(df: pd.DataFrame, outcome: str, study: ExPostStudy, seed: i
                              base_year=study.fiscal.base_year or window[0], per_year=per_year,
                              name=f"total_{outcome}")
     balance = None
-    if d.selection_covariates and scale in ("level", "proportional"):
+    if d.selection_covariates and scale in ("level", "proportional") and not effects_only:
         balance = selection_balance(frame, outcome, "year", "firm_id", "g", covs,
                                     log=scale == "proportional", alpha=inf.alpha)
         if balance is not None and outcome == study.main_outcome:
@@ -439,8 +446,9 @@ def evaluate_outcome(df: pd.DataFrame, outcome: str, study: ExPostStudy, seed: i
                 not cols or any(v["detected"] for v in cols.values())))
     tw_est = tw_se = None
     try:
-        tw = twfe(frame, outcome, "year", "firm_id", gname="g", method="fast")
-        tw_est, tw_se = float(tw.estimate[0]), float(tw.std_error[0])
+        if not effects_only:
+            tw = twfe(frame, outcome, "year", "firm_id", gname="g", method="fast")
+            tw_est, tw_se = float(tw.estimate[0]), float(tw.std_error[0])
     except DesignError:
         pass
     return OutcomeEvaluation(outcome, res, simple, dynamic, group, total, pre, tw_est, tw_se,
@@ -516,6 +524,12 @@ def run_ex_post(study: ExPostStudy, tables: dict[str, pd.DataFrame],
         if progress:
             progress(f"{study.policy}: {outcome}", i, len(study.outcomes))
         outcomes[outcome] = evaluate_outcome(df, outcome, study, rng_seed + i, cohort_sizes)
+        honest = study.robustness.honestdid
+        if honest is not None and outcome in honest.outcomes:
+            from evalkit.stages.ex_post_honestdid import honestdid_evidence
+
+            outcomes[outcome] = replace(outcomes[outcome], honestdid=honestdid_evidence(
+                df, outcome, study, rng_seed + i, cohort_sizes))
     if progress:
         progress(f"{study.policy}: {study.outcomes[-1]}", len(study.outcomes), len(study.outcomes))
     window = (int(df["year"].min()), int(df["year"].max()))

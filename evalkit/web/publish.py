@@ -37,7 +37,8 @@ def publish_cycle(bundle: str | Path, reports: str | Path | None, user,
                         zh="报告文件夹不存在", fix_zh="请指定 `evalkit demo` 或 `evalkit report` 的输出文件夹")
     summary, ok = "", False
     if recompute:
-        result = verify_report_dir(bundle)
+        with logbook.LOCK:                   # the warehouse, opened as the pages open it
+            result = verify_report_dir(bundle)
         summary, ok = result.summary(), result.ok
         if not ok:
             raise DataError("the bundle does not match its recomputation (evalkit verify): "

@@ -17,11 +17,19 @@ from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
 
 from evalkit.errors import EvalkitError
-from evalkit.web import logbook
 from evalkit.web.models import Cycle, SelfEvaluation
 
 #: Scorecard indicators whose score an evaluator enters with evidence (not measured from data).
 ENTERED = ("qualitative",)
+
+
+def _logbook():
+    """:mod:`evalkit.web.logbook`, imported on first use: it brings the analysis stack (pandas,
+    scipy), which the login page does not need; ``evalkit serve`` imports it once listening
+    (:func:`evalkit.web.server.warm`)."""
+    from evalkit.web import logbook
+
+    return logbook
 
 
 def role_of(user) -> str | None:
@@ -80,7 +88,7 @@ def _own(request, policy: dict) -> bool:
 
 def _cycle(pk: int):
     row = get_object_or_404(Cycle, pk=pk)
-    return row, logbook.cycle_of(row)
+    return row, _logbook().cycle_of(row)
 
 
 def _own_policy(request, pk: int, pid: str):
@@ -140,7 +148,7 @@ def _reports(row: Cycle) -> list[dict]:
 def cycle(request, pk: int):
     row, cyc = _cycle(pk)
     policies = _policies(cyc)
-    status = logbook.status(cyc).set_index("recommendation_id")
+    status = _logbook().status(cyc).set_index("recommendation_id")
     zh = (get_language() or "").startswith("zh")
     rows = []
     for rec in cyc.recommendations.to_dict(orient="records"):
@@ -216,20 +224,52 @@ def _self_differences(row: Cycle, cyc, request) -> list[dict]:
     return out
 
 
+#: The Mbar at which the policy page shows HonestDiD's robust interval: post-award violations
+#: of parallel trends as large as the largest pre-award one (Rambachan & Roth 2023).
+HONEST_MBAR = 1.0
+
+
+def _honest(h: dict | None, zh: bool) -> dict | None:
+    """What the policy page shows of an outcome's HonestDiD result in the ex-post bundle
+    (:mod:`evalkit.stages.ex_post_honestdid`): the breakdown value of Mbar and the robust
+    interval at :data:`HONEST_MBAR` with the usual one; an interval end at the edge of the
+    search grid is shown open (the set reaches at least that far)."""
+    if not h:
+        return None
+    if "lb" not in h:
+        return {"note": h.get("note_zh" if zh else "note") or ""}
+    mbar = [float(m) for m in h["mbar"]]
+    edge = max(abs(float(g)) for g in h["grid"])
+
+    def end(x, upper: bool) -> str:
+        if x is None:
+            return ""
+        if abs(float(x)) >= edge * (1 - 1e-9):
+            return ("≥ " if upper else "≤ ") + _num(x, 1)
+        return _num(x, 1)
+    k = mbar.index(HONEST_MBAR) if HONEST_MBAR in mbar else None
+    bd = h.get("breakdown")
+    return {"mbar": _num(HONEST_MBAR, 1),
+            "robust": f"[{end(h['lb'][k], False)}, {end(h['ub'][k], True)}]"
+            if k is not None else "",
+            "original": f"[{_num(h['original'][0], 1)}, {_num(h['original'][1], 1)}]",
+            "breakdown": _num(bd, 2) if bd is not None else f"> {_num(max(mbar), 1)}"}
+
+
 @need(*ALL)
 def policy(request, pk: int, pid: str):
     row, cyc, pol = _own_policy(request, pk, pid)
     zh = (get_language() or "").startswith("zh")
     recs = cyc.recommendations
     rec = recs[recs["policy_id"] == pid].to_dict(orient="records")
-    evidence = logbook.evidence_bundles(cyc).get(pid)
+    evidence = _logbook().evidence_bundles(cyc).get(pid)
     checks = []
     if evidence is not None:
         for name, out in sorted((evidence.results.get("outcomes") or {}).items()):
             pre = out.get("pretrend") or {}
             dip = out.get("dip") or {}
             simple = ((out.get("simple") or {}).get("estimates") or {})
-            honest = out.get("honestdid") or out.get("honest_did")
+            honest = _honest(out.get("honestdid"), zh)
             checks.append({
                 "outcome": name, "main": name == evidence.results.get("main_outcome"),
                 "att": _num((simple.get("estimate") or [None])[0], 1),
@@ -247,6 +287,7 @@ def policy(request, pk: int, pid: str):
     return render(request, "web/policy.html", {
         "row": row, "pid": pid, "pol": pol, "name": pol.get("name_zh" if zh else "name_en"),
         "rec": rec[0] if rec else None, "checks": checks, "card": card,
+        "honest_shown": any(c["honest"] and "note" not in c["honest"] for c in checks),
         "evidence": evidence, "reports": [r for r in _reports(row) if pid in r["folder"]]
         if role_of(request.user) != "department" else [],
     })
@@ -283,7 +324,7 @@ def decide(request, pk: int, rid: str):
     if request.method == "POST" and form.is_valid():
         d = form.cleaned_data
         try:
-            entry = logbook.record(cyc, rid, d["decision"], d["reason"],
+            entry = _logbook().record(cyc, rid, d["decision"], d["reason"],
                                    request.user.get_username(), d["amount_wan"] or None)
         except EvalkitError as exc:
             form.add_error(None, _err(exc))
@@ -294,7 +335,7 @@ def decide(request, pk: int, rid: str):
             return redirect("cycle", pk=row.pk)
     pol = _policies(cyc).get(rec["policy_id"], {})
     zh = (get_language() or "").startswith("zh")
-    current = logbook.status(cyc).set_index("recommendation_id").loc[rid]
+    current = _logbook().status(cyc).set_index("recommendation_id").loc[rid]
     return render(request, "web/decide.html", {
         "row": row, "rec": rec, "form": form, "current": current,
         "name": pol.get("name_zh" if zh else "name_en", ""),
@@ -324,14 +365,14 @@ def verify(request):
     results = []
     for store in stores:
         try:
-            a = logbook.audit(store)
+            a = _logbook().audit(store)
         except EvalkitError as exc:
             results.append({"store": store, "error": _err(exc)})
             continue
         zh = (get_language() or "").startswith("zh")
         results.append({"store": store, "audit": a,
                         "problems": [p[1] if zh else p[0] for p in a.problems],
-                        "entries": logbook.history(store).to_dict(orient="records")})
+                        "entries": _logbook().history(store).to_dict(orient="records")})
     return render(request, "web/verify.html", {"results": results})
 
 
@@ -381,7 +422,7 @@ def budget_xlsx(request, pk: int):
     from evalkit.web.exports import budget_workbook
 
     row, cyc = _cycle(pk)
-    data = budget_workbook(row, logbook.budget(cyc))
+    data = budget_workbook(row, _logbook().budget(cyc))
     resp = HttpResponse(data, content_type="application/vnd.openxmlformats-officedocument."
                                            "spreadsheetml.sheet")
     resp["Content-Disposition"] = f'attachment; filename="budget-{row.name}.xlsx"'
@@ -393,8 +434,8 @@ def decision_record(request, pk: int):
     from evalkit.web.exports import decision_record_pdf
 
     row, cyc = _cycle(pk)
-    audit = logbook.audit(cyc.store)
-    data = decision_record_pdf(row, cyc, logbook.budget(cyc), audit, request.user.get_username())
+    audit = _logbook().audit(cyc.store)
+    data = decision_record_pdf(row, cyc, _logbook().budget(cyc), audit, request.user.get_username())
     resp = HttpResponse(data, content_type="application/pdf")
     resp["Content-Disposition"] = f'attachment; filename="decisions-{row.name}.pdf"'
     return resp

@@ -63,17 +63,27 @@ def live_server(store: Path, db_url: str, accounts, bulk: bool = False):
             r = evalkit(["serve", "--store", store, "createuser", name, "--role", role, *extra,
                          "--password-stdin"], env, stdin=passwords[name] + "\n")
             assert r.returncode == 0, r.stderr
+    with started(["serve", "--store", store], env) as (base, seconds, _):
+        yield base, passwords, seconds
+
+
+@contextlib.contextmanager
+def started(args, env):
+    """``evalkit ARGS --port P`` started on a free port; yields ``(base_url,
+    seconds_to_first_page, output)`` once the login page answered 200 (``output()``: what the
+    server printed so far); the server is stopped after."""
     port = free_port()
     t0 = time.monotonic()
     # the server's log goes to a file: a pipe nobody reads would block it once full
     with tempfile.TemporaryFile(mode="w+", encoding="utf-8") as log:
-        proc = subprocess.Popen([sys.executable, "-m", "evalkit", "serve", "--store", str(store),
+        proc = subprocess.Popen([sys.executable, "-m", "evalkit", *map(str, args),
                                  "--port", str(port)], env=env, stdout=log, stderr=log)
         base = f"http://127.0.0.1:{port}"
 
         def output() -> str:
+            log.flush()
             log.seek(0)
-            return log.read()[-3000:]
+            return log.read()
         try:
             while True:
                 try:
@@ -82,10 +92,10 @@ def live_server(store: Path, db_url: str, accounts, bulk: bool = False):
                             break
                 except (urllib.error.URLError, ConnectionError, TimeoutError):
                     pass
-                assert proc.poll() is None, output()
+                assert proc.poll() is None, output()[-3000:]
                 assert time.monotonic() - t0 < START_S, f"the server did not answer within {START_S} s"
                 time.sleep(0.05)
-            yield base, passwords, time.monotonic() - t0
+            yield base, time.monotonic() - t0, output
         finally:
             proc.terminate()
             try:

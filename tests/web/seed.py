@@ -16,6 +16,10 @@ from pathlib import Path
 #: Markup that would run if a page put it into the HTML unescaped (element and attribute).
 SCRIPT = "<script>window.__xss=1</script>"
 ATTR = '"><img src=x onerror="window.__xss=2">'
+#: A firm's name as the warehouse's firm register (``firms.name``, free text) could hold it, and
+#: its unified social credit code. No page shows firm names (evalkit/web/README.md).
+FIRM = "<script>alert(1)</script>"
+FIRM_ID = "91310104MA1XSS001X"
 
 
 def _setup(store: Path) -> None:
@@ -34,9 +38,52 @@ def accounts(store: Path, rows: list[list[str]]) -> dict:
     return {"made": [r[0] for r in rows]}
 
 
+def plant_firm(store: Path) -> None:
+    """The firm :data:`FIRM_ID` named :data:`FIRM` in the warehouse's ``firms`` table, a
+    recipient of Q00 in its ``disbursements`` (the columns the pages could reach it by)."""
+    import duckdb
+
+    con = duckdb.connect(str(store))
+    try:
+        con.execute("CREATE TABLE firms (firm_id VARCHAR, name VARCHAR)")
+        con.execute("INSERT INTO firms VALUES (?, ?)", [FIRM_ID, FIRM])
+        con.execute("CREATE TABLE disbursements (firm_id VARCHAR, policy_id VARCHAR, "
+                    "amount DOUBLE)")
+        con.execute("INSERT INTO disbursements VALUES (?, 'Q00', 1e6)", [FIRM_ID])
+    finally:
+        con.close()
+
+
+def evidence_bundle(folder: Path) -> Path:
+    """Q00's ex-post bundle: an outcome named :data:`SCRIPT` whose HonestDiD note is
+    :data:`SCRIPT` + :data:`ATTR`, the main outcome with a pre-trend test and HonestDiD, and the
+    per-firm contributions (``psi``) of the planted firm (by its code, as the stage writes
+    them)."""
+    import pandas as pd
+
+    from evalkit.contract.bundle import write_bundle
+
+    main = {"simple": {"estimates": {"estimate": [1.5e5], "conf_low": [-2e4],
+                                     "conf_high": [3.2e5]}},
+            "pretrend": {"p_value": 0.4321, "df": 4}, "dip": {"detected": False, "p_value": 0.5},
+            "honestdid": {"mbar": [0.0, 1.0], "lb": [-1e4, -3e5], "ub": [3e5, 6e5],
+                          "original": [-2e4, 3.2e5], "breakdown": 0.0, "grid": [-8e5, 8e5]}}
+    odd = {"simple": {"estimates": {"estimate": [1.0]}},
+           "honestdid": {"note": SCRIPT + ATTR, "note_zh": SCRIPT + ATTR}}
+    path = folder / "ex_post_Q00"
+    write_bundle(path, stage="ex_post",
+                 results={"kind": "ex_post", "policy": {"policy_id": "Q00"},
+                          "main_outcome": "tax_paid", "outcomes": {"tax_paid": main, SCRIPT: odd}},
+                 tables={"psi": pd.DataFrame({"firm_id": [FIRM_ID], "fiscal_return_total": [0.5]})},
+                 provenance={}, created=0)
+    return path
+
+
 def markup_bundle(store: Path, folder: Path) -> Path:
     """A portfolio bundle (two recommendations, policies Q00 of department :data:`ATTR` and
-    Q01) whose every shown text field carries :data:`SCRIPT` or :data:`ATTR`."""
+    Q01) whose every shown text field carries :data:`SCRIPT` or :data:`ATTR`, with Q00's
+    ex-post bundle (:func:`evidence_bundle`)."""
+    from evalkit.contract.bundle import read_bundle
     from tests.review_cycle import make_cycle
 
     both = SCRIPT + ATTR
@@ -51,8 +98,11 @@ def markup_bundle(store: Path, folder: Path) -> Path:
                "rank": [1, 2], "rank_low": [1, 1], "rank_high": [2, 2],
                "metric_estimate": [1.5, 0.5], "metric_conf_low": [0.5, -0.5],
                "metric_conf_high": [2.5, 1.5], "budget_change": [0.1, 0.0]}
+    evidence = read_bundle(evidence_bundle(folder))
+    provenance = {"bundles": [evidence.path.name], "bundle_manifests": [evidence.manifest_sha256]}
     return make_cycle(store, ("2026-01", "2026-02"), folder=folder,
-                      results={"policies": policies, "scorecards": cards, "metric": SCRIPT},
+                      results={"policies": policies, "scorecards": cards, "metric": SCRIPT,
+                               "provenance": provenance},
                       columns=columns)
 
 
@@ -94,6 +144,7 @@ def markup(store: Path, spec: dict) -> dict:
     from evalkit.web.models import SelfEvaluation
     from evalkit.web.publish import publish_cycle
 
+    plant_firm(store)
     bundle = markup_bundle(store, Path(spec["bundle_folder"]))
     reports = Path(spec["reports"])
     (reports / "portfolio").mkdir(parents=True, exist_ok=True)

@@ -18,6 +18,7 @@ import os
 import re
 import subprocess
 import threading
+import time
 from types import SimpleNamespace
 
 import duckdb
@@ -26,10 +27,12 @@ import pytest
 from evalkit.portfolio.review_log import audit_review_log, review_history
 from tests.e2e.browser import CHROMIUM, CHROMIUM_ARGS, require_browser, require_tool
 from tests.web.conftest import copy_demo
-from tests.web.live import REQUEST_S, Session, live_server, seed
+from tests.web.live import REQUEST_S, START_S, Session, live_server, seed, started
 
 ACCOUNTS = (("reviewer", "reviewer", ""), ("evaluator", "evaluator", ""),
             ("auditor", "auditor", ""), ("kewei", "department", "区科委"))
+#: Issue 15: `evalkit serve` answers its first page within this many seconds of its start.
+FIRST_PAGE_S = 5.0
 #: Playwright's limit for one action or navigation (publication recomputes the bundle).
 TIMEOUT_MS = 240_000
 
@@ -91,7 +94,7 @@ def test_a_reviewer_decides_and_exports_in_the_browser(served, tmp_path):
     require_tool("pdftotext")
     s = served
     print(f"evalkit serve answered its first page after {s.first_page:.2f} s")
-    assert s.first_page < 10.0, s.first_page          # issue 15 asks < 5 s; see web README
+    assert s.first_page < FIRST_PAGE_S, s.first_page
     before = len(review_history(s.store))
     ctx, page, outside = _login(s.browser, s.base, "reviewer", s.pw["reviewer"])
     assert "退出" in page.inner_text("header")                    # Chinese by default
@@ -163,6 +166,30 @@ def test_a_reviewer_decides_and_exports_in_the_browser(served, tmp_path):
     assert set(new["reviewer"]) == {"reviewer"}
     assert new.iloc[0]["decision"] == "modify" and new.iloc[0]["amount_wan"] == "512.5"
     assert audit_review_log(s.store).ok
+
+
+def test_serve_demo_answers_its_first_page_within_5_s(demo_source, tmp_path):
+    """`evalkit serve --demo` on a fresh copy of the demo (no application database yet): from
+    the process's start to the first page's 200 in under FIRST_PAGE_S. The demo's accounts and
+    the cycle's publication (recomputed with `evalkit verify`) follow once it listens: the
+    passwords are printed when the cycle is published, verified, and opens."""
+    demo = copy_demo(demo_source, tmp_path / "demo")
+    env = {**os.environ, "EVALKIT_WEB_DATABASE_URL": f"sqlite:///{tmp_path / 'app.sqlite3'}",
+           "PYTHONUNBUFFERED": "1"}
+    with started(["serve", "--demo", demo], env) as (base, first, output):
+        print(f"evalkit serve --demo answered its first page after {first:.2f} s")
+        assert first < FIRST_PAGE_S, first
+        t0 = time.monotonic()
+        while not (m := re.search(r"^  reviewer  (\S+)$", output(), re.M)):
+            assert "error" not in output().lower(), output()[-3000:]
+            assert time.monotonic() - t0 < START_S, output()[-3000:]
+            time.sleep(0.1)
+        print(f"... and published the demo cycle {first + time.monotonic() - t0:.2f} s after start")
+        s = Session(base, "reviewer", m.group(1))
+        cycles = s.get("/").read().decode()
+        link = re.search(r'href="(/cycles/\d+/)"', cycles)
+        assert link and '<span class="ok">' in cycles, cycles        # recomputed and matched
+        assert 'id="recommendations"' in s.get(link.group(1)).read().decode()
 
 
 def test_a_department_submits_its_self_evaluation(served):
@@ -265,12 +292,19 @@ DOWNLOADS = ("budget_xlsx", "record_pdf")
 
 def test_markup_in_names_shows_as_text_on_every_page(browser, tmp_path):
     """A cycle whose policy name, department, rationale, flag, grade, metric, scorecard and
-    self-evaluation carry ``<script>`` and attribute-breaking markup; every named URL of the URL
-    conf, visited as every role in Chromium: no script of it runs (``window.__xss`` stays
-    unset), no element is made of it, and where the page shows the text it shows it literally."""
+    self-evaluation carry ``<script>`` and attribute-breaking markup, with an ex-post bundle
+    whose outcome name and HonestDiD note carry it; every named URL of the URL conf, visited as
+    every role in Chromium: no script of it runs (``window.__xss`` stays unset), no element is
+    made of it, and where the page shows the text it shows it literally.
+
+    A firm named ``<script>alert(1)</script>`` in the warehouse's firm register, a recipient of
+    Q00 with per-firm contributions in its ex-post bundle: no page shows firm names (the
+    workspace reads the bundles, which carry firms by code only, and never the register; see
+    evalkit/web/README.md), and on no page does the name appear as markup or text, open an
+    alert or make an element."""
     from playwright.sync_api import Error as PlaywrightError
 
-    from tests.web.seed import ATTR, SCRIPT
+    from tests.web.seed import ATTR, FIRM, FIRM_ID, SCRIPT
 
     text = {"SCRIPT": SCRIPT, "ATTR": ATTR}
     store = tmp_path / "warehouse.duckdb"
@@ -284,12 +318,23 @@ def test_markup_in_names_shows_as_text_on_every_page(browser, tmp_path):
                                           "evaluator": "evaluator", "department": "dept",
                                           "reviewer": "reviewer", "admin": "admin"})
         assert all(u.startswith("admin/") for u in site["unnamed"]), site["unnamed"]
+        con = duckdb.connect(str(store), read_only=True)      # the hostile name is in the data
+        assert con.execute("SELECT name FROM firms WHERE firm_id = ?", [FIRM_ID]).fetchone() \
+            == (FIRM,)
+        con.close()
+        dialogs: list[str] = []
+
+        def watch(p):
+            """A page whose alert/confirm/prompt dialogs are recorded (and dismissed)."""
+            p.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
+            return p
         urls = site["urls"]
         assert {"cycles", "cycle", "policy", "self", "decide", "verify", "publish", "report",
                 "budget_xlsx", "record_pdf", "admin:index"} <= {u["name"] for u in urls}
         visited = 0
         for name, role, _ in roles:
             ctx, page, outside = _login(browser, base, name, pw[name])
+            watch(page)
             for u in urls:
                 if u["name"].startswith("admin:") and role != "admin" and u["name"] != "admin:index":
                     continue                       # Django's admin: staff only (checked once)
@@ -306,21 +351,22 @@ def test_markup_in_names_shows_as_text_on_every_page(browser, tmp_path):
                     r = ctx.request.get(base + u["url"], max_redirects=0)
                     assert r.status in (204, 405) and not r.body(), (role, u, r.status, exc)
                     page.close()
-                    page = ctx.new_page()
+                    page = watch(ctx.new_page())
                     continue
                 visited += 1
                 where = (role, u["name"], r.status)
                 assert r.status in (200, 403, 404, 405), where
-                assert page.evaluate("window.__xss") is None, where
+                assert page.evaluate("window.__xss") is None and dialogs == [], (where, dialogs)
                 made = page.evaluate("""() => [...document.querySelectorAll('script,img')]
                     .filter(e => (e.textContent + (e.getAttribute('onerror') || ''))
-                    .includes('__xss')).length""")
+                    .match(/__xss|alert\\(1\\)/)).length""")
                 assert made == 0, where
                 if "html" not in r.headers.get("content-type", "") or r.status != 200:
                     continue
                 body = r.text()
                 assert SCRIPT not in body and '<img src=x onerror="window.__xss=2">' not in body, \
                     where
+                assert FIRM not in body and FIRM not in page.inner_text("body"), where
                 if u["name"] == "admin:index" and role == "admin":   # with its stylesheet
                     assert page.evaluate("""() => [...document.styleSheets].some(s =>
                         (s.href || '').endsWith('/static/admin/css/base.css')

@@ -230,3 +230,36 @@ def test_createuser_help_needs_no_store():
     r = run_evalkit("serve", "createuser", "x", "--role", "reviewer", "--password-stdin",
                     timeout=120)
     assert r.returncode == 2 and "--store" in r.stderr
+
+
+def test_the_policy_page_shows_pre_trends_and_honestdid(web, client_for):
+    """Issue 15: the policy page shows the pre-trend and HonestDiD results of the ex-post bundle.
+    The demo studies ask HonestDiD for their main outcome (``robustness.honestdid``); for every
+    demo policy the main outcome's row shows the pre-trend p-value, the breakdown value of Mbar
+    and the robust interval at Mbar = 1, the numbers of the bundle."""
+    from evalkit.contract.bundle import read_bundle
+
+    pk = web["cycle"].pk
+    c = client_for("auditor")
+    for k in range(1, 9):
+        pid = f"P{k:02d}"
+        res = read_bundle(web["demo"] / "bundles" / f"ex_post_{pid}").results
+        main = res["outcomes"][res["main_outcome"]]
+        h = main["honestdid"]
+        html = c.get(f"/cycles/{pk}/policy/{pid}/").content.decode()
+        row = re.search(r"<tr><td>[a-z_]+ ★.*?</tr>", html, re.S).group(0)
+        assert f"{main['pretrend']['p_value']:,.3f} (df {main['pretrend']['df']})" in row, row
+        one = h["mbar"].index(1.0)
+        shown_bd = re.search(r'<span class="breakdown">([^<]+)</span>', row).group(1)
+        if h["breakdown"] is None:        # no Mbar up to the largest has 0 in its interval
+            assert shown_bd == f"&gt; {max(h['mbar']):,.1f}", (pid, shown_bd)
+        else:
+            assert float(shown_bd) == pytest.approx(h["breakdown"], abs=0.005), (pid, shown_bd)
+        lo, hi = re.search(r'<span class="robust-ci">\[([^,]+(?:,\d{3})*\.\d), '
+                           r'([^\]]+)\]</span>', row).groups()
+        for shown, value, edge in ((lo, h["lb"][one], "≤ "), (hi, h["ub"][one], "≥ ")):
+            at_edge = abs(value) >= max(abs(g) for g in h["grid"]) * (1 - 1e-9)
+            assert shown.startswith(edge) == at_edge, (pid, shown, value)
+            assert float(shown.removeprefix(edge).replace(",", "")) == pytest.approx(value,
+                                                                                     abs=0.05)
+    assert "Rambachan" in html

@@ -79,6 +79,11 @@ def _union_accept(probs):
     return fn
 
 
+#: The relative-magnitudes confidence set is found on [-GRID_SDS, GRID_SDS] standard deviations of
+#: the target (R's default): an end at the grid's edge means the set reaches at least that far.
+GRID_SDS = 20
+
+
 def conditional_cs_rm(betahat, sigma, num_pre: int, num_post: int, l_vec=None, mbar: float = 0.0,
                       alpha: float = 0.05, method: str = "C-LF", grid_points: int = 1000,
                       grid_lb: float | None = None, grid_ub: float | None = None,
@@ -94,8 +99,8 @@ def conditional_cs_rm(betahat, sigma, num_pre: int, num_post: int, l_vec=None, m
                           zh="相对幅度（relative magnitudes）至少需要一个政策前时期系数")
     hybrid = "LF" if method == "C-LF" else "ARP"
     sdt = _sd_theta(sigma, num_pre, num_post, l_vec)
-    lo = -20 * sdt if grid_lb is None else grid_lb
-    hi = 20 * sdt if grid_ub is None else grid_ub
+    lo = -GRID_SDS * sdt if grid_lb is None else grid_lb
+    hi = GRID_SDS * sdt if grid_ub is None else grid_ub
     grid = np.linspace(lo, hi, grid_points)
     probs = _rm_problems(betahat, sigma, num_pre, num_post, l_vec, mbar, alpha, hybrid, rng)
     return _grid_ci(_union_accept(probs), grid, refine)
