@@ -40,7 +40,10 @@ def test_overview_shows_ranking_grades_proposal_and_flags(web, client_for):
     assert r.status_code == 200
     assert "2026-01" in html and "2026-08" in html and "良" in html
     assert re.search(r"\[-?[\d,.]+, -?[\d,.]+\]", html)          # intervals
-    assert "pre-treatment trends" in html or "处理前" in html      # a flag with its reason
+    # a flag with its reason (the demo's designs flag by the selection-balance test; a level
+    # design by its pre-trend test, a proportional one without selection columns by the dip)
+    assert any(reason in html for reason in ("选择协变量", "selection covariates", "处理前",
+                                             "pre-treatment trends", "阿申费尔特")), html
     # the report is named after its study (evalkit.report.identity)
     assert re.search(r"reports/portfolio/portfolio_[^\"'<>]+\.zh\.html", html)
 
