@@ -22,6 +22,7 @@ written next to each command in :mod:`evalkit.cli`.
 from __future__ import annotations
 
 import functools
+import string
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -75,9 +76,38 @@ def catalog() -> dict[str, dict[str, str]]:
     return out
 
 
+def placeholders(template: str) -> set[str]:
+    """The names of a template's ``str.format`` placeholders."""
+    return {name for _, name, _, _ in string.Formatter().parse(template) if name}
+
+
+def problems(entries: Mapping[str, Mapping[str, str]], namespace: str | None = None) -> list[str]:
+    """What is wrong with catalog entries: a key without a non-empty ``en`` and ``zh`` text (or
+    with another language), templates whose placeholders differ between the languages or do not
+    parse, and, given the file's ``namespace``, a key that does not live in it."""
+    out = []
+    for key, texts in entries.items():
+        if namespace is not None and not key.startswith(namespace + "."):
+            out.append(f"{key}: not under {namespace}.")
+        if not isinstance(texts, Mapping) or sorted(texts) != sorted(LANGS):
+            out.append(f"{key}: needs exactly {' and '.join(LANGS)}")
+            continue
+        if not all(isinstance(texts[lang], str) and texts[lang].strip() for lang in LANGS):
+            out.append(f"{key}: an empty text")
+            continue
+        try:
+            names = [placeholders(texts[lang]) for lang in LANGS]
+        except ValueError as exc:
+            out.append(f"{key}: {exc}")
+            continue
+        if names[0] != names[1]:
+            out.append(f"{key}: placeholders differ: zh {sorted(names[0])}, en {sorted(names[1])}")
+    return out
+
+
 def t(key: str, lang: str = "en", /, **fmt: object) -> str:
     """The text of ``key`` in ``lang`` ('zh' or 'en'), formatted with ``fmt``; a value that is a
-    :class:`Message` is rendered in the same language."""
+    :class:`Message` or an evalkit error or warning is rendered in the same language."""
     if lang not in LANGS:
         from evalkit.errors import check_choice  # errors renders through this module
 
@@ -85,8 +115,14 @@ def t(key: str, lang: str = "en", /, **fmt: object) -> str:
     text = entry(key)[lang]
     if not fmt:
         return text
-    return text.format(**{k: v.text(lang) if isinstance(v, Message) else v
-                          for k, v in fmt.items()})
+    return text.format(**{k: _in(lang, v) for k, v in fmt.items()})
+
+
+def _in(lang: str, value: object) -> object:
+    # a Message, or an evalkit error or warning (its ``zh`` beside the English), in ``lang``
+    if isinstance(value, Message) or (isinstance(value, Exception) and hasattr(value, "zh")):
+        return value.text(lang)
+    return value
 
 
 class Message:
@@ -100,6 +136,10 @@ class Message:
 
     def text(self, lang: str = "en") -> str:
         return t(self.key, lang, **self.values)
+
+    def pair(self) -> tuple[str, str]:
+        """The English and the Chinese text, for results that keep both (a note, a flag)."""
+        return self.text("en"), self.text("zh")
 
     def __str__(self) -> str:
         return self.text("en")
