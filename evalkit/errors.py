@@ -145,8 +145,7 @@ def check_choice(name: str, value: object, allowed: tuple | list | frozenset) ->
     """
     if value not in allowed:
         shown = ", ".join(repr(a) for a in allowed)
-        raise ConfigError(f"{name} must be one of {shown}; received {value!r}",
-                          zh=f"{name} 须为 {shown} 之一；收到的是 {value!r}")
+        raise ConfigError(Message("errors.errors.one", name=name, shown=shown, value=value))
 
 
 def require_columns(table: object, columns: Iterable[object], what: str = "the data",
