@@ -380,17 +380,15 @@ def evaluate_outcome(df: pd.DataFrame, outcome: str, study: ExPostStudy, seed: i
     pooled = [c for c in covs if ":cluster=" not in c and not c.startswith("cluster=")]
     if f"{level_col}_level" not in pooled and study.design.base_outcome != "none":
         pooled.append(f"{level_col}_level")
-    attempts = [(covs, None, None, None),
-                (pooled, "pooled", "the base-period level pooled over clusters",
-                 "按产业集群合并的基期水平"),
-                ([], "none", "no covariates (unconditional parallel trends)",
-                 "不加协变量（无条件平行趋势）")]
+    attempts = [(covs, None, None),
+                (pooled, "pooled", Message("stages.ex_post.fallback_pooled")),
+                ([], "none", Message("stages.ex_post.fallback_none"))]
     notes: list[tuple[str, str]] = []      # (English, Chinese)
     k, res, exc = first_nonsingular(lambda attempt: estimate(list(attempt[0])), attempts)
-    covs, fallback, used_en, used_zh = list(attempts[k][0]), *attempts[k][1:]
+    covs, fallback, used = list(attempts[k][0]), *attempts[k][1:]
     if exc is not None:
-        notes = [(f"covariates {attempts[0][0]} were singular in a cell ({exc}); used {used_en}",
-                  f"协变量 {attempts[0][0]} 在某一单元中奇异（{exc.text('zh')}），改用{used_zh}")]
+        notes = [Message("stages.ex_post.singular_covariates", covariates=attempts[0][0],
+                         exc=exc, used=used).pair()]
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always", EvalkitWarning)
         simple = aggte(res, "simple")
@@ -404,7 +402,7 @@ def evaluate_outcome(df: pd.DataFrame, outcome: str, study: ExPostStudy, seed: i
         try:
             pre = pretrend_test(dynamic, alpha=inf.alpha)
         except DesignError as exc:  # e.g. a singular covariance of the pre-period coefficients
-            notes.append((f"no pre-trend test: {exc}", f"无法进行预趋势检验：{exc.text('zh')}"))
+            notes.append(Message("stages.ex_post.no_pretrend_test", exc=exc).pair())
     note = "; ".join(en for en, _ in notes) or None
     note_zh = "；".join(zh for _, zh in notes) or None
     total = None

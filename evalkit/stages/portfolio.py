@@ -173,22 +173,15 @@ def evidence_flags(results: Sequence[ExPostResults], alpha: float
             # (a dip those columns explain does not gate)
             if bal.fails:
                 e, p = as_float(bal.estimate), as_float(bal.p_value)
-                flags[pid] = (f"the awards followed {main}'s change before the award beyond the "
-                              f"selection covariates (pseudo-outcome test {e:.3g}, p = {p:.3g}); "
-                              "the effect may count a reversion",
-                              f"获补与 {main} 在获补前的变化有关，且不能由选择协变量解释（伪结果检验 "
-                              f"{e:.3g}，p = {p:.3g}）；估计的效应可能包含本会自然出现的回归")
+                flags[pid] = Message("stages.portfolio.flag_selection", main=main, estimate=e,
+                                     p=p).pair()
         elif dip is not None and dip.detected:
             e, p = as_float(dip.estimate), as_float(dip.p_value)
-            flags[pid] = (f"{main} fell before the award (Ashenfelter dip: event time -1 "
-                          f"{e:.3g}, p = {p:.3g}); the effect may count a recovery",
-                          f"{main} 在获补前一年下降（阿申费尔特下沉：事件时间 -1 为 {e:.3g}，"
-                          f"p = {p:.3g}）；估计的效应可能包含本会自然出现的回升")
+            flags[pid] = Message("stages.portfolio.flag_dip", main=main, estimate=e, p=p).pair()
         elif (ev.scale or "level") == "level" and pre is not None \
                 and pre.p_value is not None and as_float(pre.p_value) < alpha:
             p = as_float(pre.p_value)
-            flags[pid] = (f"pre-treatment trends of {main} differ (joint Wald test p = {p:.3g})",
-                          f"{main} 处理前趋势不平行（联合 Wald 检验 p = {p:.3g}）")
+            flags[pid] = Message("stages.portfolio.flag_pretrend", main=main, p=p).pair()
     return flags
 
 
