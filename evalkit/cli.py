@@ -27,7 +27,7 @@ from rich.table import Table
 from evalkit import escape
 from evalkit.cli_help import localised_help
 from evalkit.errors import EvalkitError, check_choice
-from evalkit.i18n import LANGS, t
+from evalkit.i18n import LANGS, Message, t
 from evalkit.io import safefs
 
 app = typer.Typer(
@@ -383,9 +383,7 @@ def _web_home(store: Path | None, demo: Path | None) -> Path:
     if demo is not None:
         store = demo / "warehouse.duckdb"
     if store is None:
-        raise ConfigError("give --store (the warehouse; the application database is kept "
-                          "beside it) or --demo", zh="请指定 --store（数据仓库；应用数据库存放在其旁）"
-                                                    "或 --demo")
+        raise ConfigError(Message("errors.cli.give_store_warehouse_application"))
     if not store.is_file():
         from evalkit.portfolio.review_log import _missing_store
 

@@ -27,6 +27,7 @@ from typing import Any
 import numpy as np
 
 from evalkit.errors import ConfigError, EvalkitDeprecationWarning
+from evalkit.i18n import Message
 
 RngLike = np.random.Generator | int | None
 
@@ -37,8 +38,8 @@ def pick(name: str, value: Any, default: Any, **aliases: Any) -> Any:
     given = {k: v for k, v in {name: value, **aliases}.items() if v is not None}
     if len(given) > 1:
         names = ", ".join(sorted(given))
-        raise ConfigError(f"{names} are the same parameter ({name}); pass one of them",
-                          zh=f"{names} 是同一个参数（{name}）；请只传入其中一个")
+        raise ConfigError(Message("errors.conventions.same_parameter_pass_one", names=names,
+                                  name=name))
     return next(iter(given.values()), default)
 
 
@@ -48,16 +49,12 @@ def as_rng(rng: RngLike = None, seed: int | None = None, *, default: RngLike = N
     ``default`` when neither is given. Returns what was passed (an int seed stays an int, so a
     result can record it); ``numpy.random.default_rng`` of it gives the Generator."""
     if seed is not None:
-        warnings.warn(EvalkitDeprecationWarning(
-            "seed= is deprecated; pass rng= (a numpy Generator, an int seed or None)",
-            zh="seed= 已弃用；请改用 rng=（numpy Generator、整数种子或 None）"),
+        warnings.warn(EvalkitDeprecationWarning(Message("warnings.conventions.seed_deprecated_pass_rng")),
             stacklevel=stacklevel)
     value = pick("rng", rng, default, seed=seed)
     if not (value is None or isinstance(value, (np.random.Generator, int, np.integer))):
-        raise ConfigError(f"rng must be a numpy Generator, an int or None; received "
-                          f"{type(value).__name__}",
-                          zh=f"rng 须为 numpy Generator、整数或 None；收到的是 "
-                             f"{type(value).__name__}")
+        raise ConfigError(Message("errors.conventions.rng_numpy_generator_int",
+                                  type_name=type(value).__name__))
     return int(value) if isinstance(value, np.integer) else value
 
 

@@ -35,7 +35,7 @@ import numpy as np
 import pandas as pd
 
 from evalkit.errors import ConfigError, DataError, require_columns
-from evalkit.i18n import t
+from evalkit.i18n import Message, t
 from evalkit.numbers import percent
 
 MARK = "—*"
@@ -55,11 +55,10 @@ class Rule:
 
     def __post_init__(self) -> None:
         if not (isinstance(self.min_firms, int) and self.min_firms >= 1):
-            raise ConfigError(f"min_firms must be a positive integer; received {self.min_firms!r}",
-                              zh=f"min_firms 须为正整数；收到的是 {self.min_firms!r}")
+            raise ConfigError(Message("errors.disclosure.min_firms_positive_integer",
+                                      min_firms=self.min_firms))
         if not 0 < self.dominance <= 1:
-            raise ConfigError(f"dominance must be in (0, 1]; received {self.dominance!r}",
-                              zh=f"dominance 须在 (0, 1] 区间内；收到的是 {self.dominance!r}")
+            raise ConfigError(Message("errors.disclosure.dominance", dominance=self.dominance))
 
     @classmethod
     def of(cls, results: Mapping[str, Any] | None) -> Rule:
@@ -199,22 +198,20 @@ def suppress(table: pd.DataFrame, count_col: str, value_col: str | Sequence[str]
     """
     value_cols = (value_col,) if isinstance(value_col, str) else tuple(value_col)
     if not value_cols:
-        raise ConfigError("value_col must name at least one column",
-                          zh="value_col 须至少指定一列")
+        raise ConfigError(Message("errors.disclosure.value_col_name_least"))
     total_col = total_col or value_cols[0]
     require_columns(table, (count_col, *value_cols, total_col, max_col), "the table", "表")
     if not (isinstance(min_firms, int) and min_firms >= 1):
-        raise ConfigError(f"min_firms must be a positive integer; received {min_firms!r}",
-                          zh=f"min_firms 须为正整数；收到的是 {min_firms!r}")
+        raise ConfigError(Message("errors.disclosure.min_firms_positive_integer",
+                                  min_firms=min_firms))
     if not 0 < dominance <= 1:
-        raise ConfigError(f"dominance must be in (0, 1]; received {dominance!r}",
-                          zh=f"dominance 须在 (0, 1] 区间内；收到的是 {dominance!r}")
+        raise ConfigError(Message("errors.disclosure.dominance", dominance=dominance))
     n = pd.to_numeric(table[count_col], errors="raise").to_numpy(dtype=float)
     total = pd.to_numeric(table[total_col], errors="raise").to_numpy(dtype=float)
     top = pd.to_numeric(table[max_col], errors="raise").to_numpy(dtype=float)
     if np.any(np.isnan(n)):
-        raise DataError(f"column {count_col!r} has missing firm counts",
-                        zh=f"列 {count_col!r} 中有缺失的企业数")
+        raise DataError(Message("errors.disclosure.column_missing_firm_counts",
+                                count_col=count_col))
     dominated = _dominated(np.abs(top), np.abs(total), dominance)
     # An empty cell (no firms) holds no firm's data and its value is known from its count, so
     # it is neither suppressed nor hidden to protect another cell.

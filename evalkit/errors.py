@@ -13,12 +13,23 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from evalkit.i18n import Message
+
 
 class _InChinese:
     """An exception or warning whose message is English, with ``zh`` the same message in
-    Chinese (:meth:`text`)."""
+    Chinese (:meth:`text`).
 
-    def __init__(self, message: str = "", *, zh: str | None = None) -> None:
+    Inside evalkit the message is a :class:`~evalkit.i18n.Message`, a key of the translation
+    catalog (``evalkit/locale/``) with its values, which gives both texts; ``zh=`` with a literal
+    text is for code outside the package (a source-scan test keeps evalkit's sites on the
+    catalog).
+    """
+
+    def __init__(self, message: str | Message = "", *, zh: str | None = None) -> None:
+        self.catalog_key = message.key if isinstance(message, Message) else None
+        if isinstance(message, Message):
+            message, zh = message.text("en"), message.text("zh")
         super().__init__(message)
         self.zh = zh
 
@@ -31,7 +42,8 @@ class EvalkitError(_InChinese, ValueError):
     """Base class of every error caused by input, configuration or design.
 
     The message is English; ``zh`` is the same message in Chinese, shown by the CLI with
-    ``--lang zh``. Raise sites give both: ``ConfigError("...", zh="...")``.
+    ``--lang zh``. Raise sites give a catalog key and its values, which hold both:
+    ``ConfigError(Message("errors.study.unknown_column", column=c))``.
     """
 
 
@@ -52,9 +64,14 @@ class Location:
 class DataError(EvalkitError):
     """Bad input data. Carries the location (file, row, column) and what to do about it."""
 
-    def __init__(self, message: str, *, file: str | None = None, row: int | None = None,
-                 column: str | None = None, fix: str | None = None, zh: str | None = None,
-                 fix_zh: str | None = None) -> None:
+    def __init__(self, message: str | Message, *, file: str | None = None, row: int | None = None,
+                 column: str | None = None, fix: str | Message | None = None,
+                 zh: str | None = None, fix_zh: str | None = None) -> None:
+        key = message.key if isinstance(message, Message) else None
+        if isinstance(message, Message):
+            message, zh = message.text("en"), message.text("zh")
+        if isinstance(fix, Message):
+            fix, fix_zh = fix.text("en"), fix.text("zh")
         self.location = Location(file, row, column)
         self.message, self.message_zh = message, zh
         self.fix, self.fix_zh = fix, fix_zh
@@ -68,6 +85,7 @@ class DataError(EvalkitError):
             if fix_zh or fix:
                 text_zh = f"{text_zh}（{fix_zh or fix}）"
         super().__init__(text, zh=text_zh)
+        self.catalog_key = key
 
 
 class ConfigError(EvalkitError):
@@ -102,8 +120,9 @@ class ConvergenceError(DesignError):
 
 
 class EvalkitWarning(_InChinese, UserWarning):
-    """Base class of evalkit's warnings to users; like :class:`EvalkitError`, ``zh`` is the
-    message in Chinese: ``warnings.warn(DataWarning("...", zh="..."), stacklevel=2)``."""
+    """Base class of evalkit's warnings to users; like :class:`EvalkitError`, the message is a
+    catalog key with its values: ``warnings.warn(DataWarning(Message("warnings.x.y", n=n)),
+    stacklevel=2)``."""
 
 
 class DataWarning(EvalkitWarning):
@@ -126,8 +145,7 @@ def check_choice(name: str, value: object, allowed: tuple | list | frozenset) ->
     """
     if value not in allowed:
         shown = ", ".join(repr(a) for a in allowed)
-        raise ConfigError(f"{name} must be one of {shown}; received {value!r}",
-                          zh=f"{name} 须为 {shown} 之一；收到的是 {value!r}")
+        raise ConfigError(Message("errors.errors.one", name=name, shown=shown, value=value))
 
 
 def require_columns(table: object, columns: Iterable[object], what: str = "the data",

@@ -37,6 +37,7 @@ import numpy as np
 import pandas as pd
 
 from evalkit.errors import ConfigError, DataError, require_columns
+from evalkit.i18n import Message
 from evalkit.io.schemas import SIZE_CLASSES
 
 DATA_DIR = Path(__file__).resolve().parents[1] / "data"
@@ -74,13 +75,8 @@ _LARGE, _MEDIUM, _SMALL, _MICRO = SIZE_CLASSES
 def _path(name: str | Path) -> Path:
     path = DATA_DIR / name
     if not path.is_file():
-        raise ConfigError(
-            f"reference table {name} not found in {DATA_DIR}; evalkit reads its reference tables "
-            "from the data/ folder beside the evalkit package (run from a source checkout or "
-            "reinstall so that data/ is present)",
-            zh=f"在 {DATA_DIR} 中找不到参考表 {name}；evalkit 从 evalkit 包旁的 data/ 文件夹读取"
-               "参考表（请在源码目录中运行，或重新安装以确保 data/ 存在）",
-        )
+        raise ConfigError(Message("errors.reference.reference_table_found_evalkit", name=name,
+                                  data_dir=DATA_DIR))
     return path
 
 
@@ -141,8 +137,8 @@ def _expand_codes(spec: str) -> list[str]:
         if "-" in token:
             lo, hi = token.split("-")
             if len(lo) != len(hi) or not (lo.isdigit() and hi.isdigit()):
-                raise ConfigError(f"{SIZE_FILE}: bad code range {token!r}",
-                                  zh=f"{SIZE_FILE}：代码区间 {token!r} 无效")
+                raise ConfigError(Message("errors.reference.bad_code_range", size_file=SIZE_FILE,
+                                          token=token))
             out.extend(str(i).zfill(len(lo)) for i in range(int(lo), int(hi) + 1))
         else:
             out.append(token)
@@ -156,10 +152,8 @@ def _prefix_groups() -> dict[str, str]:
     for group, spec in zip(_size_table()["group"], _size_table()["codes"], strict=True):
         for prefix in _expand_codes(spec):
             if prefix in out:
-                raise ConfigError(f"{SIZE_FILE}: code {prefix} is claimed by {out[prefix]} "
-                                  f"and {group}",
-                                  zh=f"{SIZE_FILE}：代码 {prefix} 同时归属于 {out[prefix]} "
-                                     f"和 {group}")
+                raise ConfigError(Message("errors.reference.code_claimed", size_file=SIZE_FILE,
+                                          prefix=prefix, out=out[prefix], group=group))
             out[prefix] = group
     return out
 
@@ -167,36 +161,26 @@ def _prefix_groups() -> dict[str, str]:
 def _normalise(code: object) -> str:
     """Strip an optional leading section letter (``I6510`` -> ``6510``), checking it agrees."""
     if not isinstance(code, str):
-        raise DataError(
-            f"industry code {code!r} is not text", column="industry_code",
-            zh=f"行业代码 {code!r} 不是文本",
-            fix="read the industry_code column as text so leading zeros survive (e.g. '0111')",
-            fix_zh="请将 industry_code 列按文本读取，以保留前导零（如 '0111'）",
-        )
+        raise DataError(Message("errors.reference.industry_code_text", code=code),
+                        column="industry_code",
+                        fix=Message("errors.reference.fix_read_industry_code_column"))
     text = code.strip()
     letter = ""
     if text[:1].isalpha():
         letter, text = text[0].upper(), text[1:]
     if not (text.isdigit() and text.isascii() and 2 <= len(text) <= 4):
-        raise DataError(
-            f"industry code {code!r} is not a GB/T 4754-2017 code", column="industry_code",
-            zh=f"行业代码 {code!r} 不是 GB/T 4754-2017 代码",
-            fix="give a 2-digit division or 4-digit class code such as '65' or '6510'",
-            fix_zh="请填写 2 位大类代码或 4 位小类代码，如 '65' 或 '6510'",
-        )
+        raise DataError(Message("errors.reference.industry_code_gb_t", code=code),
+                        column="industry_code",
+                        fix=Message("errors.reference.fix_give_digit_division_digit"))
     section = _division_section().get(text[:2])
     if section is None:
-        raise DataError(
-            f"industry code {code!r}: division {text[:2]} does not exist in GB/T 4754-2017",
-            column="industry_code", zh=f"行业代码 {code!r}：GB/T 4754-2017 中不存在大类 {text[:2]}",
-            fix="divisions run from 01 to 97", fix_zh="大类代码的范围为 01 至 97",
-        )
+        raise DataError(Message("errors.reference.industry_code_division_does", code=code,
+                                text=text[:2]), column="industry_code",
+                        fix=Message("errors.reference.fix_divisions_run"))
     if letter and letter != section:
-        raise DataError(
-            f"industry code {code!r}: division {text[:2]} belongs to section {section}, "
-            f"not {letter}", column="industry_code",
-            zh=f"行业代码 {code!r}：大类 {text[:2]} 属于门类 {section}，而非 {letter}",
-        )
+        raise DataError(Message("errors.reference.industry_code_division_belongs", code=code,
+                                text=text[:2], section=section, letter=letter),
+                        column="industry_code")
     return text
 
 
@@ -256,15 +240,13 @@ def _size_group_cached(industry_code: str) -> str:
     finer = {g for p, g in prefixes.items() if len(p) > len(code) and p.startswith(code)}
     if finer and (group is None or finer - {group}):
         groups = sorted(finer | ({group} if group else set()))
-        raise DataError(
-            f"industry code {industry_code!r} is split by the size standard between groups "
-            f"{groups}", column="industry_code",
-            zh=f"行业代码 {industry_code!r} 在企业规模划分标准中分属多个组 {groups}",
-            fix="give the 4-digit class code", fix_zh="请填写 4 位小类代码",
-        )
+        raise DataError(Message("errors.reference.industry_code_split_size",
+                                industry_code=industry_code, groups=groups),
+                        column="industry_code",
+                        fix=Message("errors.reference.fix_give_digit_class_code"))
     if group is None:  # every division is covered by the CSV; this guards the file's edits
-        raise ConfigError(f"{SIZE_FILE} assigns no size group to industry code {code}",
-                          zh=f"{SIZE_FILE} 未给行业代码 {code} 指定规模组")
+        raise ConfigError(Message("errors.reference.assigns_size_group_industry",
+                                  size_file=SIZE_FILE, code=code))
     return group
 
 
@@ -273,8 +255,7 @@ def _as_float(x, name: str) -> np.ndarray:
         return np.asarray(pd.to_numeric(pd.Series(np.ravel(np.asarray(x, dtype=object))),
                                         errors="raise"), dtype="float64")
     except (ValueError, TypeError) as err:
-        raise DataError(f"{name} must be numeric ({err})", column=name,
-                        zh=f"{name} 须为数值（{err}）") from None
+        raise DataError(Message("errors.reference.numeric", name=name, err=err), column=name) from None
 
 
 def classify_size(industry_code, revenue, employees):
@@ -307,12 +288,8 @@ def classify_size(industry_code, revenue, employees):
     try:
         codes_arr, rev, emp = np.broadcast_arrays(codes_arr, rev, emp)
     except ValueError:
-        raise DataError(
-            f"industry_code, revenue and employees have different lengths "
-            f"({codes_arr.size}, {rev.size}, {emp.size})",
-            zh=f"industry_code、revenue 和 employees 的长度不一致"
-               f"（{codes_arr.size}, {rev.size}, {emp.size}）",
-        ) from None
+        raise DataError(Message("errors.reference.industry_code_revenue_employees",
+                                size=codes_arr.size, size_2=rev.size, size_3=emp.size)) from None
     codes_s = pd.Series(codes_arr, dtype=object)
     uniq = pd.unique(codes_arr)
     group_of = {c: _located(size_group_of, c, codes_s) for c in uniq}
@@ -330,12 +307,9 @@ def classify_size(industry_code, revenue, employees):
             bad = np.isnan(v) | (v < 0)
             if bad.any():
                 pos = np.flatnonzero(rows)[bad][:5].tolist()
-                raise DataError(
-                    f"{crit} is missing or negative at position(s) {pos}; the size class of "
-                    f"group {group} ({row['name_zh']}) needs it", column=crit,
-                    zh=f"{crit} 在位置 {pos} 处缺失或为负；判定规模组 {group}"
-                       f"（{row['name_zh']}）的企业规模需要该值",
-                )
+                raise DataError(Message("errors.reference.missing_negative_position_size",
+                                        crit=crit, pos=pos, group=group, name_zh=row['name_zh']),
+                                column=crit)
         # Walk up from small: a firm reaches a class only if every applied criterion does.
         level = np.full(int(rows.sum()), 0)  # 0 micro, 1 small, 2 medium, 3 large
         for rank, size in ((1, _SMALL), (2, _MEDIUM), (3, _LARGE)):
@@ -364,8 +338,7 @@ def load_kpi_indicators(path: str | Path | None = None) -> pd.DataFrame:
         return _kpi_default().copy()
     path = Path(path)
     if not path.is_file():
-        raise ConfigError(f"indicator table {path} not found",
-                          zh=f"找不到指标定义表 {path}")
+        raise ConfigError(Message("errors.reference.indicator_table_found", path=path))
     return _kpi_checked(_read(path.resolve()), path.name)
 
 

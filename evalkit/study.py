@@ -22,6 +22,7 @@ from pydantic import (
 )
 
 from evalkit.errors import ConfigError
+from evalkit.i18n import Message
 from evalkit.io.schemas import OUTCOMES  # the outcome registry
 from evalkit.yamlsafe import loads_yaml, read_yaml_bytes
 
@@ -100,22 +101,14 @@ class Design(_Strict):
         # and the portfolio's joint ranking need per-firm influence contributions of every
         # (cohort, year) effect, which only the Callaway-Sant'Anna engine gives
         if v != "cs":
-            raise ConfigError(
-                f"the ex-post stage runs estimator 'cs' (Callaway & Sant'Anna 2021) only: its "
-                f"fiscal metrics need per-firm influence contributions, which {v!r} does not "
-                "give; set design.estimator: cs (the report already compares it with TWFE), or "
-                f"call evalkit.did's {v} estimator from Python for the effects alone",
-                zh=f"事后评价阶段只运行 'cs' 估计量（Callaway 与 Sant'Anna 2021）：财政指标需要逐企业"
-                f"的影响函数贡献，{v!r} 不提供；请设置 design.estimator: cs（报告已与 TWFE 比较），"
-                f"或在 Python 中调用 evalkit.did 的 {v} 估计量仅估计效应")
+            raise ConfigError(Message("errors.study.ex_post_stage_runs", v=v))
         return v
 
     @field_validator("window")
     @classmethod
     def _window_order(cls, v):
         if v is not None and v[0] >= v[1]:
-            raise ConfigError(f"window start {v[0]} must be before its end {v[1]}",
-                              zh=f"窗口起点 {v[0]} 须早于终点 {v[1]}")
+            raise ConfigError(Message("errors.study.window_start_before_end", v=v[0], v_2=v[1]))
         return v
 
 
@@ -146,9 +139,8 @@ def _fiscal_read(stage: str, fiscal: Fiscal) -> None:
     if unread:
         keys = ", ".join(f"fiscal.{k}" for k in unread)
         read = ", ".join(FISCAL_READ[stage])
-        raise ConfigError(
-            f"{keys}: not used by the {stage} stage (it reads {read}); remove the key",
-            zh=f"{keys}：{stage} 阶段不使用该设置（该阶段读取 {read}）；请删除该键")
+        raise ConfigError(Message("errors.study.used_stage_reads_remove", keys=keys, stage=stage,
+                                  read=read))
 
 
 class DisclosureSettings(_Strict):
@@ -219,14 +211,12 @@ class ExPostStudy(_StudyBase):
     def _main_in_outcomes(self):
         for o in self.outcomes:
             if o not in OUTCOMES:
-                raise ConfigError(
-                    f"outcome {o!r} is not a firm-year outcome; allowed: {', '.join(OUTCOMES)}",
-                    zh=f"结果变量 {o!r} 不是企业年度指标；可选：{', '.join(OUTCOMES)}")
+                raise ConfigError(Message("errors.study.outcome_firm_year_outcome", o=o,
+                                          outcomes=', '.join(OUTCOMES)))
         if self.main_outcome not in self.outcomes:
-            raise ConfigError(
-                f"main_outcome {self.main_outcome!r} must be one of outcomes "
-                f"{list(self.outcomes)}",
-                zh=f"main_outcome {self.main_outcome!r} 须为 outcomes {list(self.outcomes)} 之一")
+            raise ConfigError(Message("errors.study.main_outcome_one_outcomes",
+                                      main_outcome=self.main_outcome,
+                                      outcomes=list(self.outcomes)))
         _fiscal_read("ex_post", self.fiscal)
         honest = self.robustness.honestdid
         for o in honest.outcomes if honest else ():
@@ -314,8 +304,8 @@ class MonitorStudy(_StudyBase):
     @model_validator(mode="after")
     def _thresholds(self):
         if self.red <= self.amber:
-            raise ConfigError(f"red ({self.red}) must exceed amber ({self.amber})",
-                              zh=f"red（{self.red}）须大于 amber（{self.amber}）")
+            raise ConfigError(Message("errors.study.red_exceed_amber", red=self.red,
+                                      amber=self.amber))
         return self
 
 
@@ -449,14 +439,12 @@ def load_study(path: Path | str) -> tuple[Any, str]:
     raw = read_yaml_bytes(path, what)
     doc = loads_yaml(raw, path, what)
     if not isinstance(doc, dict):
-        raise ConfigError(f"{path}: a study is a YAML mapping with a 'stage' key",
-                          zh=f"{path}：研究配置须为含 'stage' 键的 YAML 映射")
+        raise ConfigError(Message("errors.study.study_yaml_mapping_stage", path=path))
     stage = doc.get("stage")
     model = _MODELS.get(stage)
     if model is None:
         stages = ", ".join(_MODELS)
-        raise ConfigError(f"{path}: 'stage' must be one of {stages}; received {stage!r}",
-                          zh=f"{path}：'stage' 须为 {stages} 之一；收到的是 {stage!r}")
+        raise ConfigError(Message("errors.study.stage_one", path=path, stages=stages, stage=stage))
     try:
         study = _ADAPTER.validate_python(doc)
     except ValidationError as exc:

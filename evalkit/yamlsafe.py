@@ -22,6 +22,7 @@ from typing import Any
 import yaml
 
 from evalkit.errors import ConfigError
+from evalkit.i18n import Message
 
 MAX_NODES = 100_000
 MAX_DEPTH = 64
@@ -128,8 +129,7 @@ def loads_yaml(raw: bytes, path: str | Path, what: tuple[str, str] = ("YAML file
         raise ConfigError(f"{path}: the {what[0]} is refused: {exc}",
                           zh=f"{path}：{what[1]}被拒绝：{exc.zh}") from None
     except (yaml.YAMLError, UnicodeDecodeError) as exc:
-        raise ConfigError(f"{path}: not valid UTF-8 YAML ({exc})",
-                          zh=f"{path}：不是有效的 UTF-8 YAML（{exc}）") from None
+        raise ConfigError(Message("errors.yamlsafe.valid_utf_yaml", path=path, exc=exc)) from None
     except RecursionError:
         raise ConfigError(f"{path}: the {what[0]} nests too deeply",
                           zh=f"{path}：{what[1]}嵌套过深") from None

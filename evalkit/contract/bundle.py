@@ -33,6 +33,7 @@ import pyarrow.parquet as pq
 
 from evalkit.contract.models import StageResults, dump_results, parse_results
 from evalkit.errors import ConfigError, DataError
+from evalkit.i18n import Message
 from evalkit.io.safefs import replace_dir
 
 FORMAT = "evalkit-bundle/1"
@@ -100,17 +101,16 @@ def write_bundle(out_dir: Path, *, stage: str, results: Mapping[str, Any] | Stag
     try:
         payload[RESULTS] = _json_bytes(results)
     except (TypeError, ValueError) as e:
-        raise DataError(f"results are not JSON-safe: {e}", fix="pass them through json_safe()",
-                        zh=f"结果无法安全序列化为 JSON：{e}",
-                        fix_zh="请先用 json_safe() 处理") from e
+        raise DataError(Message("errors.contract.bundle.results_json_safe", e=e),
+                        fix=Message("errors.contract.bundle.fix_pass_them_through_json")) from e
     for name, frame in sorted((tables or {}).items()):
         _check_name("table", name)
         payload[f"tables/{name}.parquet"] = _parquet_bytes(frame)
     for name, fig in sorted((figures or {}).items()):
         _check_name("figure", name)
         if not name.endswith(FIGURE_SUFFIXES):
-            raise ConfigError(f"figure {name!r} must end in one of {FIGURE_SUFFIXES}",
-                              zh=f"图 {name!r} 的扩展名须为 {FIGURE_SUFFIXES} 之一")
+            raise ConfigError(Message("errors.contract.bundle.figure_end_one", name=name,
+                                      figure_suffixes=FIGURE_SUFFIXES))
         payload[f"figures/{name}"] = fig if isinstance(fig, bytes) else Path(fig).read_bytes()
     manifest = {
         "format": FORMAT,
@@ -122,8 +122,7 @@ def write_bundle(out_dir: Path, *, stage: str, results: Mapping[str, Any] | Stag
     try:
         payload[MANIFEST] = _json_bytes(manifest)
     except (TypeError, ValueError) as e:
-        raise DataError(f"provenance is not JSON-safe: {e}",
-                        zh=f"来源信息（provenance）无法安全序列化为 JSON：{e}") from e
+        raise DataError(Message("errors.contract.bundle.provenance_json_safe", e=e)) from e
 
     def fill(folder: Path) -> None:
         for rel, data in payload.items():
@@ -140,19 +139,17 @@ def check_bundle_dir(out_dir: Path, replace: bool = False) -> None:
     non-empty folder (with ``replace``: one that is not an earlier bundle)."""
     out_dir = Path(out_dir)
     if out_dir.exists() and not out_dir.is_dir():
-        raise DataError("the bundle path is not a folder", file=str(out_dir),
-                        fix="give a folder name", zh="结果包路径不是文件夹", fix_zh="请指定文件夹名")
+        raise DataError(Message("errors.contract.bundle.bundle_path_folder"), file=str(out_dir),
+                        fix=Message("errors.common.fix_give_folder_name"))
     if not (out_dir.is_dir() and any(out_dir.iterdir())):
         return
     if not replace:
-        raise ConfigError(f"bundle directory {out_dir} is not empty (give a new or empty folder)",
-                          zh=f"结果包目录 {out_dir} 不为空（请指定一个新的或空的文件夹）")
+        raise ConfigError(Message("errors.contract.bundle.bundle_directory_empty_give",
+                                  out_dir=out_dir))
     if not is_bundle_dir(out_dir):
-        raise DataError("the folder is not empty and is not a results bundle; evalkit replaces "
-                        "only a bundle it wrote", file=str(out_dir),
-                        fix="give a new or empty folder for --out",
-                        zh="该文件夹不为空，且不是结果包；evalkit 只替换自己写出的结果包",
-                        fix_zh="请为 --out 指定一个新的或空的文件夹")
+        raise DataError(Message("errors.contract.bundle.folder_empty_results_bundle"),
+                        file=str(out_dir),
+                        fix=Message("errors.contract.bundle.fix_give_new_empty_folder"))
 
 
 def is_bundle_dir(path: Path) -> bool:
@@ -211,15 +208,15 @@ class Bundle:
         rel = f"tables/{name}.parquet"
         if rel not in self.manifest["files"]:
             have = self.table_names()
-            raise DataError(f"bundle {self.path} has no table {name!r}; it has {have}",
-                            zh=f"结果包 {self.path} 中没有表格 {name!r}；现有表格：{have}")
+            raise DataError(Message("errors.contract.bundle.bundle_table", path=self.path,
+                                    name=name, have=have))
         return pq.read_table(self.path / rel).to_pandas()
 
     def figure(self, name: str) -> Path:
         rel = f"figures/{name}"
         if rel not in self.manifest["files"]:
-            raise DataError(f"bundle {self.path} has no figure {name!r}",
-                            zh=f"结果包 {self.path} 中没有图 {name!r}")
+            raise DataError(Message("errors.contract.bundle.bundle_figure", path=self.path,
+                                    name=name))
         return self.path / rel
 
 
@@ -228,36 +225,32 @@ def read_bundle(path: Path) -> Bundle:
     path = Path(path)
     mpath = path / MANIFEST
     if not mpath.is_file():
-        raise DataError("not a results bundle (no manifest.json)", file=str(path),
-                        fix="pass the directory written by `evalkit run`",
-                        zh="不是结果包（缺少 manifest.json）",
-                        fix_zh="请传入 `evalkit run` 写出的目录")
+        raise DataError(Message("errors.contract.bundle.results_bundle_manifest_json"),
+                        file=str(path),
+                        fix=Message("errors.contract.bundle.fix_pass_directory_written_evalkit"))
     raw = mpath.read_bytes()
     try:
         manifest = json.loads(raw)
     except json.JSONDecodeError as e:
-        raise DataError(f"manifest is not valid JSON: {e}", file=str(mpath),
-                        zh=f"manifest 不是有效的 JSON：{e}") from None
+        raise DataError(Message("errors.contract.bundle.manifest_valid_json", e=e),
+                        file=str(mpath)) from None
     if manifest.get("format") != FORMAT:
-        raise DataError(f"unknown bundle format {manifest.get('format')!r}; expected {FORMAT!r}",
-                        file=str(mpath),
-                        zh=f"未知的结果包格式 {manifest.get('format')!r}；应为 {FORMAT!r}")
+        raise DataError(Message("errors.contract.bundle.unknown_bundle_format_expected",
+                                get=manifest.get('format'), format=FORMAT), file=str(mpath))
     files = manifest.get("files", {})
     for rel, meta in files.items():
         f = path / rel
         if not f.is_file():
-            raise DataError("file listed in the manifest is missing", file=str(f),
-                            zh="manifest 中列出的文件缺失")
+            raise DataError(Message("errors.contract.bundle.file_listed_manifest_missing"),
+                            file=str(f))
         if sha256_file(f) != meta["sha256"]:
-            raise DataError("SHA-256 does not match the manifest (file changed after writing)",
-                            file=str(f),
-                            zh="SHA-256 与 manifest 不符（文件在写出后被改动）")
+            raise DataError(Message("errors.contract.bundle.sha_does_match_manifest"), file=str(f))
     listed = set(files) | {MANIFEST}
     extra = sorted(str(p.relative_to(path)) for p in path.rglob("*")
                    if p.is_file() and p.relative_to(path).as_posix() not in listed)
     if extra:
-        raise DataError(f"files not listed in the manifest: {extra}", file=str(path),
-                        zh=f"存在 manifest 中未列出的文件：{extra}")
+        raise DataError(Message("errors.contract.bundle.files_listed_manifest", extra=extra),
+                        file=str(path))
     results = json.loads((path / RESULTS).read_bytes()) if RESULTS in files else {}
     return Bundle(path.resolve(), MappingProxyType(manifest), MappingProxyType(results),
                   sha256_bytes(raw))
@@ -289,9 +282,8 @@ class MemoryBundle:
 
     def table(self, name: str) -> pd.DataFrame:
         if name not in self.tables:
-            raise DataError(f"results {self.name} have no table {name!r}; they have "
-                            f"{self.table_names()}",
-                            zh=f"结果 {self.name} 中没有表格 {name!r}；现有表格：{self.table_names()}")
+            raise DataError(Message("errors.contract.bundle.results_table_they", name=self.name,
+                                    name_2=name, table_names=self.table_names()))
         return self.tables[name]
 
 
@@ -308,6 +300,6 @@ def read_results(path: Path, stage: str | None = None) -> StageResults:
     with ``stage``, refuse a bundle of another stage."""
     b = read_bundle(path)
     if stage is not None and b.stage != stage:
-        raise DataError(f"this is a {b.stage} bundle; a {stage} bundle was expected",
-                        file=str(b.path), zh=f"这是 {b.stage} 结果包；此处需要 {stage} 结果包")
+        raise DataError(Message("errors.contract.bundle.bundle_bundle_expected", stage=b.stage,
+                                stage_2=stage), file=str(b.path))
     return b.model

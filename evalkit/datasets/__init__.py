@@ -33,6 +33,7 @@ from typing import Any
 import pandas as pd
 
 from evalkit.errors import ConfigError, check_choice
+from evalkit.i18n import Message
 
 __all__ = ["DATASETS", "demo_district", "demo_study", "load_dataset"]
 
@@ -69,8 +70,8 @@ def demo_study(name: str, bootstrap: int | None = None, **changes: Any) -> Any:
     path = DEMO_STUDIES / f"{name}.yaml"
     if not path.is_file():
         names = sorted(p.stem for p in DEMO_STUDIES.glob("*.yaml"))
-        raise ConfigError(f"no demo study {name!r}; demo studies: {', '.join(names)}",
-                          zh=f"没有名为 {name!r} 的示例研究；可用：{', '.join(names)}")
+        raise ConfigError(Message("errors.datasets.demo_study_demo_studies", name=name,
+                                  names=', '.join(names)))
     doc = yaml.safe_load(path.read_text(encoding="utf-8"))
     if bootstrap is not None:
         doc.setdefault("inference", {})["bootstrap"] = int(bootstrap)

@@ -36,6 +36,7 @@ from evalkit.did.bootstrap import (
 )
 from evalkit.did.results import SE_FLOOR, AggteResult, ATTgtResult, se_from_inf_func
 from evalkit.errors import DataWarning, DesignError, EvalkitWarning, check_choice
+from evalkit.i18n import Message
 
 __all__ = ["AGGTE_TYPES", "aggte"]
 
@@ -106,20 +107,12 @@ def _check_missing(type: str, group: np.ndarray, time: np.ndarray, finite: np.nd
     blocking = enters if na_rm is False else (enters & post if na_rm is None else enters & False)
     if blocking.any():
         cells = ", ".join(label[k] for k in np.flatnonzero(blocking))
-        raise DesignError(
-            f"aggte(type={type!r}): missing (not estimable) cells would enter the aggregation: "
-            f"{cells}; set na_rm=True to leave them out (the estimates then average only the "
-            "cells that could be estimated), or restrict min_e / max_e / balance_e",
-            zh=f"aggte(type={type!r})：以下缺失（不可估计）的单元将进入加总：{cells}；"
-               "请设置 na_rm=True 将其排除（此时估计值仅对可估计的单元取平均），"
-               "或限制 min_e / max_e / balance_e")
+        raise DesignError(Message("errors.did.aggte.aggte_type_missing_estimable", type=type,
+                                  cells=cells))
     dropped = [label[k] for k in np.flatnonzero(enters)]
     if dropped:
-        warnings.warn(DataWarning(
-            f"aggte(type={type!r}): left out {len(dropped)} missing ATT(g,t) cells "
-            f"({', '.join(dropped)}); the estimates they would enter average the remaining cells",
-            zh=f"aggte(type={type!r})：剔除了 {len(dropped)} 个缺失的 ATT(g,t) 单元"
-               f"（{', '.join(dropped)}）；相关估计值为其余单元的平均"), stacklevel=3)
+        warnings.warn(DataWarning(Message("warnings.did.aggte.aggte_type_left_out", type=type,
+                                          n_dropped=len(dropped), dropped=', '.join(dropped))), stacklevel=3)
     return dropped
 
 
@@ -194,8 +187,7 @@ def aggte(result: ATTgtResult, type: str = "group", min_e: float = -math.inf,
                 wcs.append(wc)
                 was.append(wa)
         if not keys:
-            raise DesignError("no post-treatment cell within max_e; widen max_e",
-                              zh="max_e 范围内没有政策后时期的单元；请放宽 max_e")
+            raise DesignError(Message("errors.did.aggte.post_treatment_cell_within"))
         Wc = np.column_stack(wcs)
         theta = att @ Wc
         gk = np.array(keys)
@@ -225,10 +217,7 @@ def aggte(result: ATTgtResult, type: str = "group", min_e: float = -math.inf,
                 was.append(wa)
         use = np.array(keys) >= 0 if type == "dynamic" else np.ones(len(keys), dtype=bool)
         if not use.any():
-            raise DesignError("no post-treatment event time (e >= 0) in the selected window; "
-                              "widen min_e / max_e / balance_e",
-                              zh="所选窗口内没有政策后时期的事件时间（e >= 0）；"
-                                 "请放宽 min_e / max_e / balance_e")
+            raise DesignError(Message("errors.did.aggte.post_treatment_event_time"))
         overall_wc = np.column_stack(wcs)[:, use].mean(axis=1)
         overall_wa = np.column_stack(was)[:, use].mean(axis=1)
 
@@ -257,10 +246,7 @@ def aggte(result: ATTgtResult, type: str = "group", min_e: float = -math.inf,
         if cband and k:
             sub = sup_t_crit(bres[:, :k], alp)
             if not np.isfinite(sub) or sub < z:
-                warnings.warn(EvalkitWarning(
-                    "simultaneous critical value is not finite or below the pointwise one; "
-                    "reporting pointwise intervals",
-                    zh="一致置信带的临界值非有限或低于逐点临界值；改为报告逐点置信区间"),
+                warnings.warn(EvalkitWarning(Message("warnings.did.aggte.simultaneous_critical_value_finite")),
                     stacklevel=2)
             else:
                 crit = sub

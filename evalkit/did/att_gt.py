@@ -35,6 +35,7 @@ from evalkit.did.pre_process import (
 )
 from evalkit.did.results import SE_FLOOR, ATTgtResult, se_from_inf_func
 from evalkit.errors import DataWarning
+from evalkit.i18n import Message
 
 __all__ = ["BASE_PERIODS", "CONTROL_GROUPS", "EST_METHODS", "att_gt"]
 
@@ -121,11 +122,8 @@ def _mp(dp: DIDParams, cells: list[tuple], att: np.ndarray, inf: np.ndarray,
     if missing:
         shown = "; ".join(f"ATT({g},{t}): {why}" for g, t, why in missing[:20])
         more = f"; and {len(missing) - 20} more" if len(missing) > 20 else ""
-        warnings.warn(DataWarning(
-            f"{len(missing)} of {m} ATT(g,t) cells cannot be estimated and are reported as "
-            f"missing (NaN), as R did does: {shown}{more}",
-            zh=f"{m} 个 ATT(g,t) 单元中有 {len(missing)} 个无法估计，与 R did 一致报告为缺失"
-               f"（NaN）：{shown}{more}"), stacklevel=3)
+        warnings.warn(DataWarning(Message("warnings.did.att_gt.att_t_cells_cannot",
+                                          n_missing=len(missing), m=m, shown=shown, more=more)), stacklevel=3)
     group = np.array([c[0] for c in cells], dtype=np.int64)
     time = np.array([c[1] for c in cells], dtype=np.int64)
     se = se_from_inf_func(inf, panel.cluster)

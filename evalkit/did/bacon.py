@@ -43,6 +43,7 @@ import pandas as pd
 from evalkit.did.results import estimator_provenance
 from evalkit.errors import DataError, DataWarning, DesignError
 from evalkit.fe import demean_two_way, factor_codes, prepare_panel
+from evalkit.i18n import Message
 from evalkit.results import Result, json_safe, tidy_frame
 
 __all__ = ["COMPARISON_TYPES", "BaconResult", "bacon"]
@@ -122,30 +123,20 @@ def bacon(data: pd.DataFrame, yname: str, tname: str, idname: str, gname: str) -
     if len(df) != n_units * n_periods:
         counts = np.bincount(uc, minlength=n_units)
         short = df[idname].to_numpy()[np.searchsorted(uc, np.flatnonzero(counts < n_periods)[0])]
-        raise DataError(f"the Goodman-Bacon decomposition needs a balanced panel; unit "
-                        f"{short!r} has {int(counts.min())} of {n_periods} periods",
-                        column=idname, fix="balance the panel (keep units observed every period)",
-                        zh=f"Goodman-Bacon 分解需要平衡面板；个体 {short!r} 仅在 {n_periods} 个"
-                           f"时期中的 {int(counts.min())} 个时期有观测",
-                        fix_zh="请平衡面板（仅保留每个时期均有观测的个体）")
+        raise DataError(Message("errors.did.bacon.goodman_bacon_decomposition_needs", short=short,
+                                min_counts=int(counts.min()), n_periods=n_periods), column=idname,
+                        fix=Message("errors.did.bacon.fix_balance_panel_keep_units"))
     periods = np.sort(df[tname].unique())
     y = df[yname].to_numpy(dtype=float).reshape(n_units, n_periods)   # sorted by id, t
     g_unit = df[gname].to_numpy(dtype=float)[::n_periods]               # (N,)
     always = (g_unit > 0) & (g_unit <= periods[0])
     never = (g_unit == 0) | (g_unit > periods[-1]) | always
     if always.any():
-        warnings.warn(DataWarning(
-            f"{int(always.sum())} unit(s) treated at or before the first period {periods[0]} "
-            "have no untreated period; as in Goodman-Bacon (2021, fn. 11) they are counted with "
-            "the never treated",
-            zh=f"{int(always.sum())} 个个体在首个时期 {periods[0]} 或之前即受资助，没有未受资助"
-               "时期；按 Goodman-Bacon（2021，脚注 11）计入从未受资助组"), stacklevel=2)
+        warnings.warn(DataWarning(Message("warnings.did.bacon.unit_treated_before_first",
+                                          sum_always=int(always.sum()), periods=periods[0])), stacklevel=2)
     groups = np.unique(g_unit[~never])
     if groups.size == 0 or (groups.size == 1 and not never.any()):
-        raise DesignError("nothing to decompose: the data need at least one timing group and a "
-                          "second group (never treated or treated at another time)",
-                          zh="没有可分解的内容：数据至少需要一个处理时点组，以及另一个组"
-                             "（从未受资助或在其他时间受资助）")
+        raise DesignError(Message("errors.did.bacon.nothing_decompose_data_need"))
 
     # Treatment dummy, its two-way demeaned variance, and the TWFE coefficient.
     d = ((g_unit[:, None] > 0) & ~never[:, None] & (periods[None, :] >= g_unit[:, None]))

@@ -22,6 +22,7 @@ import numpy as np
 from evalkit.did.drdid import _solve_sym, drdid_panel, reg_did_panel, std_ipw_panel
 from evalkit.did.pre_process import DIDParams, PivotedPanel
 from evalkit.errors import DesignError, IdentificationError
+from evalkit.i18n import Message
 
 __all__ = ["compute_att_gt"]
 
@@ -138,11 +139,8 @@ def _reg_by_gram(panel: PivotedPanel, cells: list, batches: dict, tcol: dict, at
             by_s.setdefault(s, []).append((k, gi, cidx, sol[:, 2 * j], sol[:, 2 * j + 1]))
     if failed:
         g, tn, _ = cells[min(failed)]
-        raise DesignError(f"ATT(g={g}, t={tn}): the outcome-regression design matrix is "
-                          "singular; remove collinear or constant covariates, or use fewer "
-                          "covariates",
-                          zh=f"ATT(g={g}, t={tn})：结果回归的设计矩阵奇异；"
-                             "请删除共线或取值恒定的协变量，或减少协变量")
+        raise DesignError(Message("errors.did.compute_att_gt.att_t_outcome_regression", g=g,
+                                  tn=tn))
     for s, items in by_s.items():
         Xs = panel.X[s]
         step = max(1, chunk_elems // max(1, n))

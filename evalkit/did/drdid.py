@@ -30,6 +30,7 @@ from __future__ import annotations
 import numpy as np
 
 from evalkit.errors import ConvergenceError, DesignError, IdentificationError
+from evalkit.i18n import Message
 
 __all__ = ["LOGIT_MAX_ITER", "OVERLAP_LIMIT", "drdid_panel", "logit_fit", "reg_did_panel",
            "std_ipw_panel"]
@@ -146,7 +147,7 @@ def _prepare(delta_y, D, X, weights):
     m = D.shape[0]
     w = np.ones(m) if weights is None else np.asarray(weights, dtype=float)
     if np.any(w < 0):
-        raise DesignError("weights must be non-negative", zh="权重须为非负")
+        raise DesignError(Message("errors.did.drdid.weights_non_negative"))
     w = w / w.mean()
     return dy, vec, D, X, w, m
 
@@ -186,8 +187,7 @@ def _pscore(D, X, w):
     converged (:func:`logit_fit` raises otherwise), then capped at 1 - 1e-6 as DRDID."""
     ps = logit_fit(X, D, w)
     if np.max(ps) >= OVERLAP_LIMIT:
-        raise IdentificationError("propensity scores reach 1 (overlap violated)",
-                                  zh="倾向得分达到 1（违反共同支撑）")
+        raise IdentificationError(Message("errors.did.drdid.propensity_scores_reach_overlap"))
     ps = np.minimum(ps, _PS_CAP)
     return ps
 

@@ -95,6 +95,7 @@ from evalkit.did.pre_process import (
 )
 from evalkit.did.results import SE_FLOOR, ATTgtResult, gt_table, se_from_inf_func
 from evalkit.errors import DataError, DataWarning, DesignError, check_choice
+from evalkit.i18n import Message
 from evalkit.results import json_safe
 
 __all__ = ["FAMILIES", "ETWFEResult", "etwfe"]
@@ -166,14 +167,11 @@ class ETWFEResult(ATTgtResult):
 def _check_outcome(panel: PivotedPanel, yname: str) -> None:
     y = panel.Y[np.asarray(panel.observed, dtype=bool)]
     if np.any(y < 0):
-        raise DataError(f"outcome {yname!r} has negative values; the Poisson QMLE needs a "
-                        "non-negative outcome", column=yname,
-                        fix="use a non-negative outcome (e.g. tax paid, not net tax)",
-                        zh=f"结果变量 {yname!r} 存在负值；泊松准极大似然估计要求结果变量非负",
-                        fix_zh="请使用非负的结果变量（如实缴税额而非净税额）")
+        raise DataError(Message("errors.did.etwfe.outcome_negative_values_poisson", yname=yname),
+                        column=yname, fix=Message("errors.did.etwfe.fix_use_non_negative_outcome"))
     if not np.any(y > 0):
-        raise DataError(f"outcome {yname!r} is zero for every row", column=yname,
-                        zh=f"结果变量 {yname!r} 在所有行均为 0")
+        raise DataError(Message("errors.did.etwfe.outcome_zero_every_row", yname=yname),
+                        column=yname)
 
 
 def etwfe(data: pd.DataFrame, yname: str, tname: str, idname: str, gname: str, *,
@@ -208,18 +206,16 @@ def etwfe(data: pd.DataFrame, yname: str, tname: str, idname: str, gname: str, *
     check_choice("control_group", control_group, CONTROL_GROUPS)
     alp = pick("alpha", alpha, 0.05, alp=alp)
     if not 0 < alp < 1:
-        raise DesignError(f"alp must lie in (0, 1); received {alp!r}",
-                          zh=f"alp 须位于 (0, 1) 内；收到的是 {alp!r}")
+        raise DesignError(Message("errors.common.alp_lie", alp=alp))
     covariates = [covariates] if isinstance(covariates, str) else list(covariates)
     clustervars = [cluster] if cluster and cluster != idname else []
     with single_blas_thread():
         panel = PivotedPanel(data, yname, tname, idname, gname, covariates, None, clustervars, 0,
                        allow_unbalanced_panel=allow_unbalanced_panel)
         if panel.time_varying_x:
-            raise DataError(f"covariates {covariates} must be constant within each firm (e.g. "
-                            "base-year values)", fix="use base-year values of the covariates",
-                            zh=f"协变量 {covariates} 须在每个企业内保持不变（例如基期值）",
-                            fix_zh="请使用协变量的基期值")
+            raise DataError(Message("errors.did.etwfe.covariates_constant_within_each",
+                                    covariates=covariates),
+                            fix=Message("errors.did.etwfe.fix_use_base_year_values"))
         _check_outcome(panel, yname)
         return _fit(panel, yname, tname, idname, gname, covariates, control_group, clustervars,
                     alp, allow_unbalanced_panel, tol, max_iter)
@@ -277,14 +273,7 @@ def _fit(panel, yname, tname, idname, gname, covariates, control_group, clusterv
         untreated = obs & ~treated_cell[c][None, :]
         if c != ref and untreated.any() and not np.any(Y[untreated] > 0):
             g = int(cohorts[c])
-            raise DesignError(
-                f"cohort {g}: the outcome is zero for every firm in every untreated year but "
-                "positive after treatment, so under proportional trends its counterfactual is 0 "
-                "and the proportional effect infinite; evaluate this outcome on the level scale "
-                "(att_gt), or merge the cohort with a neighbouring one",
-                zh=f"批次 {g}：所有企业在全部未受资助年份的结果变量均为 0、受资助后为正，按比例趋势"
-                   "假设其反事实为 0、比例效应无穷大，无法识别；请改用水平尺度（att_gt）评估该结果"
-                   "变量，或将该批次与相邻批次合并")
+            raise DesignError(Message("errors.did.etwfe.cohort_outcome_zero_every", g=g))
     # Fit; rows whose fitted mean is driven to 0 (separation) leave the fit, their regressors
     # are dropped when zero or collinear on the remaining rows, and the model is refitted.
     full = Design(cohorts, ref, tlist, cells, covariates, means, gname, tname)
@@ -303,10 +292,7 @@ def _fit(panel, yname, tname, idname, gname, covariates, control_group, clusterv
         try:
             beta, iters = newton(fit_blocks, L, p, tol, max_iter)
         except DesignError as exc:
-            raise DesignError(f"Poisson ETWFE: {exc}; remove covariates that are collinear with "
-                              "the cohort and year dummies",
-                              zh=f"泊松 ETWFE：{exc.text('zh')}；请删除与批次、年份虚拟变量共线的"
-                                 "协变量") from exc
+            raise DesignError(Message("errors.did.etwfe.poisson_etwfe_remove_covariates", exc=exc)) from exc
         newly = separated_rows(fit_blocks, L, beta)
         if not any(m_.any() for m_ in newly):
             break
@@ -395,19 +381,12 @@ def _fit(panel, yname, tname, idname, gname, covariates, control_group, clusterv
     labels = [f"ATT({int(cohorts[c])},{int(tlist[s_])})" for c, s_ in cells]
     if null_cohorts:
         shown = ", ".join(str(int(cohorts[c])) for c in null_cohorts)
-        warnings.warn(DataWarning(
-            f"outcome {yname!r} is zero for every firm and year of cohort(s) {shown}: their "
-            "effects are 0 (a zero counterfactual under proportional trends) and their "
-            "proportional effects undefined (NaN)",
-            zh=f"批次 {shown} 的所有企业在所有年份的结果变量 {yname!r} 均为 0：其效应为 0"
-               "（按比例趋势假设反事实为 0），比例效应无定义（NaN）"), stacklevel=3)
+        warnings.warn(DataWarning(Message("warnings.did.etwfe.outcome_zero_every_firm",
+                                          yname=yname, shown=shown)), stacklevel=3)
     if missing:
         shown = ", ".join(labels[j] for j in missing)
-        warnings.warn(DataWarning(
-            f"{len(missing)} of {m} ATT(g,t) cells have no firm observed and are reported as "
-            f"missing (NaN): {shown}",
-            zh=f"{m} 个 ATT(g,t) 单元中有 {len(missing)} 个没有观测到企业，报告为缺失（NaN）："
-               f"{shown}"), stacklevel=3)
+        warnings.warn(DataWarning(Message("warnings.did.etwfe.att_t_cells_firm",
+                                          n_missing=len(missing), m=m, shown=shown)), stacklevel=3)
     coef = beta.copy()
     coef[0] += np.log(scale)
     group = np.array([int(cohorts[c]) for c, _ in cells], dtype=np.int64)

@@ -18,6 +18,7 @@ from scipy.linalg import solve_triangular
 from evalkit.did.drdid import _solve_sym
 from evalkit.did.pre_process import PivotedPanel
 from evalkit.errors import DesignError, EvalkitError
+from evalkit.i18n import Message
 
 __all__ = ["SEPARATION_ROUNDS", "Design", "cell_index", "cohort_blocks", "independent_columns",
            "newton", "nonnegative_separation", "objective", "score_hessian", "separated_rows",
@@ -82,9 +83,7 @@ class Design:
         lost = ~keep[self.delta_index]
         lost[no_delta] = False
         if lost.any():
-            raise DesignError("a treatment cell's dummy is collinear with the cohort and year "
-                              "dummies",
-                              zh="某处理单元的虚拟变量与批次、年份虚拟变量共线")
+            raise DesignError(Message("errors.did.etwfe_model.treatment_cell_dummy_collinear"))
         self.dropped = [nm for nm, k in zip(self.names, keep, strict=True) if not k]
         new_pos = np.cumsum(keep) - 1
         self.delta_index = np.where(keep[self.delta_index], new_pos[self.delta_index], -1)
@@ -208,13 +207,8 @@ def newton(blocks, L, p: int, tol: float, max_iter: int) -> tuple[np.ndarray, in
         else:
             break
         beta, ll = new, ll_new
-    raise EvalkitError(
-        f"the Poisson QMLE did not converge in {max_iter} Newton steps; the fit may not exist "
-        "(e.g. a cell, cohort or year whose outcome is zero for every firm, or a covariate "
-        "that separates zeros from positive outcomes): drop or recode such covariates",
-        zh=f"泊松准极大似然估计在 {max_iter} 步牛顿迭代内未收敛；估计值可能不存在"
-           "（例如某单元、批次或年份的结果变量对所有企业均为 0，或某协变量将零值与正值完全分开）："
-           "请删除或重新编码此类协变量")
+    raise EvalkitError(Message("errors.did.etwfe_model.poisson_qmle_did_converge",
+                               max_iter=max_iter))
 
 
 def separated_rows(blocks, L, beta, floor: float = 1e-9) -> list[np.ndarray]:
@@ -264,12 +258,7 @@ def nonnegative_separation(blocks, L) -> list[np.ndarray]:
 
 
 def separation_error():
-    raise DesignError(
-        "the Poisson QMLE does not exist: dropping the firm-years whose outcome is zero and "
-        "that the covariates single out (separation) did not settle the fit; drop or recode "
-        "the covariates (e.g. a dummy for firms that never report a positive outcome)",
-        zh="泊松准极大似然估计不存在：剔除结果变量为 0 且被协变量完全分离的企业-年份后，"
-           "估计仍不收敛；请删除或重新编码协变量（例如结果从不为正的企业的虚拟变量）")
+    raise DesignError(Message("errors.did.etwfe_model.poisson_qmle_does_exist"))
 
 
 SEPARATION_ROUNDS = 6

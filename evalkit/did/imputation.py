@@ -51,6 +51,7 @@ from scipy.sparse.linalg import splu
 from evalkit.did.results import EstimatesResult, estimator_provenance
 from evalkit.errors import ConfigError, DataWarning, DesignError, check_choice
 from evalkit.fe import cluster_codes, factor_codes, fit_ols_fe, prepare_panel
+from evalkit.i18n import Message
 
 __all__ = ["did_imputation"]
 
@@ -130,11 +131,9 @@ def did_imputation(data: pd.DataFrame, yname: str, tname: str, idname: str, gnam
     g = np.where(g > t.max(), 0.0, g)
     treated = (g > 0) & (t >= g)
     if not treated.any():
-        raise DesignError("did_imputation: no treated observations (t >= g > 0)",
-                          zh="did_imputation：没有受资助观测（t >= g > 0）")
+        raise DesignError(Message("errors.did.imputation.did_imputation_treated_observations"))
     if treated.all():
-        raise DesignError("did_imputation: no untreated observations to fit the model of Y(0)",
-                          zh="did_imputation：没有未受资助的观测可用于拟合 Y(0) 模型")
+        raise DesignError(Message("errors.did.imputation.did_imputation_untreated_observations"))
     uc, n_units = factor_codes(df[idname])
     tc, n_times = factor_codes(df[tname])
     has0_u = np.bincount(uc[~treated], minlength=n_units) > 0
@@ -142,12 +141,8 @@ def did_imputation(data: pd.DataFrame, yname: str, tname: str, idname: str, gnam
     imputable = has0_u[uc] & has0_t[tc]
     lost = treated & ~imputable
     if lost.any():
-        warnings.warn(DataWarning(
-            f"did_imputation: {int(lost.sum())} treated observation(s) have no untreated "
-            "observation of their unit or period, so Y(0) cannot be imputed; they are left out "
-            "of every estimand",
-            zh=f"did_imputation：{int(lost.sum())} 个受资助观测在其个体或时期内没有未受资助观测，"
-               "无法插补 Y(0)，不纳入任何估计量"), stacklevel=2)
+        warnings.warn(DataWarning(Message("warnings.did.imputation.did_imputation_treated_observation",
+                                          sum_lost=int(lost.sum()))), stacklevel=2)
     keep = ~lost
     df, t, g, treated = (df.loc[keep].reset_index(drop=True), t[keep], g[keep], treated[keep])
     uc, n_units = factor_codes(df[idname])
@@ -163,16 +158,10 @@ def did_imputation(data: pd.DataFrame, yname: str, tname: str, idname: str, gnam
     try:
         lu = splu((a0.T @ a0).tocsc())
     except RuntimeError as exc:
-        raise DesignError("did_imputation: the model of Y(0) is not identified from the "
-                          "untreated observations (disconnected units and periods, or "
-                          "covariates collinear with the fixed effects)",
-                          zh="did_imputation：无法由未受资助的观测识别 Y(0) 模型（个体与时期"
-                             "不连通，或协变量与固定效应共线）") from exc
+        raise DesignError(Message("errors.did.imputation.did_imputation_model_y_2")) from exc
     theta = lu.solve(a0.T @ y[i0])
     if not np.all(np.isfinite(theta)):
-        raise DesignError("did_imputation: the model of Y(0) is not identified from the "
-                          "untreated observations",
-                          zh="did_imputation：无法由未受资助的观测识别 Y(0) 模型")
+        raise DesignError(Message("errors.did.imputation.did_imputation_model_y"))
     eps0 = y[i0] - a0 @ theta
     tau = y[i1] - a1 @ theta
     e1 = (t[i1] - g[i1]).astype(int)
@@ -184,10 +173,8 @@ def did_imputation(data: pd.DataFrame, yname: str, tname: str, idname: str, gnam
         hs = [int(h) for h in horizons]
         missing = [h for h in hs if h not in set(observed_h.tolist())]
         if missing:
-            raise ConfigError(f"horizons must be among the observed event times "
-                              f"{observed_h.tolist()}; received {missing}",
-                              zh=f"horizons 须为已观测到的事件时间 {observed_h.tolist()} 之一；"
-                                 f"收到的是 {missing}")
+            raise ConfigError(Message("errors.did.imputation.horizons_among_observed_event",
+                                      observed_h=observed_h.tolist(), missing=missing))
     w1 = np.zeros((len(i1), 1 + len(hs)))
     w1[:, 0] = 1.0 / len(i1)
     for j, h in enumerate(hs, start=1):
@@ -214,12 +201,8 @@ def did_imputation(data: pd.DataFrame, yname: str, tname: str, idname: str, gnam
                      + np.bincount(clusters[i0], weights=v0[:, j] * eps0, minlength=n_cl))
     vcov = psi.T @ psi
     if leave_out and n_single:
-        warnings.warn(DataWarning(
-            f"did_imputation: {n_single} auxiliary group(s) hold a single unit; the leave-out "
-            "variance is undefined there and the plain residual is used "
-            "(BJS 2024, App. A.9 fn. 51)",
-            zh=f"did_imputation：{n_single} 个辅助分组只有一个个体，留一方差无定义，改用普通残差"
-               "（BJS 2024，附录 A.9 脚注 51）"), stacklevel=2)
+        warnings.warn(DataWarning(Message("warnings.did.imputation.did_imputation_auxiliary_group",
+                                          n_single=n_single)), stacklevel=2)
 
     details: dict = {"tau": tau, "unit": df[idname].to_numpy()[i1], "time": t[i1],
                      "cohort": g[i1], "coef_covariates": theta[n_units + n_times - 1:],
@@ -245,14 +228,12 @@ def _pretrend_test(df0: pd.DataFrame, yname: str, tname: str, idname: str, gname
                    alpha: float) -> tuple[EstimatesResult, dict]:
     """BJS Test 1: leads 1[t - g = -j], j = 1..k, in a FE regression on untreated rows."""
     if k < 1:
-        raise ConfigError(f"pretrends must be a positive number of leads; received {k}",
-                          zh=f"pretrends 须为正的领先期数；收到的是 {k}")
+        raise ConfigError(Message("errors.did.imputation.pretrends_positive_number_leads", k=k))
     g = df0[gname].to_numpy(dtype=float)
     rel = np.where(g > 0, df0[tname].to_numpy(dtype=float) - g, np.nan)
     leads = [j for j in range(1, k + 1) if np.any(rel == -j)]
     if not leads:
-        raise DesignError("did_imputation: no pre-treatment observations for the pre-trend test",
-                          zh="did_imputation：没有可用于预趋势检验的政策前观测")
+        raise DesignError(Message("errors.did.imputation.did_imputation_pre_treatment"))
     names = [f"__lead{j}" for j in leads]
     for j, nm in zip(leads, names, strict=True):
         df0[nm] = (rel == -j).astype(float)

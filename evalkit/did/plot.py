@@ -14,6 +14,7 @@ import numpy as np
 
 from evalkit.did.results import AggteResult
 from evalkit.errors import ConfigError
+from evalkit.i18n import Message
 from evalkit.plotting import draw_event_study, event_study_frame, new_axes
 
 __all__ = ["draw_event_study", "event_study_frame", "plot_event_study"]
@@ -25,10 +26,7 @@ def plot_event_study(result: AggteResult, ax=None, title: str | None = None):
     pointwise one unless aggte was run with ``cband=True``). Returns the matplotlib Axes (a new
     pyplot-free figure when ``ax`` is None; ``ax.figure`` displays it in a notebook)."""
     if result.type != "dynamic":
-        raise ConfigError(f"plot_event_study needs aggte(type='dynamic'); received type "
-                          f"{result.type!r}",
-                          zh=f"plot_event_study 需要 aggte(type='dynamic') 的结果；"
-                             f"收到的 type 为 {result.type!r}")
+        raise ConfigError(Message("errors.did.plot.plot_event_study_needs", type=result.type))
     if ax is None:
         ax = new_axes((7, 4))
     draw_event_study(ax, event_study_frame(result.tidy(), result.alp, result.crit_val_egt))

@@ -23,6 +23,7 @@ import pandas as pd
 from evalkit.conventions import as_rng, pick, seed_of
 from evalkit.did.bootstrap import BOOTSTRAP_WEIGHTS
 from evalkit.errors import DataError, DataWarning, DesignError, check_choice, require_columns
+from evalkit.i18n import Message
 
 __all__ = ["BASE_PERIODS", "CONTROL_GROUPS", "EST_METHODS", "DIDParams", "PivotedPanel",
            "last_cohort_as_control", "pre_process_did", "treated_cohorts"]
@@ -38,8 +39,8 @@ BASE_PERIODS = ("varying", "universal")
 
 def _check_columns(data: pd.DataFrame, names: Sequence[str]) -> None:
     if not isinstance(data, pd.DataFrame):
-        raise DataError(f"data must be a pandas DataFrame; received {type(data).__name__}",
-                        zh=f"data 须为 pandas DataFrame；收到的是 {type(data).__name__}")
+        raise DataError(Message("errors.common.data_pandas_dataframe",
+                                type_name=type(data).__name__))
     require_columns(data, names)
 
 
@@ -48,22 +49,19 @@ def _integer_column(values: pd.Series, name: str) -> np.ndarray:
         return values.to_numpy().astype(np.int64, copy=False)     # no missing values possible
     if values.isna().any():
         row = int(np.flatnonzero(values.isna().to_numpy())[0])
-        raise DataError(f"column {name!r} has missing values", column=name, row=row + 2,
-                        fix="fill or remove the rows",
-                        zh=f"列 {name!r} 存在缺失值", fix_zh="请填补或删除这些行")
+        raise DataError(Message("errors.did.pre_process.column_missing_values", name=name),
+                        column=name, row=row + 2,
+                        fix=Message("errors.did.pre_process.fix_fill_remove_rows"))
     try:
         arr = values.to_numpy(dtype=float)
     except (TypeError, ValueError) as exc:
-        raise DataError(f"column {name!r} must be numeric", column=name,
-                        zh=f"列 {name!r} 须为数值型") from exc
+        raise DataError(Message("errors.did.pre_process.column_numeric", name=name), column=name) from exc
     bad = ~np.isfinite(arr) | (arr != np.round(arr))
     if bad.any():
         row = int(np.flatnonzero(bad)[0])
-        raise DataError(f"column {name!r} must hold whole numbers (periods such as years); "
-                        f"found {values.iloc[row]!r}", column=name, row=row + 2,
-                        fix="code periods as integers, e.g. 2019",
-                        zh=f"列 {name!r} 须为整数（如年份等时期）；发现 {values.iloc[row]!r}",
-                        fix_zh="请将时期编码为整数，例如 2019")
+        raise DataError(Message("errors.did.pre_process.column_hold_whole_numbers", name=name,
+                                values=values.iloc[row]), column=name, row=row + 2,
+                        fix=Message("errors.did.pre_process.fix_code_periods_integers"))
     return arr.astype(np.int64)
 
 
@@ -192,29 +190,24 @@ class PivotedPanel:
         t = _integer_column(data[tname], tname)
         g = _integer_column(data[gname], gname)
         if np.any(g < 0):
-            raise DataError(f"column {gname!r} must be the first treated period, or 0 for "
-                            "never treated; found a negative value", column=gname,
-                            zh=f"列 {gname!r} 须为首次受资助时期，从未受资助者为 0；发现负值")
+            raise DataError(Message("errors.did.pre_process.column_first_treated_period",
+                                    gname=gname), column=gname)
         idv = data[idname]
         if idv.isna().any():
-            raise DataError(f"column {idname!r} has missing unit ids", column=idname,
-                            zh=f"列 {idname!r} 存在缺失的个体标识")
+            raise DataError(Message("errors.did.pre_process.column_missing_unit_ids",
+                                    idname=idname), column=idname)
         y = _float_column(data[yname])
         xcols = [_float_column(data[c]) for c in covariates]
         keep = np.isfinite(y)
         for c, x in zip(covariates, xcols, strict=True):
             if np.isnan(x).all() and data[c].notna().any():
-                raise DataError(f"covariate {c!r} is not numeric", column=c,
-                                fix="encode categories as numeric dummies",
-                                zh=f"协变量 {c!r} 不是数值型",
-                                fix_zh="请将分类变量编码为数值型虚拟变量")
+                raise DataError(Message("errors.did.pre_process.covariate_numeric", c=c), column=c,
+                                fix=Message("errors.did.pre_process.fix_encode_categories_numeric_dummies"))
             keep &= np.isfinite(x)
         if not keep.all():
             self.dropped_rows = int((~keep).sum())
-            warnings.warn(DataWarning(
-                f"dropped {self.dropped_rows} rows with missing or non-finite {yname!r} or "
-                "covariates",
-                zh=f"删除了 {self.dropped_rows} 行 {yname!r} 或协变量缺失、非有限的记录"),
+            warnings.warn(DataWarning(Message("warnings.did.pre_process.dropped_rows_missing_non",
+                                              dropped_rows=self.dropped_rows, yname=yname)),
                 stacklevel=stacklevel)
         del keep
         blocked = None
@@ -239,19 +232,12 @@ class PivotedPanel:
             full = observed.all(axis=1)
             if not full.all():
                 self.dropped_units = int((~full).sum())
-                warnings.warn(DataWarning(
-                    f"unbalanced panel: dropped {self.dropped_units} of {n} units "
-                    f"({int(observed[~full].sum())} rows) not observed in all {T} periods, as "
-                    "R did does; set allow_unbalanced_panel=True to keep them",
-                    zh=f"非平衡面板：与 R did 一致，删除了 {n} 个个体中未在全部 {T} 个时期"
-                       f"均有观测的 {self.dropped_units} 个（{int(observed[~full].sum())} 行）；"
-                       "如需保留，请设置 allow_unbalanced_panel=True"), stacklevel=stacklevel)
+                warnings.warn(DataWarning(Message("warnings.did.pre_process.unbalanced_panel_dropped_units",
+                                                  dropped_units=self.dropped_units, n=n,
+                                                  sum_observed=int(observed[~full].sum()), t=T)), stacklevel=stacklevel)
                 self._subset(full)
                 if self.Y.shape[0] == 0:
-                    raise DataError("no unit is observed in every period; set "
-                                    "allow_unbalanced_panel=True",
-                                    zh="没有个体在所有时期均有观测；"
-                                       "请设置 allow_unbalanced_panel=True")
+                    raise DataError(Message("errors.did.pre_process.unit_observed_every_period"))
 
     def _pivot_general(self, data, idv, t, g, y, xcols, covariates, weights, clustervars,
                        idname, gname):
@@ -268,8 +254,7 @@ class PivotedPanel:
         tcodes, tvals = _factorize_periods(t[idx])
         n, T = len(uids), len(tvals)
         if n == 0:
-            raise DataError("no usable rows: every row has a missing outcome or covariate",
-                            zh="没有可用的行：每一行的结果变量或协变量均有缺失")
+            raise DataError(Message("errors.did.pre_process.usable_rows_every_row"))
         flat = ucodes.astype(np.int32 if n * T < 2**31 else np.int64)
         flat *= T
         flat += tcodes
@@ -279,10 +264,9 @@ class PivotedPanel:
         if int(np.count_nonzero(cell_seen)) < n_rows:
             counts = np.bincount(flat, minlength=n * T)
             i = np.arange(keep.size)[idx][int(np.flatnonzero(counts[flat] > 1)[0])]
-            raise DataError(f"unit {idv.iloc[i]!r} has more than one row for period {t[i]}",
-                            column=idname, row=int(i) + 2, fix="keep one row per unit and period",
-                            zh=f"个体 {idv.iloc[i]!r} 在时期 {t[i]} 有多于一行",
-                            fix_zh="请对每个个体每个时期只保留一行")
+            raise DataError(Message("errors.did.pre_process.unit_more_than_one", idv=idv.iloc[i],
+                                    t=t[i]), column=idname, row=int(i) + 2,
+                            fix=Message("errors.common.fix_keep_one_row_per"))
         observed = cell_seen.reshape(n, T)
         pos_type = np.int32 if n_rows < 2**31 else np.int64
         rowpos = np.zeros(n * T, dtype=pos_type)
@@ -297,18 +281,16 @@ class PivotedPanel:
         if weights is not None:
             wv = pd.to_numeric(data[weights], errors="coerce").to_numpy(dtype=float)[idx]
             if not np.all(np.isfinite(wv)) or np.any(wv < 0) or not np.any(wv > 0):
-                raise DataError(f"weights column {weights!r} must be finite and non-negative",
-                                column=weights,
-                                zh=f"权重列 {weights!r} 须为有限的非负值")
+                raise DataError(Message("errors.did.pre_process.weights_column_finite_non",
+                                        weights=weights), column=weights)
             w = _unit_constant(ucodes, first_row, wv, weights, uid_arr, "has varying weights",
                                "的权重不一致")
         clusters = None
         if clustervars:
             cv = pd.factorize(data[clustervars[0]].to_numpy()[idx], sort=True)[0]
             if np.any(cv < 0):
-                raise DataError(f"cluster column {clustervars[0]!r} has missing values",
-                                column=clustervars[0],
-                                zh=f"聚类列 {clustervars[0]!r} 存在缺失值")
+                raise DataError(Message("errors.did.pre_process.cluster_column_missing_values",
+                                        clustervars=clustervars[0]), column=clustervars[0])
             per = _unit_constant(ucodes, first_row, cv, clustervars[0], uid_arr,
                                  "moves between clusters", "在不同聚类之间变动")
             clusters = pd.factorize(per, sort=True)[0].astype(np.int64)
@@ -412,16 +394,13 @@ def pre_process_did(data, yname, tname, idname, gname, covariates, control_group
     clustervars = [clustervars] if isinstance(clustervars, str) else list(clustervars)
     clustervars = [c for c in clustervars if c != idname]
     if len(clustervars) > 1:
-        raise DesignError(f"at most one cluster variable besides the unit is supported; "
-                          f"received {clustervars}",
-                          zh=f"除个体外至多支持一个聚类变量；收到的是 {clustervars}")
+        raise DesignError(Message("errors.did.pre_process.most_one_cluster_variable",
+                                  clustervars=clustervars))
     if int(anticipation) != anticipation or anticipation < 0:
-        raise DesignError(f"anticipation must be a non-negative integer; received "
-                          f"{anticipation!r}",
-                          zh=f"anticipation 须为非负整数；收到的是 {anticipation!r}")
+        raise DesignError(Message("errors.did.pre_process.anticipation_non_negative_integer",
+                                  anticipation=anticipation))
     if not 0 < alp < 1:
-        raise DesignError(f"alp must lie in (0, 1); received {alp!r}",
-                          zh=f"alp 须位于 (0, 1) 内；收到的是 {alp!r}")
+        raise DesignError(Message("errors.common.alp_lie", alp=alp))
     anticipation = int(anticipation)
 
     panel = PivotedPanel(data, yname, tname, idname, gname, covariates, weights, clustervars,
@@ -450,10 +429,7 @@ def treated_cohorts(panel: PivotedPanel, gname: str, anticipation: int) -> np.nd
     tlist = panel.tlist
     glist = np.unique(panel.G[panel.G > 0])
     if glist.size == 0:
-        raise DesignError(f"no treated cohort: every unit has {gname} = 0 (or is first "
-                          "treated after the last period)",
-                          zh=f"没有受资助批次：所有个体的 {gname} 均为 0"
-                             "（或首次受资助时间晚于最后一期）")
+        raise DesignError(Message("errors.did.pre_process.treated_cohort_every_unit", gname=gname))
     early = glist[glist <= tlist[0] + anticipation]
     if early.size:
         shown = ", ".join(map(str, early.tolist()))
@@ -479,21 +455,11 @@ def last_cohort_as_control(panel: PivotedPanel, glist: np.ndarray, control_group
     if (panel.G == 0).any():
         return None
     if control_group == "nevertreated":
-        raise DesignError(
-            "no never-treated units, so control_group='nevertreated' has no comparison "
-            "group; use control_group='notyettreated'",
-            zh="没有从未受资助的个体，control_group='nevertreated' 没有对照组；"
-               "请使用 control_group='notyettreated'")
+        raise DesignError(Message("errors.did.pre_process.never_treated_units_so"))
     latest = int(glist.max())
     panel.drop_periods_from(latest - anticipation)
-    warnings.warn(DataWarning(
-        f"no never-treated units: the last cohort ({latest}) serves only as not-yet-treated "
-        f"comparison and periods from {latest - anticipation} on are dropped, as R did and "
-        "etwfe do",
-        zh=f"没有从未受资助的个体：与 R did 和 etwfe 一致，最后一个批次（{latest}）仅作为尚未受资助"
-           f"的对照组，{latest - anticipation} 期及以后的时期被删除"), stacklevel=4)
+    warnings.warn(DataWarning(Message("warnings.did.pre_process.never_treated_units_last",
+                                      latest=latest, latest_2=latest - anticipation)), stacklevel=4)
     if glist.size < 2 or panel.tlist.size < 2:
-        raise DesignError("too few cohorts or periods remain once the last cohort serves "
-                          "as comparison group",
-                          zh="以最后一个批次作为对照组后，剩余的批次或时期过少")
+        raise DesignError(Message("errors.did.pre_process.too_few_cohorts_periods"))
     return latest

@@ -47,6 +47,7 @@ from evalkit.did.att_gt import att_gt
 from evalkit.did.bootstrap import multiplier_draws, summarise_draws
 from evalkit.did.results import ATTgtResult, se_from_inf_func
 from evalkit.errors import DesignError, check_choice
+from evalkit.i18n import Message
 
 __all__ = ["att_gt_proportional", "positive_share"]
 
@@ -88,16 +89,12 @@ def att_gt_proportional(data: pd.DataFrame, yname: str, tname: str, idname: str,
     rng = as_rng(rng, seed)
     check_choice("pool", pool, POOLS)
     if kwargs.get("weights"):
-        raise DesignError("sampling weights are not supported on the proportional scale",
-                          zh="比例尺度估计不支持抽样权重")
+        raise DesignError(Message("errors.did.proportional.sampling_weights_supported_proportional"))
     y = pd.to_numeric(data[yname], errors="coerce")
     bad = y.notna() & (y <= 0)
     if bad.any():
-        raise DesignError(
-            f"{yname} has {int(bad.sum())} firm-years <= 0: the proportional scale needs a "
-            "strictly positive outcome (use design.scale: level for it)",
-            zh=f"{yname} 有 {int(bad.sum())} 个企业-年度取值 <= 0：比例尺度要求结果变量严格为正"
-               "（请对其使用 design.scale: level）")
+        raise DesignError(Message("errors.did.proportional.firm_years_proportional_scale",
+                                  yname=yname, sum_bad=int(bad.sum())))
     frame = data.copy()
     frame[_LOG] = np.log(y.where(y > 0))
     common = dict(bstrap=False, cband=False, alpha=alp, rng=seed_of(rng), **kwargs)

@@ -23,6 +23,7 @@ import numpy as np
 import pandas as pd
 
 from evalkit.errors import ConfigError
+from evalkit.i18n import Message
 from evalkit.results import Result, json_safe, tidy_frame
 
 __all__ = ["SE_FLOOR", "ATTgtResult", "AggteResult", "EstimatesResult", "estimator_provenance",
@@ -262,9 +263,7 @@ class EstimatesResult(Result):
         try:
             return self.terms.index(term)
         except ValueError:
-            raise ConfigError(f"term must be one of {list(self.terms)!r}; received {term!r}",
-                              zh=f"term 须为 {list(self.terms)!r} 之一；收到的是 {term!r}"
-                              ) from None
+            raise ConfigError(Message("errors.common.term_one", terms=list(self.terms), term=term)) from None
 
     def event_study(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """(events (m,), estimates (m,), vcov (m, m)) of the event-study terms, sorted by event.

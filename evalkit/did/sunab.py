@@ -36,6 +36,7 @@ import pandas as pd
 from evalkit.did.results import EstimatesResult, estimator_provenance
 from evalkit.errors import ConfigError, DataWarning, DesignError, check_choice
 from evalkit.fe import cluster_codes, fit_ols_fe, prepare_panel
+from evalkit.i18n import Message
 
 __all__ = ["sunab"]
 
@@ -67,23 +68,16 @@ def sunab(data: pd.DataFrame, yname: str, tname: str, idname: str, gname: str,
     always = (g > 0) & (g <= first)
     if always.any():
         n_drop = int(df.loc[always, idname].nunique())
-        warnings.warn(DataWarning(
-            f"sunab: dropping {n_drop} unit(s) treated at or before the first period "
-            f"{first:g}; they have no untreated period to compare",
-            zh=f"sunab：删除 {n_drop} 个在首个时期 {first:g} 或之前即受资助的个体，"
-               "它们没有可比较的未受资助时期"), stacklevel=2)
+        warnings.warn(DataWarning(Message("warnings.did.sunab.sunab_dropping_unit_treated",
+                                          n_drop=n_drop, first=first)), stacklevel=2)
     keep = ~always
     cohorts = np.unique(g[keep & (g > 0)])
     if control == "never":
         if not np.any(keep & (g == 0)):
-            raise DesignError("sunab(control='never') needs never-treated units; every unit is "
-                              "eventually treated - use control='last'",
-                              zh="sunab(control='never') 需要从未受资助的个体；所有个体最终均"
-                                 "受资助，请使用 control='last'")
+            raise DesignError(Message("errors.did.sunab.sunab_control_never_needs"))
     else:
         if cohorts.size < 2:
-            raise DesignError("sunab(control='last') needs at least two treated cohorts",
-                              zh="sunab(control='last') 至少需要两个受资助批次")
+            raise DesignError(Message("errors.did.sunab.sunab_control_last_needs"))
         c_last = cohorts[-1]
         keep &= (g > 0) & (t < c_last)
         g = np.where(g == c_last, 0.0, g)           # the last cohort is the control cohort
@@ -91,8 +85,7 @@ def sunab(data: pd.DataFrame, yname: str, tname: str, idname: str, gname: str,
     df = df.loc[keep].reset_index(drop=True)
     g, t = g[keep], t[keep]
     if cohorts.size == 0:
-        raise DesignError("sunab: no treated cohort left to estimate",
-                          zh="sunab：没有剩余的受资助批次可供估计")
+        raise DesignError(Message("errors.did.sunab.sunab_treated_cohort_left"))
 
     e = np.where(g > 0, t - g, np.nan)
     refs = {int(r) for r in ((ref_e,) if np.isscalar(ref_e) else ref_e)}
@@ -100,8 +93,7 @@ def sunab(data: pd.DataFrame, yname: str, tname: str, idname: str, gname: str,
              .value_counts().sort_index())
     cells = cells[~cells.index.get_level_values("e").isin(refs)]
     if cells.empty:
-        raise DesignError("sunab: every treated observation is in the reference period",
-                          zh="sunab：所有受资助观测均处于参照期")
+        raise DesignError(Message("errors.did.sunab.sunab_every_treated_observation"))
     cg = cells.index.get_level_values("g").to_numpy(dtype=float)
     ce = cells.index.get_level_values("e").to_numpy(dtype=int)
     n_ge = cells.to_numpy(dtype=float)
@@ -118,13 +110,11 @@ def sunab(data: pd.DataFrame, yname: str, tname: str, idname: str, gname: str,
     lo = int(ce.min()) if min_e is None else int(min_e)
     hi = int(ce.max()) if max_e is None else int(max_e)
     if lo > hi:
-        raise ConfigError(f"min_e must not exceed max_e; received min_e={min_e}, max_e={max_e}",
-                          zh=f"min_e 不得大于 max_e；收到的是 min_e={min_e}, max_e={max_e}")
+        raise ConfigError(Message("errors.common.min_exceed_max_min", min_e=min_e, max_e=max_e))
     events = [int(v_) for v_ in np.unique(ce) if lo <= v_ <= hi]
     post = ce >= 0
     if not post.any():
-        raise DesignError("sunab: no post-treatment observations (e >= 0)",
-                          zh="sunab：没有政策后时期的观测（e >= 0）")
+        raise DesignError(Message("errors.did.sunab.sunab_post_treatment_observations"))
     w = np.zeros((1 + len(events), len(cells)))
     w[0, post] = n_ge[post] / n_ge[post].sum()
     for i, ev in enumerate(events, start=1):

@@ -37,6 +37,7 @@ from evalkit.fe import (
     prepare_panel,
 )
 from evalkit.fe import ols as fe_ols
+from evalkit.i18n import Message
 
 __all__ = [
     "EstimatesResult",
@@ -72,10 +73,8 @@ def twfe(data: pd.DataFrame, yname: str, tname: str, idname: str, gname: str | N
     :func:`evalkit.did.bacon.bacon`. Returns terms ``("D", *covariates)``.
     """
     if (gname is None) == (dname is None):
-        raise ConfigError("give exactly one of gname (first treated period) or dname (a 0/1 "
-                          f"treatment column); received gname={gname!r}, dname={dname!r}",
-                          zh="gname（首次受资助时期）与 dname（0/1 处理变量列）须且仅须给出其一；"
-                             f"收到的是 gname={gname!r}, dname={dname!r}")
+        raise ConfigError(Message("errors.did.twfe.give_exactly_one_gname", gname=gname,
+                                  dname=dname))
     clustervars = (idname,) if clustervars is None else clustervars
     cl = (clustervars,) if isinstance(clustervars, str) else tuple(clustervars)
     extra = [dname] if dname is not None else []
@@ -86,8 +85,8 @@ def twfe(data: pd.DataFrame, yname: str, tname: str, idname: str, gname: str | N
         vals = df[dname].to_numpy()
         if not np.isin(vals, (0.0, 1.0)).all():
             r = int(np.flatnonzero(~np.isin(vals, (0.0, 1.0)))[0])
-            raise DataError(f"treatment column {dname!r} must be 0 or 1", row=r + 2, column=dname,
-                            zh=f"处理变量列 {dname!r} 须为 0 或 1")
+            raise DataError(Message("errors.did.twfe.treatment_column", dname=dname), row=r + 2,
+                            column=dname)
         df["__D"] = vals
     clusters = cluster_codes(df, cl)
     names = ["__D", *covariates]
@@ -132,13 +131,11 @@ def _relative_time_codes(t: np.ndarray, g: np.ndarray, gname: str, min_e: int | 
     refs = {int(r) for r in ((ref_e,) if np.isscalar(ref_e) else ref_e)}
     obs = np.unique(e[treated]).astype(int)
     if obs.size == 0:
-        raise DesignError(f"no treated units: every value of {gname!r} is 0",
-                          zh=f"没有受资助个体：{gname!r} 的所有取值均为 0")
+        raise DesignError(Message("errors.did.twfe.treated_units_every_value", gname=gname))
     lo = int(obs.min()) if min_e is None else int(min_e)
     hi = int(obs.max()) if max_e is None else int(max_e)
     if lo > hi:
-        raise ConfigError(f"min_e must not exceed max_e; received min_e={min_e}, max_e={max_e}",
-                          zh=f"min_e 不得大于 max_e；收到的是 min_e={min_e}, max_e={max_e}")
+        raise ConfigError(Message("errors.common.min_exceed_max_min", min_e=min_e, max_e=max_e))
     keep = np.ones(len(t), dtype=bool)
     if bin_endpoints:
         e = np.where(treated, np.clip(e, lo, hi), np.nan)
@@ -199,10 +196,7 @@ def _event_study_lean(data: pd.DataFrame, yname: str, tname: str, idname: str, g
     """:func:`twfe_event_study` with ``method="fast"``: the same checks and numbers without
     copying or sorting the frame (arrays and int32 codes, see :func:`event_study_ols`)."""
     if len(cl) != 1:
-        raise ConfigError("clustervars must name exactly one column (firm, or a coarser level "
-                          f"such as area); received {cl!r}",
-                          zh="clustervars 须恰好指定一列（企业，或更粗的层级，如区域）；"
-                             f"收到的是 {cl!r}")
+        raise ConfigError(Message("errors.did.twfe.clustervars_name_exactly_one", cl=cl))
     arr = panel_arrays(data, yname, tname, idname, gname, cl)
     rel, events, keep = _relative_time_codes(arr[tname], arr[gname], gname, min_e, max_e,
                                              ref_e, bin_endpoints)
@@ -216,7 +210,7 @@ def _event_study_lean(data: pd.DataFrame, yname: str, tname: str, idname: str, g
                 else pd.factorize(cl_raw, sort=True)[0].astype(np.int32))
     names = [f"e={v}" for v in events]
     if not names:
-        raise DesignError("no regressors left to estimate", zh="没有剩余的回归变量可供估计")
+        raise DesignError(Message("errors.common.regressors_left_estimate"))
     beta, vcov, g = event_study_ols(rel, len(names), y, uc, tc, clusters, names)
     return EstimatesResult(
         method="twfe_event_study", terms=tuple(names), estimate=beta, vcov=vcov,

@@ -21,6 +21,7 @@ import numpy as np
 import pandas as pd
 
 from evalkit.errors import ConfigError
+from evalkit.i18n import Message
 from evalkit.results import Result, canonical, json_safe
 
 __all__ = ["DIMENSIONS", "Check", "ChecklistResult", "score_checklist"]
@@ -106,15 +107,12 @@ def score_checklist(checks: list[Check], evaluator: Mapping[str, Any]) -> Checkl
     """Combine computed checks and evaluator answers (``{dimension: Qualitative}``)."""
     unknown = sorted(set(evaluator) - set(DIMENSIONS))
     if unknown:
-        raise ConfigError(f"checklist has unknown dimension(s) {unknown}; allowed: "
-                          f"{', '.join(DIMENSIONS)}",
-                          zh=f"评估清单含有未知维度 {unknown}；可用维度：{', '.join(DIMENSIONS)}")
+        raise ConfigError(Message("errors.exante.checklist.checklist_unknown_dimension_allowed",
+                                  unknown=unknown, dimensions=', '.join(DIMENSIONS)))
     for c in checks:
         if c.dimension not in DIMENSIONS or c.severity not in SEVERITIES:
-            raise ConfigError(f"check {c.key}: bad dimension {c.dimension!r} or severity "
-                              f"{c.severity!r}",
-                              zh=f"检查项 {c.key}：维度 {c.dimension!r} 或严重程度 "
-                                 f"{c.severity!r} 无效")
+            raise ConfigError(Message("errors.exante.checklist.check_bad_dimension_severity",
+                                      key_=c.key, dimension=c.dimension, severity=c.severity))
     rows = []
     for dim, (zh, en) in DIMENSIONS.items():
         share, basis = _score(checks, dim, evaluator)

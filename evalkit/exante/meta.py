@@ -33,6 +33,7 @@ from statsmodels.stats.meta_analysis import combine_effects
 
 from evalkit.errors import DataError
 from evalkit.fiscal.mvpf import mvpf_value
+from evalkit.i18n import Message
 from evalkit.results import json_safe
 
 __all__ = ["EvidenceProjection", "PolicyEvidence", "PooledEstimate", "evidence_rows", "pool",
@@ -88,10 +89,7 @@ class PolicyEvidence:
     def from_dict(cls, ev: Any, i: int = 0) -> PolicyEvidence:
         pol = ev.get("policy") if isinstance(ev, dict) else None
         if not isinstance(pol, dict) or "policy_id" not in pol:
-            raise DataError(f"evidence item {i} is not an ex-post result (no 'policy' with a "
-                            "'policy_id'); pass ExPostResult.to_dict() outputs",
-                            zh=f"证据第 {i} 项不是事后评估结果（缺少带 'policy_id' 的 'policy'）；"
-                               "请传入 ExPostResult.to_dict() 的输出")
+            raise DataError(Message("errors.exante.meta.evidence_item_ex_post", i=i))
         metrics = {}
         fiscal = ev.get("fiscal")
         if isinstance(fiscal, dict) and isinstance(fiscal.get("tidy"), dict):
@@ -149,8 +147,7 @@ def pool(quantity: str, policies: Sequence[str], est: np.ndarray, se: np.ndarray
     k = est.size
     z = float(stats.norm.ppf(1 - alpha / 2))
     if k == 0:
-        raise DataError(f"no estimates of {quantity} to pool",
-                        zh=f"没有可供合并的 {quantity} 估计值")
+        raise DataError(Message("errors.exante.meta.estimates_pool", quantity=quantity))
     if k == 1:
         m, s = float(est[0]), float(se[0])
         return PooledEstimate(quantity, 1, tuple(policies), (m,), (s,), (1.0,), m, s, m - z * s,

@@ -31,6 +31,7 @@ import numpy as np
 import pandas as pd
 
 from evalkit.errors import ConfigError, DataError
+from evalkit.i18n import Message
 from evalkit.reference import sections_of
 from evalkit.results import Result, by_name, json_safe
 from evalkit.rules import parse_rule
@@ -51,16 +52,13 @@ def eligibility_records(tables: dict[str, pd.DataFrame], year: int | None = None
     firms, fy = tables["firms"], tables["firm_years"]
     years = fy["year"].astype("int64")
     if len(fy) == 0:
-        raise DataError("firm_years is empty; the microsimulation needs firm-year records",
-                        file="firm_years",
-                        zh="firm_years 为空；微观模拟需要企业-年度记录")
+        raise DataError(Message("errors.exante.microsim.firm_years_empty_microsimulation"),
+                        file="firm_years")
     if year is None:
         year = int(years.max())
     if year not in set(years.tolist()):
-        raise ConfigError(f"data_year {year} is not in firm_years; years available: "
-                          f"{int(years.min())}-{int(years.max())}",
-                          zh=f"data_year {year} 不在 firm_years 中；可用年份："
-                             f"{int(years.min())}-{int(years.max())}")
+        raise ConfigError(Message("errors.exante.microsim.data_year_firm_years", year=year,
+                                  min_years=int(years.min()), max_years=int(years.max())))
     cur = fy.loc[years == year]
     prev = fy.loc[years == year - 1].set_index("firm_id")
     rec = cur.merge(firms, on="firm_id", how="left", validate="1:1", suffixes=("", "_firm"),
@@ -68,9 +66,8 @@ def eligibility_records(tables: dict[str, pd.DataFrame], year: int | None = None
     orphan = (rec.pop("_merge") == "left_only").to_numpy()
     if orphan.any():
         first = rec.loc[orphan, "firm_id"].iloc[0]
-        raise DataError(f"firm-year of {year} names a firm absent from the firms table "
-                        f"(first: {first})", file="firm_years", column="firm_id",
-                        zh=f"{year} 年的企业-年度记录含有企业名录中不存在的企业（首个：{first}）")
+        raise DataError(Message("errors.exante.microsim.firm_year_names_firm", year=year,
+                                first=first), file="firm_years", column="firm_id")
     rec["section"] = sections_of(rec["industry_code"]).to_numpy()
     rec["firm_age"] = (year - rec["year_registered"].astype("float64")).astype("float64")
     prev_rev = rec["firm_id"].map(prev["revenue"]).astype("float64")
@@ -188,10 +185,8 @@ def award_per_firm(proposal: Any, records: pd.DataFrame) -> tuple[np.ndarray, np
     if proposal.award_share_of is not None:
         col = proposal.award_share_of
         if col not in records.columns:
-            raise ConfigError(f"proposal.award_share_of names unknown field {col!r}; known "
-                              f"fields: {', '.join(sorted(map(str, records.columns)))}",
-                              zh=f"proposal.award_share_of 指定了未知字段 {col!r}；已知字段："
-                                 f"{', '.join(sorted(map(str, records.columns)))}")
+            raise ConfigError(Message("errors.exante.microsim.proposal_award_share_names", col=col,
+                                      columns=', '.join(sorted(map(str, records.columns)))))
         values = pd.to_numeric(records[col], errors="coerce").to_numpy(dtype="float64")
         base = base * values
     missing = np.isnan(base)
@@ -241,8 +236,7 @@ def microsimulate(proposal: Any, scenarios: Sequence[Any], tables: dict[str, pd.
     scenario (default: the middle one by take-up). A rule naming an unknown field raises
     ConfigError with the field and the known fields."""
     if not scenarios:
-        raise ConfigError("at least one take-up scenario is needed",
-                          zh="至少需要一个申领率情景")
+        raise ConfigError(Message("errors.exante.microsim.least_one_take_up"))
     records, data_year = eligibility_records(tables, year, exclude_funded)
     rule = parse_rule(proposal.eligibility_rule)
     rule.check_fields(records.columns)
@@ -259,9 +253,8 @@ def microsimulate(proposal: Any, scenarios: Sequence[Any], tables: dict[str, pd.
     if central is None:
         central = order[(len(order) - 1) // 2].name
     elif central not in {s.name for s in scenarios}:
-        raise ConfigError(f"central scenario {central!r} is not among the scenarios "
-                          f"{[s.name for s in scenarios]}",
-                          zh=f"中心情景 {central!r} 不在情景 {[s.name for s in scenarios]} 之中")
+        raise ConfigError(Message("errors.exante.microsim.central_scenario_among_scenarios",
+                                  central=central, scenarios=[s.name for s in scenarios]))
     q = (alpha / 2, 1 - alpha / 2)
     budget = float(proposal.budget)
     costs = []

@@ -53,6 +53,7 @@ from evalkit.errors import (
     require_columns,
 )
 from evalkit.fe import demean_two_way
+from evalkit.i18n import Message
 from evalkit.results import Result, canonical, json_safe
 
 __all__ = ["MdeResult", "NoiseModel", "Rollout", "analytic_se", "estimate_noise", "estimate_once",
@@ -97,19 +98,15 @@ class Rollout:
         check_choice("control_group", self.control_group, ("nevertreated", "notyettreated"))
         lo, hi = self.years
         if not self.cohorts or any(int(n) < 1 for n in self.cohorts.values()):
-            raise ConfigError(f"rollout {self.label!r}: every cohort needs at least one firm; "
-                              f"received {dict(self.cohorts)}",
-                              zh=f"推行方案 {self.label!r}：每个批次至少需要一家企业；"
-                                 f"收到的是 {dict(self.cohorts)}")
+            raise ConfigError(Message("errors.exante.power.rollout_every_cohort_needs",
+                                      label=self.label, cohorts=dict(self.cohorts)))
         bad = [g for g in self.cohorts if not lo < int(g) <= hi]
         if bad:
-            raise ConfigError(f"rollout {self.label!r}: cohorts {bad} must lie after the first "
-                              f"year {lo} and by the last year {hi}",
-                              zh=f"推行方案 {self.label!r}：批次 {bad} 须晚于首年 {lo}，"
-                                 f"且不晚于末年 {hi}")
+            raise ConfigError(Message("errors.exante.power.rollout_cohorts_lie_after",
+                                      label=self.label, bad=bad, lo=lo, hi=hi))
         if self.n_control < 1 and self.control_group == "nevertreated":
-            raise ConfigError(f"rollout {self.label!r}: needs at least one comparison firm",
-                              zh=f"推行方案 {self.label!r}：至少需要一家对照组企业")
+            raise ConfigError(Message("errors.exante.power.rollout_needs_least_one",
+                                      label=self.label))
 
     @property
     def n_treated(self) -> int:
@@ -146,10 +143,8 @@ def estimate_noise(panel: pd.DataFrame, outcome: str, scale: str = "level",
     df = df.loc[counts == len(years)].sort_values(["firm_id", "year"])
     n_firms, T = df["firm_id"].nunique(), len(years)
     if T < 3 or n_firms < 10:
-        raise DesignError(f"estimating the noise of {outcome!r} needs a balanced panel of at least "
-                          f"10 firms and 3 years; found {n_firms} firms x {T} years",
-                          zh=f"估计 {outcome!r} 的噪声需要至少 10 家企业、3 年的平衡面板；"
-                             f"实际为 {n_firms} 家企业 × {T} 年")
+        raise DesignError(Message("errors.exante.power.estimating_noise_needs_balanced",
+                                  outcome=outcome, n_firms=n_firms, t=T))
     unit = pd.factorize(df["firm_id"], sort=True)[0]
     time = np.searchsorted(years, df["year"].to_numpy())
     resid, _ = demean_two_way(df["y"].to_numpy(), unit, time)
@@ -157,8 +152,7 @@ def estimate_noise(panel: pd.DataFrame, outcome: str, scale: str = "level",
     v1 = float(np.var(e[:, 1:] - e[:, :-1]))
     v2 = float(np.var(e[:, 2:] - e[:, :-2]))
     if v1 <= 0:
-        raise DesignError(f"{outcome!r} does not vary within firms; no noise to model",
-                          zh=f"{outcome!r} 在企业内部没有变化，无噪声可建模")
+        raise DesignError(Message("errors.exante.power.does_vary_within_firms", outcome=outcome))
     rho_raw = v2 / v1 - 1.0
     rho = float(np.clip(rho_raw, RHO_MIN, RHO_MAX))
     sigma = float(np.sqrt(v1 / (2.0 * (1.0 - rho))))
@@ -178,8 +172,7 @@ def _post_cells(rollout: Rollout) -> list[tuple[int, int, float]]:
 def analytic_se(rollout: Rollout, noise: NoiseModel) -> float:
     """Exact s.d. of the simple-aggregated ATT with never-treated comparisons (module doc)."""
     if rollout.control_group != "nevertreated":
-        raise DesignError("the analytic approximation covers never-treated comparisons only",
-                          zh="解析近似仅适用于以从未受资助企业为对照组的情形")
+        raise DesignError(Message("errors.exante.power.analytic_approximation_covers_never"))
     lo, hi = rollout.years
     T = hi - lo + 1
     S = noise.cov(T)
@@ -300,13 +293,10 @@ def simulate_mde(rollout: Rollout, noise: NoiseModel, rng: np.random.Generator,
                  seed: int | None = None) -> MdeResult:
     """Simulated (and, for never-treated comparisons, analytic) MDE of ``rollout``."""
     if not 0 < alpha < 0.5 or not 0.5 < power < 1:
-        raise ConfigError(f"need 0 < alpha < 0.5 and 0.5 < power < 1; received alpha={alpha}, "
-                          f"power={power}",
-                          zh=f"须满足 0 < alpha < 0.5 且 0.5 < power < 1；收到的是 alpha={alpha}，"
-                             f"power={power}")
+        raise ConfigError(Message("errors.exante.power.need_alpha_power_alpha", alpha=alpha,
+                                  power=power))
     if int(n_draws) < 20:
-        raise ConfigError(f"n_draws must be at least 20; received {n_draws}",
-                          zh=f"n_draws 须至少为 20；收到的是 {n_draws}")
+        raise ConfigError(Message("errors.exante.power.n_draws_least", n_draws=n_draws))
     est = np.empty(int(n_draws))
     se = np.empty(int(n_draws))
     for r in range(int(n_draws)):

@@ -8,6 +8,7 @@ import numpy as np
 import pandas as pd
 
 from evalkit.errors import ConfigError
+from evalkit.i18n import Message
 
 __all__ = ["cluster_codes", "dense_codes", "factor_codes"]
 
@@ -22,10 +23,8 @@ def cluster_codes(df: pd.DataFrame, clustervars: Sequence[str] | str | None) -> 
         clustervars = (clustervars,)
     clustervars = tuple(clustervars or ())
     if len(clustervars) != 1:
-        raise ConfigError("clustervars must name exactly one column (firm, or a coarser level "
-                          f"such as area); received {clustervars!r}",
-                          zh="clustervars 须恰好指定一列（企业，或更粗的层级，如区域）；"
-                             f"收到的是 {clustervars!r}")
+        raise ConfigError(Message("errors.fe.codes.clustervars_name_exactly_one",
+                                  clustervars=clustervars))
     return factor_codes(df[clustervars[0]])[0]
 
 

@@ -13,6 +13,7 @@ import numpy as np
 import pandas as pd
 
 from evalkit.errors import DataError, require_columns
+from evalkit.i18n import Message
 
 __all__ = ["panel_arrays", "prepare_panel"]
 
@@ -99,8 +100,8 @@ def panel_arrays(data: pd.DataFrame, yname: str, tname: str, idname: str, gname:
 # The errors both checks raise, worded once.
 def _check_frame(data: object, cols: Sequence[str]) -> None:
     if not isinstance(data, pd.DataFrame):
-        raise DataError(f"data must be a pandas DataFrame; received {type(data).__name__}",
-                        zh=f"data 须为 pandas DataFrame；收到的是 {type(data).__name__}")
+        raise DataError(Message("errors.common.data_pandas_dataframe",
+                                type_name=type(data).__name__))
     require_columns(data, cols)
 
 
@@ -108,30 +109,26 @@ def _check_values(c: str, bad: np.ndarray) -> None:
     """Refuse missing or non-numeric values (``bad`` (n,) bool) of column ``c``."""
     if bad.any():
         r = int(np.flatnonzero(bad)[0])
-        raise DataError(f"column {c!r} has {int(bad.sum())} missing or non-numeric value(s)",
-                        row=r + 2, column=c, fix="drop or fill these rows before estimating",
-                        zh=f"列 {c!r} 有 {int(bad.sum())} 个缺失值或非数值",
-                        fix_zh="请在估计前删除或填补这些行")
+        raise DataError(Message("errors.fe.panel.column_missing_non_numeric", c=c,
+                                sum_bad=int(bad.sum())), row=r + 2, column=c,
+                        fix=Message("errors.fe.panel.fix_drop_fill_these_rows"))
 
 
 def _check_cohorts(gname: str, neg: np.ndarray) -> None:
     """Refuse negative cohorts (``neg`` (n,) bool)."""
     if neg.any():
         r = int(np.flatnonzero(neg)[0])
-        raise DataError(f"cohort column {gname!r} must be 0 (never treated) or the first "
-                        "treated period", row=r + 2, column=gname,
-                        zh=f"批次列 {gname!r} 须为 0（从未受资助）或首次受资助时期")
+        raise DataError(Message("errors.fe.panel.cohort_column_never_treated", gname=gname),
+                        row=r + 2, column=gname)
 
 
 def _duplicate(unit: object, period: object, r: int, tname: str) -> DataError:
-    return DataError(f"unit {unit!r} appears twice in period {period!r}", row=r + 2,
-                     column=tname, fix="keep one row per unit and period",
-                     zh=f"个体 {unit!r} 在时期 {period!r} 出现两次",
-                     fix_zh="请对每个个体每个时期只保留一行")
+    return DataError(Message("errors.fe.panel.unit_appears_twice_period", unit=unit,
+                             period=period), row=r + 2, column=tname,
+                     fix=Message("errors.common.fix_keep_one_row_per"))
 
 
 def _varying_cohort(gname: str, u: object) -> DataError:
-    return DataError(f"cohort column {gname!r} varies within unit {u!r}", column=gname,
-                     fix="the first treated period must be constant within a unit",
-                     zh=f"批次列 {gname!r} 在个体 {u!r} 内取值不一致",
-                     fix_zh="首次受资助时期须在个体内保持不变")
+    return DataError(Message("errors.fe.panel.cohort_column_varies_within", gname=gname, u=u),
+                     column=gname,
+                     fix=Message("errors.fe.panel.fix_first_treated_period_constant"))

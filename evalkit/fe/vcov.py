@@ -20,6 +20,7 @@ from collections.abc import Sequence
 import numpy as np
 
 from evalkit.errors import DesignError
+from evalkit.i18n import Message
 
 __all__ = ["check_rank", "cluster_vcov", "cr1", "rank_deficient"]
 
@@ -45,9 +46,8 @@ def cr1(xtx_inv: np.ndarray, scores: np.ndarray, n: int, k_absorbed: int) -> np.
     g, k = scores.shape
     k_tot = k + k_absorbed
     if g < 2 or n - k_tot <= 0:
-        raise DesignError(f"cannot estimate clustered standard errors with {g} cluster(s) and "
-                          f"{n} observations for {k_tot} parameters",
-                          zh=f"在 {g} 个聚类、{n} 个观测下无法为 {k_tot} 个参数估计聚类标准误")
+        raise DesignError(Message("errors.fe.vcov.cannot_estimate_clustered_standard", g=g, n=n,
+                                  k_tot=k_tot))
     factor = g / (g - 1) * (n - 1) / (n - k_tot)
     v = factor * xtx_inv @ (scores.T @ scores) @ xtx_inv
     return (v + v.T) / 2
@@ -56,7 +56,7 @@ def cr1(xtx_inv: np.ndarray, scores: np.ndarray, n: int, k_absorbed: int) -> np.
 def check_rank(xd: np.ndarray, names: Sequence[str]) -> None:
     """Refuse a demeaned design ``xd`` (n, k) with no column or not of full column rank."""
     if xd.shape[1] == 0:
-        raise DesignError("no regressors left to estimate", zh="没有剩余的回归变量可供估计")
+        raise DesignError(Message("errors.common.regressors_left_estimate"))
     s = np.linalg.svd(xd, compute_uv=False)
     if s[-1] <= 1e-9 * max(s[0], 1.0):
         zero = [nm for nm, col in zip(names, xd.T, strict=True) if np.abs(col).max() < 1e-10]

@@ -12,6 +12,7 @@ from collections.abc import Sequence
 import numpy as np
 
 from evalkit.errors import DesignError
+from evalkit.i18n import Message
 
 __all__ = ["demean_column", "demean_two_way", "fe_k_increment"]
 
@@ -47,10 +48,7 @@ def demean_two_way(values: np.ndarray, unit_codes: np.ndarray, time_codes: np.nd
         if np.all(delta / scale < tol):
             break
         if sweeps >= max_iter:
-            raise DesignError(f"two-way demeaning did not converge in {max_iter} sweeps; the "
-                              "panel may be split into disconnected unit-period components",
-                          zh=f"双向去均值在 {max_iter} 轮迭代内未收敛；"
-                             "面板可能分裂为互不连通的个体-时期子集")
+            raise DesignError(Message("errors.fe.within.two_way_demeaning_did", max_iter=max_iter))
     return (x[:, 0] if one_dim else x), sweeps
 
 
@@ -77,10 +75,7 @@ def demean_column(x: np.ndarray, codes: Sequence[np.ndarray], counts: Sequence[n
         if delta / scale < tol:
             return effects
         if sweeps >= max_iter:
-            raise DesignError(f"two-way demeaning did not converge in {max_iter} sweeps; the "
-                              "panel may be split into disconnected unit-period components",
-                          zh=f"双向去均值在 {max_iter} 轮迭代内未收敛；"
-                             "面板可能分裂为互不连通的个体-时期子集")
+            raise DesignError(Message("errors.fe.within.two_way_demeaning_did", max_iter=max_iter))
 
 
 def fe_k_increment(unit_codes: np.ndarray, time_codes: np.ndarray,

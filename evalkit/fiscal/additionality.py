@@ -19,6 +19,7 @@ import pandas as pd
 
 from evalkit.errors import ConfigError
 from evalkit.fiscal.linear import LinearEstimate
+from evalkit.i18n import Message
 from evalkit.results import Result, json_safe, tidy_frame
 
 __all__ = ["AdditionalityTable", "additionality_table"]
@@ -67,11 +68,10 @@ def additionality_table(gross: LinearEstimate, leakage: float = 0.0, displacemen
     for nm, v in (("leakage", leakage), ("displacement", displacement),
                   ("substitution", substitution)):
         if not 0.0 <= float(v) <= 1.0:
-            raise ConfigError(f"{nm} must lie in [0, 1]; received {v!r}",
-                              zh=f"{nm} 须位于 [0, 1] 内；收到的是 {v!r}")
+            raise ConfigError(Message("errors.fiscal.additionality.lie", nm=nm, v=v))
     if not float(multiplier) > 0.0:
-        raise ConfigError(f"multiplier must be positive; received {multiplier!r}",
-                          zh=f"multiplier 须为正数；收到的是 {multiplier!r}")
+        raise ConfigError(Message("errors.fiscal.additionality.multiplier_positive",
+                                  multiplier=multiplier))
     s0 = gross.renamed("gross (causal, net of deadweight)")
     s1 = (s0 * (1 - leakage)).renamed("after leakage")
     s2 = (s1 * (1 - displacement)).renamed("after displacement")

@@ -16,6 +16,7 @@ import numpy as np
 import pandas as pd
 
 from evalkit.errors import ConfigError, DataError, require_columns
+from evalkit.i18n import Message
 from evalkit.results import json_safe
 
 __all__ = ["DEFAULT_DISCOUNT_RATE", "PolicyCost", "discount_factors", "policy_cost"]
@@ -27,8 +28,7 @@ def discount_factors(years: Iterable[int], base_year: int,
                      rate: float = DEFAULT_DISCOUNT_RATE) -> dict[int, float]:
     """``{year: (1 + rate)^(base_year - year)}``: multiply a year-y amount to value it at base."""
     if not -1.0 < float(rate) < 1.0:
-        raise ConfigError(f"discount_rate must lie in (-1, 1); received {rate!r}",
-                          zh=f"discount_rate（贴现率）须位于 (-1, 1) 内；收到的是 {rate!r}")
+        raise ConfigError(Message("errors.fiscal.cost.discount_rate_lie", rate=rate))
     return {int(y): float((1.0 + rate) ** (int(base_year) - int(y))) for y in years}
 
 
@@ -63,23 +63,22 @@ def policy_cost(ledger: pd.DataFrame, policy_id: str, base_year: int,
     require_columns(ledger, ("policy_id", "firm_id", "date", "amount"), "the disbursement ledger",
                     "拨付台账")
     if not 0.0 <= float(admin_share) < 1.0:
-        raise ConfigError(f"admin_share must lie in [0, 1); received {admin_share!r}",
-                          zh=f"admin_share 须位于 [0, 1) 内；收到的是 {admin_share!r}")
+        raise ConfigError(Message("errors.fiscal.cost.admin_share_lie", admin_share=admin_share))
     rows = ledger.loc[ledger["policy_id"].astype(str) == str(policy_id)]
     if rows.empty:
-        raise DataError(f"policy {policy_id!r} has no rows in the disbursement ledger",
-                        column="policy_id", zh=f"拨付台账中没有政策 {policy_id!r} 的记录")
+        raise DataError(Message("errors.fiscal.cost.policy_rows_disbursement_ledger",
+                                policy_id=policy_id), column="policy_id")
     dates = pd.to_datetime(rows["date"], errors="coerce")
     if dates.isna().any():
         pos = int(np.flatnonzero(dates.isna().to_numpy())[0])
-        raise DataError("unreadable disbursement date", row=int(rows.index[pos]) + 2,
-                        column="date", fix="use ISO dates YYYY-MM-DD",
-                        zh="拨付日期无法识别", fix_zh="请使用 ISO 日期格式 YYYY-MM-DD")
+        raise DataError(Message("errors.common.unreadable_disbursement_date"),
+                        row=int(rows.index[pos]) + 2, column="date",
+                        fix=Message("errors.common.fix_use_iso_dates_yyyy"))
     amount = pd.to_numeric(rows["amount"], errors="coerce")
     if amount.isna().any() or (amount < 0).any():
         pos = int(np.flatnonzero((amount.isna() | (amount < 0)).to_numpy())[0])
-        raise DataError("disbursement amount missing or negative", row=int(rows.index[pos]) + 2,
-                        column="amount", zh="拨付金额缺失或为负数")
+        raise DataError(Message("errors.fiscal.cost.disbursement_amount_missing_negative"),
+                        row=int(rows.index[pos]) + 2, column="amount")
     years = dates.dt.year.to_numpy()
     keep = np.ones(len(rows), bool)
     if window is not None:

@@ -19,6 +19,7 @@ from collections.abc import Mapping, Sequence
 from evalkit.errors import DesignError
 from evalkit.fiscal.cost import discount_factors
 from evalkit.fiscal.linear import LinearEstimate, lincomb
+from evalkit.i18n import Message
 
 __all__ = ["total_effect"]
 
@@ -38,18 +39,14 @@ def total_effect(att_cells: Sequence[LinearEstimate], cohort_sizes: Mapping[int,
     """
     first, last = int(window[0]), int(window[1])
     if first > last:
-        raise DesignError(f"window {window!r}: first year after last year",
-                          zh=f"窗口 {window!r}：起始年份晚于结束年份")
+        raise DesignError(Message("errors.fiscal.effects.window_first_year_after", window=window))
     cells: dict[tuple[int, int], LinearEstimate] = {}
     for c in att_cells:
         if c.group is None or c.time is None:
-            raise DesignError(f"cell {c.name!r} has no (group, time); build it with group= and "
-                              "time= or LinearEstimate.from_did",
-                              zh=f"单元 {c.name!r} 缺少 (group, time)；请用 group= 和 time= "
-                                 "或 LinearEstimate.from_did 构建")
+            raise DesignError(Message("errors.fiscal.effects.cell_group_time_build", name=c.name))
         key = (int(c.group), int(c.time))
         if key in cells:
-            raise DesignError(f"ATT{key} supplied twice", zh=f"ATT{key} 重复提供")
+            raise DesignError(Message("errors.fiscal.effects.att_supplied_twice", key_=key))
         cells[key] = c
     years = range(first, last + 1)
     if discount is None:
@@ -65,20 +62,17 @@ def total_effect(att_cells: Sequence[LinearEstimate], cohort_sizes: Mapping[int,
         for t in range(max(g, first), min(last, t_max) + 1):
             size = cohort_sizes.get((g, t), cohort_sizes.get(g))
             if size is None:
-                raise DesignError(f"cohort {g} has ATT cells but no size in cohort_sizes",
-                                  zh=f"批次 {g} 有 ATT 单元，但 cohort_sizes 中没有其规模")
+                raise DesignError(Message("errors.fiscal.effects.cohort_att_cells_but", g=g))
             if (g, t) not in cells:
-                raise DesignError(f"ATT({g},{t}) is needed for the window {first}-{last} but was "
-                                  "not supplied",
-                                  zh=f"窗口 {first}-{last} 需要 ATT({g},{t})，但未提供")
+                raise DesignError(Message("errors.fiscal.effects.att_needed_window_but", g=g, t=t,
+                                          first=first, last=last))
             if t not in factors:
-                raise DesignError(f"no discount factor for year {t}",
-                                  zh=f"缺少 {t} 年的贴现因子")
+                raise DesignError(Message("errors.fiscal.effects.discount_factor_year", t=t))
             used.append(cells[(g, t)])
             weights.append(float(size) * factors[t])
     if not used:
-        raise DesignError(f"no post-treatment ATT(g, t) cell lies in the window {first}-{last}",
-                          zh=f"窗口 {first}-{last} 内没有政策后时期的 ATT(g, t) 单元")
+        raise DesignError(Message("errors.fiscal.effects.post_treatment_att_t", first=first,
+                                  last=last))
     if per_year:
         n_years = min(last, t_max) - first + 1
         weights = [w / n_years for w in weights]

@@ -32,6 +32,7 @@ import numpy as np
 import pandas as pd
 
 from evalkit.errors import DataError, DesignError
+from evalkit.i18n import Message
 from evalkit.results import Result, json_safe, normal_inference, tidy_frame
 
 __all__ = [
@@ -53,16 +54,13 @@ def _clean_psi(psi: Any, name: str) -> pd.Series:
     idx = pd.Index(np.asarray(s.index.astype(str), dtype=object), dtype=object, name="firm_id")
     if idx.has_duplicates:
         dup = idx[idx.duplicated()][0]
-        raise DataError(f"influence function of {name!r} lists firm {dup!r} more than once",
-                        column="firm_id", fix="aggregate psi to one row per firm",
-                        zh=f"{name!r} 的影响函数中企业 {dup!r} 出现多次",
-                        fix_zh="请将 psi 汇总为每家企业一行")
+        raise DataError(Message("errors.fiscal.linear.influence_function_lists_firm", name=name,
+                                dup=dup), column="firm_id",
+                        fix=Message("errors.fiscal.linear.fix_aggregate_psi_one_row"))
     vals = np.asarray(s.to_numpy(dtype="float64", na_value=np.nan), dtype="float64")
     if not np.all(np.isfinite(vals)):
-        raise DataError(f"influence function of {name!r} has non-finite values",
-                        fix="check the estimator's input for missing outcomes",
-                        zh=f"{name!r} 的影响函数含有非有限值",
-                        fix_zh="请检查估计量输入中是否有缺失的结果变量")
+        raise DataError(Message("errors.fiscal.linear.influence_function_non_finite", name=name),
+                        fix=Message("errors.fiscal.linear.fix_check_estimator_input_missing"))
     return pd.Series(vals, index=idx, name=name, copy=True)
 
 
@@ -88,8 +86,7 @@ class LinearEstimate(Result):
     def __post_init__(self) -> None:
         est = float(self.estimate)
         if math.isnan(est):
-            raise DesignError(f"estimate {self.name!r} is NaN",
-                              zh=f"估计值 {self.name!r} 为 NaN")
+            raise DesignError(Message("errors.fiscal.linear.estimate_nan", name=self.name))
         object.__setattr__(self, "estimate", est)
         object.__setattr__(self, "psi", _clean_psi(self.psi, self.name))
 
@@ -102,8 +99,8 @@ class LinearEstimate(Result):
         ``se = sqrt(mean(IF^2) / n)``; ``psi = IF / n``."""
         f = np.asarray(inf_func, dtype=float).reshape(-1)
         if len(firm_ids) != f.size:
-            raise DesignError(f"inf_func has {f.size} rows but {len(firm_ids)} firm ids",
-                              zh=f"inf_func 有 {f.size} 行，但企业编号有 {len(firm_ids)} 个")
+            raise DesignError(Message("errors.fiscal.linear.inf_func_rows_but_2", size=f.size,
+                                      n_firm_ids=len(firm_ids)))
         n_ = f.size if n is None else int(n)
         return cls(estimate, pd.Series(f / n_, index=list(firm_ids)), name, group, time)
 
@@ -184,8 +181,7 @@ class LinearEstimate(Result):
             return ratio(self, c)
         c = float(c)
         if c == 0.0:
-            raise DesignError(f"division of {self.name!r} by zero",
-                              zh=f"{self.name!r} 被零除")
+            raise DesignError(Message("errors.fiscal.linear.division_zero", name=self.name))
         return self * (1.0 / c)
 
 
@@ -214,8 +210,8 @@ def lincomb(estimates: Sequence[LinearEstimate], weights: Sequence[float],
             name: str = "") -> LinearEstimate:
     """``sum_k weights[k] * estimates[k]`` with psi the same combination of aligned psis."""
     if len(estimates) != len(weights):
-        raise DesignError(f"{len(estimates)} estimates but {len(weights)} weights",
-                          zh=f"估计值有 {len(estimates)} 个，但权重有 {len(weights)} 个")
+        raise DesignError(Message("errors.fiscal.linear.estimates_but_weights",
+                                  n_estimates=len(estimates), n_weights=len(weights)))
     w = np.asarray(weights, dtype=float)
     est = float(np.dot(w, [e.estimate for e in estimates])) if len(estimates) else 0.0
     firms, psi = stack_psi(estimates)
@@ -254,8 +250,8 @@ def ratio(num: LinearEstimate, den: LinearEstimate | float, name: str = "") -> L
     if not isinstance(den, LinearEstimate):
         den = constant(float(den))
     if den.estimate == 0.0:
-        raise DesignError(f"ratio {name or num.name!r}: the denominator {den.name!r} is zero",
-                          zh=f"比值 {name or num.name!r}：分母 {den.name!r} 为零")
+        raise DesignError(Message("errors.fiscal.linear.ratio_denominator_zero",
+                                  name=name or num.name, name_2=den.name))
     a, b = num.estimate, den.estimate
     return delta_method(lambda x, y: x / y, [num, den], name=name, grad=[1 / b, -a / b**2])
 
@@ -279,15 +275,13 @@ def _from_did(cls, result: Any, index, firm_ids, name) -> LinearEstimate:
         if isinstance(index, (int, np.integer)):
             k = int(index)
             if not 0 <= k < len(cells):
-                raise DesignError(f"cell position {k} out of range 0..{len(cells) - 1}",
-                                  zh=f"单元位置 {k} 超出范围 0..{len(cells) - 1}")
+                raise DesignError(Message("errors.fiscal.linear.cell_position_out_range", k=k,
+                                          len=len(cells) - 1))
         elif isinstance(index, tuple) and tuple(int(v) for v in index) in cells:
             k = cells.index(tuple(int(v) for v in index))
         else:
-            raise DesignError(f"index must be a cell position or one of the (g, t) cells "
-                              f"{cells}; received {index!r}",
-                              zh=f"index 须为单元位置或 (g, t) 单元 {cells} 之一；"
-                                 f"收到的是 {index!r}")
+            raise DesignError(Message("errors.fiscal.linear.index_cell_position_one", cells=cells,
+                                      index=index))
         group, time = cells[k]
         est, inf = float(np.asarray(result.att)[k]), np.asarray(result.inf_func)[:, k]
         label = f"ATT({group},{time})"
@@ -300,21 +294,18 @@ def _from_did(cls, result: Any, index, firm_ids, name) -> LinearEstimate:
             est, inf = float(np.asarray(result.att_egt)[k]), np.asarray(result.inf_func_egt)[:, k]
             label = f"{result.type}={index}"
         else:
-            raise DesignError(f"index must be 'overall' or one of {keys}; received {index!r}",
-                              zh=f"index 须为 'overall' 或 {keys} 之一；收到的是 {index!r}")
+            raise DesignError(Message("errors.fiscal.linear.index_overall_one", keys=keys,
+                                      index=index))
     else:
-        raise DesignError(f"cannot read an influence function from {type(result).__name__}",
-                          zh=f"无法从 {type(result).__name__} 读取影响函数")
+        raise DesignError(Message("errors.fiscal.linear.cannot_read_influence_function",
+                                  type_name=type(result).__name__))
     if getattr(result, "cluster", None) is not None and firm_ids is None:
-        raise DesignError("the result was clustered above the unit; pass firm_ids= with each "
-                          "unit's cluster label so contributions are summed within clusters",
-                          zh="该结果在高于个体的层级聚类；请通过 firm_ids= 传入每个个体的聚类标签，"
-                             "以便在聚类内加总影响函数贡献")
+        raise DesignError(Message("errors.fiscal.linear.result_clustered_above_unit"))
     ids = [str(x) for x in (np.asarray(result.unit_ids).tolist() if firm_ids is None
                             else list(firm_ids))]
     f = np.asarray(inf, dtype=float).reshape(-1)
     if len(ids) != f.size:
-        raise DesignError(f"inf_func has {f.size} rows but {len(ids)} firm ids",
-                          zh=f"inf_func 有 {f.size} 行，但企业编号有 {len(ids)} 个")
+        raise DesignError(Message("errors.fiscal.linear.inf_func_rows_but", size=f.size,
+                                  n_ids=len(ids)))
     psi = pd.Series(f / n, index=ids).groupby(level=0, sort=True).sum()
     return cls(est, psi, label if name is None else name, group, time)

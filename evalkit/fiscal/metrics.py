@@ -38,6 +38,7 @@ from evalkit.fiscal.cost import PolicyCost
 from evalkit.fiscal.linear import LinearEstimate, ratio
 from evalkit.fiscal.mvpf import MvpfResult, mvpf
 from evalkit.fiscal.tax import TaxSharing
+from evalkit.i18n import Message
 from evalkit.io.schemas import FISCAL_OUTCOMES as OUTCOMES
 from evalkit.results import TIDY_COLUMNS, Result, by_name, canonical, json_safe, tidy_frame
 
@@ -102,11 +103,11 @@ def fiscal_metrics(policy_id: str, effects: Mapping[str, LinearEstimate], cost: 
     n_sim = int(pick("n_draws", n_draws, 10_000, n_sim=n_sim))
     unknown = sorted(set(effects) - set(OUTCOMES))
     if unknown:
-        raise ConfigError(f"effects must be keyed by {list(OUTCOMES)}; received {unknown}",
-                          zh=f"effects 的键须取自 {list(OUTCOMES)}；收到的是 {unknown}")
+        raise ConfigError(Message("errors.fiscal.metrics.effects_keyed", outcomes=list(OUTCOMES),
+                                  unknown=unknown))
     if cost.subsidy <= 0:
-        raise DesignError(f"policy {policy_id!r} paid no subsidy in the window",
-                          zh=f"政策 {policy_id!r} 在窗口内未拨付任何补贴")
+        raise DesignError(Message("errors.fiscal.metrics.policy_paid_subsidy_window",
+                                  policy_id=policy_id))
     tax = tax or TaxSharing()
     s, c = cost.subsidy, cost.total
     out: list[LinearEstimate] = []

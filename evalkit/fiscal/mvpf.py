@@ -31,6 +31,7 @@ import pandas as pd
 
 from evalkit.errors import ConfigError
 from evalkit.fiscal.linear import LinearEstimate, joint_cov
+from evalkit.i18n import Message
 from evalkit.results import Result, canonical, json_safe
 
 __all__ = ["MvpfResult", "mvpf", "mvpf_value"]
@@ -88,11 +89,9 @@ def mvpf(wtp: LinearEstimate | float, cost: float, fiscal_externality: LinearEst
          alpha: float = 0.05) -> MvpfResult:
     """MVPF = wtp / (cost - fiscal_externality) with the simulated interval described above."""
     if not 0.0 < alpha < 1.0:
-        raise ConfigError(f"alpha must lie in (0, 1); received {alpha!r}",
-                          zh=f"alpha 须位于 (0, 1) 内；收到的是 {alpha!r}")
+        raise ConfigError(Message("errors.common.alpha_lie", alpha=alpha))
     if int(n_sim) < 100:
-        raise ConfigError(f"n_sim must be at least 100; received {n_sim!r}",
-                          zh=f"n_sim 须不小于 100；收到的是 {n_sim!r}")
+        raise ConfigError(Message("errors.fiscal.mvpf.n_sim_least", n_sim=n_sim))
     w = wtp if isinstance(wtp, LinearEstimate) else LinearEstimate(float(wtp), None, "wtp")
     w = w.renamed("wtp")
     fe = fiscal_externality.renamed("fe")

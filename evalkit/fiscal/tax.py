@@ -19,6 +19,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from evalkit.errors import ConfigError
+from evalkit.i18n import Message
 
 __all__ = ["TaxSharing"]
 
@@ -35,22 +36,17 @@ class TaxSharing:
         for label in ("composition", "district", "city"):
             d = getattr(self, label)
             if set(d) != set(_TAXES):
-                raise ConfigError(f"tax {label} needs exactly the keys {list(_TAXES)}; "
-                                  f"received {sorted(d)}",
-                                  zh=f"税收 {label} 的键须恰为 {list(_TAXES)}；"
-                                     f"收到的是 {sorted(d)}")
+                raise ConfigError(Message("errors.fiscal.tax.tax_needs_exactly_keys", label=label,
+                                          taxes=list(_TAXES), d=sorted(d)))
             if any(not 0.0 <= float(v) <= 1.0 for v in d.values()):
-                raise ConfigError(f"tax {label} shares must lie in [0, 1]; received {d}",
-                                  zh=f"税收 {label} 的比例须位于 [0, 1] 内；收到的是 {d}")
+                raise ConfigError(Message("errors.fiscal.tax.tax_shares_lie", label=label, d=d))
         if abs(sum(self.composition.values()) - 1.0) > 1e-9:
-            raise ConfigError(f"tax composition must sum to 1; received {self.composition}",
-                              zh=f"税种构成 composition 之和须为 1；收到的是 {self.composition}")
+            raise ConfigError(Message("errors.fiscal.tax.tax_composition_sum",
+                                      composition=self.composition))
         for k in _TAXES:
             if self.district[k] > self.city[k] + 1e-12:
-                raise ConfigError(f"the district cannot keep more {k} ({self.district[k]}) than "
-                                  f"the city and district together ({self.city[k]})",
-                                  zh=f"区留成的 {k} 比例（{self.district[k]}）不得高于"
-                                     f"市、区合计留成比例（{self.city[k]}）")
+                raise ConfigError(Message("errors.fiscal.tax.district_cannot_keep_more", k=k,
+                                          district=self.district[k], city=self.city[k]))
 
     def with_district_share(self, share: float) -> TaxSharing:
         """This sharing with the district keeping ``share`` of all additional tax (a study's
@@ -59,10 +55,8 @@ class TaxSharing:
         kept. The district cannot keep more than the local government does."""
         local = self.retained("city")
         if not 0.0 <= float(share) <= local + 1e-12:
-            raise ConfigError(f"fiscal.district_share {share} must lie between 0 and the share "
-                              f"the city and district keep together ({local:.3f})",
-                              zh=f"fiscal.district_share {share} 须介于 0 与市、区合计留成比例"
-                                 f"（{local:.3f}）之间")
+            raise ConfigError(Message("errors.fiscal.tax.fiscal_district_share_lie", share=share,
+                                      local=local))
         scale = float(share) / local if local > 0 else 0.0
         return TaxSharing(dict(self.composition), {k: self.city[k] * scale for k in _TAXES},
                           dict(self.city))

@@ -21,6 +21,7 @@ from functools import lru_cache
 from pathlib import Path
 
 from evalkit.errors import DataError
+from evalkit.i18n import Message
 from evalkit.io.schemas import TABLES, Table
 
 ALIASES_CSV = Path(__file__).resolve().parents[2] / "data" / "aliases.csv"
@@ -53,12 +54,10 @@ class Aliases:
         name = self.tables.get(norm(stem))
         if name is None:
             accepted = ", ".join(sorted({a for a in _raw_aliases("table")}))
-            raise DataError(
-                f"the file name {stem!r} names no known table", file=file,
-                fix=f"rename the file to one of: {accepted}",
-                zh=f"文件名 {stem!r} 不对应任何已知的表",
-                fix_zh=f"请将文件重命名为以下之一：{accepted}",
-            )
+            raise DataError(Message("errors.io.aliases.file_name_names_known", stem=stem),
+                            file=file,
+                            fix=Message("errors.io.aliases.fix_rename_file_one",
+                                        accepted=accepted))
         return name
 
     def accepted_headers(self, table: str) -> list[str]:
@@ -125,10 +124,9 @@ def map_headers(headers: list[str], table: Table, file: str,
             if column_values is not None and not column_values[i]:
                 out.append(None)
                 continue
-            raise DataError(f"column {i + 1} has no header", file=file, row=1,
-                            fix=f"name the column; accepted headers: {accepted}",
-                            zh=f"第 {i + 1} 列没有表头",
-                            fix_zh=f"请为该列命名；可用的表头：{accepted}")
+            raise DataError(Message("errors.io.aliases.column_header", i=i + 1), file=file, row=1,
+                            fix=Message("errors.io.aliases.fix_name_column_accepted_headers",
+                                        accepted=accepted))
         canonical = al.get(norm(header))
         factor = None
         if canonical is None:
@@ -137,12 +135,11 @@ def map_headers(headers: list[str], table: Table, file: str,
                 canonical = al[norm(m["base"])]
                 col = table.column(canonical)
                 if col.kind != "money":
-                    raise DataError(
-                        f"the header {header!r} carries a unit, but {canonical} is not a money "
-                        "column", file=file, row=1, column=header,
-                        fix=f"remove the unit suffix ({m['base']!r})",
-                        zh=f"表头 {header!r} 带有单位，但 {canonical} 不是金额列",
-                        fix_zh=f"请删除单位后缀（{m['base']!r}）")
+                    raise DataError(Message("errors.io.aliases.header_carries_unit_but",
+                                            header=header, canonical=canonical), file=file, row=1,
+                                    column=header,
+                                    fix=Message("errors.io.aliases.fix_remove_unit_suffix",
+                                                base=m['base']))
                 factor = UNITS.get(norm(m["unit"]))
                 if factor is None:
                     raise DataError(
@@ -152,16 +149,14 @@ def map_headers(headers: list[str], table: Table, file: str,
                         zh=f"表头 {header!r} 的单位 {m['unit']!r} 无法识别",
                         fix_zh="请使用以下单位之一：" + ", ".join(UNITS))
         if canonical is None:
-            raise DataError(f"unknown header {header!r} for table {table.name}", file=file,
-                            row=1, column=header, fix=f"use one of: {accepted}",
-                            zh=f"表 {table.name} 中的表头 {header!r} 无法识别",
-                            fix_zh=f"请使用以下之一：{accepted}")
+            raise DataError(Message("errors.io.aliases.unknown_header_table", header=header,
+                                    name=table.name), file=file, row=1, column=header,
+                            fix=Message("errors.io.aliases.fix_use_one", accepted=accepted))
         if canonical in written:
-            raise DataError(
-                f"the headers {written[canonical]!r} and {header!r} both name {canonical}",
-                file=file, row=1, column=header, fix="keep one of the two columns",
-                zh=f"表头 {written[canonical]!r} 与 {header!r} 都对应 {canonical}",
-                fix_zh="请只保留其中一列")
+            raise DataError(Message("errors.io.aliases.headers_both_name",
+                                    written=written[canonical], header=header,
+                                    canonical=canonical), file=file, row=1, column=header,
+                            fix=Message("errors.io.aliases.fix_keep_one_two_columns"))
         written[canonical] = header
         if factor is not None:
             units[canonical] = factor

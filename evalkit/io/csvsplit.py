@@ -31,6 +31,7 @@ import pyarrow as pa
 import pyarrow.csv as pacsv
 
 from evalkit.errors import DataError
+from evalkit.i18n import Message
 from evalkit.io.arrowtext import WHITESPACE
 
 _BLANK_LINE = f"^(?:,|{WHITESPACE})*$"
@@ -95,15 +96,14 @@ def _columns_of(kept: list[list[str]], width: int) -> list[pa.ChunkedArray]:
 
 
 def _empty(file: str) -> DataError:
-    return DataError("the file is empty", file=file, fix="export the table with its header row",
-                     zh="文件为空", fix_zh="请连同表头行重新导出该表")
+    return DataError(Message("errors.io.csvsplit.file_empty"), file=file,
+                     fix=Message("errors.io.csvsplit.fix_export_table_header_row"))
 
 
 def _check_header(headers: list[str], file: str) -> None:
     if not any(h.strip() for h in headers):
-        raise DataError("the header row is empty", file=file, row=1,
-                        fix="put the column names in the first row",
-                        zh="表头行为空", fix_zh="请把列名放在第一行")
+        raise DataError(Message("errors.io.csvsplit.header_row_empty"), file=file, row=1,
+                        fix=Message("errors.io.csvsplit.fix_put_column_names_first"))
 
 
 def from_records(records: list[list[str]], file: str) -> Records:
@@ -126,10 +126,8 @@ def _parse_text(text: str, file: str) -> list[list[str]]:
     try:
         return list(csv.reader(io.StringIO(text, newline="")))
     except csv.Error as exc:
-        raise DataError(f"the CSV cannot be parsed: {exc}", file=file,
-                        fix="export the table again as CSV (comma-separated)",
-                        zh=f"CSV 无法解析：{exc}",
-                        fix_zh="请将该表重新导出为 CSV（逗号分隔）") from None
+        raise DataError(Message("errors.io.csvsplit.csv_cannot_parsed", exc=exc), file=file,
+                        fix=Message("errors.io.csvsplit.fix_export_table_again_csv")) from None
 
 
 def split_csv(data: bytes, file: str, start: int = 0) -> Records:

@@ -23,6 +23,7 @@ import json
 import duckdb
 
 from evalkit.errors import DataError
+from evalkit.i18n import Message
 from evalkit.io.schemas import TABLE_ORDER, TABLES
 
 #: Fixed values whose DuckDB hash identifies the hash function the checksums were made with.
@@ -65,10 +66,6 @@ def changed_tables(con: duckdb.DuckDBPyConnection, dataset_id: str,
 
 def edited_error(store: str, dataset_id: str, tables: list[str]) -> DataError:
     where = ", ".join(tables)
-    return DataError(
-        f"dataset {dataset_id} was changed after it was ingested (table {where} no longer "
-        "matches what was loaded)", file=store,
-        fix="restore the warehouse from a backup, or ingest the original files into a new "
-            "warehouse",
-        zh=f"数据集 {dataset_id} 在入库后被改动（表 {where} 与入库时的内容不一致）",
-        fix_zh="请从备份恢复数据仓库，或将原始文件重新导入一个新的数据仓库")
+    return DataError(Message("errors.io.integrity.dataset_changed_after_ingested",
+                             dataset_id=dataset_id, where=where), file=store,
+                     fix=Message("errors.io.integrity.fix_restore_warehouse_backup_ingest"))

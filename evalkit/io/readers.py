@@ -34,6 +34,7 @@ import pandas as pd
 import pyarrow as pa
 
 from evalkit.errors import DataError
+from evalkit.i18n import Message
 from evalkit.io.aliases import HeaderMap, load_aliases, map_headers
 from evalkit.io.arrowtext import WHITESPACE, float_text, str_series, strip_text
 from evalkit.io.csvsplit import Records, from_records, split_csv
@@ -140,11 +141,8 @@ def utf8_bytes(data: bytes, file: str) -> tuple[bytes, int, str]:
     try:
         text = data.decode("gb18030")
     except UnicodeDecodeError as exc:
-        raise DataError(
-            f"the file is neither UTF-8 nor GB18030/GBK text (undecodable byte at offset "
-            f"{exc.start})", file=file, fix="save the file as CSV in UTF-8 or GBK",
-            zh=f"文件既不是 UTF-8 也不是 GB18030/GBK 文本（偏移 {exc.start} 处的字节无法解码）",
-            fix_zh="请将文件另存为 UTF-8 或 GBK 编码的 CSV") from None
+        raise DataError(Message("errors.io.readers.file_neither_utf_nor", start=exc.start),
+                        file=file, fix=Message("errors.io.readers.fix_save_file_csv_utf")) from None
     return text.encode("utf-8"), 0, "gb18030"
 
 
@@ -152,9 +150,8 @@ def _csv_records(path: Path) -> tuple[Records, str, bytes]:
     data = path.read_bytes()
     body, start, encoding = utf8_bytes(data, str(path))
     if data.find(b"\x00") >= 0:      # a NUL byte is a NUL character in UTF-8 and GB18030
-        raise DataError("the file contains NUL bytes, it is not a text CSV", file=str(path),
-                        fix="export the table again as CSV",
-                        zh="文件含有 NUL 字节，不是文本 CSV", fix_zh="请将该表重新导出为 CSV")
+        raise DataError(Message("errors.io.readers.file_contains_nul_bytes"), file=str(path),
+                        fix=Message("errors.io.readers.fix_export_table_again_csv"))
     return split_csv(body, str(path), start), encoding, data
 
 
@@ -197,11 +194,9 @@ def _xlsx_has_formulas(data: bytes, file: str) -> bool:
         parts = zf.infolist()
         unpacked = sum(p.file_size for p in parts)
         if unpacked > XLSX_MAX_UNPACKED:
-            raise DataError(
-                f"the workbook unpacks to {unpacked:,} bytes, more than {XLSX_MAX_UNPACKED:,}",
-                file=file, fix="save the table as CSV, or split it into smaller workbooks",
-                zh=f"该工作簿解压后为 {unpacked:,} 字节，超过上限 {XLSX_MAX_UNPACKED:,}",
-                fix_zh="请将该表另存为 CSV，或拆分为较小的工作簿")
+            raise DataError(Message("errors.io.readers.workbook_unpacks_bytes_more",
+                                    unpacked=unpacked, xlsx_max_unpacked=XLSX_MAX_UNPACKED),
+                            file=file, fix=Message("errors.io.readers.fix_save_table_csv_split"))
         for p in parts:
             if not p.filename.startswith("xl/worksheets/"):
                 continue
@@ -222,10 +217,9 @@ def _xlsx_records(path: Path) -> tuple[Records, bytes, tuple[tuple[int, int, str
     data = path.read_bytes()
     file = str(path)
     formulas = _xlsx_has_formulas(data, file)
-    too_many = DataError(f"the sheet has more than {XLSX_MAX_CELLS:,} cells", file=file,
-                         fix="save the table as CSV or Parquet",
-                         zh=f"该工作表的单元格超过 {XLSX_MAX_CELLS:,} 个",
-                         fix_zh="请将该表另存为 CSV 或 Parquet")
+    too_many = DataError(Message("errors.io.readers.sheet_more_than_cells",
+                                 xlsx_max_cells=XLSX_MAX_CELLS), file=file,
+                         fix=Message("errors.io.readers.fix_save_table_csv_parquet"))
     flagged: list[tuple[int, int, str]] = []
     try:
         wb = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
@@ -252,10 +246,9 @@ def _xlsx_records(path: Path) -> tuple[Records, bytes, tuple[tuple[int, int, str
     except DataError:
         raise
     except Exception as exc:  # openpyxl raises many types on a damaged workbook
-        raise DataError(f"cannot be read as an Excel workbook ({type(exc).__name__}: {exc})",
-                        file=file, fix="save the file as .xlsx (Excel 2007 or later)",
-                        zh=f"无法作为 Excel 工作簿读取（{type(exc).__name__}：{exc}）",
-                        fix_zh="请将文件另存为 .xlsx（Excel 2007 或更高版本）") from None
+        raise DataError(Message("errors.io.readers.cannot_read_excel_workbook",
+                                type_name=type(exc).__name__, exc=exc), file=file,
+                        fix=Message("errors.io.readers.fix_save_file_xlsx_excel")) from None
     return from_records(records, file), data, tuple(flagged)
 
 
@@ -275,10 +268,9 @@ def _parquet_text(name: str, col: pa.ChunkedArray, file: str) -> pa.ChunkedArray
 
     typ = col.type
     if pa.types.is_nested(typ) or pa.types.is_binary(typ) or pa.types.is_large_binary(typ):
-        raise DataError(f"column {name!r} has type {typ}, expected plain values",
-                        file=file, column=name, fix="store one scalar value per cell",
-                        zh=f"列 {name!r} 的类型为 {typ}，应为普通值",
-                        fix_zh="请在每个单元格中只存放一个标量值")
+        raise DataError(Message("errors.io.readers.column_type_expected_plain", name=name,
+                                typ=typ), file=file, column=name,
+                        fix=Message("errors.io.readers.fix_store_one_scalar_value"))
     if pa.types.is_floating(typ):
         values = col.cast(pa.float64()).to_numpy()          # nulls -> NaN, written as ""
         return float_text(values).fill_null("").cast(pa.large_string())
@@ -287,11 +279,9 @@ def _parquet_text(name: str, col: pa.ChunkedArray, file: str) -> pa.ChunkedArray
     try:
         return pc.cast(col, pa.large_string()).fill_null("")
     except Exception as exc:  # any uncastable type is a data problem
-        raise DataError(f"column {name!r} of type {typ} cannot be read as text ({exc})",
-                        file=file, column=name,
-                        fix="store numbers, text, dates or booleans",
-                        zh=f"类型为 {typ} 的列 {name!r} 无法读取为文本（{exc}）",
-                        fix_zh="请存放数值、文本、日期或布尔值") from None
+        raise DataError(Message("errors.io.readers.column_type_cannot_read", name=name, typ=typ,
+                                exc=exc), file=file, column=name,
+                        fix=Message("errors.io.readers.fix_store_numbers_text_dates")) from None
 
 
 def _parquet_records(path: Path) -> tuple[Records, bytes]:
@@ -301,17 +291,15 @@ def _parquet_records(path: Path) -> tuple[Records, bytes]:
     try:
         tbl = pq.read_table(pa.BufferReader(data))
     except Exception as exc:  # pyarrow raises ArrowInvalid, OSError, ... on a damaged file
-        raise DataError(f"cannot be read as Parquet ({type(exc).__name__}: {exc})",
-                        file=str(path), fix="write the file again as Parquet",
-                        zh=f"无法作为 Parquet 读取（{type(exc).__name__}：{exc}）",
-                        fix_zh="请重新写出该 Parquet 文件") from None
+        raise DataError(Message("errors.io.readers.cannot_read_parquet",
+                                type_name=type(exc).__name__, exc=exc), file=str(path),
+                        fix=Message("errors.io.readers.fix_write_file_again_parquet")) from None
     headers = [str(n) for n in tbl.column_names]
     columns = [_parquet_text(name, col, str(path))
                for name, col in zip(headers, tbl.columns, strict=True)]
     if not headers:
-        raise DataError("the file has no columns", file=str(path),
-                        fix="write the table with its columns",
-                        zh="文件没有任何列", fix_zh="请连同各列写出该表")
+        raise DataError(Message("errors.io.readers.file_columns"), file=str(path),
+                        fix=Message("errors.io.readers.fix_write_table_columns"))
     rows = np.arange(2, tbl.num_rows + 2, dtype=np.int64)
     return Records(headers, columns, rows, []), data
 
@@ -337,13 +325,11 @@ def read_table_file(path: str | Path, table: str | None = None) -> RawTable:
     file = str(path)
     suffix = path.suffix.lower()
     if suffix not in SUFFIXES:
-        raise DataError(f"unsupported file type {path.suffix!r}", file=file,
-                        fix="provide CSV, .xlsx or .parquet files",
-                        zh=f"不支持的文件类型 {path.suffix!r}",
-                        fix_zh="请提供 CSV、.xlsx 或 .parquet 文件")
+        raise DataError(Message("errors.io.readers.unsupported_file_type", suffix=path.suffix),
+                        file=file, fix=Message("errors.io.readers.fix_provide_csv_xlsx_parquet"))
     if not path.is_file():
-        raise DataError("no such file", file=file, fix="check the path",
-                        zh="文件不存在", fix_zh="请检查路径")
+        raise DataError(Message("errors.io.readers.such_file"), file=file,
+                        fix=Message("errors.io.readers.fix_check_path"))
     name = table if table is not None else load_aliases().table_for_stem(path.stem, file)
     schema = TABLES[name]
 

@@ -35,6 +35,7 @@ from pathlib import Path
 import duckdb
 
 from evalkit.errors import DataError
+from evalkit.i18n import Message
 
 #: The file evalkit writes into every output folder it creates (``evalkit demo``, ``synth``).
 MARKER = ".evalkit-output"
@@ -60,12 +61,9 @@ def lock_path(store: Path) -> Path:
 
 
 def _busy(store: Path, waited: float) -> DataError:
-    return DataError(f"another evalkit process is writing to the warehouse (waited {waited:.0f} s "
-                     f"for {lock_path(store).name})", file=str(store),
-                     fix="wait until it has finished and run the command again",
-                     zh=f"另一个 evalkit 进程正在写入该数据仓库（已等待 {waited:.0f} 秒，"
-                        f"锁文件 {lock_path(store).name}）",
-                     fix_zh="请等其完成后重新运行该命令")
+    return DataError(Message("errors.io.safefs.another_evalkit_process_writing", waited=waited,
+                             name=lock_path(store).name), file=str(store),
+                     fix=Message("errors.io.safefs.fix_wait_until_finished_run"))
 
 
 def _notify_wait(store: Path) -> None:
@@ -151,10 +149,9 @@ def connect(store: str | Path, read_only: bool, wait: float | None = None
             fault = environment_error(exc, store)
             if fault is not None:
                 raise fault from None
-            raise DataError(f"cannot open the warehouse ({exc})", file=str(store),
-                            fix="give a DuckDB file written by evalkit, or a new file name",
-                            zh=f"无法打开数据仓库（{exc}）",
-                            fix_zh="请指定由 evalkit 写出的 DuckDB 文件，或一个新文件名") from None
+            raise DataError(Message("errors.common.cannot_open_warehouse", exc=exc),
+                            file=str(store),
+                            fix=Message("errors.io.safefs.fix_give_duckdb_file_written_2")) from None
 
 
 def check_store_file(store: Path) -> None:
@@ -162,16 +159,13 @@ def check_store_file(store: Path) -> None:
     if not store.exists():
         return
     if not store.is_file():
-        raise DataError("the warehouse path is not a file", file=str(store),
-                        fix="give a .duckdb file name",
-                        zh="数据仓库路径不是文件", fix_zh="请指定一个 .duckdb 文件名")
+        raise DataError(Message("errors.io.safefs.warehouse_path_file"), file=str(store),
+                        fix=Message("errors.io.safefs.fix_give_duckdb_file_name"))
     with open(store, "rb") as f:
         head = f.read(12)
     if head and head[8:12] != _DUCK_MAGIC:
-        raise DataError("not a DuckDB warehouse (the file holds something else)", file=str(store),
-                        fix="give the .duckdb file written by `evalkit ingest`, or a new file name",
-                        zh="不是 DuckDB 数据仓库（该文件是其他内容）",
-                        fix_zh="请指定 `evalkit ingest` 写出的 .duckdb 文件，或一个新文件名")
+        raise DataError(Message("errors.io.safefs.duckdb_warehouse_file_holds"), file=str(store),
+                        fix=Message("errors.io.safefs.fix_give_duckdb_file_written"))
 
 
 def wal_path(store: Path) -> Path:
@@ -260,17 +254,14 @@ def check_replaceable(path: Path, protect: list[Path], owned: Callable[[Path], b
 
 
 def _not_ours(path: Path) -> DataError:
-    return DataError("the output folder is not empty and was not written by evalkit",
-                     file=str(path),
-                     fix="give a new or empty folder; evalkit replaces only what it wrote",
-                     zh="输出文件夹不为空，且并非由 evalkit 写出",
-                     fix_zh="请指定一个新的或空的文件夹；evalkit 只替换自己写出的内容")
+    return DataError(Message("errors.io.safefs.output_folder_empty_written"), file=str(path),
+                     fix=Message("errors.io.safefs.fix_give_new_empty_folder"))
 
 
 def _check_folder(path: Path) -> None:
     if path.exists() and not path.is_dir():
-        raise DataError("the output path is not a folder", file=str(path),
-                        fix="give a folder name", zh="输出路径不是文件夹", fix_zh="请指定文件夹名")
+        raise DataError(Message("errors.io.safefs.output_path_folder"), file=str(path),
+                        fix=Message("errors.common.fix_give_folder_name"))
 
 
 def claim_dir(path: str | Path, command: str) -> Path:
@@ -380,9 +371,8 @@ def environment_error(exc: BaseException, path: str | Path | None = None,
     if _lock_conflict(exc):
         pid = re.search(r"PID (\d+)", text)
         who = f" (PID {pid.group(1)})" if pid else ""
-        return DataError(f"the warehouse is in use by another process{who}", file=file,
-                         fix="wait until it has finished and run the command again",
-                         zh=f"数据仓库正被另一个进程使用{who}", fix_zh="请等其完成后重新运行该命令")
+        return DataError(Message("errors.io.safefs.warehouse_use_another_process", who=who),
+                         file=file, fix=Message("errors.io.safefs.fix_wait_until_finished_run"))
     for phrase, code in _DUCK_OS_TEXT.items():
         if phrase in text:
             return _os_fault(code, file, phrase)

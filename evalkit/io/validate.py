@@ -47,6 +47,7 @@ import pyarrow.compute as pc
 
 from evalkit import escape
 from evalkit.errors import DataError, EvalkitError
+from evalkit.i18n import Message
 from evalkit.io import safefs
 from evalkit.io.arrowtext import arrow_strings, str_series
 from evalkit.io.convert import Converted, convert_column
@@ -201,8 +202,8 @@ def find_table_files(directory: str | Path) -> dict[str, Path]:
 
     d = Path(directory)
     if not d.is_dir():
-        raise DataError("not a folder", file=str(d), fix="give the folder holding the table files",
-                        zh="不是文件夹", fix_zh="请指定存放各表文件的文件夹")
+        raise DataError(Message("errors.io.validate.folder"), file=str(d),
+                        fix=Message("errors.io.validate.fix_give_folder_holding_table"))
     found: dict[str, Path] = {}
     for p in sorted(d.iterdir()):
         if (not p.is_file() or p.suffix.lower() not in SUFFIXES or p.name.startswith((".", "~$"))
@@ -210,18 +211,13 @@ def find_table_files(directory: str | Path) -> dict[str, Path]:
             continue
         name = load_aliases().table_for_stem(p.stem, str(p))
         if name in found:
-            raise DataError(f"two files hold the table {name}: {found[name].name} and {p.name}",
-                            file=str(p), fix="keep one file per table",
-                            zh=f"有两个文件都对应表 {name}：{found[name].name} 和 {p.name}",
-                            fix_zh="每张表只保留一个文件")
+            raise DataError(Message("errors.io.validate.two_files_hold_table", name=name,
+                                    name_2=found[name].name, name_3=p.name), file=str(p),
+                            fix=Message("errors.io.validate.fix_keep_one_file_per"))
         found[name] = p
     if not found:
-        raise DataError("the folder holds no table files", file=str(d),
-                        fix="put the tables there as CSV, .xlsx or .parquet, named e.g. "
-                            "firms.csv",
-                        zh="该文件夹中没有任何表文件",
-                        fix_zh="请将各表以 CSV、.xlsx 或 .parquet 格式放入该文件夹，"
-                               "文件名如 firms.csv")
+        raise DataError(Message("errors.io.validate.folder_holds_table_files"), file=str(d),
+                        fix=Message("errors.io.validate.fix_put_tables_there_csv"))
     return {name: found[name] for name in TABLE_ORDER if name in found}
 
 
@@ -333,11 +329,10 @@ def check_table(raw: RawTable, accepted: Mapping[str, pd.DataFrame],
     _check_keys(schema, raw, conv, found)
     for column, ref_table, ref_column in schema.references:
         if ref_table not in accepted:
-            raise DataError(f"{schema.name} refers to {ref_table}, but the folder has no "
-                            f"{ref_table} table", file=raw.path,
-                            fix=f"add the {ref_table} file to the folder",
-                            zh=f"{schema.name} 引用了 {ref_table}，但文件夹中没有 {ref_table} 表",
-                            fix_zh=f"请将 {ref_table} 文件放入该文件夹")
+            raise DataError(Message("errors.io.validate.refers_but_folder_table", name=schema.name,
+                                    ref_table=ref_table), file=raw.path,
+                            fix=Message("errors.io.validate.fix_add_file_folder",
+                                        ref_table=ref_table))
         values = conv[column].values
         ok = ~conv[column].bad & values.notna().to_numpy()
         known = pc.is_in(arrow_strings(values),

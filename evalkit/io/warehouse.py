@@ -45,6 +45,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from evalkit.errors import DataError
+from evalkit.i18n import Message
 from evalkit.io import safefs
 from evalkit.io.arrowtext import arrow_strings, float_text
 from evalkit.io.integrity import changed_tables, edited_error, table_checksums
@@ -439,18 +440,15 @@ def load_dataset(store: str | Path, version: str | None = None) -> dict[str, pd.
     store = Path(store)
     versions = list_datasets(store)
     if versions.empty:
-        raise DataError("the warehouse holds no datasets", file=str(store),
-                        fix="ingest a folder first: evalkit ingest DIR --store FILE",
-                        zh="数据仓库中没有任何数据集",
-                        fix_zh="请先导入一个文件夹：evalkit ingest DIR --store FILE")
+        raise DataError(Message("errors.io.warehouse.warehouse_holds_datasets"), file=str(store),
+                        fix=Message("errors.io.warehouse.fix_ingest_folder_first_evalkit"))
     ids = versions["dataset_id"].tolist()
     if version is None:
         version = ids[-1]
     if version not in ids:
-        raise DataError(f"no dataset version {version!r}", file=str(store),
-                        fix=f"use one of: {', '.join(ids)}",
-                        zh=f"不存在数据集版本 {version!r}",
-                        fix_zh=f"请使用以下之一：{', '.join(ids)}")
+        raise DataError(Message("errors.io.warehouse.dataset_version", version=version),
+                        file=str(store),
+                        fix=Message("errors.io.warehouse.fix_use_one", ids=', '.join(ids)))
     con = _connect(store, read_only=True)
     try:
         out = _read_tables(con, version)
@@ -518,9 +516,8 @@ def load_problems(store: str | Path, version: str | None = None,
     store = Path(store)
     ids = list_datasets(store)["dataset_id"].tolist()
     if not ids:
-        raise DataError("the warehouse holds no datasets", file=str(store),
-                        fix="ingest a folder first",
-                        zh="数据仓库中没有任何数据集", fix_zh="请先导入一个文件夹")
+        raise DataError(Message("errors.io.warehouse.warehouse_holds_datasets"), file=str(store),
+                        fix=Message("errors.io.warehouse.fix_ingest_folder_first"))
     version = ids[-1] if version is None else version
     con = _connect(store, read_only=True)
     try:

@@ -50,6 +50,7 @@ import pandas as pd
 
 from evalkit.disclosure import firm_basis
 from evalkit.errors import ConfigError, DataError
+from evalkit.i18n import Message
 
 __all__ = [
     "HISTORY_YEARS",
@@ -90,8 +91,7 @@ def parse_as_of(as_of: str) -> date:
     try:
         return date.fromisoformat(str(as_of))
     except ValueError:
-        raise ConfigError(f"as_of must be an ISO date YYYY-MM-DD; received {as_of!r}",
-                          zh=f"as_of 须为 ISO 日期 YYYY-MM-DD；收到的是 {as_of!r}") from None
+        raise ConfigError(Message("errors.monitor.execution.iso_date_yyyy_mm", as_of=as_of)) from None
 
 
 def year_elapsed(as_of: date) -> float:
@@ -112,9 +112,9 @@ def ledger_dates(ledger: pd.DataFrame) -> pd.Series:
     d = pd.to_datetime(ledger["date"], errors="coerce")
     if d.isna().any():
         i = int(np.flatnonzero(d.isna().to_numpy())[0])
-        raise DataError("unreadable disbursement date", file="disbursements", row=i + 2,
-                        column="date", fix="use ISO dates YYYY-MM-DD",
-                        zh="拨付日期无法识别", fix_zh="请使用 ISO 日期格式 YYYY-MM-DD")
+        raise DataError(Message("errors.common.unreadable_disbursement_date"),
+                        file="disbursements", row=i + 2, column="date",
+                        fix=Message("errors.common.fix_use_iso_dates_yyyy"))
     return d
 
 
@@ -157,8 +157,8 @@ def budget_execution(ledger: pd.DataFrame, budgets: pd.DataFrame, year: int, as_
     the firms behind ``disbursed``)."""
     cut = parse_as_of(as_of)
     if cut.year != int(year):
-        raise ConfigError(f"as_of {as_of} is not in the monitored year {year}",
-                          zh=f"as_of {as_of} 不在监测年度 {year} 内")
+        raise ConfigError(Message("errors.monitor.execution.monitored_year", as_of=as_of,
+                                  year=year))
     elapsed = year_elapsed(cut)
     d = ledger_dates(ledger)
     in_year = (d.dt.year == int(year)) & (d <= pd.Timestamp(cut))
@@ -168,10 +168,9 @@ def budget_execution(ledger: pd.DataFrame, budgets: pd.DataFrame, year: int, as_
     if policies:
         unknown = sorted(set(policies) - set(budgets["policy_id"]))
         if unknown:
-            raise ConfigError(f"policies {unknown} have no budget rows; policies with budgets: "
-                              f"{sorted(set(budgets['policy_id']))}",
-                              zh=f"政策 {unknown} 没有预算记录；有预算的政策："
-                                 f"{sorted(set(budgets['policy_id']))}")
+            raise ConfigError(Message("errors.monitor.execution.policies_budget_rows_policies",
+                                      unknown=unknown,
+                                      policy_id=sorted(set(budgets['policy_id']))))
         b = b.loc[b["policy_id"].isin(policies)]
     period = f"{int(year)}-01-01/{cut.isoformat()}"
     rows = []

@@ -33,6 +33,7 @@ import numpy as np
 import pandas as pd
 
 from evalkit.errors import DesignError, check_choice
+from evalkit.i18n import Message
 
 __all__ = ["BASE_OUTCOME", "base_level_columns", "dummy_columns", "first_nonsingular",
            "selection_columns"]
@@ -94,20 +95,16 @@ def selection_columns(df: pd.DataFrame, columns: Sequence[str], logs: bool
     names: list[str] = []
     for col in columns:
         if col not in df.columns:
-            raise DesignError(f"design.selection_covariates: {col!r} is not a column of the "
-                              f"panel; columns: {sorted(map(str, df.columns))}",
-                              zh=f"design.selection_covariates：{col!r} 不是面板的列；现有列："
-                                 f"{sorted(map(str, df.columns))}")
+            raise DesignError(Message("errors.panel.conditioning.design_selection_covariates_column",
+                                      col=col, columns=sorted(map(str, df.columns))))
         x = pd.to_numeric(df[col], errors="coerce").astype(float)
         if not logs:
             out[f"selection:{col}"] = x
             names.append(f"selection:{col}")
             continue
         if (x < 0).any():
-            raise DesignError(f"design.selection_covariates: {col!r} has negative values; on the "
-                              "proportional scale it enters in logs",
-                              zh=f"design.selection_covariates：{col!r} 存在负值；比例尺度下它以"
-                                 "对数进入")
+            raise DesignError(Message("errors.panel.conditioning.design_selection_covariates_negative",
+                                      col=col))
         positive = x > 0
         out[f"selection:log_{col}"] = np.log(x.where(positive, 1.0)).where(x.notna())
         names.append(f"selection:log_{col}")

@@ -23,6 +23,7 @@ import numpy as np
 import pandas as pd
 
 from evalkit.errors import DesignError, check_choice
+from evalkit.i18n import Message
 from evalkit.panel.panel import Panel
 
 CONTROLS = ("never_any", "never_policy")
@@ -66,8 +67,8 @@ class StaggeredDesign:
         check_choice("controls", controls, CONTROLS)
         if not (disbursements["policy_id"] == policy_id).any():
             known = sorted(disbursements["policy_id"].unique())
-            raise DesignError(f"policy {policy_id!r} has no disbursements; policies in the ledger: {known}",
-                              zh=f"政策 {policy_id!r} 没有拨付记录；拨付台账中的政策为：{known}")
+            raise DesignError(Message("errors.panel.design.policy_disbursements_policies_ledger",
+                                      policy_id=policy_id, known=known))
         mine = disbursements[disbursements["policy_id"] == policy_id]
         outside = np.zeros(len(mine), dtype=bool)
         if window is not None:
@@ -75,10 +76,8 @@ class StaggeredDesign:
             start, end = pd.Timestamp(window[0]), pd.Timestamp(window[1])
             outside = ((date < start) | (date > end)).to_numpy()
         if outside.all():
-            raise DesignError(f"policy {policy_id!r} has no disbursements inside its window "
-                              f"{window[0]}..{window[1]}",
-                              zh=f"政策 {policy_id!r} 在其窗口期 {window[0]}..{window[1]} "
-                                 "内没有拨付记录")
+            raise DesignError(Message("errors.panel.design.policy_disbursements_inside_window",
+                                      policy_id=policy_id, window=window[0], window_2=window[1]))
         g = first_award_year(mine.loc[~outside])
         data = panel.data.copy()
         data["g"] = data["firm_id"].map(g).fillna(0).astype("int64")

@@ -15,6 +15,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from evalkit.errors import DataError
+from evalkit.i18n import Message
 
 FIRM_ATTRIBUTES = ("industry_code", "cluster", "area", "size_class", "year_registered", "year_exited")
 
@@ -40,17 +41,14 @@ class Panel:
         ids = firms["firm_id"]
         repeated = ids.duplicated()
         if repeated.any():
-            raise DataError(f"firm {ids[repeated].iloc[0]} appears twice in the firms "
-                            "table", column="firm_id",
-                            fix="validate the table with `evalkit validate`",
-                            zh=f"企业 {ids[repeated].iloc[0]} 在企业表中出现两次",
-                            fix_zh="请用 `evalkit validate` 校验该表")
+            raise DataError(Message("errors.panel.panel.firm_appears_twice_firms",
+                                    ids=ids[repeated].iloc[0]), column="firm_id",
+                            fix=Message("errors.panel.panel.fix_validate_table_evalkit_validate"))
         if ids.isna().any():
-            raise DataError(f"firm_id is missing in row {int(np.flatnonzero(ids.isna())[0])} of "
-                            "the firms table", column="firm_id",
-                            fix="every firm needs its unified social credit code",
-                            zh=f"企业表第 {int(np.flatnonzero(ids.isna())[0])} 行缺少 firm_id",
-                            fix_zh="每家企业都须有统一社会信用代码")
+            raise DataError(Message("errors.panel.panel.firm_id_missing_row",
+                                    flatnonzero=int(np.flatnonzero(ids.isna())[0])),
+                            column="firm_id",
+                            fix=Message("errors.panel.panel.fix_every_firm_needs_unified"))
         values = ids.to_numpy(dtype=object)
         if pd.api.types.is_string_dtype(ids):
             # text ids sorted by Arrow (UTF-8 byte order = Python's str order), not in Python
@@ -62,14 +60,9 @@ class Panel:
         missing = code < 0
         if missing.any():
             first = firm_years["firm_id"].iloc[int(np.flatnonzero(missing)[0])]
-            raise DataError(
-                f"{int(missing.sum())} firm-year rows name firms absent from the firms table "
-                f"(first: {first})", column="firm_id",
-                fix="ingest both tables from the same export so referential checks run",
-                zh=f"{int(missing.sum())} 行企业-年度记录所指企业不在企业表中"
-                   f"（首个：{first}）",
-                fix_zh="请从同一次导出中导入两张表，以便执行引用完整性检查",
-            )
+            raise DataError(Message("errors.panel.panel.firm_year_rows_name",
+                                    sum_missing=int(missing.sum()), first=first), column="firm_id",
+                            fix=Message("errors.panel.panel.fix_ingest_both_tables_same"))
         year = firm_years["year"].to_numpy(dtype=np.int64)
         y0 = int(year.min()) if len(year) else 0
         span = int(year.max()) - y0 + 1 if len(year) else 1
@@ -80,10 +73,9 @@ class Panel:
         if dup.size:
             first = int(order[dup + 1].min())       # the first repeat in the table's order
             row = firm_years.iloc[first]
-            raise DataError(f"firm-year ({row['firm_id']}, {row['year']}) appears twice",
-                            column="year", fix="validate the table with `evalkit validate`",
-                            zh=f"企业-年度 ({row['firm_id']}, {row['year']}) 出现两次",
-                            fix_zh="请用 `evalkit validate` 校验该表")
+            raise DataError(Message("errors.panel.panel.firm_year_appears_twice",
+                                    firm_id=row['firm_id'], year=row['year']), column="year",
+                            fix=Message("errors.panel.panel.fix_validate_table_evalkit_validate"))
         data = firm_years.take(order).reset_index(drop=True)
         data["year"] = year[order]
         firm_code = code[order]

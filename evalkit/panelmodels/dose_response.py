@@ -38,6 +38,7 @@ import pandas as pd
 import evalkit
 from evalkit.errors import ConfigError, DataError, DataWarning, check_choice
 from evalkit.fe import prepare_panel
+from evalkit.i18n import Message
 from evalkit.results import Result, json_safe
 
 __all__ = [
@@ -91,8 +92,7 @@ class DoseResponseResult(Result):
 
     def _index(self, term: str) -> int:
         if term not in self.terms:
-            raise ConfigError(f"term must be one of {list(self.terms)!r}; received {term!r}",
-                              zh=f"term 须为 {list(self.terms)!r} 之一；收到的是 {term!r}")
+            raise ConfigError(Message("errors.common.term_one", terms=list(self.terms), term=term))
         return self.terms.index(term)
 
     def tidy(self, dose_only: bool = False) -> pd.DataFrame:
@@ -133,12 +133,9 @@ def build_doses(df: pd.DataFrame, doses: list[str], per: str | None, idname: str
             bad = ~(den > 0)
             if bad.any():
                 r = int(np.flatnonzero(bad)[0])
-                raise DataError(f"scale column {per!r} must be positive to divide {d!r} by it; "
-                                f"found {den[r]!r}", row=r + 2, column=per,
-                                fix="drop these firm-years or use the amount itself",
-                                zh=f"标准化列 {per!r} 须为正数才能用作 {d!r} 的除数；"
-                                   f"发现取值 {den[r]!r}",
-                                fix_zh="请剔除这些企业-年度记录，或直接使用金额本身")
+                raise DataError(Message("errors.panelmodels.dose_response.scale_column_positive_divide",
+                                        per=per, d=d, den=den[r]), row=r + 2, column=per,
+                                fix=Message("errors.panelmodels.dose_response.fix_drop_these_firm_years"))
             col = f"{d}/{per}"
             df[col] = df[d].to_numpy(dtype=float) / den
         names.append(col)
@@ -175,29 +172,24 @@ def dose_response(data: pd.DataFrame, yname: str, dose: str | Sequence[str], idn
     check_choice("cov_type", cov_type, COV_TYPES)
     doses = _as_list(dose)
     if not doses:
-        raise ConfigError("dose must name at least one subsidy column",
-                          zh="dose 须至少指定一个补贴列")
+        raise ConfigError(Message("errors.panelmodels.dose_response.dose_name_least_one"))
     if lags < 0 or int(lags) != lags:
-        raise ConfigError(f"lags must be a non-negative integer; received {lags!r}",
-                          zh=f"lags 须为非负整数；收到的是 {lags!r}")
+        raise ConfigError(Message("errors.panelmodels.dose_response.lags_non_negative_integer",
+                                  lags=lags))
     if cluster is not None and cov_type != "clustered":
-        raise ConfigError(f"cluster={cluster!r} needs cov_type='clustered'; received "
-                          f"cov_type={cov_type!r}",
-                          zh=f"cluster={cluster!r} 需要 cov_type='clustered'；收到的是 "
-                             f"cov_type={cov_type!r}")
+        raise ConfigError(Message("errors.panelmodels.dose_response.cluster_needs_cov_type",
+                                  cluster=cluster, cov_type=cov_type))
     covs = list(covariates)
     extra = [*doses, *covs, *([per] if per else []), *([cluster] if cluster else [])]
     df = prepare_panel(data, yname, tname, idname, None, list(dict.fromkeys(extra)))
     df[tname] = df[tname].astype(np.int64)
     df, dose_terms, dropped = build_doses(df, doses, per, idname, tname, int(lags))
     if dropped:
-        warnings.warn(DataWarning(
-            f"dropped {dropped} firm-years without the {lags} previous consecutive year(s) "
-            "needed for the lagged dose",
-            zh=f"删除了 {dropped} 个缺少滞后剂量所需的前 {lags} 个连续年度的企业-年度记录"),
+        warnings.warn(DataWarning(Message("warnings.panelmodels.dose_response.dropped_firm_years_without",
+                                          dropped=dropped, lags=lags)),
             stacklevel=2)
     if df.empty:
-        raise DataError("no firm-year left to estimate on", zh="没有可用于估计的企业-年度记录")
+        raise DataError(Message("errors.panelmodels.dose_response.firm_year_left_estimate"))
     frame = df.set_index([idname, tname])
     exog = frame[[*dose_terms, *covs]].astype(float)
     if model != "fe":

@@ -30,6 +30,7 @@ from scipy import stats
 import evalkit
 from evalkit.errors import DesignError
 from evalkit.fe import prepare_panel
+from evalkit.i18n import Message
 from evalkit.panelmodels.dose_response import (
     DoseResponseResult,
     build_doses,
@@ -94,10 +95,8 @@ def classic_hausman(fe: DoseResponseResult, re: DoseResponseResult,
     """(statistic, df, p-value, psd) of the classic Hausman test on ``terms`` (default: the
     terms the two fits share other than year dummies and the constant)."""
     if fe.model != "fe" or re.model != "re":
-        raise DesignError(f"classic_hausman compares a model='fe' with a model='re' fit; "
-                          f"received {fe.model!r} and {re.model!r}",
-                          zh="classic_hausman 比较 model='fe' 与 model='re' 的拟合结果；"
-                             f"收到的是 {fe.model!r} 和 {re.model!r}")
+        raise DesignError(Message("errors.panelmodels.hausman.classic_hausman_compares_model",
+                                  model=fe.model, model_2=re.model))
     if terms is None:
         terms = [t for t in fe.terms if t in re.terms and not t.startswith("year_")
                  and t != "const"]

@@ -14,6 +14,7 @@ import numpy as np
 import pandas as pd
 
 from evalkit.errors import ConfigError, DataError, require_columns
+from evalkit.i18n import Message
 
 __all__ = ["classify_policies"]
 
@@ -30,8 +31,7 @@ def classify_policies(policies: pd.DataFrame, ledger: pd.DataFrame, firms: pd.Da
         require_columns(df, cols, f"the {name} table", f"{name} 表", file=name)
     for nm, q in (("spend_quantile", spend_quantile), ("recipients_quantile", recipients_quantile)):
         if not 0.0 <= q <= 1.0:
-            raise ConfigError(f"{nm} must lie in [0, 1]; received {q!r}",
-                              zh=f"{nm} 须位于 [0, 1] 内；收到的是 {q!r}")
+            raise ConfigError(Message("errors.portfolio.classify.lie", nm=nm, q=q))
     led = ledger.copy()
     if window is not None:
         yr = pd.to_datetime(led["date"], errors="coerce").dt.year
@@ -39,9 +39,8 @@ def classify_policies(policies: pd.DataFrame, ledger: pd.DataFrame, firms: pd.Da
     led = led.merge(firms[["firm_id", "cluster"]], on="firm_id", how="left")
     if led["cluster"].isna().any():
         bad = led.loc[led["cluster"].isna(), "firm_id"].iloc[0]
-        raise DataError(f"firm {bad!r} in the ledger is not in the firms table",
-                        file="disbursements", column="firm_id",
-                        zh=f"拨付台账中的企业 {bad!r} 不在 firms 表中")
+        raise DataError(Message("errors.portfolio.classify.firm_ledger_firms_table", bad=bad),
+                        file="disbursements", column="firm_id")
     rows = []
     for pid, obj in zip(policies["policy_id"].astype(str), policies["objective"], strict=True):
         sub = led.loc[led["policy_id"].astype(str) == pid]

@@ -11,6 +11,7 @@ from __future__ import annotations
 import pandas as pd
 
 from evalkit.errors import DataError, require_columns
+from evalkit.i18n import Message
 
 __all__ = ["budget_execution_rate", "disbursement_timeliness"]
 
@@ -23,10 +24,9 @@ def _dates(s: pd.Series, table: str, column: str) -> pd.Series:
     d = pd.to_datetime(s, errors="coerce")
     if d.isna().any():
         i = d.index[d.isna()][0]
-        raise DataError(f"unreadable date {s.loc[i]!r}", file=table, row=int(i) + 2,
-                        column=column, fix="use ISO dates YYYY-MM-DD",
-                        zh=f"日期 {s.loc[i]!r} 无法识别",
-                        fix_zh="请使用 ISO 日期格式 YYYY-MM-DD")
+        raise DataError(Message("errors.portfolio.process.unreadable_date", s=s.loc[i]),
+                        file=table, row=int(i) + 2, column=column,
+                        fix=Message("errors.common.fix_use_iso_dates_yyyy"))
     return d
 
 
@@ -38,14 +38,14 @@ def budget_execution_rate(ledger: pd.DataFrame, budgets: pd.DataFrame, policy_id
     b = budgets.loc[(budgets["policy_id"].astype(str) == str(policy_id))
                     & (budgets["year"].astype(int) == int(year)), "appropriation"]
     if b.empty:
-        raise DataError(f"no appropriation for policy {policy_id!r} in {year}", file="budgets",
-                        column="appropriation",
-                        zh=f"政策 {policy_id!r} 在 {year} 年没有预算安排")
+        raise DataError(Message("errors.portfolio.process.appropriation_policy",
+                                policy_id=policy_id, year=year), file="budgets",
+                        column="appropriation")
     appropriation = float(b.sum())
     if appropriation <= 0:
-        raise DataError(f"appropriation of policy {policy_id!r} in {year} is not positive",
-                        file="budgets", column="appropriation",
-                        zh=f"政策 {policy_id!r} 在 {year} 年的预算安排不为正数")
+        raise DataError(Message("errors.portfolio.process.appropriation_policy_positive",
+                                policy_id=policy_id, year=year), file="budgets",
+                        column="appropriation")
     rows = ledger.loc[ledger["policy_id"].astype(str) == str(policy_id)]
     years = _dates(rows["date"], "disbursements", "date").dt.year
     return float(rows.loc[years == int(year), "amount"].astype(float).sum()) / appropriation
@@ -65,8 +65,8 @@ def disbursement_timeliness(ledger: pd.DataFrame, due_dates: pd.DataFrame, polic
     if year is not None and by_year:
         sched = sched.loc[sched["year"].astype(int) == int(year)]
     if sched.empty:
-        raise DataError(f"no scheduled tranches for policy {policy_id!r}", file="due_dates",
-                        column="policy_id", zh=f"政策 {policy_id!r} 没有计划拨付的分期")
+        raise DataError(Message("errors.portfolio.process.scheduled_tranches_policy",
+                                policy_id=policy_id), file="due_dates", column="policy_id")
     sched["due"] = _dates(sched["due_date"], "due_dates", "due_date")
     rows = ledger.loc[ledger["policy_id"].astype(str) == str(policy_id)].copy()
     rows["paid"] = _dates(rows["date"], "disbursements", "date")

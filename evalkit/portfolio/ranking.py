@@ -40,6 +40,7 @@ from scipy import stats
 from evalkit.errors import ConfigError, check_choice
 from evalkit.fiscal.linear import LinearEstimate, joint_cov
 from evalkit.fiscal.multiplier import BootstrapDraws
+from evalkit.i18n import Message
 from evalkit.results import TIDY_COLUMNS, Result, json_safe
 
 __all__ = ["RANK_METHODS", "RankingResult", "rank_confidence_sets"]
@@ -161,33 +162,27 @@ def rank_confidence_sets(estimates: Sequence[LinearEstimate], alpha: float = 0.0
     """
     check_choice("rank method", method, RANK_METHODS)
     if not 0.0 < alpha < 1.0:
-        raise ConfigError(f"alpha must lie in (0, 1); received {alpha!r}",
-                          zh=f"alpha 须位于 (0, 1) 内；收到的是 {alpha!r}")
+        raise ConfigError(Message("errors.common.alpha_lie", alpha=alpha))
     p = len(estimates)
     if p < 2:
-        raise ConfigError(f"ranking needs at least 2 policies; received {p}",
-                          zh=f"排序至少需要 2 项政策；收到的是 {p} 项")
+        raise ConfigError(Message("errors.portfolio.ranking.ranking_needs_least_policies", p=p))
     if not 1 <= int(tau) <= p:
-        raise ConfigError(f"tau must lie in 1..{p}; received {tau!r}",
-                          zh=f"tau 须位于 1..{p} 内；收到的是 {tau!r}")
+        raise ConfigError(Message("errors.portfolio.ranking.tau_lie", p=p, tau=tau))
     names = tuple(e.name for e in estimates)
     if len(set(names)) != p:
-        raise ConfigError(f"policy names must be unique; received {list(names)}",
-                          zh=f"政策名称不得重复；收到的是 {list(names)}")
+        raise ConfigError(Message("errors.portfolio.ranking.policy_names_unique",
+                                  names=list(names)))
     sign = 1.0 if higher_is_better else -1.0
     theta = sign * np.array([e.estimate for e in estimates])
     sigma = joint_cov(estimates).to_numpy()
     if method == "gaussian":
         if rng is None:
-            raise ConfigError("method 'gaussian' needs rng (a seeded numpy Generator)",
-                              zh="method 'gaussian' 需要 rng（已设定种子的 numpy Generator）")
+            raise ConfigError(Message("errors.portfolio.ranking.method_gaussian_needs_rng"))
         centred = None
     else:
         if draws is None or draws.names != names:
-            raise ConfigError("method 'bootstrap' needs draws of exactly these estimates, in "
-                              f"this order: {list(names)}",
-                              zh="method 'bootstrap' 需要恰为以下估计值、且按此顺序排列的 draws："
-                                 f"{list(names)}")
+            raise ConfigError(Message("errors.portfolio.ranking.method_bootstrap_needs_draws",
+                                      names=list(names)))
         centred = sign * (draws.draws - draws.estimates)      # (B, p)
         n_draws = centred.shape[0]
     var = np.diag(sigma)
@@ -216,8 +211,7 @@ def rank_confidence_sets(estimates: Sequence[LinearEstimate], alpha: float = 0.0
     rank = 1 + (theta[None, :] > theta[:, None]).sum(axis=1)   # ties share the better rank
     ok = np.ones(p, dtype=bool) if identified is None else np.asarray(identified, dtype=bool)
     if ok.shape != (p,):
-        raise ConfigError("identified must have one entry per policy",
-                          zh="identified 须每项政策一个取值")
+        raise ConfigError(Message("errors.portfolio.ranking.identified_one_entry_per"))
     if not ok.all():
         rank, lo, hi, lo_m, hi_m = (np.zeros(p, dtype=np.int64) for _ in range(5))
         c_marg = np.full(p, np.nan)

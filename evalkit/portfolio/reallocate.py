@@ -28,6 +28,7 @@ import numpy as np
 import pandas as pd
 
 from evalkit.errors import ConfigError, DataError, check_choice, require_columns
+from evalkit.i18n import Message
 from evalkit.results import Result, json_safe
 
 __all__ = ["ReallocationResult", "reallocate"]
@@ -87,25 +88,25 @@ def reallocate(policies: pd.DataFrame, total: float | None = None, max_change: f
                                *([use] if use != "estimate" else [])),
                     "the reallocation input", "预算调整输入")
     if not 0.0 <= float(max_change) <= 1.0:
-        raise ConfigError(f"max_change must lie in [0, 1]; received {max_change!r}",
-                          zh=f"max_change 须位于 [0, 1] 内；收到的是 {max_change!r}")
+        raise ConfigError(Message("errors.portfolio.reallocate.max_change_lie",
+                                  max_change=max_change))
     df = policies.sort_values("policy_id", kind="stable").reset_index(drop=True)
     if df["policy_id"].duplicated().any():
-        raise DataError("policy ids must be unique", column="policy_id",
-                        zh="政策编号不得重复")
+        raise DataError(Message("errors.portfolio.reallocate.policy_ids_unique"),
+                        column="policy_id")
     b = df["current"].to_numpy(dtype=float)
     r = df[use].to_numpy(dtype=float)
     cap = df["capacity"].to_numpy(dtype=float)
     if np.any(~np.isfinite(b)) or np.any(b < 0):
-        raise DataError("current budgets must be finite and non-negative", column="current",
-                        zh="当前预算须为有限的非负数")
+        raise DataError(Message("errors.portfolio.reallocate.current_budgets_finite_non"),
+                        column="current")
     if np.any(~np.isfinite(r)):
-        raise DataError(f"{use} must be finite for every policy", column=use,
-                        zh=f"每项政策的 {use} 均须为有限值")
+        raise DataError(Message("errors.portfolio.reallocate.finite_every_policy", use=use),
+                        column=use)
     cap = np.where(np.isnan(cap), np.inf, cap)
     if np.any(cap < 0):
-        raise DataError("capacity must be non-negative", column="capacity",
-                        zh="capacity 须为非负数")
+        raise DataError(Message("errors.portfolio.reallocate.capacity_non_negative"),
+                        column="capacity")
     upper = np.minimum(b * (1 + max_change), cap)
     lower = np.minimum(b * (1 - max_change), upper)
     if "upper" in df.columns:
@@ -118,12 +119,8 @@ def reallocate(policies: pd.DataFrame, total: float | None = None, max_change: f
     tot = float(b.sum()) if total is None else float(total)
     if tot < lower.sum() - _FEAS_TOL * max(1.0, tot) or tot > upper.sum() + _FEAS_TOL * max(
             1.0, tot):
-        raise ConfigError(f"total {tot:,.2f} is outside what the bounds allow "
-                          f"[{lower.sum():,.2f}, {upper.sum():,.2f}]: relax max_change or the "
-                          "capacities, or change the total",
-                          zh=f"总额 {tot:,.2f} 超出上下限允许的范围 "
-                             f"[{lower.sum():,.2f}, {upper.sum():,.2f}]：请放宽 max_change 或 "
-                             "capacity，或调整总额")
+        raise ConfigError(Message("errors.portfolio.reallocate.total_outside_what_bounds", tot=tot,
+                                  sum_lower=lower.sum(), sum_upper=upper.sum()))
     x = _fill_in_return_order(r, lower, upper, tot)
     out = df[["policy_id"]].copy()
     out["current"] = b

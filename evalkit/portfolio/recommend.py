@@ -31,6 +31,7 @@ import numpy as np
 import pandas as pd
 
 from evalkit.errors import ConfigError
+from evalkit.i18n import Message
 from evalkit.portfolio.ranking import RankingResult
 from evalkit.portfolio.scorecard import ScorecardResult, ScorecardSpec
 from evalkit.results import Result, json_safe
@@ -91,8 +92,8 @@ def recommend(scorecards: Sequence[ScorecardResult], ranking: RankingResult,
     cards = {s.policy_id: s for s in scorecards}
     missing = [n for n in ranking.names if n not in cards]
     if missing:
-        raise ConfigError(f"no scorecard for policies {missing}",
-                          zh=f"以下政策没有绩效评分表：{missing}")
+        raise ConfigError(Message("errors.portfolio.recommend.scorecard_policies",
+                                  missing=missing))
     grade_pos = {g[0]: k for k, g in enumerate(spec.grades)}
     tidy = ranking.tidy().set_index("term")
     rows = []

@@ -42,6 +42,7 @@ import duckdb
 import pandas as pd
 
 from evalkit.errors import ConfigError, DataError, check_choice
+from evalkit.i18n import Message
 from evalkit.io import safefs
 
 __all__ = ["DECISIONS", "GENESIS", "ReviewAudit", "anchor_path", "audit_review_log",
@@ -72,9 +73,8 @@ Store = str | Path | duckdb.DuckDBPyConnection
 
 
 def _missing_store(store: Path) -> DataError:
-    return DataError("no such warehouse", file=str(store),
-                     fix="check the --store path (the file holding the review log)",
-                     zh="数据仓库不存在", fix_zh="请检查 --store 路径（存放审核记录的文件）")
+    return DataError(Message("errors.common.such_warehouse"), file=str(store),
+                     fix=Message("errors.portfolio.review_log.fix_check_store_path_file"))
 
 
 @contextmanager
@@ -94,10 +94,9 @@ def _connect(store: Store, read_only: bool) -> Iterator[duckdb.DuckDBPyConnectio
         try:
             con = safefs.connect(store, read_only=read_only)
         except duckdb.Error as exc:
-            raise DataError(f"cannot open the warehouse ({exc})", file=str(path),
-                            fix="give the DuckDB file written by evalkit",
-                            zh=f"无法打开数据仓库（{exc}）",
-                            fix_zh="请指定由 evalkit 写出的 DuckDB 文件") from None
+            raise DataError(Message("errors.common.cannot_open_warehouse", exc=exc),
+                            file=str(path),
+                            fix=Message("errors.portfolio.review_log.fix_give_duckdb_file_written")) from None
         try:
             yield con
         finally:
@@ -125,11 +124,8 @@ def check_reviewer(reviewer: str) -> str:
     """The reviewer's name, stripped; a :class:`ConfigError` unless it has the form of a name."""
     name = str(reviewer).strip()
     if not _REVIEWER.fullmatch(name):
-        raise ConfigError(
-            f"reviewer {reviewer!r} is not a name: use letters (any script), digits and . · ' - _ @ "
-            "or spaces between them, at most 64 characters",
-            zh=f"审核人 {reviewer!r} 不是有效姓名：请使用文字、数字及 . · ' - _ @ 或其间的空格，"
-               "最多 64 个字符")
+        raise ConfigError(Message("errors.portfolio.review_log.reviewer_name_use_letters",
+                                  reviewer=reviewer))
     return name
 
 
@@ -174,7 +170,7 @@ def record_review(store: Store, recommendation_id: str, decision: str, comment: 
     ``anchors`` is given). The OS user running the command is recorded with the reviewer."""
     check_choice("decision", decision, DECISIONS)
     if not str(recommendation_id).strip():
-        raise ConfigError("recommendation_id must not be empty", zh="recommendation_id 不得为空")
+        raise ConfigError(Message("errors.portfolio.review_log.recommendation_id_empty"))
     name = check_reviewer(reviewer)
     if timestamp is None:
         ts = None   # taken under the write lock: a writer that waited is not "in the past"
@@ -183,8 +179,7 @@ def record_review(store: Store, recommendation_id: str, decision: str, comment: 
     else:
         ts = str(timestamp)
     if ts is not None and _parse_time(ts) is None:
-        raise ConfigError(f"timestamp {ts!r} is not an ISO 8601 time",
-                          zh=f"时间戳 {ts!r} 不是 ISO 8601 时间")
+        raise ConfigError(Message("errors.portfolio.review_log.timestamp_iso_time", ts=ts))
     anchor = (anchor_path(store, anchors) if not isinstance(store, duckdb.DuckDBPyConnection)
               else (Path(anchors) if anchors is not None else None))
     if must_exist and not isinstance(store, duckdb.DuckDBPyConnection) \
@@ -203,8 +198,8 @@ def record_review(store: Store, recommendation_id: str, decision: str, comment: 
             seq, prev = (1, GENESIS) if last is None else (int(last[0]) + 1, str(last[1]))
             latest = _parse_time(last[2]) if last is not None else None
             if latest is not None and latest > _parse_time(ts):
-                raise ConfigError(f"timestamp {ts} precedes the latest entry's ({last[2]})",
-                                  zh=f"时间戳 {ts} 早于最近一条记录的时间（{last[2]}）")
+                raise ConfigError(Message("errors.portfolio.review_log.timestamp_precedes_latest_entry",
+                                          ts=ts, last=last[2]))
             row = {"seq": seq, "recommendation_id": str(recommendation_id),
                    "decision": decision, "comment": str(comment or ""),
                    "reviewer": name, "timestamp": ts, "prev_hash": prev, "os_user": _os_user(),
@@ -276,9 +271,9 @@ def read_anchors(path: Path) -> list[tuple[int, str]]:
     for i, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
         parts = line.split("\t")
         if len(parts) < 2 or not parts[0].isdigit() or not _HEX64.fullmatch(parts[1]):
-            raise DataError("not a review-log anchor line", file=str(path), row=i,
-                            fix="restore the anchor file from a backup",
-                            zh="不是审核记录锚点行", fix_zh="请从备份恢复锚点文件")
+            raise DataError(Message("errors.portfolio.review_log.review_log_anchor_line"),
+                            file=str(path), row=i,
+                            fix=Message("errors.portfolio.review_log.fix_restore_anchor_file_backup"))
         out.append((int(parts[0]), parts[1]))
     return out
 
@@ -321,8 +316,8 @@ def audit_review_log(store: str | Path, anchors: str | Path | None = None,
     path = anchor_path(store, anchors)
     marks = read_anchors(path)
     if anchors is not None and not path.is_file():
-        raise DataError("no such anchor file", file=str(path), fix="check the --anchors path",
-                        zh="锚点文件不存在", fix_zh="请检查 --anchors 路径")
+        raise DataError(Message("errors.portfolio.review_log.such_anchor_file"), file=str(path),
+                        fix=Message("errors.portfolio.review_log.fix_check_anchors_path"))
     problems: list[tuple[str, str]] = []
     bad = _chain_break(h)
     if bad is not None:

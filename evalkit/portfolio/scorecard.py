@@ -33,6 +33,7 @@ import pandas as pd
 
 from evalkit.errors import ConfigError, check_choice
 from evalkit.fiscal.linear import LinearEstimate
+from evalkit.i18n import Message
 from evalkit.results import Result, json_safe
 from evalkit.yamlsafe import load_yaml
 
@@ -87,8 +88,8 @@ class ScorecardSpec:
             if i.id == ind_id:
                 return i
         known = [i.id for i in self.indicators]
-        raise ConfigError(f"unknown indicator {ind_id!r}; known: {known}",
-                          zh=f"未知指标 {ind_id!r}；已知指标：{known}")
+        raise ConfigError(Message("errors.portfolio.scorecard.unknown_indicator_known",
+                                  ind_id=ind_id, known=known))
 
     def grade(self, score: float) -> tuple[str, str]:
         s = round(float(score), self.score_decimals)
@@ -103,7 +104,7 @@ class ScorecardSpec:
 
 def _need(d: Mapping, key: str, where: str) -> Any:
     if key not in d:
-        raise ConfigError(f"{where}: missing key {key!r}", zh=f"{where}：缺少键 {key!r}")
+        raise ConfigError(Message("errors.portfolio.scorecard.missing_key", where=where, key_=key))
     return d[key]
 
 
@@ -117,8 +118,7 @@ def load_scorecard_spec(path: str | Path | None = None) -> ScorecardSpec:
     p = Path(path) if path is not None else DEFAULT_SCORECARD
     raw = load_yaml(p, ("scorecard file", "绩效评分表文件"))
     if not isinstance(raw, Mapping):
-        raise ConfigError(f"{p}: expected a mapping at the top level",
-                          zh=f"{p}：顶层应为映射（mapping）")
+        raise ConfigError(Message("errors.portfolio.scorecard.expected_mapping_top_level", p=p))
     # recorded by name, not by the machine's path: bundles stay relocatable and two runs in two
     # folders (or two checkouts) give the same bytes
     name = "data/scorecard_default.yaml" if path is None else p.name
@@ -141,52 +141,48 @@ def scorecard_spec_from_dict(raw: Mapping, source: str = "") -> ScorecardSpec:
         check_choice(f"{w} ({ind.id}) type", ind.type, INDICATOR_TYPES)
         check_choice(f"{w} ({ind.id}) direction", ind.direction, DIRECTIONS)
         if ind.type == "effect" and ind.direction != "higher":
-            raise ConfigError(f"{w} ({ind.id}): effect indicators must have direction 'higher'",
-                              zh=f"{w}（{ind.id}）：效应指标的 direction 须为 'higher'")
+            raise ConfigError(Message("errors.portfolio.scorecard.effect_indicators_direction_higher",
+                                      w=w, id=ind.id))
         if ind.id in seen:
-            raise ConfigError(f"{w}: indicator id {ind.id!r} appears twice",
-                              zh=f"{w}：指标 id {ind.id!r} 重复出现")
+            raise ConfigError(Message("errors.portfolio.scorecard.indicator_id_appears_twice", w=w,
+                                      id=ind.id))
         if not ind.weight > 0:
-            raise ConfigError(f"{w} ({ind.id}): weight must be positive; received {ind.weight}",
-                              zh=f"{w}（{ind.id}）：权重 weight 须为正数；收到的是 {ind.weight}")
+            raise ConfigError(Message("errors.portfolio.scorecard.weight_positive", w=w, id=ind.id,
+                                      weight=ind.weight))
         if ind.target is not None and not ind.target > 0:
-            raise ConfigError(f"{w} ({ind.id}): target must be positive; received {ind.target}",
-                              zh=f"{w}（{ind.id}）：目标值 target 须为正数；收到的是 {ind.target}")
+            raise ConfigError(Message("errors.portfolio.scorecard.target_positive", w=w, id=ind.id,
+                                      target=ind.target))
         seen.add(ind.id)
         inds.append(ind)
     total = sum(i.weight for i in inds)
     if abs(total - 100.0) > _TOL:
-        raise ConfigError(f"{where}: indicator weights must sum to 100; they sum to {total:g}",
-                          zh=f"{where}：指标权重之和须为 100；实际为 {total:g}")
+        raise ConfigError(Message("errors.portfolio.scorecard.indicator_weights_sum_they",
+                                  where=where, total=total))
     min_oe = float(raw.get("min_output_effect_share", 0.6))
     oe = sum(i.weight for i in inds if i.level in ("output", "effect"))
     if oe + _TOL < 100.0 * min_oe:
-        raise ConfigError(f"{where}: output + effect weights are {oe:g} points; at least "
-                          f"{100 * min_oe:g} required (min_output_effect_share)",
-                          zh=f"{where}：产出与效应指标权重合计 {oe:g} 分；至少须为 "
-                             f"{100 * min_oe:g} 分（min_output_effect_share）")
+        raise ConfigError(Message("errors.portfolio.scorecard.output_effect_weights_points",
+                                  where=where, oe=oe, min_oe=100 * min_oe))
     grades = []
     for k, g in enumerate(_need(raw, "grades", where)):
         w = f"{where}: grades[{k}]"
         grades.append((str(_need(g, "grade", w)), str(g.get("en", "")), float(_need(g, "min", w))))
     mins = [g[2] for g in grades]
     if mins != sorted(mins, reverse=True) or len(set(mins)) != len(mins) or mins[-1] > 0:
-        raise ConfigError(f"{where}: grade minima must be strictly decreasing and end at 0 or "
-                          f"below; received {mins}",
-                          zh=f"{where}：各等级的最低分须严格递减，且最后一项不高于 0；"
-                             f"收到的是 {mins}")
+        raise ConfigError(Message("errors.portfolio.scorecard.grade_minima_strictly_decreasing",
+                                  where=where, mins=mins))
     bands = {}
     for name, b in _need(raw, "qualitative_bands", where).items():
         lo, hi = float(_need(b, "low", f"{where}: band {name}")), float(
             _need(b, "high", f"{where}: band {name}"))
         if not 0.0 <= lo < hi <= 1.0:
-            raise ConfigError(f"{where}: band {name} must satisfy 0 <= low < high <= 1",
-                              zh=f"{where}：档位 {name} 须满足 0 <= low < high <= 1")
+            raise ConfigError(Message("errors.portfolio.scorecard.band_satisfy_low_high",
+                                      where=where, name=name))
         bands[str(name)] = (lo, hi)
     cap = float(raw.get("effect_ci_zero_cap", 0.6))
     if not 0.0 <= cap < 1.0:
-        raise ConfigError(f"{where}: effect_ci_zero_cap must lie in [0, 1); received {cap}",
-                          zh=f"{where}：effect_ci_zero_cap 须位于 [0, 1) 内；收到的是 {cap}")
+        raise ConfigError(Message("errors.portfolio.scorecard.effect_ci_zero_cap", where=where,
+                                  cap=cap))
     return ScorecardSpec(tuple(inds), tuple(grades), bands, cap, min_oe,
                          int(raw.get("score_decimals", 2)),
                          {k: float(v) for k, v in raw.get("use_of_results", {}).items()},
@@ -232,15 +228,13 @@ class ScorecardResult(Result):
 
 def _quantitative(ind: IndicatorSpec, entry: Mapping) -> tuple[float, float, float, str]:
     if "actual" not in entry:
-        raise ConfigError(f"indicator {ind.id}: quantitative indicators need 'actual'",
-                          zh=f"指标 {ind.id}：定量指标须提供 'actual'")
+        raise ConfigError(Message("errors.portfolio.scorecard.indicator_quantitative_indicators_need",
+                                  id=ind.id))
     actual = float(entry["actual"])
     target = float(entry.get("target", ind.target if ind.target is not None else math.nan))
     if not target > 0:
-        raise ConfigError(f"indicator {ind.id}: needs a positive 'target' (in the scorecard file "
-                          f"or the entry); received {target}",
-                          zh=f"指标 {ind.id}：须提供正的目标值 'target'（在绩效评分表文件或该条目中）；"
-                             f"收到的是 {target}")
+        raise ConfigError(Message("errors.portfolio.scorecard.indicator_needs_positive_target",
+                                  id=ind.id, target=target))
     if ind.direction == "higher":
         share = min(max(actual / target, 0.0), 1.0)
         note = "min(actual / target, 1)"
@@ -253,30 +247,28 @@ def _quantitative(ind: IndicatorSpec, entry: Mapping) -> tuple[float, float, flo
 def _qualitative(ind: IndicatorSpec, entry: Mapping, spec: ScorecardSpec) -> tuple[float, str]:
     evidence = str(entry.get("evidence", "") or "").strip()
     if not evidence:
-        raise ConfigError(f"indicator {ind.id}: qualitative scores need 'evidence'",
-                          zh=f"指标 {ind.id}：定性评分须提供 'evidence'")
+        raise ConfigError(Message("errors.portfolio.scorecard.indicator_qualitative_scores_need",
+                                  id=ind.id))
     band = entry.get("band")
     if band is not None:
         check_choice(f"indicator {ind.id} band", band, tuple(spec.bands))
     if "share" in entry:
         share = float(entry["share"])
         if not 0.0 <= share <= 1.0:
-            raise ConfigError(f"indicator {ind.id}: share must lie in [0, 1]; received {share}",
-                              zh=f"指标 {ind.id}：share 须位于 [0, 1] 内；收到的是 {share}")
+            raise ConfigError(Message("errors.portfolio.scorecard.indicator_share_lie", id=ind.id,
+                                      share=share))
         found = _band_of(share, spec)
         if band is not None and band != found:
             lo, hi = spec.bands[band]
-            raise ConfigError(f"indicator {ind.id}: share {share} is not in band {band!r} "
-                              f"[{lo}, {hi}]",
-                              zh=f"指标 {ind.id}：share {share} 不在档位 {band!r} "
-                                 f"[{lo}, {hi}] 内")
+            raise ConfigError(Message("errors.portfolio.scorecard.indicator_share_band", id=ind.id,
+                                      share=share, band=band, lo=lo, hi=hi))
         band = found
     elif band is not None:
         lo, hi = spec.bands[band]
         share = (lo + hi) / 2
     else:
-        raise ConfigError(f"indicator {ind.id}: qualitative indicators need 'share' or 'band'",
-                          zh=f"指标 {ind.id}：定性指标须提供 'share' 或 'band'")
+        raise ConfigError(Message("errors.portfolio.scorecard.indicator_qualitative_indicators_need",
+                                  id=ind.id))
     return share, f"band {band}; evidence: {evidence}"
 
 
@@ -296,14 +288,12 @@ def _effect(ind: IndicatorSpec, entry: Mapping, spec: ScorecardSpec, alpha: floa
     elif est is not None and "conf_low" in entry and "conf_high" in entry:
         value, lo, hi = float(est), float(entry["conf_low"]), float(entry["conf_high"])
     else:
-        raise ConfigError(f"indicator {ind.id}: effect indicators need 'estimate' as a "
-                          "LinearEstimate, or 'estimate', 'conf_low' and 'conf_high'",
-                          zh=f"指标 {ind.id}：效应指标须提供 LinearEstimate 类型的 'estimate'，"
-                             "或同时提供 'estimate'、'conf_low' 和 'conf_high'")
+        raise ConfigError(Message("errors.portfolio.scorecard.indicator_effect_indicators_need",
+                                  id=ind.id))
     target = float(entry.get("target", ind.target if ind.target is not None else math.nan))
     if not target > 0:
-        raise ConfigError(f"indicator {ind.id}: needs a positive 'target'; received {target}",
-                          zh=f"指标 {ind.id}：须提供正的目标值 'target'；收到的是 {target}")
+        raise ConfigError(Message("errors.portfolio.scorecard.indicator_needs_positive_target_2",
+                                  id=ind.id, target=target))
     share = 0.0 if value <= 0 else min(value / target, 1.0)
     note = "min(estimate / target, 1)"
     if entry.get("identified") is False:
@@ -342,15 +332,13 @@ def score_policy(spec: ScorecardSpec, policy_id: str, inputs: Mapping[str, Mappi
     """
     unknown = sorted(set(inputs) - {i.id for i in spec.indicators})
     if unknown:
-        raise ConfigError(f"policy {policy_id}: unknown indicators {unknown}",
-                          zh=f"政策 {policy_id}：未知指标 {unknown}")
+        raise ConfigError(Message("errors.portfolio.scorecard.policy_unknown_indicators",
+                                  policy_id=policy_id, unknown=unknown))
     rows = []
     for ind in spec.indicators:
         if ind.id not in inputs:
-            raise ConfigError(f"policy {policy_id}: no entry for indicator {ind.id!r} "
-                              f"({ind.zh} / {ind.en})",
-                              zh=f"政策 {policy_id}：缺少指标 {ind.id!r}"
-                                 f"（{ind.zh} / {ind.en}）的条目")
+            raise ConfigError(Message("errors.portfolio.scorecard.policy_entry_indicator",
+                                      policy_id=policy_id, id=ind.id, zh=ind.zh, en=ind.en))
         entry = inputs[ind.id]
         actual = target = math.nan
         if ind.type == "quantitative":

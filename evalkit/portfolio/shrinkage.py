@@ -17,6 +17,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from evalkit.errors import DataError
+from evalkit.i18n import Message
 
 __all__ = ["Shrinkage", "eb_posterior_means"]
 
@@ -35,8 +36,7 @@ def eb_posterior_means(estimate, std_error) -> Shrinkage:
     s2 = np.asarray(std_error, dtype=float) ** 2
     if b.shape != s2.shape or b.ndim != 1 or not np.all(np.isfinite(b)) \
             or not np.all(np.isfinite(s2)):
-        raise DataError("estimates and standard errors must be finite vectors of one length",
-                        zh="估计值与标准误须为等长的有限数值向量")
+        raise DataError(Message("errors.portfolio.shrinkage.estimates_standard_errors_finite"))
     s2 = np.maximum(s2, 1e-12)
     prec = 1.0 / s2
     mu = float(np.dot(prec, b) / prec.sum())

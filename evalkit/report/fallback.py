@@ -23,7 +23,7 @@ from typing import Any
 import yaml
 
 from evalkit.errors import ConfigError, RenderError
-from evalkit.i18n import t
+from evalkit.i18n import Message, t
 from evalkit.report.qmd import Cell, Markdown, QmdDocument
 from evalkit.style.fonts import PdfFonts, pdf_fonts
 
@@ -81,8 +81,8 @@ def params_source(params: Mapping[str, Any]) -> str:
     """Python source assigning each parameter (sorted by name, values as literals)."""
     for name, value in params.items():
         if not name.isidentifier():
-            raise ConfigError(f"parameter name {name!r} is not a Python identifier",
-                              zh=f"参数名 {name!r} 不是合法的 Python 标识符")
+            raise ConfigError(Message("errors.report.fallback.parameter_name_python_identifier",
+                                      name=name))
         _check_literal(name, value)
     return "\n".join(f"{name} = {params[name]!r}" for name in sorted(params)) + "\n"
 
@@ -99,12 +99,8 @@ def _check_literal(name: str, value: Any) -> None:
             _check_literal(name, k)
             _check_literal(name, v)
         return
-    raise ConfigError(
-        f"parameter {name!r} must be a string, number, boolean, None, list or dict; "
-        f"received {type(value).__name__}",
-        zh=f"参数 {name!r} 须为字符串、数字、布尔值、None、列表或字典；"
-           f"收到的是 {type(value).__name__}",
-    )
+    raise ConfigError(Message("errors.report.fallback.parameter_string_number_boolean", name=name,
+                              type_name=type(value).__name__))
 
 
 def notebook_cells(doc: QmdDocument, params: Mapping[str, Any]) -> list[tuple[Cell | None, str]]:
@@ -150,8 +146,7 @@ def execute(doc: QmdDocument, params: Mapping[str, Any], *, cwd: Path, env: Mapp
                           zh=f"{where}：单元格{label_zh}执行失败：{e.ename}: {e.evalue}\n{detail}",
                           ) from None
     except (CellTimeoutError, DeadKernelError) as e:
-        raise RenderError(f"{doc.source}: kernel failed: {e}",
-                          zh=f"{doc.source}：内核运行失败：{e}") from None
+        raise RenderError(Message("errors.report.fallback.kernel_failed", source=doc.source, e=e)) from None
     return {id(cell): nbcell.outputs for (cell, _), nbcell in zip(plan, nb.cells, strict=True)
             if cell is not None}
 
@@ -215,12 +210,8 @@ _MD_LABEL = re.compile(r"\{#(fig|tbl)-")
 def _reject_markdown_labels(block: Markdown, source: str) -> None:
     m = _MD_LABEL.search(block.text)
     if m:
-        raise ConfigError(
-            f"{source}:{block.line}: figure/table labels in markdown ({{#{m.group(1)}-...}}) are "
-            "not in the supported subset; give the cell a 'label' and 'fig-cap'/'tbl-cap' option",
-            zh=f"{source}:{block.line}：markdown 中的图表标签（{{#{m.group(1)}-...}}）不在支持的"
-               "子集内；请为单元格设置 'label' 及 'fig-cap'/'tbl-cap' 选项",
-        )
+        raise ConfigError(Message("errors.report.fallback.figure_table_labels_markdown",
+                                  source=source, line=block.line, group=m.group(1)))
 
 
 def _cell_markdown(cell: Cell, opts: Mapping[str, Any], outputs: list[dict[str, Any]],
@@ -269,10 +260,8 @@ def _cell_markdown(cell: Cell, opts: Mapping[str, Any], outputs: list[dict[str, 
 
     label = cell.label or ""
     if label.startswith("fig-") and len(images) != 1:
-        raise RenderError(f"cell {label} (line {cell.line}) must draw exactly one figure; "
-                          f"it drew {len(images)}",
-                          zh=f"单元格 {label}（第 {cell.line} 行）须恰好绘制一幅图；"
-                             f"实际绘制了 {len(images)} 幅")
+        raise RenderError(Message("errors.report.fallback.cell_line_draw_exactly", label=label,
+                                  line=cell.line, n_images=len(images)))
     body = "\n\n".join(pieces)
     for k, (path, width_px) in enumerate(images):
         pct = max(10, min(100, round(100 * width_px / TEXT_WIDTH_PX)))
@@ -310,10 +299,8 @@ def _attach_table_caption(body: str, caption: str, cell: Cell) -> str:
     lines = body.split("\n")
     start = next((i for i, line in enumerate(lines) if line.lstrip().startswith("|")), None)
     if start is None:
-        raise RenderError(f"cell {cell.label} (line {cell.line}) has tbl-cap but printed no "
-                          "markdown pipe table (print df.to_markdown() or a table helper)",
-                          zh=f"单元格 {cell.label}（第 {cell.line} 行）设置了 tbl-cap，但未输出 "
-                             "markdown 管道表格（请 print df.to_markdown() 或使用表格辅助函数）")
+        raise RenderError(Message("errors.report.fallback.cell_line_tbl_cap", label=cell.label,
+                                  line=cell.line))
     end = start
     while end + 1 < len(lines) and lines[end + 1].lstrip().startswith("|"):
         end += 1
@@ -521,8 +508,8 @@ def run_pandoc(markdown: str, meta: Mapping[str, Any], to: str, out: Path, work:
     if stderr.strip():
         log.add("pandoc", stderr)
     if proc.returncode != 0:
-        raise RenderError(f"pandoc failed writing {to} (exit {proc.returncode}): {stderr.strip()}",
-                          zh=f"pandoc 写出 {to} 失败（退出码 {proc.returncode}）：{stderr.strip()}")
+        raise RenderError(Message("errors.report.fallback.pandoc_failed_writing_exit", to=to,
+                                  returncode=proc.returncode, stderr=stderr.strip()))
 
 
 def render_html(markdown: str, meta: Mapping[str, Any], out: Path, work: Path,
@@ -546,8 +533,8 @@ def render_pdf(markdown: str, meta: Mapping[str, Any], out: Path, work: Path, lo
         pdf, warnings = typst.compile_with_warnings(str(source), root=str(work),
                                                     timestamp=timestamp)
     except typst.TypstError as e:
-        raise RenderError(f"typst failed compiling {source.name}: {e}",
-                          zh=f"typst 编译 {source.name} 失败：{e}") from None
+        raise RenderError(Message("errors.report.fallback.typst_failed_compiling",
+                                  name=source.name, e=e)) from None
     for w in warnings:
         log.add("typst", str(getattr(w, "message", w)))
     out.write_bytes(pdf)

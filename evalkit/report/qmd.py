@@ -28,7 +28,7 @@ from typing import Any
 import yaml
 
 from evalkit.errors import ConfigError
-from evalkit.i18n import STRINGS, t
+from evalkit.i18n import STRINGS, Message, t
 
 CELL_OPTIONS = ("label", "fig-cap", "tbl-cap", "echo", "include", "output", "warning", "tags")
 EXECUTE_OPTIONS = ("echo", "include", "output", "warning")
@@ -93,8 +93,7 @@ class QmdDocument:
         """Index (into :attr:`cells`) of the cell tagged ``parameters``, or None."""
         found = [i for i, c in enumerate(self.cells) if c.is_parameters]
         if len(found) > 1:
-            raise ConfigError(f"{self.source}: more than one cell is tagged 'parameters'",
-                              zh=f"{self.source}：有多个单元格标记为 'parameters'")
+            raise ConfigError(Message("errors.report.qmd.more_than_one_cell", source=self.source))
         return found[0] if found else None
 
 
@@ -107,7 +106,7 @@ def expand(path: Path, lang: str, *, _stack: tuple[Path, ...] = ()) -> str:
     path = Path(path).resolve()
     if path in _stack:
         chain = " -> ".join(p.name for p in (*_stack, path))
-        raise ConfigError(f"include cycle: {chain}", zh=f"include 出现循环引用：{chain}")
+        raise ConfigError(Message("errors.report.qmd.include_cycle", chain=chain))
     try:
         text = path.read_text(encoding="utf-8")
     except FileNotFoundError:
@@ -122,8 +121,8 @@ def expand(path: Path, lang: str, *, _stack: tuple[Path, ...] = ()) -> str:
         if m and m.group(1) == "include":
             args = m.group(2).split()
             if len(args) != 1:
-                raise ConfigError(f"{path}:{lineno}: include takes one path; received {args!r}",
-                                  zh=f"{path}:{lineno}：include 只接受一个路径；收到的是 {args!r}")
+                raise ConfigError(Message("errors.report.qmd.include_takes_one_path", path=path,
+                                          lineno=lineno, args=args))
             body = expand(path.parent / args[0], lang, _stack=(*_stack, path))
             out.append(body if body.endswith("\n") else body + "\n")
             continue
@@ -152,27 +151,21 @@ def retitle(text: str, title: str | None, subtitle: str | None = None,
 def _shortcode(m: re.Match[str], path: Path, lineno: int, lang: str) -> str:
     name, args = m.group(1), m.group(2).split()
     if name == "include":
-        raise ConfigError(f"{path}:{lineno}: {{{{< include >}}}} must stand on a line of its own",
-                          zh=f"{path}:{lineno}：{{{{< include >}}}} 须单独占一行")
+        raise ConfigError(Message("errors.report.qmd.stand_line_own", path=path, lineno=lineno))
     if name != "t":
-        raise ConfigError(
-            f"{path}:{lineno}: shortcode {name!r} is not in the supported subset; "
-            "allowed: 'include', 't'",
-            zh=f"{path}:{lineno}：短代码 {name!r} 不在支持的子集内；允许的有：'include'、't'",
-        )
+        raise ConfigError(Message("errors.report.qmd.shortcode_supported_subset_allowed",
+                                  path=path, lineno=lineno, name=name))
     if len(args) != 1:
-        raise ConfigError(f"{path}:{lineno}: t takes one key; received {args!r}",
-                          zh=f"{path}:{lineno}：t 只接受一个键；收到的是 {args!r}")
+        raise ConfigError(Message("errors.report.qmd.t_takes_one_key", path=path, lineno=lineno,
+                                  args=args))
     key = args[0]
     if key not in STRINGS:
-        raise ConfigError(f"{path}:{lineno}: unknown translation key {key!r}",
-                          zh=f"{path}:{lineno}：未知的翻译键 {key!r}")
+        raise ConfigError(Message("errors.report.qmd.unknown_translation_key", path=path,
+                                  lineno=lineno, key_=key))
     text = t(key, lang)
     if any(f for _, f, _, _ in string.Formatter().parse(text) if f is not None):
-        raise ConfigError(
-            f"{path}:{lineno}: translation {key!r} has placeholders; format it in a cell with t()",
-            zh=f"{path}:{lineno}：翻译 {key!r} 含占位符；请在单元格中用 t() 格式化",
-        )
+        raise ConfigError(Message("errors.report.qmd.translation_placeholders_format_cell",
+                                  path=path, lineno=lineno, key_=key))
     return text
 
 
@@ -182,8 +175,7 @@ def parse_qmd(text: str, *, source: str = "<string>") -> QmdDocument:
     front, body_start = _front_matter(lines, source)
     execute = front.get("execute", {}) or {}
     if not isinstance(execute, dict):
-        raise ConfigError(f"{source}: 'execute' in the front matter must be a mapping",
-                          zh=f"{source}：前置元数据中的 'execute' 须为映射")
+        raise ConfigError(Message("errors.report.qmd.execute_front_matter_mapping", source=source))
     _check_options(execute, EXECUTE_OPTIONS, source, "execute option", "execute 选项")
 
     blocks: list[Cell | Markdown] = []
@@ -206,17 +198,15 @@ def parse_qmd(text: str, *, source: str = "<string>") -> QmdDocument:
             continue
         where = f"{source}:{i + 1}"
         if close is None:
-            raise ConfigError(f"{where}: cell is never closed (no {fence} line)",
-                              zh=f"{where}：单元格未闭合（缺少 {fence} 行）")
+            raise ConfigError(Message("errors.report.qmd.cell_never_closed_line", where=where,
+                                      fence=fence))
         if ex.group("lang") != "python":
             found = ex.group("lang")
-            raise ConfigError(f"{where}: only {{python}} cells are supported; found {{{found}}}",
-                              zh=f"{where}：仅支持 {{python}} 单元格；发现的是 {{{found}}}")
+            raise ConfigError(Message("errors.report.qmd.only_cells_supported_found", where=where,
+                                      found=found))
         if ex.group("rest").strip():
-            raise ConfigError(
-                f"{where}: put cell options in '#|' lines, not in the fence ({info!r})",
-                zh=f"{where}：单元格选项须写在 '#|' 行中，而非代码围栏行（{info!r}）",
-            )
+            raise ConfigError(Message("errors.report.qmd.put_cell_options_lines", where=where,
+                                      info=info))
         if md:
             blocks.append(Markdown("\n".join(md).strip("\n"), md_start))
             md = []
@@ -229,8 +219,8 @@ def parse_qmd(text: str, *, source: str = "<string>") -> QmdDocument:
     labels = [c.label for c in blocks if isinstance(c, Cell) and c.label]
     dup = sorted({x for x in labels if labels.count(x) > 1})
     if dup:
-        raise ConfigError(f"{source}: duplicate cell labels {dup}",
-                          zh=f"{source}：单元格标签重复 {dup}")
+        raise ConfigError(Message("errors.report.qmd.duplicate_cell_labels", source=source,
+                                  dup=dup))
     doc = QmdDocument(MappingProxyType(front), tuple(blocks), source, MappingProxyType(execute))
     doc.parameters_cell()
     return doc
@@ -242,8 +232,7 @@ def _front_matter(lines: list[str], source: str) -> tuple[dict[str, Any], int]:
     for j in range(1, len(lines)):
         if lines[j].strip() in ("---", "..."):
             return _yaml_mapping("\n".join(lines[1:j]), source, "front matter", "前置元数据"), j + 1
-    raise ConfigError(f"{source}:1: front matter is never closed (no '---' line)",
-                      zh=f"{source}:1：前置元数据未闭合（缺少 '---' 行）")
+    raise ConfigError(Message("errors.report.qmd.front_matter_never_closed", source=source))
 
 
 def _yaml_mapping(text: str, where: str, what: str, what_zh: str) -> dict[str, Any]:
@@ -281,11 +270,9 @@ def _cell(body: list[str], fence_line: int, where: str) -> Cell:
     _check_options(options, CELL_OPTIONS, where, "cell option", "单元格选项")
     label = options.get("label")
     if "fig-cap" in options and not (label and label.startswith("fig-")):
-        raise ConfigError(f"{where}: a cell with fig-cap needs a label starting with 'fig-'",
-                          zh=f"{where}：设置了 fig-cap 的单元格须有以 'fig-' 开头的标签")
+        raise ConfigError(Message("errors.report.qmd.cell_fig_cap_needs", where=where))
     if "tbl-cap" in options and not (label and label.startswith("tbl-")):
-        raise ConfigError(f"{where}: a cell with tbl-cap needs a label starting with 'tbl-'",
-                          zh=f"{where}：设置了 tbl-cap 的单元格须有以 'tbl-' 开头的标签")
+        raise ConfigError(Message("errors.report.qmd.cell_tbl_cap_needs", where=where))
     if "tags" in options:
         options["tags"] = tuple(options["tags"])
     source = "\n".join(body[k:]).strip("\n")

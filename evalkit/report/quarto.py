@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from evalkit.errors import ConfigError
+from evalkit.i18n import Message
 from evalkit.report.fallback import RenderError, RenderLog
 
 #: Quarto output format per evalkit format (Quarto's Typst format produces the PDF).
@@ -29,11 +30,7 @@ def quarto_path() -> str | None:
 def require_quarto() -> str:
     path = quarto_path()
     if path is None:
-        raise ConfigError("engine 'quarto' was asked for but the quarto CLI is not on PATH; "
-                          "install Quarto (https://quarto.org) or use engine='fallback' or 'auto'",
-                          zh="指定了 engine 'quarto'，但 PATH 中没有 quarto 命令行工具；"
-                             "请安装 Quarto（https://quarto.org），"
-                             "或改用 engine='fallback' 或 'auto'")
+        raise ConfigError(Message("errors.report.quarto.engine_quarto_asked_but"))
     return path
 
 
@@ -68,7 +65,7 @@ def render_quarto(qmd: Path, fmt: str, params: Mapping[str, Any], lang: str, out
             log.add("quarto", stream)
     produced = qmd.with_suffix(".html" if fmt == "html" else ".pdf")
     if proc.returncode != 0 or not produced.is_file():
-        raise RenderError(f"quarto render failed (exit {proc.returncode}): {proc.stderr.strip()}",
-                          zh=f"quarto 渲染失败（退出码 {proc.returncode}）：{proc.stderr.strip()}")
+        raise RenderError(Message("errors.report.quarto.quarto_render_failed_exit",
+                                  returncode=proc.returncode, stderr=proc.stderr.strip()))
     shutil.move(produced, out)
     return out

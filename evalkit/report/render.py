@@ -15,7 +15,7 @@ from typing import Any
 
 from evalkit.contract.bundle import read_bundle
 from evalkit.errors import ConfigError, EvalkitError, check_choice
-from evalkit.i18n import LANGS
+from evalkit.i18n import LANGS, Message
 from evalkit.report import fallback, quarto
 from evalkit.report.identity import report_identity
 from evalkit.report.qmd import expand, parse_qmd, retitle
@@ -47,21 +47,13 @@ def check_render_tools(formats: Iterable[str] = FORMATS, engine: str = "auto") -
         try:
             fallback.pandoc_path()
         except OSError:
-            raise EvalkitError(
-                "pandoc was not found (it comes with the pypandoc_binary package); "
-                "reinstall evalkit: make clean && make demo",
-                zh="未找到 pandoc（由 pypandoc_binary 包提供）；请重新安装 evalkit：make clean && make demo",
-            ) from None
+            raise EvalkitError(Message("errors.report.render.pandoc_found_comes_pypandoc")) from None
     figure_fonts()
     if "pdf" in formats:
         try:
             import typst  # noqa: F401
         except ImportError:
-            raise EvalkitError(
-                "the typst package (PDF engine) is not installed; reinstall evalkit: "
-                "make clean && make demo",
-                zh="未安装 typst 包（PDF 引擎）；请重新安装 evalkit：make clean && make demo",
-            ) from None
+            raise EvalkitError(Message("errors.report.render.typst_package_pdf_engine")) from None
         pdf_fonts()
     return which
 
@@ -78,8 +70,7 @@ def resolve_epoch(explicit: int | None, bundle_created: int,
         try:
             return int(raw)
         except ValueError:
-            raise ConfigError(f"SOURCE_DATE_EPOCH must be whole seconds; received {raw!r}",
-                              zh=f"SOURCE_DATE_EPOCH 须为整秒数；收到的是 {raw!r}") from None
+            raise ConfigError(Message("errors.report.render.source_date_epoch_whole", raw=raw)) from None
     return bundle_created
 
 
@@ -98,8 +89,7 @@ def render_report(template: Path, bundle_dir: Path, out_dir: Path,
     """
     formats = tuple(formats)
     if not formats:
-        raise ConfigError("formats must name at least one of 'html', 'pdf'",
-                          zh="formats 须至少包含 'html'、'pdf' 之一")
+        raise ConfigError(Message("errors.report.render.formats_name_least_one"))
     for fmt in formats:
         check_choice("format", fmt, FORMATS)
     check_choice("lang", lang, LANGS)
@@ -108,8 +98,8 @@ def render_report(template: Path, bundle_dir: Path, out_dir: Path,
     extra = dict(params or {})
     clash = sorted(set(extra) & set(RESERVED_PARAMS))
     if clash:
-        raise ConfigError(f"params {clash} are set by render_report; reserved: {RESERVED_PARAMS}",
-                          zh=f"参数 {clash} 由 render_report 设置；保留参数：{RESERVED_PARAMS}")
+        raise ConfigError(Message("errors.report.render.params_set_render_report", clash=clash,
+                                  reserved_params=RESERVED_PARAMS))
     bundle = read_bundle(Path(bundle_dir))
     epoch = resolve_epoch(source_date_epoch, bundle.created)
     out_dir = Path(out_dir).resolve()  # pandoc runs in a temporary folder

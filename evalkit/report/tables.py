@@ -13,6 +13,7 @@ from collections.abc import Sequence
 import pandas as pd
 
 from evalkit.errors import ConfigError
+from evalkit.i18n import Message
 
 _ALIGN = {"left": ":---", "right": "---:", "center": ":---:"}
 
@@ -37,15 +38,15 @@ def markdown_table(frame: pd.DataFrame, *, headers: Sequence[str] | None = None,
     cols = list(frame.columns)
     headers = [str(c) for c in cols] if headers is None else list(headers)
     if len(headers) != len(cols):
-        raise ConfigError(f"headers has {len(headers)} names for {len(cols)} columns",
-                          zh=f"headers 有 {len(headers)} 个名称，但表格有 {len(cols)} 列")
+        raise ConfigError(Message("errors.report.tables.headers_names_columns",
+                                  n_headers=len(headers), n_cols=len(cols)))
     if align is None:
         align = ["right" if pd.api.types.is_numeric_dtype(frame[c]) else "left" for c in cols]
     align = list(align)
     bad = [a for a in align if a not in _ALIGN]
     if bad or len(align) != len(cols):
-        raise ConfigError(f"align must give one of {tuple(_ALIGN)} per column; received {align!r}",
-                          zh=f"align 须为每一列给出 {tuple(_ALIGN)} 之一；收到的是 {align!r}")
+        raise ConfigError(Message("errors.report.tables.align_give_one_per", align=tuple(_ALIGN),
+                                  align_2=align))
     lines = ["| " + " | ".join(_cell(h) for h in headers) + " |",
              "|" + "|".join(_ALIGN[a] for a in align) + "|"]
     for row in frame.itertuples(index=False):

@@ -40,6 +40,7 @@ from evalkit.did.att_gt import att_gt
 from evalkit.did.bootstrap import BOOTSTRAP_WEIGHTS, multiplier_draws
 from evalkit.did.results import AggteResult
 from evalkit.errors import ConfigError, DataError, DesignError, check_choice
+from evalkit.i18n import Message
 from evalkit.results import Result, json_safe
 
 __all__ = ["HeterogeneityResult", "heterogeneity", "holm", "plot_subgroups", "romano_wolf"]
@@ -131,22 +132,19 @@ class HeterogeneityResult(Result):
 
 def _firm_attribute(data: pd.DataFrame, idname: str, by: str) -> pd.Series:
     if by not in data.columns:
-        raise DataError(f"column {by!r} not found in the data", column=by,
-                        fix="name a firm attribute such as industry section or size class",
-                        zh=f"数据中未找到列 {by!r}",
-                        fix_zh="请指定一个企业属性，如行业门类或规模类别")
+        raise DataError(Message("errors.robust.heterogeneity.column_found_data", by=by), column=by,
+                        fix=Message("errors.robust.heterogeneity.fix_name_firm_attribute_such"))
     if data[by].isna().any():
         r = int(np.flatnonzero(data[by].isna().to_numpy())[0])
-        raise DataError(f"subgroup column {by!r} has missing values", column=by, row=r + 2,
-                        fix="fill them or drop these firms",
-                        zh=f"子组列 {by!r} 存在缺失值", fix_zh="请补齐缺失值或剔除这些企业")
+        raise DataError(Message("errors.robust.heterogeneity.subgroup_column_missing_values",
+                                by=by), column=by, row=r + 2,
+                        fix=Message("errors.robust.heterogeneity.fix_fill_them_drop_these"))
     n_by = data.groupby(idname, sort=False)[by].nunique()
     if (n_by > 1).any():
         firm = n_by.index[(n_by > 1).to_numpy()][0]
-        raise DataError(f"firm {firm!r} changes {by!r} over time; subgroups must be fixed per "
-                        "firm", column=by, fix="use the value in a base year",
-                        zh=f"企业 {firm!r} 的 {by!r} 随时间变化；每家企业的子组须固定不变",
-                        fix_zh="请使用基准年份的取值")
+        raise DataError(Message("errors.robust.heterogeneity.firm_changes_over_time", firm=firm,
+                                by=by), column=by,
+                        fix=Message("errors.robust.heterogeneity.fix_use_value_base_year"))
     return data.groupby(idname, sort=False)[by].first()
 
 
@@ -175,14 +173,12 @@ def heterogeneity(data: pd.DataFrame, yname: str, tname: str, idname: str, gname
     check_choice("aggregation", aggregation, AGGTE_TYPES)
     check_choice("bootstrap_weights", bootstrap_weights, BOOTSTRAP_WEIGHTS)
     if biters < 99:
-        raise ConfigError(f"biters must be at least 99; received {biters!r}",
-                          zh=f"biters 须不小于 99；收到的是 {biters!r}")
+        raise ConfigError(Message("errors.robust.heterogeneity.biters_least", biters=biters))
     attr = _firm_attribute(data, idname, by)
     levels = np.sort(attr.unique())
     if levels.size < 2:
-        raise DesignError(f"subgroup column {by!r} has a single value {levels.tolist()}; "
-                          "nothing to compare",
-                          zh=f"子组列 {by!r} 只有一个取值 {levels.tolist()}，无可比较的子组")
+        raise DesignError(Message("errors.robust.heterogeneity.subgroup_column_single_value",
+                                  by=by, levels=levels.tolist()))
     all_ids = np.sort(attr.index.to_numpy())
     N = all_ids.size
     pos = pd.Series(np.arange(N), index=all_ids)
@@ -201,8 +197,8 @@ def heterogeneity(data: pd.DataFrame, yname: str, tname: str, idname: str, gname
             else:
                 res = estimator(sub)
         except DesignError as exc:
-            raise DesignError(f"subgroup {by}={level!r}: {exc}",
-                              zh=f"子组 {by}={level!r}：{exc.text('zh')}") from exc
+            raise DesignError(Message("errors.robust.heterogeneity.subgroup", by=by, level=level,
+                                      exc=exc)) from exc
         ids = np.asarray(res.unit_ids)
         inf[pos[ids].to_numpy(), k] = np.asarray(res.inf_func_overall) * (N / res.n_units)
         est[k], n_units[k] = res.overall_att, res.n_units
@@ -216,8 +212,8 @@ def heterogeneity(data: pd.DataFrame, yname: str, tname: str, idname: str, gname
     vcov = sums.T @ sums / N ** 2
     se = np.sqrt(np.diag(vcov))
     if not np.all(se > 0):
-        raise DesignError(f"a subgroup of {by!r} has a zero standard error; too few firms",
-                          zh=f"{by!r} 的某一子组标准误为零；企业数过少")
+        raise DesignError(Message("errors.robust.heterogeneity.subgroup_zero_standard_error",
+                                  by=by))
     t = est / se
     p = 2 * stats.norm.sf(np.abs(t))
     bres, n_c = multiplier_draws(inf, np.random.default_rng(rng), biters, cluster,

@@ -31,6 +31,7 @@ from evalkit.did.aggte import aggte
 from evalkit.did.att_gt import att_gt
 from evalkit.did.results import AggteResult
 from evalkit.errors import ConfigError, DataError, DataWarning, DesignError
+from evalkit.i18n import Message
 from evalkit.results import Result, json_safe, tidy_frame
 
 __all__ = ["PlaceboTimeResult", "PlaceboUnitsResult", "placebo_in_time", "placebo_in_units",
@@ -40,17 +41,16 @@ __all__ = ["PlaceboTimeResult", "PlaceboUnitsResult", "placebo_in_time", "placeb
 def _cohorts(data: pd.DataFrame, idname: str, gname: str) -> pd.Series:
     for c in (idname, gname):
         if c not in data.columns:
-            raise DataError(f"column {c!r} not found in the data", column=c,
-                            zh=f"数据中未找到列 {c!r}")
+            raise DataError(Message("errors.robust.placebo.column_found_data", c=c), column=c)
     g = pd.to_numeric(data[gname], errors="coerce")
     if g.isna().any():
         r = int(np.flatnonzero(g.isna().to_numpy())[0])
-        raise DataError(f"column {gname!r} must be numeric", column=gname, row=r + 2,
-                        zh=f"列 {gname!r} 须为数值")
+        raise DataError(Message("errors.robust.placebo.column_numeric", gname=gname), column=gname,
+                        row=r + 2)
     per = g.groupby(data[idname].to_numpy()).agg(["min", "max"])
     if (per["min"] != per["max"]).any():
-        raise DataError(f"column {gname!r} changes within a firm", column=gname,
-                        zh=f"列 {gname!r} 在同一企业内取值不一致")
+        raise DataError(Message("errors.robust.placebo.column_changes_within_firm", gname=gname),
+                        column=gname)
     return per["min"].astype(np.int64)
 
 
@@ -101,8 +101,7 @@ def placebo_in_time(data: pd.DataFrame, yname: str, tname: str, idname: str, gna
                     alpha: float = 0.05) -> PlaceboTimeResult:
     """Placebo-in-time test: adoption moved ``shift`` periods earlier (module docstring)."""
     if int(shift) != shift or shift < 1:
-        raise ConfigError(f"shift must be a positive integer; received {shift!r}",
-                          zh=f"shift 须为正整数；收到的是 {shift!r}")
+        raise ConfigError(Message("errors.robust.placebo.shift_positive_integer", shift=shift))
     shift = int(shift)
     g = _cohorts(data, idname, gname)
     tvals = pd.to_numeric(data[tname], errors="coerce")
@@ -110,18 +109,13 @@ def placebo_in_time(data: pd.DataFrame, yname: str, tname: str, idname: str, gna
     fake = g.where(g == 0, g - shift)
     bad = sorted(int(c) for c in g[(g > 0) & (fake <= first)].unique())
     if bad:
-        warnings.warn(DataWarning(
-            f"placebo_in_time: cohorts {bad} have no period before their fake adoption "
-            f"(shift {shift}); their firms are left out",
-            zh=f"placebo_in_time：批次 {bad} 在虚构的政策时点（前移 {shift} 期）之前没有时期，"
-               "其企业未纳入"), stacklevel=2)
+        warnings.warn(DataWarning(Message("warnings.robust.placebo.placebo_time_cohorts_period",
+                                          bad=bad, shift=shift)), stacklevel=2)
     keep_ids = g.index[~g.isin(bad).to_numpy()]
     d = data.loc[data[idname].isin(keep_ids)].copy()
     if not (fake.loc[keep_ids] > 0).any():
-        raise DesignError(f"no cohort has a period before adoption minus {shift}; use a "
-                          "smaller shift",
-                          zh=f"没有任何批次在（首次受资助年份减 {shift}）之前存在观测期；"
-                             "请使用更小的 shift")
+        raise DesignError(Message("errors.robust.placebo.cohort_period_before_adoption",
+                                  shift=shift))
     d["__fake_g"] = d[idname].map(fake).to_numpy()
     res = att_gt(d, yname, tname, idname, "__fake_g", covariates=covariates,
                  control_group=control_group, est_method=est_method, alp=alpha)
@@ -192,15 +186,12 @@ def placebo_in_units(data: pd.DataFrame, yname: str, tname: str, idname: str, gn
     rng = as_rng(rng, seed, default=0)
     seed = seed_of(rng)
     if R < 19:
-        raise ConfigError(f"R must be at least 19; received {R!r}",
-                          zh=f"R 须不小于 19；收到的是 {R!r}")
+        raise ConfigError(Message("errors.robust.placebo.r_least", r=R))
     g = _cohorts(data, idname, gname)
     treated_g = g[g > 0].to_numpy()
     never = g.index[(g == 0).to_numpy()].to_numpy()
     if treated_g.size == 0 or never.size < 4:
-        raise DesignError("placebo_in_units needs treated firms and at least 4 never-treated "
-                          "firms",
-                          zh="placebo_in_units 需要受资助企业以及至少 4 家从未受资助企业")
+        raise DesignError(Message("errors.robust.placebo.placebo_units_needs_treated"))
     real: AggteResult = _estimate(data, yname, tname, idname, gname, covariates, est_method,
                                   aggregation, alpha)
     m = round(never.size * treated_g.size / g.size)

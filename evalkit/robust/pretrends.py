@@ -33,6 +33,7 @@ from scipy import optimize, stats
 import evalkit
 from evalkit.did.results import AggteResult, EstimatesResult
 from evalkit.errors import ConfigError, DataError, DesignError, check_choice, require_columns
+from evalkit.i18n import Message
 from evalkit.results import Result, json_safe, tidy_frame
 
 __all__ = [
@@ -112,10 +113,8 @@ def event_study_inputs(result: Any, vcov: np.ndarray | None = None,
     """
     if isinstance(result, AggteResult):
         if result.type != "dynamic":
-            raise ConfigError("a pre-trend test needs aggte(type='dynamic'); received type "
-                              f"{result.type!r}",
-                              zh="预趋势检验需要 aggte(type='dynamic')；收到的 type 为 "
-                                 f"{result.type!r}")
+            raise ConfigError(Message("errors.robust.pretrends.pre_trend_test_needs",
+                                      type=result.type))
         opts = result.options.get("att_gt", {})
         ant = int(opts.get("anticipation", 0))
         varying = opts.get("base_period", "varying") == "varying"
@@ -129,8 +128,8 @@ def event_study_inputs(result: Any, vcov: np.ndarray | None = None,
     if isinstance(result, EstimatesResult):
         ev, est, v = result.event_study()
         if ev.size == 0:
-            raise DesignError(f"{result.method} has no event-study terms",
-                              zh=f"{result.method} 没有事件研究项")
+            raise DesignError(Message("errors.robust.pretrends.event_study_terms",
+                                      method=result.method))
         ref = result.details.get("ref_e", -1) if reference is None else reference
         if not np.isscalar(ref):
             ref = max(int(r) for r in ref if r < 0)
@@ -139,8 +138,7 @@ def event_study_inputs(result: Any, vcov: np.ndarray | None = None,
     if isinstance(result, pd.DataFrame):
         require_columns(result, ("event", "estimate"), "the event-study frame", "事件研究数据表")
         if vcov is None:
-            raise DataError("pass vcov= with a tidy event-study frame",
-                            zh="使用整洁事件研究数据表时须同时传入 vcov=")
+            raise DataError(Message("errors.robust.pretrends.pass_vcov_tidy_event"))
         ev = pd.to_numeric(result["event"], errors="coerce").to_numpy(dtype=float)
         est = result["estimate"].to_numpy(dtype=float)
         v = np.asarray(vcov, dtype=float)
@@ -151,17 +149,11 @@ def event_study_inputs(result: Any, vcov: np.ndarray | None = None,
     elif isinstance(result, tuple) and len(result) == 3:
         ev, est, v = (np.asarray(a, dtype=float) for a in result)
     else:
-        raise DataError("event study must be an AggteResult (dynamic), an EstimatesResult, a "
-                        f"tidy frame with vcov=, or (event, estimate, vcov); received "
-                        f"{type(result).__name__}",
-                        zh="事件研究须为 AggteResult（dynamic）、EstimatesResult、"
-                           "附带 vcov= 的整洁数据表或 (event, estimate, vcov)；收到的是 "
-                           f"{type(result).__name__}")
+        raise DataError(Message("errors.robust.pretrends.event_study_aggteresult_dynamic",
+                                type_name=type(result).__name__))
     if v.shape != (ev.size, ev.size) or est.shape != ev.shape:
-        raise DataError(f"event ({ev.size}), estimate ({est.size}) and vcov {v.shape} do not "
-                        "conform",
-                        zh=f"event（{ev.size}）、estimate（{est.size}）与 vcov {v.shape} "
-                           "的维度不一致")
+        raise DataError(Message("errors.robust.pretrends.event_estimate_vcov_do", size=ev.size,
+                                size_2=est.size, shape=v.shape))
     order = np.argsort(ev)
     return EventStudyInputs(ev[order].astype(int), est[order], v[np.ix_(order, order)],
                             -1 if reference is None else int(reference), "levels", 0, "user")
@@ -257,9 +249,8 @@ class PretrendResult(Result):
 
 def _slope_for_power(power: float, alpha: float, df: int, q: float) -> float:
     if not alpha < power < 1:
-        raise ConfigError(f"power must lie strictly between alpha ({alpha}) and 1; received "
-                          f"{power!r}",
-                          zh=f"power 须严格介于 alpha（{alpha}）与 1 之间；收到的是 {power!r}")
+        raise ConfigError(Message("errors.robust.pretrends.power_lie_strictly_between",
+                                  alpha=alpha, power=power))
     crit = stats.chi2.isf(alpha, df)
     hi = 1.0
     while stats.ncx2.sf(crit, df, hi) < power:
@@ -286,8 +277,7 @@ def pretrend_test(event_study: Any, alpha: float = 0.05, vcov: np.ndarray | None
     kind = inp.pre_kind if pre_kind is None else pre_kind
     check_choice("pre_kind", kind, PRE_KINDS)
     if not 0 < alpha < 1:
-        raise ConfigError(f"alpha must lie in (0, 1); received {alpha!r}",
-                          zh=f"alpha 须位于 (0, 1) 区间内；收到的是 {alpha!r}")
+        raise ConfigError(Message("errors.robust.pretrends.alpha_lie", alpha=alpha))
     sel = inp.event < -inp.anticipation
     if kind == "levels":
         sel &= inp.event != inp.reference
@@ -295,24 +285,18 @@ def pretrend_test(event_study: Any, alpha: float = 0.05, vcov: np.ndarray | None
         wanted = {int(e) for e in pre_events}
         missing = wanted - set(inp.event[sel].tolist())
         if missing:
-            raise ConfigError(f"pre_events must be among the pre-treatment events "
-                              f"{inp.event[sel].tolist()}; received {sorted(missing)}",
-                              zh=f"pre_events 须为政策前事件 {inp.event[sel].tolist()} 中的取值；"
-                                 f"收到的是 {sorted(missing)}")
+            raise ConfigError(Message("errors.robust.pretrends.pre_events_among_pre",
+                                      event=inp.event[sel].tolist(), missing=sorted(missing)))
         sel = sel & np.isin(inp.event, list(wanted))
     ok = sel & np.isfinite(inp.estimate) & np.isfinite(np.diag(inp.vcov))
     if not ok.any():
-        raise DesignError(f"{inp.source}: no pre-treatment event-study coefficient to test "
-                          "(estimate the event study with leads, e.g. e < 0)",
-                          zh=f"{inp.source}：没有可供检验的政策前事件研究系数"
-                             "（请估计含前导项的事件研究，如 e < 0）")
+        raise DesignError(Message("errors.robust.pretrends.pre_treatment_event_study",
+                                  source=inp.source))
     ev, b = inp.event[ok], inp.estimate[ok]
     v = inp.vcov[np.ix_(ok, ok)]
     if np.linalg.matrix_rank(v) < v.shape[0]:
-        raise DesignError(f"the covariance of the pre-treatment coefficients {ev.tolist()} is "
-                          "singular; test fewer event times with pre_events=",
-                          zh=f"政策前系数 {ev.tolist()} 的协方差矩阵奇异；"
-                             "请用 pre_events= 减少所检验的事件时间")
+        raise DesignError(Message("errors.robust.pretrends.covariance_pre_treatment_coefficients",
+                                  ev=ev.tolist()))
     stat = float(b @ np.linalg.solve(v, b))
     df = int(b.size)
     d = (ev - inp.reference).astype(float) if kind == "levels" else np.ones(df)

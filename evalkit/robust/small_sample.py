@@ -57,6 +57,7 @@ from scipy import stats
 from evalkit.conventions import RngLike, as_rng, pick, seed_of
 from evalkit.errors import ConfigError, DesignError, check_choice
 from evalkit.fiscal.linear import LinearEstimate
+from evalkit.i18n import Message
 from evalkit.results import json_safe
 from evalkit.robust.wildboot import WEIGHT_TYPES, draw_weights
 
@@ -107,8 +108,7 @@ class SmallSampleInterval:
 def _group_scaled(psi: np.ndarray, treated: np.ndarray) -> tuple[np.ndarray, float, float]:
     n1, n0 = int(treated.sum()), int((~treated).sum())
     if n1 < 2:
-        raise DesignError(f"a small-sample interval needs at least 2 treated firms; {n1} found",
-                          zh=f"小样本区间至少需要 2 家受资助企业；实际只有 {n1} 家")
+        raise DesignError(Message("errors.robust.small_sample.small_sample_interval_needs", n1=n1))
     c = psi.copy()
     c[treated] *= np.sqrt(n1 / (n1 - 1))
     if n0 >= 2:
@@ -136,8 +136,7 @@ def small_sample_interval(estimate: LinearEstimate, treated_ids: Iterable, *,
     seed = seed_of(rng)
     check_choice("method", method, METHODS)
     if not 0 < alpha < 1:
-        raise ConfigError(f"alpha must lie in (0, 1); received {alpha!r}",
-                          zh=f"alpha 须在 (0, 1) 之间；收到的是 {alpha!r}")
+        raise ConfigError(Message("errors.robust.small_sample.alpha_lie", alpha=alpha))
     ids = set(map(str, treated_ids))
     psi = estimate.psi.to_numpy(dtype=float)
     treated = np.array([i in ids for i in estimate.psi.index], dtype=bool)
@@ -152,8 +151,7 @@ def small_sample_interval(estimate: LinearEstimate, treated_ids: Iterable, *,
     else:
         check_choice("weights", weights, WEIGHT_TYPES)
         if B < 99:
-            raise ConfigError(f"B must be at least 99; received {B!r}",
-                              zh=f"B 须不小于 99；收到的是 {B!r}")
+            raise ConfigError(Message("errors.common.b_least", b=B))
         V, _ = draw_weights(c.size, weights, int(B), np.random.default_rng(rng))
         cv = c[:, None] * V
         with np.errstate(divide="ignore", invalid="ignore"):

@@ -26,6 +26,7 @@ import numpy as np
 import pandas as pd
 
 from evalkit.errors import DataError, DesignError, check_choice, require_columns
+from evalkit.i18n import Message
 from evalkit.results import Result, json_safe, tidy_frame
 
 METHODS = ("sdid", "sc", "did")
@@ -205,33 +206,25 @@ def _long_to_matrix(df: pd.DataFrame, unit: str, time: str, outcome: str, treate
     require_columns(df, (unit, time, outcome, treated))
     if df[[unit, time]].duplicated().any():
         row = int(np.flatnonzero(df[[unit, time]].duplicated().to_numpy())[0]) + 2
-        raise DataError("duplicate (unit, time) pair", row=row, column=unit,
-                        zh="(unit, time) 组合重复")
+        raise DataError(Message("errors.robust.synthdid.duplicate_unit_time_pair"), row=row,
+                        column=unit)
     Y = df.pivot(index=unit, columns=time, values=outcome)
     W = df.pivot(index=unit, columns=time, values=treated)
     if Y.isna().any().any() or W.isna().any().any():
         bad = Y.isna().any(axis=1) | W.isna().any(axis=1)
-        raise DataError(f"panel is not balanced: unit {bad[bad].index[0]!r} lacks some periods "
-                        f"or has a missing {outcome!r}", column=outcome,
-                        fix="synthetic DiD needs a balanced panel",
-                        zh=f"面板不平衡：个体 {bad[bad].index[0]!r} 缺少部分时期，"
-                           f"或 {outcome!r} 存在缺失值",
-                        fix_zh="合成双重差分需要平衡面板")
+        raise DataError(Message("errors.robust.synthdid.panel_balanced_unit_lacks",
+                                index=bad[bad].index[0], outcome=outcome), column=outcome,
+                        fix=Message("errors.robust.synthdid.fix_synthetic_did_needs_balanced"))
     Wv = W.to_numpy(dtype=float)
     if not np.isin(Wv, (0.0, 1.0)).all():
-        raise DataError(f"{treated!r} must be 0/1", column=treated,
-                        zh=f"{treated!r} 须为 0/1")
+        raise DataError(Message("errors.robust.synthdid.message", treated=treated), column=treated)
     ever = Wv.max(axis=1) > 0
     if not ever.any() or ever.all():
-        raise DesignError("synthetic DiD needs both treated and never-treated units",
-                          zh="合成双重差分同时需要处理组个体和从未受资助（未处理）的个体")
+        raise DesignError(Message("errors.robust.synthdid.synthetic_did_needs_both"))
     post = Wv[ever].max(axis=0) > 0
     T0 = int(np.argmax(post))
     if not (post[T0:].all() and (Wv[ever][:, T0:] == 1).all() and (Wv[ever][:, :T0] == 0).all()):
-        raise DesignError("treatment is not a block: all treated units must be treated from the "
-                          "same period on (staggered adoption is not supported by synthdid)",
-                          zh="处理不构成整块结构：所有处理组个体须从同一时期起受处理"
-                             "（synthdid 不支持交错处理）")
+        raise DesignError(Message("errors.robust.synthdid.treatment_block_all_treated"))
     order = np.concatenate([np.flatnonzero(~ever), np.flatnonzero(ever)])
     Ym = Y.to_numpy(dtype=float)[order]
     units = Y.index.to_numpy()[order]
@@ -262,23 +255,17 @@ def synthdid(Y, N0: int | None = None, T0: int | None = None, method: str = "sdi
     else:
         Ym = np.asarray(Y, dtype=float)
         if Ym.ndim != 2 or N0 is None or T0 is None:
-            raise DesignError("give Y as an (N, T) matrix with N0 and T0, or a long DataFrame",
-                              zh="请以 (N, T) 矩阵并附 N0 和 T0 的形式给出 Y，"
-                                 "或给出长格式 DataFrame")
+            raise DesignError(Message("errors.robust.synthdid.give_y_n_t"))
         units, times = np.arange(Ym.shape[0]), tuple(range(Ym.shape[1]))
         if not np.isfinite(Ym).all():
             r, c = np.argwhere(~np.isfinite(Ym))[0]
-            raise DataError(f"Y has a non-finite value at row {r}, column {c}",
-                            zh=f"Y 在第 {r} 行、第 {c} 列存在非有限值")
+            raise DataError(Message("errors.robust.synthdid.y_non_finite_value", r=r, c=c))
     N, T = Ym.shape
     if not (1 <= N0 < N and 1 <= T0 < T):
-        raise DesignError(f"need 1 <= N0 < N and 1 <= T0 < T; got N0={N0}, T0={T0}, "
-                          f"Y of shape {Ym.shape}",
-                          zh=f"须满足 1 <= N0 < N 且 1 <= T0 < T；收到 N0={N0}，T0={T0}，"
-                             f"Y 的形状为 {Ym.shape}")
+        raise DesignError(Message("errors.robust.synthdid.need_n0_n_t0", n0=N0, t0=T0,
+                                  shape=Ym.shape))
     if T0 < 2 and method != "did":
-        raise DesignError("synthetic DiD / SC need at least two pre-treatment periods",
-                          zh="合成双重差分／合成控制至少需要两个政策前时期")
+        raise DesignError(Message("errors.robust.synthdid.synthetic_did_sc_need"))
     N1, T1 = N - N0, T - T0
     noise = float(np.std(np.diff(Ym[:N0, :T0], axis=1), ddof=1)) if T0 > 1 else 0.0
     if method == "sdid":
@@ -305,10 +292,8 @@ def synthdid(Y, N0: int | None = None, T0: int | None = None, method: str = "sdi
     se = np.nan
     if se_method is not None:
         if se_method in ("placebo", "bootstrap") and rng is None:
-            raise DesignError(f"se_method={se_method!r} resamples: pass rng="
-                              "numpy.random.default_rng(seed)",
-                              zh=f"se_method={se_method!r} 需要重抽样：请传入 rng="
-                                 "numpy.random.default_rng(seed)")
+            raise DesignError(Message("errors.robust.synthdid.se_method_resamples_pass",
+                                      se_method=se_method))
         reps, se = _standard_error(se_method, Ym, N0, T0, opts, omega, lam, replications, rng)
 
     treated_traj = Ym[N0:].mean(axis=0)
@@ -336,8 +321,7 @@ def _standard_error(se_method: str, Y: np.ndarray, N0: int, T0: int, opts: _Opti
     N1 = N - N0
     if se_method == "placebo":
         if N0 <= N1:
-            raise DesignError("placebo standard errors need more control than treated units",
-                              zh="安慰剂标准误要求对照组个体多于处理组个体")
+            raise DesignError(Message("errors.robust.synthdid.placebo_standard_errors_need"))
         n0 = N0 - N1
         inds = np.array([rng.permutation(N0) for _ in range(replications)])
         omega_init = np.array([_sum_normalize(omega[ind[:n0]]) for ind in inds])
@@ -345,10 +329,7 @@ def _standard_error(se_method: str, Y: np.ndarray, N0: int, T0: int, opts: _Opti
         reps = _fit(Y[inds], n0, T0, opts, omega_init, lam_init)[0]
         return reps, float(np.sqrt((replications - 1) / replications) * reps.std(ddof=1))
     if N0 == N - 1 and se_method == "bootstrap":
-        raise DesignError("bootstrap standard errors need more than one treated unit; "
-                          "use se_method='placebo'",
-                          zh="自助法（bootstrap）标准误需要多于一个处理组个体；"
-                             "请使用 se_method='placebo'")
+        raise DesignError(Message("errors.robust.synthdid.bootstrap_standard_errors_need"))
     if se_method == "bootstrap":
         reps = np.empty(replications)
         count = 0
@@ -363,10 +344,7 @@ def _standard_error(se_method: str, Y: np.ndarray, N0: int, T0: int, opts: _Opti
         return reps, float(np.sqrt((replications - 1) / replications) * reps.std(ddof=1))
     # jackknife with fixed weights (Algorithm 3)
     if N0 == N - 1 or (omega != 0).sum() == 1:
-        raise DesignError("the jackknife needs more than one treated unit and more than one "
-                          "control with positive weight; use se_method='placebo'",
-                          zh="刀切法（jackknife）需要多于一个处理组个体，且多于一个权重为正的"
-                             "对照组个体；请使用 se_method='placebo'")
+        raise DesignError(Message("errors.robust.synthdid.jackknife_needs_more_than"))
     fixed = dataclasses.replace(opts, update_omega=False, update_lambda=False)
     reps = np.empty(N)
     for i in range(N):

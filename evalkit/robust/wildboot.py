@@ -41,6 +41,7 @@ import evalkit
 from evalkit.conventions import RngLike, as_rng, pick, seed_of
 from evalkit.errors import ConfigError, DesignError, check_choice
 from evalkit.fe import demean_two_way, prepare_panel
+from evalkit.i18n import Message
 from evalkit.results import Result, json_safe
 
 __all__ = ["FIXED_EFFECTS", "WEIGHT_TYPES", "WildBootResult", "draw_weights", "wcr_pvalue",
@@ -77,11 +78,10 @@ class _WCR:
         n, k = X.shape
         self.G = int(cluster.max()) + 1
         if self.G < 2:
-            raise DesignError("the wild cluster bootstrap needs at least 2 clusters",
-                              zh="野聚类自助法（wild cluster bootstrap）至少需要 2 个聚类")
+            raise DesignError(Message("errors.robust.wildboot.wild_cluster_bootstrap_needs"))
         if n - k - k_absorbed <= 0:
-            raise DesignError(f"{n} observations are too few for {k + k_absorbed} parameters",
-                              zh=f"{n} 个观测值不足以估计 {k + k_absorbed} 个参数")
+            raise DesignError(Message("errors.robust.wildboot.observations_too_few_parameters",
+                                      n=n, k=k + k_absorbed))
         self.ssc = self.G / (self.G - 1) * (n - 1) / (n - k - k_absorbed)
         self.XtX_inv = np.linalg.inv(X.T @ X)
         self.r = self.XtX_inv[:, j]
@@ -246,11 +246,9 @@ def wild_cluster_bootstrap(data: pd.DataFrame, yname: str, xnames: str | Sequenc
     check_choice("weights", weights, WEIGHT_TYPES)
     xs = [xnames] if isinstance(xnames, str) else list(xnames)
     if term not in xs:
-        raise ConfigError(f"term must be one of {xs!r}; received {term!r}",
-                          zh=f"term 须为 {xs!r} 之一；收到的是 {term!r}")
+        raise ConfigError(Message("errors.robust.wildboot.term_one", xs=xs, term=term))
     if B < 99:
-        raise ConfigError(f"B must be at least 99; received {B!r}",
-                          zh=f"B 须不小于 99；收到的是 {B!r}")
+        raise ConfigError(Message("errors.common.b_least", b=B))
     df = prepare_panel(data, yname, tname, idname, None, list(dict.fromkeys([*xs, cluster])))
     uc = pd.factorize(df[idname], sort=True)[0]
     cc = pd.factorize(df[cluster], sort=True)[0]
@@ -258,10 +256,8 @@ def wild_cluster_bootstrap(data: pd.DataFrame, yname: str, xnames: str | Sequenc
         per_unit = pd.Series(cc).groupby(uc).nunique()
         if (per_unit > 1).any():
             u = df[idname].iloc[int(np.flatnonzero(uc == per_unit.index[per_unit > 1][0])[0])]
-            raise DesignError(f"firm {u!r} moves between clusters of {cluster!r}; firm effects "
-                              "must be nested in the clusters (use a firm's first cluster)",
-                              zh=f"企业 {u!r} 在 {cluster!r} 的不同聚类之间变动；企业固定效应"
-                                 "须嵌套于聚类之内（请使用企业的首个聚类）")
+            raise DesignError(Message("errors.robust.wildboot.firm_moves_between_clusters", u=u,
+                                      cluster=cluster))
     X = df[xs].to_numpy(dtype=float)
     names = list(xs)
     if fixed_effects == "two_way":
@@ -276,8 +272,8 @@ def wild_cluster_bootstrap(data: pd.DataFrame, yname: str, xnames: str | Sequenc
         dm, _ = demean_two_way(np.column_stack([y, X]), uc, np.zeros(len(df), dtype=np.int64))
         y, X = dm[:, 0], dm[:, 1:]
     if np.linalg.matrix_rank(X) < X.shape[1]:
-        raise DesignError(f"regressors {names} are collinear once the fixed effects are removed",
-                          zh=f"剔除固定效应后，回归变量 {names} 存在共线")
+        raise DesignError(Message("errors.robust.wildboot.regressors_collinear_once_fixed",
+                                  names=names))
     j = names.index(term)
     w = _WCR(y, X, cc, j, 0 if fixed_effects == "none" else 1)
     V, enumerated = draw_weights(w.G, weights, int(B), np.random.default_rng(rng))

@@ -45,6 +45,7 @@ import numpy as np
 import pandas as pd
 
 from evalkit.errors import ConfigError
+from evalkit.i18n import Message
 from evalkit.rules import nodes
 from evalkit.rules.evaluate import _Evaluator
 from evalkit.rules.nodes import *  # noqa: F403  (the syntax tree is public API)
@@ -102,15 +103,13 @@ class Rule:
 def parse_rule(text: str) -> Rule:
     """Parse rule text into a :class:`Rule`; any problem raises ConfigError with its position."""
     if not isinstance(text, str):
-        raise ConfigError(f"a rule must be text; received {type(text).__name__}",
-                          zh=f"规则须为文本；收到的是 {type(text).__name__}")
+        raise ConfigError(Message("errors.rules.rule_text", type_name=type(text).__name__))
     if len(text) > MAX_RULE_LENGTH:
-        raise ConfigError(f"rule is {len(text)} characters long; the limit is {MAX_RULE_LENGTH}",
-                          zh=f"规则长 {len(text)} 个字符，超过上限 {MAX_RULE_LENGTH}")
+        raise ConfigError(Message("errors.rules.rule_characters_long_limit", n_text=len(text),
+                                  max_rule_length=MAX_RULE_LENGTH))
     node = _Parser(text).parse()
     if _depth(node) > MAX_DEPTH:
-        raise ConfigError(f"rule nests deeper than {MAX_DEPTH} levels; simplify it",
-                          zh=f"规则嵌套超过 {MAX_DEPTH} 层，请简化")
+        raise ConfigError(Message("errors.rules.rule_nests_deeper_than", max_depth=MAX_DEPTH))
     return Rule(node, text)
 
 

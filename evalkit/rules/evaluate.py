@@ -13,6 +13,7 @@ import numpy as np
 import pandas as pd
 
 from evalkit.errors import ConfigError
+from evalkit.i18n import Message
 from evalkit.rules import nodes
 from evalkit.rules.parser import _describe
 
@@ -36,8 +37,8 @@ def _column(df: pd.DataFrame, name: str) -> _Val:
     s = df[name]
     label, label_zh = f"field {name}", f"字段 {name}"
     if isinstance(s, pd.DataFrame):
-        raise ConfigError(f"field {name} appears in {s.shape[1]} columns; rename the duplicates",
-                          zh=f"字段 {name} 出现在 {s.shape[1]} 列中；请为重复的列改名")
+        raise ConfigError(Message("errors.rules.evaluate.field_appears_columns_rename", name=name,
+                                  shape=s.shape[1]))
     n = len(s)
     missing = s.isna().to_numpy(dtype=bool)
     dtype = s.dtype
@@ -66,14 +67,10 @@ def _column(df: pd.DataFrame, name: str) -> _Val:
             return _Val("num", data, missing | np.isnan(data), label, label_zh)
         if kinds == {"text"}:
             return _Val("text", s.to_numpy(dtype=object), missing, label, label_zh)
-        raise ConfigError(f"field {name} mixes {', '.join(sorted(kinds))} values; a rule can use "
-                          "it only once it holds one type",
-                          zh=f"字段 {name} 混有 {', '.join(sorted(kinds))} 类型的值；"
-                             "须统一为一种类型后才能在规则中使用")
-    raise ConfigError(f"field {name} has type {dtype}, which rules cannot use (numbers, text and "
-                      "true/false only)",
-                      zh=f"字段 {name} 的类型为 {dtype}，规则无法使用"
-                         "（仅支持数字、文本和 true/false）")
+        raise ConfigError(Message("errors.rules.evaluate.field_mixes_values_rule", name=name,
+                                  kinds=', '.join(sorted(kinds))))
+    raise ConfigError(Message("errors.rules.evaluate.field_type_which_rules", name=name,
+                              dtype=dtype))
 
 
 def _py_kind(v: object) -> str:

@@ -23,6 +23,7 @@ import pandas as pd
 
 from evalkit.contract.bundle import Bundle, read_bundle
 from evalkit.errors import ConfigError, DataError, check_choice
+from evalkit.i18n import Message
 from evalkit.io import safefs
 from evalkit.portfolio.review_log import DECISIONS, record_review, review_history
 
@@ -56,26 +57,23 @@ def open_cycle(bundle: str | Path | Bundle, store: str | Path | None = None) -> 
     provenance records. A bundle of another stage, or a store that does not exist, is refused."""
     b = bundle if isinstance(bundle, Bundle) else read_bundle(Path(bundle))
     if b.stage != "portfolio":
-        raise DataError(f"the bundle is a {b.stage} bundle; decisions are taken on a portfolio "
-                        "bundle", file=str(b.path), fix="pass the portfolio bundle of the cycle",
-                        zh=f"该结果包属于 {b.stage} 阶段；审核决定须针对政策组合结果包",
-                        fix_zh="请传入本轮的政策组合（portfolio）结果包")
+        raise DataError(Message("errors.stages.decisions.bundle_bundle_decisions_taken",
+                                stage=b.stage), file=str(b.path),
+                        fix=Message("errors.stages.decisions.fix_pass_portfolio_bundle_cycle"))
     where = store if store is not None else b.provenance.get("store")
     if store is None and where and not Path(where).is_absolute():
         from evalkit.stages.verify import recorded_store  # relative to the study file
 
         where = recorded_store(b.path)
     if not where:
-        raise DataError("the bundle does not record its warehouse (provenance.store)",
-                        file=str(b.path), fix="pass --store",
-                        zh="结果包未记录其数据仓库（provenance.store）", fix_zh="请指定 --store")
+        raise DataError(Message("errors.stages.decisions.bundle_does_record_warehouse"),
+                        file=str(b.path), fix=Message("errors.stages.decisions.fix_pass_store"))
     path = Path(where)
     if path.exists():
         safefs.check_store_file(path)      # a folder, a CSV, ...: said as such
     if not path.is_file():
-        raise DataError("no such warehouse", file=str(path),
-                        fix="check the --store path (the warehouse the cycle was computed from)",
-                        zh="数据仓库不存在", fix_zh="请检查 --store 路径（本轮计算所用的数据仓库）")
+        raise DataError(Message("errors.common.such_warehouse"), file=str(path),
+                        fix=Message("errors.stages.decisions.fix_check_store_path_warehouse"))
     recs = b.table("recommendations")
     return Cycle(b, str(b.results.get("cycle", "")), recs, path)
 
@@ -89,9 +87,8 @@ def parse_amount_wan(value: object) -> str:
     except InvalidOperation:
         amount = None
     if amount is None or not amount.is_finite() or amount < 0 or amount.as_tuple().exponent < -4:
-        raise ConfigError(f"adopted amount {value!r} must be a number of 万元 >= 0 with at most "
-                          "4 decimals", zh=f"采纳金额 {value!r} 须为不小于 0 的万元数，"
-                                           "最多 4 位小数")
+        raise ConfigError(Message("errors.stages.decisions.adopted_amount_number_most",
+                                  value=value))
     return format(amount.normalize(), "f")
 
 
@@ -107,10 +104,9 @@ def record_decision(cycle: Cycle, recommendation_id: str, decision: str, reason:
     rid = str(recommendation_id).strip()
     if rid not in cycle.ids:
         shown = ", ".join(cycle.ids)
-        raise ConfigError(f"recommendation {recommendation_id!r} is not in cycle {cycle.name} "
-                          f"(its recommendations: {shown})",
-                          zh=f"建议编号 {recommendation_id!r} 不属于 {cycle.name} 年度（本轮建议："
-                             f"{shown}）")
+        raise ConfigError(Message("errors.stages.decisions.recommendation_cycle_recommendations",
+                                  recommendation_id=recommendation_id, name=cycle.name,
+                                  shown=shown))
     reason = str(reason or "").strip()
     if decision in ("modify", "reject") and not reason:
         raise ConfigError(f"a {decision} decision needs a reason",
@@ -118,8 +114,7 @@ def record_decision(cycle: Cycle, recommendation_id: str, decision: str, reason:
     amount = None
     if decision == "modify":
         if amount_wan is None or str(amount_wan).strip() == "":
-            raise ConfigError("a modify decision needs the adopted amount (万元)",
-                              zh="修改决定须填写采纳金额（万元）")
+            raise ConfigError(Message("errors.stages.decisions.modify_decision_needs_adopted"))
         amount = parse_amount_wan(amount_wan)
     elif amount_wan is not None and str(amount_wan).strip() != "":
         raise ConfigError(f"only a modify decision carries an amount; {decision} does not",

@@ -28,6 +28,7 @@ from evalkit.exante.meta import (
     project_from_evidence,
 )
 from evalkit.exante.microsim import MicrosimResult, eligibility_records, microsimulate
+from evalkit.i18n import Message
 from evalkit.numbers import outcome_amount, outcome_label
 from evalkit.panel.growth import historical_growth
 from evalkit.results import Result, json_safe
@@ -129,12 +130,8 @@ def _target_checks(study: ExAnteStudy, tables: dict[str, pd.DataFrame], eligible
             continue
         outcome = key.removesuffix("_growth")
         if outcome not in OUTCOMES or outcome not in fy.columns:
-            raise ConfigError(f"proposal.targets key {key!r} is not an outcome growth target; "
-                              f"allowed: firms_supported or <outcome>_growth with outcome in "
-                              f"{', '.join(OUTCOMES)}",
-                              zh=f"proposal.targets 的键 {key!r} 不是结果变量增长目标；"
-                                 f"可用：firms_supported 或 <outcome>_growth，其中 outcome 为 "
-                                 f"{', '.join(OUTCOMES)} 之一")
+            raise ConfigError(Message("errors.stages.ex_ante.proposal_targets_key_outcome",
+                                      key_=key, outcomes=', '.join(OUTCOMES)))
         hist = historical_growth(fy, eligible_ids, outcome)
         if hist.empty:
             checks.append(Check(f"target_{key}", "target_reasonableness", None, "major",
@@ -232,10 +229,8 @@ def run_ex_ante(study: ExAnteStudy, tables: dict[str, pd.DataFrame],
     empty)."""
     p = study.proposal
     if p.main_outcome not in OUTCOMES:
-        raise ConfigError(f"proposal.main_outcome {p.main_outcome!r} is not a firm-year outcome; "
-                          f"allowed: {', '.join(OUTCOMES)}",
-                          zh=f"proposal.main_outcome {p.main_outcome!r} 不是企业-年度结果变量；"
-                             f"可用：{', '.join(OUTCOMES)}")
+        raise ConfigError(Message("errors.stages.ex_ante.proposal_main_outcome_firm",
+                                  main_outcome=p.main_outcome, outcomes=', '.join(OUTCOMES)))
     evidence = [policy_evidence(e, i) for i, e in enumerate(evidence)]
     seed = int(study.inference.seed)
     r_sim, r_meta, r_pow = np.random.default_rng(seed).spawn(3)

@@ -37,6 +37,7 @@ from evalkit.fiscal.linear import LinearEstimate
 from evalkit.fiscal.metrics import OUTCOMES as FISCAL_OUTCOMES
 from evalkit.fiscal.metrics import FiscalResult, fiscal_metrics
 from evalkit.fiscal.tax import TaxSharing
+from evalkit.i18n import Message
 from evalkit.panel import Panel, StaggeredDesign, policy_window
 from evalkit.panel.conditioning import (
     base_level_columns,
@@ -215,15 +216,13 @@ def estimation_sample(tables: dict[str, pd.DataFrame], study: ExPostStudy) -> tu
     """The firm-year rows of the policy's treated firms and its controls, within the window."""
     policies = tables["policies"]
     if study.policy not in set(policies["policy_id"]):
-        raise ConfigError(f"policy {study.policy!r} is not in the dataset; policies: "
-                          f"{sorted(policies['policy_id'])}",
-                          zh=f"数据集中没有政策 {study.policy!r}；现有政策："
-                             f"{sorted(policies['policy_id'])}")
+        raise ConfigError(Message("errors.stages.ex_post.policy_dataset_policies",
+                                  policy=study.policy, policy_id=sorted(policies['policy_id'])))
     fy = tables["firm_years"]
     missing = [o for o in study.outcomes if o not in fy.columns]
     if missing:
-        raise ConfigError(f"outcomes {missing} are not columns of firm_years",
-                          zh=f"结果变量 {missing} 不是 firm_years 的列")
+        raise ConfigError(Message("errors.stages.ex_post.outcomes_columns_firm_years",
+                                  missing=missing))
     panel = Panel.from_tables(tables["firms"], fy)
     design = StaggeredDesign.from_ledger(panel, tables["disbursements"], study.policy,
                                          controls=study.design.controls,
@@ -233,10 +232,8 @@ def estimation_sample(tables: dict[str, pd.DataFrame], study: ExPostStudy) -> tu
     if study.design.window is not None:
         lo, hi = study.design.window
         if lo < years[0] or hi > years[1]:
-            raise ConfigError(f"design.window {lo}-{hi} lies outside the data's years "
-                              f"{years[0]}-{years[1]}",
-                              zh=f"design.window {lo}-{hi} 超出数据的年份范围 "
-                                 f"{years[0]}-{years[1]}")
+            raise ConfigError(Message("errors.stages.ex_post.design_window_lies_outside", lo=lo,
+                                      hi=hi, years=years[0], years_2=years[1]))
         df = df[(df["year"] >= lo) & (df["year"] <= hi)]
     df = df.copy()
     df["section"] = sections_of(df["industry_code"]).to_numpy()
@@ -260,17 +257,14 @@ def base_level(df: pd.DataFrame, outcome: str, study: ExPostStudy,
     proportional scale (where the outcome itself enters in logs)."""
     level_col = study.design.base_level_of.get(outcome, outcome)
     if level_col not in df.columns:
-        raise ConfigError(f"design.base_level_of[{outcome!r}] = {level_col!r} is not a column of "
-                          "the panel",
-                          zh=f"design.base_level_of[{outcome!r}] = {level_col!r} 不是面板的列")
+        raise ConfigError(Message("errors.stages.ex_post.design_base_level_column",
+                                  outcome=outcome, level_col=level_col))
     level = pd.to_numeric(df[level_col], errors="coerce").astype(float)
     if scale != "proportional":
         return level_col, level
     if (level <= 0).any():
-        raise ConfigError(f"design.base_level_of[{outcome!r}] = {level_col!r} has values <= 0;"
-                          " on the proportional scale the base level enters in logs",
-                          zh=f"design.base_level_of[{outcome!r}] = {level_col!r} 存在 <= 0 的"
-                             "取值；比例尺度下基期水平取对数")
+        raise ConfigError(Message("errors.stages.ex_post.design_base_level_values",
+                                  outcome=outcome, level_col=level_col))
     return f"log_{level_col}", np.log(level)
 
 
@@ -284,9 +278,8 @@ def _covariates(df: pd.DataFrame, outcome: str, study: ExPostStudy,
     names: list[str] = []
     for c in study.design.covariates:
         if c not in df.columns:
-            raise ConfigError(f"covariate {c!r} is not a column of the panel; columns: "
-                              f"{sorted(df.columns)}",
-                              zh=f"协变量 {c!r} 不是面板的列；现有列：{sorted(df.columns)}")
+            raise ConfigError(Message("errors.stages.ex_post.covariate_column_panel_columns", c=c,
+                                      columns=sorted(df.columns)))
         if c in CATEGORICAL:
             frame, added = dummy_columns(df, c)
         else:
@@ -394,17 +387,15 @@ def evaluate_outcome(df: pd.DataFrame, outcome: str, study: ExPostStudy, seed: i
     pooled = [c for c in covs if ":cluster=" not in c and not c.startswith("cluster=")]
     if f"{level_col}_level" not in pooled and study.design.base_outcome != "none":
         pooled.append(f"{level_col}_level")
-    attempts = [(covs, None, None, None),
-                (pooled, "pooled", "the base-period level pooled over clusters",
-                 "按产业集群合并的基期水平"),
-                ([], "none", "no covariates (unconditional parallel trends)",
-                 "不加协变量（无条件平行趋势）")]
+    attempts = [(covs, None, None),
+                (pooled, "pooled", Message("stages.ex_post.fallback_pooled")),
+                ([], "none", Message("stages.ex_post.fallback_none"))]
     notes: list[tuple[str, str]] = []      # (English, Chinese)
     k, res, exc = first_nonsingular(lambda attempt: estimate(list(attempt[0])), attempts)
-    covs, fallback, used_en, used_zh = list(attempts[k][0]), *attempts[k][1:]
+    covs, fallback, used = list(attempts[k][0]), *attempts[k][1:]
     if exc is not None:
-        notes = [(f"covariates {attempts[0][0]} were singular in a cell ({exc}); used {used_en}",
-                  f"协变量 {attempts[0][0]} 在某一单元中奇异（{exc.text('zh')}），改用{used_zh}")]
+        notes = [Message("stages.ex_post.singular_covariates", covariates=attempts[0][0],
+                         exc=exc, used=used).pair()]
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always", EvalkitWarning)
         simple = aggte(res, "simple")
@@ -418,7 +409,7 @@ def evaluate_outcome(df: pd.DataFrame, outcome: str, study: ExPostStudy, seed: i
         try:
             pre = pretrend_test(dynamic, alpha=inf.alpha)
         except DesignError as exc:  # e.g. a singular covariance of the pre-period coefficients
-            notes.append((f"no pre-trend test: {exc}", f"无法进行预趋势检验：{exc.text('zh')}"))
+            notes.append(Message("stages.ex_post.no_pretrend_test", exc=exc).pair())
     note = "; ".join(en for en, _ in notes) or None
     note_zh = "；".join(zh for _, zh in notes) or None
     total = None
@@ -512,8 +503,8 @@ def run_ex_post(study: ExPostStudy, tables: dict[str, pd.DataFrame],
     """Run the ex-post evaluation declared by ``study`` on the dataset ``tables``."""
     design, df = estimation_sample(tables, study)
     if design.cohort_sizes().drop(0, errors="ignore").empty:
-        raise DesignError(f"policy {study.policy} has no treated firms in the window",
-                          zh=f"政策 {study.policy} 在窗口期内没有受资助企业")
+        raise DesignError(Message("errors.stages.ex_post.policy_treated_firms_window",
+                                  policy=study.policy))
     treated = df[df["g"] > 0]
     sizes_gt = treated.groupby(["g", "year"])["firm_id"].nunique()
     cohort_sizes: dict[Any, int] = {(int(g), int(t)): int(n) for (g, t), n in sizes_gt.items()}

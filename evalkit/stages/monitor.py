@@ -19,6 +19,7 @@ from typing import Any
 import pandas as pd
 
 from evalkit.errors import ConfigError
+from evalkit.i18n import Message
 from evalkit.monitor.anomalies import AnomalyResult, ledger_anomalies
 from evalkit.monitor.execution import budget_execution, monthly_execution, parse_as_of
 from evalkit.monitor.interim import InterimEffect, interim_event_study
@@ -99,25 +100,22 @@ def run_monitor(study: MonitorStudy, tables: dict[str, pd.DataFrame],
     """Run the monitoring declared by ``study`` on the dataset ``tables``."""
     cut = parse_as_of(study.as_of)
     if cut.year != study.year:
-        raise ConfigError(f"as_of {study.as_of} must fall in the monitored year {study.year}",
-                          zh=f"as_of {study.as_of} 须在监测年度 {study.year} 内")
+        raise ConfigError(Message("errors.stages.monitor.fall_monitored_year", as_of=study.as_of,
+                                  year=study.year))
     known = set(tables["policies"]["policy_id"])
     unknown = sorted(set(study.policies) - known)
     if unknown:
-        raise ConfigError(f"policies {unknown} are not in the dataset; policies: {sorted(known)}",
-                          zh=f"数据集中没有政策 {unknown}；现有政策：{sorted(known)}")
+        raise ConfigError(Message("errors.stages.monitor.policies_dataset_policies",
+                                  unknown=unknown, known=sorted(known)))
     if study.interim_outcome is not None and study.interim_outcome not in OUTCOMES:
-        raise ConfigError(f"interim_outcome {study.interim_outcome!r} is not a firm-year outcome; "
-                          f"allowed: {', '.join(OUTCOMES)}",
-                          zh=f"interim_outcome {study.interim_outcome!r} 不是企业-年度结果变量；"
-                             f"可用：{', '.join(OUTCOMES)}")
+        raise ConfigError(Message("errors.stages.monitor.interim_outcome_firm_year",
+                                  interim_outcome=study.interim_outcome,
+                                  outcomes=', '.join(OUTCOMES)))
     first = pd.to_numeric(tables["firm_years"]["year"], errors="coerce").min()
     first = None if pd.isna(first) else int(first)
     if first is None or first > study.year:
-        raise ConfigError(f"year {study.year} is before the data's first year ({first}); "
-                          "monitor a year the firm-year data reach",
-                          zh=f"监测年度 {study.year} 早于数据的首个年份（{first}）；"
-                             "请监测企业年度数据覆盖的年份")
+        raise ConfigError(Message("errors.stages.monitor.year_before_data_first", year=study.year,
+                                  first=first))
     pol = tables["policies"].set_index("policy_id")
     running = [p for p in pol.index
                if pd.Timestamp(pol.loc[p, "start_date"]).year <= study.year

@@ -22,6 +22,7 @@ from evalkit.contract.models import ExPostResults, as_float
 from evalkit.disclosure import max_firm_amount
 from evalkit.errors import ConfigError
 from evalkit.fiscal.linear import LinearEstimate
+from evalkit.i18n import Message
 from evalkit.portfolio.classify import classify_policies
 from evalkit.portfolio.process import budget_execution_rate
 from evalkit.portfolio.ranking import RankingResult, rank_confidence_sets
@@ -105,10 +106,8 @@ def metric_estimate(bundle: Bundle | MemoryBundle, name: str) -> LinearEstimate:
     """A metric of an ex-post bundle as a LinearEstimate with its per-firm contributions."""
     metrics = bundle.table("metrics")
     if name not in set(metrics["name"]):
-        raise ConfigError(f"bundle {bundle.path} has no metric {name!r}; it has "
-                          f"{sorted(metrics['name'])}",
-                          zh=f"结果包 {bundle.path} 中没有指标 {name!r}；现有指标："
-                             f"{sorted(metrics['name'])}")
+        raise ConfigError(Message("errors.stages.portfolio.bundle_metric", path=bundle.path,
+                                  name=name, name_2=sorted(metrics['name'])))
     psi = bundle.table("psi")
     est = float(metrics.loc[metrics["name"] == name, "estimate"].iloc[0])
     series = pd.Series(psi[name].to_numpy(dtype=float), index=psi["firm_id"].astype(str))
@@ -174,22 +173,15 @@ def evidence_flags(results: Sequence[ExPostResults], alpha: float
             # (a dip those columns explain does not gate)
             if bal.fails:
                 e, p = as_float(bal.estimate), as_float(bal.p_value)
-                flags[pid] = (f"the awards followed {main}'s change before the award beyond the "
-                              f"selection covariates (pseudo-outcome test {e:.3g}, p = {p:.3g}); "
-                              "the effect may count a reversion",
-                              f"获补与 {main} 在获补前的变化有关，且不能由选择协变量解释（伪结果检验 "
-                              f"{e:.3g}，p = {p:.3g}）；估计的效应可能包含本会自然出现的回归")
+                flags[pid] = Message("stages.portfolio.flag_selection", main=main, estimate=e,
+                                     p=p).pair()
         elif dip is not None and dip.detected:
             e, p = as_float(dip.estimate), as_float(dip.p_value)
-            flags[pid] = (f"{main} fell before the award (Ashenfelter dip: event time -1 "
-                          f"{e:.3g}, p = {p:.3g}); the effect may count a recovery",
-                          f"{main} 在获补前一年下降（阿申费尔特下沉：事件时间 -1 为 {e:.3g}，"
-                          f"p = {p:.3g}）；估计的效应可能包含本会自然出现的回升")
+            flags[pid] = Message("stages.portfolio.flag_dip", main=main, estimate=e, p=p).pair()
         elif (ev.scale or "level") == "level" and pre is not None \
                 and pre.p_value is not None and as_float(pre.p_value) < alpha:
             p = as_float(pre.p_value)
-            flags[pid] = (f"pre-treatment trends of {main} differ (joint Wald test p = {p:.3g})",
-                          f"{main} 处理前趋势不平行（联合 Wald 检验 p = {p:.3g}）")
+            flags[pid] = Message("stages.portfolio.flag_pretrend", main=main, p=p).pair()
     return flags
 
 
@@ -237,11 +229,8 @@ def check_same_dataset(bundles: Sequence[Bundle | MemoryBundle]) -> None:
         seen.setdefault(label, []).append(str(b.path if isinstance(b, Bundle) else b.name))
     if len(seen) > 1:
         listing = "; ".join(f"{k}: {', '.join(v)}" for k, v in seen.items())
-        raise ConfigError(
-            f"the bundles come from different dataset versions ({listing}); re-run the ex-post "
-            "studies on one version, or set allow_mixed_datasets: true in the study",
-            zh=f"这些结果包来自不同的数据集版本（{listing}）；请在同一版本上重新运行事后评价，"
-               "或在研究配置中设置 allow_mixed_datasets: true")
+        raise ConfigError(Message("errors.stages.portfolio.bundles_come_different_dataset",
+                                  listing=listing))
 
 
 def run_portfolio(study: PortfolioStudy, tables: dict[str, pd.DataFrame],
@@ -254,15 +243,15 @@ def run_portfolio(study: PortfolioStudy, tables: dict[str, pd.DataFrame],
     bundles = [open_ex_post(p) for p in (study.bundles if ex_post is None else ex_post)]
     for b in bundles:
         if b.stage != "ex_post":
-            raise ConfigError(f"{b.path} is a {b.stage} bundle; a portfolio reads ex_post bundles",
-                              zh=f"{b.path} 是 {b.stage} 结果包；政策组合评价只读取 ex_post 结果包")
+            raise ConfigError(Message("errors.stages.portfolio.bundle_portfolio_reads_ex",
+                                      path=b.path, stage=b.stage))
     if not study.allow_mixed_datasets:
         check_same_dataset(bundles)
     models: list[ExPostResults] = [b.model for b in bundles]
     pids = [m.policy_id for m in models]
     if len(set(pids)) != len(pids):
-        raise ConfigError(f"two bundles evaluate the same policy: {sorted(pids)}",
-                          zh=f"有两个结果包评价的是同一政策：{sorted(pids)}")
+        raise ConfigError(Message("errors.stages.portfolio.two_bundles_evaluate_same",
+                                  pids=sorted(pids)))
     rng = np.random.default_rng(study.inference.seed)
     estimates = [metric_estimate(b, study.metric).renamed(pid) for b, pid in zip(bundles, pids, strict=True)]
     flags = evidence_flags(models, study.inference.alpha)

@@ -21,6 +21,7 @@ from evalkit.contract.bundle import check_bundle_dir, write_bundle
 from evalkit.contract.models import parse_results
 from evalkit.contract.provenance import collect, relative_path
 from evalkit.errors import ConfigError
+from evalkit.i18n import Message
 from evalkit.io import list_datasets, load_dataset
 from evalkit.stages import ex_ante, ex_post, monitor, portfolio
 from evalkit.study import load_study
@@ -54,10 +55,7 @@ STAGES: dict[str, Stage] = {
 def load_tables(store: Path, dataset: str) -> tuple[dict[str, pd.DataFrame], dict[str, Any]]:
     """The six tables of one dataset version and the version's record (id, sha256, created)."""
     if not Path(store).exists():
-        raise ConfigError(f"warehouse {store} does not exist; ingest data first "
-                          f"(evalkit ingest DIR --store {store})",
-                          zh=f"数据仓库 {store} 不存在；请先导入数据"
-                             f"（evalkit ingest DIR --store {store}）")
+        raise ConfigError(Message("errors.stages.run.warehouse_does_exist_ingest", store=store))
     versions = list_datasets(store)
     version = None if dataset == "latest" else dataset
     tables = load_dataset(store, version)

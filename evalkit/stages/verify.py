@@ -31,6 +31,7 @@ import pandas as pd
 
 from evalkit.contract.bundle import MANIFEST, sha256_file
 from evalkit.errors import ConfigError, DataError
+from evalkit.i18n import Message
 from evalkit.io.warehouse import content_sha256
 from evalkit.results import Result, canonical
 from evalkit.stages.run import load_tables, run_study
@@ -156,22 +157,18 @@ def find_bundle(path: Path) -> Path:
         if len(inner) == 1:
             return inner[0]
         if len(inner) > 1:
-            raise ConfigError(f"{path} holds several bundles {[str(p) for p in inner]}; "
-                              "pass one of them",
-                              zh=f"{path} 中有多个结果包 {[str(p) for p in inner]}；"
-                                 "请传入其中一个")
-    raise DataError("no results bundle here (no manifest.json)", file=str(path),
-                    fix="pass the bundle folder written by `evalkit run`",
-                    zh="此处没有结果包（缺少 manifest.json）",
-                    fix_zh="请传入 `evalkit run` 写出的结果包目录")
+            raise ConfigError(Message("errors.stages.verify.holds_several_bundles_pass", path=path,
+                                      inner=[str(p) for p in inner]))
+    raise DataError(Message("errors.stages.verify.results_bundle_here_manifest"), file=str(path),
+                    fix=Message("errors.stages.verify.fix_pass_bundle_folder_written"))
 
 
 def _read_json(path: Path) -> dict[str, Any]:
     try:
         return json.loads(path.read_bytes())
     except (OSError, json.JSONDecodeError) as e:
-        raise DataError(f"cannot read {path.name}: {e}", file=str(path),
-                        zh=f"无法读取 {path.name}：{e}") from None
+        raise DataError(Message("errors.stages.verify.cannot_read", name=path.name, e=e),
+                        file=str(path)) from None
 
 
 #: How many folders up from a bundle :func:`find_study` looks (the bundle, ``bundles/``, the
@@ -210,26 +207,15 @@ def _sources(bundle: Path, manifest: dict[str, Any],
             name = None
     store = prov.get("store")
     if not name or not store:
-        raise DataError("the bundle does not record the study file and warehouse it was computed "
-                        "from (provenance.study_file / provenance.store)", file=str(bundle),
-                        fix="re-run the study with `evalkit run STUDY --out DIR`, which records "
-                            "both",
-                        zh="结果包未记录其计算所依据的研究配置文件和数据仓库"
-                           "（provenance.study_file / provenance.store）",
-                        fix_zh="请用 `evalkit run STUDY --out DIR` 重新运行研究配置，"
-                               "该命令会同时记录两者")
+        raise DataError(Message("errors.stages.verify.bundle_does_record_study"), file=str(bundle),
+                        fix=Message("errors.stages.verify.fix_re_run_study_evalkit"))
     if study is None:
         study = find_study(bundle, name, prov.get("study_sha256"))
     if study is None:
-        raise DataError(f"the study file the bundle was computed from ({name}) is not beside it",
+        raise DataError(Message("errors.stages.verify.study_file_bundle_computed", name=name),
                         file=str(bundle),
-                        fix=f"pass it with --study (looked for {name} in the bundle's folder, the "
-                            f"{STUDY_SEARCH_DEPTH - 1} folders above it and their studies/ "
-                            "folders)",
-                        zh=f"在结果包旁未找到其计算所依据的研究配置文件（{name}）",
-                        fix_zh=f"请用 --study 指定该文件（已在结果包所在文件夹、其上 "
-                               f"{STUDY_SEARCH_DEPTH - 1} 层文件夹及其中的 studies/ 文件夹查找 "
-                               f"{name}）")
+                        fix=Message("errors.stages.verify.fix_pass_study_looked_bundle", name=name,
+                                    study_search_depth=STUDY_SEARCH_DEPTH - 1))
     store_path = Path(store)
     if not store_path.is_absolute():
         store_path = Path(study).absolute().parent / store_path
@@ -264,10 +250,9 @@ def verify_report_dir(path: Path | str, study: Path | str | None = None) -> Veri
     manifest = _read_json(bundle / MANIFEST)
     study_file, store = _sources(bundle, manifest, None if study is None else Path(study))
     if not study_file.is_file():
-        raise DataError("the study file the bundle was computed from is missing",
-                        file=str(study_file), fix="restore it (its SHA-256 is in the manifest)",
-                        zh="结果包计算所依据的研究配置文件缺失",
-                        fix_zh="请恢复该文件（其 SHA-256 记录在 manifest 中）")
+        raise DataError(Message("errors.stages.verify.study_file_bundle_computed_2"),
+                        file=str(study_file),
+                        fix=Message("errors.stages.verify.fix_restore_sha_manifest"))
     prov = manifest.get("provenance") or {}
     notes: list[str] = []
     parsed, _ = load_study(study_file)
@@ -275,11 +260,9 @@ def verify_report_dir(path: Path | str, study: Path | str | None = None) -> Veri
         notes.append(f"the study now reads the warehouse {parsed.data.store}; the bundle came "
                      f"from {store}")
     if not prov.get("dataset_version"):
-        raise DataError("the bundle does not record its dataset version (provenance."
-                        "dataset_version)", file=str(bundle),
-                        fix="re-run the study with `evalkit run STUDY --out DIR`",
-                        zh="结果包未记录其数据集版本（provenance.dataset_version）",
-                        fix_zh="请用 `evalkit run STUDY --out DIR` 重新运行研究配置")
+        raise DataError(Message("errors.stages.verify.bundle_does_record_dataset"),
+                        file=str(bundle),
+                        fix=Message("errors.stages.verify.fix_re_run_study_evalkit_2"))
     tables, info = load_tables(parsed.data.store, str(prov["dataset_version"]))
     rows_sha = content_sha256(tables)      # the rows as stored now, not the recorded hash
     with tempfile.TemporaryDirectory(prefix="evalkit-verify-") as tmp:

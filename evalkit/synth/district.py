@@ -30,6 +30,7 @@ import numpy as np
 import pandas as pd
 
 from evalkit.errors import ConfigError
+from evalkit.i18n import Message
 from evalkit.io.schemas import FIVE_TYPES, TABLES
 from evalkit.reference import classify_size
 from evalkit.synth import params as P
@@ -79,19 +80,14 @@ def policy_start_years(start: int, end: int) -> dict[str, int]:
 def _check(n_firms: int, start: int, end: int, seed: int) -> None:
     for name, v in (("n_firms", n_firms), ("start", start), ("end", end), ("seed", seed)):
         if isinstance(v, bool) or not isinstance(v, int | np.integer):
-            raise ConfigError(f"{name} must be an integer; received {v!r}",
-                              zh=f"{name} 须为整数；收到的是 {v!r}")
+            raise ConfigError(Message("errors.synth.district.integer", name=name, v=v))
     if n_firms < 50:
-        raise ConfigError(f"n_firms must be at least 50; received {n_firms}",
-                          zh=f"n_firms 须不少于 50；收到的是 {n_firms}")
+        raise ConfigError(Message("errors.synth.district.n_firms_least", n_firms=n_firms))
     if end - start < 4:
-        raise ConfigError(f"the window must span at least 5 years (start <= end - 4); received "
-                          f"start={start}, end={end}",
-                          zh=f"时间窗口须至少跨 5 年（start <= end - 4）；收到的是 "
-                             f"start={start}，end={end}")
+        raise ConfigError(Message("errors.synth.district.window_span_least_years", start=start,
+                                  end=end))
     if seed < 0:
-        raise ConfigError(f"seed must be non-negative; received {seed}",
-                          zh=f"seed 须为非负数；收到的是 {seed}")
+        raise ConfigError(Message("errors.synth.district.seed_non_negative", seed=seed))
 
 
 def synthesize_district(n_firms: int = 20000, start: int = 2016, end: int = 2025,

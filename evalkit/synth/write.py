@@ -21,6 +21,7 @@ import numpy as np
 import pandas as pd
 
 from evalkit.errors import ConfigError
+from evalkit.i18n import Message
 from evalkit.io.safefs import atomic_write_bytes
 from evalkit.io.schemas import TABLES
 from evalkit.synth import faults as F
@@ -62,8 +63,7 @@ def write_district(d: District, out_dir: str | Path, dirty: bool = False, seed: 
     each step before it runs.
     """
     if isinstance(seed, bool) or not isinstance(seed, int | np.integer) or seed < 0:
-        raise ConfigError(f"seed must be a non-negative integer; received {seed!r}",
-                          zh=f"seed 须为非负整数；收到的是 {seed!r}")
+        raise ConfigError(Message("errors.synth.write.seed_non_negative_integer", seed=seed))
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     step = progress or (lambda _name: None)

@@ -9,6 +9,7 @@ from pathlib import Path
 from urllib.parse import parse_qs, unquote, urlsplit
 
 from evalkit.errors import ConfigError
+from evalkit.i18n import Message
 
 DB_NAME = "evalkit-web.sqlite3"
 KEY_NAME = "evalkit-web.secret"
@@ -33,9 +34,7 @@ def database_from_url(url: str | None, home: Path) -> dict:
                 "HOST": query.get("host") or parts.hostname or "",
                 "PORT": str(parts.port or query.get("port") or ""),
                 "CONN_MAX_AGE": 0, "ATOMIC_REQUESTS": False}
-    raise ConfigError(f"EVALKIT_WEB_DATABASE_URL {url!r} must start with sqlite:/// or "
-                      "postgresql://", zh=f"EVALKIT_WEB_DATABASE_URL {url!r} 须以 sqlite:/// 或 "
-                                         "postgresql:// 开头")
+    raise ConfigError(Message("errors.web.config.evalkit_web_database_url", url=url))
 
 
 def _sqlite(path: Path) -> dict:
@@ -59,11 +58,8 @@ def secret_key(home: Path) -> str:
                 f.write(secrets.token_urlsafe(64) + "\n")
     mode = stat.S_IMODE(path.stat().st_mode)
     if mode & 0o077:
-        raise ConfigError(f"{path}: the secret key file may be read by others (mode {mode:o}); "
-                          f"run chmod 600 {path}",
-                          zh=f"{path}：密钥文件可被他人读取（权限 {mode:o}）；请运行 chmod 600 {path}")
+        raise ConfigError(Message("errors.web.config.secret_key_file_may", path=path, mode=mode))
     key = path.read_text(encoding="ascii").strip()
     if len(key) < 50:
-        raise ConfigError(f"{path}: the secret key is too short; delete the file to make a new one",
-                          zh=f"{path}：密钥过短；删除该文件即可重新生成")
+        raise ConfigError(Message("errors.web.config.secret_key_too_short", path=path))
     return key

@@ -11,6 +11,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 
 from evalkit.errors import ConfigError, DataError
+from evalkit.i18n import Message
 from evalkit.web import logbook
 from evalkit.web.models import ROLES, Cycle, Profile
 
@@ -32,9 +33,8 @@ def publish_cycle(bundle: str | Path, reports: str | Path | None, user,
         return existing
     logbook.evidence_bundles(cyc)            # SHA-checks the ex-post bundles it names
     if reports and not Path(reports).is_dir():
-        raise DataError("no such reports folder", file=str(reports),
-                        fix="give the folder `evalkit demo` or `evalkit report` rendered into",
-                        zh="报告文件夹不存在", fix_zh="请指定 `evalkit demo` 或 `evalkit report` 的输出文件夹")
+        raise DataError(Message("errors.web.publish.such_reports_folder"), file=str(reports),
+                        fix=Message("errors.web.publish.fix_give_folder_evalkit_demo"))
     summary, ok = "", False
     if recompute:
         with logbook.LOCK:                   # the warehouse, opened as the pages open it
@@ -58,20 +58,19 @@ def create_account(username: str, role: str, password: str, department: str = ""
     """An account with ``role``; the password must pass Django's validators (no defaults).
     An admin account may use Django's admin (account management)."""
     if role not in ROLE_NAMES:
-        raise ConfigError(f"role must be one of {', '.join(ROLE_NAMES)}; received {role!r}",
-                          zh=f"角色须为 {', '.join(ROLE_NAMES)} 之一；收到的是 {role!r}")
+        raise ConfigError(Message("errors.web.publish.role_one", role_names=', '.join(ROLE_NAMES),
+                                  role=role))
     if (role == "department") != bool(department.strip()):
-        raise ConfigError("a department account needs --department (and only it)",
-                          zh="部门账号须指定 --department（其他角色不指定）")
+        raise ConfigError(Message("errors.web.publish.department_account_needs_department"))
     User = get_user_model()
     if User.objects.filter(username=username).exists():
-        raise ConfigError(f"account {username!r} exists", zh=f"账号 {username!r} 已存在")
+        raise ConfigError(Message("errors.web.publish.account_exists", username=username))
     user = User(username=username, is_staff=role == "admin", is_superuser=role == "admin")
     try:
         validate_password(password, user)
     except ValidationError as exc:
         msg = " ".join(exc.messages)
-        raise ConfigError(f"password refused: {msg}", zh=f"密码不符合要求：{msg}") from None
+        raise ConfigError(Message("errors.web.publish.password_refused", msg=msg)) from None
     with transaction.atomic():
         user.set_password(password)
         user.save()

@@ -1,57 +1,117 @@
-"""Every error a user can cause has its message in Chinese too (``zh=``), shown by the CLI with
-``--lang zh``: checked on the source of every module (each construction of an
-:class:`evalkit.errors.EvalkitError` class), and end to end on a few errors."""
+"""Every error a user can cause has its message in Chinese too, shown by the CLI with
+``--lang zh``: each construction of an :class:`evalkit.errors.EvalkitError` class or an evalkit
+warning in the package names a key of the translation catalog (``Message("errors....", ...)``),
+whose English and Chinese templates the catalog tests check; checked on the source of every
+module, and end to end on a few errors."""
 
 from __future__ import annotations
 
 import ast
-import re
 from pathlib import Path
 
 import pytest
 
 from evalkit.errors import ConfigError, DataError, check_choice
+from evalkit.i18n import STRINGS, placeholders
 
 PACKAGE = Path(__file__).resolve().parents[2] / "evalkit"
 ERRORS = {"EvalkitError", "DataError", "ConfigError", "DesignError", "IdentificationError",
-          "ConvergenceError", "FontError", "RenderError"}
-CJK = re.compile(r"[\u3400-\u9fff]")
+          "ConvergenceError", "FontError", "RenderError", "ArgumentTypeError"}
+WARNINGS = {"EvalkitWarning", "DataWarning", "EvalkitInternalWarning", "EvalkitDeprecationWarning"}
+
+# Sites not yet moved to the catalog (scripts/catalog_codemod.py lists why), by module: the
+# count is exact, so it goes down with each site converted.
+NOT_YET: dict[str, int] = {
+    "cli.py": 2,
+    "contract/bundle.py": 1,
+    "contract/models/base.py": 1,
+    "did/compute_att_gt.py": 1,
+    "did/drdid.py": 3,
+    "did/pre_process.py": 2,
+    "errors.py": 1,
+    "fe/vcov.py": 1,
+    "io/aliases.py": 2,
+    "io/readers.py": 1,
+    "io/safefs.py": 5,
+    "reference.py": 2,
+    "report/fallback.py": 2,
+    "report/qmd.py": 5,
+    "rules/__init__.py": 1,
+    "rules/evaluate.py": 6,
+    "rules/tokens.py": 1,
+    "stages/decisions.py": 2,
+    "study.py": 1,
+    "style/fonts.py": 2,
+    "web/publish.py": 1,
+    "yamlsafe.py": 4,
+}
 
 
-def _constructions(path: Path) -> list[ast.Call]:
-    tree = ast.parse(path.read_text(encoding="utf-8"))
+def _constructions(tree: ast.AST, names: set[str]) -> list[ast.Call]:
     return [node for node in ast.walk(tree) if isinstance(node, ast.Call)
-            and isinstance(node.func, ast.Name) and node.func.id in ERRORS]
+            and isinstance(node.func, ast.Name) and node.func.id in names]
 
 
-def _literal_text(node: ast.AST) -> str:
-    """The literal parts of a string expression (constants, f-strings, concatenations)."""
-    return "".join(n.value for n in ast.walk(node)
-                   if isinstance(n, ast.Constant) and isinstance(n.value, str))
+def _message_problem(node: ast.AST | None) -> str | None:
+    """Why ``node`` is not ``Message("<a catalog key>", <its placeholders>=...)``, or None."""
+    if not (isinstance(node, ast.Call) and isinstance(node.func, ast.Name)
+            and node.func.id == "Message" and node.args
+            and isinstance(node.args[0], ast.Constant) and isinstance(node.args[0].value, str)):
+        return "a text that is not Message(<catalog key>, ...)"
+    key = node.args[0].value
+    if key not in STRINGS:
+        return f"{key!r} is not in the catalog"
+    given = {k.arg for k in node.keywords}
+    if None not in given and given != placeholders(STRINGS[key]["en"]):
+        return f"{key!r} takes {sorted(placeholders(STRINGS[key]['en']))}, given {sorted(given)}"
+    return None
 
 
-MODULES = sorted(p for p in PACKAGE.rglob("*.py") if _constructions(p))
+def literal_text_sites(source: str, name: str = "<source>") -> list[str]:
+    """Error and warning constructions in ``source`` that do not take their texts from the
+    catalog: a literal message, ``zh=``/``fix_zh=``, a fix that is not a catalog key."""
+    found = []
+    calls = _constructions(ast.parse(source), ERRORS | WARNINGS)
+    for call in sorted(calls, key=lambda c: (c.lineno, c.col_offset)):
+        kw = {k.arg: k.value for k in call.keywords}
+        why = [w for w in (_message_problem(call.args[0] if call.args else kw.get("message")),
+                           _message_problem(kw["fix"]) if "fix" in kw else None) if w]
+        why += [f"{k}= given" for k in ("zh", "fix_zh") if k in kw]
+        found += [f"{name}:{call.lineno}: {call.func.id}: {w}" for w in why]
+    return found
+
+
+MODULES = sorted(p for p in PACKAGE.rglob("*.py")
+                 if _constructions(ast.parse(p.read_text(encoding="utf-8")), ERRORS))
 
 
 def test_the_scan_finds_the_error_sites():
-    assert len(MODULES) > 50 and sum(len(_constructions(p)) for p in MODULES) > 350
+    n = sum(len(_constructions(ast.parse(p.read_text(encoding="utf-8")), ERRORS))
+            for p in MODULES)
+    assert len(MODULES) > 50 and n > 350
 
 
 @pytest.mark.parametrize("path", MODULES, ids=lambda p: str(p.relative_to(PACKAGE)))
-def test_every_error_is_given_in_chinese(path):
-    missing = []
-    for call in _constructions(path):
-        kw = {k.arg: k.value for k in call.keywords}
-        if "zh" not in kw:
-            missing.append(f"{path.name}:{call.lineno}: {call.func.id} without zh=")
-            continue
-        zh = kw["zh"]
-        if isinstance(zh, ast.Constant | ast.JoinedStr | ast.BinOp) and not CJK.search(
-                _literal_text(zh)):
-            missing.append(f"{path.name}:{call.lineno}: zh= holds no Chinese")
-        if "fix" in kw and "fix_zh" not in kw:
-            missing.append(f"{path.name}:{call.lineno}: fix= without fix_zh=")
-    assert not missing, "\n".join(missing)
+def test_every_error_names_a_catalog_key(path):
+    name = str(path.relative_to(PACKAGE))
+    found = literal_text_sites(path.read_text(encoding="utf-8"), name)
+    sites = {line.split(": ", 1)[0] for line in found}
+    assert len(sites) == NOT_YET.get(name, 0), "\n".join(found)   # lower NOT_YET as you go
+
+
+def test_the_scan_fails_on_a_planted_literal_text_error():
+    planted = ('from evalkit.i18n import Message\n'
+               'raise ConfigError("x must be positive", zh="x 须为正数")\n'
+               'raise DataError(Message("cli.error"), fix="do this")\n'
+               'warnings.warn(DataWarning(Message("no.such.key")))\n'
+               'raise DesignError(Message("cli.review.tampered", problem=1))\n'
+               'raise ConfigError(Message("cli.review.tampered", problems=1))\n')
+    found = literal_text_sites(planted)
+    assert [f.split(": ", 2)[2] for f in found] == [
+        "a text that is not Message(<catalog key>, ...)", "zh= given",
+        "a text that is not Message(<catalog key>, ...)",
+        "'no.such.key' is not in the catalog",
+        "'cli.review.tampered' takes ['problems'], given ['problem']"]
 
 
 def test_the_chinese_message_keeps_the_location_and_the_fix():
@@ -67,10 +127,7 @@ def test_the_chinese_message_keeps_the_location_and_the_fix():
     assert "须为" in info.value.text("zh") and "must be one of" in str(info.value)
 
 
-WARNINGS = {"EvalkitWarning", "DataWarning", "EvalkitInternalWarning", "EvalkitDeprecationWarning"}
-
-
-def test_every_warning_to_users_is_given_in_chinese():
+def test_every_warning_to_users_names_a_catalog_key():
     # warnings end up in bundles as technical notes that the Chinese report shows
     missing = []
     for path in PACKAGE.rglob("*.py"):
@@ -82,9 +139,8 @@ def test_every_warning_to_users_is_given_in_chinese():
                 continue
             first = node.args[0] if node.args else None
             ok = (isinstance(first, ast.Call) and isinstance(first.func, ast.Name)
-                  and first.func.id in WARNINGS
-                  and any(k.arg == "zh" and CJK.search(_literal_text(k.value))
-                          for k in first.keywords))
+                  and first.func.id in WARNINGS and first.args
+                  and _message_problem(first.args[0]) is None)
             if not ok:
                 missing.append(f"{path.relative_to(PACKAGE)}:{node.lineno}")
     assert not missing, missing

@@ -29,3 +29,42 @@ def test_every_string_has_both_languages_and_same_placeholders():
 def test_unknown_language_rejected():
     with pytest.raises(ConfigError):
         t("cli.error", "fr")
+
+
+def test_every_catalog_file_is_well_formed():
+    # each file read with the duplicate-key check of user YAML: a key written twice would
+    # silently keep its last texts; each key in the file its prefix names (the loader's rule)
+    from evalkit.i18n import LOCALE, namespace_of, namespaces, problems
+    from evalkit.yamlsafe import load_yaml
+
+    found = []
+    for name in namespaces():
+        entries = load_yaml(LOCALE / f"{name}.yaml")
+        found += problems(entries, name)
+        found += [f"{key}: read from {namespace_of(key)}" for key in entries
+                  if namespace_of(key) != name]
+    assert not found, "\n".join(found)
+    assert len(STRINGS) > 1000
+
+
+def test_the_catalog_check_fails_on_a_planted_key(tmp_path):
+    from evalkit.i18n import problems
+
+    good = {"errors.x.y": {"en": "{n} rows", "zh": "{n} 行"}}
+    assert problems(good, "errors.x") == []
+    assert problems({"errors.x.y": {"en": "{n} rows"}}) == ["errors.x.y: needs exactly zh and en"]
+    assert problems({"errors.x.y": {"en": "{n} rows", "zh": ""}}) == ["errors.x.y: an empty text"]
+    assert problems({"errors.x.y": {"en": "{n} rows", "zh": "{m} 行"}}) == [
+        "errors.x.y: placeholders differ: zh ['m'], en ['n']"]
+    assert problems(good, "errors.z") == ["errors.x.y: not under errors.z."]
+
+
+def test_a_message_renders_in_both_languages_and_nests():
+    from evalkit.i18n import Message
+
+    inner = Message("cli.table")
+    m = Message("cli.validate.title", path=inner)
+    assert str(m) == "Validation of table" and m.text("zh") == "数据表 校验结果"
+    err = ConfigError(Message("cli.review.tampered", problems="x"))
+    assert str(err) == "the review log was altered: x" and err.text("zh") == "审核记录被改动：x"
+    assert err.catalog_key == "cli.review.tampered"

@@ -29,6 +29,7 @@ from evalkit.contract.models.ex_post import ExPostResults, OutcomeEvidence
 from evalkit.contract.models.monitor import MonitorResults
 from evalkit.contract.models.portfolio import PortfolioResults
 from evalkit.errors import DataError
+from evalkit.i18n import Message
 
 __all__ = ["MODELS", "ExAnteResults", "ExPostResults", "MonitorResults", "Number",
            "OutcomeEvidence", "PortfolioResults", "Section", "StageResults", "StudyRecord",
@@ -42,8 +43,8 @@ MODELS: dict[str, type[StageResults]] = {
 def model_for(stage: str) -> type[StageResults]:
     """The results model of ``stage``."""
     if stage not in MODELS:
-        raise DataError(f"no results model for the stage {stage!r}; known: {sorted(MODELS)}",
-                        zh=f"阶段 {stage!r} 没有结果模型；已知阶段：{sorted(MODELS)}")
+        raise DataError(Message("errors.contract.models.results_model_stage_known", stage=stage,
+                                models=sorted(MODELS)))
     return MODELS[stage]
 
 

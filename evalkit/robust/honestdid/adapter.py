@@ -14,6 +14,7 @@ import numpy as np
 import pandas as pd
 
 from evalkit.errors import ConfigError, DataError, check_choice, require_columns
+from evalkit.i18n import Message
 from evalkit.robust.honestdid.sensitivity import HonestDiDResult, sensitivity_rm, sensitivity_sd
 
 __all__ = ["honest_did"]
@@ -55,21 +56,15 @@ def honest_did(event_study, type: str = "relative_magnitudes", values=None, l_ve
             ev = np.asarray(event_study.event)
             est = np.asarray(event_study.estimate, dtype=float)
         except AttributeError as exc:
-            raise DataError("event study must have attributes 'event' and 'estimate' (and "
-                            "'vcov'), or be a tidy frame with vcov=",
-                            zh="事件研究须具有属性 'event' 和 'estimate'（以及 'vcov'），"
-                               "或为整洁数据表并同时传入 vcov=") from exc
+            raise DataError(Message("errors.robust.honestdid.adapter.event_study_attributes_event")) from exc
         V = vcov if vcov is not None else getattr(event_study, "vcov", None)
     if V is None:
-        raise DataError("no covariance matrix: pass vcov= or an object with a 'vcov' attribute",
-                        zh="缺少协方差矩阵：请传入 vcov= 或具有 'vcov' 属性的对象")
+        raise DataError(Message("errors.robust.honestdid.adapter.covariance_matrix_pass_vcov"))
     V = np.asarray(V, dtype=float)
     ev = np.asarray(ev, dtype=float)
     if V.shape != (len(ev), len(ev)) or est.shape != ev.shape:
-        raise DataError(f"event ({len(ev)}), estimate ({est.size}) and vcov {V.shape} do not "
-                        "conform",
-                        zh=f"event（{len(ev)}）、estimate（{est.size}）与 vcov {V.shape} "
-                           "的维度不一致")
+        raise DataError(Message("errors.robust.honestdid.adapter.event_estimate_vcov_do",
+                                n_ev=len(ev), size=est.size, shape=V.shape))
     keep = ev != reference
     order = np.argsort(ev[keep])
     ev_k = ev[keep][order]
@@ -81,10 +76,8 @@ def honest_did(event_study, type: str = "relative_magnitudes", values=None, l_ve
     if l_vec is None and e is not None:
         post_events = ev_k[ev_k >= 0]
         if e not in post_events:
-            raise ConfigError(f"e must be one of the post-period events {post_events.tolist()}; "
-                              f"received {e!r}",
-                              zh=f"e 须为政策后时期事件 {post_events.tolist()} 之一；"
-                                 f"收到的是 {e!r}")
+            raise ConfigError(Message("errors.robust.honestdid.adapter.one_post_period_events",
+                                      post_events=post_events.tolist(), e=e))
         l_vec = (post_events == e).astype(float)
     if type == "relative_magnitudes":
         return sensitivity_rm(est_k, V_k, num_pre, num_post,

@@ -13,6 +13,7 @@ import numpy as np
 from scipy import optimize
 
 from evalkit.errors import DesignError, check_choice
+from evalkit.i18n import Message
 from evalkit.robust.honestdid.arp import _ARPProblem
 from evalkit.robust.honestdid.inputs import check_inputs
 from evalkit.robust.honestdid.restrictions import _post_rows, create_A_RM, create_A_SD
@@ -95,8 +96,7 @@ def conditional_cs_rm(betahat, sigma, num_pre: int, num_post: int, l_vec=None, m
     betahat, sigma, l_vec = check_inputs(betahat, sigma, num_pre, num_post, l_vec)
     check_choice("method", method, RM_METHODS)
     if num_pre < 1:
-        raise DesignError("relative magnitudes need at least one pre-period coefficient",
-                          zh="相对幅度（relative magnitudes）至少需要一个政策前时期系数")
+        raise DesignError(Message("errors.robust.honestdid.conditional.relative_magnitudes_need_least"))
     hybrid = "LF" if method == "C-LF" else "ARP"
     sdt = _sd_theta(sigma, num_pre, num_post, l_vec)
     lo = -GRID_SDS * sdt if grid_lb is None else grid_lb

@@ -11,6 +11,7 @@ from __future__ import annotations
 import numpy as np
 
 from evalkit.errors import DataError, DesignError
+from evalkit.i18n import Message
 
 __all__ = ["check_inputs"]
 
@@ -20,24 +21,20 @@ def check_inputs(betahat, sigma, num_pre, num_post, l_vec):
     sigma = np.asarray(sigma, dtype=float)
     K = num_pre + num_post
     if num_pre < 1 or num_post < 1:
-        raise DesignError(f"need at least one pre- and one post-period; got num_pre={num_pre}, "
-                          f"num_post={num_post}",
-                          zh=f"至少需要一个政策前时期和一个政策后时期；收到 num_pre={num_pre}，"
-                             f"num_post={num_post}")
+        raise DesignError(Message("errors.robust.honestdid.inputs.need_least_one_pre",
+                                  num_pre=num_pre, num_post=num_post))
     if betahat.shape != (K,):
-        raise DataError(f"betahat has {betahat.size} elements; expected numPrePeriods + "
-                        f"numPostPeriods = {K}",
-                        zh=f"betahat 有 {betahat.size} 个元素；应为 numPrePeriods + "
-                           f"numPostPeriods = {K}")
+        raise DataError(Message("errors.robust.honestdid.inputs.betahat_elements_expected_numpreperiods",
+                                size=betahat.size, k=K))
     if sigma.shape != (K, K):
-        raise DataError(f"sigma has shape {sigma.shape}; expected ({K}, {K})",
-                        zh=f"sigma 的形状为 {sigma.shape}；应为 ({K}, {K})")
+        raise DataError(Message("errors.robust.honestdid.inputs.sigma_shape_expected",
+                                shape=sigma.shape, k=K))
     if not (np.isfinite(betahat).all() and np.isfinite(sigma).all()):
-        raise DataError("betahat and sigma must be finite", zh="betahat 和 sigma 须为有限值")
+        raise DataError(Message("errors.robust.honestdid.inputs.betahat_sigma_finite"))
     if not np.allclose(sigma, sigma.T, atol=1e-12 * max(1.0, np.abs(sigma).max())):
-        raise DataError("sigma is not symmetric", zh="sigma 不是对称矩阵")
+        raise DataError(Message("errors.robust.honestdid.inputs.sigma_symmetric"))
     l_vec = np.eye(num_post)[0] if l_vec is None else np.asarray(l_vec, dtype=float).ravel()
     if l_vec.shape != (num_post,):
-        raise DataError(f"l_vec has {l_vec.size} elements; expected numPostPeriods = {num_post}",
-                        zh=f"l_vec 有 {l_vec.size} 个元素；应为 numPostPeriods = {num_post}")
+        raise DataError(Message("errors.robust.honestdid.inputs.l_vec_elements_expected",
+                                size=l_vec.size, num_post=num_post))
     return betahat, sigma, l_vec

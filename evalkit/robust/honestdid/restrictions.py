@@ -15,6 +15,7 @@ import itertools
 import numpy as np
 
 from evalkit.errors import DesignError
+from evalkit.i18n import Message
 
 __all__ = ["MAX_VERTEX_COMBINATIONS", "create_A_RM", "create_A_SD"]
 
@@ -83,9 +84,8 @@ def _dual_vertices(W: np.ndarray) -> np.ndarray:
     for i in range(k1):
         n_comb = n_comb * (M - i) // (i + 1)
     if n_comb > MAX_VERTEX_COMBINATIONS:
-        raise DesignError(f"too many moments for the exact ARP test ({n_comb} bases); reduce the "
-                          "number of post-periods",
-                          zh=f"精确 ARP 检验的矩条件过多（{n_comb} 个基）；请减少政策后时期数")
+        raise DesignError(Message("errors.robust.honestdid.restrictions.too_many_moments_exact",
+                                  n_comb=n_comb))
     combos = np.array(list(itertools.combinations(range(M), k1)), dtype=int)
     if len(combos) == 0:
         return np.zeros((0, M))

@@ -20,6 +20,7 @@ import pandas as pd
 from scipy import stats
 
 from evalkit.errors import ConfigError, check_choice
+from evalkit.i18n import Message
 from evalkit.results import Result, json_safe
 from evalkit.robust.honestdid.conditional import _sd_theta, conditional_cs_rm, conditional_cs_sd
 from evalkit.robust.honestdid.flci import flci
@@ -138,8 +139,8 @@ def sensitivity_rm(betahat, sigma, num_pre: int, num_post: int,
     betahat, sigma, l_vec = check_inputs(betahat, sigma, num_pre, num_post, l_vec)
     vals = np.asarray(mbar_vec, dtype=float)
     if (vals < 0).any():
-        raise ConfigError(f"Mbar values must be >= 0; received {vals.tolist()}",
-                          zh=f"Mbar 的取值须 >= 0；收到的是 {vals.tolist()}")
+        raise ConfigError(Message("errors.robust.honestdid.sensitivity.mbar_values",
+                                  vals=vals.tolist()))
 
     def ci_at(mb):
         return conditional_cs_rm(betahat, sigma, num_pre, num_post, l_vec, mb, alpha, method,
@@ -165,8 +166,8 @@ def sensitivity_sd(betahat, sigma, num_pre: int, num_post: int,
     check_choice("method", method, SD_METHODS)
     vals = np.asarray(m_vec, dtype=float)
     if (vals < 0).any():
-        raise ConfigError(f"M values must be >= 0; received {vals.tolist()}",
-                          zh=f"M 的取值须 >= 0；收到的是 {vals.tolist()}")
+        raise ConfigError(Message("errors.robust.honestdid.sensitivity.m_values",
+                                  vals=vals.tolist()))
 
     def ci_at(m):
         if method == "FLCI":
