@@ -187,8 +187,7 @@ class HonestDiD(_Strict):
     @classmethod
     def _mbar(cls, v):
         if not v or any(m < 0 for m in v) or 1.0 not in v:
-            raise ConfigError(f"mbar must be values >= 0 that include 1; received {list(v)}",
-                              zh=f"mbar 须为不小于 0 且包含 1 的取值；收到的是 {list(v)}")
+            raise ConfigError(Message("errors.study.mbar_values_include", v=list(v)))
         return tuple(sorted(set(v)))
 
 
@@ -221,16 +220,11 @@ class ExPostStudy(_StudyBase):
         honest = self.robustness.honestdid
         for o in honest.outcomes if honest else ():
             if o not in self.outcomes:
-                raise ConfigError(
-                    f"robustness.honestdid.outcomes: {o!r} is not one of outcomes "
-                    f"{list(self.outcomes)}",
-                    zh=f"robustness.honestdid.outcomes：{o!r} 不在 outcomes {list(self.outcomes)} 中")
+                raise ConfigError(Message("errors.study.robustness_honestdid_outcomes_one", o=o,
+                                          outcomes=list(self.outcomes)))
             if self.design.scale_of.get(o, self.design.scale) == "poisson":
-                raise ConfigError(
-                    f"robustness.honestdid.outcomes: {o!r} is estimated on the poisson scale, "
-                    "which has no pre-award coefficients for HonestDiD; remove it",
-                    zh=f"robustness.honestdid.outcomes：{o!r} 按 poisson 尺度估计，没有可供 "
-                       "HonestDiD 使用的政策前系数；请删除")
+                raise ConfigError(Message("errors.study.robustness_honestdid_outcomes_estimated",
+                                          o=o))
         return self
 
 
