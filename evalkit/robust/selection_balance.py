@@ -36,7 +36,7 @@ from scipy import stats
 
 from evalkit.fe.vcov import cluster_vcov
 
-__all__ = ["selection_balance"]
+__all__ = ["decision_column_balance", "selection_balance"]
 
 
 def _award_coefficient(dy: np.ndarray, d: np.ndarray, x: np.ndarray) -> tuple[float, float] | None:
@@ -101,3 +101,25 @@ def selection_balance(frame: pd.DataFrame, yname: str, tname: str, idname: str, 
     return {"estimate": est, "std_error": se, "z": z, "p_value": p, "alpha": float(alpha),
             "detected": bool(p < alpha), "cohorts": len(coefs), "n_treated": int(sum(sizes)),
             "scale": "log" if log else "level"}
+
+
+def decision_column_balance(frame: pd.DataFrame, columns: pd.DataFrame, names: Sequence[str],
+                            covariates: Sequence[str], *, log: bool = False,
+                            alpha: float = 0.05) -> dict[str, Any]:
+    """The pseudo-outcome test on each decision column's own change into the base year, at the
+    Bonferroni level alpha / k: did the awards follow the history of the columns they were
+    decided on? ``frame``: firm-years with id, year, cohort and the covariates; ``columns``
+    (same rows): the decision columns' yearly values, ``names`` of them. ``log`` (the
+    proportional scale) tests the logarithm where every value is positive, else the level.
+    Read with the main outcome's test by :func:`evalkit.stages.portfolio.evidence_flags`."""
+    level = alpha / max(len(names), 1)
+    out: dict[str, Any] = {}
+    for c in names:
+        values = pd.to_numeric(columns[c], errors="coerce").astype(float)
+        pseudo = frame.assign(**{f"pseudo:{c}": values.to_numpy()})
+        res = selection_balance(pseudo, f"pseudo:{c}", "year", "firm_id", "g", covariates,
+                                log=log and bool((values > 0).all()), alpha=level)
+        if res is not None:
+            out[c] = {k: res[k] for k in ("estimate", "std_error", "p_value", "alpha",
+                                          "detected", "scale")}
+    return out

@@ -48,7 +48,7 @@ from evalkit.panel.conditioning import (
 from evalkit.reference import sections_of
 from evalkit.results import Result, canonical, json_safe
 from evalkit.robust.pretrends import PretrendResult, pretrend_test
-from evalkit.robust.selection_balance import selection_balance
+from evalkit.robust.selection_balance import decision_column_balance, selection_balance
 from evalkit.robust.small_sample import SMALL_TREATED, resolve_method, small_sample_interval
 from evalkit.study import ExPostStudy
 
@@ -426,7 +426,9 @@ def evaluate_outcome(df: pd.DataFrame, outcome: str, study: ExPostStudy, seed: i
         balance = selection_balance(frame, outcome, "year", "firm_id", "g", covs,
                                     log=scale == "proportional", alpha=inf.alpha)
         if balance is not None and outcome == study.main_outcome:
-            cols = decision_column_balance(df, frame, covs, study, scale)
+            cols = decision_column_balance(
+                frame[["firm_id", "year", "g", *covs]], df, list(d.selection_covariates), covs,
+                log=scale == "proportional", alpha=inf.alpha)
             balance["decision_columns"] = cols
             # the identification check fails only when the decision columns' history differs
             # too: a change of the outcome alone is a shift from outside the award decision
@@ -445,27 +447,6 @@ def evaluate_outcome(df: pd.DataFrame, outcome: str, study: ExPostStudy, seed: i
     return OutcomeEvaluation(outcome, res, simple, dynamic, group, total, pre, tw_est, tw_se,
                              tuple(covs), note, note_zh, fallback, len(notes), scale, strata,
                              dip_check(dynamic, inf.alpha), balance)
-
-
-def decision_column_balance(df: pd.DataFrame, frame: pd.DataFrame, covs: list[str],
-                            study: ExPostStudy, scale: str) -> dict[str, Any]:
-    """The pseudo-outcome test on each selection covariate's own change into the base year (its
-    logarithm on the proportional scale where it is strictly positive), at the Bonferroni level
-    alpha / k: did the awards follow the history of the columns they were decided on? Read with
-    the main outcome's test by :func:`evalkit.stages.portfolio.evidence_flags`."""
-    cols = list(study.design.selection_covariates)
-    alpha = study.inference.alpha / max(len(cols), 1)
-    out: dict[str, Any] = {}
-    for c in cols:
-        values = pd.to_numeric(df[c], errors="coerce").astype(float)
-        pseudo = frame[["firm_id", "year", "g", *covs]].assign(**{f"pseudo:{c}": values})
-        res = selection_balance(pseudo, f"pseudo:{c}", "year", "firm_id", "g", covs,
-                                log=scale == "proportional" and bool((values > 0).all()),
-                                alpha=alpha)
-        if res is not None:
-            out[c] = {k: res[k] for k in ("estimate", "std_error", "p_value", "alpha",
-                                          "detected", "scale")}
-    return out
 
 
 def small_sample_intervals(fiscal: FiscalResult | None, treated_ids: Any, study: ExPostStudy,

@@ -43,7 +43,34 @@ def test_no_cohort_with_two_earlier_years_gives_none():
     assert selection_balance(df[df["year"] >= 2013], "y", "year", "id", "g", ["x"]) is None
 
 
+def test_decision_columns_tell_a_reversion_from_a_shift_outside_the_decision():
+    """Awards decided on revenue ``x``: when they follow a fall of it into 2013 (dip), the
+    decision column's own history differs; when the awarded firms' tax alone drops in 2013 and
+    stays down (a certification's lower tax rate), the outcome differs and the column does not."""
+    from evalkit.robust.selection_balance import decision_column_balance
+
+    dip = _panel("dip")
+    cols = decision_column_balance(dip[["id", "year", "g", "x"]].rename(columns={"id": "firm_id"}),
+                                   dip.assign(rev=np.exp(dip["x"])), ["rev"], ["x"], log=True)
+    assert cols["rev"]["detected"] and cols["rev"]["estimate"] < -0.05
+    assert cols["rev"]["alpha"] == pytest.approx(0.05) and cols["rev"]["scale"] == "log"
+
+    lvl = _panel("level")
+    awarded = (lvl["g"] == 2014) & (lvl["year"] >= 2013)
+    tax = lvl["y"] * np.where(awarded, 0.85, 1.0)           # a lasting drop from 2013 on
+    frame = lvl[["id", "year", "g", "x"]].rename(columns={"id": "firm_id"}).assign(tax=tax)
+    main = selection_balance(frame, "tax", "year", "firm_id", "g", ["x"], log=True)
+    assert main["detected"] and main["estimate"] < -0.1
+    cols = decision_column_balance(frame[["firm_id", "year", "g", "x"]],
+                                   lvl.assign(rev=np.exp(lvl["x"]), emp=lvl["x"] + 10),
+                                   ["rev", "emp"], ["x"], log=True)
+    assert not any(v["detected"] for v in cols.values()), cols
+    assert all(v["alpha"] == pytest.approx(0.025) for v in cols.values())   # Bonferroni
+
+
 @pytest.mark.parametrize(("balance", "dip", "flagged"), [
+    ({"detected": True, "gates": False, "estimate": -0.1, "p_value": 1e-9}, None, False),
+    ({"detected": True, "gates": True, "estimate": -0.1, "p_value": 1e-9}, None, True),
     ({"detected": True, "estimate": -0.1, "p_value": 1e-9}, None, True),
     ({"detected": False, "estimate": -0.01, "p_value": 0.4},
      {"detected": True, "estimate": -0.2, "p_value": 1e-6}, False),
