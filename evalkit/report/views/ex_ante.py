@@ -19,19 +19,7 @@ from evalkit.numbers import (
     percent,
 )
 from evalkit.report.suppression import ex_ante_cost_reason, rule_of
-from evalkit.report.views.common import (
-    MONEY_OUTCOMES,
-    _footnote,
-    _hide,
-    _min_firms_only,
-    _table,
-    as_float,
-    ci,
-    column_digits,
-    fmt,
-    label,
-    outcome_value,
-)
+from evalkit.report.views import common
 
 # ----------------------------------------------------------------------------- ex-ante
 
@@ -44,7 +32,7 @@ def ex_ante_summary(results: ExAnteResults, lang: str) -> str:
     score = getattr(checklist, "score", None)
     score = checklist.total if score is None else score
     lines = [t("report.ex_ante.conclusion", lang, conclusion=zh_en[0 if lang == "zh" else 1],
-               score=fmt(score, lang, 1))]
+               score=common.fmt(score, lang, 1))]
     reasons = checklist.reasons_zh if lang == "zh" else checklist.reasons_en
     if reasons:
         lines.append("\n".join(f"- {md(r)}" for r in reasons))
@@ -54,10 +42,10 @@ def ex_ante_summary(results: ExAnteResults, lang: str) -> str:
     lines.append(t("report.ex_ante.summary", lang, eligible=number(sim.n_eligible, lang),
                    share=percent(sim.n_eligible / max(sim.n_firms or 0, 1), lang),
                    take_up=percent(central["take_up"], lang, 0),
-                   cost=_hide(money(central["cost"], lang), hidden),
-                   ci=_hide(ci(central["cost_low"], central["cost_high"], lang,
-                               lambda v: money(as_float(v), lang)), hidden),
-                   budget=money(as_float(sim.budget), lang),
+                   cost=common._hide(money(central["cost"], lang), hidden),
+                   ci=common._hide(common.ci(central["cost_low"], central["cost_high"], lang,
+                               lambda v: money(common.as_float(v), lang)), hidden),
+                   budget=money(common.as_float(sim.budget), lang),
                    covers=t("report.ex_ante.covers." + ("yes" if sim.budget_covers_central
                                                         else "no"), lang)))
     ev = results.evidence
@@ -66,12 +54,12 @@ def ex_ante_summary(results: ExAnteResults, lang: str) -> str:
         outcome = results.proposal.main_outcome or "tax_paid"
 
         def show(v: Any) -> str:
-            return outcome_value(v, outcome, lang)
+            return common.outcome_value(v, outcome, lang)
 
         lines.append(t("report.ex_ante.evidence", lang,
                        policies=("、" if lang == "zh" else ", ").join(md(p) for p in
                                                                      eff["policies"]),
-                       effect=show(eff["mean"]), ci=ci(eff["conf_low"], eff["conf_high"], lang,
+                       effect=show(eff["mean"]), ci=common.ci(eff["conf_low"], eff["conf_high"], lang,
                                                        show)))
     else:
         lines.append(t("report.ex_ante.no_evidence", lang))
@@ -79,7 +67,7 @@ def ex_ante_summary(results: ExAnteResults, lang: str) -> str:
     if designs:
         d = designs[0]
         lines.append(t("report.ex_ante.mde", lang, design=label_design(d["label"], lang),
-                       mde=outcome_value(d["mde"], d.get("outcome", "tax_paid"), lang)))
+                       mde=common.outcome_value(d["mde"], d.get("outcome", "tax_paid"), lang)))
     return "\n\n".join(lines) + "\n"
 
 
@@ -99,23 +87,23 @@ def cost_table(cost_by_year: pd.DataFrame, lang: str,
     hidden = ex_ante_cost_reason(results, rule) if results is not None else None
     cols = ["budget"] if hidden else ["cost", "cost_low", "cost_high", "budget"]
     div, unit = money_unit(cost_by_year[cols].abs().to_numpy().ravel(), lang)
-    digits = column_digits(cost_by_year[cols].abs().to_numpy().ravel().tolist(), div)
+    digits = common.column_digits(cost_by_year[cols].abs().to_numpy().ravel().tolist(), div)
     out = pd.DataFrame({
         "year": cost_by_year["year"].astype(str),
         "scenario": [t(f"report.ex_ante.scenario.{s}", lang) for s in cost_by_year["scenario"]],
-        "cost": [_hide(number(v / div, lang, digits), hidden) for v in cost_by_year["cost"]],
-        "ci": [_hide(t("report.common.range", lang, lo=number(lo / div, lang, digits),
+        "cost": [common._hide(number(v / div, lang, digits), hidden) for v in cost_by_year["cost"]],
+        "ci": [common._hide(t("report.common.range", lang, lo=number(lo / div, lang, digits),
                        hi=number(hi / div, lang, digits)), hidden)
                for lo, hi in zip(cost_by_year["cost_low"], cost_by_year["cost_high"],
                                  strict=True)],
         "budget": [number(v / div, lang, digits) for v in cost_by_year["budget"]],
     })
-    return _table(out, [t("report.example.axis.year", lang), t("report.ex_ante.col.scenario", lang),
+    return common._table(out, [t("report.example.axis.year", lang), t("report.ex_ante.col.scenario", lang),
                         t("report.ex_ante.col.cost", lang, unit=unit),
                         t("report.common.col.ci", lang),
                         t("report.monitor.col.appropriation", lang, unit=unit)],
                   ["left", "left", "right", "right", "right"],
-                  _footnote(rule, [hidden], lang))
+                  common._footnote(rule, [hidden], lang))
 
 
 def eligible_cells(frame: pd.DataFrame, rule: Rule | None = None):
@@ -126,7 +114,7 @@ def eligible_cells(frame: pd.DataFrame, rule: Rule | None = None):
     if "max_award" in frame.columns:
         return suppress(frame, "eligible", ["award_total"], max_col="max_award",
                         min_firms=rule.min_firms, dominance=rule.dominance)
-    return _min_firms_only(frame, "eligible", ["award_total"], rule=rule)
+    return common._min_firms_only(frame, "eligible", ["award_total"], rule=rule)
 
 
 def eligible_table(frame: pd.DataFrame, lang: str, kind: str = "size_class",
@@ -135,16 +123,16 @@ def eligible_table(frame: pd.DataFrame, lang: str, kind: str = "size_class",
     hidden)."""
     cells = eligible_cells(frame, rule_of(results))
     div, unit = money_unit(cells.frame["award_total"].tolist(), lang)
-    digits = column_digits(cells.frame["award_total"].tolist(), div)
+    digits = common.column_digits(cells.frame["award_total"].tolist(), div)
     shown = cells.display({"award_total": lambda v: number(v / div, lang, digits)})
     out = pd.DataFrame({
-        "group": [label(kind, g, lang) for g in frame["group"]],
+        "group": [common.label(kind, g, lang) for g in frame["group"]],
         "firms": [number(v, lang) for v in frame["firms"]],
         "eligible": [number(v, lang) for v in frame["eligible"]],
         "share": [percent(v, lang) for v in frame["eligible_share"]],
         "award": shown["award_total"],
     })
-    return _table(out, [t("report.ex_ante.col.group", lang), t("report.common.col.firms", lang),
+    return common._table(out, [t("report.ex_ante.col.group", lang), t("report.common.col.firms", lang),
                         t("report.ex_ante.col.eligible", lang), t("report.ex_ante.col.share", lang),
                         t("report.ex_ante.col.award", lang, unit=unit)],
                   ["left", "right", "right", "right", "right"], cells.footnote(lang))
@@ -157,7 +145,7 @@ def checklist_table(scores: pd.DataFrame, lang: str) -> str:
                    for p, w in zip(scores["points"], scores["weight"], strict=True)],
         "share": [percent(v, lang, 0) for v in scores["share"]],
     })
-    return _table(out, [t("report.ex_ante.col.dimension", lang),
+    return common._table(out, [t("report.ex_ante.col.dimension", lang),
                         t("report.ex_ante.col.points", lang), t("report.ex_ante.col.share", lang)],
                   ["left", "right", "right"])
 
@@ -170,7 +158,7 @@ def draw_power(ax, curves: Mapping[str, pd.DataFrame], outcome: str, lang: str) 
     for name, frame in curves.items():
         frames.append(frame.assign(design=label_design(name, lang)))
     data = pd.concat(frames, ignore_index=True)
-    is_money = outcome in MONEY_OUTCOMES
+    is_money = outcome in common.MONEY_OUTCOMES
     div, unit = money_unit(data["effect"].abs().tolist(), lang) if is_money else (1.0, "")
     data = data.assign(effect=data["effect"] / div)
     sns.lineplot(data=data, x="effect", y="power", hue="design", marker="o", markersize=3, ax=ax)

@@ -22,22 +22,7 @@ from evalkit.numbers import (
 )
 from evalkit.plotting import draw_event_study as draw_event_study_frame
 from evalkit.plotting import event_study_frame
-from evalkit.report.views.common import (
-    METRIC_FORMS,
-    MONEY_OUTCOMES,
-    _footnote,
-    _hide,
-    _table,
-    as_float,
-    ci,
-    column_digits,
-    fmt,
-    label,
-    outcome_order,
-    outcome_value,
-    p_text,
-    pvalue,
-)
+from evalkit.report.views import common
 
 # ----------------------------------------------------------------------------- ex-post
 
@@ -62,10 +47,10 @@ def cohort_table(results: ExPostResults, lang: str) -> str:
 
     outcome = results.main_outcome
     cells = ex_post_plan(results).cohorts
-    is_money = outcome in MONEY_OUTCOMES
+    is_money = outcome in common.MONEY_OUTCOMES
     # units and decimals from the published cells only (a hidden one must not steer them)
     div, unit = money_unit(cells.frame["att"].abs().tolist(), lang) if is_money else (1.0, "")
-    digits = column_digits(cells.frame["att"].tolist(), div) if is_money else 2
+    digits = common.column_digits(cells.frame["att"].tolist(), div) if is_money else 2
     shown = cells.display({"cohort": str, "n_firms": lambda v: number(v, lang),
                            "att": lambda v: number(v / div, lang, digits),
                            "conf_low": lambda v: number(v / div, lang, digits),
@@ -80,7 +65,7 @@ def cohort_table(results: ExPostResults, lang: str) -> str:
     att_head = (t("report.ex_post.col.cohort_att", lang, unit=unit) if is_money
                 else t("report.ex_post.axis.effect_count", lang,
                        outcome=outcome_label(outcome, lang)))
-    return _table(out, [t("report.ex_post.col.cohort", lang), t("report.common.col.firms", lang),
+    return common._table(out, [t("report.ex_post.col.cohort", lang), t("report.common.col.firms", lang),
                         att_head, t("report.common.col.ci", lang)],
                   ["left", "right", "right", "right"], cells.footnote(lang))
 
@@ -98,14 +83,14 @@ def row_formatter(values: Sequence[Any], is_money: bool, lang: str,
     (divisor, unit) from :func:`table_scale`, else the unit fitting the row's largest value,
     with enough decimals for the row; counts: two decimals, no unit)."""
     if not is_money:
-        return "", (lambda v: fmt(v, lang, 2))
-    finite = [abs(as_float(v)) for v in values if math.isfinite(as_float(v))]
+        return "", (lambda v: common.fmt(v, lang, 2))
+    finite = [abs(common.as_float(v)) for v in values if math.isfinite(common.as_float(v))]
     div, unit = scale or money_unit(finite, lang)
-    digits = column_digits(finite, div)
+    digits = common.column_digits(finite, div)
 
     def show(v: Any) -> str:
-        x = as_float(v)
-        return fmt(x, lang) if not math.isfinite(x) else number(x / div, lang, digits)
+        x = common.as_float(v)
+        return common.fmt(x, lang) if not math.isfinite(x) else number(x / div, lang, digits)
 
     return unit, show
 
@@ -113,8 +98,8 @@ def row_formatter(values: Sequence[Any], is_money: bool, lang: str,
 def table_scale(rows: Sequence[tuple[Sequence[Any], bool]], lang: str) -> tuple[float, str]:
     """The one money unit of a table: (divisor, unit) fitting the largest published amount of
     its money rows (``rows``: (values, is_money), hidden rows passed with no values)."""
-    values = [abs(as_float(v)) for vals, is_money in rows if is_money for v in vals
-              if math.isfinite(as_float(v))]
+    values = [abs(common.as_float(v)) for vals, is_money in rows if is_money for v in vals
+              if math.isfinite(common.as_float(v))]
     return money_unit(values, lang)
 
 
@@ -132,28 +117,28 @@ def overall_table(results: ExPostResults, lang: str) -> str:
 
     plan = ex_post_plan(results)
     cells = {}
-    for name in outcome_order(results):
+    for name in common.outcome_order(results):
         est = results.outcomes[name].simple.estimates
         k = est["term"].index("overall")
         vals = [est[c][k] for c in ("estimate", "std_error", "conf_low", "conf_high")]
         cells[name] = (est, k, vals, plan.effects.get(name))
-    scale = table_scale([([] if why else vals, name in MONEY_OUTCOMES)
+    scale = table_scale([([] if why else vals, name in common.MONEY_OUTCOMES)
                          for name, (_, _, vals, why) in cells.items()], lang)
     rows = []
     for name, (est, k, vals, why) in cells.items():
-        _, show = row_formatter([] if why else vals, name in MONEY_OUTCOMES, lang, scale)
+        _, show = row_formatter([] if why else vals, name in common.MONEY_OUTCOMES, lang, scale)
         rows.append({"outcome": outcome_label(name, lang),
-                     "att": _hide(show(vals[0]), why), "se": _hide(show(vals[1]), why),
-                     "ci": _hide(t("report.common.range", lang, lo=show(vals[2]),
+                     "att": common._hide(show(vals[0]), why), "se": common._hide(show(vals[1]), why),
+                     "ci": common._hide(t("report.common.range", lang, lo=show(vals[2]),
                                    hi=show(vals[3])), why),
-                     "p": _hide(pvalue(est["p_value"][k], lang), why)})
+                     "p": common._hide(common.pvalue(est["p_value"][k], lang), why)})
     frame = pd.DataFrame(rows)
-    return _table(frame, [unit_header(t("report.ex_post.col.outcome", lang), scale[1], lang),
+    return common._table(frame, [unit_header(t("report.ex_post.col.outcome", lang), scale[1], lang),
                           t("report.ex_post.col.att", lang),
                           t("report.common.col.se", lang), t("report.common.col.ci", lang),
                           t("report.common.col.p", lang)],
                   ["left", "right", "right", "right", "right"],
-                  _footnote(plan.rule, list(plan.effects.values()), lang))
+                  common._footnote(plan.rule, list(plan.effects.values()), lang))
 
 
 def twfe_table(results: ExPostResults, lang: str) -> str:
@@ -163,26 +148,26 @@ def twfe_table(results: ExPostResults, lang: str) -> str:
 
     plan = ex_post_plan(results)
     cells = {}
-    for name in outcome_order(results):
+    for name in common.outcome_order(results):
         ev = results.outcomes[name]
-        cs = as_float(ev.simple.overall_att)
-        tw = as_float(ev.twfe.estimate if ev.twfe is not None else None)
+        cs = common.as_float(ev.simple.overall_att)
+        tw = common.as_float(ev.twfe.estimate if ev.twfe is not None else None)
         cells[name] = (cs, tw, plan.effects.get(name))
-    scale = table_scale([([] if why else [cs, tw, tw - cs], name in MONEY_OUTCOMES)
+    scale = table_scale([([] if why else [cs, tw, tw - cs], name in common.MONEY_OUTCOMES)
                          for name, (cs, tw, why) in cells.items()], lang)
     rows = []
     for name, (cs, tw, why) in cells.items():
-        _, show = row_formatter([] if why else [cs, tw, tw - cs], name in MONEY_OUTCOMES,
+        _, show = row_formatter([] if why else [cs, tw, tw - cs], name in common.MONEY_OUTCOMES,
                                 lang, scale)
         rows.append({"outcome": outcome_label(name, lang),
-                     "cs": _hide(show(cs), why), "twfe": _hide(show(tw), why),
-                     "diff": _hide(show(tw - cs), why)})
-    return _table(pd.DataFrame(rows),
+                     "cs": common._hide(show(cs), why), "twfe": common._hide(show(tw), why),
+                     "diff": common._hide(show(tw - cs), why)})
+    return common._table(pd.DataFrame(rows),
                   [unit_header(t("report.ex_post.col.outcome", lang), scale[1], lang),
                    t("report.ex_post.col.cs", lang),
                    t("report.ex_post.col.twfe", lang), t("report.ex_post.col.diff", lang)],
                   ["left", "right", "right", "right"],
-                  _footnote(plan.rule, list(plan.effects.values()), lang))
+                  common._footnote(plan.rule, list(plan.effects.values()), lang))
 
 
 def event_firm_counts(results: ExPostResults, events: Sequence[int]) -> dict[int, int]:
@@ -205,8 +190,8 @@ def dynamic_frame(results: ExPostResults, table: pd.DataFrame) -> pd.DataFrame:
 
     dyn = results.main.dynamic
     crit = dyn.crit_val_egt
-    frame = event_study_frame(table, 0.05 if dyn.alp is None else as_float(dyn.alp),
-                              None if crit is None else as_float(crit))
+    frame = event_study_frame(table, 0.05 if dyn.alp is None else common.as_float(dyn.alp),
+                              None if crit is None else common.as_float(crit))
     frame["n_firms"] = frame["event"].map(event_firm_counts(results, frame["event"].tolist()))
     hidden = event_reasons(results, frame["event"].tolist(), rule_of(results))
     return frame[[hidden[int(e)] is None for e in frame["event"]]].reset_index(drop=True)
@@ -228,7 +213,7 @@ def draw_event_study(ax, frame: pd.DataFrame, outcome: str, lang: str) -> None:
         ax.set_yticks([])
         ax.set_xlabel(t("report.ex_post.axis.event", lang))
         return
-    is_money = outcome in MONEY_OUTCOMES
+    is_money = outcome in common.MONEY_OUTCOMES
     div, unit = (money_unit(frame[["band_low", "band_high"]].abs().to_numpy().ravel(), lang)
                  if is_money else (1.0, ""))
     name = outcome_label(outcome, lang)
@@ -245,9 +230,9 @@ def pretrend_result(results: ExPostResults) -> dict[str, Any] | None:
     pre = results.main.pretrend
     if pre is None:
         return None
-    alpha = 0.05 if pre.alpha is None else as_float(pre.alpha)
+    alpha = 0.05 if pre.alpha is None else common.as_float(pre.alpha)
     return {**pre.model_dump(exclude_unset=True),
-            "rejects": bool(as_float(pre.p_value) < alpha)}
+            "rejects": bool(common.as_float(pre.p_value) < alpha)}
 
 
 def pretrend_text(results: ExPostResults, lang: str) -> str:
@@ -261,12 +246,12 @@ def pretrend_text(results: ExPostResults, lang: str) -> str:
     plan = ex_post_plan(results)
     if plan.effects.get(outcome):
         return suppressed_text(plan.effects[outcome], plan.rule, lang)
-    values = {"df": int(pre["df"]), "stat": fmt(pre["stat"], lang, 2),
-              "p": p_text(pre["p_value"], lang)}
+    values = {"df": int(pre["df"]), "stat": common.fmt(pre["stat"], lang, 2),
+              "p": common.p_text(pre["p_value"], lang)}
     if pre["rejects"]:
         return ("::: {.callout-warning}\n## " + t("report.ex_post.pretrend.fail_title", lang)
                 + "\n\n" + t("report.ex_post.pretrend.fail", lang, **values) + "\n:::\n")
-    return t("report.ex_post.pretrend.pass", lang, slope=outcome_value(pre.get("slope_80"),
+    return t("report.ex_post.pretrend.pass", lang, slope=common.outcome_value(pre.get("slope_80"),
                                                                        outcome, lang), **values)
 
 
@@ -275,7 +260,7 @@ def fiscal_frame(results: ExPostResults, table: pd.DataFrame) -> pd.DataFrame:
     status = {f"mvpf_{m['view']}": m.get("status") for m in results.fiscal.mvpf}
     frame = table.copy()
     frame["status"] = frame["term"].map(status)
-    order = {name: k for k, name in enumerate(METRIC_FORMS)}
+    order = {name: k for k, name in enumerate(common.METRIC_FORMS)}
     frame["_order"] = frame["term"].map(order).fillna(len(order))
     return frame.sort_values("_order", kind="stable").drop(columns="_order").reset_index(drop=True)
 
@@ -296,7 +281,7 @@ def fiscal_text(results: ExPostResults, lang: str) -> str:
              n=number(cost["n_recipients"], lang), nominal=amount(cost["nominal"]),
              rate=percent(cost["discount_rate"], lang, 1), base=cost["base_year"]) + (
         sep + sharing if sharing else "") + (
-        "\n\n" + _footnote(plan.rule, [plan.cost], lang) if plan.cost else "")
+        "\n\n" + common._footnote(plan.rule, [plan.cost], lang) if plan.cost else "")
 
 
 def fiscal_flags(results: ExPostResults, lang: str) -> list[str]:
@@ -334,18 +319,18 @@ def fiscal_table(results: ExPostResults, table: pd.DataFrame, lang: str) -> str:
             name = str(r.term)
         vals = [r.estimate, r.conf_low, r.conf_high]
         why = plan.fiscal.get(r.term, "few")
-        unit, show = row_formatter([] if why else vals, METRIC_FORMS.get(r.term) == "money",
+        unit, show = row_formatter([] if why else vals, common.METRIC_FORMS.get(r.term) == "money",
                                    lang)
         rows.append({"metric": with_unit(name, unit, lang),
-                     "estimate": _hide(show(r.estimate), why),
-                     "ci": _hide(t("report.common.range", lang, lo=show(r.conf_low),
+                     "estimate": common._hide(show(r.estimate), why),
+                     "ci": common._hide(t("report.common.range", lang, lo=show(r.conf_low),
                                    hi=show(r.conf_high)), why),
-                     "p": _hide(pvalue(r.p_value, lang), why)})
-    return _table(pd.DataFrame(rows),
+                     "p": common._hide(common.pvalue(r.p_value, lang), why)})
+    return common._table(pd.DataFrame(rows),
                   [t("report.ex_post.col.metric", lang), t("report.common.col.estimate", lang),
                    t("report.common.col.ci", lang), t("report.common.col.p", lang)],
                   ["left", "right", "right", "right"],
-                  _footnote(plan.rule, list(plan.fiscal.values()), lang))
+                  common._footnote(plan.rule, list(plan.fiscal.values()), lang))
 
 
 def mvpf_sentences(results: ExPostResults, lang: str) -> list[str]:
@@ -361,11 +346,11 @@ def mvpf_sentences(results: ExPostResults, lang: str) -> list[str]:
         if why:
             out.append(f"{view}: {suppressed_text(why, plan.rule, lang)}" if lang == "en"
                        else f"{view}口径：{suppressed_text(why, plan.rule, lang)}")
-        elif m.get("status") == "pays_for_itself" or math.isinf(as_float(m.get("estimate"))):
+        elif m.get("status") == "pays_for_itself" or math.isinf(common.as_float(m.get("estimate"))):
             out.append(t("report.ex_post.mvpf.pays", lang, view=view))
         else:
             out.append(t("report.ex_post.mvpf.finite", lang, view=view,
-                         value=fmt(m["estimate"], lang), ci=ci(m["conf_low"], m["conf_high"],
+                         value=common.fmt(m["estimate"], lang), ci=common.ci(m["conf_low"], m["conf_high"],
                                                                lang)))
     return out
 
@@ -375,7 +360,7 @@ def fiscal_metric(results: ExPostResults, name: str) -> dict[str, float] | None:
     row = results.fiscal.metric(name) if results.fiscal is not None else None
     if row is None:
         return None
-    return {c: as_float(row[c]) for c in ("estimate", "std_error", "conf_low", "conf_high",
+    return {c: common.as_float(row[c]) for c in ("estimate", "std_error", "conf_low", "conf_high",
                                           "p_value")}
 
 
@@ -404,17 +389,17 @@ def ex_post_summary(results: ExPostResults, lang: str,
         parts.append(t("report.ex_post.headline_hidden", lang,
                        why=suppressed_text(hidden_fr, plan.rule, lang)))
     elif fr is not None:
-        parts.append(t("report.ex_post.headline", lang, ret=fmt(fr["estimate"], lang),
-                       ci=ci(fr["conf_low"], fr["conf_high"], lang)))
+        parts.append(t("report.ex_post.headline", lang, ret=common.fmt(fr["estimate"], lang),
+                       ci=common.ci(fr["conf_low"], fr["conf_high"], lang)))
         key = verdict_key(fr["conf_low"], fr["conf_high"])
         parts.append(t(f"report.ex_post.verdict.{key}", lang,
-                       net=fmt(1 - fr["estimate"], lang)))
+                       net=common.fmt(1 - fr["estimate"], lang)))
     main = results.main_outcome
     est = results.main.simple.estimates
     k = est["term"].index("overall")
 
     def show(v: Any) -> str:
-        return outcome_value(v, main, lang)
+        return common.outcome_value(v, main, lang)
 
     if plan.effects.get(main):
         parts.append(t("report.ex_post.main_effect_hidden", lang,
@@ -423,14 +408,14 @@ def ex_post_summary(results: ExPostResults, lang: str,
     else:
         parts.append(t("report.ex_post.main_effect", lang, outcome=outcome_label(main, lang),
                        att=show(est["estimate"][k]),
-                       ci=ci(est["conf_low"][k], est["conf_high"][k], lang, show),
-                       p=p_text(est["p_value"][k], lang)))
+                       ci=common.ci(est["conf_low"][k], est["conf_high"][k], lang, show),
+                       p=common.p_text(est["p_value"][k], lang)))
     sep = "" if lang == "zh" else " "
     text = sep.join(parts) + "\n\n"
     if decision is not None:
-        text += t("report.ex_post.decision", lang, grade=label("grade", decision["grade"], lang),
+        text += t("report.ex_post.decision", lang, grade=common.label("grade", decision["grade"], lang),
                   score=number(decision["score"], lang, 1),
-                  action=label("action", decision["action"], lang)) + "\n\n"
+                  action=common.label("action", decision["action"], lang)) + "\n\n"
     else:
         text += t("report.ex_post.decision_elsewhere", lang) + "\n\n"
     pre = pretrend_result(results)
@@ -447,7 +432,7 @@ def portfolio_decision(portfolio_results: PortfolioResults, policy_id: str
     if policy_id not in table["policy_id"]:
         return None
     k = table["policy_id"].index(policy_id)
-    return {"grade": table["grade"][k], "score": as_float(table["score"][k]),
+    return {"grade": table["grade"][k], "score": common.as_float(table["score"][k]),
             "action": table["action"][k]}
 
 
@@ -455,7 +440,7 @@ def technical_note(results: ExPostResults, lang: str) -> str:
     """The ex-post report's technical note: the outcomes with a note, and the notes in
     ``lang``; when the only note of every such outcome is the fall-back to the pooled
     base-period level, that is said in plain words. '' without notes."""
-    outs = [results.outcomes[name] for name in outcome_order(results)]
+    outs = [results.outcomes[name] for name in common.outcome_order(results)]
     noted = [o for o in outs if o.note]
     if not noted:
         return ""
@@ -521,7 +506,7 @@ def design_text(results: ExPostResults, lang: str) -> str:
     colon = "：" if lang == "zh" else ": "
     items = [outcome_label(name, lang) + colon
              + t(f"report.ex_post.scale.{results.outcomes[name].scale or 'level'}", lang)
-             for name in outcome_order(results)]
+             for name in common.outcome_order(results)]
     parts.append(t("report.ex_post.design.scales", lang,
                    items=("；" if lang == "zh" else "; ").join(items)))
     parts.append(t("report.ex_post.design.cluster", lang,
@@ -546,7 +531,7 @@ def sharing_text(results: ExPostResults, lang: str) -> str:
         source = t("report.ex_post.sharing.default", lang,
                    **{k: percent(mix[k], lang, 0) for k in ("vat", "cit", "other")},
                    **{f"d_{k}": percent(district[k], lang, 0) for k in ("vat", "cit", "other")})
-    admin = as_float((fiscal.cost or {}).get("admin_share", 0.0))
+    admin = common.as_float((fiscal.cost or {}).get("admin_share", 0.0))
     return t("report.ex_post.fiscal.sharing", lang, admin=percent(admin, lang, 0),
              share=percent(share, lang, 1), source=source)
 
@@ -559,7 +544,7 @@ def design_statement(results: ExPostResults, lang: str) -> str:
     scale = ev.scale or "level"
     text = t(f"report.ex_post.design.{scale}", lang, outcome=outcome_label(main, lang))
     opts = getattr(ev.simple, "options", None) or {}
-    alp = as_float(opts.get("alp", 0.05))
+    alp = common.as_float(opts.get("alp", 0.05))
     draws = int(opts.get("biters") or 0) if opts.get("bstrap") else 0
     boot = t("report.ex_post.design.boot", lang, draws=draws) if draws else ""
     level = f"{100 * (1 - alp):.0f}"
@@ -574,7 +559,7 @@ def design_statement(results: ExPostResults, lang: str) -> str:
     iv = (small.get("intervals") or {}).get("fiscal_return_total")
     if iv:
         method = {"welch": "Welch / Bell-McCaffrey", "wild": "wild bootstrap-t"}[small["method"]]
-        df = as_float(iv.get("df"))
+        df = common.as_float(iv.get("df"))
         text += sep + t("report.ex_post.design.small_sample", lang, n=small["n_treated"],
                         threshold=small["threshold"], method=method,
                         df=f"{df:.0f}" if math.isfinite(df) else "-")
@@ -587,13 +572,13 @@ def design_statement(results: ExPostResults, lang: str) -> str:
             key = ("report.ex_post.design.balance_fail" if bal.fails
                    else "report.ex_post.design.balance_shift" if bal.detected
                    else "report.ex_post.design.balance_ok")
-            pv = pvalue(bal.p_value, lang)
+            pv = common.pvalue(bal.p_value, lang)
             text += sep + t(key, lang, outcome=outcome_label(main, lang),
                             p=f"p {pv}" if pv.startswith("<") else f"p = {pv}")
         return text
     if dip is not None and event_reasons(results, [-1], rule_of(results))[-1] is None:
         key = "report.ex_post.design.dip" if dip.detected else "report.ex_post.design.no_dip"
         text += sep + t(key, lang, outcome=outcome_label(main, lang),
-                        est=outcome_amount(main, as_float(dip.estimate), lang),
-                        p=p_text(dip.p_value, lang))
+                        est=outcome_amount(main, common.as_float(dip.estimate), lang),
+                        p=common.p_text(dip.p_value, lang))
     return text

@@ -22,19 +22,7 @@ from evalkit.numbers import (
     percent,
 )
 from evalkit.portfolio.recommend import ACTIONS
-from evalkit.report.views.common import (
-    LEVELS,
-    _hide,
-    _min_firms_only,
-    _table,
-    as_float,
-    ci,
-    column_digits,
-    fmt,
-    label,
-    policy_cell,
-    policy_names,
-)
+from evalkit.report.views import common
 
 # ----------------------------------------------------------------------------- portfolio
 
@@ -64,13 +52,13 @@ def portfolio_summary(results: PortfolioResults, ranking: pd.DataFrame,
     top = (ranked if len(ranked) else ranking).sort_values("rank").iloc[0]
     hidden = policy_metric_reason(results, str(top["term"]), rule)
     join = "、" if lang == "zh" else ", "
-    names = policy_names(results, lang)
-    best = join.join(policy_cell(p, names) for p in ranking.loc[ranking["plausibly_best"], "term"])
-    worst = join.join(policy_cell(p, names) for p in ranking.loc[ranking["plausibly_worst"], "term"])
+    names = common.policy_names(results, lang)
+    best = join.join(common.policy_cell(p, names) for p in ranking.loc[ranking["plausibly_best"], "term"])
+    worst = join.join(common.policy_cell(p, names) for p in ranking.loc[ranking["plausibly_worst"], "term"])
     lines = [t("report.portfolio.cycle", lang, cycle=md(results.cycle), n=len(ranking))]
     lines.append(t("report.portfolio.summary.top", lang, metric=metric_name(metric, lang, False),
-                   top=policy_cell(top["term"], names), est=_hide(fmt(top["estimate"], lang), hidden),
-                   ci=_hide(ci(top["conf_low"], top["conf_high"], lang), hidden),
+                   top=common.policy_cell(top["term"], names), est=common._hide(common.fmt(top["estimate"], lang), hidden),
+                   ci=common._hide(common.ci(top["conf_low"], top["conf_high"], lang), hidden),
                    lo=int(top["rank_low"]), hi=int(top["rank_high"]), best=best or "—",
                    worst=worst or "—"))
     items = []
@@ -78,20 +66,20 @@ def portfolio_summary(results: PortfolioResults, ranking: pd.DataFrame,
         pids = recommendations.loc[recommendations["action"] == action, "policy_id"].tolist()
         if pids:
             items.append(t("report.portfolio.summary.action_item", lang,
-                           action=label("action", action, lang),
-                           pids=join.join(policy_cell(p, names) for p in pids)))
+                           action=common.label("action", action, lang),
+                           pids=join.join(common.policy_cell(p, names) for p in pids)))
     lines.append(t("report.portfolio.summary.actions", lang,
                    actions=t("report.portfolio.summary.sep", lang).join(items)))
     table = pd.DataFrame(reallocation.table)
     moved = float(table["change"].clip(lower=0).sum())
     lines.append(t("report.portfolio.summary.realloc", lang,
                    total=money(float(table["current"].sum()), lang), moved=money(moved, lang),
-                   cap=percent(as_float(reallocation.max_change), lang, 0)))
+                   cap=percent(common.as_float(reallocation.max_change), lang, 0)))
     classes = results.classification
     flagged = [p for p, f in zip(classes["policy_id"], classes["large_fund_high_activity"],
                                  strict=True) if f]
     lines.append(t("report.portfolio.summary.flagged", lang,
-                   pids=join.join(policy_cell(p, names) for p in flagged)) if flagged
+                   pids=join.join(common.policy_cell(p, names) for p in flagged)) if flagged
                  else t("report.portfolio.summary.no_flag", lang))
     return "\n\n".join(lines) + "\n"
 
@@ -120,16 +108,16 @@ def draw_ranking(ax, ranking: pd.DataFrame, grades: Mapping[str, str], names: Ma
     order = ranking.sort_values("rank", ascending=False).reset_index(drop=True)
     y = np.arange(len(order))
     palette = {"优": "#1b7837", "良": "#5aae61", "中": "#f1a340", "差": "#c0392b"}
-    hue = [label("grade", grades.get(p, ""), lang) for p in order["term"]]
-    colors = {label("grade", g, lang): c for g, c in palette.items()}
+    hue = [common.label("grade", grades.get(p, ""), lang) for p in order["term"]]
+    colors = {common.label("grade", g, lang): c for g, c in palette.items()}
     band = "conf_low_simultaneous" in order.columns
     if band:
         ax.hlines(y, order["conf_low_simultaneous"], order["conf_high_simultaneous"],
                   color="#bbbbbb", linewidth=1)
     ax.hlines(y, order["conf_low"], order["conf_high"], color="#555555", linewidth=2)
     sns.scatterplot(x=order["estimate"].to_numpy(), y=y, hue=hue, palette=colors,
-                    hue_order=[label("grade", g, lang) for g in palette
-                               if label("grade", g, lang) in hue],
+                    hue_order=[common.label("grade", g, lang) for g in palette
+                               if common.label("grade", g, lang) in hue],
                     s=70, zorder=3, ax=ax, edgecolor="black", linewidth=0.5)
     ax.axvline(0.0, color="black", linestyle="--", linewidth=0.8)
     ax.set_yticks(y)
@@ -157,8 +145,8 @@ def scorecard_frame(results: PortfolioResults) -> pd.DataFrame:
     for s in results.scorecards:
         r = pd.DataFrame(s.rows)
         avail = r.groupby("level")["weight"].sum()
-        row = {"policy_id": s.policy_id, "score": as_float(s.score), "grade": s.grade}
-        for lv in LEVELS:
+        row = {"policy_id": s.policy_id, "score": common.as_float(s.score), "grade": s.grade}
+        for lv in common.LEVELS:
             row[lv] = float(s.by_level.get(lv, 0.0))
             row[f"{lv}_max"] = float(avail.get(lv, 0.0))
         rows.append(row)
@@ -167,15 +155,15 @@ def scorecard_frame(results: PortfolioResults) -> pd.DataFrame:
 
 def scorecard_table(results: PortfolioResults, lang: str) -> str:
     frame = scorecard_frame(results)
-    names = policy_names(results, lang)
-    out = pd.DataFrame({"policy": [policy_cell(p, names) for p in frame["policy_id"]]})
-    for lv in LEVELS:
+    names = common.policy_names(results, lang)
+    out = pd.DataFrame({"policy": [common.policy_cell(p, names) for p in frame["policy_id"]]})
+    for lv in common.LEVELS:
         out[lv] = [f"{number(v, lang, 1)} / {number(m, lang, 0)}"
                    for v, m in zip(frame[lv], frame[f"{lv}_max"], strict=True)]
     out["score"] = [number(v, lang, 1) for v in frame["score"]]
-    out["grade"] = [label("grade", g, lang) for g in frame["grade"]]
-    return _table(out, [t("report.common.col.policy", lang)]
-                  + [t(f"report.portfolio.col.{lv}", lang) for lv in LEVELS]
+    out["grade"] = [common.label("grade", g, lang) for g in frame["grade"]]
+    return common._table(out, [t("report.common.col.policy", lang)]
+                  + [t(f"report.portfolio.col.{lv}", lang) for lv in common.LEVELS]
                   + [t("report.portfolio.col.score", lang), t("report.portfolio.col.grade", lang)],
                   ["left", "right", "right", "right", "right", "right", "left"])
 
@@ -220,7 +208,7 @@ def scorecard_origin_table(results: PortfolioResults, lang: str) -> str:
     from data (the payment ledger, the ex-post evaluations) or entered by evaluators (named
     policies when only some were entered)."""
     frame = indicator_origins(results)
-    names = policy_names(results, lang)
+    names = common.policy_names(results, lang)
     join = "、" if lang == "zh" else ", "
     origin = []
     for r in frame.itertuples(index=False):
@@ -232,12 +220,12 @@ def scorecard_origin_table(results: PortfolioResults, lang: str) -> str:
         else:
             origin.append(t("report.portfolio.origin.mixed", lang,
                             source=_source_words(r.source, lang),
-                            pids=join.join(policy_cell(p, names) for p in r.entered)))
+                            pids=join.join(common.policy_cell(p, names) for p in r.entered)))
     out = pd.DataFrame({"indicator": [md(v) for v in frame[lang if lang in frame else "en"]],
                         "level": [t(f"report.portfolio.col.{lv}", lang) for lv in frame["level"]],
                         "weight": [number(w, lang, 0) for w in frame["weight"]],
                         "origin": origin})
-    return _table(out, [t("report.portfolio.col.indicator", lang),
+    return common._table(out, [t("report.portfolio.col.indicator", lang),
                         t("report.portfolio.col.level", lang),
                         t("report.portfolio.col.weight", lang),
                         t("report.portfolio.col.origin", lang)],
@@ -254,7 +242,7 @@ def scorecard_origin_text(results: PortfolioResults, lang: str) -> str:
     total = float(frame["weight"].sum())
     text = t("report.portfolio.origin.points", lang, measured=number(total - entered, lang, 0),
              entered=number(entered, lang, 0), total=number(total, lang, 0)) + "\n\n"
-    names = policy_names(results, lang)
+    names = common.policy_names(results, lang)
     colon = "：" if lang == "zh" else ": "
     lines = []
     for r in frame.itertuples(index=False):
@@ -273,7 +261,7 @@ def scorecard_origin_text(results: PortfolioResults, lang: str) -> str:
             lines.append(f"- **{title}**{colon}{next(iter(shown.values()))}")
         else:
             lines.append(f"- **{title}**")
-            lines += [f"    - {policy_cell(p, names)}{colon}{e}" for p, e in sorted(shown.items())]
+            lines += [f"    - {common.policy_cell(p, names)}{colon}{e}" for p, e in sorted(shown.items())]
     if lines:
         text += t("report.portfolio.origin.evidence", lang) + "\n\n" + "\n".join(lines) + "\n"
     return text
@@ -304,7 +292,7 @@ def recommendation_table(recommendations: pd.DataFrame, metric: str, lang: str,
     from evalkit.report.suppression import policy_metric_reason, rule_of
 
     rule = rule_of(results)
-    names = policy_names(results, lang)
+    names = common.policy_names(results, lang)
     rows = []
     for r in recommendations.itertuples(index=False):
         flags = ((t("report.portfolio.flag.best", lang) if r.plausibly_best else "")
@@ -313,15 +301,15 @@ def recommendation_table(recommendations: pd.DataFrame, metric: str, lang: str,
                   if results is not None else None)
         key = "report.portfolio.rationale" if int(r.rank) > 0 else \
             "report.portfolio.rationale.unranked"
-        why = t(key, lang, grade=label("grade", r.grade, lang),
-                score=number(r.score, lang, 1), est=_hide(fmt(r.metric_estimate, lang), hidden),
-                ci=_hide(ci(r.metric_conf_low, r.metric_conf_high, lang), hidden),
+        why = t(key, lang, grade=common.label("grade", r.grade, lang),
+                score=number(r.score, lang, 1), est=common._hide(common.fmt(r.metric_estimate, lang), hidden),
+                ci=common._hide(common.ci(r.metric_conf_low, r.metric_conf_high, lang), hidden),
                 rank=int(r.rank),
                 lo=int(r.rank_low), hi=int(r.rank_high), flags=flags)
-        rows.append({"id": md(r.recommendation_id), "policy": policy_cell(r.policy_id, names),
-                     "action": label("action", r.action, lang),
+        rows.append({"id": md(r.recommendation_id), "policy": common.policy_cell(r.policy_id, names),
+                     "action": common.label("action", r.action, lang),
                      "change": f"{100 * float(r.budget_change):+.0f}%", "why": why})
-    return _table(pd.DataFrame(rows),
+    return common._table(pd.DataFrame(rows),
                   [t("report.portfolio.col.id", lang), t("report.common.col.policy", lang),
                    t("report.portfolio.col.action", lang), t("report.portfolio.col.change", lang),
                    t("report.portfolio.col.rationale", lang)],
@@ -336,18 +324,18 @@ def reallocation_table(reallocation: Reallocation, lang: str,
     table = pd.DataFrame(reallocation.table)
     cols = ["current", "proposed", "change"]
     div, unit = money_unit(table[cols].abs().to_numpy().ravel(), lang)
-    digits = column_digits(table[cols].abs().to_numpy().ravel().tolist(), div)
+    digits = common.column_digits(table[cols].abs().to_numpy().ravel().tolist(), div)
     # the changes sum to zero up to rounding: show 0, not -0
     total = {c: float(np.round(table[c].sum(), 2)) + 0.0 for c in cols}
-    out = pd.DataFrame({"policy": [policy_cell(p, names) for p in table["policy_id"]]})
+    out = pd.DataFrame({"policy": [common.policy_cell(p, names) for p in table["policy_id"]]})
     for c in cols:
         out[c] = [number(v / div, lang, digits) for v in table[c]]
-    out["share"] = [f"{100 * as_float(v):+.0f}%" for v in table["change_share"]]
+    out["share"] = [f"{100 * common.as_float(v):+.0f}%" for v in table["change_share"]]
     tot = pd.DataFrame({"policy": [f"**{t('report.portfolio.total', lang)}**"],
                         **{c: [number(total[c] / div, lang, digits)] for c in cols},
                         "share": [""]})
     out = pd.concat([out, tot], ignore_index=True)
-    return _table(out, [t("report.common.col.policy", lang),
+    return common._table(out, [t("report.common.col.policy", lang),
                         t("report.portfolio.col.current", lang, unit=unit),
                         t("report.portfolio.col.proposed", lang, unit=unit),
                         t("report.portfolio.col.delta", lang, unit=unit),
@@ -365,7 +353,7 @@ def classification_cells(classification: pd.DataFrame, rule: Rule | None = None)
         return suppress(frame, "recipients", ["spend", "main_cluster_share"],
                         max_col="max_firm_spend", min_firms=rule.min_firms,
                         dominance=rule.dominance, secondary=False)
-    return _min_firms_only(frame, "recipients", ["spend", "main_cluster_share"],
+    return common._min_firms_only(frame, "recipients", ["spend", "main_cluster_share"],
                            secondary=False, rule=rule)
 
 
@@ -378,22 +366,22 @@ def classification_table(classification: pd.DataFrame, lang: str,
     frame = classification.copy()
     cells = classification_cells(frame, rule_of(results))
     div, unit = money_unit(cells.frame["spend"].tolist(), lang)
-    digits = column_digits(cells.frame["spend"].tolist(), div)
+    digits = common.column_digits(cells.frame["spend"].tolist(), div)
     shown = cells.display({"spend": lambda v: number(v / div, lang, digits),
                            "main_cluster_share": lambda v: percent(v, lang, 0),
                            "recipients": lambda v: number(v, lang)})
     out = pd.DataFrame({
-        "policy": [policy_cell(p, policy_names(results, lang)) for p in frame["policy_id"]],
-        "objective": [label("objective", v, lang) for v in frame["objective"]],
-        "cluster": [f"{label('cluster', c, lang)} ({s})" if lang == "en" else
-                    f"{label('cluster', c, lang)}（{s}）"
+        "policy": [common.policy_cell(p, common.policy_names(results, lang)) for p in frame["policy_id"]],
+        "objective": [common.label("objective", v, lang) for v in frame["objective"]],
+        "cluster": [f"{common.label('cluster', c, lang)} ({s})" if lang == "en" else
+                    f"{common.label('cluster', c, lang)}（{s}）"
                     for c, s in zip(frame["main_cluster"], shown["main_cluster_share"],
                                     strict=True)],
         "spend": shown["spend"], "recipients": shown["recipients"],
         "flag": [t("report.common.yes", lang) if f else "" for f in
                  frame["large_fund_high_activity"]],
     })
-    return _table(out, [t("report.common.col.policy", lang),
+    return common._table(out, [t("report.common.col.policy", lang),
                         t("report.portfolio.col.objective", lang),
                         t("report.portfolio.col.cluster", lang),
                         t("report.portfolio.col.spend", lang, unit=unit),
@@ -409,12 +397,12 @@ def review_table(rows: pd.DataFrame | Sequence[Mapping[str, Any]], lang: str) ->
                                        "comment"])
     out = pd.DataFrame({
         "id": [md(x) for x in rows["recommendation_id"]],
-        "decision": [label("decision", d, lang) for d in rows["decision"]],
+        "decision": [common.label("decision", d, lang) for d in rows["decision"]],
         "reviewer": [md(x) for x in rows["reviewer"]],
         "date": [md(str(x)[:10]) for x in rows["timestamp"]],
         "comment": [md(x) for x in rows["comment"]],
     })
-    return _table(out, [t("report.portfolio.col.id", lang),
+    return common._table(out, [t("report.portfolio.col.id", lang),
                         t("report.portfolio.col.decision_taken", lang),
                         t("report.portfolio.col.reviewer", lang),
                         t("report.portfolio.col.date", lang),
