@@ -17,6 +17,7 @@ from evalkit.contract.bundle import read_bundle, write_bundle
 from evalkit.disclosure import MARK
 from evalkit.report.render import render_report
 from evalkit.report.views import common, ex_post
+from tests import results_models
 from tests.e2e.browser import open_cleanly
 from tests.e2e.reportcheck import (
     EPOCH,
@@ -107,11 +108,11 @@ def test_pdf_has_headings_and_bundle_numbers(rendered, demo, case):
     text = squash(pdftotext(rendered[case][1]))
     for heading in HEADINGS[case]:
         assert squash(heading) in text, heading
-    results = read_bundle(_bundle(demo, stem)).results
+    bundle = read_bundle(_bundle(demo, stem))
     if stem == "ex_post":
-        fr = ex_post.fiscal_metric(results, "fiscal_return_district")
+        fr = ex_post.fiscal_metric(bundle.model, "fiscal_return_district")
         expected = [common.fmt(fr["estimate"], lang), common.fmt(fr["conf_low"], lang),
-                    f"{results['n_firms']:,}"]
+                    f"{bundle.results['n_firms']:,}"]
     else:
         rank = read_bundle(_bundle(demo, stem)).table("ranking").sort_values("rank").iloc[0]
         expected = [rank["term"], common.fmt(rank["estimate"], lang),
@@ -141,8 +142,7 @@ def test_rendering_twice_gives_identical_bytes(rendered, demo, tmp_path, monkeyp
 
 
 def test_pretrend_rejection_is_a_warning_in_the_summary(rendered, demo):
-    results = read_bundle(_bundle(demo, "ex_post")).results
-    pre = ex_post.pretrend_result(results)
+    pre = ex_post.pretrend_result(read_bundle(_bundle(demo, "ex_post")).model)
     # the synthetic district gives P07's recipients a dip before payment (Ashenfelter 1978)
     assert pre is not None and pre["rejects"], pre and pre["p_value"]
     for lang, heading in (("zh", "执行摘要"), ("en", "Executive summary")):
@@ -179,7 +179,7 @@ def test_two_firm_cohort_is_suppressed_in_html_and_pdf(demo, tmp_path):
     text = pdftotext(pdf)
     line = next(x for x in text.splitlines() if x.strip().startswith(str(small)))
     assert MARK in line
-    frame = ex_post.cohort_frame(results)
+    frame = ex_post.cohort_frame(read_bundle(bundle).model)
     hidden = frame.loc[frame["cohort"] == small, "att"].iloc[0]
     div = 1e4  # the zh table shows 万元
     digits = common.column_digits(frame["att"].abs().tolist(), div)
@@ -240,7 +240,7 @@ def test_verdict_follows_the_interval(low, high, key):
 
 def test_event_counts_follow_cohorts_and_window():
     results = {"window": [2016, 2025], "cohort_sizes": {"0": 100, "2018": 5, "2024": 2}}
-    counts = ex_post.event_firm_counts(results, [-2, -1, 0, 1, 2, 7])
+    counts = ex_post.event_firm_counts(results_models.ex_post(results), [-2, -1, 0, 1, 2, 7])
     # e=-2: 2018 needs base year 2015 (< window) -> only 2024 (2022, base 2021): 2 firms
     assert counts == {-2: 2, -1: 7, 0: 7, 1: 7, 2: 5, 7: 5}
 

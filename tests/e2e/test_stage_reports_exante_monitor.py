@@ -289,7 +289,7 @@ def test_monitor_shows_execution_targets_and_anomalies_from_the_bundle(read_back
     rows = html_table_rows(report.page, "tbl-exec")
     div, _ = money_unit(execution[["appropriation", "disbursed"]].abs().to_numpy().ravel(), lang)
     # each policy by its code beside its name (the bundle records the names)
-    names = common.policy_names(res, lang)
+    names = common.policy_names(data.model, lang)
     assert [r[0] for r in rows] == [f"{p} {names[p]}" for p in execution["policy_id"]]
     for row, e in zip(rows, execution.itertuples(), strict=True):
         assert row[3:] == [percent(e.execution_rate, lang, 0), common.label("status", e.status, lang),
@@ -374,13 +374,14 @@ def test_monitor_shows_the_interim_effects_from_the_bundle(read_back, cycle, lan
     from evalkit.monitor.interim import INTERIM_LABEL
     from evalkit.numbers import outcome_amount, outcome_label
 
-    res = read_bundle(cycle.bundles / MONITOR).results
+    bundle = read_bundle(cycle.bundles / MONITOR)
+    res = bundle.results
     report = read_back((MONITOR, lang))
     assert _shows(report, INTERIM_LABEL[lang].split(";")[0])   # pandoc curls the apostrophe
-    frame = monitor.interim_frame(res)
+    frame = monitor.interim_frame(bundle.model)
     assert len(frame) == len(res["interim"]) == 8
     rows = html_table_rows(report.page, "tbl-interim")
-    names = common.policy_names(res, lang)
+    names = common.policy_names(bundle.model, lang)
     assert [r[0] for r in rows] == [f"{p} {names[p]}" for p in frame["policy"]]
     for row, f in zip(rows, frame.itertuples(), strict=True):
         v = res["interim"][f.policy]
