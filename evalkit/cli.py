@@ -486,9 +486,9 @@ def demo(
                   soft_wrap=True)
 
 
-def _waiting_notice(en: str, zh: str) -> None:
+def _waiting_notice(message: Message) -> None:
     """Told once when a write waits for another process's (:mod:`evalkit.io.safefs`)."""
-    err_console.print(zh if _lang() == "zh" else en, markup=False, soft_wrap=True)
+    err_console.print(message.text(_lang()), markup=False, soft_wrap=True)
 
 
 def _log_internal(exc: BaseException) -> Path:
