@@ -163,13 +163,14 @@ def check_choice(name: str, value: object, allowed: tuple | list | frozenset) ->
         raise ConfigError(Message("errors.errors.one", name=name, shown=shown, value=value))
 
 
-def require_columns(table: object, columns: Iterable[object], what: str = "the data",
-                    what_zh: str = "数据", *, file: str | None = None) -> None:
+def require_columns(table: object, columns: Iterable[object], what: str | Text | None = None,
+                    what_zh: str | None = None, *, file: str | None = None) -> None:
     """Check that ``table`` (anything with ``.columns``, e.g. a pandas DataFrame) has every
     column in ``columns``; the one place "table has no column" checks are made.
 
-    Raises :class:`DataError` naming every missing column, the table (``what``, ``what_zh``;
-    ``file`` for a data table, so the CLI names it) and the columns the table has.
+    Raises :class:`DataError` naming every missing column, the table (``what``: a
+    ``labels.table.*`` message, default "the data", or an English name with ``what_zh`` its
+    Chinese; ``file`` for a data table, so the CLI names it) and the columns the table has.
     """
     have = list(table.columns)
     present = set(have)
@@ -178,9 +179,13 @@ def require_columns(table: object, columns: Iterable[object], what: str = "the d
         return
     shown = ", ".join(map(str, have[:20])) + (", ..." if len(have) > 20 else "")
     names = ", ".join(repr(c) for c in missing)
-    plural = "s" if len(missing) > 1 else ""
-    raise DataError(f"{what} has no column{plural} {names}: missing from its columns {shown}",
-                    file=file, column=str(missing[0]),
-                    fix="pass the right column name, or rename the table's column",
-                    zh=f"{what_zh}缺少列 {names}（现有列：{shown}）",
-                    fix_zh="请传入正确的列名，或重命名表中的列")
+    if what is None:
+        what = Message("labels.table.data")
+    elif isinstance(what, str):
+        what = Bilingual(what, what if what_zh is None else what_zh)
+    if len(missing) > 1:
+        raise DataError(Message("errors.errors.no_columns", what=what, names=names, shown=shown),
+                        file=file, column=str(missing[0]),
+                        fix=Message("errors.errors.fix_column_name"))
+    raise DataError(Message("errors.errors.no_column", what=what, names=names, shown=shown),
+                    file=file, column=str(missing[0]), fix=Message("errors.errors.fix_column_name"))

@@ -146,6 +146,16 @@ class Message:
         """The English and the Chinese text, for results that keep both (a note, a flag)."""
         return self.text("en"), self.text("zh")
 
+    @property
+    def en(self) -> str:
+        """The English text (as :class:`Bilingual` has it)."""
+        return self.text("en")
+
+    @property
+    def zh(self) -> str:
+        """The Chinese text."""
+        return self.text("zh")
+
     def __str__(self) -> str:
         return self.text("en")
 

@@ -181,7 +181,7 @@ def check_quarantine_path(path: Path, protect: tuple[Path, ...] = ()) -> None:
     """Refuse a quarantine path that is a folder, one of ``protect`` (the input files, the
     warehouse) or an existing file other than an earlier quarantine CSV (:class:`DataError`)."""
     safefs.check_replaceable(Path(path), list(protect), _is_quarantine_csv,
-                             Message("errors.io.safefs.label.quarantine_file"))
+                             Message("labels.file.quarantine"))
 
 
 def _stack(frames: dict[str, pd.DataFrame]) -> pd.DataFrame:

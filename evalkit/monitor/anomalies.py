@@ -32,6 +32,7 @@ import numpy as np
 import pandas as pd
 
 from evalkit.errors import require_columns
+from evalkit.i18n import Message
 from evalkit.monitor.execution import ledger_dates
 from evalkit.results import Result, canonical, json_safe
 
@@ -114,7 +115,7 @@ def ledger_anomalies(tables: dict[str, pd.DataFrame], as_of: str | None = None) 
     """Run every check on the ledger (records dated up to ``as_of`` if given)."""
     led = tables["disbursements"]
     require_columns(led, ("record_id", "policy_id", "firm_id", "date", "amount"),
-                    "the disbursement ledger", "拨付台账", file="disbursements")
+                    Message("labels.table.disbursements"), file="disbursements")
     dates = ledger_dates(led)
     led = led.assign(_date=dates, _year=dates.dt.year.astype("int64"),
                      amount=pd.to_numeric(led["amount"], errors="coerce").astype(float))
