@@ -27,7 +27,7 @@ from rich.table import Table
 from evalkit import escape
 from evalkit.cli_help import localised_help
 from evalkit.errors import EvalkitError, check_choice
-from evalkit.i18n import LANGS, Message, t
+from evalkit.i18n import LANGS, Bilingual, Join, Message, t
 from evalkit.io import safefs
 
 app = typer.Typer(
@@ -275,10 +275,8 @@ def verify(
     console.print(result.summary(), markup=False)
     if not result.ok:
         n = len(result.mismatched) + len(result.provenance_mismatches)
-        raise DataError(t("cli.verify.failed", "en", n=n), file=str(path),
-                        fix="re-run the study with `evalkit run` and render the report again",
-                        zh=t("cli.verify.failed", "zh", n=n),
-                        fix_zh="请用 `evalkit run` 重新运行研究配置并重新渲染报告")
+        raise DataError(Message("cli.verify.failed", n=n), file=str(path),
+                        fix=Message("cli.verify.fix"))
 
 
 review_app = typer.Typer(help="The finance bureau's review log of recommendations (append-only, hash-chained).",
@@ -345,12 +343,9 @@ def review_verify(
     lang = _lang()
     audit = audit_review_log(store, anchors=anchors, head=head)
     if not audit.ok:
-        en = "; ".join(p[0] for p in audit.problems)
-        zh = "；".join(p[1] for p in audit.problems)
-        raise DataError(t("cli.review.tampered", "en", problems=en), file=str(store),
-                        fix="restore the review log from a backup and re-record the decisions",
-                        zh=t("cli.review.tampered", "zh", problems=zh),
-                        fix_zh="请从备份恢复审核记录，并重新录入各项决定")
+        problems = Join("common.sep.semicolon", [Bilingual(*p) for p in audit.problems])
+        raise DataError(Message("cli.review.tampered", problems=problems), file=str(store),
+                        fix=Message("cli.review.fix_restore"))
     console.print(t("cli.review.ok", lang, n=audit.n), markup=False)
     console.print(t("cli.review.head", lang, head=audit.head), markup=False, soft_wrap=True)
     if not audit.anchored and audit.n:
