@@ -495,33 +495,35 @@ def _log_internal(exc: BaseException) -> Path:
     return log
 
 
-#: The argument parser's usage errors in Chinese (regex on its English message -> template);
-#: anything else is shown as the parser gives it.
-_USAGE_ZH = (
-    (r"Missing option '(?P<name>[^']+)'\.?", "缺少选项 '{name}'"),
-    (r"Missing argument '(?P<name>[^']+)'\.?", "缺少参数 '{name}'"),
+#: The argument parser's usage errors it knows: a regex on its English message and the
+#: catalog's message (``cli.usage_error.*``, placeholders the regex's groups); anything else is
+#: shown as the parser gives it.
+_USAGE_ERRORS = (
+    (r"Missing option '(?P<name>[^']+)'\.?", "cli.usage_error.missing_option"),
+    (r"Missing argument '(?P<name>[^']+)'\.?", "cli.usage_error.missing_argument"),
     (r"No such option: (?P<name>\S+) \(Possible options: (?P<opts>[^)]*)\)",
-     "没有选项 {name}（可用选项：{opts}）"),
+     "cli.usage_error.no_such_option_possible"),
     (r"No such option: (?P<name>\S+) \(Did you mean (?P<opts>[^?)]*)\??\)",
-     "没有选项 {name}（是否要输入 {opts}？）"),
-    (r"No such option: (?P<name>\S+)", "没有选项 {name}"),
-    (r"Missing command\.?", "缺少命令"),
-    (r"Got unexpected extra argument(?:s|\(s\))? \((?P<args>.*)\)", "多余的参数（{args}）"),
-    (r"Option '(?P<name>[^']+)' requires an argument\.?", "选项 '{name}' 需要一个取值"),
-    (r"No such command '(?P<name>[^']+)'\.?", "没有命令 '{name}'"),
+     "cli.usage_error.no_such_option_did_you_mean"),
+    (r"No such option: (?P<name>\S+)", "cli.usage_error.no_such_option"),
+    (r"Missing command\.?", "cli.usage_error.missing_command"),
+    (r"Got unexpected extra argument(?:s|\(s\))? \((?P<args>.*)\)",
+     "cli.usage_error.extra_arguments"),
+    (r"Option '(?P<name>[^']+)' requires an argument\.?", "cli.usage_error.requires_argument"),
+    (r"No such command '(?P<name>[^']+)'\.?", "cli.usage_error.no_such_command"),
     (r"Invalid value for '(?P<name>[^']+)': Input should be a valid integer.*",
-     "选项 '{name}' 的取值无效：须为整数"),
+     "cli.usage_error.invalid_integer"),
     (r"Invalid value for '(?P<name>[^']+)': Input should be greater than or equal to "
-     r"(?P<n>\S+)", "选项 '{name}' 的取值无效：须不小于 {n}"),
-    (r"Invalid value for '(?P<name>[^']+)': (?P<rest>.*)", "选项 '{name}' 的取值无效：{rest}"),
+     r"(?P<n>\S+)", "cli.usage_error.invalid_minimum"),
+    (r"Invalid value for '(?P<name>[^']+)': (?P<rest>.*)", "cli.usage_error.invalid_value"),
 )
 
 
 def _usage_text_zh(message: str) -> str:
-    """A usage error's message in Chinese where :data:`_USAGE_ZH` knows it."""
-    for pattern, template in _USAGE_ZH:
+    """A usage error's message in Chinese where :data:`_USAGE_ERRORS` knows it."""
+    for pattern, key in _USAGE_ERRORS:
         if m := re.fullmatch(pattern, message.strip()):
-            return template.format(**m.groupdict())
+            return t(key, "zh", **m.groupdict())
     return message
 
 
