@@ -2,8 +2,10 @@
 Chinese, read from data files in ``evalkit/locale/``.
 
 One YAML file per namespace (``cli.yaml``, ``report.yaml``, ``report.ex_post.yaml``,
-``errors.did.yaml``, ``warnings.yaml``, ``stages.yaml``, ...); each maps a key to its ``en`` and
-``zh`` template, ``str.format`` templates with named placeholders (``{column!r}``, ``{share:.1%}``).
+``errors.did.yaml``, ``warnings.yaml``, ``stages.yaml``, ``reasons.yaml``, ``exante.yaml``,
+``monitor.yaml``, ``labels.yaml`` for names of files and tables that messages name,
+``common.yaml`` for list separators, ...); each maps a key to its ``en`` and ``zh`` template,
+``str.format`` templates with named placeholders (``{column!r}``, ``{share:.1%}``).
 A key lives in the file named by its longest dotted prefix that names a file:
 ``errors.did.pre_process.no_pre_period`` in ``errors.did.yaml``, ``report.ex_post.title`` in
 ``report.ex_post.yaml``, ``cli.error`` in ``cli.yaml``. Files are read on first use.
