@@ -27,7 +27,7 @@ from rich.table import Table
 from evalkit import escape
 from evalkit.cli_help import localised_help
 from evalkit.errors import EvalkitError, check_choice
-from evalkit.i18n import LANGS, Message, t
+from evalkit.i18n import LANGS, Bilingual, Join, Message, t
 from evalkit.io import safefs
 
 app = typer.Typer(
@@ -275,10 +275,8 @@ def verify(
     console.print(result.summary(), markup=False)
     if not result.ok:
         n = len(result.mismatched) + len(result.provenance_mismatches)
-        raise DataError(t("cli.verify.failed", "en", n=n), file=str(path),
-                        fix="re-run the study with `evalkit run` and render the report again",
-                        zh=t("cli.verify.failed", "zh", n=n),
-                        fix_zh="请用 `evalkit run` 重新运行研究配置并重新渲染报告")
+        raise DataError(Message("cli.verify.failed", n=n), file=str(path),
+                        fix=Message("cli.verify.fix"))
 
 
 review_app = typer.Typer(help="The finance bureau's review log of recommendations (append-only, hash-chained).",
@@ -345,12 +343,9 @@ def review_verify(
     lang = _lang()
     audit = audit_review_log(store, anchors=anchors, head=head)
     if not audit.ok:
-        en = "; ".join(p[0] for p in audit.problems)
-        zh = "；".join(p[1] for p in audit.problems)
-        raise DataError(t("cli.review.tampered", "en", problems=en), file=str(store),
-                        fix="restore the review log from a backup and re-record the decisions",
-                        zh=t("cli.review.tampered", "zh", problems=zh),
-                        fix_zh="请从备份恢复审核记录，并重新录入各项决定")
+        problems = Join("common.sep.semicolon", [Bilingual(*p) for p in audit.problems])
+        raise DataError(Message("cli.review.tampered", problems=problems), file=str(store),
+                        fix=Message("cli.review.fix_restore"))
     console.print(t("cli.review.ok", lang, n=audit.n), markup=False)
     console.print(t("cli.review.head", lang, head=audit.head), markup=False, soft_wrap=True)
     if not audit.anchored and audit.n:
@@ -486,9 +481,9 @@ def demo(
                   soft_wrap=True)
 
 
-def _waiting_notice(en: str, zh: str) -> None:
+def _waiting_notice(message: Message) -> None:
     """Told once when a write waits for another process's (:mod:`evalkit.io.safefs`)."""
-    err_console.print(zh if _lang() == "zh" else en, markup=False, soft_wrap=True)
+    err_console.print(message.text(_lang()), markup=False, soft_wrap=True)
 
 
 def _log_internal(exc: BaseException) -> Path:
@@ -500,33 +495,35 @@ def _log_internal(exc: BaseException) -> Path:
     return log
 
 
-#: The argument parser's usage errors in Chinese (regex on its English message -> template);
-#: anything else is shown as the parser gives it.
-_USAGE_ZH = (
-    (r"Missing option '(?P<name>[^']+)'\.?", "缺少选项 '{name}'"),
-    (r"Missing argument '(?P<name>[^']+)'\.?", "缺少参数 '{name}'"),
+#: The argument parser's usage errors it knows: a regex on its English message and the
+#: catalog's message (``cli.usage_error.*``, placeholders the regex's groups); anything else is
+#: shown as the parser gives it.
+_USAGE_ERRORS = (
+    (r"Missing option '(?P<name>[^']+)'\.?", "cli.usage_error.missing_option"),
+    (r"Missing argument '(?P<name>[^']+)'\.?", "cli.usage_error.missing_argument"),
     (r"No such option: (?P<name>\S+) \(Possible options: (?P<opts>[^)]*)\)",
-     "没有选项 {name}（可用选项：{opts}）"),
+     "cli.usage_error.no_such_option_possible"),
     (r"No such option: (?P<name>\S+) \(Did you mean (?P<opts>[^?)]*)\??\)",
-     "没有选项 {name}（是否要输入 {opts}？）"),
-    (r"No such option: (?P<name>\S+)", "没有选项 {name}"),
-    (r"Missing command\.?", "缺少命令"),
-    (r"Got unexpected extra argument(?:s|\(s\))? \((?P<args>.*)\)", "多余的参数（{args}）"),
-    (r"Option '(?P<name>[^']+)' requires an argument\.?", "选项 '{name}' 需要一个取值"),
-    (r"No such command '(?P<name>[^']+)'\.?", "没有命令 '{name}'"),
+     "cli.usage_error.no_such_option_did_you_mean"),
+    (r"No such option: (?P<name>\S+)", "cli.usage_error.no_such_option"),
+    (r"Missing command\.?", "cli.usage_error.missing_command"),
+    (r"Got unexpected extra argument(?:s|\(s\))? \((?P<args>.*)\)",
+     "cli.usage_error.extra_arguments"),
+    (r"Option '(?P<name>[^']+)' requires an argument\.?", "cli.usage_error.requires_argument"),
+    (r"No such command '(?P<name>[^']+)'\.?", "cli.usage_error.no_such_command"),
     (r"Invalid value for '(?P<name>[^']+)': Input should be a valid integer.*",
-     "选项 '{name}' 的取值无效：须为整数"),
+     "cli.usage_error.invalid_integer"),
     (r"Invalid value for '(?P<name>[^']+)': Input should be greater than or equal to "
-     r"(?P<n>\S+)", "选项 '{name}' 的取值无效：须不小于 {n}"),
-    (r"Invalid value for '(?P<name>[^']+)': (?P<rest>.*)", "选项 '{name}' 的取值无效：{rest}"),
+     r"(?P<n>\S+)", "cli.usage_error.invalid_minimum"),
+    (r"Invalid value for '(?P<name>[^']+)': (?P<rest>.*)", "cli.usage_error.invalid_value"),
 )
 
 
 def _usage_text_zh(message: str) -> str:
-    """A usage error's message in Chinese where :data:`_USAGE_ZH` knows it."""
-    for pattern, template in _USAGE_ZH:
+    """A usage error's message in Chinese where :data:`_USAGE_ERRORS` knows it."""
+    for pattern, key in _USAGE_ERRORS:
         if m := re.fullmatch(pattern, message.strip()):
-            return template.format(**m.groupdict())
+            return t(key, "zh", **m.groupdict())
     return message
 
 

@@ -6,8 +6,8 @@ each run) and, for ``--lang zh``, swaps
 * our help texts for the Chinese of :data:`evalkit.i18n.CLI_HELP_ZH`;
 * the labels Typer and Click print themselves: ``Usage:``, ``[OPTIONS]``, ``COMMAND [ARGS]...``,
   the panels ``Options`` / ``Arguments`` / ``Commands``, ``[required]``, ``[default: ...]``,
-  the ``--help`` option's text and the value types (``<path>``, ``<int>``, ...) for
-  :data:`LABELS_ZH`.
+  the ``--help`` option's text and the value types (``<path>``, ``<int>``, ...) for the
+  catalog's ``cli.ui.*`` (:data:`RICH_LABELS`, :data:`TYPE_LABELS`).
 
 Typer's labels are module constants of :mod:`typer.rich_utils` read when help is printed: they
 are set for the run and restored after it, so a later run in the same process (the tests) gets
@@ -22,38 +22,34 @@ import types
 from collections.abc import Iterator
 from typing import Any
 
-from evalkit.i18n import CLI_HELP_ZH
+from evalkit.i18n import CLI_HELP_ZH, Message, t
 
-#: Typer's labels (module constants of typer.rich_utils) in Chinese.
-RICH_LABELS_ZH = {
-    "DEPRECATED_STRING": "（已弃用）",
-    "DEFAULT_STRING": "[默认：{}]",
-    "ENVVAR_STRING": "[环境变量：{}]",
-    "REQUIRED_LONG_STRING": "[必填]",
-    "ARGUMENTS_PANEL_TITLE": "参数",
-    "OPTIONS_PANEL_TITLE": "选项",
-    "COMMANDS_PANEL_TITLE": "命令",
-    "ERRORS_PANEL_TITLE": "错误",
-    "ABORTED_TEXT": "已中止。",
-    "RICH_HELP": "运行 [blue]'{command_path} {help_option}'[/] 查看帮助。",
+#: Typer's labels (module constants of typer.rich_utils) and their catalog texts.
+RICH_LABELS = {
+    "DEPRECATED_STRING": Message("cli.ui.rich.deprecated"),
+    "DEFAULT_STRING": Message("cli.ui.rich.default"),
+    "ENVVAR_STRING": Message("cli.ui.rich.envvar"),
+    "REQUIRED_LONG_STRING": Message("cli.ui.rich.required"),
+    "ARGUMENTS_PANEL_TITLE": Message("cli.ui.rich.arguments"),
+    "OPTIONS_PANEL_TITLE": Message("cli.ui.rich.options"),
+    "COMMANDS_PANEL_TITLE": Message("cli.ui.rich.commands"),
+    "ERRORS_PANEL_TITLE": Message("cli.ui.rich.errors"),
+    "ABORTED_TEXT": Message("cli.ui.rich.aborted"),
+    "RICH_HELP": Message("cli.ui.rich.help"),
 }
 
-#: Click's labels of the usage line and the help option, and the value types Typer shows.
-LABELS_ZH = {
-    "usage": "用法：",
-    "[OPTIONS]": "[选项]",
-    "COMMAND [ARGS]...": "命令 [参数]...",
-    "help": "显示此帮助并退出。",
-    "<path>": "<路径>",
-    "<file>": "<文件>",
-    "<directory>": "<文件夹>",
-    "<int>": "<整数>",
-    "<int range>": "<整数>",
-    "<float>": "<数值>",
-    "<float range>": "<数值>",
-    "<str>": "<文本>",
-    "<text>": "<文本>",
-    "<bool>": "<是/否>",
+#: The value types Typer shows, by their English, and their catalog texts.
+TYPE_LABELS = {
+    "<path>": Message("cli.ui.type.path"),
+    "<file>": Message("cli.ui.type.file"),
+    "<directory>": Message("cli.ui.type.directory"),
+    "<int>": Message("cli.ui.type.int"),
+    "<int range>": Message("cli.ui.type.int_range"),
+    "<float>": Message("cli.ui.type.float"),
+    "<float range>": Message("cli.ui.type.float_range"),
+    "<str>": Message("cli.ui.type.str"),
+    "<text>": Message("cli.ui.type.text"),
+    "<bool>": Message("cli.ui.type.bool"),
 }
 
 
@@ -70,7 +66,7 @@ def _show_type(param: Any, lang: str) -> None:
         if _is_flag(param):
             return None
         shown = original(ctx)
-        return LABELS_ZH.get(shown, shown) if lang == "zh" and shown else shown
+        return TYPE_LABELS[shown].zh if lang == "zh" and shown in TYPE_LABELS else shown
 
     param.display_type_rich = display_type_rich
 
@@ -79,13 +75,13 @@ def _usage_zh(command: Any) -> None:
     """The usage line as ``用法：evalkit synth [选项]``."""
     def format_usage(self: Any, ctx: Any, formatter: Any) -> None:
         pieces = self.collect_usage_pieces(ctx)
-        formatter.write_usage(ctx.command_path, " ".join(pieces), prefix=LABELS_ZH["usage"])
+        formatter.write_usage(ctx.command_path, " ".join(pieces), prefix=t("cli.ui.usage", "zh"))
 
     command.format_usage = types.MethodType(format_usage, command)
     if getattr(command, "options_metavar", None) == "[OPTIONS]":
-        command.options_metavar = LABELS_ZH["[OPTIONS]"]
+        command.options_metavar = t("cli.ui.options_metavar", "zh")
     if getattr(command, "subcommand_metavar", None) == "COMMAND [ARGS]...":
-        command.subcommand_metavar = LABELS_ZH["COMMAND [ARGS]..."]
+        command.subcommand_metavar = t("cli.ui.commands_metavar", "zh")
 
 
 def _prepare(command: Any, lang: str, path: str = "") -> None:
@@ -102,7 +98,7 @@ def _prepare(command: Any, lang: str, path: str = "") -> None:
             param.help = CLI_HELP_ZH[key]
         _show_type(param, lang)
     if zh and ctx_free is not None:
-        ctx_free.help = LABELS_ZH["help"]
+        ctx_free.help = t("cli.ui.help_option", "zh")
     for name, sub in getattr(command, "commands", {}).items():
         _prepare(sub, lang, f"{path} {name}".strip())
 
@@ -120,10 +116,10 @@ def localised_help(command: Any, lang: str) -> Iterator[None]:
     from typer import rich_utils
 
     _prepare(command, lang)
-    saved = {name: getattr(rich_utils, name) for name in RICH_LABELS_ZH}
+    saved = {name: getattr(rich_utils, name) for name in RICH_LABELS}
     if lang == "zh":
-        for name, text in RICH_LABELS_ZH.items():
-            setattr(rich_utils, name, text)
+        for name, text in RICH_LABELS.items():
+            setattr(rich_utils, name, text.zh)
     try:
         yield
     finally:

@@ -200,7 +200,7 @@ def suppress(table: pd.DataFrame, count_col: str, value_col: str | Sequence[str]
     if not value_cols:
         raise ConfigError(Message("errors.disclosure.value_col_name_least"))
     total_col = total_col or value_cols[0]
-    require_columns(table, (count_col, *value_cols, total_col, max_col), "the table", "表")
+    require_columns(table, (count_col, *value_cols, total_col, max_col), Message("labels.table.table"))
     if not (isinstance(min_firms, int) and min_firms >= 1):
         raise ConfigError(Message("errors.disclosure.min_firms_positive_integer",
                                   min_firms=min_firms))

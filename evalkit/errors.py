@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from evalkit.i18n import Message
+from evalkit.i18n import TEXTS, Bilingual, Message, Text
 
 
 class _InChinese:
@@ -26,9 +26,9 @@ class _InChinese:
     catalog).
     """
 
-    def __init__(self, message: str | Message = "", *, zh: str | None = None) -> None:
+    def __init__(self, message: str | Text = "", *, zh: str | None = None) -> None:
         self.catalog_key = message.key if isinstance(message, Message) else None
-        if isinstance(message, Message):
+        if isinstance(message, TEXTS):
             message, zh = message.text("en"), message.text("zh")
         super().__init__(message)
         self.zh = zh
@@ -62,15 +62,23 @@ class Location:
 
 
 class DataError(EvalkitError):
-    """Bad input data. Carries the location (file, row, column) and what to do about it."""
+    """Bad input data. Carries the location (file, row, column) and what to do about it.
 
-    def __init__(self, message: str | Message, *, file: str | None = None, row: int | None = None,
-                 column: str | None = None, fix: str | Message | None = None,
+    ``detail`` and ``fix_detail`` are the message and the fix as given (a
+    :class:`~evalkit.i18n.Message` inside evalkit), to say the same at another location:
+    ``DataError(err.detail, file=store, fix=err.fix_detail)``.
+    """
+
+    def __init__(self, message: str | Text, *, file: str | None = None, row: int | None = None,
+                 column: str | None = None, fix: str | Text | None = None,
                  zh: str | None = None, fix_zh: str | None = None) -> None:
         key = message.key if isinstance(message, Message) else None
-        if isinstance(message, Message):
+        self.detail: str | Text = message if zh is None else Bilingual(str(message), zh)
+        self.fix_detail: str | Text | None = (fix if fix is None or fix_zh is None
+                                              else Bilingual(str(fix), fix_zh))
+        if isinstance(message, TEXTS):
             message, zh = message.text("en"), message.text("zh")
-        if isinstance(fix, Message):
+        if isinstance(fix, TEXTS):
             fix, fix_zh = fix.text("en"), fix.text("zh")
         self.location = Location(file, row, column)
         self.message, self.message_zh = message, zh
@@ -86,6 +94,13 @@ class DataError(EvalkitError):
                 text_zh = f"{text_zh}（{fix_zh or fix}）"
         super().__init__(text, zh=text_zh)
         self.catalog_key = key
+
+    def located(self, *, file: str | None = None, row: int | None = None,
+                column: str | None = None, detail: str | Text | None = None) -> DataError:
+        """The same error (its fix, and its message unless ``detail`` replaces it) at another
+        location: a fault named after a store rather than its temporary copy."""
+        return type(self)(self.detail if detail is None else detail, file=file, row=row,
+                          column=column, fix=self.fix_detail)
 
 
 class ConfigError(EvalkitError):
@@ -148,13 +163,14 @@ def check_choice(name: str, value: object, allowed: tuple | list | frozenset) ->
         raise ConfigError(Message("errors.errors.one", name=name, shown=shown, value=value))
 
 
-def require_columns(table: object, columns: Iterable[object], what: str = "the data",
-                    what_zh: str = "数据", *, file: str | None = None) -> None:
+def require_columns(table: object, columns: Iterable[object], what: str | Text | None = None,
+                    what_zh: str | None = None, *, file: str | None = None) -> None:
     """Check that ``table`` (anything with ``.columns``, e.g. a pandas DataFrame) has every
     column in ``columns``; the one place "table has no column" checks are made.
 
-    Raises :class:`DataError` naming every missing column, the table (``what``, ``what_zh``;
-    ``file`` for a data table, so the CLI names it) and the columns the table has.
+    Raises :class:`DataError` naming every missing column, the table (``what``: a
+    ``labels.table.*`` message, default "the data", or an English name with ``what_zh`` its
+    Chinese; ``file`` for a data table, so the CLI names it) and the columns the table has.
     """
     have = list(table.columns)
     present = set(have)
@@ -163,9 +179,13 @@ def require_columns(table: object, columns: Iterable[object], what: str = "the d
         return
     shown = ", ".join(map(str, have[:20])) + (", ..." if len(have) > 20 else "")
     names = ", ".join(repr(c) for c in missing)
-    plural = "s" if len(missing) > 1 else ""
-    raise DataError(f"{what} has no column{plural} {names}: missing from its columns {shown}",
-                    file=file, column=str(missing[0]),
-                    fix="pass the right column name, or rename the table's column",
-                    zh=f"{what_zh}缺少列 {names}（现有列：{shown}）",
-                    fix_zh="请传入正确的列名，或重命名表中的列")
+    if what is None:
+        what = Message("labels.table.data")
+    elif isinstance(what, str):
+        what = Bilingual(what, what if what_zh is None else what_zh)
+    if len(missing) > 1:
+        raise DataError(Message("errors.errors.no_columns", what=what, names=names, shown=shown),
+                        file=file, column=str(missing[0]),
+                        fix=Message("errors.errors.fix_column_name"))
+    raise DataError(Message("errors.errors.no_column", what=what, names=names, shown=shown),
+                    file=file, column=str(missing[0]), fix=Message("errors.errors.fix_column_name"))

@@ -2,8 +2,10 @@
 Chinese, read from data files in ``evalkit/locale/``.
 
 One YAML file per namespace (``cli.yaml``, ``report.yaml``, ``report.ex_post.yaml``,
-``errors.did.yaml``, ``warnings.yaml``, ``stages.yaml``, ...); each maps a key to its ``en`` and
-``zh`` template, ``str.format`` templates with named placeholders (``{column!r}``, ``{share:.1%}``).
+``errors.did.yaml``, ``warnings.yaml``, ``stages.yaml``, ``reasons.yaml``, ``exante.yaml``,
+``monitor.yaml``, ``labels.yaml`` for names of files and tables that messages name,
+``common.yaml`` for list separators, ...); each maps a key to its ``en`` and ``zh`` template,
+``str.format`` templates with named placeholders (``{column!r}``, ``{share:.1%}``).
 A key lives in the file named by its longest dotted prefix that names a file:
 ``errors.did.pre_process.no_pre_period`` in ``errors.did.yaml``, ``report.ex_post.title`` in
 ``report.ex_post.yaml``, ``cli.error`` in ``cli.yaml``. Files are read on first use.
@@ -13,7 +15,9 @@ A key lives in the file named by its longest dotted prefix that names a file:
   (``KeyError``), caught by tests that walk every key used.
 * :class:`Message` is a key with its values, rendered in either language later: errors and
   warnings take one (``ConfigError(Message("errors.study.unknown_column", column=c))``) and show
-  it in English (``str(exc)``) or Chinese (``exc.text("zh")``).
+  it in English (``str(exc)``) or Chinese (``exc.text("zh")``). A value that differs by
+  language is itself a :class:`Message` (a label: ``what=Message("labels.table.panel")``), a
+  :class:`Join` of such values, or a :class:`Bilingual` pair of texts made elsewhere.
 
 ``CLI_HELP_ZH`` (``cli_help.zh.yaml``) is the command line's help in Chinese; the English help is
 written next to each command in :mod:`evalkit.cli`.
@@ -23,7 +27,8 @@ from __future__ import annotations
 
 import functools
 import string
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -119,8 +124,10 @@ def t(key: str, lang: str = "en", /, **fmt: object) -> str:
 
 
 def _in(lang: str, value: object) -> object:
-    # a Message, or an evalkit error or warning (its ``zh`` beside the English), in ``lang``
-    if isinstance(value, Message) or (isinstance(value, Exception) and hasattr(value, "zh")):
+    # a Message, Join or Bilingual, or an evalkit error or warning (its ``zh`` beside the
+    # English), in ``lang``
+    if isinstance(value, TEXTS) or (isinstance(value, Exception)
+                                                        and hasattr(value, "zh")):
         return value.text(lang)
     return value
 
@@ -141,6 +148,16 @@ class Message:
         """The English and the Chinese text, for results that keep both (a note, a flag)."""
         return self.text("en"), self.text("zh")
 
+    @property
+    def en(self) -> str:
+        """The English text (as :class:`Bilingual` has it)."""
+        return self.text("en")
+
+    @property
+    def zh(self) -> str:
+        """The Chinese text."""
+        return self.text("zh")
+
     def __str__(self) -> str:
         return self.text("en")
 
@@ -151,6 +168,47 @@ class Message:
         return (isinstance(other, Message) and (self.key, self.values) == (other.key, other.values))
 
     __hash__ = None  # type: ignore[assignment]
+
+
+class Join:
+    """Values joined by a separator that is a catalog key (``common.sep.semicolon``: "; " in
+    English, "；" in Chinese), each value rendered in the same language as the separator:
+    ``Join("common.sep.list", [Message(...), "x"]).text("zh")``."""
+
+    __slots__ = ("items", "sep")
+
+    def __init__(self, sep: str, items: Iterable[object]) -> None:
+        self.sep, self.items = sep, tuple(items)
+
+    def text(self, lang: str = "en") -> str:
+        return t(self.sep, lang).join(str(_in(lang, item)) for item in self.items)
+
+    def __str__(self) -> str:
+        return self.text("en")
+
+    def __repr__(self) -> str:
+        return f"Join({self.sep!r}, {list(self.items)!r})"
+
+
+@dataclass(frozen=True)
+class Bilingual:
+    """A text that already exists in English and Chinese, not a catalog template: an error's
+    two texts carried into another message, a table's two name columns (``str()`` gives the
+    English). Text written in the code is a catalog key instead."""
+
+    en: str
+    zh: str
+
+    def __str__(self) -> str:
+        return self.en
+
+    def text(self, lang: str = "en") -> str:
+        return self.zh if lang == "zh" else self.en
+
+
+#: The values that render in a language (``isinstance(x, TEXTS)``), and their type.
+TEXTS = (Message, Join, Bilingual)
+Text = Message | Join | Bilingual
 
 
 @functools.cache

@@ -213,9 +213,8 @@ def _located(fn, code, s: pd.Series):
         return fn(code)
     except DataError as err:
         where = np.flatnonzero(s.to_numpy(dtype=object) == code)[:5].tolist()
-        raise DataError(f"{err.message} (at position(s) {where})", column="industry_code",
-                        fix=err.fix, zh=f"{err.message_zh or err.message}（位置：{where}）",
-                        fix_zh=err.fix_zh) from None
+        raise err.located(column="industry_code", detail=Message(
+            "errors.reference.at_positions", message=err.detail, where=where)) from None
 
 
 def size_group_of(industry_code: str) -> str:
@@ -348,35 +347,32 @@ def _kpi_default() -> pd.DataFrame:
 
 
 def _kpi_checked(t: pd.DataFrame, name: str) -> pd.DataFrame:
-    require_columns(t, _KPI_COLUMNS, "the indicator table", "指标表", file=name)
+    require_columns(t, _KPI_COLUMNS, Message("labels.table.indicators"), file=name)
     t = t[list(_KPI_COLUMNS)].apply(lambda c: c.str.strip())
 
-    def bad(i: int, col: str, en: str, zh: str) -> ConfigError:
-        return ConfigError(f"{name} row {i + 2}, column {col}: {en}",
-                           zh=f"{name} 第 {i + 2} 行 {col} 列：{zh}")
+    def bad(i: int, col: str, problem: Message) -> ConfigError:
+        return ConfigError(Message("errors.reference.kpi_row", name=name, row=i + 2, column=col,
+                                   problem=problem))
 
     seen: set[str] = set()
     for i, r in enumerate(t.itertuples(index=False)):
         if not r.indicator or r.indicator in seen:
-            raise bad(i, "indicator", f"empty or repeated indicator {r.indicator!r}",
-                      f"指标 {r.indicator!r} 为空或重复")
+            raise bad(i, "indicator",
+                      Message("errors.reference.kpi.indicator", indicator=r.indicator))
         seen.add(r.indicator)
         if r.measure not in KPI_MEASURES:
-            raise bad(i, "measure", f"{r.measure!r} is not one of {', '.join(KPI_MEASURES)}",
-                      f"{r.measure!r} 不是 {', '.join(KPI_MEASURES)} 之一")
+            raise bad(i, "measure", Message("errors.reference.kpi.measure", measure=r.measure,
+                                            measures=", ".join(KPI_MEASURES)))
         if r.level != KPI_MEASURES[r.measure][0]:
-            raise bad(i, "level", f"measure {r.measure} is a {KPI_MEASURES[r.measure][0]} "
-                                  f"measure, not {r.level!r}",
-                      f"度量 {r.measure} 属于 {KPI_MEASURES[r.measure][0]} 层级，而非 {r.level!r}")
+            raise bad(i, "level", Message("errors.reference.kpi.level", measure=r.measure,
+                                          level=KPI_MEASURES[r.measure][0], given=r.level))
         if r.direction not in KPI_DIRECTIONS:
-            raise bad(i, "direction", f"{r.direction!r} is not higher or lower",
-                      f"{r.direction!r} 须为 higher 或 lower")
+            raise bad(i, "direction",
+                      Message("errors.reference.kpi.direction", direction=r.direction))
         if r.measure not in ("policy_firms", "policy_execution") and not r.source:
-            raise bad(i, "source", f"measure {r.measure} needs the firm-year column it reads",
-                      f"度量 {r.measure} 须填写所读取的企业年度数据列")
+            raise bad(i, "source", Message("errors.reference.kpi.source", measure=r.measure))
         if not (r.unit_zh and r.unit_en and r.name_zh and r.name_en):
-            raise bad(i, "name_zh/name_en/unit_zh/unit_en", "names and units are required",
-                      "名称和单位为必填")
+            raise bad(i, "name_zh/name_en/unit_zh/unit_en", Message("errors.reference.kpi.names"))
     return t.assign(clusters=[tuple(c.split()) for c in t["clusters"]])
 
 

@@ -22,7 +22,7 @@ from pydantic import (
 )
 
 from evalkit.errors import ConfigError
-from evalkit.i18n import Message
+from evalkit.i18n import Bilingual, Join, Message, Text, t
 from evalkit.io.schemas import OUTCOMES  # the outcome registry
 from evalkit.yamlsafe import loads_yaml, read_yaml_bytes
 
@@ -364,63 +364,55 @@ def _allowed_keys(model: type[BaseModel], loc: tuple) -> list[str]:
     return sorted(getattr(current, "model_fields", {})) if current is not None else []
 
 
-#: pydantic's complaints about a value's type or range, in Chinese (``err["type"]`` -> text
-#: formatted with ``err["ctx"]``); other types keep pydantic's English text.
-_PYDANTIC_ZH = {
-    "int_parsing": "须为整数", "int_type": "须为整数", "int_from_float": "须为整数",
-    "float_parsing": "须为数字", "float_type": "须为数字",
-    "bool_parsing": "须为 true 或 false", "bool_type": "须为 true 或 false",
-    "string_type": "须为文本", "list_type": "须为列表", "tuple_type": "须为列表",
-    "dict_type": "须为映射（键: 值）", "date_parsing": "须为日期（YYYY-MM-DD）",
-    "date_from_datetime_parsing": "须为日期（YYYY-MM-DD）", "date_type": "须为日期（YYYY-MM-DD）",
-    "literal_error": "须为 {expected} 之一", "enum": "须为 {expected} 之一",
-    "greater_than": "须大于 {gt}", "greater_than_equal": "须不小于 {ge}",
-    "less_than": "须小于 {lt}", "less_than_equal": "须不大于 {le}",
-    "too_short": "至少需要 {min_length} 项", "too_long": "至多允许 {max_length} 项",
-    "string_too_short": "至少需要 {min_length} 个字符",
-}
+#: pydantic's complaints about a value's type or range that the catalog gives in Chinese
+#: (``errors.study.pydantic.<type>``, formatted with ``err["ctx"]``); other types keep
+#: pydantic's English text.
+_PYDANTIC_TYPES = frozenset({
+    "bool_parsing", "bool_type", "date_from_datetime_parsing", "date_parsing", "date_type",
+    "dict_type", "enum", "float_parsing", "float_type", "greater_than",
+    "greater_than_equal", "int_from_float", "int_parsing", "int_type", "less_than",
+    "less_than_equal", "list_type", "literal_error", "string_too_short", "string_type",
+    "too_long", "too_short", "tuple_type",
+})
 
 
-def _pydantic_zh(err: dict, english: str) -> str:
-    """Chinese for one of pydantic's own messages (:data:`_PYDANTIC_ZH`), else the English."""
-    template = _PYDANTIC_ZH.get(err["type"])
-    if template is None:
+def _pydantic_message(err: dict, english: str) -> str | Text:
+    """pydantic's message, with its Chinese for :data:`_PYDANTIC_TYPES`; a study's own check (a
+    :class:`ConfigError` pydantic wraps) carries its Chinese."""
+    own = err.get("ctx", {}).get("error")
+    if getattr(own, "zh", None):
+        return Bilingual(english, own.zh)
+    if err["type"] not in _PYDANTIC_TYPES:
         return english
     ctx = {k: ((int(v) if v.is_integer() else repr(v)) if isinstance(v, float) else v)
            for k, v in (err.get("ctx") or {}).items()}
     if isinstance(ctx.get("expected"), str):      # "'dr', 'ipw' or 'reg'" -> "'dr'、'ipw'、'reg'"
         ctx["expected"] = ctx["expected"].replace(" or ", ", ").replace(", ", "、")
     try:
-        return template.format(**ctx)
+        return Bilingual(english, t(f"errors.study.pydantic.{err['type']}", "zh", **ctx))
     except (KeyError, IndexError):
         return english
 
 
-def _format_errors(exc: ValidationError, path: Path, model: type[BaseModel] | None,
-                   lang: str = "en") -> str:
-    """The validation errors as one line, in English or (``lang="zh"``) Chinese; pydantic's own
-    complaints about a value's type or range are translated by error type (:func:`_pydantic_zh`,
-    others stay as pydantic gives them) and the study's own checks (a :class:`ConfigError`, a ``ValueError``
-    pydantic wraps) carry their Chinese."""
-    zh = lang == "zh"
-    lines = []
+def _format_errors(exc: ValidationError, path: Path, model: type[BaseModel] | None) -> Join:
+    """The validation errors as one line in either language; pydantic's own complaints about a
+    value's type or range are translated by error type (:func:`_pydantic_message`, others stay
+    as pydantic gives them) and the study's own checks carry their Chinese."""
+    lines: list[Message] = []
     for err in exc.errors():
         loc = tuple(p for p in err["loc"] if p not in _MODELS)
-        where = ".".join(str(p) for p in loc) or ("（顶层）" if zh else "(top level)")
+        where = ".".join(str(p) for p in loc) or Message("errors.study.top_level")
         if err["type"] == "extra_forbidden" and model is not None:
-            allowed = _allowed_keys(model, loc)
-            lines.append(f"{path}：未知键 '{where}'；此处允许的键：{', '.join(allowed)}" if zh else
-                         f"{path}: unknown key '{where}'; allowed here: {', '.join(allowed)}")
+            lines.append(Message("errors.study.unknown_key", path=path, where=where,
+                                 allowed=", ".join(_allowed_keys(model, loc))))
         elif err["type"] == "missing":
-            lines.append(f"{path}：缺少必填键 '{where}'" if zh else
-                         f"{path}: missing required key '{where}'")
+            lines.append(Message("errors.study.missing_key", path=path, where=where))
         else:
-            msg = err["msg"].removeprefix("Value error, ")
-            if zh:
-                msg = getattr(err.get("ctx", {}).get("error"), "zh", None) or _pydantic_zh(err, msg)
-            lines.append(f"{path}：'{where}'：{msg}（收到的是 {err.get('input')!r}）" if zh else
-                         f"{path}: '{where}': {msg} (received {err.get('input')!r})")
-    return ("；" if zh else "; ").join(lines)
+            msg = _pydantic_message(err, err["msg"].removeprefix("Value error, "))
+            lines.append(Message("errors.study.invalid_value", path=path, where=where, msg=msg,
+                                 received=err.get("input")))
+    return Join("common.sep.semicolon", lines)
+
 
 
 def load_study(path: Path | str) -> tuple[Any, str]:
@@ -429,7 +421,7 @@ def load_study(path: Path | str) -> tuple[Any, str]:
     Relative paths in the study are resolved against the study file's folder.
     """
     path = Path(path)
-    what = ("study file", "研究配置文件")
+    what = Message("labels.file.study")
     raw = read_yaml_bytes(path, what)
     doc = loads_yaml(raw, path, what)
     if not isinstance(doc, dict):
@@ -442,8 +434,8 @@ def load_study(path: Path | str) -> tuple[Any, str]:
     try:
         study = _ADAPTER.validate_python(doc)
     except ValidationError as exc:
-        raise ConfigError(_format_errors(exc, path, model),
-                          zh=_format_errors(exc, path, model, lang="zh")) from None
+        raise ConfigError(Message("errors.study.validation_errors",
+                                  errors=_format_errors(exc, path, model))) from None
     return _resolve_paths(study, path.parent), hashlib.sha256(raw).hexdigest()
 
 

@@ -22,7 +22,7 @@ from typing import Any
 import yaml
 
 from evalkit.errors import ConfigError
-from evalkit.i18n import Message
+from evalkit.i18n import Bilingual, Message, Text
 
 MAX_NODES = 100_000
 MAX_DEPTH = 64
@@ -30,9 +30,9 @@ MAX_BYTES = 1 << 20
 
 
 class _Refused(Exception):
-    def __init__(self, en: str, zh: str) -> None:
-        super().__init__(en)
-        self.zh = zh
+    def __init__(self, why: Message) -> None:
+        super().__init__(str(why))
+        self.why = why
 
 
 def _check_size(root: yaml.Node) -> None:
@@ -43,13 +43,12 @@ def _check_size(root: yaml.Node) -> None:
 
     def size(node: yaml.Node, depth: int) -> int:
         if depth > MAX_DEPTH:
-            raise _Refused(f"nests deeper than {MAX_DEPTH} levels", f"嵌套超过 {MAX_DEPTH} 层")
+            raise _Refused(Message("errors.yamlsafe.why_depth", max=MAX_DEPTH))
         key = id(node)
         if key in sizes:
             return sizes[key]
         if key in active:
-            raise _Refused("an alias refers to the node that contains it",
-                           "别名引用了包含它自身的节点")
+            raise _Refused(Message("errors.yamlsafe.why_self_alias"))
         active.add(key)
         total = 1
         if isinstance(node, yaml.SequenceNode):
@@ -58,8 +57,7 @@ def _check_size(root: yaml.Node) -> None:
             total += sum(size(k, depth + 1) + size(v, depth + 1) for k, v in node.value)
         active.discard(key)
         if total > MAX_NODES:
-            raise _Refused(f"expands to more than {MAX_NODES:,} values (aliases of aliases)",
-                           f"展开后超过 {MAX_NODES:,} 个值（别名的嵌套引用）")
+            raise _Refused(Message("errors.yamlsafe.why_too_many", max=MAX_NODES))
         sizes[key] = total
         return total
 
@@ -88,37 +86,43 @@ class _Loader(yaml.SafeLoader):
                     continue
                 line = key_node.start_mark.line + 1
                 if first is not None:
-                    raise _Refused(f"key {key!r} appears twice (lines {first} and {line})",
-                                   f"键 {key!r} 出现两次（第 {first} 行和第 {line} 行）")
+                    raise _Refused(Message("errors.yamlsafe.why_duplicate_key", key=key,
+                                           first=first, line=line))
                 seen[key] = line
         return super().construct_mapping(node, deep=deep)
 
 
-def read_yaml_bytes(path: str | Path, what: tuple[str, str] = ("YAML file", "YAML 文件")
-                    ) -> bytes:
+_YAML_FILE = Message("labels.file.yaml")
+
+
+def _named(what: Text | tuple[str, str]) -> Text:
+    return Bilingual(*what) if isinstance(what, tuple) else what
+
+
+def read_yaml_bytes(path: str | Path, what: Text | tuple[str, str] = _YAML_FILE) -> bytes:
     """The bytes of a YAML file, refused above :data:`MAX_BYTES`. ``what`` names the file in
-    messages (English, Chinese)."""
-    path = Path(path)
+    messages (a ``labels.file.*`` key, or an (English, Chinese) pair)."""
+    path, what = Path(path), _named(what)
     try:
         with path.open("rb") as f:
             raw = f.read(MAX_BYTES + 1)
     except OSError as exc:
-        raise ConfigError(f"{path}: cannot read the {what[0]} ({exc.strerror})",
-                          zh=f"{path}：无法读取{what[1]}（{exc.strerror}）") from None
+        raise ConfigError(Message("errors.yamlsafe.cannot_read", path=path, what=what,
+                                  reason=exc.strerror)) from None
     if len(raw) > MAX_BYTES:
-        raise ConfigError(f"{path}: the {what[0]} is larger than {MAX_BYTES:,} bytes",
-                          zh=f"{path}：{what[1]}超过 {MAX_BYTES:,} 字节")
+        raise ConfigError(Message("errors.yamlsafe.too_large", path=path, what=what,
+                                  max=MAX_BYTES))
     return raw
 
 
-def load_yaml(path: str | Path, what: tuple[str, str] = ("YAML file", "YAML 文件")) -> Any:
+def load_yaml(path: str | Path, what: Text | tuple[str, str] = _YAML_FILE) -> Any:
     """The plain data of the YAML file at ``path`` (UTF-8), within the limits above."""
     return loads_yaml(read_yaml_bytes(path, what), path, what)
 
 
-def loads_yaml(raw: bytes, path: str | Path, what: tuple[str, str] = ("YAML file", "YAML 文件")
-               ) -> Any:
+def loads_yaml(raw: bytes, path: str | Path, what: Text | tuple[str, str] = _YAML_FILE) -> Any:
     """:func:`load_yaml` of bytes already read (``path`` names them in messages)."""
+    what = _named(what)
     try:
         loader = _Loader(raw.decode("utf-8"))
         try:
@@ -126,10 +130,10 @@ def loads_yaml(raw: bytes, path: str | Path, what: tuple[str, str] = ("YAML file
         finally:
             loader.dispose()
     except _Refused as exc:
-        raise ConfigError(f"{path}: the {what[0]} is refused: {exc}",
-                          zh=f"{path}：{what[1]}被拒绝：{exc.zh}") from None
+        raise ConfigError(Message("errors.yamlsafe.refused", path=path, what=what,
+                                  why=exc.why)) from None
     except (yaml.YAMLError, UnicodeDecodeError) as exc:
         raise ConfigError(Message("errors.yamlsafe.valid_utf_yaml", path=path, exc=exc)) from None
     except RecursionError:
-        raise ConfigError(f"{path}: the {what[0]} nests too deeply",
-                          zh=f"{path}：{what[1]}嵌套过深") from None
+        raise ConfigError(Message("errors.yamlsafe.nests_too_deeply", path=path,
+                                  what=what)) from None

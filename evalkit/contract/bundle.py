@@ -66,13 +66,13 @@ def _parquet_bytes(frame: pd.DataFrame) -> bytes:
     return buf.getvalue()
 
 
-_KIND_ZH = {"table": "表格", "figure": "图"}
+_KINDS = {"table": Message("labels.bundle.table"), "figure": Message("labels.bundle.figure")}
 
 
 def _check_name(kind: str, name: str) -> None:
     if not name or "/" in name or "\\" in name or name.startswith("."):
-        raise ConfigError(f"{kind} name must be a plain file name; received {name!r}",
-                          zh=f"{_KIND_ZH.get(kind, kind)}名称须为普通文件名；收到的是 {name!r}")
+        raise ConfigError(Message("errors.contract.bundle.name_plain_file",
+                                  kind=_KINDS.get(kind, kind), name=name))
 
 
 def write_bundle(out_dir: Path, *, stage: str, results: Mapping[str, Any] | StageResults,

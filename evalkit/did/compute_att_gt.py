@@ -232,17 +232,13 @@ def compute_att_gt(dp: DIDParams) -> tuple[list[tuple], np.ndarray, np.ndarray,
             else:
                 a, f = estimator(dY, D, X, panel.w[idx])
         except DesignError as exc:
-            where = f"ATT(g={g}, t={tn0})" if len(ks) == 1 else f"cohort {g}"
-            where_zh = f"ATT(g={g}, t={tn0})" if len(ks) == 1 else f"批次 {g}"
+            where = (Message("errors.did.compute_att_gt.where_cell", g=g, t=tn0) if len(ks) == 1
+                     else Message("errors.did.compute_att_gt.where_cohort", g=g))
             if not isinstance(exc, IdentificationError):     # DesignError, ConvergenceError
-                raise type(exc)(f"{where}: {exc}",
-                                zh=f"估计 {where_zh} 时：{exc.text('zh')}") from exc
-            raise IdentificationError(
-                f"{where}: {exc}: cohort {g} and its comparison units do not overlap in "
-                f"covariates {dp.covariates}; use fewer covariates or est_method='reg'",
-                zh=f"估计 {where_zh} 时：{exc.text('zh')}：批次 {g} 与其对照个体在协变量 "
-                   f"{dp.covariates} 上缺乏共同支撑；请减少协变量或使用 est_method='reg'"
-            ) from exc
+                raise type(exc)(Message("errors.did.compute_att_gt.while_estimating",
+                                        where=where, exc=exc)) from exc
+            raise IdentificationError(Message("errors.did.compute_att_gt.no_overlap", where=where,
+                                              exc=exc, g=g, covariates=dp.covariates)) from exc
         att[ks] = a
         f *= n / idx.size
         if ks == list(range(ks[0], ks[-1] + 1)):     # a cohort's cells are consecutive

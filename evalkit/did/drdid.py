@@ -47,8 +47,9 @@ LOGIT_MAX_ITER = 50
 _MAX_HALVINGS = 40
 _EPS_DEV = 1e-13
 # The design names passed to :func:`_solve_sym`, in Chinese for the ``zh`` messages.
-_DESIGN_ZH = {"outcome-regression": "结果回归", "propensity-score": "倾向得分",
-              "poisson-qmle": "泊松准极大似然"}
+_DESIGNS = {"outcome-regression": Message("labels.design.outcome_regression"),
+            "propensity-score": Message("labels.design.propensity_score"),
+            "poisson-qmle": Message("labels.design.poisson_qmle")}
 
 
 def _logit_eval(eta: np.ndarray, D: np.ndarray, w: np.ndarray) -> tuple[float, np.ndarray]:
@@ -99,8 +100,7 @@ def logit_fit(X: np.ndarray, D: np.ndarray, w: np.ndarray, tol: float = 1e-10,
                 break
             beta_new = (beta + beta_new) / 2
         else:
-            _not_converged(max_iter, crit, "no step-halving lowers the deviance",
-                           "步长减半后偏差仍不下降")
+            _not_converged(max_iter, crit, Message("errors.did.drdid.why.no_step_halving"))
         beta, dev = beta_new, dev_new
         grad = X.T @ (w * (D - mu))
         hess = (X * (w * mu * (1 - mu))[:, None]).T @ X
@@ -113,26 +113,18 @@ def logit_fit(X: np.ndarray, D: np.ndarray, w: np.ndarray, tol: float = 1e-10,
             # Scores at 0 or 1 leave no curvature: the deviance has converged iff it is ~0.
             if dev <= tol:
                 return mu
-            _not_converged(max_iter, crit, "the Hessian of the logit is singular",
-                           "logit 的 Hessian 矩阵奇异")
+            _not_converged(max_iter, crit, Message("errors.did.drdid.why.singular_hessian"))
         if crit < tol:
             # The last step is tiny and exact to second order: take it, as glm does.
             return _logit_eval(X @ (beta + step), D, w)[1]
         beta_new = beta + step
-    _not_converged(max_iter, crit, f"still not converged after {max_iter} iterations",
-                   f"{max_iter} 次迭代后仍未收敛")
+    _not_converged(max_iter, crit, Message("errors.did.drdid.why.max_iter", max_iter=max_iter))
     raise AssertionError("unreachable")  # pragma: no cover
 
 
-def _not_converged(max_iter: int, crit: float, why: str, why_zh: str) -> None:
-    raise ConvergenceError(
-        f"the propensity-score logit did not converge ({why}; relative Newton decrement "
-        f"{crit:.3g}, limit {max_iter} iterations), usually because the covariates nearly "
-        "separate treated and comparison units; use fewer or coarser covariates (e.g. bands "
-        "instead of amounts), or est_method='reg', which needs no propensity score",
-        zh=f"倾向得分 logit 模型未收敛（{why_zh}；相对牛顿减量 {crit:.3g}，上限 {max_iter} 次"
-           "迭代），通常是因为协变量几乎把处理组与对照组完全分开；请减少协变量或将其粗化"
-           "（例如以区间代替金额），或使用无需倾向得分的 est_method='reg'")
+def _not_converged(max_iter: int, crit: float, why: Message) -> None:
+    raise ConvergenceError(Message("errors.did.drdid.not_converged", why=why, crit=crit,
+                                   max_iter=max_iter))
 
 
 def _prepare(delta_y, D, X, weights):
@@ -160,16 +152,12 @@ def _solve_sym(A: np.ndarray, B: np.ndarray, what: str) -> np.ndarray:
     the unscaled matrix, which depends on the covariates' units)."""
     d = np.diag(A).copy()
     if np.any(~(d > 0)):
-        raise DesignError(f"the {what} design matrix is singular: a covariate is zero for every "
-                          "unit used; remove it",
-                          zh=f"{_DESIGN_ZH.get(what, what)}的设计矩阵奇异："
-                             "某一协变量在所用的全部个体上均为 0；请将其删除")
+        raise DesignError(Message("errors.did.drdid.singular_zero_covariate",
+                                  what=_DESIGNS.get(what, what)))
     s = 1.0 / np.sqrt(d)
     if 1.0 / np.linalg.cond(A * s[:, None] * s[None, :], 1) < _EPS:
-        raise DesignError(f"the {what} design matrix is singular; remove collinear or constant "
-                          "covariates, or use fewer covariates",
-                          zh=f"{_DESIGN_ZH.get(what, what)}的设计矩阵奇异；"
-                             "请删除共线或取值恒定的协变量，或减少协变量")
+        raise DesignError(Message("errors.did.drdid.singular_collinear",
+                                  what=_DESIGNS.get(what, what)))
     return np.linalg.solve(A, B)
 
 

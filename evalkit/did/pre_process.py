@@ -66,18 +66,17 @@ def _integer_column(values: pd.Series, name: str) -> np.ndarray:
 
 
 def _unit_constant(ucodes: np.ndarray, first_row: np.ndarray, values: np.ndarray, name: str,
-                   ids: np.ndarray, what: str, what_zh: str) -> np.ndarray:
+                   ids: np.ndarray, what: Message) -> np.ndarray:
     """The per-unit value of a column that must not vary within unit; DataError otherwise.
-    ``first_row`` (n,) is the position of each unit's first row; ``what`` says (in English,
-    ``what_zh`` in Chinese) what a unit whose value changes does."""
+    ``first_row`` (n,) is the position of each unit's first row; ``what`` says what a unit
+    whose value changes does."""
     per_unit = values[first_row]
     same = values == per_unit[ucodes]
     if not np.all(same):
         i = int(np.flatnonzero(~same)[0])
-        raise DataError(f"unit {ids[ucodes[i]]!r} {what}: column {name!r} changes over time",
-                        column=name, fix=f"{name} must be constant within each unit",
-                        zh=f"个体 {ids[ucodes[i]]!r} {what_zh}：列 {name!r} 随时间变化",
-                        fix_zh=f"{name} 须在每个个体内保持不变")
+        raise DataError(Message("errors.did.pre_process.unit_not_constant", unit=ids[ucodes[i]],
+                                what=what, name=name), column=name,
+                        fix=Message("errors.did.pre_process.fix_constant_within_unit", name=name))
     return per_unit
 
 
@@ -276,15 +275,15 @@ class PivotedPanel:
         del rowpos
         uid_arr = np.asarray(uids)
         G = _unit_constant(ucodes, first_row, g[idx], gname, uid_arr,
-                           "switches cohort", "变更了批次")
+                           Message("errors.did.pre_process.what.switches_cohort"))
         w = np.ones(n)
         if weights is not None:
             wv = pd.to_numeric(data[weights], errors="coerce").to_numpy(dtype=float)[idx]
             if not np.all(np.isfinite(wv)) or np.any(wv < 0) or not np.any(wv > 0):
                 raise DataError(Message("errors.did.pre_process.weights_column_finite_non",
                                         weights=weights), column=weights)
-            w = _unit_constant(ucodes, first_row, wv, weights, uid_arr, "has varying weights",
-                               "的权重不一致")
+            w = _unit_constant(ucodes, first_row, wv, weights, uid_arr,
+                               Message("errors.did.pre_process.what.varying_weights"))
         clusters = None
         if clustervars:
             cv = pd.factorize(data[clustervars[0]].to_numpy()[idx], sort=True)[0]
@@ -292,7 +291,7 @@ class PivotedPanel:
                 raise DataError(Message("errors.did.pre_process.cluster_column_missing_values",
                                         clustervars=clustervars[0]), column=clustervars[0])
             per = _unit_constant(ucodes, first_row, cv, clustervars[0], uid_arr,
-                                 "moves between clusters", "在不同聚类之间变动")
+                                 Message("errors.did.pre_process.what.moves_clusters"))
             clusters = pd.factorize(per, sort=True)[0].astype(np.int64)
         Y = np.full(n * T, np.nan)
         Y[flat] = y[idx]
@@ -433,14 +432,10 @@ def treated_cohorts(panel: PivotedPanel, gname: str, anticipation: int) -> np.nd
     early = glist[glist <= tlist[0] + anticipation]
     if early.size:
         shown = ", ".join(map(str, early.tolist()))
-        ant = f" (anticipation {anticipation})" if anticipation else ""
-        ant_zh = f"（anticipation 为 {anticipation}）" if anticipation else ""
-        raise DesignError(
-            f"cohort(s) {shown} of {gname!r} are treated in or before the first period "
-            f"{tlist[0]}{ant}, so they have no pre-treatment period; drop these units or add "
-            "earlier periods to the data",
-            zh=f"{gname!r} 的批次 {shown} 在首期 {tlist[0]} 或更早即受资助{ant_zh}，"
-               "因而没有政策前时期；请删除这些个体或在数据中补充更早的时期")
+        ant = (Message("errors.did.pre_process.anticipation", anticipation=anticipation)
+               if anticipation else "")
+        raise DesignError(Message("errors.did.pre_process.treated_first_period", shown=shown,
+                                  gname=gname, first=tlist[0], ant=ant))
     return glist
 
 

@@ -21,22 +21,24 @@ import numpy as np
 import pandas as pd
 
 from evalkit.errors import ConfigError
-from evalkit.i18n import Message
+from evalkit.i18n import Bilingual, Message
 from evalkit.results import Result, canonical, json_safe
 
 __all__ = ["DIMENSIONS", "Check", "ChecklistResult", "score_checklist"]
 
+#: The five dimensions and their names (``.text(lang)``).
 DIMENSIONS = {
-    "necessity": ("立项必要性", "necessity"),
-    "input_economy": ("投入经济性", "input economy"),
-    "target_reasonableness": ("绩效目标合理性", "reasonableness of targets"),
-    "feasibility": ("实施方案可行性", "feasibility"),
-    "funding_compliance": ("筹资合规性", "funding compliance"),
+    "necessity": Message("exante.checklist.dimension.necessity"),
+    "input_economy": Message("exante.checklist.dimension.input_economy"),
+    "target_reasonableness": Message("exante.checklist.dimension.target_reasonableness"),
+    "feasibility": Message("exante.checklist.dimension.feasibility"),
+    "funding_compliance": Message("exante.checklist.dimension.funding_compliance"),
 }
 WEIGHT = 20.0
 SEVERITIES = ("critical", "major", "minor")
-CONCLUSIONS = {"proceed": ("通过", "proceed"), "revise": ("调整完善后实施", "revise"),
-               "reject": ("不予通过", "reject")}
+CONCLUSIONS = {"proceed": Message("exante.checklist.conclusion.proceed"),
+               "revise": Message("exante.checklist.conclusion.revise"),
+               "reject": Message("exante.checklist.conclusion.reject")}
 
 
 @dataclass(frozen=True)
@@ -81,8 +83,8 @@ class ChecklistResult(Result):
         return json_safe({"checks": list(self.checks), "evaluator": evaluator,
                           "scores": self.scores, "total": self.total,
                           "conclusion": self.conclusion,
-                          "conclusion_zh": CONCLUSIONS[self.conclusion][0],
-                          "conclusion_en": CONCLUSIONS[self.conclusion][1],
+                          "conclusion_zh": CONCLUSIONS[self.conclusion].zh,
+                          "conclusion_en": CONCLUSIONS[self.conclusion].en,
                           "reasons_zh": list(self.reasons_zh), "reasons_en": list(self.reasons_en),
                           "provenance": self.provenance})
 
@@ -114,9 +116,9 @@ def score_checklist(checks: list[Check], evaluator: Mapping[str, Any]) -> Checkl
             raise ConfigError(Message("errors.exante.checklist.check_bad_dimension_severity",
                                       key_=c.key, dimension=c.dimension, severity=c.severity))
     rows = []
-    for dim, (zh, en) in DIMENSIONS.items():
+    for dim, name in DIMENSIONS.items():
         share, basis = _score(checks, dim, evaluator)
-        rows.append({"dimension": dim, "name_zh": zh, "name_en": en, "weight": WEIGHT,
+        rows.append({"dimension": dim, "name_zh": name.zh, "name_en": name.en, "weight": WEIGHT,
                      "share": share, "points": WEIGHT * share, "basis": basis,
                      "evidence": evaluator[dim].evidence if dim in evaluator else None})
     scores = pd.DataFrame(rows)
@@ -132,14 +134,13 @@ def score_checklist(checks: list[Check], evaluator: Mapping[str, Any]) -> Checkl
         conclusion = "proceed"
     order = {"critical": 0, "major": 1, "minor": 2}
     ranked = sorted(failed, key=lambda c: order[c.severity])
-    zh = [f"【{DIMENSIONS[c.dimension][0]}】{c.zh}" for c in ranked]
-    en = [f"[{DIMENSIONS[c.dimension][1]}] {c.en}" for c in ranked]
-    zh.append(f"综合得分 {total:.1f} 分（满分 100）。")
-    en.append(f"Total score {total:.1f} of 100.")
-    for r in rows:
-        if r["dimension"] not in evaluator:
-            zh.append(f"【{r['name_zh']}】评价人员未填写定性评分及依据。")
-            en.append(f"[{r['name_en']}] the evaluators entered no score or evidence.")
+    reasons = [Message("exante.checklist.reason", dimension=DIMENSIONS[c.dimension],
+                       text=Bilingual(c.en, c.zh)) for c in ranked]
+    reasons.append(Message("exante.checklist.total", total=total))
+    reasons += [Message("exante.checklist.no_evaluator", dimension=DIMENSIONS[dim])
+                for dim in DIMENSIONS if dim not in evaluator]
+    zh = [r.zh for r in reasons]
+    en = [r.en for r in reasons]
     return ChecklistResult(tuple(checks), dict(evaluator), scores, total, conclusion, tuple(zh),
                            tuple(en), {"method": "事前绩效评估 five dimensions x 20 points; "
                                                  "evaluator answers and computed checks averaged"})

@@ -127,7 +127,7 @@ def estimate_noise(panel: pd.DataFrame, outcome: str, scale: str = "level",
     ``last_years`` years (default all). ``scale="log"`` models ``log(outcome)`` (firms with a
     non-positive value in any year are left out)."""
     check_choice("scale", scale, SCALES)
-    require_columns(panel, ("firm_id", "year", outcome), "the panel", "面板")
+    require_columns(panel, ("firm_id", "year", outcome), Message("labels.table.panel"))
     df = panel.loc[~panel["firm_id"].isin(set(exclude)), ["firm_id", "year", outcome]]
     if last_years is not None:
         df = df.loc[df["year"] > df["year"].max() - int(last_years)]

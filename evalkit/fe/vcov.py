@@ -66,12 +66,7 @@ def check_rank(xd: np.ndarray, names: Sequence[str]) -> None:
 def rank_deficient(flat: Sequence[str]) -> DesignError:
     """The error of a rank-deficient demeaned design; ``flat`` the regressors that do not vary
     once the effects are removed (empty: they are collinear)."""
-    hint = (f"{flat} do not vary once unit and period effects are removed"
-            if flat else "the regressors are collinear with the unit and period effects")
-    hint_zh = (f"{flat} 在剔除个体效应和时期效应后不再变化"
-               if flat else "回归变量与个体效应和时期效应共线")
-    return DesignError(f"the design is rank deficient: {hint}. Bin the event-time endpoints, "
-                       "omit another reference period, or add never-treated units",
-                       zh=f"设计矩阵秩亏：{hint_zh}。请对事件时间端点分箱、"
-                          "另选一个省略的参照期，或加入从未受资助的个体")
+    hint = (Message("errors.fe.vcov.hint_flat", flat=flat) if flat
+            else Message("errors.fe.vcov.hint_collinear"))
+    return DesignError(Message("errors.fe.vcov.rank_deficient", hint=hint))
 

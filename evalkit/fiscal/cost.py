@@ -60,8 +60,8 @@ def policy_cost(ledger: pd.DataFrame, policy_id: str, base_year: int,
                 window: tuple[int, int] | None = None) -> PolicyCost:
     """Cost of ``policy_id`` from the disbursement ledger (columns ``policy_id, firm_id, date,
     amount``; amounts in yuan). ``window`` = (first, last) calendar year, inclusive."""
-    require_columns(ledger, ("policy_id", "firm_id", "date", "amount"), "the disbursement ledger",
-                    "拨付台账")
+    require_columns(ledger, ("policy_id", "firm_id", "date", "amount"),
+                    Message("labels.table.disbursements"))
     if not 0.0 <= float(admin_share) < 1.0:
         raise ConfigError(Message("errors.fiscal.cost.admin_share_lie", admin_share=admin_share))
     rows = ledger.loc[ledger["policy_id"].astype(str) == str(policy_id)]

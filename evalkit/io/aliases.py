@@ -21,7 +21,7 @@ from functools import lru_cache
 from pathlib import Path
 
 from evalkit.errors import DataError
-from evalkit.i18n import Message
+from evalkit.i18n import Join, Message
 from evalkit.io.schemas import TABLES, Table
 
 ALIASES_CSV = Path(__file__).resolve().parents[2] / "data" / "aliases.csv"
@@ -142,12 +142,10 @@ def map_headers(headers: list[str], table: Table, file: str,
                                                 base=m['base']))
                 factor = UNITS.get(norm(m["unit"]))
                 if factor is None:
-                    raise DataError(
-                        f"the header {header!r} has the unknown unit {m['unit']!r}", file=file,
-                        row=1, column=header,
-                        fix="use one of the units: " + ", ".join(UNITS),
-                        zh=f"表头 {header!r} 的单位 {m['unit']!r} 无法识别",
-                        fix_zh="请使用以下单位之一：" + ", ".join(UNITS))
+                    raise DataError(Message("errors.io.aliases.unknown_unit", header=header,
+                                            unit=m["unit"]), file=file, row=1, column=header,
+                                    fix=Message("errors.io.aliases.fix_use_unit",
+                                                units=", ".join(UNITS)))
         if canonical is None:
             raise DataError(Message("errors.io.aliases.unknown_header_table", header=header,
                                     name=table.name), file=file, row=1, column=header,
@@ -163,12 +161,12 @@ def map_headers(headers: list[str], table: Table, file: str,
         out.append(canonical)
     missing = [c.name for c in table.columns if c.required and c.name not in written]
     if missing:
-        names = "; ".join(f"{c} (e.g. {table.column(c).zh} / {c})" for c in missing)
-        names_zh = "；".join(f"{c}（如 {table.column(c).zh} / {c}）" for c in missing)
-        raise DataError(f"required column(s) missing for table {table.name}: {names}",
-                        file=file, row=1, fix=f"add the column(s); accepted headers: {accepted}",
-                        zh=f"表 {table.name} 缺少必需列：{names_zh}",
-                        fix_zh=f"请补充上述列；可用的表头：{accepted}")
+        names = Join("common.sep.semicolon",
+                     [Message("errors.io.aliases.required_example", column=c,
+                              header=table.column(c).zh) for c in missing])
+        raise DataError(Message("errors.io.aliases.required_missing", name=table.name,
+                                names=names), file=file, row=1,
+                        fix=Message("errors.io.aliases.fix_add_columns", accepted=accepted))
     return HeaderMap(tuple(out), units, written)
 
 

@@ -32,15 +32,15 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from evalkit.i18n import Join, Message
 from evalkit.io.aliases import norm, value_map
 from evalkit.io.arrowtext import any_byte, arrow_strings, byte_set, only_where
-from evalkit.io.reasons import Bilingual
 from evalkit.io.schemas import MONEY_MAX, Column
-from evalkit.io.uscc import uscc_problem, valid_uscc_array
+from evalkit.io.uscc import uscc_message, valid_uscc_array
 
 _GROUPED = r"[+-]?[0-9]{1,3}(?:,[0-9]{3})+(?:\.[0-9]*)?"
 _MAX_EXACT_INT = 2.0**53
-_WHOLE_NUMBER = Bilingual(" (a whole number is needed)", "（需为整数）")
+_WHOLE_NUMBER = Message("reasons.detail.whole_number")
 _PLAIN = r"[+-]?(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][+-]?[0-9]+)?"
 _INTEGER = r"[+-]?[0-9]+"
 TAG_SEPARATORS = r"[;；,，、|]"
@@ -165,11 +165,10 @@ def convert_uscc(text: pd.Series, col: Column) -> Converted:
     ok = valid_uscc_array(up)
     empty = _mask(pc.equal(pc.binary_length(up), 0))
     bad = ~ok & ~empty
-    problems_of: dict[str, Bilingual] = {}
+    problems_of: dict[str, Message | None] = {}
     if bad.any():
         bad_codes = pc.unique(up.take(pa.array(np.flatnonzero(bad)))).to_pylist()
-        problems_of = {c: Bilingual(uscc_problem(c) or "", uscc_problem(c, "zh") or "")
-                       for c in bad_codes}
+        problems_of = {c: uscc_message(c) for c in bad_codes}
     values = only_where(up, ~(bad | empty))
 
     def detail(pos: np.ndarray) -> list:
@@ -194,15 +193,11 @@ def _out_of_range(values: np.ndarray, col: Column, huge: np.ndarray
         lo, hi = col.bounds
         outside = finite & ((values < lo) | (values > hi))
     details = (
-        (huge, Bilingual(" (beyond ±2^53 = 9,007,199,254,740,992: it cannot be stored exactly)",
-                         "（超出 ±2^53 = 9,007,199,254,740,992，无法精确保存）")),
-        (infinite, Bilingual(" (too large once converted to yuan by the header's unit)",
-                             "（按表头单位换算为元后过大）")),
-        (money, Bilingual(f" (above {MONEY_MAX:.0e} yuan)", f"（超过 {MONEY_MAX:.0e} 元）")),
-        (outside, Bilingual(f" (accepted: {col.bounds[0]:g} to {col.bounds[1]:g})"
-                            if col.bounds else "",
-                            f"（可接受范围：{col.bounds[0]:g} 至 {col.bounds[1]:g}）"
-                            if col.bounds else "")),
+        (huge, Message("reasons.detail.beyond_exact")),
+        (infinite, Message("reasons.detail.too_large_in_yuan")),
+        (money, Message("reasons.detail.above_money_max", max=MONEY_MAX)),
+        (outside, Message("reasons.detail.accepted_range", lo=col.bounds[0], hi=col.bounds[1])
+         if col.bounds else ""),
     )
     mask = huge | infinite | money | outside
 
@@ -266,8 +261,7 @@ def convert_category(text: pd.Series, col: Column) -> Converted:
     mapping = value_map(col.name) or {norm(a): a for a in col.allowed}
     mapping = {k: v for k, v in mapping.items() if v in col.allowed} if col.allowed else mapping
     mapped, bad = _category_values(text, _mapper(mapping))
-    shown = Bilingual(", ".join(col.allowed) + " (or their Chinese names)",
-                      "、".join(col.allowed) + "（或其中文名称）")
+    shown = Message("reasons.detail.category_values", values=Join("common.sep.list", col.allowed))
     return Converted(_str_values(mapped.cast(pa.large_string()), text.index),
                      [*_missing(text, col), Problem(bad, "bad_category", shown)])
 
@@ -298,8 +292,7 @@ def convert_tags(text: pd.Series, col: Column) -> Converted:
         return out
 
     mapped, bad = _category_values(text, tags)
-    shown = Bilingual(", ".join(col.allowed) + " separated by ';'",
-                      "、".join(col.allowed) + "，多个以“;”分隔")
+    shown = Message("reasons.detail.tag_values", values=Join("common.sep.list", col.allowed))
     return Converted(_str_values(mapped.cast(pa.large_string()), text.index),
                      [*_missing(text, col), Problem(bad, "bad_category", shown)])
 

@@ -15,9 +15,9 @@ from collections.abc import Mapping
 import numpy as np
 import pandas as pd
 
+from evalkit.i18n import Message
 from evalkit.io.problems import cell_text, empty_problems, group_codes, problem_messages
 from evalkit.io.readers import RawTable
-from evalkit.io.reasons import Bilingual
 from evalkit.io.schemas import Table
 
 __all__ = ["UNIT_JUMP_RANGE", "plausibility_warnings"]
@@ -135,5 +135,5 @@ def _caps(raw: RawTable, acc: pd.DataFrame, keep: np.ndarray,
     return _warning_frame(
         raw, first["row"].tolist(), ["amount"] * len(first),
         [f"{t:,.2f}" for t in first["total"]], ["cap_exceeded"] * len(first),
-        [Bilingual(f"{c:,.2f} (policy {p})", f"{c:,.2f}（政策 {p}）")
+        [Message("reasons.detail.policy_cap", cap=c, policy=p)
          for c, p in zip(first["cap"], first["policy_id"], strict=True)])

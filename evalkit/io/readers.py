@@ -117,16 +117,12 @@ def _check_one_encoding(data: bytes, file: str) -> None:
     for k, a, b in zip(line_of.tolist(), starts.tolist(), ends.tolist(), strict=True):
         (utf8 if _utf8_chinese(data[a:b]) else other).append(k + 1)
     if utf8 and other:
-        few, kind_en, kind_zh = ((utf8, "UTF-8", "UTF-8") if len(utf8) <= len(other)
-                                 else (other, "not UTF-8 (GBK)", "非 UTF-8（GBK）"))
+        few, kind = ((utf8, Message("errors.io.readers.encoding_utf8")) if len(utf8) <= len(other)
+                     else (other, Message("errors.io.readers.encoding_other")))
         shown = ", ".join(str(n) for n in few[:5]) + (", ..." if len(few) > 5 else "")
-        raise DataError(
-            f"the file mixes text encodings: {len(few):,} line(s) ({shown}) are {kind_en}, "
-            "the other lines with Chinese text are not", file=file,
-            fix="save the whole file in one encoding (UTF-8 or GBK) and ingest it again",
-            zh=f"文件混用了多种文本编码：{len(few):,} 行（第 {shown} 行）为 {kind_zh}，"
-               "其余含中文的行则不是",
-            fix_zh="请将整个文件以同一种编码（UTF-8 或 GBK）保存后重新导入")
+        raise DataError(Message("errors.io.readers.mixed_encodings", n=len(few), shown=shown,
+                                kind=kind), file=file,
+                        fix=Message("errors.io.readers.fix_one_encoding"))
 
 
 def utf8_bytes(data: bytes, file: str) -> tuple[bytes, int, str]:

@@ -40,9 +40,9 @@ from evalkit.i18n import Message
 #: The file evalkit writes into every output folder it creates (``evalkit demo``, ``synth``).
 MARKER = ".evalkit-output"
 DEFAULT_LOCK_WAIT = 300.0
-#: Called once with (English, Chinese) text when a writer has to wait for another; the CLI
-#: prints it. ``None``: wait silently.
-waiting_notice: Callable[[str, str], None] | None = None
+#: Called once with the message (``.text(lang)``) when a writer has to wait for another; the
+#: CLI prints it. ``None``: wait silently.
+waiting_notice: Callable[[Message], None] | None = None
 
 _held = threading.local()
 _DUCK_MAGIC = b"DUCK"
@@ -68,8 +68,7 @@ def _busy(store: Path, waited: float) -> DataError:
 
 def _notify_wait(store: Path) -> None:
     if waiting_notice is not None:
-        waiting_notice(f"waiting: {store} is in use by another process",
-                       f"等待中：{store} 正被另一个进程使用")
+        waiting_notice(Message("errors.io.safefs.waiting", store=store))
 
 
 def _acquire(path: Path) -> int | None:
@@ -232,25 +231,23 @@ def atomic_write_bytes(path: str | Path, data: bytes) -> Path:
 
 
 def check_replaceable(path: Path, protect: list[Path], owned: Callable[[Path], bool],
-                      what: str, what_zh: str) -> None:
+                      what: Message) -> None:
     """Refuse to write ``path`` over an input (``protect``), a folder, or a file evalkit did not
-    write (``owned`` says whether an existing file is evalkit's)."""
+    write (``owned`` says whether an existing file is evalkit's); ``what`` names the file."""
     if path.is_dir():
-        raise DataError(f"the {what} path is a folder", file=str(path),
-                        fix="give a file name", zh=f"{what_zh}路径是文件夹", fix_zh="请指定文件名")
+        raise DataError(Message("errors.io.safefs.path_is_folder", what=what), file=str(path),
+                        fix=Message("errors.io.safefs.fix_give_file_name"))
     if not path.exists():
         return
     for p in protect:
         with contextlib.suppress(OSError):
             if p.exists() and os.path.samefile(p, path):
-                raise DataError(f"the {what} would overwrite an input file", file=str(path),
-                                fix="give a new file name",
-                                zh=f"{what_zh}会覆盖一个输入文件", fix_zh="请指定一个新文件名")
+                raise DataError(Message("errors.io.safefs.would_overwrite_input", what=what),
+                                file=str(path),
+                                fix=Message("errors.io.safefs.fix_give_new_file_name"))
     if not owned(path):
-        raise DataError(f"the {what} would overwrite a file evalkit did not write",
-                        file=str(path), fix="give a new file name, or move the file away yourself",
-                        zh=f"{what_zh}会覆盖一个并非由 evalkit 写出的文件",
-                        fix_zh="请指定一个新文件名，或自行移走该文件")
+        raise DataError(Message("errors.io.safefs.would_overwrite_foreign", what=what),
+                        file=str(path), fix=Message("errors.io.safefs.fix_new_name_or_move"))
 
 
 def _not_ours(path: Path) -> DataError:
@@ -312,27 +309,28 @@ def replace_dir(out: str | Path, fill: Callable[[Path], None],
     return out
 
 
+#: Each errno's message and fix.
 _OS_FAULTS = {
-    errno.ENOSPC: ("no space left on the device", "磁盘空间不足",
-                   "free some space or write elsewhere", "请释放磁盘空间或改写到其他位置"),
-    errno.EDQUOT: ("disk quota exceeded", "超出磁盘配额",
-                   "free some space or write elsewhere", "请释放磁盘空间或改写到其他位置"),
-    errno.EROFS: ("the file system is read-only", "文件系统为只读",
-                  "write to a folder you can write to", "请写入一个有写权限的文件夹"),
-    errno.EACCES: ("permission denied", "没有访问权限",
-                   "check the permissions, or choose another path", "请检查权限，或改用其他路径"),
-    errno.EPERM: ("operation not permitted", "操作不被允许",
-                  "check the permissions, or choose another path", "请检查权限，或改用其他路径"),
-    errno.EISDIR: ("is a folder where a file is expected", "是文件夹，此处需要文件",
-                   "give a file", "请指定一个文件"),
-    errno.ENOTDIR: ("a part of the path is not a folder", "路径中有一部分不是文件夹",
-                    "check the path", "请检查路径"),
-    errno.ENOENT: ("no such file or folder", "文件或文件夹不存在",
-                   "check the path", "请检查路径"),
-    errno.EEXIST: ("already exists", "已存在", "give a new name, or move it away",
-                   "请指定新名称，或移走已有的文件"),
-    errno.ENAMETOOLONG: ("the file name is too long", "文件名过长", "give a shorter name",
-                         "请使用较短的名称"),
+    errno.ENOSPC: (Message("errors.io.safefs.os.no_space"),
+                  Message("errors.io.safefs.os.fix_free_space")),
+    errno.EDQUOT: (Message("errors.io.safefs.os.quota"),
+                  Message("errors.io.safefs.os.fix_free_space")),
+    errno.EROFS: (Message("errors.io.safefs.os.read_only"),
+                 Message("errors.io.safefs.os.fix_writable_folder")),
+    errno.EACCES: (Message("errors.io.safefs.os.permission"),
+                  Message("errors.io.safefs.os.fix_permissions")),
+    errno.EPERM: (Message("errors.io.safefs.os.not_permitted"),
+                 Message("errors.io.safefs.os.fix_permissions")),
+    errno.EISDIR: (Message("errors.io.safefs.os.is_folder"),
+                  Message("errors.io.safefs.os.fix_give_file")),
+    errno.ENOTDIR: (Message("errors.io.safefs.os.not_folder"),
+                   Message("errors.io.safefs.os.fix_check_path")),
+    errno.ENOENT: (Message("errors.io.safefs.os.no_such_file"),
+                  Message("errors.io.safefs.os.fix_check_path")),
+    errno.EEXIST: (Message("errors.io.safefs.os.exists"),
+                  Message("errors.io.safefs.os.fix_new_name")),
+    errno.ENAMETOOLONG: (Message("errors.io.safefs.os.name_too_long"),
+                        Message("errors.io.safefs.os.fix_shorter_name")),
 }
 #: DuckDB reports the operating system's message inside its own text.
 _DUCK_OS_TEXT = {"No space left on device": errno.ENOSPC, "Disk quota exceeded": errno.EDQUOT,
@@ -342,10 +340,12 @@ _DUCK_OS_TEXT = {"No space left on device": errno.ENOSPC, "Disk quota exceeded":
 
 
 def _os_fault(code: int | None, file: str | None, detail: str) -> DataError:
-    en, zh, fix, fix_zh = _OS_FAULTS.get(code, (f"cannot read or write ({detail})",
-                                                f"无法读写（{detail}）",
-                                                "check the path and the disk", "请检查路径和磁盘"))
-    return DataError(en, file=file, fix=fix, zh=zh, fix_zh=fix_zh)
+    if code not in _OS_FAULTS:
+        return DataError(Message("errors.io.safefs.os.cannot_read_write", detail=detail),
+                         file=file, fix=Message("errors.io.safefs.os.fix_check_path_disk"))
+    what, fix = _OS_FAULTS[code]
+    return DataError(Message("errors.io.safefs.os_fault", fault=what), file=file,
+                     fix=Message("errors.io.safefs.os_fault", fault=fix))
 
 
 def environment_error(exc: BaseException, path: str | Path | None = None,
@@ -356,8 +356,7 @@ def environment_error(exc: BaseException, path: str | Path | None = None,
     if name_path and path is not None:
         fault = environment_error(exc)
         if fault is not None:
-            return DataError(fault.message, file=str(path), fix=fault.fix, zh=fault.message_zh,
-                             fix_zh=fault.fix_zh)
+            return fault.located(file=str(path))
         return None
     if isinstance(exc, OSError):
         file = exc.filename if exc.filename is not None else path

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from evalkit.i18n import Message
+
 ALPHABET = "0123456789ABCDEFGHJKLMNPQRTUWXY"
 _VALUE = {c: i for i, c in enumerate(ALPHABET)}
 WEIGHTS = tuple(pow(3, i, 31) for i in range(17))
@@ -26,20 +28,23 @@ def check_character(first17: str) -> str:
 def uscc_problem(code: object, lang: str = "en") -> str | None:
     """Why ``code`` is not a valid unified social credit code (in ``lang``, "en" or "zh"), or
     ``None`` if it is."""
-    zh = lang == "zh"
+    why = uscc_message(code)
+    return None if why is None else why.text(lang)
+
+
+def uscc_message(code: object) -> Message | None:
+    """Why ``code`` is not a valid unified social credit code, as a catalog message
+    (``reasons.uscc.*``), or ``None`` if it is."""
     if not isinstance(code, str):
-        return "缺失" if zh else "missing"
+        return Message("reasons.uscc.missing")
     if len(code) != 18:
-        return (f"共 {len(code)} 位，统一社会信用代码应为 18 位" if zh
-                else f"has {len(code)} characters, a unified social credit code has 18")
+        return Message("reasons.uscc.length", n=len(code))
     bad = sorted({c for c in code if c not in _VALUE})
     if bad:
-        return (f"含有 GB 32100-2015 字符集以外的字符：{''.join(bad)}" if zh
-                else f"contains characters outside GB 32100-2015's alphabet: {''.join(bad)}")
+        return Message("reasons.uscc.alphabet", bad="".join(bad))
     expected = check_character(code[:17])
     if code[17] != expected:
-        return (f"校验码为 {code[17]!r}，按 GB 32100-2015 应为 {expected!r}" if zh
-                else f"check character is {code[17]!r}, GB 32100-2015 gives {expected!r}")
+        return Message("reasons.uscc.check_character", found=code[17], expected=expected)
     return None
 
 

@@ -47,7 +47,7 @@ import pyarrow.compute as pc
 
 from evalkit import escape
 from evalkit.errors import DataError, EvalkitError
-from evalkit.i18n import Message
+from evalkit.i18n import Bilingual, Message
 from evalkit.io import safefs
 from evalkit.io.arrowtext import arrow_strings, str_series
 from evalkit.io.convert import Converted, convert_column
@@ -61,7 +61,6 @@ from evalkit.io.problems import (
     value_at,
 )
 from evalkit.io.readers import SUFFIXES, RawTable, read_table_file
-from evalkit.io.reasons import Bilingual
 from evalkit.io.schemas import TABLE_ORDER, TABLES, Column, Table
 from evalkit.results import Result, canonical
 
@@ -182,7 +181,7 @@ def check_quarantine_path(path: Path, protect: tuple[Path, ...] = ()) -> None:
     """Refuse a quarantine path that is a folder, one of ``protect`` (the input files, the
     warehouse) or an existing file other than an earlier quarantine CSV (:class:`DataError`)."""
     safefs.check_replaceable(Path(path), list(protect), _is_quarantine_csv,
-                             "quarantine file", "隔离清单文件")
+                             Message("labels.file.quarantine"))
 
 
 def _stack(frames: dict[str, pd.DataFrame]) -> pd.DataFrame:
@@ -391,9 +390,8 @@ def _check_policies(raw: RawTable, conv: dict[str, Converted], found: _Found,
     reversed_ = (start.notna() & end.notna() & (end < start)).to_numpy()
     start_text = start.dt.strftime("%Y-%m-%d").fillna("").to_numpy(dtype=object)
 
-    def detail(pos: np.ndarray) -> list[Bilingual]:
-        return [Bilingual(f" (before the start date {d})", f"（早于开始日期 {d}）")
-                for d in start_text[pos]]
+    def detail(pos: np.ndarray) -> list[Message]:
+        return [Message("reasons.detail.before_start_date", date=d) for d in start_text[pos]]
 
     found.add(reversed_, "end_date", "bad_date", detail)
     if parse_rule is None:

@@ -32,18 +32,20 @@ import numpy as np
 import pandas as pd
 
 from evalkit.errors import require_columns
+from evalkit.i18n import Message
 from evalkit.monitor.execution import ledger_dates
 from evalkit.results import Result, canonical, json_safe
 
 __all__ = ["CHECKS", "AnomalyResult", "concentration", "ledger_anomalies"]
 
+#: The checks and what each flags (``.text(lang)``).
 CHECKS = {
-    "duplicate_project": ("同一项目多头补贴", "same project funded by several policies"),
-    "multi_policy_firm_year": ("同一企业同年获多项政策资金", "firm paid by several policies in one year"),
-    "over_cap": ("超过单户补贴上限", "award above the per-firm cap"),
-    "paid_after_exit": ("向已注销企业拨付", "payment after the firm exited"),
-    "zero_revenue": ("向当年无营业收入企业拨付", "payment to a firm with zero revenue that year"),
-    "out_of_window": ("超出政策执行期拨付", "payment outside the policy window"),
+    "duplicate_project": Message("monitor.anomalies.check.duplicate_project"),
+    "multi_policy_firm_year": Message("monitor.anomalies.check.multi_policy_firm_year"),
+    "over_cap": Message("monitor.anomalies.check.over_cap"),
+    "paid_after_exit": Message("monitor.anomalies.check.paid_after_exit"),
+    "zero_revenue": Message("monitor.anomalies.check.zero_revenue"),
+    "out_of_window": Message("monitor.anomalies.check.out_of_window"),
 }
 CAP_TOLERANCE = 0.5
 TOP10_HIGH = 0.5
@@ -81,7 +83,7 @@ class AnomalyResult(Result):
         return "\n".join(lines)
 
     def to_dict(self) -> dict[str, Any]:
-        return json_safe({"checks": {k: {"zh": v[0], "en": v[1]} for k, v in CHECKS.items()},
+        return json_safe({"checks": {k: {"zh": v.zh, "en": v.en} for k, v in CHECKS.items()},
                           "counts": self.counts(),
                           "findings": self.findings.to_dict(orient="records"),
                           "concentration": self.concentration, "provenance": self.provenance})
@@ -114,7 +116,7 @@ def ledger_anomalies(tables: dict[str, pd.DataFrame], as_of: str | None = None) 
     """Run every check on the ledger (records dated up to ``as_of`` if given)."""
     led = tables["disbursements"]
     require_columns(led, ("record_id", "policy_id", "firm_id", "date", "amount"),
-                    "the disbursement ledger", "拨付台账", file="disbursements")
+                    Message("labels.table.disbursements"), file="disbursements")
     dates = ledger_dates(led)
     led = led.assign(_date=dates, _year=dates.dt.year.astype("int64"),
                      amount=pd.to_numeric(led["amount"], errors="coerce").astype(float))

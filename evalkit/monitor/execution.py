@@ -71,20 +71,18 @@ __all__ = [
 HISTORY_YEARS = 3
 #: Below this expected share of the appropriation nothing counts as due yet.
 MIN_EXPECTED = 0.01
-#: Slow spending: (key, zh, en) by status.
-SPENDING_ACTIONS = {"green": ("continue", "继续实施", "continue"),
-                    "amber": ("urge", "督促加快支出进度", "urge faster disbursement"),
-                    "red": ("reduce_or_recover", "调减预算或收回闲置资金",
-                            "reduce the appropriation or recover idle funds")}
+#: Slow spending: (key, its text) by status.
+SPENDING_ACTIONS = {"green": ("continue", Message("monitor.action.continue")),
+                    "amber": ("urge", Message("monitor.action.urge")),
+                    "red": ("reduce_or_recover", Message("monitor.action.reduce_or_recover"))}
 #: Spending above the appropriation (always red).
-OVERSPEND_ACTION = ("stop_overspend", "停止超预算拨付并核查",
-                    "stop payments above the appropriation and review")
+OVERSPEND_ACTION = ("stop_overspend", Message("monitor.action.stop_overspend"))
 
 
 def spending_action(status: str, overspent: bool = False) -> dict[str, str]:
     """``action, action_zh, action_en`` for a spending status (module doc)."""
-    key, zh, en = OVERSPEND_ACTION if overspent else SPENDING_ACTIONS[status]
-    return {"action": key, "action_zh": zh, "action_en": en}
+    key, text = OVERSPEND_ACTION if overspent else SPENDING_ACTIONS[status]
+    return {"action": key, "action_zh": text.zh, "action_en": text.en}
 
 
 def parse_as_of(as_of: str) -> date:

@@ -53,22 +53,23 @@ import pandas as pd
 import statsmodels.api as sm
 
 from evalkit.disclosure import firm_basis
+from evalkit.i18n import Message
 from evalkit.monitor.execution import parse_as_of, rate_status, spending_action, year_elapsed
 from evalkit.panel.growth import historical_growth
 from evalkit.reference import load_kpi_indicators
 
 __all__ = ["TARGET_ACTIONS", "project_series", "target_action", "track_kpis"]
 
-#: Missed performance targets: (key, zh, en) by status.
-TARGET_ACTIONS = {"green": ("continue", "继续实施", "continue"),
-                  "amber": ("correct", "督促整改", "correct"),
-                  "red": ("suspend", "暂缓拨付并核查", "suspend funding pending review")}
+#: Missed performance targets: (key, its text) by status.
+TARGET_ACTIONS = {"green": ("continue", Message("monitor.action.continue")),
+                  "amber": ("correct", Message("monitor.action.correct")),
+                  "red": ("suspend", Message("monitor.action.suspend"))}
 
 
 def target_action(status: str) -> dict[str, str]:
     """``action, action_zh, action_en`` for a performance-target status (module doc)."""
-    key, zh, en = TARGET_ACTIONS[status]
-    return {"action": key, "action_zh": zh, "action_en": en}
+    key, text = TARGET_ACTIONS[status]
+    return {"action": key, "action_zh": text.zh, "action_en": text.en}
 
 
 def _shortfall(actual: float, expected: float, direction: str) -> float:

@@ -28,7 +28,7 @@ def classify_policies(policies: pd.DataFrame, ledger: pd.DataFrame, firms: pd.Da
     for df, name, cols in ((policies, "policies", ("policy_id", "objective")),
                            (ledger, "disbursements", ("policy_id", "firm_id", "date", "amount")),
                            (firms, "firms", ("firm_id", "cluster"))):
-        require_columns(df, cols, f"the {name} table", f"{name} 表", file=name)
+        require_columns(df, cols, Message("labels.table.named", name=name), file=name)
     for nm, q in (("spend_quantile", spend_quantile), ("recipients_quantile", recipients_quantile)):
         if not 0.0 <= q <= 1.0:
             raise ConfigError(Message("errors.portfolio.classify.lie", nm=nm, q=q))

@@ -17,7 +17,7 @@ __all__ = ["budget_execution_rate", "disbursement_timeliness"]
 
 
 def _require(df: pd.DataFrame, cols: tuple[str, ...], table: str) -> None:
-    require_columns(df, cols, f"the {table} table", f"{table} 表", file=table)
+    require_columns(df, cols, Message("labels.table.named", name=table), file=table)
 
 
 def _dates(s: pd.Series, table: str, column: str) -> pd.Series:

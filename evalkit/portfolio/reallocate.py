@@ -86,7 +86,7 @@ def reallocate(policies: pd.DataFrame, total: float | None = None, max_change: f
     check_choice("reallocation objective", use, ("estimate", "conf_low", "posterior_mean"))
     require_columns(policies, ("policy_id", "current", "estimate", "capacity",
                                *([use] if use != "estimate" else [])),
-                    "the reallocation input", "预算调整输入")
+                    Message("labels.table.reallocation"))
     if not 0.0 <= float(max_change) <= 1.0:
         raise ConfigError(Message("errors.portfolio.reallocate.max_change_lie",
                                   max_change=max_change))

@@ -116,7 +116,7 @@ def load_scorecard_spec(path: str | Path | None = None) -> ScorecardSpec:
     grade minima ordered.
     """
     p = Path(path) if path is not None else DEFAULT_SCORECARD
-    raw = load_yaml(p, ("scorecard file", "绩效评分表文件"))
+    raw = load_yaml(p, Message("labels.file.scorecard"))
     if not isinstance(raw, Mapping):
         raise ConfigError(Message("errors.portfolio.scorecard.expected_mapping_top_level", p=p))
     # recorded by name, not by the machine's path: bundles stay relocatable and two runs in two

@@ -139,12 +139,11 @@ def execute(doc: QmdDocument, params: Mapping[str, Any], *, cwd: Path, env: Mapp
     except CellExecutionError as e:
         failed = _failed_cell(nb, plan)
         where = f"{doc.source}:{failed.line}" if failed else doc.source
-        label = f" (label {failed.label})" if failed and failed.label else ""
-        label_zh = f"（标签 {failed.label}）" if failed and failed.label else ""
-        detail = _ANSI.sub("", str(e))
-        raise RenderError(f"{where}: cell{label} failed: {e.ename}: {e.evalue}\n{detail}",
-                          zh=f"{where}：单元格{label_zh}执行失败：{e.ename}: {e.evalue}\n{detail}",
-                          ) from None
+        label = (Message("errors.report.fallback.cell_label", label=failed.label)
+                 if failed and failed.label else "")
+        raise RenderError(Message("errors.report.fallback.cell_failed", where=where, label=label,
+                                  ename=e.ename, evalue=e.evalue,
+                                  detail=_ANSI.sub("", str(e)))) from None
     except (CellTimeoutError, DeadKernelError) as e:
         raise RenderError(Message("errors.report.fallback.kernel_failed", source=doc.source, e=e)) from None
     return {id(cell): nbcell.outputs for (cell, _), nbcell in zip(plan, nb.cells, strict=True)
@@ -363,11 +362,10 @@ def resolve_xrefs(markdown: str, numbers: Mapping[str, int], lang: str, *,
         rebuilt.append(_XREF.sub(link, line[pos:]))
         out.append("".join(rebuilt))
     if unresolved:
-        known = ", ".join(sorted(numbers)) or "none"
-        known_zh = ", ".join(sorted(numbers)) or "无"
+        known = ", ".join(sorted(numbers)) or Message("errors.report.fallback.no_labels")
         refs = ", ".join("@" + u for u in sorted(set(unresolved)))
-        raise RenderError(f"{source}: unresolved cross-reference(s) {refs}; labels: {known}",
-                          zh=f"{source}：无法解析的交叉引用 {refs}；现有标签：{known_zh}")
+        raise RenderError(Message("errors.report.fallback.unresolved_xref", source=source,
+                                  refs=refs, known=known))
     text = "\n".join(out)
     if lang == "zh":  # '见 @fig-x' needs the space for pandoc; Chinese text has none around 图 1
         text = _SPACE_BEFORE_LINK.sub(r"\1", text)

@@ -110,10 +110,9 @@ def expand(path: Path, lang: str, *, _stack: tuple[Path, ...] = ()) -> str:
     try:
         text = path.read_text(encoding="utf-8")
     except FileNotFoundError:
-        where = f" (included from {_stack[-1]})" if _stack else ""
-        where_zh = f"（由 {_stack[-1]} 引入）" if _stack else ""
-        raise ConfigError(f"template not found: {path}{where}",
-                          zh=f"找不到模板：{path}{where_zh}") from None
+        where = Message("errors.report.qmd.included_from", parent=_stack[-1]) if _stack else ""
+        raise ConfigError(Message("errors.report.qmd.template_not_found", path=path,
+                                  where=where)) from None
     out: list[str] = []
     for lineno, line in enumerate(text.splitlines(keepends=True), start=1):
         stripped = line.strip()
@@ -176,7 +175,7 @@ def parse_qmd(text: str, *, source: str = "<string>") -> QmdDocument:
     execute = front.get("execute", {}) or {}
     if not isinstance(execute, dict):
         raise ConfigError(Message("errors.report.qmd.execute_front_matter_mapping", source=source))
-    _check_options(execute, EXECUTE_OPTIONS, source, "execute option", "execute 选项")
+    _check_options(execute, EXECUTE_OPTIONS, source, Message("errors.report.qmd.kind.execute_option"))
 
     blocks: list[Cell | Markdown] = []
     md: list[str] = []
@@ -231,23 +230,23 @@ def _front_matter(lines: list[str], source: str) -> tuple[dict[str, Any], int]:
         return {}, 0
     for j in range(1, len(lines)):
         if lines[j].strip() in ("---", "..."):
-            return _yaml_mapping("\n".join(lines[1:j]), source, "front matter", "前置元数据"), j + 1
+            return _yaml_mapping("\n".join(lines[1:j]), source,
+                                 Message("errors.report.qmd.what.front_matter")), j + 1
     raise ConfigError(Message("errors.report.qmd.front_matter_never_closed", source=source))
 
 
-def _yaml_mapping(text: str, where: str, what: str, what_zh: str) -> dict[str, Any]:
+def _yaml_mapping(text: str, where: str, what: Message) -> dict[str, Any]:
     """``text`` (front matter or a cell's ``#|`` lines) read as a YAML mapping, ``{}`` when
     empty; ``what`` names it in the error."""
     try:
         data = yaml.safe_load(text)
     except yaml.YAMLError as e:
-        raise ConfigError(f"{where}: {what} is not valid YAML: {e}",
-                          zh=f"{where}：{what_zh}不是有效的 YAML：{e}") from None
+        raise ConfigError(Message("errors.report.qmd.not_valid_yaml", where=where, what=what,
+                                  e=e)) from None
     if data is None:
         return {}
     if not isinstance(data, dict):
-        raise ConfigError(f"{where}: {what} must be 'key: value' lines",
-                          zh=f"{where}：{what_zh}须为 'key: value' 形式的行")
+        raise ConfigError(Message("errors.report.qmd.key_value_lines", where=where, what=what))
     return data
 
 
@@ -266,8 +265,9 @@ def _cell(body: list[str], fence_line: int, where: str) -> Cell:
     while k < len(body) and (m := _OPTION_LINE.match(body[k])):
         opt_lines.append(m.group(1))
         k += 1
-    options = _yaml_mapping("\n".join(opt_lines), where, "the cell's option block", "单元格选项")
-    _check_options(options, CELL_OPTIONS, where, "cell option", "单元格选项")
+    options = _yaml_mapping("\n".join(opt_lines), where,
+                            Message("errors.report.qmd.what.cell_options"))
+    _check_options(options, CELL_OPTIONS, where, Message("errors.report.qmd.kind.cell_option"))
     label = options.get("label")
     if "fig-cap" in options and not (label and label.startswith("fig-")):
         raise ConfigError(Message("errors.report.qmd.cell_fig_cap_needs", where=where))
@@ -279,21 +279,27 @@ def _cell(body: list[str], fence_line: int, where: str) -> Cell:
     return Cell(source, MappingProxyType(options), fence_line)
 
 
-def _check_options(options: Mapping[str, Any], allowed: Sequence[str], where: str, kind: str,
-                   kind_zh: str) -> None:
+def _check_options(options: Mapping[str, Any], allowed: Sequence[str], where: str,
+                   kind: Message) -> None:
     """Each key of ``options`` (a cell's or the front matter's ``execute:``) is one of the
     ``allowed`` subset and has a value of the type Quarto gives it."""
     for key, value in options.items():
         if key not in allowed:
             names = ", ".join(repr(k) for k in allowed)
-            raise ConfigError(
-                f"{where}: {kind} {key!r} is not in the supported subset; allowed: {names}",
-                zh=f"{where}：{kind_zh} {key!r} 不在支持的子集内；允许的有：{names}",
-            )
-        _check_value(key, value, where, kind, kind_zh)
+            raise ConfigError(Message("errors.report.qmd.option_not_supported", where=where,
+                                      kind=kind, key=key, names=names))
+        _check_value(key, value, where, kind)
 
 
-def _check_value(key: str, value: Any, where: str, kind: str, kind_zh: str) -> None:
+#: What each option's value must be (a catalog key; others are true or false).
+_EXPECTED = {"label": Message("errors.report.qmd.expected.label"),
+             "fig-cap": Message("errors.report.qmd.expected.caption"),
+             "tbl-cap": Message("errors.report.qmd.expected.caption"),
+             "output": Message("errors.report.qmd.expected.output"),
+             "tags": Message("errors.report.qmd.expected.tags")}
+
+
+def _check_value(key: str, value: Any, where: str, kind: Message) -> None:
     ok = {
         "label": isinstance(value, str) and bool(_LABEL.match(value)),
         "fig-cap": isinstance(value, str) and bool(value.strip()),
@@ -305,19 +311,6 @@ def _check_value(key: str, value: Any, where: str, kind: str, kind_zh: str) -> N
         "tags": isinstance(value, list) and all(isinstance(x, str) for x in value),
     }[key]
     if not ok:
-        expected = {
-            "label": "a name of letters, digits, '-' and '_' starting with a letter",
-            "fig-cap": "a non-empty string",
-            "tbl-cap": "a non-empty string",
-            "output": "true, false or asis",
-            "tags": "a list of strings",
-        }.get(key, "true or false")
-        expected_zh = {
-            "label": "以字母开头、由字母、数字、'-' 和 '_' 组成的名称",
-            "fig-cap": "非空字符串",
-            "tbl-cap": "非空字符串",
-            "output": "true、false 或 asis",
-            "tags": "字符串列表",
-        }.get(key, "true 或 false")
-        raise ConfigError(f"{where}: {kind} {key!r} must be {expected}; received {value!r}",
-                          zh=f"{where}：{kind_zh} {key!r} 须为{expected_zh}；收到的是 {value!r}")
+        expected = _EXPECTED.get(key) or Message("errors.report.qmd.expected.bool")
+        raise ConfigError(Message("errors.report.qmd.option_must_be", where=where, kind=kind,
+                                  key=key, expected=expected, value=value))

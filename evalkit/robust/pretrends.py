@@ -136,7 +136,7 @@ def event_study_inputs(result: Any, vcov: np.ndarray | None = None,
         return EventStudyInputs(np.asarray(ev, dtype=int), est, v, int(ref), "levels", 0,
                                 result.method)
     if isinstance(result, pd.DataFrame):
-        require_columns(result, ("event", "estimate"), "the event-study frame", "事件研究数据表")
+        require_columns(result, ("event", "estimate"), Message("labels.table.event_study"))
         if vcov is None:
             raise DataError(Message("errors.robust.pretrends.pass_vcov_tidy_event"))
         ev = pd.to_numeric(result["event"], errors="coerce").to_numpy(dtype=float)

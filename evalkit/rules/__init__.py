@@ -45,7 +45,7 @@ import numpy as np
 import pandas as pd
 
 from evalkit.errors import ConfigError
-from evalkit.i18n import Message
+from evalkit.i18n import Join, Message
 from evalkit.rules import nodes
 from evalkit.rules.evaluate import _Evaluator
 from evalkit.rules.nodes import *  # noqa: F403  (the syntax tree is public API)
@@ -77,21 +77,18 @@ class Rule:
         unknown = sorted(self.fields - set(known_list))
         if not unknown:
             return
-        parts = []
+        parts: list[str | Message] = []
         for name in unknown:
             close = difflib.get_close_matches(name, known_list, n=1)
-            parts.append(f"'{name}'" + (f" (did you mean '{close[0]}'?)" if close else ""))
-        parts_zh = []
-        for name in unknown:
-            close = difflib.get_close_matches(name, known_list, n=1)
-            parts_zh.append(f"'{name}'" + (f"（是否指 '{close[0]}'？）" if close else ""))
-        s = "s" if len(unknown) > 1 else ""
-        raise ConfigError(
-            f"rule '{self}' uses unknown field{s} {', '.join(parts)}; known fields: "
-            f"{', '.join(known_list) if known_list else '(none)'}",
-            zh=f"规则 '{self}' 使用了未知字段 {'、'.join(parts_zh)}；已知字段："
-               f"{', '.join(known_list) if known_list else '（无）'}",
-        )
+            parts.append(Message("errors.rules.did_you_mean", name=name, close=close[0])
+                         if close else f"'{name}'")
+        names = Join("common.sep.list", parts)
+        known = ", ".join(known_list) if known_list else Message("errors.rules.no_known_fields")
+        if len(unknown) > 1:
+            raise ConfigError(Message("errors.rules.unknown_fields", rule=self, parts=names,
+                                      known=known))
+        raise ConfigError(Message("errors.rules.unknown_field", rule=self, parts=names,
+                                  known=known))
 
     def evaluate(self, df: pd.DataFrame) -> np.ndarray:
         """Evaluate row by row; returns a numpy bool array of shape ``(len(df),)``."""

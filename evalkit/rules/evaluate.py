@@ -23,19 +23,17 @@ __all__: list[str] = []
 @dataclass(frozen=True)
 class _Val:
     """An evaluated operand: ``kind`` num (float64, NaN missing), bool or text (with ``missing``),
-    or null (a column with no values at all); ``label`` names it in messages, ``label_zh`` in
-    Chinese."""
+    or null (a column with no values at all); ``label`` names it in messages."""
 
     kind: str
     data: np.ndarray
     missing: np.ndarray
-    label: str
-    label_zh: str
+    label: Message
 
 
 def _column(df: pd.DataFrame, name: str) -> _Val:
     s = df[name]
-    label, label_zh = f"field {name}", f"字段 {name}"
+    label = Message("errors.rules.evaluate.label_field", name=name)
     if isinstance(s, pd.DataFrame):
         raise ConfigError(Message("errors.rules.evaluate.field_appears_columns_rename", name=name,
                                   shape=s.shape[1]))
@@ -47,26 +45,26 @@ def _column(df: pd.DataFrame, name: str) -> _Val:
         dtype = s.dtype
     if pd.api.types.is_bool_dtype(dtype):
         data = s.fillna(False).to_numpy(dtype=bool)
-        return _Val("bool", data, missing, label, label_zh)
+        return _Val("bool", data, missing, label)
     if pd.api.types.is_numeric_dtype(dtype):
         data = s.to_numpy(dtype="float64", na_value=np.nan)
-        return _Val("num", data, missing | np.isnan(data), label, label_zh)
+        return _Val("num", data, missing | np.isnan(data), label)
     if pd.api.types.is_string_dtype(dtype) and not pd.api.types.is_object_dtype(dtype):
         data = s.to_numpy(dtype=object, na_value=None)
-        return _Val("text", data, missing, label, label_zh)
+        return _Val("text", data, missing, label)
     if pd.api.types.is_object_dtype(dtype):
         present = s[~missing]
         if len(present) == 0:
-            return _Val("null", np.zeros(n), np.ones(n, dtype=bool), label, label_zh)
+            return _Val("null", np.zeros(n), np.ones(n, dtype=bool), label)
         kinds = {_py_kind(v) for v in present}
         if kinds == {"bool"}:
             data = np.array([bool(v) if not m else False for v, m in zip(s, missing, strict=True)])
-            return _Val("bool", data, missing, label, label_zh)
+            return _Val("bool", data, missing, label)
         if kinds == {"num"}:
             data = np.array([np.nan if m else float(v) for v, m in zip(s, missing, strict=True)])
-            return _Val("num", data, missing | np.isnan(data), label, label_zh)
+            return _Val("num", data, missing | np.isnan(data), label)
         if kinds == {"text"}:
-            return _Val("text", s.to_numpy(dtype=object), missing, label, label_zh)
+            return _Val("text", s.to_numpy(dtype=object), missing, label)
         raise ConfigError(Message("errors.rules.evaluate.field_mixes_values_rule", name=name,
                                   kinds=', '.join(sorted(kinds))))
     raise ConfigError(Message("errors.rules.evaluate.field_type_which_rules", name=name,
@@ -84,13 +82,12 @@ def _py_kind(v: object) -> str:
 
 
 def _literal_val(node: nodes.Literal, n: int) -> _Val:
-    label, label_zh = _describe(node), _describe(node, "zh")
+    label = _describe(node)
     if isinstance(node, nodes.Bool):
-        return _Val("bool", np.full(n, node.value), np.zeros(n, dtype=bool), label, label_zh)
+        return _Val("bool", np.full(n, node.value), np.zeros(n, dtype=bool), label)
     if isinstance(node, nodes.Str):
-        return _Val("text", np.full(n, node.value, dtype=object), np.zeros(n, dtype=bool), label,
-                    label_zh)
-    return _Val("num", np.full(n, float(node.value)), np.zeros(n, dtype=bool), label, label_zh)
+        return _Val("text", np.full(n, node.value, dtype=object), np.zeros(n, dtype=bool), label)
+    return _Val("num", np.full(n, float(node.value)), np.zeros(n, dtype=bool), label)
 
 
 def _as_number(v: _Val, op: str) -> np.ndarray:
@@ -100,8 +97,7 @@ def _as_number(v: _Val, op: str) -> np.ndarray:
         return np.where(v.missing, np.nan, v.data.astype("float64"))
     if v.kind == "null":
         return np.full(v.data.shape, np.nan)
-    raise ConfigError(f"'{op}' needs numbers, but {v.label} is text",
-                      zh=f"'{op}' 需要数字，但 {v.label_zh} 是文本")
+    raise ConfigError(Message("errors.rules.evaluate.needs_numbers", op=op, label=v.label))
 
 
 _CMP_FUNCS = {"==": operator.eq, "!=": operator.ne, "<": operator.lt, "<=": operator.le,
@@ -123,7 +119,7 @@ class _Evaluator:
             return _literal_val(node, self.n)
         if isinstance(node, nodes.Neg):
             x = _as_number(self.value(node.operand), "-")
-            return _Val("num", -x, np.isnan(x), _describe(node), _describe(node, "zh"))
+            return _Val("num", -x, np.isnan(x), _describe(node))
         if isinstance(node, nodes.Arith):
             a = _as_number(self.value(node.left), node.op)
             b = _as_number(self.value(node.right), node.op)
@@ -136,10 +132,10 @@ class _Evaluator:
                     out = a * b
                 else:
                     out = np.where(b == 0, np.nan, a / np.where(b == 0, 1.0, b))
-            return _Val("num", out, np.isnan(out), _describe(node), _describe(node, "zh"))
+            return _Val("num", out, np.isnan(out), _describe(node))
         # a condition used as a value cannot arise from the parser
-        raise ConfigError(f"{_describe(node)} is not a value",  # pragma: no cover
-                          zh=f"{_describe(node, 'zh')} 不是值")
+        raise ConfigError(Message("errors.rules.evaluate.not_a_value",  # pragma: no cover
+                                  what=_describe(node)))
 
     def condition(self, node: nodes.Node) -> np.ndarray:
         if isinstance(node, nodes.And):
@@ -155,22 +151,18 @@ class _Evaluator:
             if v.kind == "null":
                 return np.zeros(self.n, dtype=bool)
             if v.kind != "bool":
-                kind = "numeric" if v.kind == "num" else "text"
-                example = "> 0" if kind == "numeric" else '== "..."'
-                kind_zh = "数值型" if kind == "numeric" else "文本型"
-                raise ConfigError(
-                    f"field {node.name} is {kind}; a bare field in a rule must be true/false. "
-                    f"Compare it instead, e.g. {node.name} {example}",
-                    zh=f"字段 {node.name} 为{kind_zh}；规则中单独使用的字段须为 true/false，"
-                       f"请改用比较式，例如 {node.name} {example}",
-                )
+                numeric = v.kind == "num"
+                kind = Message("errors.rules.evaluate.bare_kind.numeric" if numeric
+                               else "errors.rules.evaluate.bare_kind.text")
+                raise ConfigError(Message("errors.rules.evaluate.bare_field", name=node.name,
+                                          kind=kind, example="> 0" if numeric else '== "..."'))
             return v.data & ~v.missing
         if isinstance(node, nodes.Compare):
             return self.compare(node)
         if isinstance(node, nodes.InList):
             return self.in_list(node)
-        raise ConfigError(f"{_describe(node)} is not a condition",  # pragma: no cover
-                          zh=f"{_describe(node, 'zh')} 不是条件")
+        raise ConfigError(Message("errors.rules.evaluate.not_a_condition",  # pragma: no cover
+                                  what=_describe(node)))
 
     def compare(self, node: nodes.Compare) -> np.ndarray:
         a, b = self.value(node.left), self.value(node.right)
@@ -180,12 +172,9 @@ class _Evaluator:
         if "null" in (a.kind, b.kind):
             return out
         if (a.kind == "text") != (b.kind == "text"):
-            raise ConfigError(f"'{node.op}' compares {a.label} ({_kind_name(a)}) with {b.label} "
-                              f"({_kind_name(b)}); text compares only with text"
-                              + _quote_hint(a, b),
-                              zh=f"'{node.op}' 将 {a.label_zh}（{_kind_name(a, 'zh')}）与 "
-                                 f"{b.label_zh}（{_kind_name(b, 'zh')}）比较；文本只能与文本比较"
-                                 + _quote_hint(a, b, "zh"))
+            raise ConfigError(Message("errors.rules.evaluate.compares_text", op=node.op,
+                                      a=a.label, a_kind=_kind_name(a), b=b.label,
+                                      b_kind=_kind_name(b), hint=_quote_hint(a, b)))
         if a.kind == "text":
             if ok.any():
                 out[ok] = np.array([fn(x, y) for x, y in zip(a.data[ok], b.data[ok], strict=True)],
@@ -204,12 +193,10 @@ class _Evaluator:
         if node.values:
             item_kind = "text" if isinstance(node.values[0], nodes.Str) else "num"
             if (v.kind == "text") != (item_kind == "text"):
-                raise ConfigError(f"'in' tests {v.label} ({_kind_name(v)}) against a list of "
-                                  f"{'text' if item_kind == 'text' else 'numbers/true/false'}; "
-                                  "text compares only with text",
-                                  zh=f"'in' 以{'文本' if item_kind == 'text' else '数字/true/false'}"
-                                     f"列表检验 {v.label_zh}（{_kind_name(v, 'zh')}）；"
-                                     "文本只能与文本比较")
+                items = Message("errors.rules.evaluate.items.text" if item_kind == "text"
+                                else "errors.rules.evaluate.items.numbers")
+                raise ConfigError(Message("errors.rules.evaluate.in_text", label=v.label,
+                                          kind=_kind_name(v), items=items))
         if v.kind == "text":
             allowed = {x.value for x in node.values}
             hit = np.array([x in allowed if m else False for x, m in zip(v.data, ok, strict=True)],
@@ -222,15 +209,16 @@ class _Evaluator:
         return (~hit & ok) if node.negated else hit
 
 
-def _kind_name(v: _Val, lang: str = "en") -> str:
-    if lang == "zh":
-        return {"num": "数字", "bool": "true/false", "text": "文本"}.get(v.kind, v.kind)
-    return {"num": "a number", "bool": "true/false", "text": "text"}.get(v.kind, v.kind)
+_KIND_NAMES = {"num": Message("errors.rules.evaluate.kind.num"),
+               "bool": Message("errors.rules.evaluate.kind.bool"),
+               "text": Message("errors.rules.evaluate.kind.text")}
 
 
-def _quote_hint(a: _Val, b: _Val, lang: str = "en") -> str:
+def _kind_name(v: _Val) -> Message | str:
+    return _KIND_NAMES.get(v.kind, v.kind)
+
+
+def _quote_hint(a: _Val, b: _Val) -> Message | str:
     if {a.kind, b.kind} == {"text", "num"}:
-        if lang == "zh":
-            return "；若该字段存放的是代码，请给数字加引号，例如 industry_code == \"6510\""
-        return "; quote the number if the field holds codes, e.g. industry_code == \"6510\""
+        return Message("errors.rules.evaluate.quote_hint")
     return ""

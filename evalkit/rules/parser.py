@@ -8,6 +8,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from evalkit.errors import ConfigError
+from evalkit.i18n import Message
 from evalkit.rules.nodes import (
     _BP_ADD,
     _BP_AND,
@@ -46,19 +47,19 @@ _INFIX_BP = {"or": _BP_OR, "and": _BP_AND, **dict.fromkeys(COMPARISONS, _BP_CMP)
              "in": _BP_CMP, "+": _BP_ADD, "-": _BP_ADD, "*": _BP_MUL, "/": _BP_MUL}
 
 
-def _describe(node: Node, lang: str = "en") -> str:
-    zh = lang == "zh"
+def _describe(node: Node) -> Message:
+    """What ``node`` is, as messages name it ("the number 3", "字段 revenue")."""
     if isinstance(node, Num):
-        return f"{'数字' if zh else 'the number'} {_literal_text(node)}"
+        return Message("errors.rules.parser.describe.number", text=_literal_text(node))
     if isinstance(node, Str):
-        return f"{'文本' if zh else 'the text'} {_literal_text(node)}"
+        return Message("errors.rules.parser.describe.text", text=_literal_text(node))
     if isinstance(node, Bool):
-        return f"{'值' if zh else 'the value'} {_literal_text(node)}"
+        return Message("errors.rules.parser.describe.value", text=_literal_text(node))
     if isinstance(node, Field):
-        return f"{'字段' if zh else 'the field'} {node.name}"
+        return Message("errors.rules.parser.describe.field", name=node.name)
     if isinstance(node, Neg | Arith):
-        return f"{'算术式' if zh else 'the arithmetic'} '{to_text(node)}'"
-    return f"{'条件' if zh else 'the condition'} '{to_text(node)}'"
+        return Message("errors.rules.parser.describe.arithmetic", text=to_text(node))
+    return Message("errors.rules.parser.describe.condition", text=to_text(node))
 
 
 class _Parser:
@@ -77,48 +78,42 @@ class _Parser:
         self.i += 1
         return tok
 
-    def error(self, tok: Token, message: str, zh: str) -> ConfigError:
-        return _syntax_error(self.text, tok.pos, message, zh)
+    def error(self, tok: Token, message: Message) -> ConfigError:
+        return _syntax_error(self.text, tok.pos, message)
 
-    def expect(self, kind: str, text: str, what: str, what_zh: str) -> Token:
+    def expect(self, kind: str, text: str, what: Message) -> Token:
         tok = self.peek()
         if tok.kind != kind or tok.text != text:
-            raise self.error(tok, f"expected {what}, found {_tok_name(tok)}",
-                             f"此处应为{what_zh}，实际为 {_tok_name(tok, 'zh')}")
+            raise self.error(tok, Message("errors.rules.parser.expected_found", what=what,
+                                          found=_tok_name(tok)))
         return self.advance()
 
     def enter(self, tok: Token) -> None:
         self.depth += 1
         if self.depth > MAX_DEPTH:
-            raise self.error(tok, f"rule nests deeper than {MAX_DEPTH} levels; simplify it "
-                                  "(long lists of alternatives: write x in [...])",
-                             f"规则嵌套超过 {MAX_DEPTH} 层，请简化"
-                             "（多个备选值请写作 x in [...]）")
+            raise self.error(tok, Message("errors.rules.parser.too_deep", max=MAX_DEPTH))
 
     def leave(self) -> None:
         self.depth -= 1
 
-    def need(self, node: Node, kinds: tuple, tok: Token, role: str, role_zh: str) -> Node:
+    def need(self, node: Node, kinds: tuple, tok: Token, role: Message) -> Node:
         if not isinstance(node, kinds):
-            raise self.error(tok, f"{role}, but found {_describe(node)}",
-                             f"{role_zh}，但此处是 {_describe(node, 'zh')}")
+            raise self.error(tok, Message("errors.rules.parser.role_but_found", role=role,
+                                          found=_describe(node)))
         return node
 
     # --- grammar
     def parse(self) -> Node:
         first = self.peek()
         if first.kind == "eof":
-            raise self.error(first, "the rule is empty", "规则为空")
+            raise self.error(first, Message("errors.rules.parser.empty"))
         node = self.expr(0)
         tok = self.peek()
         if tok.kind != "eof":
-            raise self.error(tok, f"unexpected {_tok_name(tok)}; expected and / or / an operator "
-                                  "or the end of the rule",
-                             f"意外的 {_tok_name(tok, 'zh')}；此处应为 and / or / 运算符或规则结尾")
+            raise self.error(tok, Message("errors.rules.parser.unexpected_after",
+                                          found=_tok_name(tok)))
         return self.need(node, CONDITION_NODES, first,
-                         "a rule must be a condition (a comparison, in [...], true/false or a "
-                         "true/false field)",
-                         "规则须为条件（比较式、in [...]、true/false 或取值为 true/false 的字段）")
+                         Message("errors.rules.parser.role.rule_condition"))
 
     def expr(self, min_bp: int) -> Node:
         left = self.prefix()
@@ -132,9 +127,7 @@ class _Parser:
             if bp <= min_bp:
                 break
             if bp == _BP_CMP and isinstance(left, Compare | InList) and chained:
-                raise self.error(tok, "comparisons cannot be chained; join them with 'and' "
-                                      "(a < b and b < c)",
-                                 "比较不能连写，请用 'and' 连接（a < b and b < c）")
+                raise self.error(tok, Message("errors.rules.parser.chained"))
             self.advance()
             if op == "not in":
                 self.advance()
@@ -146,30 +139,29 @@ class _Parser:
 
     def infix(self, op: str, tok: Token, left: Node, bp: int) -> Node:
         if op in ("and", "or"):
-            self.need(left, CONDITION_NODES, tok, f"'{op}' joins conditions",
-                      f"'{op}' 用于连接条件")
+            role = Message("errors.rules.parser.role.joins_conditions", op=op)
+            self.need(left, CONDITION_NODES, tok, role)
             right_tok = self.peek()
             right = self.expr(bp)
-            self.need(right, CONDITION_NODES, right_tok, f"'{op}' joins conditions",
-                      f"'{op}' 用于连接条件")
+            self.need(right, CONDITION_NODES, right_tok, role)
             return And(left, right) if op == "and" else Or(left, right)
         if op in ("in", "not in"):
-            self.need(left, VALUE_NODES, tok, f"'{op}' tests a value", f"'{op}' 用于检验一个值")
+            self.need(left, VALUE_NODES, tok, Message("errors.rules.parser.role.tests_value", op=op))
             return InList(left, self.literal_list(), negated=(op == "not in"))
         if op in COMPARISONS:
-            self.need(left, VALUE_NODES, tok, f"'{op}' compares values", f"'{op}' 用于比较值")
+            role = Message("errors.rules.parser.role.compares_values", op=op)
+            self.need(left, VALUE_NODES, tok, role)
             right_tok = self.peek()
             right = self.expr(bp)
-            self.need(right, VALUE_NODES, right_tok, f"'{op}' compares values",
-                      f"'{op}' 用于比较值")
+            self.need(right, VALUE_NODES, right_tok, role)
             _check_literal_types(self, op, left, right, tok)
             return Compare(op, left, right)
         # arithmetic
-        self.need(left, NUMERIC_NODES, tok, f"'{op}' needs numbers", f"'{op}' 需要数字")
+        role = Message("errors.rules.parser.role.needs_numbers", op=op)
+        self.need(left, NUMERIC_NODES, tok, role)
         right_tok = self.peek()
         right = self.expr(bp)
-        self.need(right, NUMERIC_NODES, right_tok, f"'{op}' needs numbers",
-                  f"'{op}' 需要数字")
+        self.need(right, NUMERIC_NODES, right_tok, role)
         return Arith(op, left, right)
 
     def prefix(self) -> Node:
@@ -187,8 +179,8 @@ class _Parser:
             operand_tok = self.peek()
             operand = self.expr(_BP_NOT)
             self.leave()
-            return Not(self.need(operand, CONDITION_NODES, operand_tok, "'not' negates a condition",
-                                 "'not' 用于对条件取反"))
+            return Not(self.need(operand, CONDITION_NODES, operand_tok,
+                                 Message("errors.rules.parser.role.not_negates")))
         if tok.kind == "op" and tok.text == "-":
             nxt = self.peek()
             if nxt.kind == "num":  # a negative literal
@@ -197,24 +189,21 @@ class _Parser:
             self.enter(tok)
             operand = self.expr(_BP_NEG)
             self.leave()
-            return Neg(self.need(operand, NUMERIC_NODES, nxt, "'-' needs a number",
-                                 "'-' 需要数字"))
+            return Neg(self.need(operand, NUMERIC_NODES, nxt,
+                                 Message("errors.rules.parser.role.minus_needs_number")))
         if tok.kind == "op" and tok.text == "(":
             self.enter(tok)
             node = self.expr(0)
             self.leave()
-            self.expect("op", ")", "')' to close the '(' at character " f"{tok.pos + 1}",
-                        f"用于闭合第 {tok.pos + 1} 个字符处 '(' 的 ')'")
+            self.expect("op", ")", Message("errors.rules.parser.what.close_paren", pos=tok.pos + 1))
             return node
         if tok.kind == "eof":
-            raise self.error(tok, "the rule ends too early; a value or condition is missing",
-                             "规则提前结束，缺少值或条件")
-        raise self.error(tok, f"unexpected {_tok_name(tok)}; expected a value, a field, '(' "
-                              "or 'not'",
-                         f"意外的 {_tok_name(tok, 'zh')}；此处应为值、字段、'(' 或 'not'")
+            raise self.error(tok, Message("errors.rules.parser.ends_early"))
+        raise self.error(tok, Message("errors.rules.parser.unexpected_start",
+                                      found=_tok_name(tok)))
 
     def literal_list(self) -> tuple[Literal, ...]:
-        self.expect("op", "[", "'[' to start the list after 'in'", " 'in' 之后开始列表的 '['")
+        self.expect("op", "[", Message("errors.rules.parser.what.open_list"))
         items: list[Literal] = []
         first_tok: Token | None = None
         while not (self.peek().kind == "op" and self.peek().text == "]"):
@@ -222,10 +211,8 @@ class _Parser:
             item = self.literal()
             if items and type(item) is not type(items[0]):
                 assert first_tok is not None
-                raise self.error(tok, f"list mixes {_describe(items[0])} with {_describe(item)}; "
-                                      "all items must be numbers, or all text, or all true/false",
-                                 f"列表中混有 {_describe(items[0], 'zh')} 与 {_describe(item, 'zh')}；"
-                                 "各项须全为数字、全为文本或全为 true/false")
+                raise self.error(tok, Message("errors.rules.parser.list_mixes",
+                                              first=_describe(items[0]), item=_describe(item)))
             if not items:
                 first_tok = tok
             items.append(item)
@@ -233,10 +220,8 @@ class _Parser:
                 self.advance()
                 continue
             if not (self.peek().kind == "op" and self.peek().text == "]"):
-                raise self.error(self.peek(), f"expected ',' or ']' in the list, found "
-                                              f"{_tok_name(self.peek())}",
-                                 f"列表中此处应为 ',' 或 ']'，实际为 "
-                                 f"{_tok_name(self.peek(), 'zh')}")
+                raise self.error(self.peek(), Message("errors.rules.parser.list_separator",
+                                                      found=_tok_name(self.peek())))
         self.advance()
         return tuple(items)
 
@@ -250,9 +235,7 @@ class _Parser:
             return Str(tok.value)  # type: ignore[arg-type]
         if tok.kind == "kw" and tok.text in ("true", "false"):
             return Bool(tok.text == "true")
-        raise self.error(tok, f"list items must be numbers, quoted text or true/false; found "
-                              f"{_tok_name(tok)}",
-                         f"列表项须为数字、带引号的文本或 true/false；实际为 {_tok_name(tok, 'zh')}")
+        raise self.error(tok, Message("errors.rules.parser.list_item", found=_tok_name(tok)))
 
 
 def _infix_op(tok: Token, nxt: Token) -> str | None:
@@ -265,9 +248,9 @@ def _infix_op(tok: Token, nxt: Token) -> str | None:
     return None
 
 
-def _tok_name(tok: Token, lang: str = "en") -> str:
+def _tok_name(tok: Token) -> str | Message:
     if tok.kind == "eof":
-        return "规则结尾" if lang == "zh" else "the end of the rule"
+        return Message("errors.rules.parser.end_of_rule")
     return f"'{tok.text}'"
 
 
@@ -276,10 +259,8 @@ def _check_literal_types(p: _Parser, op: str, left: Node, right: Node, tok: Toke
     numeric = (Num, Neg, Arith, Bool)
     if (isinstance(left, Str) and isinstance(right, numeric)) or (
             isinstance(right, Str) and isinstance(left, numeric)):
-        raise p.error(tok, f"'{op}' compares {_describe(left)} with {_describe(right)}; "
-                           "text compares only with text",
-                      f"'{op}' 将 {_describe(left, 'zh')} 与 {_describe(right, 'zh')} 比较；"
-                      "文本只能与文本比较")
+        raise p.error(tok, Message("errors.rules.parser.text_vs_number", op=op,
+                                   left=_describe(left), right=_describe(right)))
 
 
 def _walk(node: Node) -> Iterable[Node]:

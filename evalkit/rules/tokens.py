@@ -10,6 +10,7 @@ import re
 from dataclasses import dataclass
 
 from evalkit.errors import ConfigError
+from evalkit.i18n import Message
 from evalkit.rules.nodes import KEYWORDS
 
 __all__ = ["Token", "tokenize"]
@@ -32,17 +33,14 @@ _FULLWIDTH = {"（": "(", "）": ")", "，": ",", "“": '"', "”": '"', "‘":
               "【": "[", "】": "]", "＝": "=", "＞": ">", "＜": "<", "！": "!", "　": " "}
 
 
-def _syntax_error(text: str, pos: int, message: str, zh: str) -> ConfigError:
-    """A ConfigError pointing at character ``pos`` (0-based) with a caret line; ``zh`` is
-    ``message`` in Chinese."""
+def _syntax_error(text: str, pos: int, message: Message) -> ConfigError:
+    """A ConfigError pointing at character ``pos`` (0-based) with a caret line."""
     start = max(0, pos - 60)
     shown = text[start:pos + 60]
     line = "".join(" " if c in "\r\n\t" else c for c in shown)
     caret = " " * (pos - start) + "^"
-    return ConfigError(
-        f"rule syntax error at character {pos + 1}: {message}\n    {line}\n    {caret}",
-        zh=f"规则语法错误（第 {pos + 1} 个字符）：{zh}\n    {line}\n    {caret}",
-    )
+    return ConfigError(Message("errors.rules.tokens.syntax_error", pos=pos + 1, message=message,
+                               line=line, caret=caret))
 
 
 def tokenize(text: str) -> list[Token]:
@@ -59,8 +57,8 @@ def tokenize(text: str) -> list[Token]:
             assert m is not None
             lexeme = m.group()
             if m.end() < n and (text[m.end()].isalnum() or text[m.end()] in "_."):
-                raise _syntax_error(text, m.end(), f"malformed number {text[i:m.end() + 1]!r}",
-                                    f"数字格式错误 {text[i:m.end() + 1]!r}")
+                raise _syntax_error(text, m.end(), Message("errors.rules.tokens.malformed_number",
+                                                           lexeme=text[i:m.end() + 1]))
             tokens.append(Token("num", lexeme, i, _number_value(text, i, lexeme)))
             i = m.end()
             continue
@@ -85,15 +83,13 @@ def tokenize(text: str) -> list[Token]:
             i += len(op)
             continue
         if c == "=":
-            raise _syntax_error(text, i, "'=' is not an operator; compare with '=='",
-                                "'=' 不是运算符；比较请用 '=='")
+            raise _syntax_error(text, i, Message("errors.rules.tokens.single_equals"))
         if c in "&|!":
-            raise _syntax_error(text, i, f"{c!r} is not an operator; use and / or / not",
-                                f"{c!r} 不是运算符；请用 and / or / not")
+            raise _syntax_error(text, i, Message("errors.rules.tokens.not_operator", c=c))
         if c in _FULLWIDTH:
-            raise _syntax_error(text, i, f"full-width {c!r}; type the ASCII {_FULLWIDTH[c]!r}",
-                                f"全角字符 {c!r}；请输入半角（ASCII）的 {_FULLWIDTH[c]!r}")
-        raise _syntax_error(text, i, f"unexpected character {c!r}", f"意外的字符 {c!r}")
+            raise _syntax_error(text, i, Message("errors.rules.tokens.full_width", c=c,
+                                                 ascii=_FULLWIDTH[c]))
+        raise _syntax_error(text, i, Message("errors.rules.tokens.unexpected_character", c=c))
     tokens.append(Token("eof", "", n))
     return tokens
 
@@ -104,13 +100,13 @@ def _number_value(text: str, pos: int, lexeme: str) -> int | float:
         try:
             float(value)
         except OverflowError:
-            raise _syntax_error(text, pos, f"number {lexeme[:20]}... is too large",
-                                f"数字 {lexeme[:20]}... 过大") from None
+            raise _syntax_error(text, pos, Message("errors.rules.tokens.int_too_large",
+                                                   lexeme=lexeme[:20])) from None
         return value
     value = float(lexeme)
     if not math.isfinite(value):
-        raise _syntax_error(text, pos, f"number {lexeme[:20]} is too large",
-                            f"数字 {lexeme[:20]} 过大")
+        raise _syntax_error(text, pos, Message("errors.rules.tokens.number_too_large",
+                                               lexeme=lexeme[:20]))
     return value
 
 
@@ -127,14 +123,11 @@ def _read_string(text: str, start: int) -> tuple[str, int]:
                 break
             esc = text[i + 1]
             if esc not in _ESCAPES:
-                raise _syntax_error(text, i, f"unknown escape '\\{esc}' in a string "
-                                             "(allowed: \\\\ \\' \\\" \\n \\t)",
-                                    f"字符串中有未知的转义 '\\{esc}'"
-                                    "（可用：\\\\ \\' \\\" \\n \\t）")
+                raise _syntax_error(text, i, Message("errors.rules.tokens.unknown_escape", esc=esc))
             out.append(_ESCAPES[esc])
             i += 2
             continue
         out.append(c)
         i += 1
-    raise _syntax_error(text, start, f"string opened with {quote} is never closed",
-                        f"以 {quote} 开始的字符串没有闭合")
+    raise _syntax_error(text, start, Message("errors.rules.tokens.string_not_closed",
+                                             quote=quote))

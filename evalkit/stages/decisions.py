@@ -32,6 +32,9 @@ __all__ = ["Cycle", "adopted_budget", "decision_status", "open_cycle", "parse_am
 
 #: Yuan per 万元.
 WAN = 10_000
+_DECISION_LABELS = {"accept": Message("labels.decision.accept"),
+                    "modify": Message("labels.decision.modify"),
+                    "reject": Message("labels.decision.reject")}
 
 
 @dataclass(frozen=True)
@@ -109,16 +112,16 @@ def record_decision(cycle: Cycle, recommendation_id: str, decision: str, reason:
                                   shown=shown))
     reason = str(reason or "").strip()
     if decision in ("modify", "reject") and not reason:
-        raise ConfigError(f"a {decision} decision needs a reason",
-                          zh=f"{'修改' if decision == 'modify' else '否决'}决定须说明理由")
+        raise ConfigError(Message("errors.stages.decisions.needs_reason",
+                                  decision=_DECISION_LABELS[decision]))
     amount = None
     if decision == "modify":
         if amount_wan is None or str(amount_wan).strip() == "":
             raise ConfigError(Message("errors.stages.decisions.modify_decision_needs_adopted"))
         amount = parse_amount_wan(amount_wan)
     elif amount_wan is not None and str(amount_wan).strip() != "":
-        raise ConfigError(f"only a modify decision carries an amount; {decision} does not",
-                          zh="只有修改决定可以填写金额")
+        raise ConfigError(Message("errors.stages.decisions.amount_only_modify",
+                                  decision=_DECISION_LABELS[decision]))
     return record_review(cycle.store, rid, decision, reason, reviewer, anchors=anchors,
                          cycle=cycle.name, amount_wan=amount,
                          bundle_sha256=cycle.manifest_sha256, must_exist=True)

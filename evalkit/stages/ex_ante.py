@@ -28,7 +28,7 @@ from evalkit.exante.meta import (
     project_from_evidence,
 )
 from evalkit.exante.microsim import MicrosimResult, eligibility_records, microsimulate
-from evalkit.i18n import Message
+from evalkit.i18n import Bilingual, Message, Text
 from evalkit.numbers import outcome_amount, outcome_label
 from evalkit.panel.growth import historical_growth
 from evalkit.results import Result, json_safe
@@ -106,26 +106,35 @@ class ExAnteResult(Result):
             "conclusion": self.conclusion, "provenance": self.provenance})
 
 
+def _check(key: str, dimension: str, passed: bool | None, severity: str, text: Text,
+           value: Any = None) -> Check:
+    """A :class:`Check` whose sentence is a ``stages.ex_ante.check.*`` message."""
+    return Check(key, dimension, passed, severity, text.text("zh"), text.text("en"), value)
+
+
+def _outcome(outcome: str) -> Bilingual:
+    return Bilingual(outcome_label(outcome, "en"), outcome_label(outcome, "zh"))
+
+
 def _target_checks(study: ExAnteStudy, tables: dict[str, pd.DataFrame], eligible_ids,
                    sim: MicrosimResult) -> list[Check]:
     checks: list[Check] = []
     p = study.proposal
     if not p.targets:
-        checks.append(Check("targets_defined", "target_reasonableness", False, "major",
-                            "未设定量化绩效目标。", "the proposal sets no quantified target"))
+        checks.append(_check("targets_defined", "target_reasonableness", False, "major",
+                             Message("stages.ex_ante.check.no_targets")))
         return checks
-    checks.append(Check("targets_defined", "target_reasonableness", True, "major",
-                        "已设定量化绩效目标。", "quantified targets are set", sorted(p.targets)))
+    checks.append(_check("targets_defined", "target_reasonableness", True, "major",
+                         Message("stages.ex_ante.check.targets_set"), sorted(p.targets)))
     fy = tables["firm_years"]
     for key, target in p.targets.items():
         if key == "firms_supported":
             cen = sim.scenario(sim.central).recipients
             ok = target <= sim.n_eligible
-            checks.append(Check(
+            checks.append(_check(
                 "target_firms_supported", "target_reasonableness", ok, "critical" if not ok else
-                "major", f"支持企业数目标 {target:g} 家，符合条件企业 {sim.n_eligible} 家，"
-                f"中情景预计 {cen:.0f} 家。", f"firms-supported target {target:g} vs "
-                f"{sim.n_eligible} eligible firms ({cen:.0f} expected at central take-up)",
+                "major", Message("stages.ex_ante.check.firms_supported", target=target,
+                                 eligible=sim.n_eligible, expected=cen),
                 {"target": target, "eligible": sim.n_eligible, "expected": cen}))
             continue
         outcome = key.removesuffix("_growth")
@@ -134,22 +143,18 @@ def _target_checks(study: ExAnteStudy, tables: dict[str, pd.DataFrame], eligible
                                       key_=key, outcomes=', '.join(OUTCOMES)))
         hist = historical_growth(fy, eligible_ids, outcome)
         if hist.empty:
-            checks.append(Check(f"target_{key}", "target_reasonableness", None, "major",
-                                f"{outcome_label(outcome, 'zh')}无可比历史数据，无法判断目标合理性。",
-                                f"no history of {outcome_label(outcome, 'en')} to judge the target "
-                                "against"))
+            checks.append(_check(f"target_{key}", "target_reasonableness", None, "major",
+                                 Message("stages.ex_ante.check.no_history",
+                                         outcome=_outcome(outcome))))
             continue
         hi, med = float(hist.max()), float(hist.median())
         ok = target <= hi
-        zh = (f"{outcome_label(outcome, 'zh')}年增长目标 {target:g}%，符合条件企业历史年增长最高 "
-              f"{hi:.1f}%、中位 {med:.1f}%" + ("。" if ok else "，目标高于历史上任何一年，需调整。"))
-        en = (f"{outcome_label(outcome, 'en')} growth target {target:g} % a year vs the eligible "
-              f"firms' historical "
-              f"growth (highest {hi:.1f} %, median {med:.1f} %)"
-              + ("" if ok else ": the target is above anything observed"))
-        checks.append(Check(f"target_{key}", "target_reasonableness", ok, "major", zh, en,
-                            {"target": target, "max": hi, "median": med,
-                             "by_year": {str(k): v for k, v in hist.items()}}))
+        text = Message("stages.ex_ante.check.growth_ok" if ok
+                       else "stages.ex_ante.check.growth_too_high",
+                       outcome=_outcome(outcome), target=target, hi=hi, med=med)
+        checks.append(_check(f"target_{key}", "target_reasonableness", ok, "major", text,
+                             {"target": target, "max": hi, "median": med,
+                              "by_year": {str(k): v for k, v in hist.items()}}))
     return checks
 
 
@@ -160,65 +165,62 @@ def computed_checks(study: ExAnteStudy, tables: dict[str, pd.DataFrame], eligibl
     p = study.proposal
     c: list[Check] = []
 
-    def amount(value: float, lang: str) -> str:
-        return outcome_amount(evaluability.outcome or p.main_outcome, value, lang)
+    def amount(value: float) -> Bilingual:
+        outcome = evaluability.outcome or p.main_outcome
+        return Bilingual(outcome_amount(outcome, value, "en"), outcome_amount(outcome, value, "zh"))
 
-    c.append(Check("eligible_population", "necessity", sim.n_eligible > 0, "critical",
-                   f"符合条件企业 {sim.n_eligible} 家（共 {sim.n_firms} 家）。",
-                   f"{sim.n_eligible} of {sim.n_firms} firms are eligible", sim.n_eligible))
+    c.append(_check("eligible_population", "necessity", sim.n_eligible > 0, "critical",
+                    Message("stages.ex_ante.check.eligible_population", eligible=sim.n_eligible,
+                            firms=sim.n_firms), sim.n_eligible))
     if ev is not None and ev.effect is not None:
         e = ev.effect
         passed = True if e.conf_low > 0 else (False if e.conf_high < 0 else None)
-        c.append(Check("evidence_effect", "necessity", passed, "major",
-                       f"同类政策对{outcome_label(p.main_outcome, 'zh')}的合并效应（每家企业每年）"
-                       f"{amount(e.mean, 'zh')}（95% 区间 {amount(e.conf_low, 'zh')} 至 "
-                       f"{amount(e.conf_high, 'zh')}）。",
-                       f"pooled effect of similar policies on {outcome_label(p.main_outcome, 'en')} "
-                       f"(per firm and year): {amount(e.mean, 'en')} [{amount(e.conf_low, 'en')}, "
-                       f"{amount(e.conf_high, 'en')}]", e.mean))
+        c.append(_check("evidence_effect", "necessity", passed, "major",
+                        Message("stages.ex_ante.check.evidence_effect",
+                                outcome=_outcome(p.main_outcome), mean=amount(e.mean),
+                                low=amount(e.conf_low), high=amount(e.conf_high)), e.mean))
     if ev is not None and ev.mvpf is not None:
         m = ev.mvpf[0]
-        c.append(Check("projected_mvpf", "input_economy", bool(m >= 1), "major",
-                       f"预计公共资金边际价值 MVPF {m:.2f}" + ("，不低于 1。" if m >= 1 else "，低于 1。"),
-                       f"projected MVPF {m:.2f}" + ("" if m >= 1 else " is below 1"), m))
+        c.append(_check("projected_mvpf", "input_economy", bool(m >= 1), "major",
+                        Message("stages.ex_ante.check.mvpf_ok" if m >= 1
+                                else "stages.ex_ante.check.mvpf_low", mvpf=m), m))
     over = p.award_share_of is None and not p.award_tiers and p.award > p.cap_per_firm
-    c.append(Check("award_within_cap", "input_economy", not over, "minor",
-                   "奖励标准不超过单户上限。" if not over else "奖励标准高于单户上限，按上限执行。",
-                   "the award is within the per-firm cap" if not over else
-                   "the award exceeds the per-firm cap and will be capped"))
+    c.append(_check("award_within_cap", "input_economy", not over, "minor",
+                    Message("stages.ex_ante.check.award_over_cap" if over
+                            else "stages.ex_ante.check.award_within_cap")))
     c += _target_checks(study, tables, eligible_ids, sim)
     cen = sim.scenario(sim.central)
-    c.append(Check("recipients_expected", "feasibility", cen.recipients >= 1, "critical",
-                   f"中情景预计受益企业 {cen.recipients:.0f} 家。",
-                   f"{cen.recipients:.0f} recipients expected at central take-up", cen.recipients))
+    c.append(_check("recipients_expected", "feasibility", cen.recipients >= 1, "critical",
+                    Message("stages.ex_ante.check.recipients_expected",
+                            recipients=cen.recipients), cen.recipients))
     if evaluability.designs:
         best = evaluability.design(evaluability.recommended)
         exp = evaluability.expected_effect
         if exp is not None:
             ok = bool(best.mde <= abs(exp))
-            c.append(Check("evaluable", "feasibility", ok, "minor",
-                           f"最小可检测效应 {amount(best.mde, 'zh')}，预期效应 {amount(exp, 'zh')}。",
-                           f"MDE {amount(best.mde, 'en')} vs expected effect {amount(exp, 'en')}",
-                           best.mde))
+            c.append(_check("evaluable", "feasibility", ok, "minor",
+                            Message("stages.ex_ante.check.mde_vs_expected", mde=amount(best.mde),
+                                    expected=amount(exp)), best.mde))
         else:
             ok = bool(best.mde_share <= 0.10)
-            c.append(Check("evaluable", "feasibility", ok, "minor",
-                           f"最小可检测效应占均值 {best.mde_share:.1%}（以 10% 为界）。",
-                           f"MDE is {best.mde_share:.1%} of the mean (10 % threshold)",
-                           best.mde_share))
+            c.append(_check("evaluable", "feasibility", ok, "minor",
+                            Message("stages.ex_ante.check.mde_share", share=best.mde_share),
+                            best.mde_share))
     else:
-        c.append(Check("evaluable", "feasibility", False, "minor",
-                       "无法开展事后因果评价。", evaluability.reason or "not evaluable"))
+        # the English is the appraisal's own reason where it gives one
+        text = Message("stages.ex_ante.check.not_evaluable")
+        c.append(_check("evaluable", "feasibility", False, "minor",
+                        Bilingual(evaluability.reason or text.en, text.zh)))
     y0, y1 = p.years
-    c.append(Check("years_valid", "funding_compliance", y0 <= y1, "critical",
-                   f"实施期 {y0}-{y1}。", f"implementation period {y0}-{y1}"))
-    c.append(Check("budget_covers_central", "funding_compliance", sim.budget_covers_central,
-                   "major", f"年度预算 {sim.budget:,.0f} 元，中情景预计支出 {cen.cost:,.0f} 元。",
-                   f"annual budget {sim.budget:,.0f} vs central cost {cen.cost:,.0f}",
-                   {"budget": sim.budget, "central": cen.cost}))
-    c.append(Check("budget_covers_high", "funding_compliance", sim.budget_covers_high, "minor",
-                   f"高情景区间上限 {sim.interval[1]:,.0f} 元。",
-                   f"upper end of the cost interval {sim.interval[1]:,.0f}", sim.interval[1]))
+    c.append(_check("years_valid", "funding_compliance", y0 <= y1, "critical",
+                    Message("stages.ex_ante.check.years", y0=y0, y1=y1)))
+    c.append(_check("budget_covers_central", "funding_compliance", sim.budget_covers_central,
+                    "major", Message("stages.ex_ante.check.budget_central", budget=sim.budget,
+                                     cost=cen.cost),
+                    {"budget": sim.budget, "central": cen.cost}))
+    c.append(_check("budget_covers_high", "funding_compliance", sim.budget_covers_high, "minor",
+                    Message("stages.ex_ante.check.budget_high", high=sim.interval[1]),
+                    sim.interval[1]))
     return c
 
 

@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from functools import cache
 
 from evalkit.errors import FontError
+from evalkit.i18n import Message
 
 CJK_SERIF = ("Noto Serif CJK SC", "Source Han Serif SC", "Source Han Serif CN", "Noto Serif SC",
              "SimSun", "Songti SC")
@@ -28,8 +29,7 @@ CJK_MONO = ("Noto Sans Mono CJK SC", *CJK_SANS)
 LATIN_SERIF = ("Libertinus Serif", "New Computer Modern")
 LATIN_SANS = ("DejaVu Sans",)
 LATIN_MONO = ("DejaVu Sans Mono",)
-INSTALL_HINT = "install a CJK font, e.g. Debian/Ubuntu: apt-get install fonts-noto-cjk"
-INSTALL_HINT_ZH = "请安装中日韩（CJK）字体，例如 Debian/Ubuntu：apt-get install fonts-noto-cjk"
+INSTALL_HINT = Message("errors.style.fonts.install_hint")
 
 
 @dataclass(frozen=True)
@@ -95,8 +95,7 @@ def pdf_fonts() -> PdfFonts:
     serif, sans, mono = _first(have, CJK_SERIF), _first(have, CJK_SANS), _first(have, CJK_MONO)
     cjk_any = serif or sans
     if not cjk_any:
-        raise FontError(f"no CJK font found for the PDF; {INSTALL_HINT}",
-                        zh=f"未找到可用于 PDF 的 CJK 字体；{INSTALL_HINT_ZH}")
+        raise FontError(Message("errors.style.fonts.no_cjk_pdf", hint=INSTALL_HINT))
     return PdfFonts(
         body=_first(have, LATIN_SERIF) + (serif or sans),
         heading=_first(have, LATIN_SANS + LATIN_SERIF) + (sans or serif),
@@ -109,6 +108,5 @@ def figure_fonts() -> list[str]:
     for the glyphs the first lacks (matplotlib >= 3.6 falls back glyph by glyph)."""
     cjk = _matplotlib_cjk()
     if not cjk:
-        raise FontError(f"no CJK font found for figures; {INSTALL_HINT}",
-                        zh=f"未找到可用于图形的 CJK 字体；{INSTALL_HINT_ZH}")
+        raise FontError(Message("errors.style.fonts.no_cjk_figures", hint=INSTALL_HINT))
     return [*_first(matplotlib_families(), LATIN_SANS), *cjk]

@@ -41,11 +41,9 @@ def publish_cycle(bundle: str | Path, reports: str | Path | None, user,
             result = verify_report_dir(bundle)
         summary, ok = result.summary(), result.ok
         if not ok:
-            raise DataError("the bundle does not match its recomputation (evalkit verify): "
-                            + summary.splitlines()[0], file=str(bundle),
-                            fix="re-run the portfolio study and publish its new bundle",
-                            zh="结果包与重新计算的结果不一致（evalkit verify）",
-                            fix_zh="请重新运行政策组合研究并发布新的结果包")
+            raise DataError(Message("errors.web.publish.bundle_mismatch",
+                                    summary=summary.splitlines()[0]), file=str(bundle),
+                            fix=Message("errors.web.publish.fix_rerun_publish"))
     with transaction.atomic():
         return Cycle.objects.create(name=cyc.name, bundle=str(bundle),
                                     reports=str(Path(reports).absolute()) if reports else "",

@@ -21,30 +21,7 @@ WARNINGS = {"EvalkitWarning", "DataWarning", "EvalkitInternalWarning", "EvalkitD
 
 # Sites not yet moved to the catalog (scripts/catalog_codemod.py lists why), by module: the
 # count is exact, so it goes down with each site converted.
-NOT_YET: dict[str, int] = {
-    "cli.py": 2,
-    "contract/bundle.py": 1,
-    "contract/models/base.py": 1,
-    "did/compute_att_gt.py": 1,
-    "did/drdid.py": 3,
-    "did/pre_process.py": 2,
-    "errors.py": 1,
-    "fe/vcov.py": 1,
-    "io/aliases.py": 2,
-    "io/readers.py": 1,
-    "io/safefs.py": 5,
-    "reference.py": 2,
-    "report/fallback.py": 2,
-    "report/qmd.py": 5,
-    "rules/__init__.py": 1,
-    "rules/evaluate.py": 6,
-    "rules/tokens.py": 1,
-    "stages/decisions.py": 2,
-    "study.py": 1,
-    "style/fonts.py": 2,
-    "web/publish.py": 1,
-    "yamlsafe.py": 4,
-}
+NOT_YET: dict[str, int] = {}
 
 
 def _constructions(tree: ast.AST, names: set[str]) -> list[ast.Call]:

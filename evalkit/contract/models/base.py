@@ -18,6 +18,7 @@ from typing import Any, ClassVar, Literal, TypeVar
 from pydantic import BaseModel, ConfigDict, StrictFloat, StrictInt, ValidationError
 
 from evalkit.errors import DataError
+from evalkit.i18n import Message
 
 #: A number as a bundle stores it: an int or a float as written, an infinity as the string
 #: ``"inf"``/``"-inf"`` (JSON has none); ``None`` is a missing value (``json_safe`` writes NaN as
@@ -91,18 +92,14 @@ def validate_results(model: type[StageResults], data: Mapping[str, Any] | StageR
         err = e.errors()[0]
         where = _field(err["loc"])
         n = e.error_count()
-        more = f" (and {n - 1} more)" if n > 1 else ""
-        more_zh = f"（另有 {n - 1} 处）" if n > 1 else ""
+        more = Message("errors.contract.models.base.and_more", n=n - 1) if n > 1 else ""
         if err["type"] == "missing":
-            en, zh = (f"{model.STAGE} results lack the field {where!r}{more}",
-                      f"{model.STAGE} 结果缺少字段 {where!r}{more_zh}")
-        else:
-            en, zh = (f"{model.STAGE} results field {where!r} is malformed: {err['msg']}{more}",
-                      f"{model.STAGE} 结果的字段 {where!r} 格式不对：{err['msg']}{more_zh}")
-        raise DataError(en, file=source, column=where,
-                        fix="re-run the stage with this evalkit version (evalkit run STUDY)",
-                        zh=zh, fix_zh="请用当前版本的 evalkit 重新运行该阶段（evalkit run STUDY）"
-                        ) from None
+            raise DataError(Message("errors.contract.models.base.lack_field", stage=model.STAGE,
+                                    where=where, more=more), file=source, column=where,
+                            fix=Message("errors.contract.models.base.fix_rerun_stage")) from None
+        raise DataError(Message("errors.contract.models.base.field_malformed", stage=model.STAGE,
+                                where=where, msg=err["msg"], more=more), file=source, column=where,
+                        fix=Message("errors.contract.models.base.fix_rerun_stage")) from None
 
 
 M = TypeVar("M", bound="Section")

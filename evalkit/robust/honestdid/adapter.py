@@ -46,8 +46,8 @@ def honest_did(event_study, type: str = "relative_magnitudes", values=None, l_ve
     if reference is None:
         reference = int(getattr(event_study, "reference", -1))
     if isinstance(event_study, pd.DataFrame):
-        require_columns(event_study, ("event", "estimate"), "the event-study frame",
-                        "事件研究数据表")
+        require_columns(event_study, ("event", "estimate"),
+                        Message("labels.table.event_study"))
         ev = event_study["event"].to_numpy()
         est = event_study["estimate"].to_numpy(dtype=float)
         V = vcov
